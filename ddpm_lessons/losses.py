@@ -1,0 +1,185 @@
+"""The variational bound and the simplified loss (lesson 03; the seed's 损失函数 section).
+
+−log p_θ(x_0) ≤ L = L_T + Σ_{t>1} L_{t−1} + L_0   (DDPM eq. 5), with
+
+- L_T     = KL(q(x_T | x_0) ‖ p(x_T))                 the prior term, :func:`prior_kl_bpd`
+- L_{t−1} = KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t))   the denoising terms, :func:`vb_term_bpd`
+- L_0     = −log p_θ(x_0 | x_1)                     the decoder term, discretised (eq. 13)
+
+Terms are reported in bits per dimension: nats averaged over all C·H·W dimensions, divided by ln 2. In code
+indices, the term at index ``i > 0`` is paper L_{i}; the term at index 0 is L_0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from ._validate import as_timesteps, check_same_device, check_same_shape, check_tensor, gather
+from .process import _check_schedule, p_mean_variance, q_posterior_mean_variance, q_sample, reverse_log_variance
+
+__all__ = [
+    "normal_kl", "discretized_gaussian_log_likelihood", "prior_kl_bpd", "vb_term_bpd", "eps_mse_weight",
+    "weighted_eps_mse", "variational_bound_bpd", "simple_loss", "mean_flat",
+]
+
+LN2 = math.log(2.0)
+BIN_HALF_WIDTH = 1.0 / 255.0
+
+
+def mean_flat(x: torch.Tensor) -> torch.Tensor:
+    """Mean over every dimension except the batch: ``(B, ...)`` → ``(B,)``."""
+    return x.reshape(x.shape[0], -1).mean(dim=1)
+
+
+def normal_kl(mean1, logvar1, mean2, logvar2):
+    """KL(N(mean1, e^logvar1) ‖ N(mean2, e^logvar2)) elementwise, in nats (Ho et al.'s ``normal_kl``).
+
+    ½ (−1 + logvar2 − logvar1 + e^{logvar1 − logvar2} + (mean1 − mean2)² e^{−logvar2}).
+    Arguments broadcast against each other (a variance of shape ``(B, 1, 1, 1)`` against means ``(B, C, H, W)``).
+    """
+    return 0.5 * (-1.0 + logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
+
+
+def _log_bin_probability(upper_cdf, lower_cdf, upper_sf, lower_sf, centred):
+    # Above the mean, 1 − Φ differences are exact where Φ differences would cancel; the result is the same bin mass.
+    prob = torch.where(centred > 0, lower_sf - upper_sf, upper_cdf - lower_cdf)
+    return torch.log(prob.clamp(min=1e-12))
+
+
+def discretized_gaussian_log_likelihood(x, means, log_scales):
+    """log p(x) of 8-bit data under a Gaussian integrated over each pixel's bin (DDPM eq. 13), in nats per element.
+
+    Bins have half-width 1/255 around the 256 values x ∈ {−1, −1 + 2/255, …, 1}; the edge bins are open, so the
+    bin at −1 reaches −∞ and the bin at +1 reaches +∞ and the 256 bin probabilities sum to 1. Uses the exact
+    normal CDF (Ho et al. use a tanh approximation); probabilities are floored at 1e-12 before the log.
+
+    Args:
+        x: data in [−1, 1] on the 8-bit grid, shape ``(B, ...)``.
+        means: Gaussian means, shaped like ``x``; log_scales: log standard deviations, broadcastable to ``x``.
+    """
+    check_tensor(x, "x")
+    check_same_shape(x, means, "x", "means")
+    if bool((x.abs() > 1.0 + 1e-6).any()):
+        raise ValueError("x must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)")
+    centred = x - means
+    inv_std = torch.exp(-log_scales)
+    upper = inv_std * (centred + BIN_HALF_WIDTH)
+    lower = inv_std * (centred - BIN_HALF_WIDTH)
+    upper_cdf = torch.where(x > 0.999, torch.ones_like(upper), torch.special.ndtr(upper))
+    lower_cdf = torch.where(x < -0.999, torch.zeros_like(lower), torch.special.ndtr(lower))
+    upper_sf = torch.where(x > 0.999, torch.zeros_like(upper), torch.special.ndtr(-upper))
+    lower_sf = torch.where(x < -0.999, torch.ones_like(lower), torch.special.ndtr(-lower))
+    return _log_bin_probability(upper_cdf, lower_cdf, upper_sf, lower_sf, centred)
+
+
+def prior_kl_bpd(schedule, x0):
+    """L_T = KL(q(x_T | x_0) ‖ N(0, I)) in bits/dim, shape ``(B,)`` (DDPM eq. 5, first term).
+
+    Per dimension ½(ᾱ_T x_0² − ᾱ_T − ln(1 − ᾱ_T)) nats; no parameters, so training ignores it (seed: 常数项).
+    """
+    _check_schedule(schedule)
+    check_tensor(x0, "x0")
+    last = torch.full((x0.shape[0],), len(schedule) - 1, dtype=torch.long, device=x0.device)
+    mean = gather(schedule.sqrt_alphas_cumprod, last, x0) * x0
+    logvar = gather(torch.log(1.0 - schedule.alphas_cumprod), last, x0)
+    kl = normal_kl(mean, logvar, torch.zeros_like(mean), torch.zeros_like(logvar))
+    return mean_flat(kl) / LN2
+
+
+def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=False):
+    """One term of the bound in bits/dim, shape ``(B,)`` (DDPM eq. 5): L_{t−1} for index t > 0, L_0 for t = 0.
+
+    For t > 0: KL(q(x_{t−1}|x_t, x_0) ‖ p_θ(x_{t−1}|x_t)) averaged over dimensions. For t = 0: the decoder
+    negative log-likelihood −log p_θ(x_0|x_1) with the discretised Gaussian (x_0 must be 8-bit data in [−1, 1]).
+
+    Args:
+        schedule; x0 clean data ``(B, ...)``; x_t a sample of q(x_t | x_0); t int or ``(B,)``;
+        eps: the model's ε prediction at (x_t, t); variance: ``"beta"`` or ``"posterior"``; clip_denoised as in
+        :func:`ddpm_lessons.p_mean_variance`.
+    """
+    t = as_timesteps(t, x0.shape[0], len(schedule), x0.device)
+    true_mean, _, true_logvar = q_posterior_mean_variance(schedule, x0, x_t, t)
+    model = p_mean_variance(schedule, x_t, t, eps, variance=variance, clip_denoised=clip_denoised)
+    kl = mean_flat(normal_kl(true_mean, true_logvar, model["mean"], model["log_variance"])) / LN2
+    decoder_nll = -mean_flat(discretized_gaussian_log_likelihood(x0.clamp(-1, 1), model["mean"], 0.5 * model["log_variance"])) / LN2
+    return torch.where(t == 0, decoder_nll, kl)
+
+
+def eps_mse_weight(schedule, t=None, *, variance="beta"):
+    """The weight β_t² / (2 σ_t² α_t (1 − ᾱ_t)) that turns L_{t−1} into a weighted ε-MSE (DDPM eq. 12).
+
+    Returns a tensor ``(T,)`` when ``t`` is None, else the weights at ``t`` (int or 1-D integer tensor). Index 0 (L_0,
+    the decoder term) has no such form; its entry is the formula's value with σ at index 0, for plotting only.
+    """
+    _check_schedule(schedule)
+    sigma2 = torch.exp(reverse_log_variance(schedule, variance))
+    weights = schedule.betas**2 / (2.0 * sigma2 * schedule.alphas * (1.0 - schedule.alphas_cumprod))
+    if t is None:
+        return weights
+    count = t.numel() if isinstance(t, torch.Tensor) else 1
+    return weights[as_timesteps(t, count, len(schedule), weights.device)]
+
+
+def weighted_eps_mse(schedule, t, eps, eps_pred, *, variance="beta"):
+    """L_{t−1} in nats per example, written as a weighted ε-MSE (DDPM eq. 12), shape ``(B,)``.
+
+    L_{t−1} = w_t ‖ε − ε_θ‖² + D·c_t, with w_t from :func:`eps_mse_weight`, D the number of dimensions and
+    c_t = ½(β̃_t/σ_t² − 1 − ln(β̃_t/σ_t²)) the constant KL between the two variances (0 when σ_t² = β̃_t). Only
+    defined for t ≥ 1: the term at index 0 is the decoder term L_0.
+    """
+    check_tensor(eps, "eps")
+    check_same_shape(eps, eps_pred, "eps", "eps_pred")
+    _check_schedule(schedule)
+    check_same_device(eps, schedule.betas, "eps", "schedule")
+    t = as_timesteps(t, eps.shape[0], len(schedule), eps.device, minimum=1)
+    weight = eps_mse_weight(schedule, variance=variance)[t]
+    ratio = (schedule.posterior_variance / torch.exp(reverse_log_variance(schedule, variance)))[t]
+    const = 0.5 * (ratio - 1.0 - torch.log(ratio))
+    dims = eps[0].numel()
+    return weight.to(eps.dtype) * (eps - eps_pred).reshape(eps.shape[0], -1).pow(2).sum(dim=1) + dims * const.to(eps.dtype)
+
+
+@torch.no_grad()
+def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised=False, generator=None):
+    """Every term of the bound and their total, in bits/dim, for ``model`` on a batch (DDPM eq. 5).
+
+    Follows Ho et al.'s ``calc_bpd_loop``: for each index t from T−1 down to 0, draw a fresh
+    x_t ~ q(x_t | x_0), ask ``model(x_t, t)`` for ε, and evaluate the term. T model calls per batch.
+
+    Args:
+        model: callable ``(x_t, t) -> eps`` with t a ``(B,)`` long tensor.
+        schedule; x0: 8-bit data in [−1, 1], ``(B, ...)``; variance, clip_denoised as in :func:`vb_term_bpd`;
+        generator: optional ``torch.Generator`` for the noise.
+
+    Returns:
+        dict: ``prior_bpd`` (B,), ``terms_bpd`` (B, T) with column i the term at index i (L_0 in column 0),
+        ``total_bpd`` (B,) = prior + Σ terms, ``eps_mse`` (B, T) the ε-MSE at each t.
+    """
+    _check_schedule(schedule)
+    check_tensor(x0, "x0")
+    batch, T = x0.shape[0], len(schedule)
+    terms = torch.zeros(batch, T, dtype=x0.dtype, device=x0.device)
+    mse = torch.zeros_like(terms)
+    for i in reversed(range(T)):
+        t = torch.full((batch,), i, dtype=torch.long, device=x0.device)
+        noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
+        x_t = q_sample(schedule, x0, t, noise)
+        eps = model(x_t, t)
+        terms[:, i] = vb_term_bpd(schedule, x0, x_t, t, eps, variance=variance, clip_denoised=clip_denoised)
+        mse[:, i] = mean_flat((eps - noise) ** 2)
+    prior = prior_kl_bpd(schedule, x0)
+    return {"prior_bpd": prior, "terms_bpd": terms, "total_bpd": prior + terms.sum(dim=1), "eps_mse": mse}
+
+
+def simple_loss(eps, eps_pred):
+    """L_simple = E‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖², the mean over all elements (DDPM eq. 14; seed 简化的损失函数).
+
+    Shapes must match exactly (no broadcasting). Returns a scalar.
+    """
+    check_tensor(eps, "eps")
+    check_tensor(eps_pred, "eps_pred")
+    check_same_shape(eps, eps_pred, "eps", "eps_pred")
+    return F.mse_loss(eps_pred, eps)

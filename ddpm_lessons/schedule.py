@@ -1,0 +1,167 @@
+"""Noise schedules: the β_t of every step and everything derived from them (lesson 02, the seed's 扩散过程相关代码).
+
+Every derived quantity is computed in float64 from a float64 copy of the betas and only then cast to the schedule's
+dtype, so ``schedule.to(dtype=torch.float64)`` gives exact reference values even when the schedule was built in
+float32. A :class:`DiffusionSchedule` is a plain object, not an ``nn.Module``: its tensors are not parameters or
+buffers, so an EMA of a model's state can never touch them (a bug reported in public DDPM code).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+from ._validate import check_positive_int
+
+__all__ = ["get_beta_schedule", "DiffusionSchedule"]
+
+
+def _check_beta_range(beta_start, beta_end) -> None:
+    for name, value in (("beta_start", beta_start), ("beta_end", beta_end)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a real number in (0, 1), got {type(value).__name__}")
+        if not 0.0 < float(value) < 1.0:
+            raise ValueError(f"{name} must lie in the open interval (0, 1), got {value}")
+    if beta_start > beta_end:
+        raise ValueError(f"beta_start must be <= beta_end (a schedule adds more noise later), got {beta_start} > {beta_end}")
+
+
+def get_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, *, dtype=None):
+    """Linear β schedule from ``beta_start`` to ``beta_end`` over ``timesteps`` steps (seed, §3 代码实现; DDPM §4).
+
+    The seed's function, unchanged in meaning: ``torch.linspace(beta_start, beta_end, timesteps)``, both ends
+    included. ``betas[i]`` is the variance of the noise added at code step ``i`` (paper step ``i + 1``).
+
+    Args:
+        timesteps: T, the number of diffusion steps (int >= 1).
+        beta_start, beta_end: first and last β, in (0, 1), with ``beta_start <= beta_end``.
+        dtype: torch dtype of the result; default: torch's default dtype (float32), as in the seed.
+
+    Returns:
+        Tensor of shape ``(T,)``.
+    """
+    timesteps = check_positive_int(timesteps, "timesteps")
+    _check_beta_range(beta_start, beta_end)
+    return torch.linspace(float(beta_start), float(beta_end), timesteps, dtype=dtype)
+
+
+class DiffusionSchedule:
+    """All per-step constants of a DDPM, indexed by the 0-based code step ``i`` (paper step ``t = i + 1``).
+
+    Attributes (each a tensor of shape ``(T,)``; DDPM paper equation in brackets):
+
+    - ``betas`` β_t, ``alphas`` α_t = 1 − β_t [§2]
+    - ``alphas_cumprod`` ᾱ_t = ∏_{s≤t} α_s [eq. 4]; ``alphas_cumprod_prev`` ᾱ_{t−1}, with ᾱ_0 := 1 at index 0
+    - ``sqrt_alphas_cumprod`` √ᾱ_t, ``sqrt_one_minus_alphas_cumprod`` √(1 − ᾱ_t) [eq. 4, the closed form]
+    - ``sqrt_recip_alphas_cumprod`` √(1/ᾱ_t), ``sqrt_recipm1_alphas_cumprod`` √(1/ᾱ_t − 1) [x̂₀ from ε, eq. 15]
+    - ``posterior_variance`` β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t [eq. 7]; exactly 0 at index 0
+    - ``posterior_log_variance_clipped`` log β̃_t with index 0 replaced by log β̃ at index 1 (Ho et al.'s code:
+      the variance is 0 at the start of the chain; for T = 1, log β_0 is used since no β̃ at index 1 exists)
+    - ``posterior_mean_coef1`` β_t √ᾱ_{t−1} / (1 − ᾱ_t) and ``posterior_mean_coef2`` √α_t (1 − ᾱ_{t−1}) / (1 − ᾱ_t),
+      so that μ̃_t(x_t, x_0) = coef1 · x_0 + coef2 · x_t [eq. 7]
+
+    Build one with :meth:`linear`, :meth:`cosine` or ``DiffusionSchedule(betas)``; ``len(schedule)`` is T.
+    """
+
+    _FIELDS = (
+        "betas", "alphas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod",
+        "sqrt_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod",
+        "posterior_variance", "posterior_log_variance_clipped", "posterior_mean_coef1", "posterior_mean_coef2",
+    )
+
+    def __init__(self, betas, *, dtype=None, device=None, name: str = "custom"):
+        """Args:
+            betas: 1-D sequence or tensor of the T variances β_t, each in the open interval (0, 1).
+            dtype: dtype of the stored tensors (default float32; float64 for reference checks).
+            device: device of the stored tensors (default CPU).
+            name: a label shown in ``repr`` (``"linear"``, ``"cosine"`` or ``"custom"``).
+        """
+        betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
+        if betas64.dim() != 1 or betas64.numel() < 1:
+            raise ValueError(f"betas must be a non-empty 1-D sequence, got shape {tuple(betas64.shape)}")
+        if not torch.isfinite(betas64).all() or (betas64 <= 0).any() or (betas64 >= 1).any():
+            bad = betas64[~(torch.isfinite(betas64) & (betas64 > 0) & (betas64 < 1))][0].item()
+            raise ValueError(f"every beta must lie in the open interval (0, 1), got {bad}")
+        self.name = name
+        self._betas64 = betas64
+        self.dtype = torch.float32 if dtype is None else dtype
+        self.device = torch.device("cpu") if device is None else torch.device(device)
+        if not self.dtype.is_floating_point:
+            raise TypeError(f"dtype must be a floating-point torch dtype, got {self.dtype}")
+        for field, value in self._derive(betas64).items():
+            setattr(self, field, value.to(device=self.device, dtype=self.dtype))
+
+    @staticmethod
+    def _derive(betas: torch.Tensor) -> dict[str, torch.Tensor]:
+        alphas = 1.0 - betas
+        alphas_cumprod = torch.cumprod(alphas, dim=0)
+        alphas_cumprod_prev = torch.cat([torch.ones(1, dtype=betas.dtype), alphas_cumprod[:-1]])
+        posterior_variance = betas * (1.0 - alphas_cumprod_prev) / (1.0 - alphas_cumprod)
+        first_log = posterior_variance[1] if len(betas) > 1 else betas[0]
+        posterior_log_variance_clipped = torch.log(torch.cat([first_log.reshape(1), posterior_variance[1:]]))
+        return {
+            "betas": betas,
+            "alphas": alphas,
+            "alphas_cumprod": alphas_cumprod,
+            "alphas_cumprod_prev": alphas_cumprod_prev,
+            "sqrt_alphas_cumprod": torch.sqrt(alphas_cumprod),
+            "sqrt_one_minus_alphas_cumprod": torch.sqrt(1.0 - alphas_cumprod),
+            "sqrt_recip_alphas_cumprod": torch.sqrt(1.0 / alphas_cumprod),
+            "sqrt_recipm1_alphas_cumprod": torch.sqrt(1.0 / alphas_cumprod - 1.0),
+            "posterior_variance": posterior_variance,
+            "posterior_log_variance_clipped": posterior_log_variance_clipped,
+            "posterior_mean_coef1": betas * torch.sqrt(alphas_cumprod_prev) / (1.0 - alphas_cumprod),
+            "posterior_mean_coef2": (1.0 - alphas_cumprod_prev) * torch.sqrt(alphas) / (1.0 - alphas_cumprod),
+        }
+
+    @classmethod
+    def linear(cls, T, beta_start=1e-4, beta_end=0.02, *, dtype=None, device=None) -> "DiffusionSchedule":
+        """The seed's and DDPM's linear schedule (DDPM §4: T = 1000, β from 1e-4 to 0.02), computed in float64.
+
+        β is not rescaled when T ≠ 1000 (as in the seed and in Ho et al.'s code; improved-diffusion rescales).
+        """
+        betas = get_beta_schedule(check_positive_int(T, "T"), beta_start, beta_end, dtype=torch.float64)
+        return cls(betas, dtype=dtype, device=device, name="linear")
+
+    @classmethod
+    def cosine(cls, T, s=0.008, *, max_beta=0.999, dtype=None, device=None) -> "DiffusionSchedule":
+        """Nichol & Dhariwal's cosine schedule (Improved DDPM, eq. 17): ᾱ(t) = f(t)/f(0),
+        f(t) = cos²(((t/T + s)/(1 + s)) · π/2), β_i = min(1 − f(i+1)/f(i), max_beta).
+
+        The last unclipped β is exactly 1 (f(T) = 0), so exactly one β is clipped to 0.999 for T = 1000.
+        """
+        T = check_positive_int(T, "T")
+        if not (isinstance(s, numbers.Real) and s > 0):
+            raise ValueError(f"s must be a positive offset (Nichol & Dhariwal use 0.008), got {s!r}")
+        if not (isinstance(max_beta, numbers.Real) and 0 < max_beta < 1):
+            raise ValueError(f"max_beta must lie in (0, 1), got {max_beta!r}")
+        steps = torch.arange(T + 1, dtype=torch.float64) / T
+        f = torch.cos((steps + s) / (1 + s) * math.pi / 2) ** 2
+        betas = torch.clamp(1.0 - f[1:] / f[:-1], max=max_beta)
+        return cls(betas, dtype=dtype, device=device, name="cosine")
+
+    def to(self, device=None, dtype=None) -> "DiffusionSchedule":
+        """A copy on ``device`` with ``dtype``; values are re-derived from the float64 betas, never down-then-up cast."""
+        return DiffusionSchedule(
+            self._betas64,
+            dtype=self.dtype if dtype is None else dtype,
+            device=self.device if device is None else device,
+            name=self.name,
+        )
+
+    @property
+    def num_timesteps(self) -> int:
+        """T, the number of diffusion steps."""
+        return len(self._betas64)
+
+    def __len__(self) -> int:
+        return self.num_timesteps
+
+    def __repr__(self) -> str:
+        b = self._betas64
+        return (
+            f"DiffusionSchedule({self.name}, T={len(b)}, beta {b[0].item():.4g} -> {b[-1].item():.4g}, "
+            f"alpha_bar_T={self.alphas_cumprod[-1].item():.4g}, dtype={self.dtype}, device={self.device})"
+        )
