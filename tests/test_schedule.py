@@ -1,0 +1,99 @@
+"""Reference values of the schedules (DDPM §4; Nichol & Dhariwal 2021; Ho et al.'s code), in float64."""
+
+import math
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule, get_beta_schedule
+
+
+def test_seed_get_beta_schedule_is_linspace():
+    betas = get_beta_schedule(1000)
+    assert betas.dtype == torch.float32 and betas.shape == (1000,)
+    assert torch.equal(betas, torch.linspace(1e-4, 0.02, 1000))
+
+
+def test_linear_reference_values(linear64):
+    s = linear64
+    assert len(s) == 1000 and s.num_timesteps == 1000
+    assert s.betas[0].item() == 1e-4
+    assert s.betas[-1].item() == 0.02
+    assert s.alphas_cumprod[0].item() == pytest.approx(0.9999, rel=1e-12)
+    assert s.alphas_cumprod[99].item() == pytest.approx(0.89702, rel=1e-4)
+    assert s.alphas_cumprod[499].item() == pytest.approx(0.078587, rel=1e-4)
+    assert s.alphas_cumprod[-1].item() == pytest.approx(4.0358e-5, rel=1e-4)
+    assert s.sqrt_alphas_cumprod[-1].item() == pytest.approx(0.0063528, rel=1e-4)
+    assert s.alphas_cumprod_prev[0].item() == 1.0
+    assert torch.equal(s.alphas_cumprod_prev[1:], s.alphas_cumprod[:-1])
+
+
+def test_cosine_reference_values(cosine64):
+    s = cosine64
+    clipped = (s.betas == 0.999).nonzero().flatten().tolist()
+    assert clipped == [999], "exactly one beta (the last) is clipped to 0.999"
+    assert s.betas.max().item() == 0.999
+    assert s.betas[0].item() == pytest.approx(4.128e-5, rel=1e-3)
+    assert s.betas[0].item() == pytest.approx(4.1284e-5, rel=1e-4)
+    assert math.sqrt(s.betas[0].item()) < 1 / 127.5
+    assert s.betas[998].item() == pytest.approx(0.75, rel=1e-6)
+    assert s.alphas_cumprod[-1].item() == pytest.approx(2.4288e-9, rel=1e-3)
+
+
+def test_posterior_reference_values(linear64):
+    s = linear64
+    assert s.posterior_variance[0].item() == 0.0
+    assert s.posterior_log_variance_clipped[0].item() == math.log(s.posterior_variance[1].item())
+    assert s.posterior_log_variance_clipped[0].item() == pytest.approx(-9.8167, abs=1e-4)
+    assert s.posterior_mean_coef1[0].item() == pytest.approx(1.0, abs=1e-10)
+    assert s.posterior_mean_coef2[0].item() == 0.0
+    ratio = s.posterior_variance / s.betas
+    for index, expected in ((1, 0.4547), (10, 0.8639), (100, 0.9821)):
+        assert ratio[index].item() == pytest.approx(expected, abs=1e-4)
+    assert bool((s.posterior_variance[1:] < s.betas[1:]).all()), "beta-tilde < beta for t > 0"
+
+
+def test_float32_default_and_exact_float64_copy():
+    s32 = DiffusionSchedule.linear(1000)
+    assert s32.dtype == torch.float32 and s32.alphas_cumprod.dtype == torch.float32
+    s64 = s32.to(dtype=torch.float64)
+    reference = DiffusionSchedule.linear(1000, dtype=torch.float64)
+    for field in DiffusionSchedule._FIELDS:
+        assert torch.equal(getattr(s64, field), getattr(reference, field)), field
+
+
+def test_custom_betas_and_len():
+    s = DiffusionSchedule([0.1, 0.2, 0.3])
+    assert len(s) == 3
+    assert s.alphas_cumprod[-1].item() == pytest.approx(0.9 * 0.8 * 0.7)
+    one = DiffusionSchedule([0.5])
+    assert one.posterior_variance[0].item() == 0.0
+    assert one.posterior_log_variance_clipped[0].item() == pytest.approx(math.log(0.5))
+
+
+def test_schedule_is_not_a_module():
+    """EMA and optimisers walk a model's buffers; a schedule must never be one of them."""
+    assert not isinstance(DiffusionSchedule.linear(10), torch.nn.Module)
+
+
+@pytest.mark.parametrize(
+    "call, exc, words",
+    [
+        (lambda: DiffusionSchedule.linear(0), ValueError, "T must be an integer >= 1"),
+        (lambda: get_beta_schedule(0), ValueError, "timesteps must be an integer >= 1"),
+        (lambda: DiffusionSchedule.linear(10.0), TypeError, "T must be an integer"),
+        (lambda: DiffusionSchedule.cosine(0), ValueError, "T must be an integer >= 1"),
+        (lambda: DiffusionSchedule.linear(10, beta_start=0.0), ValueError, "beta_start must lie in the open interval (0, 1)"),
+        (lambda: DiffusionSchedule.linear(10, beta_end=1.0), ValueError, "beta_end must lie in the open interval (0, 1)"),
+        (lambda: DiffusionSchedule.linear(10, beta_start=0.03, beta_end=0.02), ValueError, "beta_start must be <= beta_end"),
+        (lambda: DiffusionSchedule([0.1, 1.2]), ValueError, "every beta must lie in the open interval (0, 1), got 1.2"),
+        (lambda: DiffusionSchedule([0.1, -0.1]), ValueError, "every beta must lie in the open interval (0, 1)"),
+        (lambda: DiffusionSchedule([]), ValueError, "betas must be a non-empty 1-D sequence"),
+        (lambda: DiffusionSchedule([[0.1]]), ValueError, "betas must be a non-empty 1-D sequence"),
+        (lambda: DiffusionSchedule([0.1], dtype=torch.int64), TypeError, "dtype must be a floating-point"),
+    ],
+)
+def test_schedule_bad_input(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    assert words in str(info.value)

@@ -1,0 +1,76 @@
+"""Bad input gets an error that names the parameter and the accepted range; nothing is silently broadcast."""
+
+import pytest
+import torch
+
+from ddpm_lessons import (
+    DiffusionSchedule,
+    TimePositionalEncoding,
+    ddim_step,
+    denoising_step,
+    forward_diffusion_sample,
+    p_mean_variance,
+    q_posterior_mean_variance,
+    q_sample,
+)
+
+S = DiffusionSchedule.linear(100)
+X = torch.zeros(4, 3, 8, 8)
+NOISE = torch.zeros_like(X)
+
+
+@pytest.mark.parametrize(
+    "call, exc, words",
+    [
+        (lambda: q_sample(S, X, 100, NOISE), ValueError, "t must lie in [0, 100) (0-based, T = 100), got 100"),
+        (lambda: q_sample(S, X, -1, NOISE), ValueError, "t must lie in [0, 100)"),
+        (lambda: q_sample(S, X, torch.tensor([0, 1, 2, 100]), NOISE), ValueError, "t must lie in [0, 100)"),
+        (lambda: q_sample(S, X, torch.tensor([0.0, 1.0, 2.0, 3.0]), NOISE), TypeError, "t must hold integer timestep indices"),
+        (lambda: q_sample(S, X, 3.0, NOISE), TypeError, "t must be an int or an integer torch.Tensor"),
+        (lambda: q_sample(S, X, torch.tensor([1, 2]), NOISE), ValueError, "t has 2 timesteps but the batch has 4 elements"),
+        (lambda: q_sample(S, X, torch.tensor([1]), NOISE), ValueError, "t has 1 timesteps but the batch has 4 elements"),
+        (lambda: q_sample(S, X, torch.zeros(4, 1, dtype=torch.long), NOISE), ValueError, "t must be an int or a 1-D tensor"),
+        (lambda: q_sample(S, X, True, NOISE), TypeError, "t must be an integer timestep index, got bool"),
+        (lambda: q_sample(S, X, 1, NOISE[:2]), ValueError, "noise must have the same shape as x0"),
+        (lambda: q_sample(S, X.long(), 1, NOISE), TypeError, "x0 must be a floating-point tensor"),
+        (lambda: q_sample("linear", X, 1, NOISE), TypeError, "schedule must be a DiffusionSchedule"),
+        (lambda: q_posterior_mean_variance(S, X, X[:, :1], 1), ValueError, "x_t must have the same shape as x0"),
+        (lambda: p_mean_variance(S, X, 1, NOISE, variance="large"), ValueError, "variance must be one of ('beta', 'posterior')"),
+        (lambda: ddim_step(S, X, 10, 10, NOISE), ValueError, "t_prev must be smaller than t"),
+        (lambda: ddim_step(S, X, 10, -2, NOISE), ValueError, "t_prev must lie in [-1, 100)"),
+        (lambda: ddim_step(S, X, 10, 5, NOISE, eta=-0.5), ValueError, "eta must be a real number >= 0"),
+        (lambda: forward_diffusion_sample(X, 100, S.sqrt_alphas_cumprod, S.sqrt_one_minus_alphas_cumprod), ValueError,
+         "t must lie in [0, 100)"),
+        (lambda: forward_diffusion_sample(X, 1, S.sqrt_alphas_cumprod, S.sqrt_one_minus_alphas_cumprod[:5]), ValueError,
+         "must be 1-D tensors of the same length T"),
+        (lambda: TimePositionalEncoding(5), ValueError, "dim must be even"),
+    ],
+)
+def test_bad_input_is_named(call, exc, words):
+    with pytest.raises(exc) as info:
+        call()
+    assert words in str(info.value)
+
+
+def test_single_t_for_whole_batch_is_documented_behaviour():
+    """A Python int (or a 0-d tensor) means 'the same step for every element'."""
+    eps = torch.randn_like(X)
+    a = q_sample(S, X + 1, 7, eps)
+    b = q_sample(S, X + 1, torch.tensor(7), eps)
+    c = q_sample(S, X + 1, torch.full((4,), 7), eps)
+    assert torch.equal(a, b) and torch.equal(a, c)
+
+
+def test_schedule_on_another_device_is_refused():
+    meta = S.to(device="meta")
+    with pytest.raises(ValueError, match=r"schedule is on meta but x is on cpu.*schedule.to\(device='cpu'\)"):
+        q_sample(meta, X, 1, NOISE)
+    with pytest.raises(ValueError, match="alphas is on meta but x is on cpu"):
+        denoising_step(X, 1, lambda x, t: x, meta.alphas, meta.alphas_cumprod, meta.betas)
+
+
+def test_denoising_step_checks_model_output_and_noise():
+    with pytest.raises(ValueError, match="model\\(x_t, t\\) must return a tensor shaped like x_t"):
+        denoising_step(X, 1, lambda x, t: x[:, :1], S.alphas, S.alphas_cumprod, S.betas)
+    with pytest.raises(ValueError, match="noise must have the same shape as x_t"):
+        denoising_step(X, 1, lambda x, t: x, S.alphas, S.alphas_cumprod, S.betas, noise=NOISE[:1])
