@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Set up and run the ddpm-lessons course. Needs nothing but Python >= 3.10 with pip and venv.
+
+    python3 course.py lab     # set up .venv if needed, then open the course in JupyterLab
+    python3 course.py test    # set up .venv if needed, then run the unit tests and strict nbval on every notebook
+
+Both create and reuse a virtual environment in ``.venv`` next to this file. It is (re)installed only when
+``pyproject.toml`` changed since the last install. Extra arguments are passed on: ``python3 course.py lab
+--no-browser``, ``python3 course.py test -k schedule -x``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".ddpm-lessons-installed"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def wanted_stamp() -> str:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return f"{digest} python {sys.version_info.major}.{sys.version_info.minor}"
+
+
+def ensure_environment() -> Path:
+    """Create .venv and install the course (editable) unless an identical install is already there."""
+    if sys.version_info < (3, 10):
+        sys.exit(f"ddpm-lessons needs Python >= 3.10; this is {sys.version.split()[0]}")
+    python = venv_python()
+    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted_stamp():
+        return python
+    if not python.exists():
+        print(f"Creating the virtual environment {VENV.relative_to(ROOT)}/ ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("Installing ddpm-lessons and its dependencies (a few minutes the first time) ...", flush=True)
+    subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", str(ROOT)],
+                   check=True)
+    STAMP.write_text(wanted_stamp() + "\n")
+    return python
+
+
+def run(args: list[str], **env: str) -> int:
+    return subprocess.run(args, cwd=ROOT, env={**os.environ, **env}).returncode
+
+
+def cmd_lab(python: Path, extra: list[str]) -> int:
+    start = ROOT / "notebooks" / "00_start_here.ipynb"
+    target = start if start.exists() else ROOT / "notebooks"
+    return run([str(python), "-m", "jupyter", "lab", str(target.relative_to(ROOT)), *extra])
+
+
+def cmd_test(python: Path, extra: list[str]) -> int:
+    # pytest's options (strict nbval, sanitize file, test paths) live in pyproject.toml.
+    return run([str(python), "-m", "pytest", *extra], MPLBACKEND="Agg")
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        return 2
+    python = ensure_environment()
+    return COMMANDS[argv[0]](python, argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
