@@ -86,6 +86,7 @@ class DiffusionSchedule:
             raise ValueError(f"every beta must lie in the open interval (0, 1), got {bad}")
         self.name = name
         self._betas64 = betas64
+        self.config = {"name": "custom", "betas": betas64.tolist()}
         self.dtype = torch.float32 if dtype is None else dtype
         self.device = torch.device("cpu") if device is None else torch.device(device)
         if not self.dtype.is_floating_point:
@@ -123,7 +124,9 @@ class DiffusionSchedule:
         β is not rescaled when T ≠ 1000 (as in the seed and in Ho et al.'s code; improved-diffusion rescales).
         """
         betas = get_beta_schedule(check_positive_int(T, "T"), beta_start, beta_end, dtype=torch.float64)
-        return cls(betas, dtype=dtype, device=device, name="linear")
+        schedule = cls(betas, dtype=dtype, device=device, name="linear")
+        schedule.config = {"name": "linear", "T": T, "beta_start": beta_start, "beta_end": beta_end}
+        return schedule
 
     @classmethod
     def cosine(cls, T, s=0.008, *, max_beta=0.999, dtype=None, device=None) -> "DiffusionSchedule":
@@ -140,16 +143,32 @@ class DiffusionSchedule:
         steps = torch.arange(T + 1, dtype=torch.float64) / T
         f = torch.cos((steps + s) / (1 + s) * math.pi / 2) ** 2
         betas = torch.clamp(1.0 - f[1:] / f[:-1], max=max_beta)
-        return cls(betas, dtype=dtype, device=device, name="cosine")
+        schedule = cls(betas, dtype=dtype, device=device, name="cosine")
+        schedule.config = {"name": "cosine", "T": T, "s": s, "max_beta": max_beta}
+        return schedule
+
+    @classmethod
+    def from_config(cls, config: dict, *, dtype=None, device=None) -> "DiffusionSchedule":
+        """Rebuild a schedule from its ``config`` (as stored in checkpoints)."""
+        options = {k: v for k, v in config.items() if k != "name"}
+        if config.get("name") == "linear":
+            return cls.linear(**options, dtype=dtype, device=device)
+        if config.get("name") == "cosine":
+            return cls.cosine(**options, dtype=dtype, device=device)
+        if config.get("name") == "custom":
+            return cls(options["betas"], dtype=dtype, device=device)
+        raise ValueError(f"config['name'] must be 'linear', 'cosine' or 'custom', got {config.get('name')!r}")
 
     def to(self, device=None, dtype=None) -> "DiffusionSchedule":
         """A copy on ``device`` with ``dtype``; values are re-derived from the float64 betas, never down-then-up cast."""
-        return DiffusionSchedule(
+        moved = DiffusionSchedule(
             self._betas64,
             dtype=self.dtype if dtype is None else dtype,
             device=self.device if device is None else device,
             name=self.name,
         )
+        moved.config = dict(self.config)
+        return moved
 
     @property
     def num_timesteps(self) -> int:

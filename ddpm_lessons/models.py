@@ -1,0 +1,239 @@
+"""The networks the course trains on a CPU (lessons 04–07): an improved U-Net and a small MLP for toy data.
+
+``ResidualUNet`` keeps the seed's U shape but uses what the reference implementations use (Ho et al.,
+improved-diffusion): residual blocks with GroupNorm and SiLU, one time-embedding MLP shared by all blocks,
+optional self-attention at the lowest resolution, class conditioning through an embedding with an extra "null"
+class for classifier-free guidance, and a zero-initialised output convolution (the untrained net predicts ε = 0).
+GroupNorm normalises each sample on its own, so train and eval mode compute the same function.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .embedding import TimePositionalEncoding
+from .unet import DiffusionUNet, check_spatial_size
+
+__all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parameters"]
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def _zero(module: nn.Module) -> nn.Module:
+    for p in module.parameters():
+        nn.init.zeros_(p)
+    return module
+
+
+class ResBlock(nn.Module):
+    """GroupNorm → SiLU → conv, add the projected time (and class) embedding, GroupNorm → SiLU → conv, plus skip."""
+
+    def __init__(self, in_ch: int, out_ch: int, emb_dim: int, groups: int, dropout: float):
+        super().__init__()
+        self.norm1 = nn.GroupNorm(groups, in_ch)
+        self.conv1 = nn.Conv2d(in_ch, out_ch, 3, padding=1)
+        self.emb_proj = nn.Linear(emb_dim, out_ch)
+        self.norm2 = nn.GroupNorm(groups, out_ch)
+        self.dropout = nn.Dropout(dropout)
+        self.conv2 = _zero(nn.Conv2d(out_ch, out_ch, 3, padding=1))  # each block starts as the identity
+        self.skip = nn.Identity() if in_ch == out_ch else nn.Conv2d(in_ch, out_ch, 1)
+
+    def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:
+        h = self.conv1(F.silu(self.norm1(x)))
+        h = h + self.emb_proj(F.silu(emb))[..., None, None]
+        h = self.conv2(self.dropout(F.silu(self.norm2(h))))
+        return self.skip(x) + h
+
+
+class SelfAttention(nn.Module):
+    """Single-head self-attention over all pixels, with a residual connection (used at the lowest resolution)."""
+
+    def __init__(self, channels: int, groups: int):
+        super().__init__()
+        self.norm = nn.GroupNorm(groups, channels)
+        self.qkv = nn.Conv2d(channels, 3 * channels, 1)
+        self.out = _zero(nn.Conv2d(channels, channels, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, c, h * w).unbind(dim=1)
+        attn = torch.softmax(q.transpose(1, 2) @ k / math.sqrt(c), dim=-1)  # (B, HW, HW)
+        return x + self.out((v @ attn.transpose(1, 2)).reshape(b, c, h, w))
+
+
+class ResidualUNet(nn.Module):
+    """An ε-predicting U-Net in the style of Ho et al. and improved-diffusion, sized for a CPU (lessons 05–07).
+
+    ``forward(x (B, C, H, W), timesteps (B,), labels (B,) or None) → (B, C, H, W)``.
+
+    Args:
+        in_channels: 1 (digits) or 3 (photos).
+        base_channels: width of the first level; level i has ``base_channels * channel_mults[i]`` channels.
+        channel_mults: one entry per resolution; the size is halved ``len(channel_mults) − 1`` times, so H and W
+            must be divisible by ``2 ** (len(channel_mults) − 1)``.
+        num_res_blocks: residual blocks per level on the way down (one more on the way up).
+        attention: self-attention in the middle, at the lowest resolution.
+        num_classes: None for an unconditional model; else labels are ints in ``[0, num_classes]`` where
+            ``num_classes`` itself is the "null" label used for classifier-free guidance (``model.null_label``).
+        dropout, groups: dropout rate in the blocks and GroupNorm groups (must divide every width).
+    """
+
+    def __init__(self, in_channels: int = 1, base_channels: int = 32, channel_mults: Sequence[int] = (1, 2, 2),
+                 num_res_blocks: int = 1, attention: bool = True, num_classes: Optional[int] = None,
+                 dropout: float = 0.0, groups: int = 8):
+        super().__init__()
+        channel_mults = tuple(int(m) for m in channel_mults)
+        if in_channels not in (1, 3):
+            raise ValueError(f"in_channels must be 1 or 3, got {in_channels}")
+        widths = [base_channels * m for m in channel_mults]
+        if any(w % groups for w in widths):
+            raise ValueError(f"groups={groups} must divide every level width {widths}")
+        if num_classes is not None and num_classes < 1:
+            raise ValueError(f"num_classes must be None or >= 1, got {num_classes}")
+        self.config = {"in_channels": in_channels, "base_channels": base_channels, "channel_mults": list(channel_mults),
+                       "num_res_blocks": num_res_blocks, "attention": attention, "num_classes": num_classes,
+                       "dropout": dropout, "groups": groups}
+        self.in_channels = in_channels
+        self.depth = len(channel_mults) - 1
+        self.num_classes = num_classes
+        emb_dim = 4 * base_channels
+
+        self.time_embed = nn.Sequential(TimePositionalEncoding(base_channels), nn.Linear(base_channels, emb_dim),
+                                        nn.SiLU(), nn.Linear(emb_dim, emb_dim))
+        self.label_embed = nn.Embedding(num_classes + 1, emb_dim) if num_classes is not None else None
+
+        self.stem = nn.Conv2d(in_channels, widths[0], 3, padding=1)
+        self.down = nn.ModuleList()
+        skip_widths = [widths[0]]
+        ch = widths[0]
+        for level, width in enumerate(widths):
+            for _ in range(num_res_blocks):
+                self.down.append(ResBlock(ch, width, emb_dim, groups, dropout))
+                ch = width
+                skip_widths.append(ch)
+            if level < self.depth:
+                self.down.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
+                skip_widths.append(ch)
+
+        self.mid1 = ResBlock(ch, ch, emb_dim, groups, dropout)
+        self.mid_attn = SelfAttention(ch, groups) if attention else nn.Identity()
+        self.mid2 = ResBlock(ch, ch, emb_dim, groups, dropout)
+
+        self.up = nn.ModuleList()
+        for level, width in reversed(list(enumerate(widths))):
+            for _ in range(num_res_blocks + 1):
+                self.up.append(ResBlock(ch + skip_widths.pop(), width, emb_dim, groups, dropout))
+                ch = width
+            if level > 0:
+                self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1)))
+
+        self.out = nn.Sequential(nn.GroupNorm(groups, ch), nn.SiLU(), _zero(nn.Conv2d(ch, in_channels, 3, padding=1)))
+
+    @property
+    def null_label(self) -> int:
+        """The label meaning "no class" (classifier-free guidance's unconditional model)."""
+        if self.num_classes is None:
+            raise ValueError("this ResidualUNet is unconditional (num_classes=None): it has no null label")
+        return self.num_classes
+
+    def embed(self, timesteps: torch.Tensor, labels: Optional[torch.Tensor]) -> torch.Tensor:
+        emb = self.time_embed(timesteps)
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError("labels were given but this ResidualUNet is unconditional (num_classes=None)")
+            return emb
+        if labels is None:
+            raise ValueError(
+                f"labels are required: this ResidualUNet is class-conditional (num_classes={self.num_classes}); "
+                f"pass model.null_label ({self.num_classes}) for the unconditional prediction"
+            )
+        if labels.dtype != torch.long or labels.shape != timesteps.shape:
+            raise ValueError(f"labels must be a long tensor of shape {tuple(timesteps.shape)}, got {labels.dtype} "
+                             f"{tuple(labels.shape)}")
+        if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) > self.num_classes):
+            raise ValueError(f"labels must lie in [0, {self.num_classes}] ({self.num_classes} = null label), got "
+                             f"{int(labels.min()) if int(labels.min()) < 0 else int(labels.max())}")
+        return emb + self.label_embed(labels)
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+        check_spatial_size(x, self.depth, self.in_channels)
+        if timesteps.shape != (x.shape[0],):
+            raise ValueError(f"timesteps must have shape ({x.shape[0]},), got {tuple(timesteps.shape)}")
+        emb = self.embed(timesteps, labels)
+        h = self.stem(x)
+        skips = [h]
+        for layer in self.down:
+            h = layer(h, emb) if isinstance(layer, ResBlock) else layer(h)
+            skips.append(h)
+        h = self.mid2(self.mid_attn(self.mid1(h, emb)), emb)
+        for layer in self.up:
+            h = layer(torch.cat([h, skips.pop()], dim=1), emb) if isinstance(layer, ResBlock) else layer(h)
+        return self.out(h)
+
+
+class MLPDenoiser(nn.Module):
+    """ε-prediction for 1-D and 2-D toy data: ``(B, D), (B,) → (B, D)`` (lessons 03, 04, 06).
+
+    Args:
+        data_dim: D, the dimension of a data point.
+        hidden: width of the hidden layers; num_layers: residual MLP blocks.
+        time_input: ``"sinusoidal"`` (the seed's embedding, default), ``"scalar"`` (the raw index scaled to t/T, as
+            some tutorials do) or ``"none"`` (the network never sees t) — lesson 04 compares them.
+        time_dim: size of the sinusoidal embedding; num_timesteps: T, used to scale the scalar input.
+    """
+
+    TIME_INPUTS = ("sinusoidal", "scalar", "none")
+
+    def __init__(self, data_dim: int = 2, hidden: int = 128, num_layers: int = 3, time_input: str = "sinusoidal",
+                 time_dim: int = 32, num_timesteps: int = 1000):
+        super().__init__()
+        if time_input not in self.TIME_INPUTS:
+            raise ValueError(f"time_input must be one of {self.TIME_INPUTS}, got {time_input!r}")
+        self.config = {"data_dim": data_dim, "hidden": hidden, "num_layers": num_layers, "time_input": time_input,
+                       "time_dim": time_dim, "num_timesteps": num_timesteps}
+        self.data_dim = data_dim
+        self.time_input = time_input
+        self.num_timesteps = num_timesteps
+        self.time_encoding = TimePositionalEncoding(time_dim) if time_input == "sinusoidal" else None
+        t_features = {"sinusoidal": time_dim, "scalar": 1, "none": 0}[time_input]
+        self.inp = nn.Linear(data_dim + t_features, hidden)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
+            for _ in range(num_layers)
+        )
+        self.out = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, data_dim))
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+        if labels is not None:
+            raise ValueError("labels were given but MLPDenoiser is unconditional")
+        if x.dim() != 2 or x.shape[1] != self.data_dim:
+            raise ValueError(f"x must have shape (B, {self.data_dim}) (data_dim), got {tuple(x.shape)}")
+        if timesteps.shape != (x.shape[0],):
+            raise ValueError(f"timesteps must have shape ({x.shape[0]},), got {tuple(timesteps.shape)}")
+        if self.time_input == "sinusoidal":
+            features = [x, self.time_encoding(timesteps)]
+        elif self.time_input == "scalar":
+            features = [x, (timesteps.to(x.dtype) / self.num_timesteps)[:, None]]
+        else:
+            features = [x]
+        h = self.inp(torch.cat(features, dim=1))
+        for block in self.blocks:
+            h = h + block(h)
+        return self.out(h)
+
+
+MODELS = {"DiffusionUNet": DiffusionUNet, "ResidualUNet": ResidualUNet, "MLPDenoiser": MLPDenoiser}
+
+
+def build_model(kind: str, config: dict) -> nn.Module:
+    """Rebuild a model from its class name and ``model.config`` (as stored in checkpoints)."""
+    if kind not in MODELS:
+        raise ValueError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
+    return MODELS[kind](**config)

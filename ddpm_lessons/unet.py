@@ -1,0 +1,135 @@
+"""The seed article's U-Net, kept faithful (lesson 05; the seed's U-Net神经网络 section).
+
+``UNetStage`` and ``DiffusionUNet`` have the article's constructor arguments, defaults, layer order and forward pass:
+conv → ReLU → BatchNorm, the time projection added, an optional label projection ``nn.Linear(1, out_ch)``, a second
+conv → ReLU → BatchNorm, then a strided conv (down) or transposed conv (up). With its defaults (3 channels,
+widths 64…1024) it has 62,714,307 parameters. Some of its choices are not best practice — BatchNorm couples the
+samples of a batch and behaves differently in train and eval mode; each stage builds its own copy of the
+(parameter-free) time encoding — and lessons 05 and 08 measure what they cost. The only additions are input
+checks that raise clear errors; the computation is the article's.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import torch
+import torch.nn as nn
+
+from .embedding import TimePositionalEncoding
+
+__all__ = ["UNetStage", "DiffusionUNet", "check_spatial_size"]
+
+
+def check_spatial_size(x: torch.Tensor, depth: int, channels: int) -> None:
+    """Raise a clear error unless ``x`` is ``(B, channels, H, W)`` with H and W divisible by ``2**depth``."""
+    if x.dim() != 4:
+        raise ValueError(f"x must have shape (B, C, H, W), got {tuple(x.shape)}")
+    if x.shape[1] != channels:
+        raise ValueError(f"x must have {channels} channels (img_channels), got {x.shape[1]} in shape {tuple(x.shape)}")
+    factor = 2**depth
+    for name, size in (("height", x.shape[2]), ("width", x.shape[3])):
+        if size % factor:
+            lower, upper = (size // factor) * factor, (size // factor + 1) * factor
+            nearest = f"{lower} or {upper}" if lower else f"{upper}"
+            raise ValueError(
+                f"x {name} {size} is not divisible by 2**{depth} = {factor} (the network halves the size {depth} "
+                f"times); nearest valid sizes: {nearest}"
+            )
+
+
+class UNetStage(nn.Module):
+    """One encoder or decoder stage of the seed's U-Net (seed §3, ``UNetStage``).
+
+    Down: ``(B, C_in, H, W) → (B, C_out, H/2, W/2)``. Up: ``(B, 2·C_in, H, W) → (B, C_out, 2H, 2W)`` (the input is
+    the previous output concatenated with the skip connection, hence twice the channels).
+    """
+
+    def __init__(self, in_ch: int, out_ch: int, time_dim: int, use_label_cond: bool = False,
+                 kernel_size: int = 3, downsample: bool = True):
+        super().__init__()
+        self.use_label_cond = use_label_cond
+        self.is_down = downsample
+
+        self.time_encoder = TimePositionalEncoding(time_dim)
+        self.time_proj = nn.Linear(time_dim, out_ch)
+        if use_label_cond:
+            self.label_proj = nn.Linear(1, out_ch)
+
+        if downsample:
+            self.conv_in = nn.Conv2d(in_ch, out_ch, kernel_size, padding=1)
+            self.spatial = nn.Conv2d(out_ch, out_ch, 4, stride=2, padding=1)
+        else:
+            self.conv_in = nn.Conv2d(2 * in_ch, out_ch, kernel_size, padding=1)
+            self.spatial = nn.ConvTranspose2d(out_ch, out_ch, 4, stride=2, padding=1)
+
+        self.bn1 = nn.BatchNorm2d(out_ch)
+        self.bn2 = nn.BatchNorm2d(out_ch)
+        self.conv_feat = nn.Conv2d(out_ch, out_ch, 3, padding=1)
+        self.act = nn.ReLU()
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+        out = self.bn1(self.act(self.conv_in(x)))
+        t_emb = self.act(self.time_proj(self.time_encoder(timesteps)))
+        out = out + t_emb[..., None, None]
+        if self.use_label_cond:
+            if labels is None:
+                raise ValueError("labels are required: this stage was built with use_label_cond=True")
+            lbl_emb = self.act(self.label_proj(labels))
+            out = out + lbl_emb[..., None, None]
+        out = self.bn2(self.act(self.conv_feat(out)))
+        return self.spatial(out)
+
+
+class DiffusionUNet(nn.Module):
+    """The seed's U-Net for ε-prediction (seed §3, ``DiffusionUNet``): ``(B, C, H, W), (B,) → (B, C, H, W)``.
+
+    Args:
+        img_channels: image channels in and out (3 for the article's photo).
+        time_dim: size of each stage's sinusoidal time encoding.
+        label_conditioning: add ``nn.Linear(1, out_ch)(labels)`` in every stage; labels are floats of shape (B, 1).
+        channel_sequence: widths, the first after the stem; ``len − 1`` halvings of the spatial size.
+    """
+
+    def __init__(self, img_channels: int = 3, time_dim: int = 128, label_conditioning: bool = False,
+                 channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024)):
+        super().__init__()
+        channel_sequence = tuple(int(c) for c in channel_sequence)
+        if len(channel_sequence) < 2:
+            raise ValueError(f"channel_sequence needs at least two widths, got {channel_sequence}")
+        self.config = {"img_channels": img_channels, "time_dim": time_dim,
+                       "label_conditioning": label_conditioning, "channel_sequence": list(channel_sequence)}
+        self.img_channels = img_channels
+        self.time_dim = time_dim
+        self.label_conditioning = label_conditioning
+        self.depth = len(channel_sequence) - 1
+
+        self.stem = nn.Conv2d(img_channels, channel_sequence[0], 3, padding=1)
+        self.down_blocks = nn.ModuleList([
+            UNetStage(c_in, c_out, time_dim, label_conditioning, downsample=True)
+            for c_in, c_out in zip(channel_sequence, channel_sequence[1:])
+        ])
+        rev_channels = channel_sequence[::-1]
+        self.up_blocks = nn.ModuleList([
+            UNetStage(c_in, c_out, time_dim, label_conditioning, downsample=False)
+            for c_in, c_out in zip(rev_channels, rev_channels[1:])
+        ])
+        self.head = nn.Conv2d(channel_sequence[0], img_channels, 1)
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+        check_spatial_size(x, self.depth, self.img_channels)
+        if self.label_conditioning and labels is None:
+            raise ValueError("labels are required: this DiffusionUNet was built with label_conditioning=True")
+        if not self.label_conditioning and labels is not None:
+            raise ValueError("labels were given but this DiffusionUNet was built with label_conditioning=False")
+        if labels is not None and labels.shape != (x.shape[0], 1):
+            raise ValueError(f"labels must have shape (B, 1) = ({x.shape[0]}, 1), got {tuple(labels.shape)}")
+
+        skips = []
+        h = self.stem(x)
+        for down in self.down_blocks:
+            h = down(h, timesteps, labels=labels)
+            skips.append(h)
+        for up, skip in zip(self.up_blocks, reversed(skips)):
+            h = up(torch.cat([h, skip], dim=1), timesteps, labels=labels)
+        return self.head(h)
