@@ -1,0 +1,160 @@
+"""Checkpoints: atomic writes, safe loads, and the sha256 manifest of the files shipped in ``data/``.
+
+Loading never unpickles arbitrary objects (``torch.load(..., weights_only=True)``), and a shipped file is checked
+against ``data/MANIFEST.json`` before it is read. A truncated, corrupted or mismatched file raises
+:class:`CheckpointError` naming the file and what is wrong; nothing on disk is changed by a failed load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+
+__all__ = [
+    "CheckpointError", "DATA_DIR", "MANIFEST", "atomic_write_bytes", "save_checkpoint", "load_checkpoint", "sidecar",
+    "sha256_file", "read_manifest", "record_in_manifest", "shipped_path", "verify_shipped",
+]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+MANIFEST = DATA_DIR / "MANIFEST.json"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing, damaged, fails its checksum, or belongs to another configuration."""
+
+
+def sha256_file(path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def atomic_write_bytes(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sidecar(path) -> Path:
+    """``model.pt`` → ``model.pt.sha256``: the checksum written beside every checkpoint."""
+    path = Path(path)
+    return path.with_name(path.name + ".sha256")
+
+
+def save_checkpoint(path, payload: dict) -> str:
+    """``torch.save`` ``payload`` atomically (temporary file, then rename); returns the file's sha256.
+
+    The sha256 is also written beside it (``<file>.sha256``), so that :func:`load_checkpoint` detects a file
+    damaged later — torch's format itself does not notice changed bytes inside a tensor. The payload must hold
+    only tensors, numbers, strings, None and lists/tuples/dicts of them, so that it loads with ``weights_only=True``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        torch.save(payload, tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        digest = sha256_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    atomic_write_bytes(sidecar(path), f"{digest}  {path.name}\n".encode())
+    return digest
+
+
+def load_checkpoint(path, *, expected_sha256: str | None = None, map_location="cpu") -> dict:
+    """Load a checkpoint written by :func:`save_checkpoint`, safely (``weights_only=True``).
+
+    Args:
+        path: the file.
+        expected_sha256: if given, the file's sha256 must match before anything is unpickled; if not given, the
+            ``<file>.sha256`` written by :func:`save_checkpoint` is checked when it exists.
+        map_location: where tensors are loaded (default CPU).
+
+    Raises:
+        CheckpointError: missing file, checksum mismatch, truncated or corrupted file, or not a dict payload.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    if expected_sha256 is None and sidecar(path).is_file():
+        expected_sha256 = sidecar(path).read_text(encoding="utf-8").split()[0]
+    if expected_sha256 is not None:
+        actual = sha256_file(path)
+        if actual != expected_sha256:
+            raise CheckpointError(
+                f"checkpoint {path} fails its sha256 check: expected {expected_sha256}, got {actual} "
+                "(the file is damaged or was replaced; re-fetch or retrain it)"
+            )
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as error:  # torch raises several types for truncated or foreign files
+        raise CheckpointError(f"checkpoint {path} could not be read safely ({type(error).__name__}: {error})") from error
+    if not isinstance(payload, dict):
+        raise CheckpointError(f"checkpoint {path} does not hold a dict payload (got {type(payload).__name__})")
+    return payload
+
+
+def read_manifest(manifest=MANIFEST) -> dict:
+    """The manifest ``{file name: {"sha256": ..., "bytes": ..., "command": ..., ...}}``; empty if there is none."""
+    manifest = Path(manifest)
+    if not manifest.exists():
+        return {}
+    return json.loads(manifest.read_text(encoding="utf-8"))
+
+
+def record_in_manifest(path, info: dict, manifest=MANIFEST) -> dict:
+    """Add or replace ``path``'s entry (its sha256 and size, plus ``info``) in the manifest, atomically."""
+    path = Path(path)
+    entries = read_manifest(manifest)
+    entries[path.name] = {"sha256": sha256_file(path), "bytes": path.stat().st_size, **info}
+    text = json.dumps(dict(sorted(entries.items())), indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(manifest, text.encode("utf-8"))
+    return entries[path.name]
+
+
+def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
+    """Path of a file shipped in ``data/``, after checking its sha256 against the manifest."""
+    entries = read_manifest(manifest)
+    if name not in entries:
+        known = ", ".join(sorted(entries)) or "none"
+        raise CheckpointError(f"{name!r} is not listed in {Path(manifest).name} (shipped files: {known})")
+    path = Path(manifest).parent / name
+    if not path.is_file():
+        raise CheckpointError(f"shipped file {path} is missing")
+    actual = sha256_file(path)
+    if actual != entries[name]["sha256"]:
+        raise CheckpointError(f"shipped file {path} fails its sha256 check: manifest {entries[name]['sha256']}, file {actual}")
+    return path
+
+
+def verify_shipped(manifest=MANIFEST) -> list[tuple[str, bool, str]]:
+    """Check every file in the manifest: ``[(name, ok, message), ...]``."""
+    results = []
+    for name in sorted(read_manifest(manifest)):
+        try:
+            shipped_path(name, manifest=manifest)
+            results.append((name, True, "sha256 ok"))
+        except CheckpointError as error:
+            results.append((name, False, str(error)))
+    return results

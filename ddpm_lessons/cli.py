@@ -1,0 +1,336 @@
+"""``python -m ddpm_lessons {info,train,train-classifier,sample,evaluate}`` — the package's command line.
+
+Every shipped checkpoint in ``data/`` was produced by ``train`` (or ``train-classifier``) with ``--record``, which
+writes the exact command, seed, steps, wall time and hardware into ``data/MANIFEST.json`` beside the file's sha256;
+``evaluate --record`` adds the measured quality numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from . import __version__
+from .checkpoints import DATA_DIR, read_manifest, record_in_manifest, verify_shipped
+
+TOY_NAMES = ("moons", "swiss_roll", "checkerboard", "gaussian_mixture", "mixture1d")
+IMAGE_NAMES = ("photo", "glyphs", "mnist", "fashion-mnist", "cifar10")
+
+
+def hardware() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} logical CPUs, torch threads {torch.get_num_threads()}{gpu}"
+
+
+def _ints(text: str) -> list[int]:
+    return [int(v) for v in text.split(",") if v.strip()]
+
+
+# ----------------------------------------------------------------------------------------------------- info
+def cmd_info(args) -> int:
+    import matplotlib
+    import numpy
+    import torchvision
+
+    from .train import pick_device
+
+    print(f"ddpm_lessons {__version__}")
+    print(f"python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
+          f"numpy {numpy.__version__}, matplotlib {matplotlib.__version__}")
+    print(f"device: {pick_device()} (CUDA available: {torch.cuda.is_available()})")
+    results = verify_shipped()
+    if not results:
+        print("shipped checkpoints: none listed in data/MANIFEST.json")
+    manifest = read_manifest()
+    for name, ok, message in results:
+        print(f"  {'OK  ' if ok else 'FAIL'} {name} ({manifest[name]['bytes'] / 1e6:.2f} MB): {message}")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+# ---------------------------------------------------------------------------------------------------- train
+def load_training_data(args):
+    """(x, labels or None, description) for ``--data``."""
+    if args.data == "photo":
+        from .data import load_photo
+
+        photo = load_photo(args.photo, (args.image_size, args.image_size))
+        return photo[None], None, {"name": "photo", "path": str(args.photo or "matplotlib grace_hopper.jpg"),
+                                   "image_size": args.image_size}
+    if args.data in TOY_NAMES:
+        from .data import toy_data
+
+        return toy_data(args.data, args.n_train, seed=args.data_seed), None, {"name": args.data, "n": args.n_train,
+                                                                              "seed": args.data_seed}
+    if args.data == "glyphs":
+        from .glyphs import GlyphDigits
+
+        x, labels = GlyphDigits(args.n_train, seed=args.data_seed).tensors()
+        return x, labels, {"name": "glyphs", "n": args.n_train, "seed": args.data_seed}
+    from .realdata import real_dataset
+
+    x, labels = real_dataset(args.data, args.data_root, train=True, download=args.download).tensors()
+    return x, labels, {"name": args.data, "root": str(args.data_root)}
+
+
+def build_model_from_args(args, x, conditional: bool):
+    from .models import MLPDenoiser, ResidualUNet
+    from .unet import DiffusionUNet
+
+    if args.model == "mlp":
+        return MLPDenoiser(data_dim=x.shape[1], hidden=args.hidden, num_layers=args.layers,
+                           time_input=args.time_input, num_timesteps=args.T)
+    if args.model == "seed-unet":
+        return DiffusionUNet(img_channels=x.shape[1], time_dim=args.time_dim, channel_sequence=_ints(args.channels))
+    return ResidualUNet(in_channels=x.shape[1], base_channels=args.base_channels,
+                        channel_mults=_ints(args.channel_mults), num_res_blocks=args.num_res_blocks,
+                        attention=args.attention, num_classes=10 if conditional else None, dropout=args.dropout)
+
+
+def make_schedule(args):
+    from .schedule import DiffusionSchedule
+
+    return DiffusionSchedule.cosine(args.T) if args.schedule == "cosine" else DiffusionSchedule.linear(args.T)
+
+
+def cmd_train(args) -> int:
+    from .models import count_parameters
+    from .train import train
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    x, labels, data_info = load_training_data(args)
+    conditional = args.conditional
+    if conditional and labels is None:
+        raise SystemExit(f"--conditional needs a labelled data set; {args.data} has no labels")
+    if args.model == "mlp" and x.dim() != 2:
+        raise SystemExit("--model mlp is for toy data (points); use seed-unet or residual-unet for images")
+    if args.model != "mlp" and x.dim() != 4:
+        raise SystemExit("image models need image data; use --model mlp for toy data")
+    torch.manual_seed(args.seed)
+    model = build_model_from_args(args, x, conditional)
+    print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
+    started = time.perf_counter()
+    state = train(model, (x, labels) if conditional else x, schedule=make_schedule(args), steps=args.steps,
+                  batch_size=args.batch_size, lr=args.lr, ema_decay=args.ema_decay, label_dropout=args.label_dropout,
+                  warmup=args.warmup, seed=args.seed, device=args.device, checkpoint_path=args.out,
+                  checkpoint_every=args.checkpoint_every, resume=args.resume, progress=not args.no_progress,
+                  data_info=data_info)
+    wall = time.perf_counter() - started
+    recent = state.history["loss"][-100:]
+    print(f"step {state.step}: mean loss of the last {len(recent)} steps {sum(recent) / max(1, len(recent)):.4f}; "
+          f"{wall:.1f} s in this run; checkpoint {args.out}")
+    if args.record:
+        info = record_in_manifest(args.out, {
+            "command": "python -m ddpm_lessons " + shlex.join(args.argv),
+            "seed": args.seed, "steps": state.step, "wall_time_s": round(state.history["seconds"], 1),
+            "hardware": hardware(), "torch": torch.__version__, "data": data_info,
+        })
+        print(f"recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
+    return 0
+
+
+def cmd_train_classifier(args) -> int:
+    from .classifier import save_classifier, train_classifier
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    started = time.perf_counter()
+    model, history, config = train_classifier(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+                                              seed=args.seed, n_train=args.n_train, device=args.device,
+                                              progress=not args.no_progress)
+    wall = time.perf_counter() - started
+    save_classifier(args.out, model, config, history)
+    print(f"classifier trained for {args.steps} steps in {wall:.1f} s; saved to {args.out}")
+    if args.record:
+        info = record_in_manifest(args.out, {
+            "command": "python -m ddpm_lessons " + shlex.join(args.argv), "seed": args.seed, "steps": args.steps,
+            "wall_time_s": round(wall, 1), "hardware": hardware(), "torch": torch.__version__,
+        })
+        print(f"recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------- sample
+def parse_labels(text, n: int):
+    if text is None:
+        return None
+    if text == "all":
+        return torch.arange(n) % 10
+    values = _ints(text)
+    if len(values) == 1:
+        return torch.full((n,), values[0], dtype=torch.long)
+    if len(values) != n:
+        raise SystemExit(f"--labels needs one label, 'all', or exactly --n = {n} labels; got {len(values)}")
+    return torch.tensor(values, dtype=torch.long)
+
+
+def cmd_sample(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .plots import image_grid
+    from .sampling import sample
+    from .train import load_trained
+
+    model, schedule, payload = load_trained(args.checkpoint, device=args.device, use_ema=not args.raw_weights)
+    shape = (args.n, *_sample_shape(payload))
+    labels = parse_labels(args.labels, args.n)
+    samples = sample(model, schedule, shape, method=args.method, steps=args.steps, eta=args.eta,
+                     variance=args.variance, clip_denoised=args.clip, labels=labels, guidance=args.guidance,
+                     seed=args.seed, progress=not args.no_progress)
+    import matplotlib.pyplot as plt
+
+    if samples.dim() == 4:
+        fig = image_grid(samples, nrow=10 if labels is not None else None)
+    else:
+        fig, ax = plt.subplots(figsize=(5, 5))
+        if samples.shape[1] == 2:
+            ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5)
+        else:
+            ax.hist(samples[:, 0].numpy(), bins=100, density=True)
+    from .checkpoints import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    atomic_write_bytes(args.out, buffer.getvalue())
+    print(f"wrote {args.n} samples to {args.out}")
+    return 0
+
+
+def _sample_shape(payload) -> tuple:
+    return tuple(payload["train_config"]["data_shape"])
+
+
+# ------------------------------------------------------------------------------------------------- evaluate
+def cmd_evaluate(args) -> int:
+    from .evaluate import evaluate_checkpoint
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    path = Path(args.checkpoint)
+    metrics = evaluate_checkpoint(path, quick=args.quick, device=args.device, progress=not args.no_progress)
+    for key, value in metrics.items():
+        print(f"{key}: {value}")
+    if args.record:
+        entry = read_manifest().get(path.name)
+        if entry is None:
+            raise SystemExit(f"{path.name} is not in data/MANIFEST.json; train it with --record first")
+        record_in_manifest(path, {k: v for k, v in entry.items() if k not in ("sha256", "bytes")} | {"metrics": metrics})
+        print(f"recorded the metrics in {DATA_DIR.name}/MANIFEST.json")
+    return 0 if metrics.get("meets_bar", True) else 1
+
+
+# ------------------------------------------------------------------------------------------------------ main
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ddpm_lessons", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("info", help="versions, device, and every shipped checkpoint verified against its sha256")
+
+    t = sub.add_parser("train", help="train a DDPM model (resumable)",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t.add_argument("--data", required=True, choices=IMAGE_NAMES + TOY_NAMES, help="training data")
+    t.add_argument("--model", required=True, choices=("seed-unet", "residual-unet", "mlp"),
+                   help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data")
+    t.add_argument("--out", required=True, type=Path, help="checkpoint file (written atomically)")
+    t.add_argument("--steps", type=int, required=True, help="total optimisation steps")
+    t.add_argument("--batch-size", type=int, default=64, help="minibatch size")
+    t.add_argument("--lr", type=float, default=2e-4, help="peak learning rate (Adam)")
+    t.add_argument("--warmup", type=int, default=0, help="linear learning-rate warm-up steps")
+    t.add_argument("--ema-decay", type=float, default=0.999, help="decay of the EMA of the weights")
+    t.add_argument("--seed", type=int, default=0, help="seeds initialisation and every random draw of training")
+    t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
+    t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    t.add_argument("--T", type=int, default=1000, help="number of diffusion steps")
+    t.add_argument("--schedule", choices=("linear", "cosine"), default="linear", help="beta schedule")
+    t.add_argument("--conditional", action="store_true", help="class-conditional model (labelled data only)")
+    t.add_argument("--label-dropout", type=float, default=0.0, help="probability of the null label (guidance)")
+    t.add_argument("--image-size", type=int, default=32, help="photo: resize to this square size")
+    t.add_argument("--photo", type=Path, default=None, help="photo: any image file (default: matplotlib's sample)")
+    t.add_argument("--n-train", type=int, default=60000, help="glyphs/toy: number of training examples")
+    t.add_argument("--data-seed", type=int, default=0, help="glyphs/toy: seed of the generated data set")
+    t.add_argument("--data-root", type=Path, default=Path("datasets"), help="mnist/fashion-mnist/cifar10: folder")
+    t.add_argument("--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
+    t.add_argument("--channels", default="32,64,128,256", help="seed-unet: channel_sequence")
+    t.add_argument("--time-dim", type=int, default=128, help="seed-unet: time encoding size")
+    t.add_argument("--base-channels", type=int, default=32, help="residual-unet: width of the first level")
+    t.add_argument("--channel-mults", default="1,2,2", help="residual-unet: width multiplier per level")
+    t.add_argument("--num-res-blocks", type=int, default=1, help="residual-unet: blocks per level")
+    t.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True,
+                   help="residual-unet: self-attention at the lowest resolution")
+    t.add_argument("--dropout", type=float, default=0.0, help="residual-unet: dropout in the blocks")
+    t.add_argument("--hidden", type=int, default=128, help="mlp: hidden width")
+    t.add_argument("--layers", type=int, default=3, help="mlp: residual blocks")
+    t.add_argument("--time-input", choices=("sinusoidal", "scalar", "none"), default="sinusoidal",
+                   help="mlp: how the network sees t")
+    t.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
+    t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
+    t.add_argument("--record", action="store_true", help="record command, seed, steps, time, hardware in data/MANIFEST.json")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    c = sub.add_parser("train-classifier", help="train the glyph-digit classifier used as a metric",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    c.add_argument("--out", required=True, type=Path, help="checkpoint file")
+    c.add_argument("--steps", type=int, default=3000, help="optimisation steps")
+    c.add_argument("--batch-size", type=int, default=128, help="minibatch size")
+    c.add_argument("--lr", type=float, default=1e-3, help="learning rate (Adam)")
+    c.add_argument("--seed", type=int, default=0, help="seed of the training glyphs and of training")
+    c.add_argument("--n-train", type=int, default=60000, help="number of training glyphs")
+    c.add_argument("--device", default=None, help="cpu, cuda or mps")
+    c.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    c.add_argument("--record", action="store_true", help="record the run in data/MANIFEST.json")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("sample", help="draw samples from a checkpoint and write a PNG",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    s.add_argument("--checkpoint", required=True, type=Path, help="a checkpoint written by train")
+    s.add_argument("--out", required=True, type=Path, help="PNG file to write")
+    s.add_argument("--n", type=int, default=64, help="number of samples")
+    s.add_argument("--method", choices=("ddpm", "ddim"), default="ddpm", help="sampler")
+    s.add_argument("--steps", type=int, default=None, help="DDIM steps (ddim only)")
+    s.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")
+    s.add_argument("--variance", choices=("beta", "posterior"), default="beta", help="DDPM sigma^2: beta or beta-tilde")
+    s.add_argument("--clip", action=argparse.BooleanOptionalAction, default=False,
+                   help="clip the x0 prediction to [-1, 1] (image data)")
+    s.add_argument("--labels", default=None, help="conditional models: one label, 'all' (0..9 repeated) or a list")
+    s.add_argument("--guidance", type=float, default=0.0, help="classifier-free guidance weight w")
+    s.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
+    s.add_argument("--device", default=None, help="cpu, cuda or mps")
+    s.add_argument("--raw-weights", action="store_true", help="use the raw weights instead of the EMA")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    e = sub.add_parser("evaluate", help="measure a checkpoint against its quality bar",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    e.add_argument("checkpoint", type=Path, help="a checkpoint written by train")
+    e.add_argument("--quick", action="store_true", help="fewer samples (a smoke check, not the bar)")
+    e.add_argument("--device", default=None, help="cpu, cuda or mps")
+    e.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    e.add_argument("--record", action="store_true", help="store the numbers in data/MANIFEST.json")
+    e.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+COMMANDS = {"info": cmd_info, "train": cmd_train, "train-classifier": cmd_train_classifier, "sample": cmd_sample,
+            "evaluate": cmd_evaluate}
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser().parse_args(argv)
+    args.argv = argv
+    return COMMANDS[args.command](args)

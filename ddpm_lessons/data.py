@@ -1,0 +1,148 @@
+"""Offline data for the lessons: the seed's one photo and 1-D / 2-D toy distributions (lessons 01–07).
+
+Everything here is generated or read from files already on disk; nothing is downloaded. Glyph digits live in
+:mod:`ddpm_lessons.glyphs`; opt-in real data sets (MNIST, Fashion-MNIST, CIFAR-10) in :mod:`ddpm_lessons.realdata`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import torch
+
+from ._validate import check_positive_int
+
+__all__ = ["default_photo_path", "load_photo", "photo_transform", "TOY_DATASETS", "toy_data", "GaussianMixture1D"]
+
+
+def default_photo_path() -> Path:
+    """The photo that ships with matplotlib's sample data (Grace Hopper), used for the seed's one-image demo."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+    if not path.is_file():
+        raise FileNotFoundError(f"matplotlib's sample photo is missing at {path}; pass path= to load_photo")
+    return path
+
+
+def photo_transform(image_shape=(48, 48)):
+    """The seed's transform: resize to ``image_shape``, to a tensor in [0, 1], then scale to [−1, 1]."""
+    from torchvision import transforms
+
+    return transforms.Compose([
+        transforms.Resize(tuple(image_shape)),
+        transforms.ToTensor(),
+        transforms.Lambda(lambda t: (t * 2) - 1),
+    ])
+
+
+def load_photo(path=None, image_shape=(48, 48)) -> torch.Tensor:
+    """Load a photo as the seed's ``main()`` does: RGB tensor ``(3, H, W)`` in [−1, 1].
+
+    Args:
+        path: an image file; default: matplotlib's bundled ``grace_hopper.jpg``.
+        image_shape: ``(H, W)`` after resizing (the seed uses 48×48).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = default_photo_path() if path is None else Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"photo not found: {path}")
+    if len(tuple(image_shape)) != 2 or min(image_shape) < 1:
+        raise ValueError(f"image_shape must be (H, W) with positive sizes, got {image_shape!r}")
+    try:
+        with Image.open(path) as image:
+            rgb = image.convert("RGB")
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError(f"photo {path} could not be read as an image ({error})") from error
+    return photo_transform(image_shape)(rgb)
+
+
+class GaussianMixture1D:
+    """A 1-D Gaussian mixture with a known density (lesson 03: the true reverse conditional by Bayes' rule).
+
+    Default: weights (0.3, 0.5, 0.2), means (−0.8, 0.1, 0.7), standard deviations (0.08, 0.15, 0.05) — inside
+    [−1, 1] like image data, with modes of different widths so the reverse conditional is visibly non-Gaussian.
+    """
+
+    def __init__(self, weights=(0.3, 0.5, 0.2), means=(-0.8, 0.1, 0.7), stds=(0.08, 0.15, 0.05)):
+        self.weights = torch.tensor(weights, dtype=torch.float64)
+        self.means = torch.tensor(means, dtype=torch.float64)
+        self.stds = torch.tensor(stds, dtype=torch.float64)
+        if not (len(self.weights) == len(self.means) == len(self.stds)) or (self.stds <= 0).any():
+            raise ValueError("weights, means and stds must have equal lengths and stds must be positive")
+        if (self.weights < 0).any() or abs(self.weights.sum().item() - 1) > 1e-9:
+            raise ValueError(f"weights must be non-negative and sum to 1, got {weights}")
+
+    def sample(self, n: int, generator=None) -> torch.Tensor:
+        """``n`` draws, shape ``(n, 1)``, float32."""
+        n = check_positive_int(n, "n")
+        component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        z = torch.randn(n, generator=generator, dtype=torch.float64)
+        return (self.means[component] + self.stds[component] * z).float()[:, None]
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log density at ``x`` (any shape), float64."""
+        x = torch.as_tensor(x, dtype=torch.float64)[..., None]
+        log_norm = -0.5 * ((x - self.means) / self.stds) ** 2 - torch.log(self.stds) - 0.5 * math.log(2 * math.pi)
+        return torch.logsumexp(log_norm + torch.log(self.weights), dim=-1)
+
+    def noised_log_prob(self, x: torch.Tensor, alpha_bar: float) -> torch.Tensor:
+        """log q(x_t) for x_t = √ᾱ x_0 + √(1 − ᾱ) ε: still a mixture, with means √ᾱ μ and variances ᾱσ² + 1 − ᾱ."""
+        mixture = GaussianMixture1D(self.weights.tolist(), (math.sqrt(alpha_bar) * self.means).tolist(),
+                                    torch.sqrt(alpha_bar * self.stds**2 + 1 - alpha_bar).tolist())
+        return mixture.log_prob(x)
+
+
+def _moons(n, g):
+    upper = n // 2
+    angles = torch.rand(n, generator=g) * math.pi
+    x = torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
+    x[upper:] = torch.stack([1 - torch.cos(angles[upper:]), 0.5 - torch.sin(angles[upper:])], dim=1)
+    x = x + 0.05 * torch.randn(n, 2, generator=g)
+    return (x - torch.tensor([0.5, 0.25])) * torch.tensor([1.0, 1.6]) / 1.1
+
+
+def _swiss_roll(n, g):
+    turns = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=g))
+    x = torch.stack([turns * torch.cos(turns), turns * torch.sin(turns)], dim=1) / 10.0
+    return x + 0.04 * torch.randn(n, 2, generator=g)
+
+
+def _checkerboard(n, g):
+    # Four by four cells on [-1.6, 1.6]², alternate cells filled; uniform inside the filled cells.
+    cell = torch.randint(0, 8, (n,), generator=g)
+    row = cell // 2
+    col = 2 * (cell % 2) + (row % 2)
+    offsets = torch.rand(n, 2, generator=g)
+    return (torch.stack([col, row], dim=1).float() + offsets) * 0.8 - 1.6
+
+
+def _gaussian_mixture(n, g):
+    # Eight Gaussians on a circle of radius 1.2.
+    k = torch.randint(0, 8, (n,), generator=g).float()
+    centres = 1.2 * torch.stack([torch.cos(k * math.pi / 4), torch.sin(k * math.pi / 4)], dim=1)
+    return centres + 0.1 * torch.randn(n, 2, generator=g)
+
+
+TOY_DATASETS = {
+    "moons": _moons,
+    "swiss_roll": _swiss_roll,
+    "checkerboard": _checkerboard,
+    "gaussian_mixture": _gaussian_mixture,
+    "mixture1d": lambda n, g: GaussianMixture1D().sample(n, generator=g),
+}
+
+
+def toy_data(name: str, n: int, *, seed: int = 0) -> torch.Tensor:
+    """``n`` points of a toy distribution, float32 ``(n, 2)`` (``(n, 1)`` for ``"mixture1d"``), from a seeded generator.
+
+    Names: ``moons``, ``swiss_roll``, ``checkerboard``, ``gaussian_mixture`` (eight modes on a circle), and
+    ``mixture1d`` (:class:`GaussianMixture1D`). Each is scaled to roughly unit spread, like normalised data.
+    """
+    if name not in TOY_DATASETS:
+        raise ValueError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
+    n = check_positive_int(n, "n")
+    generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
+    return TOY_DATASETS[name](n, generator).float()

@@ -1,0 +1,81 @@
+"""The seed's three plot functions, in English (lessons 06 and 07), plus an image-grid helper.
+
+Each draws a matplotlib figure and returns it (the seed's versions only called ``plt.show()``), so notebooks can
+both show and test them. Tensors are expected in [−1, 1] and are mapped to [0, 1] for display.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+__all__ = ["to_image", "plot_noise_distribution", "plot_noise_prediction", "plot_generation_process", "image_grid"]
+
+
+def to_image(tensor: torch.Tensor) -> np.ndarray:
+    """``(C, H, W)`` in [−1, 1] → ``(H, W, C)`` (or ``(H, W)`` for one channel) in [0, 1] for ``imshow``."""
+    img = torch.clamp((tensor.detach().float().cpu() + 1) / 2, 0, 1).permute(1, 2, 0).numpy()
+    return img[..., 0] if img.shape[-1] == 1 else img
+
+
+def plot_noise_distribution(noise, predicted_noise, ax=None):
+    """Histograms of the true noise ε and the predicted noise ε_θ (seed ``plot_noise_distribution``)."""
+    fig, ax = (plt.subplots(figsize=(10, 6)) if ax is None else (ax.figure, ax))
+    ax.hist(noise.detach().cpu().numpy().flatten(), density=True, alpha=0.7, label="true noise ε", bins=50)
+    ax.hist(predicted_noise.detach().cpu().numpy().flatten(), density=True, alpha=0.7, label="predicted noise ε_θ", bins=50)
+    ax.set_xlabel("noise value")
+    ax.set_ylabel("density")
+    ax.set_title("Noise distribution: true vs predicted")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    return fig
+
+
+def plot_noise_prediction(noise, predicted_noise):
+    """The true and the predicted noise side by side as images (seed ``plot_noise_prediction``); ``(C, H, W)``."""
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5))
+    for ax, tensor, title in zip(axes, (noise, predicted_noise), ("true noise ε", "predicted noise ε_θ")):
+        ax.imshow(to_image(tensor), cmap="gray" if tensor.shape[0] == 1 else None)
+        ax.set_title(title)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_generation_process(generated_images):
+    """Intermediate results of generation, left to right (seed ``plot_generation_process``).
+
+    Args:
+        generated_images: list of ``(step, image)`` with image a PIL image, an ``(H, W[, C])`` array, or a
+            ``(C, H, W)`` tensor in [−1, 1].
+    """
+    fig, axes = plt.subplots(1, len(generated_images), figsize=(len(generated_images) * 3, 3), squeeze=False)
+    for ax, (step, image) in zip(axes[0], generated_images):
+        if isinstance(image, torch.Tensor):
+            image = to_image(image)
+        ax.imshow(image, cmap="gray" if np.ndim(image) == 2 else None)
+        ax.set_title(f"step {step}")
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def image_grid(images: torch.Tensor, nrow: int | None = None, ax=None, title: str | None = None):
+    """A grid of ``(B, C, H, W)`` images in [−1, 1] on one axis; returns the figure."""
+    b, c, h, w = images.shape
+    nrow = nrow or math.ceil(math.sqrt(b))
+    ncol = math.ceil(b / nrow)
+    pad = 2
+    canvas = torch.ones(c, ncol * (h + pad) + pad, nrow * (w + pad) + pad)
+    for k in range(b):
+        r, col = divmod(k, nrow)
+        canvas[:, pad + r * (h + pad): pad + r * (h + pad) + h, pad + col * (w + pad): pad + col * (w + pad) + w] = images[k].detach().float().cpu()
+    fig, ax = (plt.subplots(figsize=(nrow * 0.9 + 1, ncol * 0.9 + 1)) if ax is None else (ax.figure, ax))
+    ax.imshow(to_image(canvas), cmap="gray" if c == 1 else None, vmin=0, vmax=1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig

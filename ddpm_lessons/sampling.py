@@ -1,0 +1,107 @@
+"""Generating samples: DDPM ancestral sampling, DDIM, classifier-free guidance (lesson 07; the seed's 反向扩散).
+
+:func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping) or DDIM with
+any number of steps and any η, optionally with classifier-free guidance, and can return the trajectory at chosen
+steps. All noise comes from one seeded generator, so a seed reproduces the same samples.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import torch
+
+from ._validate import check_positive_int
+from .process import ddim_step, guided_eps, p_mean_variance
+from .schedule import DiffusionSchedule
+
+__all__ = ["ddim_timesteps", "sample", "model_eps"]
+
+
+def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
+    """Pairs (t, t_prev) for ``steps`` DDIM steps over T, from t = T − 1 down to t_prev = −1 (x_0).
+
+    ``steps + 1`` evenly spaced points on [−1, T − 1], rounded: the chain always starts at the last index T − 1
+    (unlike diffusers' default "leading" spacing, which starts at 980 for 50 of 1000 steps) and ends at x_0.
+    """
+    T, steps = check_positive_int(T, "T"), check_positive_int(steps, "steps")
+    if steps > T:
+        raise ValueError(f"steps must be <= T = {T}, got {steps}")
+    points = torch.linspace(-1, T - 1, steps + 1).round().long().tolist()[::-1]
+    return list(zip(points[:-1], points[1:]))
+
+
+def model_eps(model, x_t: torch.Tensor, t: torch.Tensor, labels: Optional[torch.Tensor] = None,
+              guidance: float = 0.0) -> torch.Tensor:
+    """ε_θ(x_t, t[, labels]); with ``guidance`` w > 0 the classifier-free combination (1 + w) ε_c − w ε_∅,
+    computed in one batched call (conditional and null-label halves)."""
+    if labels is None:
+        return model(x_t, t)
+    if guidance == 0:
+        return model(x_t, t, labels)
+    null = torch.full_like(labels, model.null_label)
+    eps = model(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([labels, null]))
+    eps_cond, eps_uncond = eps.chunk(2)
+    return guided_eps(eps_cond, eps_uncond, guidance)
+
+
+@torch.no_grad()
+def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], *, method: str = "ddpm",
+           steps: Optional[int] = None, eta: float = 0.0, variance: str = "beta", clip_denoised: bool = False,
+           labels: Optional[torch.Tensor] = None, guidance: float = 0.0, seed: int = 0,
+           trajectory_at: Optional[Sequence[int]] = None, progress: bool = True, device=None):
+    """Draw samples from an ε-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12).
+
+    Args:
+        model: ``model(x_t, t[, labels]) → ε``, in eval mode.
+        schedule: the schedule the model was trained with.
+        shape: ``(B, ...)`` of the samples, e.g. ``(16, 1, 28, 28)``.
+        method: ``"ddpm"`` (all T steps) or ``"ddim"`` (``steps`` steps, η = ``eta``).
+        variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃).
+        clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
+        labels: ``(B,)`` long class labels for a conditional model; guidance: classifier-free weight w ≥ 0.
+        seed: seeds x_T and every z. trajectory_at: indices t at which to keep x_t (after the step that produced
+            it; ``-1`` for the final x_0); progress: ``tqdm.auto`` bar; device: default the model's device.
+
+    Returns:
+        The samples ``(B, ...)`` on the CPU; with ``trajectory_at``, ``(samples, {t: x_t on the CPU})``.
+    """
+    from tqdm.auto import tqdm
+
+    if method not in ("ddpm", "ddim"):
+        raise ValueError(f"method must be 'ddpm' or 'ddim', got {method!r}")
+    if method == "ddim" and steps is None:
+        raise ValueError("method='ddim' needs steps (the number of DDIM steps)")
+    if method == "ddpm" and steps not in (None, len(schedule)):
+        raise ValueError(f"method='ddpm' always takes all T = {len(schedule)} steps; use method='ddim' for fewer")
+    if guidance and labels is None:
+        raise ValueError("guidance needs labels (classifier-free guidance steers towards a class)")
+    first = next(model.parameters())
+    device = first.device if device is None else device
+    dtype = first.dtype
+    schedule = schedule.to(device=device)
+    shape = tuple(shape)
+    if labels is not None:
+        if labels.shape != shape[:1]:
+            raise ValueError(f"labels must have shape ({shape[0]},), got {tuple(labels.shape)}")
+        labels = labels.to(device)
+
+    generator = torch.Generator().manual_seed(seed)  # CPU draws, moved: the same samples on every device
+    x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
+    keep = set(trajectory_at or [])
+    trajectory = {}
+    pairs = ddim_timesteps(len(schedule), steps) if method == "ddim" else [(i, i - 1) for i in reversed(range(len(schedule)))]
+    if pairs[0][0] in keep:  # x_T, the starting noise, is the state at index T - 1
+        trajectory[pairs[0][0]] = x.cpu()
+    for t_index, t_prev in tqdm(pairs, disable=not progress, desc=method, leave=False):
+        t = torch.full((shape[0],), t_index, dtype=torch.long, device=device)
+        eps = model_eps(model, x, t, labels, guidance)
+        z = torch.randn(shape, generator=generator, dtype=dtype).to(device)
+        if method == "ddpm":
+            out = p_mean_variance(schedule, x, t, eps, variance=variance, clip_denoised=clip_denoised)
+            x = out["mean"] + (t_index > 0) * torch.exp(0.5 * out["log_variance"]) * z
+        else:
+            x = ddim_step(schedule, x, t, t_prev, eps, eta=eta, noise=z, clip_denoised=clip_denoised)
+        if t_prev in keep:
+            trajectory[t_prev] = x.cpu()
+    return (x.cpu(), trajectory) if trajectory_at is not None else x.cpu()

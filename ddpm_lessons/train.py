@@ -1,0 +1,246 @@
+"""Training with L_simple (lesson 06; the seed's 训练 algorithm and its ``main()`` training loop).
+
+One :func:`train` serves the notebooks and the CLI. Each step is DDPM Algorithm 1:
+
+    x_0 ~ data,  t ~ Uniform{0, …, T−1},  ε ~ N(0, I),  gradient step on ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²
+
+with an exponential moving average (EMA) of the weights, optional label dropout for classifier-free guidance, and
+checkpoints that resume exactly: every random draw comes from one seeded ``torch.Generator`` whose state is saved,
+together with the model, EMA, optimizer, step, torch's global RNG state (dropout) and the loss history.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+import torch.nn as nn
+
+from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .losses import simple_loss
+from .models import build_model
+from .process import q_sample
+from .schedule import DiffusionSchedule
+
+__all__ = ["pick_device", "train", "TrainState", "load_trained", "checkpoint_payload", "ema_update"]
+
+
+def pick_device(device=None) -> torch.device:
+    """``device`` if given, else CUDA, then Apple MPS, then CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@torch.no_grad()
+def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    """ema ← decay · ema + (1 − decay) · model for parameters; buffers (BatchNorm statistics) are copied."""
+    for e, p in zip(ema.parameters(), model.parameters()):
+        e.lerp_(p, 1.0 - decay)
+    for e, b in zip(ema.buffers(), model.buffers()):
+        e.copy_(b)
+
+
+class TrainState:
+    """What :func:`train` returns: the model, its EMA copy, the optimizer, the step reached and the history."""
+
+    def __init__(self, model, ema, optimizer, schedule, step, history, config):
+        self.model, self.ema, self.optimizer, self.schedule = model, ema, optimizer, schedule
+        self.step, self.history, self.config = step, history, config
+
+    def __repr__(self) -> str:
+        last = self.history["loss"][-1] if self.history["loss"] else float("nan")
+        return f"TrainState(step={self.step}, last loss={last:.4f}, model={type(self.model).__name__})"
+
+
+def _split_data(data):
+    if isinstance(data, torch.Tensor):
+        return data, None
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return data[0], data[1]
+    raise TypeError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
+
+
+def checkpoint_payload(state: TrainState, generator: torch.Generator) -> dict:
+    """Everything needed to resume exactly, in types that load with ``weights_only=True``."""
+    return {
+        "kind": "ddpm",
+        "model_kind": type(state.model).__name__,
+        "model_config": state.model.config,
+        "schedule": state.schedule.config,
+        "train_config": state.config,
+        "model": state.model.state_dict(),
+        "ema": state.ema.state_dict(),
+        "optimizer": state.optimizer.state_dict(),
+        "step": state.step,
+        "rng": {"generator": generator.get_state(), "torch": torch.get_rng_state()},
+        "history": state.history,
+    }
+
+
+def _check_resumable(payload: dict, path, model: nn.Module, config: dict) -> None:
+    if payload.get("kind") != "ddpm":
+        raise CheckpointError(f"checkpoint {path} is not a DDPM training checkpoint (kind={payload.get('kind')!r})")
+    if payload["model_kind"] != type(model).__name__ or payload["model_config"] != model.config:
+        raise CheckpointError(
+            f"checkpoint {path} belongs to a different model: {payload['model_kind']} {payload['model_config']} "
+            f"vs {type(model).__name__} {model.config}"
+        )
+    changed = {k: (payload["train_config"].get(k), v) for k, v in config.items()
+               if k not in ("steps", "progress") and payload["train_config"].get(k) != v}
+    if changed:
+        raise CheckpointError(f"checkpoint {path} was trained with other settings (saved, now): {changed}")
+
+
+def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, batch_size: int = 64,
+          lr: float = 2e-4, optimizer: str = "adam", weight_decay: float = 0.0, ema_decay: float = 0.999,
+          label_dropout: float = 0.0, grad_clip: Optional[float] = 1.0, warmup: int = 0, seed: int = 0,
+          device=None, checkpoint_path=None, checkpoint_every: Optional[int] = None, resume: bool = False,
+          loss_buckets: int = 10, progress: bool = True, stop_after: Optional[int] = None,
+          data_info: Optional[dict] = None) -> TrainState:
+    """Train an ε-prediction model with L_simple (DDPM Algorithm 1, eq. 14; seed §3 ``main()``).
+
+    Args:
+        model: a network ``model(x_t, t[, labels]) → ε``, e.g. :class:`~ddpm_lessons.models.ResidualUNet`.
+        data: a tensor ``x (N, ...)`` in the model's data range, or ``(x, labels)`` with labels ``(N,)`` long.
+        schedule: the noise schedule (moved to the training device).
+        steps: total optimisation steps (a resumed run continues up to this number).
+        batch_size, lr: minibatch size and peak learning rate; warmup: linear warm-up steps.
+        optimizer: ``"adam"`` or ``"adamw"`` (with ``weight_decay``); grad_clip: max gradient norm (None: off).
+        ema_decay: decay of the EMA of the weights (sample from ``state.ema``).
+        label_dropout: probability of replacing a label by the model's null label (classifier-free guidance).
+        seed: seeds the minibatch, timestep, noise and label-dropout draws and torch's global RNG (dropout); for a
+            reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
+        device: None picks CUDA, MPS or CPU; checkpoint_path / checkpoint_every / resume: write a checkpoint every
+            ``checkpoint_every`` steps and at the end; with ``resume=True`` continue from ``checkpoint_path``.
+        loss_buckets: the loss is also recorded per bucket of timesteps (``loss_buckets`` equal ranges of t).
+        progress: show a ``tqdm.auto`` progress bar; stop_after: stop (and checkpoint) after this many steps of
+            this call, as an interruption would (used to test resuming).
+        data_info: a description of the data (name, size, seed), stored in the checkpoint for evaluation.
+
+    Returns:
+        :class:`TrainState` with ``model``, ``ema``, ``optimizer``, ``step`` and ``history`` (``loss`` per step,
+        ``bucket_loss`` sum and ``bucket_count`` per timestep bucket, ``seconds``).
+    """
+    from tqdm.auto import tqdm
+
+    x_all, labels_all = _split_data(data)
+    if labels_all is not None and labels_all.shape != (x_all.shape[0],):
+        raise ValueError(f"labels must have shape ({x_all.shape[0]},) to match x, got {tuple(labels_all.shape)}")
+    if label_dropout and getattr(model, "num_classes", None) is None:
+        raise ValueError("label_dropout needs a class-conditional model (num_classes set)")
+    if optimizer not in ("adam", "adamw"):
+        raise ValueError(f"optimizer must be 'adam' or 'adamw', got {optimizer!r}")
+    if not 0 <= ema_decay < 1:
+        raise ValueError(f"ema_decay must lie in [0, 1), got {ema_decay}")
+    if resume and checkpoint_path is None:
+        raise ValueError("resume=True needs checkpoint_path")
+
+    device = pick_device(device)
+    config = {"steps": steps, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
+              "weight_decay": weight_decay, "ema_decay": ema_decay, "label_dropout": label_dropout,
+              "grad_clip": grad_clip, "warmup": warmup, "seed": seed, "loss_buckets": loss_buckets,
+              "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
+    model = model.to(device)
+    schedule = schedule.to(device=device)
+    T = len(schedule)
+    ema = copy.deepcopy(model).eval().requires_grad_(False)
+    opt_class = torch.optim.AdamW if optimizer == "adamw" else torch.optim.Adam
+    opt = opt_class(model.parameters(), lr=lr, weight_decay=weight_decay)
+    generator = torch.Generator().manual_seed(seed)  # CPU generator: identical draws on every device
+    torch.manual_seed(seed)
+    history = {"loss": [], "bucket_loss": [0.0] * loss_buckets, "bucket_count": [0] * loss_buckets, "seconds": 0.0}
+    step = 0
+
+    if resume and Path(checkpoint_path).exists():
+        payload = load_checkpoint(checkpoint_path, map_location=device)
+        _check_resumable(payload, checkpoint_path, model, config)
+        model.load_state_dict(payload["model"])
+        ema.load_state_dict(payload["ema"])
+        opt.load_state_dict(payload["optimizer"])
+        generator.set_state(payload["rng"]["generator"])
+        torch.set_rng_state(payload["rng"]["torch"])
+        step, history = payload["step"], payload["history"]
+
+    state = TrainState(model, ema, opt, schedule, step, history, config)
+
+    def save():
+        if checkpoint_path is not None:
+            save_checkpoint(checkpoint_path, checkpoint_payload(state, generator))
+
+    model.train()
+    last = steps if stop_after is None else min(steps, step + stop_after)
+    bar = tqdm(total=steps, initial=step, disable=not progress, desc="training", leave=False)
+    started = time.perf_counter()
+    null = getattr(model, "num_classes", None)
+    while state.step < last:
+        idx = torch.randint(0, x_all.shape[0], (batch_size,), generator=generator)
+        t = torch.randint(0, T, (batch_size,), generator=generator)
+        noise = torch.randn((batch_size, *x_all.shape[1:]), generator=generator)
+        x0 = x_all[idx].to(device)
+        labels = None
+        if labels_all is not None:
+            labels = labels_all[idx].clone()
+            if label_dropout:
+                labels[torch.rand(batch_size, generator=generator) < label_dropout] = null
+            labels = labels.to(device)
+        t, noise = t.to(device), noise.to(device)
+
+        x_t = q_sample(schedule, x0, t, noise)
+        eps = model(x_t, t) if labels is None else model(x_t, t, labels)
+        loss = simple_loss(noise, eps)
+        for group in opt.param_groups:
+            group["lr"] = lr * min(1.0, (state.step + 1) / warmup) if warmup else lr
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        ema_update(ema, model, ema_decay)
+
+        with torch.no_grad():
+            per_example = (eps - noise).pow(2).reshape(batch_size, -1).mean(dim=1).cpu()
+            buckets = (t.cpu() * loss_buckets) // T
+            for b in range(loss_buckets):
+                mask = buckets == b
+                history["bucket_loss"][b] += float(per_example[mask].sum())
+                history["bucket_count"][b] += int(mask.sum())
+        history["loss"].append(float(loss.detach()))
+        state.step += 1
+        bar.update(1)
+        if state.step % 50 == 0:
+            bar.set_postfix(loss=f"{sum(history['loss'][-50:]) / 50:.4f}")
+        if checkpoint_every and state.step % checkpoint_every == 0 and state.step < last:
+            history["seconds"] += time.perf_counter() - started
+            started = time.perf_counter()
+            save()
+    bar.close()
+    history["seconds"] += time.perf_counter() - started
+    model.eval()
+    save()
+    return state
+
+
+def load_trained(path, *, expected_sha256: Optional[str] = None, device=None, use_ema: bool = True):
+    """Load a model trained by :func:`train` for sampling: returns ``(model, schedule, payload)``.
+
+    ``use_ema`` picks the EMA weights (what the shipped samples use). The model is in eval mode on ``device``.
+    """
+    payload = load_checkpoint(path, expected_sha256=expected_sha256)
+    if payload.get("kind") != "ddpm":
+        raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
+    try:
+        model = build_model(payload["model_kind"], payload["model_config"])
+        model.load_state_dict(payload["ema" if use_ema else "model"])
+    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"checkpoint {path} does not match its model configuration: {error}") from error
+    device = pick_device(device)
+    schedule = DiffusionSchedule.from_config(payload["schedule"]).to(device=device)
+    return model.to(device).eval(), schedule, payload

@@ -1,0 +1,113 @@
+"""The seed's U-Net (faithful, 62,714,307 parameters), the improved U-Net and the MLP denoiser."""
+
+import pytest
+import torch
+
+from ddpm_lessons.models import MLPDenoiser, ResidualUNet, build_model, count_parameters
+from ddpm_lessons.unet import DiffusionUNet, UNetStage
+
+
+def test_seed_unet_parameter_count_and_shapes():
+    model = DiffusionUNet()
+    assert count_parameters(model) == 62_714_307, "the article's DiffusionUNet with its defaults"
+    small = DiffusionUNet(channel_sequence=(8, 16, 32, 64, 128))
+    x = torch.randn(2, 3, 64, 64)
+    assert small(x, torch.tensor([0, 999])).shape == x.shape
+
+
+def test_seed_stage_layer_order_and_shapes():
+    down = UNetStage(8, 16, time_dim=32)
+    assert [name for name, _ in down.named_children()] == [
+        "time_encoder", "time_proj", "conv_in", "spatial", "bn1", "bn2", "conv_feat", "act"]
+    assert down(torch.randn(2, 8, 16, 16), torch.tensor([1, 2])).shape == (2, 16, 8, 8)
+    up = UNetStage(16, 8, time_dim=32, downsample=False)
+    assert up(torch.randn(2, 32, 8, 8), torch.tensor([1, 2])).shape == (2, 8, 16, 16)
+    # conv -> ReLU -> BatchNorm: right after bn1 in train mode every channel has mean ~0 over the batch
+    stage = UNetStage(3, 4, time_dim=8, use_label_cond=True)
+    assert isinstance(stage.label_proj, torch.nn.Linear) and stage.label_proj.in_features == 1
+
+
+def test_seed_unet_label_conditioning_errors():
+    model = DiffusionUNet(channel_sequence=(4, 8), label_conditioning=True)
+    x, t = torch.randn(2, 3, 8, 8), torch.tensor([1, 2])
+    assert model(x, t, torch.tensor([[0.0], [1.0]])).shape == x.shape
+    with pytest.raises(ValueError, match="labels are required"):
+        model(x, t)
+    plain = DiffusionUNet(channel_sequence=(4, 8))
+    with pytest.raises(ValueError, match="label_conditioning=False"):
+        plain(x, t, torch.tensor([[0.0], [1.0]]))
+
+
+@pytest.mark.parametrize("size, words", [(50, "height 50 is not divisible by 2\\*\\*4 = 16.*nearest valid sizes: 48 or 64"),
+                                         (8, "height 8 is not divisible by 2\\*\\*4 = 16.*nearest valid sizes: 16")])
+def test_seed_unet_size_errors(size, words):
+    with pytest.raises(ValueError, match=words):
+        DiffusionUNet(channel_sequence=(4, 8, 8, 8, 8))(torch.randn(1, 3, size, size), torch.tensor([0]))
+
+
+def test_seed_unet_channel_error():
+    with pytest.raises(ValueError, match="x must have 3 channels \\(img_channels\\), got 1"):
+        DiffusionUNet(channel_sequence=(4, 8))(torch.randn(1, 1, 8, 8), torch.tensor([0]))
+
+
+@pytest.mark.parametrize("channels, size", [(1, 28), (3, 32), (1, 16)])
+def test_residual_unet_shapes_and_zero_init(channels, size):
+    torch.manual_seed(0)
+    model = ResidualUNet(in_channels=channels, base_channels=16, channel_mults=(1, 2, 2))
+    x = torch.randn(3, channels, size, size)
+    out = model(x, torch.tensor([0, 10, 999]))
+    assert out.shape == x.shape
+    assert torch.equal(out, torch.zeros_like(out)), "zero-initialised output convolution: untrained net predicts 0"
+
+
+def test_residual_unet_train_and_eval_agree():
+    """GroupNorm normalises each sample alone: unlike BatchNorm, eval mode computes the same function."""
+    torch.manual_seed(0)
+    model = ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1, 2))
+    torch.nn.init.normal_(model.out[-1].weight)
+    x, t = torch.randn(4, 1, 8, 8), torch.tensor([1, 2, 3, 4])
+    a = model.train()(x, t)
+    b = model.eval()(x, t)
+    assert torch.allclose(a, b, atol=1e-6)
+    assert torch.allclose(model(x[:1], t[:1]), b[:1], atol=1e-5), "a sample does not depend on its batch"
+
+
+def test_residual_unet_conditioning_and_errors():
+    model = ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1, 2), num_classes=10)
+    x, t = torch.randn(2, 1, 8, 8), torch.tensor([1, 2])
+    assert model.null_label == 10
+    assert model(x, t, torch.tensor([3, 10])).shape == x.shape
+    with pytest.raises(ValueError, match="labels are required.*null_label"):
+        model(x, t)
+    with pytest.raises(ValueError, match="labels must lie in \\[0, 10\\]"):
+        model(x, t, torch.tensor([3, 11]))
+    with pytest.raises(ValueError, match="labels must be a long tensor of shape \\(2,\\)"):
+        model(x, t, torch.tensor([3.0, 1.0]))
+    plain = ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1, 2))
+    with pytest.raises(ValueError, match="unconditional"):
+        plain(x, t, torch.tensor([1, 2]))
+    with pytest.raises(ValueError, match="x must have 1 channels"):
+        plain(torch.randn(2, 3, 8, 8), t)
+    with pytest.raises(ValueError, match="not divisible by 2\\*\\*1 = 2.*nearest valid sizes: 8 or 10"):
+        plain(torch.randn(2, 1, 9, 8), t)
+    with pytest.raises(ValueError, match="in_channels must be 1 or 3"):
+        ResidualUNet(in_channels=2)
+
+
+def test_mlp_time_inputs_and_errors():
+    for time_input in ("sinusoidal", "scalar", "none"):
+        model = MLPDenoiser(time_input=time_input)
+        assert model(torch.randn(5, 2), torch.arange(5)).shape == (5, 2)
+    with pytest.raises(ValueError, match="x must have shape \\(B, 2\\)"):
+        MLPDenoiser()(torch.randn(5, 3), torch.arange(5))
+    with pytest.raises(ValueError, match="time_input must be one of"):
+        MLPDenoiser(time_input="raw")
+
+
+def test_build_model_round_trip():
+    for model in (ResidualUNet(base_channels=8, channel_mults=(1, 2)), MLPDenoiser(hidden=16), DiffusionUNet(channel_sequence=(4, 8))):
+        rebuilt = build_model(type(model).__name__, model.config)
+        assert rebuilt.config == model.config
+        assert count_parameters(rebuilt) == count_parameters(model)
+    with pytest.raises(ValueError, match="model kind must be one of"):
+        build_model("Transformer", {})

@@ -1,0 +1,167 @@
+"""train(): exact resume, EMA, label dropout; sample(): DDPM, DDIM, guidance, trajectories; checkpoints."""
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule
+from ddpm_lessons.checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sha256_file
+from ddpm_lessons.models import MLPDenoiser, ResidualUNet
+from ddpm_lessons.sampling import ddim_timesteps, sample
+from ddpm_lessons.train import load_trained, train
+
+SCHEDULE = DiffusionSchedule.linear(50, beta_start=1e-3, beta_end=0.2)
+
+
+def tiny_unet(seed=0, num_classes=None):
+    torch.manual_seed(seed)
+    return ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1, 2), num_classes=num_classes, dropout=0.1)
+
+
+def glyph_like(n=64):
+    g = torch.Generator().manual_seed(3)
+    return torch.rand(n, 1, 8, 8, generator=g) * 2 - 1, torch.randint(0, 10, (n,), generator=g)
+
+
+def run(tmp_path, steps, stop_after=None, resume=False, name="ckpt.pt"):
+    x, labels = glyph_like()
+    return train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=steps, batch_size=8, lr=1e-3,
+                 label_dropout=0.2, seed=5, device="cpu", checkpoint_path=tmp_path / name, checkpoint_every=3,
+                 resume=resume, stop_after=stop_after, progress=False)
+
+
+def test_resume_is_exact(tmp_path):
+    full = run(tmp_path, 10, name="full.pt")
+    first = run(tmp_path, 10, stop_after=4, name="split.pt")
+    assert first.step == 4
+    resumed = run(tmp_path, 10, resume=True, name="split.pt")
+    assert resumed.step == 10
+    assert resumed.history["loss"] == full.history["loss"], "same losses, step for step"
+    for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values()):
+        assert torch.equal(a, b)
+    for a, b in zip(full.ema.state_dict().values(), resumed.ema.state_dict().values()):
+        assert torch.equal(a, b)
+    assert resumed.history["bucket_count"] == full.history["bucket_count"]
+
+
+def test_resume_refuses_other_model_or_settings(tmp_path):
+    run(tmp_path, 3, name="a.pt")
+    x, labels = glyph_like()
+    other = ResidualUNet(in_channels=1, base_channels=16, channel_mults=(1, 2), num_classes=10)
+    with pytest.raises(CheckpointError, match="a.pt belongs to a different model"):
+        train(other, (x, labels), schedule=SCHEDULE, steps=6, batch_size=8, lr=1e-3, label_dropout=0.2, seed=5,
+              device="cpu", checkpoint_path=tmp_path / "a.pt", resume=True, progress=False)
+    with pytest.raises(CheckpointError, match="other settings.*'lr'"):
+        train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=6, batch_size=8, lr=5e-3,
+              label_dropout=0.2, seed=5, device="cpu", checkpoint_path=tmp_path / "a.pt", resume=True, progress=False)
+
+
+def test_training_reduces_loss_and_ema_differs():
+    torch.manual_seed(0)
+    data = torch.randn(512, 2) * 0.1 + torch.tensor([0.5, -0.5])
+    state = train(MLPDenoiser(hidden=32, num_layers=1, num_timesteps=50), data, schedule=SCHEDULE, steps=150,
+                  batch_size=64, lr=3e-3, ema_decay=0.9, seed=0, device="cpu", progress=False)
+    first, last = sum(state.history["loss"][:20]) / 20, sum(state.history["loss"][-20:]) / 20
+    assert last < 0.7 * first
+    assert sum(state.history["bucket_count"]) == 150 * 64
+    assert not torch.equal(next(state.ema.parameters()), next(state.model.parameters()))
+
+
+def test_checkpoint_integrity_errors(tmp_path):
+    state = run(tmp_path, 3, name="good.pt")
+    path = tmp_path / "good.pt"
+    digest = sha256_file(path)
+    model, schedule, payload = load_trained(path, expected_sha256=digest)
+    assert payload["step"] == state.step and len(schedule) == 50
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(path.read_bytes()[:200])
+    before = truncated.read_bytes()
+    with pytest.raises(CheckpointError, match="truncated.pt could not be read safely"):
+        load_trained(truncated)
+    assert truncated.read_bytes() == before, "a failed load changes nothing on disk"
+    with pytest.raises(CheckpointError, match="good.pt fails its sha256 check"):
+        load_checkpoint(path, expected_sha256="0" * 64)
+    corrupted = tmp_path / "corrupted.pt"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2: len(data) // 2 + 64] = bytes(64)
+    corrupted.write_bytes(bytes(data))
+    (tmp_path / "corrupted.pt.sha256").write_text(f"{digest}  corrupted.pt\n")
+    with pytest.raises(CheckpointError, match="corrupted.pt fails its sha256 check"):
+        load_trained(corrupted)
+    payload = load_checkpoint(path)
+    payload["model_config"]["base_channels"] = 16
+    save_checkpoint(tmp_path / "mismatch.pt", payload)
+    with pytest.raises(CheckpointError, match="mismatch.pt does not match its model configuration"):
+        load_trained(tmp_path / "mismatch.pt")
+
+
+def test_loading_refuses_arbitrary_objects(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("unpickled!",))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"kind": "ddpm", "x": Evil()}, path)
+    with pytest.raises(CheckpointError, match="could not be read safely"):
+        load_checkpoint(path)
+
+
+def test_atomic_save_leaves_no_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "out.pt"
+    save_checkpoint(target, {"a": torch.zeros(2)})
+    before = target.read_bytes()
+
+    def broken_save(obj, f):
+        with open(f, "wb") as handle:
+            handle.write(b"partial")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(target, {"a": torch.ones(2)})
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.pt", "out.pt.sha256"], "the temporary file is removed"
+
+
+def test_ddim_timesteps_start_at_last_index_and_end_at_x0():
+    pairs = ddim_timesteps(1000, 50)
+    assert pairs[0][0] == 999 and pairs[-1][1] == -1 and len(pairs) == 50
+    assert all(a > b for a, b in pairs)
+    assert ddim_timesteps(10, 10) == [(i, i - 1) for i in range(9, -1, -1)]
+    with pytest.raises(ValueError, match="steps must be <= T = 10"):
+        ddim_timesteps(10, 11)
+
+
+def test_sample_ddpm_ddim_guidance_and_trajectory():
+    model = tiny_unet(num_classes=10).eval()
+    torch.nn.init.normal_(model.out[-1].weight, std=0.1)
+    labels = torch.arange(4)
+    a = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
+    b = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
+    assert torch.equal(a, b), "a seed reproduces the samples"
+    x, traj = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, guidance=2.0, method="ddim", steps=10,
+                     progress=False, trajectory_at=[49, 20, -1])
+    assert set(traj) == {49, -1} or set(traj) >= {49, -1}
+    assert torch.equal(traj[-1], x)
+    x_full, traj_full = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, trajectory_at=[49, 20, 0, -1])
+    assert sorted(traj_full) == [-1, 0, 20, 49]
+    with pytest.raises(ValueError, match="guidance needs labels"):
+        sample(model, SCHEDULE, (4, 1, 8, 8), guidance=1.0, progress=False)
+    with pytest.raises(ValueError, match="method='ddim' needs steps"):
+        sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, method="ddim", progress=False)
+
+
+def test_sample_with_oracle_recovers_the_single_training_point():
+    """With the exact eps of a one-point data set, DDPM sampling lands on that point (the photo demo's limit)."""
+    s = DiffusionSchedule.linear(200, beta_start=5e-4, beta_end=0.1, dtype=torch.float64)
+    target = torch.tensor([[0.3, -0.7]], dtype=torch.float64)
+
+    class Oracle(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dummy = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+
+        def forward(self, x_t, t):
+            return (x_t - s.sqrt_alphas_cumprod[t][:, None] * target) / s.sqrt_one_minus_alphas_cumprod[t][:, None]
+
+    out = sample(Oracle(), s, (5, 2), progress=False)
+    assert torch.allclose(out, target.expand(5, 2), atol=1e-6)
