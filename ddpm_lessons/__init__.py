@@ -41,10 +41,31 @@ from .process import (
     reverse_log_variance,
 )
 from .schedule import DiffusionSchedule, get_beta_schedule
+from .unet import DiffusionUNet, UNetStage
+from .models import MLPDenoiser, ResidualUNet
+from .train import train
+from .sampling import sample
 
 __version__ = "0.1.0"
 
+# Heavier or optional pieces load on first use, so `import ddpm_lessons` stays quick (no pyplot, no font work).
+_LAZY = {
+    "plot_noise_distribution": "plots", "plot_noise_prediction": "plots", "plot_generation_process": "plots",
+    "GlyphDigits": "glyphs", "GlyphClassifier": "classifier", "load_glyph_classifier": "classifier",
+    "real_dataset": "realdata", "load_photo": "data", "toy_data": "data", "psnr": "metrics",
+    "sliced_wasserstein": "metrics",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
+    "DiffusionUNet", "UNetStage", "MLPDenoiser", "ResidualUNet", "train", "sample", *_LAZY,
     "DiffusionSchedule", "TimePositionalEncoding", "ddim_step", "denoising_step", "discretized_gaussian_log_likelihood",
     "eps_mse_weight", "forward_diffusion_sample", "get_beta_schedule", "guided_eps", "mean_flat", "normal_kl",
     "p_mean_variance", "predict_eps_from_x0", "predict_x0_from_eps", "prior_kl_bpd", "q_posterior_mean_variance",

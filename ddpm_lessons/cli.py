@@ -1,6 +1,6 @@
 """``python -m ddpm_lessons {info,train,train-classifier,sample,evaluate}`` — the package's command line.
 
-Every shipped checkpoint in ``data/`` was produced by ``train`` (or ``train-classifier``) with ``--record``, which
+Every shipped checkpoint in ``data/`` was produced by ``train --release`` (or ``train-classifier --record``), which
 writes the exact command, seed, steps, wall time and hardware into ``data/MANIFEST.json`` beside the file's sha256;
 ``evaluate --record`` adds the measured quality numbers.
 """
@@ -8,6 +8,7 @@ writes the exact command, seed, steps, wall time and hardware into ``data/MANIFE
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import os
 import platform
@@ -79,7 +80,9 @@ def load_training_data(args):
         from .glyphs import GlyphDigits
 
         x, labels = GlyphDigits(args.n_train, seed=args.data_seed).tensors()
-        return x, labels, {"name": "glyphs", "n": args.n_train, "seed": args.data_seed}
+        # The digest pins the exact images: a later change to the generator shows up as a different digest.
+        digest = hashlib.sha256(x.numpy().tobytes() + labels.numpy().tobytes()).hexdigest()
+        return x, labels, {"name": "glyphs", "n": args.n_train, "seed": args.data_seed, "sha256": digest}
     from .realdata import real_dataset
 
     x, labels = real_dataset(args.data, args.data_root, train=True, download=args.download).tensors()
@@ -133,13 +136,17 @@ def cmd_train(args) -> int:
     recent = state.history["loss"][-100:]
     print(f"step {state.step}: mean loss of the last {len(recent)} steps {sum(recent) / max(1, len(recent)):.4f}; "
           f"{wall:.1f} s in this run; checkpoint {args.out}")
-    if args.record:
-        info = record_in_manifest(args.out, {
+    if args.release:
+        from .checkpoints import load_checkpoint, save_checkpoint
+        from .train import release_payload
+
+        save_checkpoint(args.release, release_payload(load_checkpoint(args.out)))
+        info = record_in_manifest(args.release, {
             "command": "python -m ddpm_lessons " + shlex.join(args.argv),
             "seed": args.seed, "steps": state.step, "wall_time_s": round(state.history["seconds"], 1),
             "hardware": hardware(), "torch": torch.__version__, "data": data_info,
         })
-        print(f"recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
+        print(f"release copy {args.release} recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
     return 0
 
 
@@ -149,11 +156,10 @@ def cmd_train_classifier(args) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     started = time.perf_counter()
-    model, history, config = train_classifier(steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                              seed=args.seed, n_train=args.n_train, device=args.device,
-                                              progress=not args.no_progress)
+    model, history = train_classifier(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                                      n_train=args.n_train, device=args.device, progress=not args.no_progress)
     wall = time.perf_counter() - started
-    save_classifier(args.out, model, config, history)
+    save_classifier(args.out, model, history=history)
     print(f"classifier trained for {args.steps} steps in {wall:.1f} s; saved to {args.out}")
     if args.record:
         info = record_in_manifest(args.out, {
@@ -280,15 +286,17 @@ def parser() -> argparse.ArgumentParser:
                    help="mlp: how the network sees t")
     t.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
     t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
-    t.add_argument("--record", action="store_true", help="record command, seed, steps, time, hardware in data/MANIFEST.json")
+    t.add_argument("--release", type=Path, default=None,
+                   help="also write a slim copy (EMA weights only) here and record its command, seed, steps, wall time "
+                        "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     c = sub.add_parser("train-classifier", help="train the glyph-digit classifier used as a metric",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     c.add_argument("--out", required=True, type=Path, help="checkpoint file")
-    c.add_argument("--steps", type=int, default=3000, help="optimisation steps")
+    c.add_argument("--steps", type=int, default=2000, help="optimisation steps")
     c.add_argument("--batch-size", type=int, default=128, help="minibatch size")
-    c.add_argument("--lr", type=float, default=1e-3, help="learning rate (Adam)")
+    c.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (Adam, cosine decay)")
     c.add_argument("--seed", type=int, default=0, help="seed of the training glyphs and of training")
     c.add_argument("--n-train", type=int, default=60000, help="number of training glyphs")
     c.add_argument("--device", default=None, help="cpu, cuda or mps")

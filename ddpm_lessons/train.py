@@ -25,7 +25,7 @@ from .models import build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
 
-__all__ = ["pick_device", "train", "TrainState", "load_trained", "checkpoint_payload", "ema_update"]
+__all__ = ["pick_device", "train", "TrainState", "load_trained", "checkpoint_payload", "release_payload", "ema_update"]
 
 
 def pick_device(device=None) -> torch.device:
@@ -83,6 +83,21 @@ def checkpoint_payload(state: TrainState, generator: torch.Generator) -> dict:
         "rng": {"generator": generator.get_state(), "torch": torch.get_rng_state()},
         "history": state.history,
     }
+
+
+def release_payload(payload: dict) -> dict:
+    """A slim copy of a training checkpoint for sampling: config, EMA weights, step, history — no optimizer state.
+
+    A training checkpoint of a 1M-parameter model is about 17 MB (weights, EMA, two Adam moments); its release
+    copy is a quarter of that. :func:`load_trained` reads both.
+    """
+    slim = {key: payload[key] for key in ("kind", "model_kind", "model_config", "schedule", "train_config", "ema", "step")}
+    slim["history"] = {k: v for k, v in payload["history"].items() if k != "loss"}
+    losses = payload["history"]["loss"]
+    every = max(1, len(losses) // 1000)  # keep the curve's shape, not every step
+    slim["history"]["loss"] = [sum(losses[i:i + every]) / len(losses[i:i + every]) for i in range(0, len(losses), every)]
+    slim["history"]["loss_every"] = every
+    return slim
 
 
 def _check_resumable(payload: dict, path, model: nn.Module, config: dict) -> None:
@@ -231,13 +246,16 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
 def load_trained(path, *, expected_sha256: Optional[str] = None, device=None, use_ema: bool = True):
     """Load a model trained by :func:`train` for sampling: returns ``(model, schedule, payload)``.
 
-    ``use_ema`` picks the EMA weights (what the shipped samples use). The model is in eval mode on ``device``.
+    ``use_ema`` picks the EMA weights (what the shipped samples use; release copies hold only these). The model
+    is in eval mode on ``device``.
     """
     payload = load_checkpoint(path, expected_sha256=expected_sha256)
     if payload.get("kind") != "ddpm":
         raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
     try:
         model = build_model(payload["model_kind"], payload["model_config"])
+        if not use_ema and "model" not in payload:
+            raise CheckpointError(f"checkpoint {path} is a release copy with EMA weights only; use use_ema=True")
         model.load_state_dict(payload["ema" if use_ema else "model"])
     except (KeyError, TypeError, ValueError, RuntimeError) as error:
         raise CheckpointError(f"checkpoint {path} does not match its model configuration: {error}") from error
