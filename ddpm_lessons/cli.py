@@ -42,24 +42,33 @@ def _ints(text: str) -> list[int]:
 
 
 # ----------------------------------------------------------------------------------------------------- info
-def cmd_info(args) -> int:
+def environment_report() -> tuple[list[str], bool]:
+    """Lines describing versions, the device and every shipped checkpoint (verified), and whether all verified."""
     import matplotlib
     import numpy
     import torchvision
 
     from .train import pick_device
 
-    print(f"ddpm_lessons {__version__}")
-    print(f"python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
-          f"numpy {numpy.__version__}, matplotlib {matplotlib.__version__}")
-    print(f"device: {pick_device()} (CUDA available: {torch.cuda.is_available()})")
+    lines = [
+        f"ddpm_lessons {__version__}",
+        f"python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
+        f"numpy {numpy.__version__}, matplotlib {matplotlib.__version__}",
+        f"device: {pick_device()} (CUDA available: {torch.cuda.is_available()})",
+    ]
     results = verify_shipped()
-    if not results:
-        print("shipped checkpoints: none listed in data/MANIFEST.json")
     manifest = read_manifest()
+    if not results:
+        lines.append("shipped checkpoints: none listed in data/MANIFEST.json")
     for name, ok, message in results:
-        print(f"  {'OK  ' if ok else 'FAIL'} {name} ({manifest[name]['bytes'] / 1e6:.2f} MB): {message}")
-    return 0 if all(ok for _, ok, _ in results) else 1
+        lines.append(f"  {'OK  ' if ok else 'FAIL'} {name} ({manifest[name]['bytes'] / 1e6:.2f} MB): {message}")
+    return lines, all(ok for _, ok, _ in results)
+
+
+def cmd_info(args) -> int:
+    lines, ok = environment_report()
+    print("\n".join(lines))
+    return 0 if ok else 1
 
 
 # ---------------------------------------------------------------------------------------------------- train

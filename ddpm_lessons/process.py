@@ -96,10 +96,13 @@ def q_sample_iterative(schedule, x0, t, generator=None):
     check_tensor(x0, "x0")
     t = _steps(schedule, x0, t)
     x = x0
+    shrink = torch.sqrt(schedule.alphas).tolist()
+    spread = torch.sqrt(schedule.betas).tolist()
     for k in range(int(t.max()) + 1):
         eps = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
-        stepped = torch.sqrt(schedule.alphas[k]).to(x.dtype) * x + torch.sqrt(schedule.betas[k]).to(x.dtype) * eps
-        x = torch.where(broadcast_to_batch(k <= t, x).bool(), stepped, x)
+        stepped = shrink[k] * x + spread[k] * eps
+        active = k <= t
+        x = stepped if bool(active.all()) else torch.where(broadcast_to_batch(active, x).bool(), stepped, x)
     return x
 
 
