@@ -81,3 +81,14 @@ def test_train_image_model_with_labels_and_sample_grid(tmp_path, monkeypatch):
     assert main(["sample", "--checkpoint", str(out), "--out", str(png), "--n", "10", "--labels", "all",
                  "--guidance", "1.5", "--method", "ddim", "--steps", "5", "--clip", "--no-progress"]) == 0
     assert png.stat().st_size > 1000
+
+
+def test_benchmark_script_has_help(capsys):
+    from ddpm_lessons.benchmark import BENCHMARKS, main as bench_main
+
+    with pytest.raises(SystemExit) as info:
+        bench_main(["--help"])
+    assert info.value.code == 0
+    assert set(BENCHMARKS) == {"train-speed", "samplers", "photo", "glyph90"}
+    with pytest.raises(SystemExit):
+        bench_main(["--only", "nonsense"])
