@@ -291,7 +291,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--dropout", type=float, default=0.0, help="residual-unet: dropout in the blocks")
     t.add_argument("--hidden", type=int, default=128, help="mlp: hidden width")
     t.add_argument("--layers", type=int, default=3, help="mlp: residual blocks")
-    t.add_argument("--time-input", choices=("sinusoidal", "scalar", "none"), default="sinusoidal",
+    t.add_argument("--time-input", choices=("sinusoidal", "scalar", "raw", "none"), default="sinusoidal",
                    help="mlp: how the network sees t")
     t.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
     t.add_argument("--resume", action="store_true", help="continue from --out if it exists")

@@ -1,7 +1,7 @@
 """Automatic checks for the lessons' exercises: ``check_<name>(your_function)`` says what is right or wrong.
 
 Each check calls the learner's function on inputs with known answers, prints ``✓ …`` or ``✗ …`` with a hint
-that names the likely mistake, and returns True or False. A function that still raises ``NotImplementedError``
+that names the likely mistake, and returns a :class:`CheckResult` (true or false; ``assert`` works on it). A function that still raises ``NotImplementedError``
 gets a reminder instead of a traceback, so a notebook with unsolved exercises still runs top to bottom.
 """
 
@@ -12,12 +12,30 @@ import math
 import torch
 
 __all__ = ["check_paper_to_code", "check_alpha_bar_at_paper_step", "check_predicted_variance", "check_vp_step",
-           "check_variance_after"]
+           "check_variance_after", "check_alphas_cumprod", "check_merged_noise_std", "check_q_sample",
+           "check_posterior_coefficients", "check_gaussian_kl", "check_eps_weight", "check_time_embedding",
+           "check_time_bias"]
 
 
-def _report(ok: bool, message: str) -> bool:
+class CheckResult:
+    """True or false like a bool, but shows nothing as a cell's last value: the printed ✓/✗ line is the feedback."""
+
+    def __init__(self, ok: bool):
+        self.ok = bool(ok)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __repr__(self) -> str:
+        return f"CheckResult(ok={self.ok})"
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def _report(ok: bool, message: str) -> CheckResult:
     print(("✓ " if ok else "✗ ") + message)
-    return ok
+    return CheckResult(ok)
 
 
 def _call(fn, *args):
@@ -30,7 +48,7 @@ def _call(fn, *args):
         return None, f"{fn.__name__} raised {type(error).__name__}: {error}"
 
 
-def check_paper_to_code(fn) -> bool:
+def check_paper_to_code(fn) -> CheckResult:
     """Lesson 00, exercise 1: ``fn(paper_t)`` = the code index of paper step ``paper_t`` (1 … T)."""
     for paper_t in (1, 2, 500, 1000):
         got, problem = _call(fn, paper_t)
@@ -42,7 +60,7 @@ def check_paper_to_code(fn) -> bool:
     return _report(True, "code index = paper step − 1")
 
 
-def check_alpha_bar_at_paper_step(fn) -> bool:
+def check_alpha_bar_at_paper_step(fn) -> CheckResult:
     """Lesson 00, exercise 2: ``fn(schedule, paper_t)`` = ᾱ at paper step ``paper_t`` (0 … T), with ᾱ_0 = 1."""
     from .schedule import DiffusionSchedule
 
@@ -64,7 +82,7 @@ def check_alpha_bar_at_paper_step(fn) -> bool:
     return _report(True, "ᾱ at paper step t is alphas_cumprod[t − 1], and ᾱ_0 = 1")
 
 
-def check_predicted_variance(fn) -> bool:
+def check_predicted_variance(fn) -> CheckResult:
     """Lesson 01, exercise 1: ``fn(t, sigma, var0)`` = variance of one coordinate after t random-walk steps."""
     cases = [(0, 0.1, 0.02), (10, 0.1, 0.0), (250, 0.01, 0.005), (7, 0.3, 1.0)]
     for t, sigma, var0 in cases:
@@ -86,7 +104,7 @@ def check_predicted_variance(fn) -> bool:
     return _report(True, "variances of independent steps add: var0 + t·σ²")
 
 
-def check_vp_step(fn) -> bool:
+def check_vp_step(fn) -> CheckResult:
     """Lesson 01, exercise 2: ``fn(x, beta, noise)`` = one variance-preserving step √(1 − β) x + √β ε."""
     g = torch.Generator().manual_seed(0)
     x = torch.rand(4, 3, 5, 5, generator=g) * 2 - 1
@@ -110,7 +128,7 @@ def check_vp_step(fn) -> bool:
     return _report(True, "√(1 − β)·x + √β·ε keeps a unit variance unit")
 
 
-def check_variance_after(fn) -> bool:
+def check_variance_after(fn) -> CheckResult:
     """Lesson 01, exercise 3: ``fn(var0, betas)`` = pixel variance after variance-preserving steps with these β."""
     cases = [(0.0, [0.5]), (0.3, [0.1, 0.2, 0.3]), (4.0, [0.02] * 50), (1.0, [0.01, 0.5, 0.9])]
     for var0, betas in cases:
@@ -124,3 +142,161 @@ def check_variance_after(fn) -> bool:
             return _report(False, f"var0={var0}, betas={betas[:3]}{'…' if len(betas) > 3 else ''}: expected {expected:.6g}, "
                                   f"got {float(got):.6g} — one step maps v to (1 − β)·v + β")
     return _report(True, "v ← (1 − β)·v + β: every step pulls the variance towards 1")
+
+
+def check_alphas_cumprod(fn) -> CheckResult:
+    """Lesson 02, exercise 1: ``fn(betas)`` = ᾱ_t = ∏_{s≤t} (1 − β_s) for a 1-D tensor of betas."""
+    from .schedule import DiffusionSchedule
+
+    for schedule in (DiffusionSchedule.linear(1000, dtype=torch.float64), DiffusionSchedule([0.1, 0.5, 0.2], dtype=torch.float64)):
+        got, problem = _call(fn, schedule.betas.clone())
+        if problem:
+            return _report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != schedule.betas.shape:
+            return _report(False, f"return a tensor of shape {tuple(schedule.betas.shape)} (one ᾱ per step)")
+        if not torch.allclose(got, schedule.alphas_cumprod, rtol=1e-9):
+            if torch.allclose(got, torch.cumprod(schedule.betas, 0), rtol=1e-9):
+                hint = "that is the product of the betas; ᾱ multiplies the alphas α = 1 − β"
+            elif torch.allclose(got, 1 - schedule.betas, rtol=1e-9):
+                hint = "that is α_t; ᾱ_t is the running product of all α up to t (torch.cumprod)"
+            elif torch.allclose(got, schedule.alphas_cumprod_prev, rtol=1e-9):
+                hint = "off by one: ᾱ at index 0 is α_0 itself, not 1"
+            else:
+                hint = f"expected {schedule.alphas_cumprod[:3].tolist()} … at the start"
+            return _report(False, hint)
+    return _report(True, "ᾱ_t = cumprod(1 − β)")
+
+
+def check_merged_noise_std(fn) -> CheckResult:
+    """Lesson 02, exercise 2: ``fn(alpha_t, alpha_prev)`` = standard deviation of X + Y in the seed's derivation,
+    X ~ N(0, α_t(1 − α_{t−1})), Y ~ N(0, 1 − α_t)."""
+    for a, b in ((0.99, 0.995), (0.5, 0.9), (0.9, 0.2)):
+        got, problem = _call(fn, a, b)
+        if problem:
+            return _report(False, problem)
+        expected = math.sqrt(1 - a * b)
+        if abs(float(got) - expected) > 1e-9:
+            hint = ""
+            if abs(float(got) - (1 - a * b)) < 1e-9:
+                hint = " — that is the variance; the standard deviation is its square root"
+            elif abs(float(got) - (math.sqrt(a * (1 - b)) + math.sqrt(1 - a))) < 1e-9:
+                hint = " — standard deviations do not add; variances of independent Gaussians do"
+            return _report(False, f"alpha_t={a}, alpha_prev={b}: expected {expected:.6g}, got {float(got):.6g}{hint}")
+    return _report(True, "Var[X + Y] = α_t(1 − α_{t−1}) + 1 − α_t = 1 − α_t α_{t−1}")
+
+
+def check_q_sample(fn) -> CheckResult:
+    """Lesson 02, exercise 3: ``fn(x0, alpha_bar_t, noise)`` = the closed form √ᾱ_t x_0 + √(1 − ᾱ_t) ε."""
+    g = torch.Generator().manual_seed(1)
+    x0 = torch.rand(8, 1, 6, 6, generator=g) * 2 - 1
+    noise = torch.randn(x0.shape, generator=g)
+    for alpha_bar in (0.9999, 0.5, 0.05):
+        got, problem = _call(fn, x0.clone(), alpha_bar, noise)
+        if problem:
+            return _report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != x0.shape:
+            return _report(False, f"return a tensor shaped like x0 {tuple(x0.shape)}")
+        expected = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * noise
+        if not torch.allclose(got, expected, atol=1e-6):
+            wrong = {
+                "the noise is scaled by (1 − ᾱ) instead of √(1 − ᾱ) — a bug shipped in a popular course; "
+                "then Var[x_t] ≠ 1": math.sqrt(alpha_bar) * x0 + (1 - alpha_bar) * noise,
+                "x_0 is scaled by ᾱ instead of √ᾱ": alpha_bar * x0 + math.sqrt(1 - alpha_bar) * noise,
+                "the signal and noise scales are swapped": math.sqrt(1 - alpha_bar) * x0 + math.sqrt(alpha_bar) * noise,
+            }
+            hint = next((h for h, v in wrong.items() if torch.allclose(got, v, atol=1e-6)), "compare with √ᾱ·x0 + √(1 − ᾱ)·ε")
+            return _report(False, f"alpha_bar={alpha_bar}: {hint}")
+    return _report(True, "x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε")
+
+
+def check_posterior_coefficients(fn) -> CheckResult:
+    """Lesson 03, exercise 1: ``fn(beta_t, alpha_bar_t, alpha_bar_prev)`` = (c0, ct) with
+    μ̃_t = c0·x_0 + ct·x_t (DDPM eq. 7)."""
+    for beta, alpha_bar_prev in ((0.02, 0.5), (1e-4, 1.0), (0.3, 0.9)):
+        alpha_bar = alpha_bar_prev * (1 - beta)
+        got, problem = _call(fn, beta, alpha_bar, alpha_bar_prev)
+        if problem:
+            return _report(False, problem)
+        c0 = math.sqrt(alpha_bar_prev) * beta / (1 - alpha_bar)
+        ct = math.sqrt(1 - beta) * (1 - alpha_bar_prev) / (1 - alpha_bar)
+        try:
+            g0, gt = (float(v) for v in got)
+        except (TypeError, ValueError):
+            return _report(False, "return a pair (coefficient of x_0, coefficient of x_t)")
+        if abs(g0 - c0) > 1e-9 or abs(gt - ct) > 1e-9:
+            hint = " — swapped? the first is the coefficient of x_0" if abs(g0 - ct) < 1e-9 and abs(gt - c0) < 1e-9 else ""
+            return _report(False, f"beta={beta}, alpha_bar_prev={alpha_bar_prev}: expected ({c0:.6g}, {ct:.6g}), "
+                                  f"got ({g0:.6g}, {gt:.6g}){hint}")
+    return _report(True, "μ̃_t = √ᾱ_{t−1}β_t/(1−ᾱ_t)·x_0 + √α_t(1−ᾱ_{t−1})/(1−ᾱ_t)·x_t; at t = 1 it is x_0 itself")
+
+
+def check_gaussian_kl(fn) -> CheckResult:
+    """Lesson 03, exercise 2: ``fn(m1, v1, m2, v2)`` = KL(N(m1, v1) ‖ N(m2, v2)) in nats, for variances v."""
+    cases = [(0.0, 1.0, 0.0, 1.0), (0.3, 0.5, -0.2, 2.0), (1.0, 0.01, 0.0, 0.01)]
+    for m1, v1, m2, v2 in cases:
+        got, problem = _call(fn, m1, v1, m2, v2)
+        if problem:
+            return _report(False, problem)
+        expected = 0.5 * (math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)
+        if abs(float(got) - expected) > 1e-9:
+            hint = ""
+            reversed_kl = 0.5 * (math.log(v1 / v2) + (v2 + (m1 - m2) ** 2) / v1 - 1)
+            if abs(float(got) - reversed_kl) < 1e-9:
+                hint = " — that is KL(N2 ‖ N1); KL is not symmetric"
+            return _report(False, f"KL(N({m1}, {v1}) ‖ N({m2}, {v2})): expected {expected:.6g}, got {float(got):.6g}{hint}")
+    return _report(True, "KL = ½(ln(v2/v1) + (v1 + (m1 − m2)²)/v2 − 1)")
+
+
+def check_eps_weight(fn) -> CheckResult:
+    """Lesson 03, exercise 3: ``fn(beta_t, sigma2_t, alpha_bar_t)`` = β_t²/(2σ_t² α_t (1 − ᾱ_t)) (DDPM eq. 12)."""
+    for beta, sigma2, alpha_bar in ((0.02, 0.02, 0.1), (1e-3, 5e-4, 0.99), (0.01, 0.008, 0.5)):
+        got, problem = _call(fn, beta, sigma2, alpha_bar)
+        if problem:
+            return _report(False, problem)
+        expected = beta**2 / (2 * sigma2 * (1 - beta) * (1 - alpha_bar))
+        if abs(float(got) - expected) > 1e-9 * expected:
+            return _report(False, f"beta={beta}, sigma2={sigma2}, alpha_bar={alpha_bar}: expected {expected:.6g}, "
+                                  f"got {float(got):.6g} (α_t = 1 − β_t)")
+    return _report(True, "w_t = β_t² / (2σ_t² α_t (1 − ᾱ_t)); L_simple sets every w_t to 1")
+
+
+def check_time_embedding(fn) -> CheckResult:
+    """Lesson 04, exercise 1: ``fn(timesteps, dim)`` = the seed's sinusoidal embedding ``(B, dim)``, [sin | cos]."""
+    from .embedding import TimePositionalEncoding
+
+    t = torch.tensor([0, 1, 7, 250, 999])
+    for dim in (8, 32):
+        got, problem = _call(fn, t, dim)
+        if problem:
+            return _report(False, problem)
+        expected = TimePositionalEncoding(dim)(t)
+        if not isinstance(got, torch.Tensor) or got.shape != expected.shape:
+            return _report(False, f"dim={dim}: return a tensor of shape {tuple(expected.shape)}")
+        if not torch.allclose(got.float(), expected, atol=1e-5):
+            half = dim // 2
+            interleaved = torch.stack([expected[:, :half], expected[:, half:]], dim=-1).reshape(len(t), dim)
+            swapped = torch.cat([expected[:, half:], expected[:, :half]], dim=1)
+            if torch.allclose(got.float(), interleaved, atol=1e-5):
+                hint = "you interleaved sin and cos; the seed's code puts all sines first, then all cosines"
+            elif torch.allclose(got.float(), swapped, atol=1e-5):
+                hint = "cos and sin halves are swapped: [sin | cos]"
+            else:
+                hint = "frequencies are exp(−ln(10000)·i/(half − 1)), i = 0 … half − 1 (the lowest is exactly 1e-4)"
+            return _report(False, f"dim={dim}: {hint}")
+    return _report(True, "[sin(t·ω_i) | cos(t·ω_i)], ω_i = 10000^(−i/(half−1))")
+
+
+def check_time_bias(fn) -> CheckResult:
+    """Lesson 04, exercise 2: ``fn(h, t_emb)`` adds a per-channel time vector ``(B, C)`` to feature maps ``(B, C, H, W)``."""
+    g = torch.Generator().manual_seed(2)
+    h = torch.randn(3, 4, 5, 6, generator=g)
+    t_emb = torch.randn(3, 4, generator=g)
+    got, problem = _call(fn, h.clone(), t_emb.clone())
+    if problem:
+        return _report(False, problem)
+    expected = h + t_emb[..., None, None]
+    if not isinstance(got, torch.Tensor) or got.shape != h.shape:
+        return _report(False, f"return feature maps of shape {tuple(h.shape)}; add t_emb[..., None, None]")
+    if not torch.allclose(got, expected):
+        return _report(False, "each channel c of example b gets the same number t_emb[b, c] at every pixel")
+    return _report(True, "h + t_emb[..., None, None]: one number per channel, broadcast over the image")

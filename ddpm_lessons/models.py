@@ -184,12 +184,13 @@ class MLPDenoiser(nn.Module):
     Args:
         data_dim: D, the dimension of a data point.
         hidden: width of the hidden layers; num_layers: residual MLP blocks.
-        time_input: ``"sinusoidal"`` (the seed's embedding, default), ``"scalar"`` (the raw index scaled to t/T, as
-            some tutorials do) or ``"none"`` (the network never sees t) — lesson 04 compares them.
+        time_input: ``"sinusoidal"`` (the seed's embedding, default), ``"scalar"`` (the index scaled to t/T, as
+            some tutorials do), ``"raw"`` (the index 0 … T−1 itself) or ``"none"`` (the network never sees t) —
+            lesson 04 compares them.
         time_dim: size of the sinusoidal embedding; num_timesteps: T, used to scale the scalar input.
     """
 
-    TIME_INPUTS = ("sinusoidal", "scalar", "none")
+    TIME_INPUTS = ("sinusoidal", "scalar", "raw", "none")
 
     def __init__(self, data_dim: int = 2, hidden: int = 128, num_layers: int = 3, time_input: str = "sinusoidal",
                  time_dim: int = 32, num_timesteps: int = 1000):
@@ -202,7 +203,7 @@ class MLPDenoiser(nn.Module):
         self.time_input = time_input
         self.num_timesteps = num_timesteps
         self.time_encoding = TimePositionalEncoding(time_dim) if time_input == "sinusoidal" else None
-        t_features = {"sinusoidal": time_dim, "scalar": 1, "none": 0}[time_input]
+        t_features = {"sinusoidal": time_dim, "scalar": 1, "raw": 1, "none": 0}[time_input]
         self.inp = nn.Linear(data_dim + t_features, hidden)
         self.blocks = nn.ModuleList(
             nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, hidden))
@@ -221,6 +222,8 @@ class MLPDenoiser(nn.Module):
             features = [x, self.time_encoding(timesteps)]
         elif self.time_input == "scalar":
             features = [x, (timesteps.to(x.dtype) / self.num_timesteps)[:, None]]
+        elif self.time_input == "raw":
+            features = [x, timesteps.to(x.dtype)[:, None]]
         else:
             features = [x]
         h = self.inp(torch.cat(features, dim=1))

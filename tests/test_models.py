@@ -95,13 +95,13 @@ def test_residual_unet_conditioning_and_errors():
 
 
 def test_mlp_time_inputs_and_errors():
-    for time_input in ("sinusoidal", "scalar", "none"):
+    for time_input in ("sinusoidal", "scalar", "raw", "none"):
         model = MLPDenoiser(time_input=time_input)
         assert model(torch.randn(5, 2), torch.arange(5)).shape == (5, 2)
     with pytest.raises(ValueError, match="x must have shape \\(B, 2\\)"):
         MLPDenoiser()(torch.randn(5, 3), torch.arange(5))
     with pytest.raises(ValueError, match="time_input must be one of"):
-        MLPDenoiser(time_input="raw")
+        MLPDenoiser(time_input="learned")
 
 
 def test_build_model_round_trip():

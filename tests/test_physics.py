@@ -61,3 +61,43 @@ def test_lesson00_exercise_checks(capsys):
     assert exercises.check_alpha_bar_at_paper_step(lambda s, t: 1.0 if t == 0 else s.alphas_cumprod[t - 1].item())
     assert not exercises.check_alpha_bar_at_paper_step(lambda s, t: s.alphas_cumprod[t].item())
     assert "off by one" in capsys.readouterr().out
+
+
+def test_lesson02_exercise_checks(capsys):
+    assert exercises.check_alphas_cumprod(lambda b: torch.cumprod(1 - b, 0))
+    assert not exercises.check_alphas_cumprod(lambda b: torch.cumprod(b, 0))
+    assert "product of the betas" in capsys.readouterr().out
+    assert exercises.check_merged_noise_std(lambda a, b: math.sqrt(1 - a * b))
+    assert not exercises.check_merged_noise_std(lambda a, b: 1 - a * b)
+    assert "square root" in capsys.readouterr().out
+    assert exercises.check_q_sample(lambda x, ab, e: math.sqrt(ab) * x + math.sqrt(1 - ab) * e)
+    assert not exercises.check_q_sample(lambda x, ab, e: math.sqrt(ab) * x + (1 - ab) * e)
+    assert "(1 − ᾱ) instead of √(1 − ᾱ)" in capsys.readouterr().out
+
+
+def test_lesson03_exercise_checks(capsys):
+    def coefficients(beta, ab, ab_prev):
+        return math.sqrt(ab_prev) * beta / (1 - ab), math.sqrt(1 - beta) * (1 - ab_prev) / (1 - ab)
+
+    assert exercises.check_posterior_coefficients(coefficients)
+    assert not exercises.check_posterior_coefficients(lambda b, ab, abp: coefficients(b, ab, abp)[::-1])
+    assert "swapped" in capsys.readouterr().out
+    kl = lambda m1, v1, m2, v2: 0.5 * (math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)  # noqa: E731
+    assert exercises.check_gaussian_kl(kl)
+    assert not exercises.check_gaussian_kl(lambda m1, v1, m2, v2: kl(m2, v2, m1, v1))
+    assert "not symmetric" in capsys.readouterr().out
+    assert exercises.check_eps_weight(lambda b, s2, ab: b**2 / (2 * s2 * (1 - b) * (1 - ab)))
+    assert not exercises.check_eps_weight(lambda b, s2, ab: 1.0)
+
+
+def test_lesson04_exercise_checks(capsys):
+    from ddpm_lessons import TimePositionalEncoding
+
+    assert exercises.check_time_embedding(lambda t, dim: TimePositionalEncoding(dim)(t))
+    def interleaved(t, dim):
+        e = TimePositionalEncoding(dim)(t)
+        return torch.stack([e[:, : dim // 2], e[:, dim // 2:]], dim=-1).reshape(len(t), dim)
+    assert not exercises.check_time_embedding(interleaved)
+    assert "interleaved" in capsys.readouterr().out
+    assert exercises.check_time_bias(lambda h, e: h + e[..., None, None])
+    assert not exercises.check_time_bias(lambda h, e: h + e.mean())
