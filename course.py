@@ -60,8 +60,9 @@ def cmd_lab(python: Path, extra: list[str]) -> int:
 
 
 def cmd_test(python: Path, extra: list[str]) -> int:
-    # pytest's options (strict nbval, sanitize file, test paths) live in pyproject.toml.
-    return run([str(python), "-m", "pytest", *extra], MPLBACKEND="Agg")
+    # pytest's options (strict nbval, sanitize file, test paths) live in pyproject.toml. No MPLBACKEND here: the
+    # notebook kernels inherit the environment and must keep their inline backend to reproduce their figures.
+    return run([str(python), "-m", "pytest", *extra])
 
 
 COMMANDS = {"lab": cmd_lab, "test": cmd_test}

@@ -86,6 +86,9 @@ def save_checkpoint(path, payload: dict) -> str:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         digest = sha256_file(tmp)
+        # The old digest goes first: an interruption between the two renames leaves a checkpoint without a
+        # sidecar (loadable, unchecked), never a good checkpoint beside a stale digest.
+        sidecar(path).unlink(missing_ok=True)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -110,7 +113,10 @@ def load_checkpoint(path, *, expected_sha256: str | None = None, map_location="c
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
     if expected_sha256 is None and sidecar(path).is_file():
-        expected_sha256 = sidecar(path).read_text(encoding="utf-8").split()[0]
+        words = sidecar(path).read_text(encoding="utf-8", errors="replace").split()
+        if not words or len(words[0]) != 64:
+            raise CheckpointError(f"checksum file {sidecar(path)} is malformed (expected a sha256 hex digest)")
+        expected_sha256 = words[0]
     if expected_sha256 is not None:
         actual = sha256_file(path)
         if actual != expected_sha256:

@@ -132,6 +132,11 @@ def cmd_train(args) -> int:
         raise SystemExit("--model mlp is for toy data (points); use seed-unet or residual-unet for images")
     if args.model != "mlp" and x.dim() != 4:
         raise SystemExit("image models need image data; use --model mlp for toy data")
+    if conditional and args.model != "residual-unet":
+        raise SystemExit("--conditional is supported with --model residual-unet (class labels with a null class); "
+                         "the seed's DiffusionUNet takes float labels and is used from Python, not the CLI")
+    if args.release is not None:
+        _check_in_data_folder(args.release, "--release")
     torch.manual_seed(args.seed)
     model = build_model_from_args(args, x, conditional)
     print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
@@ -159,11 +164,21 @@ def cmd_train(args) -> int:
     return 0
 
 
+def _check_in_data_folder(path: Path, option: str) -> None:
+    from . import checkpoints
+
+    folder = Path(checkpoints.MANIFEST).resolve().parent
+    if Path(path).resolve().parent != folder:
+        raise SystemExit(f"{option} {path}: shipped files live in {folder} (the folder of MANIFEST.json)")
+
+
 def cmd_train_classifier(args) -> int:
     from .classifier import save_classifier, train_classifier
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.record:
+        _check_in_data_folder(args.out, "--out with --record")
     started = time.perf_counter()
     model, history = train_classifier(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                                       n_train=args.n_train, device=args.device, progress=not args.no_progress)
@@ -234,16 +249,21 @@ def _sample_shape(payload) -> tuple:
 def cmd_evaluate(args) -> int:
     from .evaluate import evaluate_checkpoint
 
+    from .checkpoints import shipped_path
+
     if args.threads:
         torch.set_num_threads(args.threads)
     path = Path(args.checkpoint)
+    if args.record:
+        if args.quick:
+            raise SystemExit("--record stores the bar's measurement; --quick is only a smoke check")
+        _check_in_data_folder(path, "evaluate --record")
+        shipped_path(path.name)  # the file must match its manifest digest before numbers are recorded for it
     metrics = evaluate_checkpoint(path, quick=args.quick, device=args.device, progress=not args.no_progress)
     for key, value in metrics.items():
         print(f"{key}: {value}")
     if args.record:
-        entry = read_manifest().get(path.name)
-        if entry is None:
-            raise SystemExit(f"{path.name} is not in data/MANIFEST.json; train it with --record first")
+        entry = read_manifest()[path.name]
         record_in_manifest(path, {k: v for k, v in entry.items() if k not in ("sha256", "bytes")} | {"metrics": metrics})
         print(f"recorded the metrics in {DATA_DIR.name}/MANIFEST.json")
     return 0 if metrics.get("meets_bar", True) else 1

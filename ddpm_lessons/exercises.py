@@ -38,10 +38,19 @@ def _report(ok: bool, message: str) -> CheckResult:
     return CheckResult(ok)
 
 
-def _call(fn, *args):
-    """(result, None) or (None, message) when the learner's function is unfinished or crashes."""
+def _call(fn, *args, number: bool = False):
+    """(result, None) or (None, message) when the learner's function is unfinished, crashes, or — with
+    ``number=True`` — returns something that is not a single number."""
     try:
-        return fn(*args), None
+        result = fn(*args)
+        if number:
+            if isinstance(result, torch.Tensor) and result.numel() == 1:
+                result = result.item()
+            if isinstance(result, bool) or not isinstance(result, (int, float)):
+                return None, f"{fn.__name__} must return a number, got {type(result).__name__}" + (
+                    " (did you forget `return`?)" if result is None else "")
+            result = float(result)
+        return result, None
     except NotImplementedError:
         return None, f"{fn.__name__} is not implemented yet: replace `raise NotImplementedError` with your code"
     except Exception as error:  # the learner sees their own error, briefly
@@ -67,7 +76,7 @@ def check_alpha_bar_at_paper_step(fn) -> CheckResult:
     schedule = DiffusionSchedule.linear(1000, dtype=torch.float64)
     for paper_t in (0, 1, 2, 500, 1000):
         expected = 1.0 if paper_t == 0 else schedule.alphas_cumprod[paper_t - 1].item()
-        got, problem = _call(fn, schedule, paper_t)
+        got, problem = _call(fn, schedule, paper_t, number=True)
         if problem:
             if paper_t == 0 and "IndexError" in problem:
                 problem += " — paper step 0 is the clean data: ᾱ_0 = 1 (schedule.alphas_cumprod_prev[0])"
@@ -86,12 +95,10 @@ def check_predicted_variance(fn) -> CheckResult:
     """Lesson 01, exercise 1: ``fn(t, sigma, var0)`` = variance of one coordinate after t random-walk steps."""
     cases = [(0, 0.1, 0.02), (10, 0.1, 0.0), (250, 0.01, 0.005), (7, 0.3, 1.0)]
     for t, sigma, var0 in cases:
-        got, problem = _call(fn, t, sigma, var0)
+        got, problem = _call(fn, t, sigma, var0, number=True)
         if problem:
             return _report(False, problem)
         expected = var0 + t * sigma**2
-        if not isinstance(got, (int, float)) and not (isinstance(got, torch.Tensor) and got.numel() == 1):
-            return _report(False, f"return a number, got {type(got).__name__}")
         if abs(float(got) - expected) > 1e-9 * max(1.0, expected):
             hint = ""
             if abs(float(got) - (var0 + t * sigma)) < 1e-9:
@@ -132,7 +139,7 @@ def check_variance_after(fn) -> CheckResult:
     """Lesson 01, exercise 3: ``fn(var0, betas)`` = pixel variance after variance-preserving steps with these β."""
     cases = [(0.0, [0.5]), (0.3, [0.1, 0.2, 0.3]), (4.0, [0.02] * 50), (1.0, [0.01, 0.5, 0.9])]
     for var0, betas in cases:
-        got, problem = _call(fn, var0, list(betas))
+        got, problem = _call(fn, var0, list(betas), number=True)
         if problem:
             return _report(False, problem)
         expected = var0
@@ -171,7 +178,7 @@ def check_merged_noise_std(fn) -> CheckResult:
     """Lesson 02, exercise 2: ``fn(alpha_t, alpha_prev)`` = standard deviation of X + Y in the seed's derivation,
     X ~ N(0, α_t(1 − α_{t−1})), Y ~ N(0, 1 − α_t)."""
     for a, b in ((0.99, 0.995), (0.5, 0.9), (0.9, 0.2)):
-        got, problem = _call(fn, a, b)
+        got, problem = _call(fn, a, b, number=True)
         if problem:
             return _report(False, problem)
         expected = math.sqrt(1 - a * b)
@@ -234,7 +241,7 @@ def check_gaussian_kl(fn) -> CheckResult:
     """Lesson 03, exercise 2: ``fn(m1, v1, m2, v2)`` = KL(N(m1, v1) ‖ N(m2, v2)) in nats, for variances v."""
     cases = [(0.0, 1.0, 0.0, 1.0), (0.3, 0.5, -0.2, 2.0), (1.0, 0.01, 0.0, 0.01)]
     for m1, v1, m2, v2 in cases:
-        got, problem = _call(fn, m1, v1, m2, v2)
+        got, problem = _call(fn, m1, v1, m2, v2, number=True)
         if problem:
             return _report(False, problem)
         expected = 0.5 * (math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)
@@ -250,7 +257,7 @@ def check_gaussian_kl(fn) -> CheckResult:
 def check_eps_weight(fn) -> CheckResult:
     """Lesson 03, exercise 3: ``fn(beta_t, sigma2_t, alpha_bar_t)`` = β_t²/(2σ_t² α_t (1 − ᾱ_t)) (DDPM eq. 12)."""
     for beta, sigma2, alpha_bar in ((0.02, 0.02, 0.1), (1e-3, 5e-4, 0.99), (0.01, 0.008, 0.5)):
-        got, problem = _call(fn, beta, sigma2, alpha_bar)
+        got, problem = _call(fn, beta, sigma2, alpha_bar, number=True)
         if problem:
             return _report(False, problem)
         expected = beta**2 / (2 * sigma2 * (1 - beta) * (1 - alpha_bar))

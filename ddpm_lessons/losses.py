@@ -64,6 +64,14 @@ def discretized_gaussian_log_likelihood(x, means, log_scales):
     check_same_shape(x, means, "x", "means")
     if bool((x.abs() > 1.0 + 1e-6).any()):
         raise ValueError("x must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)")
+    levels = (x.double() + 1) * 127.5
+    if bool(((levels - levels.round()).abs() > 1e-3).any()):
+        raise ValueError("x must lie on the 8-bit grid {-1, -1 + 2/255, ..., 1} (pixel/127.5 - 1); "
+                         "the discretized decoder is not defined for continuous data")
+    try:
+        torch.broadcast_shapes(log_scales.shape, x.shape)
+    except RuntimeError as error:
+        raise ValueError(f"log_scales of shape {tuple(log_scales.shape)} does not broadcast to x {tuple(x.shape)}") from error
     centred = x - means
     inv_std = torch.exp(-log_scales)
     upper = inv_std * (centred + BIN_HALF_WIDTH)
@@ -82,11 +90,12 @@ def prior_kl_bpd(schedule, x0):
     """
     _check_schedule(schedule)
     check_tensor(x0, "x0")
-    last = torch.full((x0.shape[0],), len(schedule) - 1, dtype=torch.long, device=x0.device)
-    mean = gather(schedule.sqrt_alphas_cumprod, last, x0) * x0
-    logvar = gather(torch.log(1.0 - schedule.alphas_cumprod), last, x0)
-    kl = normal_kl(mean, logvar, torch.zeros_like(mean), torch.zeros_like(logvar))
-    return mean_flat(kl) / LN2
+    check_same_device(x0, schedule.betas, "x0", "schedule")
+    # float64 and log1p: for small ᾱ_T the terms cancel almost exactly (float32 would return 0 for x0 = 0).
+    alpha_bar = schedule.alphas_cumprod[-1].double()
+    x = x0.double()
+    kl = 0.5 * (alpha_bar * x**2 - alpha_bar - torch.log1p(-alpha_bar))
+    return (mean_flat(kl) / LN2).to(x0.dtype)
 
 
 def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=False):
@@ -104,8 +113,13 @@ def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=Fal
     true_mean, _, true_logvar = q_posterior_mean_variance(schedule, x0, x_t, t)
     model = p_mean_variance(schedule, x_t, t, eps, variance=variance, clip_denoised=clip_denoised)
     kl = mean_flat(normal_kl(true_mean, true_logvar, model["mean"], model["log_variance"])) / LN2
-    decoder_nll = -mean_flat(discretized_gaussian_log_likelihood(x0.clamp(-1, 1), model["mean"], 0.5 * model["log_variance"])) / LN2
-    return torch.where(t == 0, decoder_nll, kl)
+    result = kl.clone()
+    first = t == 0
+    if bool(first.any()):  # the decoder term exists only at t = 0, and only for 8-bit data (checked there)
+        log_likelihood = discretized_gaussian_log_likelihood(x0[first], model["mean"][first],
+                                                             0.5 * model["log_variance"][first])
+        result[first] = -mean_flat(log_likelihood) / LN2
+    return result
 
 
 def eps_mse_weight(schedule, t=None, *, variance="beta"):

@@ -21,16 +21,21 @@ def psnr(x: torch.Tensor, reference: torch.Tensor, data_range: float = 2.0) -> t
     """Peak signal-to-noise ratio in dB per example, ``(B,)``: 10 log10(range² / MSE).
 
     Args:
-        x: samples ``(B, ...)`` or one image ``(...)``; reference: the target, same shape as one example of x
-            or as x. data_range: 2 for data in [−1, 1] (the package's convention), 1 for [0, 1], 255 for 8-bit.
+        x: samples ``(B, C, H, W)`` or one image ``(C, H, W)``; reference: one image ``(C, H, W)`` compared with
+            every sample, or a batch shaped like x (compared pairwise). data_range: 2 for data in [−1, 1] (the
+            package's convention), 1 for [0, 1], 255 for 8-bit.
     Samples are clipped to the data range first (as when they are saved as an image).
     """
     check_tensor(x, "x")
     reference = reference.to(x.dtype).to(x.device)
-    if x.shape == reference.shape:
-        x = x.unsqueeze(0)
-    if x.shape[1:] != reference.shape:
-        raise ValueError(f"reference must have the shape of one example {tuple(x.shape[1:])}, got {tuple(reference.shape)}")
+    pairwise = x.shape == reference.shape and x.dim() >= 4
+    if not pairwise:
+        if x.shape == reference.shape:
+            x = x.unsqueeze(0)
+        if x.shape[1:] != reference.shape:
+            raise ValueError(f"reference must have the shape of one example {tuple(x.shape[1:])} or of x, "
+                             f"got {tuple(reference.shape)}")
+        reference = reference.unsqueeze(0)
     low = -data_range / 2 if data_range == 2.0 else 0.0
     mse = (x.clamp(low, low + data_range) - reference).pow(2).reshape(x.shape[0], -1).mean(dim=1)
     return 10 * torch.log10(data_range**2 / mse.clamp(min=1e-20))

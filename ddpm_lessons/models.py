@@ -4,7 +4,7 @@
 improved-diffusion): residual blocks with GroupNorm and SiLU, one time-embedding MLP shared by all blocks,
 optional self-attention at the lowest resolution, class conditioning through an embedding with an extra "null"
 class for classifier-free guidance, and a zero-initialised output convolution (the untrained net predicts ε = 0).
-GroupNorm normalises each sample on its own, so train and eval mode compute the same function.
+GroupNorm normalises each sample on its own, so (without dropout) train and eval mode compute the same function.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class ResBlock(nn.Module):
         self.emb_proj = nn.Linear(emb_dim, out_ch)
         self.norm2 = nn.GroupNorm(groups, out_ch)
         self.dropout = nn.Dropout(dropout)
-        self.conv2 = _zero(nn.Conv2d(out_ch, out_ch, 3, padding=1))  # each block starts as the identity
+        self.conv2 = _zero(nn.Conv2d(out_ch, out_ch, 3, padding=1))  # each block starts as its skip path
         self.skip = nn.Identity() if in_ch == out_ch else nn.Conv2d(in_ch, out_ch, 1)
 
     def forward(self, x: torch.Tensor, emb: torch.Tensor) -> torch.Tensor:

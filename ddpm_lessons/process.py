@@ -281,7 +281,10 @@ def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denois
     )
     alpha_bar_prev = broadcast_to_batch(alpha_bar_prev, x_t)
     sigma = eta * torch.sqrt((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)) * torch.sqrt(1.0 - alpha_bar / alpha_bar_prev)
-    direction = torch.sqrt((1.0 - alpha_bar_prev - sigma**2).clamp(min=0.0)) * eps
+    remaining = 1.0 - alpha_bar_prev - sigma**2
+    if bool((remaining < -1e-12).any()):
+        raise ValueError(f"eta={eta} is too large for this step: sigma^2 exceeds 1 - alpha_bar_prev (use 0 <= eta <= 1)")
+    direction = torch.sqrt(remaining.clamp(min=0.0)) * eps
     x_prev = torch.sqrt(alpha_bar_prev) * pred_x0 + direction
     if eta == 0:
         return x_prev
@@ -303,6 +306,12 @@ def guided_eps(eps_cond, eps_uncond, w):
     check_same_shape(eps_cond, eps_uncond, "eps_cond", "eps_uncond")
     if isinstance(w, bool) or not isinstance(w, (numbers.Real, torch.Tensor)):
         raise TypeError(f"w must be a real number or a tensor, got {type(w).__name__}")
-    if isinstance(w, numbers.Real) and w < 0:
+    if isinstance(w, torch.Tensor):
+        per_example = (eps_cond.shape[0],) + (1,) * (eps_cond.dim() - 1)
+        if w.dim() and tuple(w.shape) != per_example:
+            raise ValueError(f"w must be a number or a tensor of shape () or {per_example}, got {tuple(w.shape)}")
+        if bool((w < 0).any()):
+            raise ValueError("w must be >= 0 (w = 0 is the plain conditional model)")
+    elif w < 0:
         raise ValueError(f"w must be >= 0 (w = 0 is the plain conditional model), got {w}")
     return (1.0 + w) * eps_cond - w * eps_uncond

@@ -61,7 +61,8 @@ def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], *, method: 
         clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
         labels: ``(B,)`` long class labels for a conditional model; guidance: classifier-free weight w ≥ 0.
         seed: seeds x_T and every z. trajectory_at: indices t at which to keep x_t (after the step that produced
-            it; ``-1`` for the final x_0); progress: ``tqdm.auto`` bar; device: default the model's device.
+            it; ``-1`` for the final x_0); progress: ``tqdm.auto`` bar; device: must be the model's device (the
+            default); move the model to sample elsewhere.
 
     Returns:
         The samples ``(B, ...)`` on the CPU; with ``trajectory_at``, ``(samples, {t: x_t on the CPU})``.
@@ -76,8 +77,17 @@ def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], *, method: 
         raise ValueError(f"method='ddpm' always takes all T = {len(schedule)} steps; use method='ddim' for fewer")
     if guidance and labels is None:
         raise ValueError("guidance needs labels (classifier-free guidance steers towards a class)")
+    if method == "ddpm" and eta != 0:
+        raise ValueError("eta applies to method='ddim' only (DDPM's variance is chosen with variance=...)")
+    if method == "ddim" and variance != "beta":
+        raise ValueError("variance applies to method='ddpm' only (DDIM's noise is chosen with eta=...)")
+    if getattr(model, "training", False):
+        raise ValueError("the model is in training mode: call model.eval() before sampling (BatchNorm and dropout "
+                         "behave differently in training)")
     first = next(model.parameters())
-    device = first.device if device is None else device
+    if device is not None and torch.device(device) != first.device:
+        raise ValueError(f"device {device} differs from the model's device {first.device}; move the model first")
+    device = first.device
     dtype = first.dtype
     schedule = schedule.to(device=device)
     shape = tuple(shape)
@@ -91,6 +101,10 @@ def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], *, method: 
     keep = set(trajectory_at or [])
     trajectory = {}
     pairs = ddim_timesteps(len(schedule), steps) if method == "ddim" else [(i, i - 1) for i in reversed(range(len(schedule)))]
+    visited = {pairs[0][0]} | {t_prev for _, t_prev in pairs}
+    if keep - visited:
+        raise ValueError(f"trajectory_at has steps the chain never visits: {sorted(keep - visited)}; "
+                         f"this chain visits {sorted(visited, reverse=True)[:8]} … -1")
     if pairs[0][0] in keep:  # x_T, the starting noise, is the state at index T - 1
         trajectory[pairs[0][0]] = x.cpu()
     for t_index, t_prev in tqdm(pairs, disable=not progress, desc=method, leave=False):

@@ -44,6 +44,8 @@ def get_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, *, dtype=None):
     """
     timesteps = check_positive_int(timesteps, "timesteps")
     _check_beta_range(beta_start, beta_end)
+    if dtype is not None and not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch dtype, got {dtype}")
     return torch.linspace(float(beta_start), float(beta_end), timesteps, dtype=dtype)
 
 
@@ -125,7 +127,7 @@ class DiffusionSchedule:
         """
         betas = get_beta_schedule(check_positive_int(T, "T"), beta_start, beta_end, dtype=torch.float64)
         schedule = cls(betas, dtype=dtype, device=device, name="linear")
-        schedule.config = {"name": "linear", "T": T, "beta_start": beta_start, "beta_end": beta_end}
+        schedule.config = {"name": "linear", "T": int(T), "beta_start": float(beta_start), "beta_end": float(beta_end)}
         return schedule
 
     @classmethod
@@ -136,15 +138,15 @@ class DiffusionSchedule:
         The last unclipped β is exactly 1 (f(T) = 0), so exactly one β is clipped to 0.999 for T = 1000.
         """
         T = check_positive_int(T, "T")
-        if not (isinstance(s, numbers.Real) and s > 0):
+        if isinstance(s, bool) or not (isinstance(s, numbers.Real) and 0 < s < math.inf):
             raise ValueError(f"s must be a positive offset (Nichol & Dhariwal use 0.008), got {s!r}")
-        if not (isinstance(max_beta, numbers.Real) and 0 < max_beta < 1):
+        if isinstance(max_beta, bool) or not (isinstance(max_beta, numbers.Real) and 0 < max_beta < 1):
             raise ValueError(f"max_beta must lie in (0, 1), got {max_beta!r}")
         steps = torch.arange(T + 1, dtype=torch.float64) / T
         f = torch.cos((steps + s) / (1 + s) * math.pi / 2) ** 2
         betas = torch.clamp(1.0 - f[1:] / f[:-1], max=max_beta)
         schedule = cls(betas, dtype=dtype, device=device, name="cosine")
-        schedule.config = {"name": "cosine", "T": T, "s": s, "max_beta": max_beta}
+        schedule.config = {"name": "cosine", "T": int(T), "s": float(s), "max_beta": float(max_beta)}
         return schedule
 
     @classmethod

@@ -80,7 +80,7 @@ def checkpoint_payload(state: TrainState, generator: torch.Generator) -> dict:
         "ema": state.ema.state_dict(),
         "optimizer": state.optimizer.state_dict(),
         "step": state.step,
-        "rng": {"generator": generator.get_state(), "torch": torch.get_rng_state()},
+        "rng": _rng_state(generator),
         "history": state.history,
     }
 
@@ -100,7 +100,45 @@ def release_payload(payload: dict) -> dict:
     return slim
 
 
-def _check_resumable(payload: dict, path, model: nn.Module, config: dict) -> None:
+def _rng_state(generator: torch.Generator) -> dict:
+    state = {"generator": generator.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()  # dropout on a GPU draws from the CUDA generators
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        state["mps"] = torch.mps.get_rng_state()
+    return state
+
+
+def _restore_rng(state: dict, generator: torch.Generator) -> None:
+    generator.set_state(state["generator"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    if "mps" in state and getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        torch.mps.set_rng_state(state["mps"])
+
+
+def _check_train_arguments(steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets,
+                           stop_after) -> None:
+    from ._validate import check_positive_int
+
+    check_positive_int(steps, "steps", minimum=0)
+    check_positive_int(batch_size, "batch_size")
+    check_positive_int(warmup, "warmup", minimum=0)
+    check_positive_int(loss_buckets, "loss_buckets")
+    if checkpoint_every is not None:
+        check_positive_int(checkpoint_every, "checkpoint_every")
+    if stop_after is not None:
+        check_positive_int(stop_after, "stop_after")
+    if not (isinstance(lr, (int, float)) and lr > 0):
+        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if not (isinstance(label_dropout, (int, float)) and 0 <= label_dropout <= 1):
+        raise ValueError(f"label_dropout must lie in [0, 1], got {label_dropout!r}")
+    if grad_clip is not None and not (isinstance(grad_clip, (int, float)) and grad_clip > 0):
+        raise ValueError(f"grad_clip must be None or a positive number, got {grad_clip!r}")
+
+
+def _check_resumable(payload: dict, path, model: nn.Module, config: dict, schedule: DiffusionSchedule) -> None:
     if payload.get("kind") != "ddpm":
         raise CheckpointError(f"checkpoint {path} is not a DDPM training checkpoint (kind={payload.get('kind')!r})")
     if payload["model_kind"] != type(model).__name__ or payload["model_config"] != model.config:
@@ -108,6 +146,8 @@ def _check_resumable(payload: dict, path, model: nn.Module, config: dict) -> Non
             f"checkpoint {path} belongs to a different model: {payload['model_kind']} {payload['model_config']} "
             f"vs {type(model).__name__} {model.config}"
         )
+    if payload["schedule"] != schedule.config:
+        raise CheckpointError(f"checkpoint {path} was trained with another schedule: {payload['schedule']} vs {schedule.config}")
     changed = {k: (payload["train_config"].get(k), v) for k, v in config.items()
                if k not in ("steps", "progress") and payload["train_config"].get(k) != v}
     if changed:
@@ -146,6 +186,8 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
     """
     from tqdm.auto import tqdm
 
+    _check_train_arguments(steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets,
+                           stop_after)
     x_all, labels_all = _split_data(data)
     if labels_all is not None and labels_all.shape != (x_all.shape[0],):
         raise ValueError(f"labels must have shape ({x_all.shape[0]},) to match x, got {tuple(labels_all.shape)}")
@@ -175,13 +217,13 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
     step = 0
 
     if resume and Path(checkpoint_path).exists():
-        payload = load_checkpoint(checkpoint_path, map_location=device)
-        _check_resumable(payload, checkpoint_path, model, config)
+        # RNG states must stay on the CPU; load_state_dict moves weights and optimizer state to the device.
+        payload = load_checkpoint(checkpoint_path, map_location="cpu")
+        _check_resumable(payload, checkpoint_path, model, config, schedule)
         model.load_state_dict(payload["model"])
         ema.load_state_dict(payload["ema"])
         opt.load_state_dict(payload["optimizer"])
-        generator.set_state(payload["rng"]["generator"])
-        torch.set_rng_state(payload["rng"]["torch"])
+        _restore_rng(payload["rng"], generator)
         step, history = payload["step"], payload["history"]
 
     state = TrainState(model, ema, opt, schedule, step, history, config)

@@ -92,3 +92,24 @@ def test_benchmark_script_has_help(capsys):
     assert set(BENCHMARKS) == {"train-speed", "samplers", "photo", "glyph90"}
     with pytest.raises(SystemExit):
         bench_main(["--only", "nonsense"])
+
+
+def test_cli_refuses_inconsistent_options(tmp_path, manifest):
+    with pytest.raises(SystemExit, match="--conditional is supported with --model residual-unet"):
+        main(["train", "--data", "glyphs", "--n-train", "20", "--model", "seed-unet", "--conditional", "--steps", "1",
+              "--out", str(tmp_path / "x.pt"), "--no-progress"])
+    with pytest.raises(SystemExit, match="--release .*shipped files live in"):
+        main(["train", "--data", "moons", "--model", "mlp", "--steps", "1", "--out", str(tmp_path / "y.pt"),
+              "--release", str(tmp_path / "elsewhere" / "y.pt"), "--no-progress"])
+    with pytest.raises(SystemExit, match="--quick is only a smoke check"):
+        main(["evaluate", str(tmp_path / "y.pt"), "--quick", "--record"])
+
+
+def test_exercise_check_reports_a_missing_return(capsys):
+    from ddpm_lessons.exercises import check_gaussian_kl
+
+    def forgot_return(m1, v1, m2, v2):
+        0.5 * (v1 / v2)
+
+    assert not check_gaussian_kl(forgot_return)
+    assert "did you forget `return`?" in capsys.readouterr().out

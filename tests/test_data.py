@@ -87,3 +87,10 @@ def test_seed_plot_functions_return_figures():
                 plot_generation_process([(0, noise), (1000, pred)]), image_grid(torch.randn(5, 1, 8, 8), nrow=5)):
         assert fig.axes
         matplotlib.pyplot.close(fig)
+
+
+def test_psnr_pairwise_batches():
+    x = torch.zeros(4, 3, 8, 8)
+    ref = torch.zeros(4, 3, 8, 8) + torch.tensor([0.1, 0.2, 0.1, 0.2]).view(4, 1, 1, 1)
+    scores = psnr(x, ref)
+    assert scores.shape == (4,) and scores[0] > scores[1]

@@ -43,20 +43,29 @@ def test_discretized_bins_sum_to_one(mean, scale):
 
 
 def test_discretized_bin_width_and_open_edges():
-    x = torch.tensor([[0.0, -1.0, 1.0]], dtype=torch.float64)
+    middle = GRID[127].item()  # -1/255: 0 itself is not an 8-bit value
+    x = torch.tensor([[middle, -1.0, 1.0]], dtype=torch.float64)
     means = torch.zeros_like(x)
     log_scales = torch.zeros_like(x)  # standard normal
     logp = discretized_gaussian_log_likelihood(x, means, log_scales)
     cdf = lambda v: 0.5 * (1 + math.erf(v / math.sqrt(2)))  # noqa: E731
     half = 1 / 255
-    assert logp[0, 0].item() == pytest.approx(math.log(cdf(half) - cdf(-half)), rel=1e-9)
+    assert logp[0, 0].item() == pytest.approx(math.log(cdf(middle + half) - cdf(middle - half)), rel=1e-9)
     assert logp[0, 1].item() == pytest.approx(math.log(cdf(-1 + half)), rel=1e-9), "bin at -1 reaches -inf"
     assert logp[0, 2].item() == pytest.approx(math.log(1 - cdf(1 - half)), rel=1e-9), "bin at +1 reaches +inf"
 
 
-def test_discretized_rejects_out_of_range():
+def test_discretized_rejects_out_of_range_and_continuous_data():
     with pytest.raises(ValueError, match=r"x must lie in \[-1, 1\]"):
         discretized_gaussian_log_likelihood(torch.tensor([[1.5]]), torch.zeros(1, 1), torch.zeros(1, 1))
+    with pytest.raises(ValueError, match="8-bit grid"):
+        discretized_gaussian_log_likelihood(torch.tensor([[0.0]]), torch.zeros(1, 1), torch.zeros(1, 1))
+
+
+def test_vb_term_refuses_off_grid_data_at_t0(linear64):
+    x0 = torch.tensor([[3.0, -2.0]], dtype=torch.float64)
+    with pytest.raises(ValueError, match="x must lie in"):
+        vb_term_bpd(linear64, x0, x0, 0, torch.zeros_like(x0))
 
 
 def test_prior_term_matches_paper(linear64):

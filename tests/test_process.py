@@ -222,3 +222,19 @@ def test_float32_by_default():
     x0 = torch.randn(2, 3)
     x_t = q_sample(s, x0, 5, torch.randn_like(x0))
     assert x_t.dtype == torch.float32
+
+
+def test_ddim_refuses_eta_that_overshoots(linear64):
+    x = torch.zeros(1, 2, dtype=torch.float64)
+    with pytest.raises(ValueError, match="eta=3.0 is too large"):
+        ddim_step(linear64, x, 500, 100, x, eta=3.0, noise=x)
+
+
+def test_guided_eps_tensor_weight_shape_and_sign():
+    c, u = torch.ones(3, 1, 2, 2), torch.zeros(3, 1, 2, 2)
+    per_example = torch.tensor([0.0, 1.0, 2.0]).view(3, 1, 1, 1)
+    assert torch.equal(guided_eps(c, u, per_example)[:, 0, 0, 0], torch.tensor([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="w must be a number or a tensor of shape \\(\\) or \\(3, 1, 1, 1\\)"):
+        guided_eps(c, u, torch.tensor([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="w must be >= 0"):
+        guided_eps(c, u, torch.tensor(-1.0))
