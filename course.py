@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up and run the ddpm-lessons course. Needs nothing but Python >= 3.10 with pip and venv.
 
-    python3 course.py lab     # set up .venv if needed, then open the course in JupyterLab
-    python3 course.py test    # set up .venv if needed, then run the unit tests and strict nbval on every notebook
+    python3 course.py lab      # set up .venv if needed, then open the course in JupyterLab
+    python3 course.py test     # set up .venv if needed, then run the unit tests and strict nbval on every notebook
+    python3 course.py execute  # re-execute notebooks in place to refresh their committed outputs (all, or those named)
 
 Both create and reuse a virtual environment in ``.venv`` next to this file. It is (re)installed only when
 ``pyproject.toml`` changed since the last install. Extra arguments are passed on: ``python3 course.py lab
@@ -65,7 +66,18 @@ def cmd_test(python: Path, extra: list[str]) -> int:
     return run([str(python), "-m", "pytest", *extra])
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test}
+def cmd_execute(python: Path, extra: list[str]) -> int:
+    notebooks = [Path(p) for p in extra] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    for notebook in notebooks:
+        print(f"executing {notebook.name} ...", flush=True)
+        code = run([str(python), "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                    "--ExecutePreprocessor.timeout=900", str(notebook)])
+        if code:
+            return code
+    return 0
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute}
 
 
 def main(argv: list[str]) -> int:

@@ -14,7 +14,8 @@ import torch
 __all__ = ["check_paper_to_code", "check_alpha_bar_at_paper_step", "check_predicted_variance", "check_vp_step",
            "check_variance_after", "check_alphas_cumprod", "check_merged_noise_std", "check_q_sample",
            "check_posterior_coefficients", "check_gaussian_kl", "check_eps_weight", "check_time_embedding",
-           "check_time_bias"]
+           "check_time_bias", "check_conv_parameters", "check_stage_shape", "check_timestep_sampler",
+           "check_ema_update", "check_simple_loss"]
 
 
 class CheckResult:
@@ -307,3 +308,85 @@ def check_time_bias(fn) -> CheckResult:
     if not torch.allclose(got, expected):
         return _report(False, "each channel c of example b gets the same number t_emb[b, c] at every pixel")
     return _report(True, "h + t_emb[..., None, None]: one number per channel, broadcast over the image")
+
+
+def check_conv_parameters(fn) -> CheckResult:
+    """Lesson 05, exercise 1: ``fn(in_ch, out_ch, kernel_size)`` = parameters of ``nn.Conv2d(in_ch, out_ch, k)``."""
+    for in_ch, out_ch, k in ((3, 64, 3), (128, 128, 4), (1, 8, 1)):
+        got, problem = _call(fn, in_ch, out_ch, k, number=True)
+        if problem:
+            return _report(False, problem)
+        expected = sum(p.numel() for p in torch.nn.Conv2d(in_ch, out_ch, k).parameters())
+        if got != expected:
+            hint = " — don't forget one bias per output channel" if got == in_ch * out_ch * k * k else ""
+            return _report(False, f"Conv2d({in_ch}, {out_ch}, {k}) has {expected:,} parameters, got {got:,.0f}{hint}")
+    return _report(True, "in·out·k² weights + out biases")
+
+
+def check_stage_shape(fn) -> CheckResult:
+    """Lesson 05, exercise 2: ``fn(shape, out_ch, downsample)`` = output shape of the seed's ``UNetStage``."""
+    from .unet import UNetStage
+
+    cases = [((2, 64, 32, 32), 128, True), ((1, 2048, 4, 4), 512, False), ((3, 8, 16, 16), 4, True)]
+    for shape, out_ch, down in cases:
+        got, problem = _call(fn, shape, out_ch, down)
+        if problem:
+            return _report(False, problem)
+        in_ch = shape[1] if down else shape[1] // 2
+        stage = UNetStage(in_ch, out_ch, time_dim=8, downsample=down)
+        expected = tuple(stage(torch.zeros(shape), torch.zeros(shape[0], dtype=torch.long)).shape)
+        if tuple(got) != expected:
+            return _report(False, f"{'down' if down else 'up'} stage on {shape} with out_ch={out_ch}: expected "
+                                  f"{expected}, got {tuple(got)} (down halves H and W, up doubles them)")
+    return _report(True, "down: (B, C_out, H/2, W/2); up: (B, C_out, 2H, 2W) from 2·C_in input channels")
+
+
+def check_timestep_sampler(fn) -> CheckResult:
+    """Lesson 06, exercise 1: ``fn(batch_size, T, generator)`` = t ~ Uniform{0, …, T−1}, a long tensor (B,)."""
+    got, problem = _call(fn, 20_000, 10, torch.Generator().manual_seed(0))
+    if problem:
+        return _report(False, problem)
+    if not isinstance(got, torch.Tensor) or got.shape != (20_000,) or got.dtype != torch.long:
+        return _report(False, "return a long tensor of shape (batch_size,) — e.g. torch.randint(0, T, (B,), generator=g)")
+    if int(got.min()) != 0 or int(got.max()) != 9:
+        return _report(False, f"values must cover 0 … T−1 = 9 (0-based code indices); got {int(got.min())} … {int(got.max())}")
+    counts = torch.bincount(got, minlength=10).double()
+    # each count is Binomial(20000, 0.1): standard deviation 42; allow 5 of them
+    if (counts - 2000).abs().max() > 5 * math.sqrt(20_000 * 0.1 * 0.9):
+        return _report(False, f"t is not uniform: counts per step {counts.long().tolist()}")
+    again, _ = _call(fn, 20_000, 10, torch.Generator().manual_seed(0))
+    if not torch.equal(got, again):
+        return _report(False, "use the generator you are given, so that a seed reproduces the draws")
+    return _report(True, "t ~ Uniform{0, …, T−1}, one per example, from the given generator")
+
+
+def check_ema_update(fn) -> CheckResult:
+    """Lesson 06, exercise 2: ``fn(ema_value, value, decay)`` = decay·ema + (1 − decay)·value."""
+    for ema, value, decay in ((1.0, 0.0, 0.9), (0.5, 2.0, 0.999), (3.0, 3.0, 0.5)):
+        got, problem = _call(fn, ema, value, decay, number=True)
+        if problem:
+            return _report(False, problem)
+        expected = decay * ema + (1 - decay) * value
+        if abs(got - expected) > 1e-12:
+            hint = " — decay weighs the old average, (1 − decay) the new value" if abs(got - ((1 - decay) * ema + decay * value)) < 1e-12 else ""
+            return _report(False, f"ema={ema}, value={value}, decay={decay}: expected {expected:.6g}, got {got:.6g}{hint}")
+    return _report(True, "ema ← decay·ema + (1 − decay)·value")
+
+
+def check_simple_loss(fn) -> CheckResult:
+    """Lesson 06, exercise 3: ``fn(eps, eps_pred)`` = mean of (ε − ε_θ)² over all elements (L_simple)."""
+    g = torch.Generator().manual_seed(3)
+    eps, pred = torch.randn(4, 1, 5, 5, generator=g), torch.randn(4, 1, 5, 5, generator=g)
+    got, problem = _call(fn, eps, pred, number=True)
+    if problem:
+        return _report(False, problem)
+    expected = ((eps - pred) ** 2).mean().item()
+    if abs(got - expected) > 1e-6:
+        if abs(got - ((eps - pred) ** 2).sum().item()) < 1e-3:
+            hint = "that is the sum; L_simple is the mean (the sum scales the loss by C·H·W)"
+        elif abs(got - (eps - pred).abs().mean().item()) < 1e-6:
+            hint = "that is the mean absolute error; square the differences"
+        else:
+            hint = f"expected {expected:.6f}"
+        return _report(False, hint)
+    return _report(True, "L_simple = mean((ε − ε_θ)²)")

@@ -19,11 +19,41 @@ import torch.nn.functional as F
 from .embedding import TimePositionalEncoding
 from .unet import DiffusionUNet, check_spatial_size
 
-__all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parameters"]
+__all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parameters", "count_macs"]
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+@torch.no_grad()
+def count_macs(model: nn.Module, *inputs, **kwargs) -> int:
+    """Multiply-accumulates of one forward pass through the convolutions and linear layers (lesson 05).
+
+    A deterministic measure of compute: a conv producing N output values from C_in/groups·k² inputs each costs
+    N·C_in/groups·k²; a transposed conv costs (input values)·C_out/groups·k²; a linear layer N·in_features.
+    Normalisation, activations and the attention's matrix products are not counted (they are small here).
+    """
+    total = 0
+
+    def hook(module, args, output):
+        nonlocal total
+        if isinstance(module, nn.ConvTranspose2d):
+            kh, kw = module.kernel_size
+            total += args[0].numel() * module.out_channels // module.groups * kh * kw
+        elif isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            total += output.numel() * module.in_channels // module.groups * kh * kw
+        elif isinstance(module, nn.Linear):
+            total += output.numel() * module.in_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    try:
+        model(*inputs, **kwargs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total
 
 
 def _zero(module: nn.Module) -> nn.Module:

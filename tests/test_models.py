@@ -111,3 +111,13 @@ def test_build_model_round_trip():
         assert count_parameters(rebuilt) == count_parameters(model)
     with pytest.raises(ValueError, match="model kind must be one of"):
         build_model("Transformer", {})
+
+
+def test_count_macs_of_single_layers():
+    from ddpm_lessons.models import count_macs
+
+    conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+    assert count_macs(conv, torch.zeros(1, 3, 10, 10)) == 8 * 10 * 10 * 3 * 3 * 3
+    up = torch.nn.ConvTranspose2d(4, 2, 4, stride=2, padding=1)
+    assert count_macs(up, torch.zeros(1, 4, 5, 5)) == 4 * 5 * 5 * 2 * 4 * 4
+    assert count_macs(torch.nn.Linear(7, 3), torch.zeros(2, 7)) == 2 * 3 * 7

@@ -101,3 +101,27 @@ def test_lesson04_exercise_checks(capsys):
     assert "interleaved" in capsys.readouterr().out
     assert exercises.check_time_bias(lambda h, e: h + e[..., None, None])
     assert not exercises.check_time_bias(lambda h, e: h + e.mean())
+
+
+def test_lesson05_exercise_checks(capsys):
+    assert exercises.check_conv_parameters(lambda i, o, k: i * o * k * k + o)
+    assert not exercises.check_conv_parameters(lambda i, o, k: i * o * k * k)
+    assert "bias" in capsys.readouterr().out
+
+    def shape(s, out_ch, down):
+        b, c, h, w = s
+        return (b, out_ch, h // 2, w // 2) if down else (b, out_ch, h * 2, w * 2)
+
+    assert exercises.check_stage_shape(shape)
+    assert not exercises.check_stage_shape(lambda s, o, d: s)
+
+
+def test_lesson06_exercise_checks(capsys):
+    assert exercises.check_timestep_sampler(lambda b, T, g: torch.randint(0, T, (b,), generator=g))
+    assert not exercises.check_timestep_sampler(lambda b, T, g: torch.randint(1, T + 1, (b,), generator=g))
+    assert "0-based" in capsys.readouterr().out
+    assert exercises.check_ema_update(lambda e, v, d: d * e + (1 - d) * v)
+    assert not exercises.check_ema_update(lambda e, v, d: (1 - d) * e + d * v)
+    assert exercises.check_simple_loss(lambda e, p: ((e - p) ** 2).mean())
+    assert not exercises.check_simple_loss(lambda e, p: ((e - p) ** 2).sum())
+    assert "that is the sum" in capsys.readouterr().out
