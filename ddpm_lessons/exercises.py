@@ -15,7 +15,8 @@ __all__ = ["check_paper_to_code", "check_alpha_bar_at_paper_step", "check_predic
            "check_variance_after", "check_alphas_cumprod", "check_merged_noise_std", "check_q_sample",
            "check_posterior_coefficients", "check_gaussian_kl", "check_eps_weight", "check_time_embedding",
            "check_time_bias", "check_conv_parameters", "check_stage_shape", "check_timestep_sampler",
-           "check_ema_update", "check_simple_loss"]
+           "check_ema_update", "check_simple_loss", "check_reverse_step", "check_posterior_variance",
+           "check_guided_eps", "check_to_model_range", "check_sampling_indices", "check_prior_mismatch_kl"]
 
 
 class CheckResult:
@@ -390,3 +391,131 @@ def check_simple_loss(fn) -> CheckResult:
             hint = f"expected {expected:.6f}"
         return _report(False, hint)
     return _report(True, "L_simple = mean((ε − ε_θ)²)")
+
+
+def check_reverse_step(fn) -> CheckResult:
+    """Lesson 07, exercise 1: ``fn(x_t, eps, beta_t, alpha_bar_t, z, is_last)`` = one DDPM step (Algorithm 2,
+    line 4): (x_t − β_t/√(1 − ᾱ_t)·ε)/√(1 − β_t) + √β_t·z, without the noise term when ``is_last``."""
+    g = torch.Generator().manual_seed(4)
+    x_t, eps, z = (torch.randn(6, 3, generator=g) for _ in range(3))
+    for beta, alpha_bar, last in ((0.02, 0.3, False), (1e-4, 0.9999, True), (0.01, 0.05, False)):
+        got, problem = _call(fn, x_t.clone(), eps.clone(), beta, alpha_bar, z.clone(), last)
+        if problem:
+            return _report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != x_t.shape:
+            return _report(False, f"return a tensor shaped like x_t {tuple(x_t.shape)}")
+        mean = (x_t - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
+        expected = mean if last else mean + math.sqrt(beta) * z
+        if not torch.allclose(got, expected, atol=1e-6):
+            wrong = {
+                "the last step (t = 1, code index 0) must not add noise: return the mean there": mean + math.sqrt(beta) * z,
+                "the noise term is missing: add σ_t·z = √β_t·z except at the last step": mean,
+                "ε is scaled by β_t/(1 − ᾱ_t); the coefficient is β_t/√(1 − ᾱ_t)":
+                    (x_t - beta / (1 - alpha_bar) * eps) / math.sqrt(1 - beta) + (0 if last else math.sqrt(beta) * z),
+                "σ_t z uses β_t; σ_t = √β_t": mean + (0 if last else beta * z),
+            }
+            hint = next((h for h, v in wrong.items() if torch.allclose(got, v, atol=1e-6)),
+                        f"compare with (x_t − β/√(1 − ᾱ)·ε)/√(1 − β) + √β·z at beta={beta}, alpha_bar={alpha_bar}")
+            return _report(False, hint)
+    return _report(True, "x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z, with z = 0 at the last step")
+
+
+def check_posterior_variance(fn) -> CheckResult:
+    """Lesson 07, exercise 2: ``fn(betas)`` = β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) for every 0-based index, with
+    ᾱ_{−1} := 1 so that β̃ at index 0 is 0."""
+    from .schedule import DiffusionSchedule
+
+    for schedule in (DiffusionSchedule.linear(50, dtype=torch.float64), DiffusionSchedule.cosine(20, dtype=torch.float64)):
+        got, problem = _call(fn, schedule.betas.clone())
+        if problem:
+            return _report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != schedule.betas.shape:
+            return _report(False, f"return a tensor of shape (T,) = {tuple(schedule.betas.shape)}")
+        expected = schedule.posterior_variance
+        if not torch.allclose(got.double(), expected, rtol=1e-6, atol=1e-12):
+            if torch.allclose(got.double(), schedule.betas, rtol=1e-6):
+                hint = "that is β_t itself; multiply by (1 − ᾱ_{t−1})/(1 − ᾱ_t)"
+            elif abs(float(got[0])) > 1e-12:
+                hint = f"at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so β̃ there is 0; got {float(got[0]):.3g}"
+            else:
+                hint = f"expected {expected[:3].tolist()} … at the first three indices, got {got[:3].tolist()}"
+            return _report(False, f"{schedule.name} schedule with T = {len(schedule)}: {hint}")
+    return _report(True, "β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere")
+
+
+def check_guided_eps(fn) -> CheckResult:
+    """Lesson 07, exercise 3: ``fn(eps_cond, eps_uncond, w)`` = (1 + w)·ε_c − w·ε_∅ (classifier-free guidance)."""
+    g = torch.Generator().manual_seed(5)
+    cond, uncond = torch.randn(4, 1, 3, 3, generator=g), torch.randn(4, 1, 3, 3, generator=g)
+    for w in (0.0, 1.0, 3.5):
+        got, problem = _call(fn, cond.clone(), uncond.clone(), w)
+        if problem:
+            return _report(False, problem)
+        expected = (1 + w) * cond - w * uncond
+        if not isinstance(got, torch.Tensor) or not torch.allclose(got, expected, atol=1e-6):
+            if isinstance(got, torch.Tensor) and torch.allclose(got, uncond + w * (cond - uncond), atol=1e-6):
+                hint = ("that is ε_∅ + w(ε_c − ε_∅), the other convention: here w = 0 must give the conditional "
+                        "model, so use s = 1 + w")
+            else:
+                hint = "w = 0 must return eps_cond; larger w moves further from eps_uncond"
+            return _report(False, f"w={w}: {hint}")
+    return _report(True, "ε̃ = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class")
+
+
+def check_to_model_range(fn) -> CheckResult:
+    """Lesson 08, exercise 1: ``fn(pixels)`` maps 8-bit pixels (uint8, 0 … 255) to the model's range [−1, 1]."""
+    pixels = torch.tensor([[0, 1, 127, 128, 254, 255]], dtype=torch.uint8)
+    got, problem = _call(fn, pixels.clone())
+    if problem:
+        return _report(False, problem)
+    if not isinstance(got, torch.Tensor) or not got.is_floating_point() or got.shape != pixels.shape:
+        return _report(False, "return a floating-point tensor shaped like pixels (convert with .float() first)")
+    expected = pixels.float() / 127.5 - 1
+    if not torch.allclose(got, expected, atol=1e-6):
+        if torch.allclose(got, pixels.float() / 255, atol=1e-6):
+            hint = "that is [0, 1] — the bug this lesson demonstrates; the model expects [−1, 1]"
+        else:
+            hint = f"0 must map to −1 and 255 to 1; got {got.min().item():.3g} … {got.max().item():.3g}"
+        return _report(False, hint)
+    return _report(True, "x = pixels/127.5 − 1: 0 → −1, 255 → 1")
+
+
+def check_sampling_indices(fn) -> CheckResult:
+    """Lesson 08, exercise 2: ``fn(T)`` = the 0-based indices a DDPM sampler visits, in order: T−1, …, 1, 0."""
+    for T in (1, 5, 1000):
+        got, problem = _call(fn, T)
+        if problem:
+            return _report(False, problem)
+        try:
+            got = [int(v) for v in got]
+        except (TypeError, ValueError):
+            return _report(False, "return a list (or range) of integers")
+        expected = list(range(T - 1, -1, -1))
+        if got != expected:
+            if got == list(range(T, 0, -1)):
+                hint = "those are the paper's steps T … 1; code indices are one less (T−1 … 0)"
+            elif got == list(range(T - 1, 0, -1)):
+                hint = "the last step, index 0, is missing: without it the sample keeps the noise of step 1"
+            elif got == expected[::-1]:
+                hint = "the sampler runs backwards in time: start at T−1"
+            else:
+                hint = f"expected {expected[:3]} … {expected[-2:]}, got {got[:3]} … {got[-2:]}"
+            return _report(False, f"T={T}: {hint}")
+    return _report(True, "indices T−1, T−2, …, 0: T steps, the last one (index 0) without noise")
+
+
+def check_prior_mismatch_kl(fn) -> CheckResult:
+    """Lesson 08, exercise 3: ``fn(alpha_bar_T, data_var)`` = KL(N(0, ᾱ_T v + 1 − ᾱ_T) ‖ N(0, 1)) in nats for
+    zero-mean 1-D data of variance v: how far the last forward marginal is from the sampler's start N(0, 1)."""
+    for alpha_bar, var in ((0.6, 0.36), (4e-5, 1.0), (0.9, 4.0)):
+        got, problem = _call(fn, alpha_bar, var, number=True)
+        if problem:
+            return _report(False, problem)
+        s2 = alpha_bar * var + 1 - alpha_bar
+        expected = 0.5 * (s2 - 1 - math.log(s2))
+        if abs(got - expected) > 1e-9 * max(1.0, abs(expected)):
+            reverse = 0.5 * (1 / s2 - 1 + math.log(s2))
+            hint = (" — that is KL(N(0,1) ‖ q); the order matters" if abs(got - reverse) < 1e-9
+                    else f"; expected {expected:.6g} (KL(N(0,s²)‖N(0,1)) = (s² − 1 − ln s²)/2)")
+            return _report(False, f"alpha_bar_T={alpha_bar}, data_var={var}: got {got:.6g}{hint}")
+    return _report(True, "KL = (s² − 1 − ln s²)/2 with s² = ᾱ_T v + 1 − ᾱ_T: zero only when ᾱ_T v + 1 − ᾱ_T = 1")

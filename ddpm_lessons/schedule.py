@@ -149,6 +149,22 @@ class DiffusionSchedule:
         schedule.config = {"name": "cosine", "T": int(T), "s": float(s), "max_beta": float(max_beta)}
         return schedule
 
+    def respaced(self, steps: int) -> "DiffusionSchedule":
+        """The same noise levels with fewer steps: ᾱ at ``steps`` evenly spaced indices of this schedule (the first
+        and the last kept), β re-derived as 1 − ᾱ_k/ᾱ_{k−1} (Nichol & Dhariwal's timestep respacing, §4).
+
+        A model trained on the result takes ``steps`` reverse steps over the same range of ᾱ — lesson 08 uses it
+        to measure what too few steps cost without changing anything else.
+        """
+        steps = check_positive_int(steps, "steps")
+        if steps > len(self):
+            raise ValueError(f"steps must be <= T = {len(self)}, got {steps}")
+        alphas_cumprod = torch.cumprod(1.0 - self._betas64, dim=0)
+        kept = alphas_cumprod[torch.linspace(0, len(self) - 1, steps, dtype=torch.float64).round().long()]
+        previous = torch.cat([torch.ones(1, dtype=torch.float64), kept[:-1]])
+        return DiffusionSchedule(1.0 - kept / previous, dtype=self.dtype, device=self.device,
+                                 name=f"{self.name}, respaced to {steps}")
+
     @classmethod
     def from_config(cls, config: dict, *, dtype=None, device=None) -> "DiffusionSchedule":
         """Rebuild a schedule from its ``config`` (as stored in checkpoints)."""

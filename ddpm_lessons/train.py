@@ -159,7 +159,7 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
           label_dropout: float = 0.0, grad_clip: Optional[float] = 1.0, warmup: int = 0, seed: int = 0,
           device=None, checkpoint_path=None, checkpoint_every: Optional[int] = None, resume: bool = False,
           loss_buckets: int = 10, progress: bool = True, stop_after: Optional[int] = None,
-          data_info: Optional[dict] = None) -> TrainState:
+          data_info: Optional[dict] = None, forward=None) -> TrainState:
     """Train an ε-prediction model with L_simple (DDPM Algorithm 1, eq. 14; seed §3 ``main()``).
 
     Args:
@@ -179,6 +179,9 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
         progress: show a ``tqdm.auto`` progress bar; stop_after: stop (and checkpoint) after this many steps of
             this call, as an interruption would (used to test resuming).
         data_info: a description of the data (name, size, seed), stored in the checkpoint for evaluation.
+        forward: ``forward(schedule, x0, t, noise) → x_t``, the forward-process draw; None uses the closed form
+            :func:`~ddpm_lessons.process.q_sample`. Lesson 08 passes a deliberately wrong one
+            (:mod:`ddpm_lessons.failures`); its ``__name__`` is stored in the config.
 
     Returns:
         :class:`TrainState` with ``model``, ``ema``, ``optimizer``, ``step`` and ``history`` (``loss`` per step,
@@ -205,6 +208,11 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
               "weight_decay": weight_decay, "ema_decay": ema_decay, "label_dropout": label_dropout,
               "grad_clip": grad_clip, "warmup": warmup, "seed": seed, "loss_buckets": loss_buckets,
               "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
+    if forward is not None:
+        if not callable(forward):
+            raise TypeError(f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}")
+        config["forward"] = getattr(forward, "__name__", repr(forward))
+    forward = forward or q_sample
     model = model.to(device)
     schedule = schedule.to(device=device)
     T = len(schedule)
@@ -250,7 +258,7 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
             labels = labels.to(device)
         t, noise = t.to(device), noise.to(device)
 
-        x_t = q_sample(schedule, x0, t, noise)
+        x_t = forward(schedule, x0, t, noise)
         eps = model(x_t, t) if labels is None else model(x_t, t, labels)
         loss = simple_loss(noise, eps)
         for group in opt.param_groups:

@@ -125,3 +125,45 @@ def test_lesson06_exercise_checks(capsys):
     assert exercises.check_simple_loss(lambda e, p: ((e - p) ** 2).mean())
     assert not exercises.check_simple_loss(lambda e, p: ((e - p) ** 2).sum())
     assert "that is the sum" in capsys.readouterr().out
+
+
+def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes():
+    def step(x, eps, beta, alpha_bar, z, last):
+        mean = (x - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
+        return mean if last else mean + math.sqrt(beta) * z
+
+    assert exercises.check_reverse_step(step)
+    assert not exercises.check_reverse_step(lambda x, e, b, ab, z, last: step(x, e, b, ab, z, False))
+    assert not exercises.check_reverse_step(lambda x, e, b, ab, z, last: step(x, e, b, ab, z, True))
+
+    def posterior(betas):
+        alpha_bar = torch.cumprod(1 - betas, 0)
+        prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])
+        return betas * (1 - prev) / (1 - alpha_bar)
+
+    assert exercises.check_posterior_variance(posterior)
+    assert not exercises.check_posterior_variance(lambda b: b)
+    assert exercises.check_guided_eps(lambda c, u, w: (1 + w) * c - w * u)
+    assert not exercises.check_guided_eps(lambda c, u, w: u + w * (c - u))
+    assert exercises.check_to_model_range(lambda p: p.float() / 127.5 - 1)
+    assert not exercises.check_to_model_range(lambda p: p.float() / 255)
+    assert exercises.check_sampling_indices(lambda T: range(T - 1, -1, -1))
+    assert not exercises.check_sampling_indices(lambda T: range(T - 1, 0, -1))
+    assert not exercises.check_sampling_indices(lambda T: range(T, 0, -1))
+
+    def kl(alpha_bar, var):
+        s2 = alpha_bar * var + 1 - alpha_bar
+        return 0.5 * (s2 - 1 - math.log(s2))
+
+    assert exercises.check_prior_mismatch_kl(kl)
+    assert not exercises.check_prior_mismatch_kl(lambda a, v: 0.0)
+
+
+def test_unfinished_lesson_07_and_08_exercises_get_a_reminder(capsys):
+    def unfinished(*args):
+        raise NotImplementedError
+
+    for check in (exercises.check_reverse_step, exercises.check_posterior_variance, exercises.check_guided_eps,
+                  exercises.check_to_model_range, exercises.check_sampling_indices, exercises.check_prior_mismatch_kl):
+        assert not check(unfinished)
+    assert capsys.readouterr().out.count("not implemented yet") == 6

@@ -97,3 +97,18 @@ def test_schedule_bad_input(call, exc, words):
     with pytest.raises(exc) as info:
         call()
     assert words in str(info.value)
+
+
+def test_respaced_keeps_the_noise_levels_at_fewer_steps():
+    base = DiffusionSchedule.linear(1000, dtype=torch.float64)
+    short = base.respaced(20)
+    assert len(short) == 20
+    assert torch.allclose(short.alphas_cumprod[0], base.alphas_cumprod[0], rtol=1e-12)
+    assert torch.allclose(short.alphas_cumprod[-1], base.alphas_cumprod[-1], rtol=1e-10)
+    indices = torch.linspace(0, 999, 20, dtype=torch.float64).round().long()
+    assert torch.allclose(short.alphas_cumprod, base.alphas_cumprod[indices], rtol=1e-10)
+    assert torch.allclose(base.respaced(1000).betas, base.betas, rtol=1e-9)
+    with pytest.raises(ValueError, match="steps must be <= T = 1000"):
+        base.respaced(1001)
+    with pytest.raises((ValueError, TypeError), match="steps"):
+        base.respaced(0)
