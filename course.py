@@ -4,10 +4,15 @@
     python3 course.py lab      # set up .venv if needed, then open the course in JupyterLab
     python3 course.py test     # set up .venv if needed, then run the unit tests and strict nbval on every notebook
     python3 course.py execute  # re-execute notebooks in place to refresh their committed outputs (all, or those named)
+    python3 course.py mark-slides  # write reveal.js slide metadata into the notebooks in place (all, or those named)
+    python3 course.py slides   # reveal.js decks of the lessons in _build/slides/ (--out DIR, --reveal-url URL)
+    python3 course.py student  # the student edition, worked solutions removed, in _build/student/ (--out DIR)
+    python3 course.py figures  # copy the figures tagged readme-figure into notebooks/figures/ for the README
 
-Both create and reuse a virtual environment in ``.venv`` next to this file. It is (re)installed only when
+All create and reuse a virtual environment in ``.venv`` next to this file. It is (re)installed only when
 ``pyproject.toml`` changed since the last install. Extra arguments are passed on: ``python3 course.py lab
---no-browser``, ``python3 course.py test -k schedule -x``.
+--no-browser``, ``python3 course.py test -k schedule -x``, ``python3 course.py slides notebooks/02_*.ipynb``.
+The last four run ``python -m ddpm_lessons.lecture`` in the environment; its docstring gives the slide rules.
 """
 
 from __future__ import annotations
@@ -77,7 +82,16 @@ def cmd_execute(python: Path, extra: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute}
+def lecture(command: str):
+    """A command of ``ddpm_lessons.lecture`` run with the environment's Python. It runs in the caller's working
+    directory, so notebook and --out paths mean what they mean in the shell."""
+    def cmd(python: Path, extra: list[str]) -> int:
+        return subprocess.run([str(python), "-m", "ddpm_lessons.lecture", command, *extra]).returncode
+    return cmd
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "mark-slides": lecture("mark-slides"),
+            "slides": lecture("slides"), "student": lecture("student"), "figures": lecture("figures")}
 
 
 def main(argv: list[str]) -> int:
