@@ -40,17 +40,18 @@ NOTATION = [
     ("i.i.d.", "torch.randn", "独立同分布", "independent and identically distributed"),
 ]
 
-# (number, notebook, what it teaches)
+# (number, notebook, what it teaches, seconds under nbval on the 2-core CI machine — the "notebook durations" that
+# `python3 course.py test` prints; tests/test_notation.py keeps the README's lesson table in step with these)
 LESSONS = [
-    ("00", "00_start_here", "environment check, how the course works, the notation table"),
-    ("01", "01_physical_diffusion", "ink in water as a particle simulation; forward is easy, reverse is hard"),
-    ("02", "02_forward_process", "β schedules, the reparameterization trick, the closed form checked step by step"),
-    ("03", "03_reverse_process_and_elbo", "the intractable reverse, the posterior, the ELBO in bits/dim"),
-    ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails"),
-    ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU"),
-    ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits"),
-    ("07", "07_sampling", "ancestral sampling, DDIM, classifier-free guidance, measured"),
-    ("08", "08_what_goes_wrong", "a failure gallery of bugs found in public DDPM tutorials"),
+    ("00", "00_start_here", "environment check, how the course works, the notation table", 4),
+    ("01", "01_physical_diffusion", "ink in water as a particle simulation; forward is easy, reverse is hard", 5),
+    ("02", "02_forward_process", "β schedules, the reparameterization trick, the closed form checked step by step", 7),
+    ("03", "03_reverse_process_and_elbo", "the intractable reverse, the posterior, the ELBO in bits/dim", 17),
+    ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 55),
+    ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU", 5),
+    ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 69),
+    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 106),
+    ("08", "08_what_goes_wrong", "a failure gallery: seven bugs from public DDPM tutorials, measured", 69),
 ]
 
 
@@ -62,9 +63,10 @@ def notation_markdown() -> str:
 
 
 def lessons_markdown(minutes: dict | None = None) -> str:
-    """The lesson map as Markdown; ``minutes`` maps a notebook name to its measured CPU time."""
-    rows = ["| # | notebook | what it teaches | CPU time |", "|---|---|---|---|"]
-    for number, name, teaches in LESSONS:
-        time = f"{minutes[name]:.1f} min" if minutes and name in minutes else "—"
+    """The lesson map as Markdown with each lesson's CPU time under nbval on a 2-core CPU; ``minutes`` maps a
+    notebook name to a time of your own (in minutes) to show instead."""
+    rows = ["| # | notebook | what it teaches | CPU time (2 cores) |", "|---|---|---|---|"]
+    for number, name, teaches, seconds in LESSONS:
+        time = f"{minutes[name]:.1f} min" if minutes and name in minutes else f"{seconds} s"
         rows.append(f"| {number} | `{name}` | {teaches} | {time} |")
     return "\n".join(rows)

@@ -36,3 +36,16 @@ def test_markdown_tables():
     assert notation_markdown().count("\n") == len(NOTATION) + 1
     table = lessons_markdown({"00_start_here": 0.5})
     assert "| 00 | `00_start_here` |" in table and "0.5 min" in table and len(LESSONS) == 9
+
+
+def test_lesson_map_shows_cpu_times_and_the_readme_agrees():
+    import re
+    from pathlib import Path
+
+    table = lessons_markdown()
+    assert "| 07 | `07_sampling` |" in table and f"| {LESSONS[7][3]} s |" in table
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for number, name, _, seconds in LESSONS:
+        row = re.search(rf"^\| {number} \| `{name}` \|.*\| (\d+) s \|$", readme, re.MULTILINE)
+        assert row, f"README's lesson table has no row for {name}"
+        assert int(row.group(1)) == seconds, f"README says {row.group(1)} s for {name}, notation.LESSONS {seconds} s"
