@@ -438,18 +438,25 @@ def trajectory_explorer(trajectory, *, nrow: int = 10, T: int | None = None):
         else:
             texts[taken] = f"after {taken} of {T} steps: x_t at index {index} (paper t = {index + 1})"
 
-    slider = widgets.SelectionSlider(options=steps_taken, value=steps_taken[0], description="steps taken",
+    return _pre_rendered("trajectory explorer", "steps taken", steps_taken, pngs, texts)
+
+
+def _pre_rendered(name: str, description: str, options: list, pngs: dict, texts: dict):
+    """A SelectionSlider over ``options`` that swaps in pictures and captions rendered beforehand."""
+    import ipywidgets as widgets
+
+    slider = widgets.SelectionSlider(options=options, value=options[0], description=description,
                                      continuous_update=True, layout=_slider_layout(),
                                      style={"description_width": "initial"})
-    label = widgets.Label(texts[steps_taken[0]])
-    image = _picture(pngs[steps_taken[0]])
+    label = widgets.Label(texts[options[0]])
+    image = _picture(pngs[options[0]])
 
     def update(change):
         image.value = pngs[change["new"]]
         label.value = texts[change["new"]]
 
     slider.observe(update, names="value")
-    return _explorer("trajectory explorer", [slider, label, image])
+    return _explorer(name, [slider, label, image])
 
 
 def _metrics_text(w, values) -> str:
@@ -499,15 +506,4 @@ def guidance_explorer(samples_by_weight, *, metrics=None, nrow: int = 20):
         pngs[w] = png_bytes(grid, scale=_display_scale(grid))
         texts[w] = f"w = {w:g}" if metrics is None else _metrics_text(w, metrics.get(w))
 
-    slider = widgets.SelectionSlider(options=weights, value=weights[0], description="guidance w",
-                                     continuous_update=True, layout=_slider_layout(),
-                                     style={"description_width": "initial"})
-    label = widgets.Label(texts[weights[0]])
-    image = _picture(pngs[weights[0]])
-
-    def update(change):
-        image.value = pngs[change["new"]]
-        label.value = texts[change["new"]]
-
-    slider.observe(update, names="value")
-    return _explorer("guidance explorer", [slider, label, image])
+    return _pre_rendered("guidance explorer", "guidance w", weights, pngs, texts)
