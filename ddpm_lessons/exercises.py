@@ -404,6 +404,7 @@ def check_reverse_step(fn) -> CheckResult:
             return _report(False, problem)
         if not isinstance(got, torch.Tensor) or got.shape != x_t.shape:
             return _report(False, f"return a tensor shaped like x_t {tuple(x_t.shape)}")
+        got = got.to(x_t.dtype)
         mean = (x_t - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
         expected = mean if last else mean + math.sqrt(beta) * z
         if not torch.allclose(got, expected, atol=1e-6):
@@ -413,6 +414,8 @@ def check_reverse_step(fn) -> CheckResult:
                 "ε is scaled by β_t/(1 − ᾱ_t); the coefficient is β_t/√(1 − ᾱ_t)":
                     (x_t - beta / (1 - alpha_bar) * eps) / math.sqrt(1 - beta) + (0 if last else math.sqrt(beta) * z),
                 "σ_t z uses β_t; σ_t = √β_t": mean + (0 if last else beta * z),
+                "the mean is divided by √ᾱ_t; it is divided by √α_t = √(1 − β_t)":
+                    (x_t - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(alpha_bar) + (0 if last else math.sqrt(beta) * z),
             }
             hint = next((h for h, v in wrong.items() if torch.allclose(got, v, atol=1e-6)),
                         f"compare with (x_t − β/√(1 − ᾱ)·ε)/√(1 − β) + √β·z at beta={beta}, alpha_bar={alpha_bar}")
@@ -447,13 +450,18 @@ def check_guided_eps(fn) -> CheckResult:
     """Lesson 07, exercise 3: ``fn(eps_cond, eps_uncond, w)`` = (1 + w)·ε_c − w·ε_∅ (classifier-free guidance)."""
     g = torch.Generator().manual_seed(5)
     cond, uncond = torch.randn(4, 1, 3, 3, generator=g), torch.randn(4, 1, 3, 3, generator=g)
-    for w in (0.0, 1.0, 3.5):
+    for w in (1.0, 0.0, 3.5):
         got, problem = _call(fn, cond.clone(), uncond.clone(), w)
         if problem:
             return _report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != cond.shape:
+            return _report(False, f"return a tensor shaped like eps_cond {tuple(cond.shape)}")
+        got = got.to(cond.dtype)
         expected = (1 + w) * cond - w * uncond
-        if not isinstance(got, torch.Tensor) or not torch.allclose(got, expected, atol=1e-6):
-            if isinstance(got, torch.Tensor) and torch.allclose(got, uncond + w * (cond - uncond), atol=1e-6):
+        if not torch.allclose(got, expected, atol=1e-6):
+            if torch.allclose(got, (1 + w) * uncond - w * cond, atol=1e-6):
+                hint = "ε_c and ε_∅ are swapped: guidance moves towards the conditional prediction"
+            elif torch.allclose(got, uncond + w * (cond - uncond), atol=1e-6):
                 hint = ("that is ε_∅ + w(ε_c − ε_∅), the other convention: here w = 0 must give the conditional "
                         "model, so use s = 1 + w")
             else:
@@ -470,6 +478,7 @@ def check_to_model_range(fn) -> CheckResult:
         return _report(False, problem)
     if not isinstance(got, torch.Tensor) or not got.is_floating_point() or got.shape != pixels.shape:
         return _report(False, "return a floating-point tensor shaped like pixels (convert with .float() first)")
+    got = got.float()
     expected = pixels.float() / 127.5 - 1
     if not torch.allclose(got, expected, atol=1e-6):
         if torch.allclose(got, pixels.float() / 255, atol=1e-6):

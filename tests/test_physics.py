@@ -144,8 +144,12 @@ def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes(
     assert exercises.check_posterior_variance(posterior)
     assert not exercises.check_posterior_variance(lambda b: b)
     assert exercises.check_guided_eps(lambda c, u, w: (1 + w) * c - w * u)
+    assert exercises.check_guided_eps(lambda c, u, w: ((1 + w) * c - w * u).double())   # float64 answers pass
     assert not exercises.check_guided_eps(lambda c, u, w: u + w * (c - u))
+    assert not exercises.check_guided_eps(lambda c, u, w: (1 + w) * u - w * c)
     assert exercises.check_to_model_range(lambda p: p.float() / 127.5 - 1)
+    assert exercises.check_to_model_range(lambda p: p.double() / 127.5 - 1)
+    assert exercises.check_reverse_step(lambda *a: step(*a).double())
     assert not exercises.check_to_model_range(lambda p: p.float() / 255)
     assert exercises.check_sampling_indices(lambda T: range(T - 1, -1, -1))
     assert not exercises.check_sampling_indices(lambda T: range(T - 1, 0, -1))
