@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 import torch
 from torch import nn
 
+from ._validate import check_same_shape, check_tensor, gather
 from .process import _check_schedule, _steps, p_mean_variance
 from .sampling import model_eps
 
@@ -30,10 +31,11 @@ def q_sample_noise_not_sqrt(schedule, x0: torch.Tensor, t, noise: torch.Tensor) 
     Same signature as :func:`~ddpm_lessons.process.q_sample`, so it can be passed to ``train(forward=...)``.
     """
     _check_schedule(schedule)
+    check_tensor(x0, "x0")
+    check_tensor(noise, "noise")
+    check_same_shape(x0, noise, "x0", "noise")
     t = _steps(schedule, x0, t)
-    shape = (-1,) + (1,) * (x0.dim() - 1)
-    alpha_bar = schedule.alphas_cumprod.to(x0.device)[t].reshape(shape).to(x0.dtype)
-    return alpha_bar.sqrt() * x0 + (1.0 - alpha_bar) * noise
+    return gather(schedule.sqrt_alphas_cumprod, t, x0) * x0 + (1.0 - gather(schedule.alphas_cumprod, t, x0)) * noise
 
 
 class TimeShifted(nn.Module):

@@ -23,9 +23,9 @@ __all__ = [
 VARIANCES = ("beta", "posterior")
 
 
-def _check_schedule(schedule) -> DiffusionSchedule:
+def _check_schedule(schedule, name: str = "schedule") -> DiffusionSchedule:
     if not isinstance(schedule, DiffusionSchedule):
-        raise TypeError(f"schedule must be a DiffusionSchedule, got {type(schedule).__name__}")
+        raise TypeError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}")
     return schedule
 
 

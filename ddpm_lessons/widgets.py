@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from ._validate import check_positive_int
+from .process import _check_schedule, q_sample
 from .schedule import DiffusionSchedule
 
 __all__ = [
@@ -263,12 +264,6 @@ def _check_photo(image) -> torch.Tensor:
     return image
 
 
-def _check_schedule(schedule, name: str = "schedule") -> DiffusionSchedule:
-    if not isinstance(schedule, DiffusionSchedule):
-        raise TypeError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}")
-    return schedule
-
-
 def _check_t(t, schedule: DiffusionSchedule) -> int:
     T = len(schedule)
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
@@ -290,8 +285,6 @@ def noised_image(image, schedule, t, noise) -> np.ndarray:
     Returns:
         ``uint8`` array ``(H, W, C)``: x_t mapped from [−1, 1] to 0 … 255, values outside clipped.
     """
-    from .process import q_sample
-
     image = _check_photo(image)
     schedule = _check_schedule(schedule)
     t = _check_t(t, schedule)
@@ -345,9 +338,9 @@ def noising_explorer(image, schedules, *, seed: int = 0):
     # x_t for every t of every schedule at once: (T, C, H, W) → uint8 (T, H, W, C); PNGs are made on first view.
     pictures = {}
     for name, schedule in schedules.items():
-        s = schedule.to(device="cpu", dtype=torch.float32)
-        x_all = (s.sqrt_alphas_cumprod[:, None, None, None] * image
-                 + s.sqrt_one_minus_alphas_cumprod[:, None, None, None] * noise)
+        T = len(schedule)
+        x_all = q_sample(schedule.to(device="cpu", dtype=torch.float32), image.expand(T, *image.shape),
+                         torch.arange(T), noise.expand(T, *noise.shape))
         pictures[name] = _to_uint8(x_all)
     cache: dict[tuple[str, int], bytes] = {}
 
