@@ -242,8 +242,16 @@ def _read(path: Path):
     return nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
 
 
+def _write_text(path: Path, text: str) -> None:
+    from .checkpoints import atomic_write_bytes
+
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
 def _write(nb, path: Path) -> None:
-    nbformat.write(nb, str(path), version=nbformat.NO_CONVERT)
+    # As nbformat.write lays the file out (newline at the end), but atomic: mark-slides rewrites the lessons in place.
+    text = nbformat.writes(nb, version=nbformat.NO_CONVERT)
+    _write_text(path, text if text.endswith("\n") else text + "\n")
 
 
 def export_slides(nb, *, reveal_url_prefix: str = REVEAL_CDN, scroll: bool = True) -> str:
@@ -280,7 +288,7 @@ def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str) -> int:
     for path in paths:
         nb = _read(path)
         target = out / (path.stem + ".slides.html")
-        target.write_text(export_slides(nb, reveal_url_prefix=reveal_url_prefix), encoding="utf-8")
+        _write_text(target, export_slides(nb, reveal_url_prefix=reveal_url_prefix))
         print(f"{_display(target)}  ({slide_count(mark_slides(nb))} slides)")
     if reveal_url_prefix.startswith(("http://", "https://")):
         print(f"reveal.js, require.js and MathJax load from the network ({reveal_url_prefix}); offline, each deck "
@@ -314,7 +322,7 @@ def cmd_student(paths: list[Path], out: Path) -> int:
         _write(student, target)
         removed = len(nb["cells"]) - len(student["cells"])
         print(f"{_display(target)}  ({removed} solution cells removed)")
-    (out / "README.txt").write_text(README, encoding="utf-8")
+    _write_text(out / "README.txt", README)
     print(_display(out / "README.txt"))
     return 0
 
