@@ -12,7 +12,7 @@
 All create and reuse a virtual environment in ``.venv`` next to this file. It is (re)installed only when
 ``pyproject.toml`` changed since the last install. Extra arguments are passed on: ``python3 course.py lab
 --no-browser``, ``python3 course.py test -k schedule -x``, ``python3 course.py slides notebooks/02_*.ipynb``.
-The last four run ``python -m ddpm_lessons.lecture`` in the environment; its docstring gives the slide rules.
+The last four run ``python -m ddpm_lessons.course.lecture`` in the environment; its docstring gives the slide rules.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def wanted_stamp() -> str:
 
 def ensure_environment() -> Path:
     """Create .venv and install the course (editable) unless an identical install is already there."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 — course.py must say this on an old Python, not crash
         sys.exit(f"ddpm-lessons needs Python >= 3.10; this is {sys.version.split()[0]}")
     python = venv_python()
     if python.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted_stamp():
@@ -49,8 +49,9 @@ def ensure_environment() -> Path:
         print(f"Creating the virtual environment {VENV.relative_to(ROOT)}/ ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing ddpm-lessons and its dependencies (a few minutes the first time) ...", flush=True)
-    subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", str(ROOT)],
-                   check=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", str(ROOT)], check=True
+    )
     STAMP.write_text(wanted_stamp() + "\n")
     return python
 
@@ -75,23 +76,44 @@ def cmd_execute(python: Path, extra: list[str]) -> int:
     notebooks = [Path(p) for p in extra] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     for notebook in notebooks:
         print(f"executing {notebook.name} ...", flush=True)
-        code = run([str(python), "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-                    "--ExecutePreprocessor.timeout=900", str(notebook)])
+        code = run(
+            [
+                str(python),
+                "-m",
+                "jupyter",
+                "nbconvert",
+                "--to",
+                "notebook",
+                "--execute",
+                "--inplace",
+                "--ExecutePreprocessor.timeout=900",
+                str(notebook),
+            ]
+        )
         if code:
             return code
     return 0
 
 
 def lecture(command: str):
-    """A command of ``ddpm_lessons.lecture`` run with the environment's Python. It runs in the caller's working
+    """A command of ``ddpm_lessons.course.lecture`` run with the environment's Python. It runs in the caller's working
     directory, so notebook and --out paths mean what they mean in the shell."""
+
     def cmd(python: Path, extra: list[str]) -> int:
-        return subprocess.run([str(python), "-m", "ddpm_lessons.lecture", command, *extra]).returncode
+        return subprocess.run([str(python), "-m", "ddpm_lessons.course.lecture", command, *extra]).returncode
+
     return cmd
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "mark-slides": lecture("mark-slides"),
-            "slides": lecture("slides"), "student": lecture("student"), "figures": lecture("figures")}
+COMMANDS = {
+    "lab": cmd_lab,
+    "test": cmd_test,
+    "execute": cmd_execute,
+    "mark-slides": lecture("mark-slides"),
+    "slides": lecture("slides"),
+    "student": lecture("student"),
+    "figures": lecture("figures"),
+}
 
 
 def main(argv: list[str]) -> int:

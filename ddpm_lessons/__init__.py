@@ -1,5 +1,17 @@
 """ddpm_lessons — the companion package of the ddpm-lessons course on denoising diffusion probabilistic models.
 
+Where things live:
+
+- **here, at the top** — the DDPM library a reader of the seed article looks for: ``schedule`` (β, ᾱ),
+  ``process`` (forward and reverse steps), ``losses`` (the variational bound, L_simple), ``embedding`` (time),
+  ``unet`` (the article's network), ``models`` (a stronger U-Net, an MLP), ``sampling``, ``train``,
+  ``checkpoints``, ``plots``, ``device``, ``validation`` (argument checks), ``cli`` (``python -m ddpm_lessons``);
+- :mod:`ddpm_lessons.data` — the photo, toy data, glyph digits, opt-in real data sets;
+- :mod:`ddpm_lessons.evaluation` — PSNR, sliced Wasserstein, the digit classifier, checkpoint evaluation, benchmark;
+- :mod:`ddpm_lessons.course` — exercise checks, the failure gallery, the ink simulation, notation, widgets, slides.
+
+The library never imports ``course``; ``course`` builds on the library.
+
 Every notebook in ``notebooks/`` imports its reference implementations from here. The seed article's functions
 keep their names and signatures (``get_beta_schedule``, ``forward_diffusion_sample``, ``denoising_step``,
 ``TimePositionalEncoding``, …), so the article's code runs unchanged against this package.
@@ -15,6 +27,8 @@ Conventions used everywhere:
   A schedule must be on the same device as the data it scales; otherwise a ``ValueError`` says how to move it.
 """
 
+from .checkpoints import MANIFEST, CheckpointError, load_checkpoint, save_checkpoint, shipped_path, verify_shipped
+from .device import environment_report, pick_device
 from .embedding import TimePositionalEncoding
 from .losses import (
     discretized_gaussian_log_likelihood,
@@ -27,6 +41,7 @@ from .losses import (
     vb_term_bpd,
     weighted_eps_mse,
 )
+from .models import MLPDenoiser, ResidualUNet, build_model, count_macs, count_parameters
 from .process import (
     ddim_step,
     denoising_step,
@@ -40,35 +55,76 @@ from .process import (
     q_sample_iterative,
     reverse_log_variance,
 )
+from .sampling import ddim_timesteps, model_eps, sample
 from .schedule import DiffusionSchedule, get_beta_schedule
+from .train import ema_update, load_trained, train
 from .unet import DiffusionUNet, UNetStage
-from .models import MLPDenoiser, ResidualUNet
-from .train import train
-from .sampling import sample
 
 __version__ = "0.1.0"
 
-# Heavier or optional pieces load on first use, so `import ddpm_lessons` stays quick (no pyplot, no font work).
-_LAZY = {
-    "plot_noise_distribution": "plots", "plot_noise_prediction": "plots", "plot_generation_process": "plots",
-    "GlyphDigits": "glyphs", "GlyphClassifier": "classifier", "load_glyph_classifier": "classifier",
-    "real_dataset": "realdata", "load_photo": "data", "toy_data": "data", "psnr": "metrics",
-    "sliced_wasserstein": "metrics",
-}
+_PLOTS = (
+    "plot_noise_distribution",
+    "plot_noise_prediction",
+    "plot_generation_process",
+    "image_grid",
+    "to_image",
+    "use_course_style",
+)
 
 
 def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+    # The seed's three plots need pyplot, which takes a moment to import; `import ddpm_lessons` stays quick.
+    if name in _PLOTS:
+        from . import plots
 
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        return getattr(plots, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
-    "DiffusionUNet", "UNetStage", "MLPDenoiser", "ResidualUNet", "train", "sample", *_LAZY,
-    "DiffusionSchedule", "TimePositionalEncoding", "ddim_step", "denoising_step", "discretized_gaussian_log_likelihood",
-    "eps_mse_weight", "forward_diffusion_sample", "get_beta_schedule", "guided_eps", "mean_flat", "normal_kl",
-    "p_mean_variance", "predict_eps_from_x0", "predict_x0_from_eps", "prior_kl_bpd", "q_posterior_mean_variance",
-    "q_sample", "q_sample_iterative", "reverse_log_variance", "simple_loss", "variational_bound_bpd", "vb_term_bpd",
+    "MANIFEST",
+    "CheckpointError",
+    "load_checkpoint",
+    "save_checkpoint",
+    "shipped_path",
+    "verify_shipped",
+    "environment_report",
+    "pick_device",
+    "TimePositionalEncoding",
+    "discretized_gaussian_log_likelihood",
+    "eps_mse_weight",
+    "mean_flat",
+    "normal_kl",
+    "prior_kl_bpd",
+    "simple_loss",
+    "variational_bound_bpd",
+    "vb_term_bpd",
     "weighted_eps_mse",
+    "MLPDenoiser",
+    "ResidualUNet",
+    "build_model",
+    "count_macs",
+    "count_parameters",
+    "ddim_step",
+    "denoising_step",
+    "forward_diffusion_sample",
+    "guided_eps",
+    "p_mean_variance",
+    "predict_eps_from_x0",
+    "predict_x0_from_eps",
+    "q_posterior_mean_variance",
+    "q_sample",
+    "q_sample_iterative",
+    "reverse_log_variance",
+    "ddim_timesteps",
+    "model_eps",
+    "sample",
+    "DiffusionSchedule",
+    "get_beta_schedule",
+    "ema_update",
+    "load_trained",
+    "train",
+    "DiffusionUNet",
+    "UNetStage",
+    *_PLOTS,
 ]

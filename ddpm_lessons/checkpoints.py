@@ -16,8 +16,18 @@ from pathlib import Path
 import torch
 
 __all__ = [
-    "CheckpointError", "DATA_DIR", "MANIFEST", "atomic_write_bytes", "save_checkpoint", "load_checkpoint", "sidecar",
-    "sha256_file", "read_manifest", "record_in_manifest", "shipped_path", "verify_shipped",
+    "CheckpointError",
+    "DATA_DIR",
+    "MANIFEST",
+    "atomic_write_bytes",
+    "save_checkpoint",
+    "load_checkpoint",
+    "sidecar",
+    "sha256_file",
+    "read_manifest",
+    "record_in_manifest",
+    "shipped_path",
+    "verify_shipped",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -127,7 +137,9 @@ def load_checkpoint(path, *, expected_sha256: str | None = None, map_location="c
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises several types for truncated or foreign files
-        raise CheckpointError(f"checkpoint {path} could not be read safely ({type(error).__name__}: {error})") from error
+        raise CheckpointError(
+            f"checkpoint {path} could not be read safely ({type(error).__name__}: {error})"
+        ) from error
     if not isinstance(payload, dict):
         raise CheckpointError(f"checkpoint {path} does not hold a dict payload (got {type(payload).__name__})")
     return payload
@@ -162,7 +174,9 @@ def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
         raise CheckpointError(f"shipped file {path} is missing")
     actual = sha256_file(path)
     if actual != entries[name]["sha256"]:
-        raise CheckpointError(f"shipped file {path} fails its sha256 check: manifest {entries[name]['sha256']}, file {actual}")
+        raise CheckpointError(
+            f"shipped file {path} fails its sha256 check: manifest {entries[name]['sha256']}, file {actual}"
+        )
     return path
 
 

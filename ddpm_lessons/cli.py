@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
-import os
-import platform
 import shlex
 import sys
 import time
@@ -19,50 +17,15 @@ from pathlib import Path
 
 import torch
 
-from . import __version__
-from .checkpoints import DATA_DIR, read_manifest, record_in_manifest, verify_shipped
+from .checkpoints import DATA_DIR, read_manifest, record_in_manifest
+from .device import environment_report, hardware
 
 TOY_NAMES = ("moons", "swiss_roll", "checkerboard", "gaussian_mixture", "mixture1d")
 IMAGE_NAMES = ("photo", "glyphs", "mnist", "fashion-mnist", "cifar10")
 
 
-def hardware() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
-    return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} logical CPUs, torch threads {torch.get_num_threads()}{gpu}"
-
-
 def _ints(text: str) -> list[int]:
     return [int(v) for v in text.split(",") if v.strip()]
-
-
-# ----------------------------------------------------------------------------------------------------- info
-def environment_report() -> tuple[list[str], bool]:
-    """Lines describing versions, the device and every shipped checkpoint (verified), and whether all verified."""
-    import matplotlib
-    import numpy
-    import torchvision
-
-    from .train import pick_device
-
-    lines = [
-        f"ddpm_lessons {__version__}",
-        f"python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
-        f"numpy {numpy.__version__}, matplotlib {matplotlib.__version__}",
-        f"device: {pick_device()} (CUDA available: {torch.cuda.is_available()})",
-    ]
-    results = verify_shipped()
-    manifest = read_manifest()
-    if not results:
-        lines.append("shipped checkpoints: none listed in data/MANIFEST.json")
-    for name, ok, message in results:
-        lines.append(f"  {'OK  ' if ok else 'FAIL'} {name} ({manifest[name]['bytes'] / 1e6:.2f} MB): {message}")
-    return lines, all(ok for _, ok, _ in results)
 
 
 def cmd_info(args) -> int:
@@ -75,24 +38,30 @@ def cmd_info(args) -> int:
 def load_training_data(args):
     """(x, labels or None, description) for ``--data``."""
     if args.data == "photo":
-        from .data import load_photo
+        from .data.photo import load_photo
 
         photo = load_photo(args.photo, (args.image_size, args.image_size))
-        return photo[None], None, {"name": "photo", "path": str(args.photo or "matplotlib grace_hopper.jpg"),
-                                   "image_size": args.image_size}
+        return (
+            photo[None],
+            None,
+            {"name": "photo", "path": str(args.photo or "matplotlib grace_hopper.jpg"), "image_size": args.image_size},
+        )
     if args.data in TOY_NAMES:
-        from .data import toy_data
+        from .data.toy import toy_data
 
-        return toy_data(args.data, args.n_train, seed=args.data_seed), None, {"name": args.data, "n": args.n_train,
-                                                                              "seed": args.data_seed}
+        return (
+            toy_data(args.data, args.n_train, seed=args.data_seed),
+            None,
+            {"name": args.data, "n": args.n_train, "seed": args.data_seed},
+        )
     if args.data == "glyphs":
-        from .glyphs import GlyphDigits
+        from .data.glyphs import GlyphDigits
 
         x, labels = GlyphDigits(args.n_train, seed=args.data_seed).tensors()
         # The digest pins the exact images: a later change to the generator shows up as a different digest.
         digest = hashlib.sha256(x.numpy().tobytes() + labels.numpy().tobytes()).hexdigest()
         return x, labels, {"name": "glyphs", "n": args.n_train, "seed": args.data_seed, "sha256": digest}
-    from .realdata import real_dataset
+    from .data.realdata import real_dataset
 
     x, labels = real_dataset(args.data, args.data_root, train=True, download=args.download).tensors()
     return x, labels, {"name": args.data, "root": str(args.data_root)}
@@ -103,13 +72,24 @@ def build_model_from_args(args, x, conditional: bool):
     from .unet import DiffusionUNet
 
     if args.model == "mlp":
-        return MLPDenoiser(data_dim=x.shape[1], hidden=args.hidden, num_layers=args.layers,
-                           time_input=args.time_input, num_timesteps=args.T)
+        return MLPDenoiser(
+            data_dim=x.shape[1],
+            hidden=args.hidden,
+            num_layers=args.layers,
+            time_input=args.time_input,
+            num_timesteps=args.T,
+        )
     if args.model == "seed-unet":
         return DiffusionUNet(img_channels=x.shape[1], time_dim=args.time_dim, channel_sequence=_ints(args.channels))
-    return ResidualUNet(in_channels=x.shape[1], base_channels=args.base_channels,
-                        channel_mults=_ints(args.channel_mults), num_res_blocks=args.num_res_blocks,
-                        attention=args.attention, num_classes=10 if conditional else None, dropout=args.dropout)
+    return ResidualUNet(
+        in_channels=x.shape[1],
+        base_channels=args.base_channels,
+        channel_mults=_ints(args.channel_mults),
+        num_res_blocks=args.num_res_blocks,
+        attention=args.attention,
+        num_classes=10 if conditional else None,
+        dropout=args.dropout,
+    )
 
 
 def make_schedule(args):
@@ -133,33 +113,57 @@ def cmd_train(args) -> int:
     if args.model != "mlp" and x.dim() != 4:
         raise SystemExit("image models need image data; use --model mlp for toy data")
     if conditional and args.model != "residual-unet":
-        raise SystemExit("--conditional is supported with --model residual-unet (class labels with a null class); "
-                         "the seed's DiffusionUNet takes float labels and is used from Python, not the CLI")
+        raise SystemExit(
+            "--conditional is supported with --model residual-unet (class labels with a null class); "
+            "the seed's DiffusionUNet takes float labels and is used from Python, not the CLI"
+        )
     if args.release is not None:
         _check_in_data_folder(args.release, "--release")
     torch.manual_seed(args.seed)
     model = build_model_from_args(args, x, conditional)
     print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
     started = time.perf_counter()
-    state = train(model, (x, labels) if conditional else x, schedule=make_schedule(args), steps=args.steps,
-                  batch_size=args.batch_size, lr=args.lr, ema_decay=args.ema_decay, label_dropout=args.label_dropout,
-                  warmup=args.warmup, seed=args.seed, device=args.device, checkpoint_path=args.out,
-                  checkpoint_every=args.checkpoint_every, resume=args.resume, progress=not args.no_progress,
-                  data_info=data_info)
+    state = train(
+        model,
+        (x, labels) if conditional else x,
+        schedule=make_schedule(args),
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        ema_decay=args.ema_decay,
+        label_dropout=args.label_dropout,
+        warmup=args.warmup,
+        seed=args.seed,
+        device=args.device,
+        checkpoint_path=args.out,
+        checkpoint_every=args.checkpoint_every,
+        resume=args.resume,
+        progress=not args.no_progress,
+        data_info=data_info,
+    )
     wall = time.perf_counter() - started
     recent = state.history["loss"][-100:]
-    print(f"step {state.step}: mean loss of the last {len(recent)} steps {sum(recent) / max(1, len(recent)):.4f}; "
-          f"{wall:.1f} s in this run; checkpoint {args.out}")
+    print(
+        f"step {state.step}: mean loss of the last {len(recent)} steps {sum(recent) / max(1, len(recent)):.4f}; "
+        f"{wall:.1f} s in this run; checkpoint {args.out}"
+    )
     if args.release:
         from .checkpoints import load_checkpoint, save_checkpoint
         from .train import release_payload
 
         save_checkpoint(args.release, release_payload(load_checkpoint(args.out)))
-        info = record_in_manifest(args.release, {
-            "command": "python -m ddpm_lessons " + shlex.join(args.argv),
-            "seed": args.seed, "steps": state.step, "wall_time_s": round(state.history["seconds"], 1),
-            "hardware": hardware(), "torch": torch.__version__, "data": data_info,
-        })
+        info = record_in_manifest(
+            args.release,
+            {
+                "command": "python -m ddpm_lessons " + shlex.join(args.argv),
+                "seed": args.seed,
+                "steps": state.step,
+                "wall_time_s": round(state.history["seconds"], 1),
+                "hardware": hardware(),
+                "torch": torch.__version__,
+                "data": data_info,
+            },
+        )
         print(f"release copy {args.release} recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
     return 0
 
@@ -173,23 +177,37 @@ def _check_in_data_folder(path: Path, option: str) -> None:
 
 
 def cmd_train_classifier(args) -> int:
-    from .classifier import save_classifier, train_classifier
+    from .evaluation.classifier import save_classifier, train_classifier
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.record:
         _check_in_data_folder(args.out, "--out with --record")
     started = time.perf_counter()
-    model, history = train_classifier(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                                      n_train=args.n_train, device=args.device, progress=not args.no_progress)
+    model, history = train_classifier(
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        n_train=args.n_train,
+        device=args.device,
+        progress=not args.no_progress,
+    )
     wall = time.perf_counter() - started
     save_classifier(args.out, model, history=history)
     print(f"classifier trained for {args.steps} steps in {wall:.1f} s; saved to {args.out}")
     if args.record:
-        info = record_in_manifest(args.out, {
-            "command": "python -m ddpm_lessons " + shlex.join(args.argv), "seed": args.seed, "steps": args.steps,
-            "wall_time_s": round(wall, 1), "hardware": hardware(), "torch": torch.__version__,
-        })
+        info = record_in_manifest(
+            args.out,
+            {
+                "command": "python -m ddpm_lessons " + shlex.join(args.argv),
+                "seed": args.seed,
+                "steps": args.steps,
+                "wall_time_s": round(wall, 1),
+                "hardware": hardware(),
+                "torch": torch.__version__,
+            },
+        )
         print(f"recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
     return 0
 
@@ -219,9 +237,20 @@ def cmd_sample(args) -> int:
     model, schedule, payload = load_trained(args.checkpoint, device=args.device, use_ema=not args.raw_weights)
     shape = (args.n, *_sample_shape(payload))
     labels = parse_labels(args.labels, args.n)
-    samples = sample(model, schedule, shape, method=args.method, steps=args.steps, eta=args.eta,
-                     variance=args.variance, clip_denoised=args.clip, labels=labels, guidance=args.guidance,
-                     seed=args.seed, progress=not args.no_progress)
+    samples = sample(
+        model,
+        schedule,
+        shape,
+        method=args.method,
+        steps=args.steps,
+        eta=args.eta,
+        variance=args.variance,
+        clip_denoised=args.clip,
+        labels=labels,
+        guidance=args.guidance,
+        seed=args.seed,
+        progress=not args.no_progress,
+    )
     import matplotlib.pyplot as plt
 
     if samples.dim() == 4:
@@ -247,9 +276,8 @@ def _sample_shape(payload) -> tuple:
 
 # ------------------------------------------------------------------------------------------------- evaluate
 def cmd_evaluate(args) -> int:
-    from .evaluate import evaluate_checkpoint
-
     from .checkpoints import shipped_path
+    from .evaluation.evaluate import evaluate_checkpoint
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -264,24 +292,32 @@ def cmd_evaluate(args) -> int:
         print(f"{key}: {value}")
     if args.record:
         entry = read_manifest()[path.name]
-        record_in_manifest(path, {k: v for k, v in entry.items() if k not in ("sha256", "bytes")} | {"metrics": metrics})
+        record_in_manifest(
+            path, {k: v for k, v in entry.items() if k not in ("sha256", "bytes")} | {"metrics": metrics}
+        )
         print(f"recorded the metrics in {DATA_DIR.name}/MANIFEST.json")
     return 0 if metrics.get("meets_bar", True) else 1
 
 
 # ------------------------------------------------------------------------------------------------------ main
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ddpm_lessons", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m ddpm_lessons", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     sub.add_parser("info", help="versions, device, and every shipped checkpoint verified against its sha256")
 
-    t = sub.add_parser("train", help="train a DDPM model (resumable)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    t = sub.add_parser(
+        "train", help="train a DDPM model (resumable)", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     t.add_argument("--data", required=True, choices=IMAGE_NAMES + TOY_NAMES, help="training data")
-    t.add_argument("--model", required=True, choices=("seed-unet", "residual-unet", "mlp"),
-                   help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data")
+    t.add_argument(
+        "--model",
+        required=True,
+        choices=("seed-unet", "residual-unet", "mlp"),
+        help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data",
+    )
     t.add_argument("--out", required=True, type=Path, help="checkpoint file (written atomically)")
     t.add_argument("--steps", type=int, required=True, help="total optimisation steps")
     t.add_argument("--batch-size", type=int, default=64, help="minibatch size")
@@ -306,22 +342,37 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--base-channels", type=int, default=32, help="residual-unet: width of the first level")
     t.add_argument("--channel-mults", default="1,2,2", help="residual-unet: width multiplier per level")
     t.add_argument("--num-res-blocks", type=int, default=1, help="residual-unet: blocks per level")
-    t.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True,
-                   help="residual-unet: self-attention at the lowest resolution")
+    t.add_argument(
+        "--attention",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="residual-unet: self-attention at the lowest resolution",
+    )
     t.add_argument("--dropout", type=float, default=0.0, help="residual-unet: dropout in the blocks")
     t.add_argument("--hidden", type=int, default=128, help="mlp: hidden width")
     t.add_argument("--layers", type=int, default=3, help="mlp: residual blocks")
-    t.add_argument("--time-input", choices=("sinusoidal", "scalar", "raw", "none"), default="sinusoidal",
-                   help="mlp: how the network sees t")
+    t.add_argument(
+        "--time-input",
+        choices=("sinusoidal", "scalar", "raw", "none"),
+        default="sinusoidal",
+        help="mlp: how the network sees t",
+    )
     t.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
     t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
-    t.add_argument("--release", type=Path, default=None,
-                   help="also write a slim copy (EMA weights only) here and record its command, seed, steps, wall time "
-                        "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)")
+    t.add_argument(
+        "--release",
+        type=Path,
+        default=None,
+        help="also write a slim copy (EMA weights only) here and record its command, seed, steps, wall time "
+        "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)",
+    )
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    c = sub.add_parser("train-classifier", help="train the glyph-digit classifier used as a metric",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    c = sub.add_parser(
+        "train-classifier",
+        help="train the glyph-digit classifier used as a metric",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     c.add_argument("--out", required=True, type=Path, help="checkpoint file")
     c.add_argument("--steps", type=int, default=2000, help="optimisation steps")
     c.add_argument("--batch-size", type=int, default=128, help="minibatch size")
@@ -333,8 +384,11 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--record", action="store_true", help="record the run in data/MANIFEST.json")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    s = sub.add_parser("sample", help="draw samples from a checkpoint and write a PNG",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    s = sub.add_parser(
+        "sample",
+        help="draw samples from a checkpoint and write a PNG",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     s.add_argument("--checkpoint", required=True, type=Path, help="a checkpoint written by train")
     s.add_argument("--out", required=True, type=Path, help="PNG file to write")
     s.add_argument("--n", type=int, default=64, help="number of samples")
@@ -342,8 +396,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=None, help="DDIM steps (ddim only)")
     s.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")
     s.add_argument("--variance", choices=("beta", "posterior"), default="beta", help="DDPM sigma^2: beta or beta-tilde")
-    s.add_argument("--clip", action=argparse.BooleanOptionalAction, default=False,
-                   help="clip the x0 prediction to [-1, 1] (image data)")
+    s.add_argument(
+        "--clip",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="clip the x0 prediction to [-1, 1] (image data)",
+    )
     s.add_argument("--labels", default=None, help="conditional models: one label, 'all' (0..9 repeated) or a list")
     s.add_argument("--guidance", type=float, default=0.0, help="classifier-free guidance weight w")
     s.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
@@ -351,8 +409,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--raw-weights", action="store_true", help="use the raw weights instead of the EMA")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    e = sub.add_parser("evaluate", help="measure a checkpoint against its quality bar",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    e = sub.add_parser(
+        "evaluate",
+        help="measure a checkpoint against its quality bar",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     e.add_argument("checkpoint", type=Path, help="a checkpoint written by train")
     e.add_argument("--quick", action="store_true", help="fewer samples (a smoke check, not the bar)")
     e.add_argument("--device", default=None, help="cpu, cuda or mps")
@@ -362,8 +423,13 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-COMMANDS = {"info": cmd_info, "train": cmd_train, "train-classifier": cmd_train_classifier, "sample": cmd_sample,
-            "evaluate": cmd_evaluate}
+COMMANDS = {
+    "info": cmd_info,
+    "train": cmd_train,
+    "train-classifier": cmd_train_classifier,
+    "sample": cmd_sample,
+    "evaluate": cmd_evaluate,
+}
 
 
 def main(argv=None) -> int:

@@ -13,7 +13,7 @@ import math
 import torch
 import torch.nn as nn
 
-from ._validate import check_positive_int
+from .validation import check_positive_int
 
 __all__ = ["TimePositionalEncoding"]
 

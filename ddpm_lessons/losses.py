@@ -17,12 +17,19 @@ import math
 import torch
 import torch.nn.functional as F
 
-from ._validate import as_timesteps, check_same_device, check_same_shape, check_tensor, gather
-from .process import _check_schedule, p_mean_variance, q_posterior_mean_variance, q_sample, reverse_log_variance
+from .process import p_mean_variance, q_posterior_mean_variance, q_sample, reverse_log_variance
+from .validation import as_timesteps, check_same_device, check_same_shape, check_schedule, check_tensor
 
 __all__ = [
-    "normal_kl", "discretized_gaussian_log_likelihood", "prior_kl_bpd", "vb_term_bpd", "eps_mse_weight",
-    "weighted_eps_mse", "variational_bound_bpd", "simple_loss", "mean_flat",
+    "normal_kl",
+    "discretized_gaussian_log_likelihood",
+    "prior_kl_bpd",
+    "vb_term_bpd",
+    "eps_mse_weight",
+    "weighted_eps_mse",
+    "variational_bound_bpd",
+    "simple_loss",
+    "mean_flat",
 ]
 
 LN2 = math.log(2.0)
@@ -66,12 +73,16 @@ def discretized_gaussian_log_likelihood(x, means, log_scales):
         raise ValueError("x must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)")
     levels = (x.double() + 1) * 127.5
     if bool(((levels - levels.round()).abs() > 1e-3).any()):
-        raise ValueError("x must lie on the 8-bit grid {-1, -1 + 2/255, ..., 1} (pixel/127.5 - 1); "
-                         "the discretized decoder is not defined for continuous data")
+        raise ValueError(
+            "x must lie on the 8-bit grid {-1, -1 + 2/255, ..., 1} (pixel/127.5 - 1); "
+            "the discretized decoder is not defined for continuous data"
+        )
     try:
         torch.broadcast_shapes(log_scales.shape, x.shape)
     except RuntimeError as error:
-        raise ValueError(f"log_scales of shape {tuple(log_scales.shape)} does not broadcast to x {tuple(x.shape)}") from error
+        raise ValueError(
+            f"log_scales of shape {tuple(log_scales.shape)} does not broadcast to x {tuple(x.shape)}"
+        ) from error
     centred = x - means
     inv_std = torch.exp(-log_scales)
     upper = inv_std * (centred + BIN_HALF_WIDTH)
@@ -88,7 +99,7 @@ def prior_kl_bpd(schedule, x0):
 
     Per dimension ½(ᾱ_T x_0² − ᾱ_T − ln(1 − ᾱ_T)) nats; no parameters, so training ignores it (seed: 常数项).
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_tensor(x0, "x0")
     check_same_device(x0, schedule.betas, "x0", "schedule")
     # float64 and log1p: for small ᾱ_T the terms cancel almost exactly (float32 would return 0 for x0 = 0).
@@ -116,8 +127,9 @@ def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=Fal
     result = kl.clone()
     first = t == 0
     if bool(first.any()):  # the decoder term exists only at t = 0, and only for 8-bit data (checked there)
-        log_likelihood = discretized_gaussian_log_likelihood(x0[first], model["mean"][first],
-                                                             0.5 * model["log_variance"][first])
+        log_likelihood = discretized_gaussian_log_likelihood(
+            x0[first], model["mean"][first], 0.5 * model["log_variance"][first]
+        )
         result[first] = -mean_flat(log_likelihood) / LN2
     return result
 
@@ -128,7 +140,7 @@ def eps_mse_weight(schedule, t=None, *, variance="beta"):
     Returns a tensor ``(T,)`` when ``t`` is None, else the weights at ``t`` (int or 1-D integer tensor). Index 0 (L_0,
     the decoder term) has no such form; its entry is the formula's value with σ at index 0, for plotting only.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     sigma2 = torch.exp(reverse_log_variance(schedule, variance))
     weights = schedule.betas**2 / (2.0 * sigma2 * schedule.alphas * (1.0 - schedule.alphas_cumprod))
     if t is None:
@@ -146,14 +158,16 @@ def weighted_eps_mse(schedule, t, eps, eps_pred, *, variance="beta"):
     """
     check_tensor(eps, "eps")
     check_same_shape(eps, eps_pred, "eps", "eps_pred")
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_same_device(eps, schedule.betas, "eps", "schedule")
     t = as_timesteps(t, eps.shape[0], len(schedule), eps.device, minimum=1)
     weight = eps_mse_weight(schedule, variance=variance)[t]
     ratio = (schedule.posterior_variance / torch.exp(reverse_log_variance(schedule, variance)))[t]
     const = 0.5 * (ratio - 1.0 - torch.log(ratio))
     dims = eps[0].numel()
-    return weight.to(eps.dtype) * (eps - eps_pred).reshape(eps.shape[0], -1).pow(2).sum(dim=1) + dims * const.to(eps.dtype)
+    return weight.to(eps.dtype) * (eps - eps_pred).reshape(eps.shape[0], -1).pow(2).sum(dim=1) + dims * const.to(
+        eps.dtype
+    )
 
 
 @torch.no_grad()
@@ -172,7 +186,7 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
         dict: ``prior_bpd`` (B,), ``terms_bpd`` (B, T) with column i the term at index i (L_0 in column 0),
         ``total_bpd`` (B,) = prior + Σ terms, ``eps_mse`` (B, T) the ε-MSE at each t.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_tensor(x0, "x0")
     batch, T = x0.shape[0], len(schedule)
     terms = torch.zeros(batch, T, dtype=x0.dtype, device=x0.device)

@@ -10,7 +10,7 @@ GroupNorm normalises each sample on its own, so (without dropout) train and eval
 from __future__ import annotations
 
 import math
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
@@ -23,6 +23,7 @@ __all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parame
 
 
 def count_parameters(model: nn.Module) -> int:
+    """Number of trainable and frozen parameters of ``model`` (lesson 05: 62,714,307 for the seed's network)."""
     return sum(p.numel() for p in model.parameters())
 
 
@@ -47,7 +48,11 @@ def count_macs(model: nn.Module, *inputs, **kwargs) -> int:
         elif isinstance(module, nn.Linear):
             total += output.numel() * module.in_features
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))]
+    handles = [
+        m.register_forward_hook(hook)
+        for m in model.modules()
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear))
+    ]
     try:
         model(*inputs, **kwargs)
     finally:
@@ -115,9 +120,17 @@ class ResidualUNet(nn.Module):
         dropout, groups: dropout rate in the blocks and GroupNorm groups (must divide every width).
     """
 
-    def __init__(self, in_channels: int = 1, base_channels: int = 32, channel_mults: Sequence[int] = (1, 2, 2),
-                 num_res_blocks: int = 1, attention: bool = True, num_classes: Optional[int] = None,
-                 dropout: float = 0.0, groups: int = 8):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        base_channels: int = 32,
+        channel_mults: Sequence[int] = (1, 2, 2),
+        num_res_blocks: int = 1,
+        attention: bool = True,
+        num_classes: int | None = None,
+        dropout: float = 0.0,
+        groups: int = 8,
+    ):
         super().__init__()
         channel_mults = tuple(int(m) for m in channel_mults)
         if in_channels not in (1, 3):
@@ -127,16 +140,27 @@ class ResidualUNet(nn.Module):
             raise ValueError(f"groups={groups} must divide every level width {widths}")
         if num_classes is not None and num_classes < 1:
             raise ValueError(f"num_classes must be None or >= 1, got {num_classes}")
-        self.config = {"in_channels": in_channels, "base_channels": base_channels, "channel_mults": list(channel_mults),
-                       "num_res_blocks": num_res_blocks, "attention": attention, "num_classes": num_classes,
-                       "dropout": dropout, "groups": groups}
+        self.config = {
+            "in_channels": in_channels,
+            "base_channels": base_channels,
+            "channel_mults": list(channel_mults),
+            "num_res_blocks": num_res_blocks,
+            "attention": attention,
+            "num_classes": num_classes,
+            "dropout": dropout,
+            "groups": groups,
+        }
         self.in_channels = in_channels
         self.depth = len(channel_mults) - 1
         self.num_classes = num_classes
         emb_dim = 4 * base_channels
 
-        self.time_embed = nn.Sequential(TimePositionalEncoding(base_channels), nn.Linear(base_channels, emb_dim),
-                                        nn.SiLU(), nn.Linear(emb_dim, emb_dim))
+        self.time_embed = nn.Sequential(
+            TimePositionalEncoding(base_channels),
+            nn.Linear(base_channels, emb_dim),
+            nn.SiLU(),
+            nn.Linear(emb_dim, emb_dim),
+        )
         self.label_embed = nn.Embedding(num_classes + 1, emb_dim) if num_classes is not None else None
 
         self.stem = nn.Conv2d(in_channels, widths[0], 3, padding=1)
@@ -162,7 +186,9 @@ class ResidualUNet(nn.Module):
                 self.up.append(ResBlock(ch + skip_widths.pop(), width, emb_dim, groups, dropout))
                 ch = width
             if level > 0:
-                self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1)))
+                self.up.append(
+                    nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1))
+                )
 
         self.out = nn.Sequential(nn.GroupNorm(groups, ch), nn.SiLU(), _zero(nn.Conv2d(ch, in_channels, 3, padding=1)))
 
@@ -173,7 +199,7 @@ class ResidualUNet(nn.Module):
             raise ValueError("this ResidualUNet is unconditional (num_classes=None): it has no null label")
         return self.num_classes
 
-    def embed(self, timesteps: torch.Tensor, labels: Optional[torch.Tensor]) -> torch.Tensor:
+    def embed(self, timesteps: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         emb = self.time_embed(timesteps)
         if self.num_classes is None:
             if labels is not None:
@@ -185,14 +211,18 @@ class ResidualUNet(nn.Module):
                 f"pass model.null_label ({self.num_classes}) for the unconditional prediction"
             )
         if labels.dtype != torch.long or labels.shape != timesteps.shape:
-            raise ValueError(f"labels must be a long tensor of shape {tuple(timesteps.shape)}, got {labels.dtype} "
-                             f"{tuple(labels.shape)}")
+            raise ValueError(
+                f"labels must be a long tensor of shape {tuple(timesteps.shape)}, got {labels.dtype} "
+                f"{tuple(labels.shape)}"
+            )
         if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) > self.num_classes):
-            raise ValueError(f"labels must lie in [0, {self.num_classes}] ({self.num_classes} = null label), got "
-                             f"{int(labels.min()) if int(labels.min()) < 0 else int(labels.max())}")
+            raise ValueError(
+                f"labels must lie in [0, {self.num_classes}] ({self.num_classes} = null label), got "
+                f"{int(labels.min()) if int(labels.min()) < 0 else int(labels.max())}"
+            )
         return emb + self.label_embed(labels)
 
-    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_spatial_size(x, self.depth, self.in_channels)
         if timesteps.shape != (x.shape[0],):
             raise ValueError(f"timesteps must have shape ({x.shape[0]},), got {tuple(timesteps.shape)}")
@@ -222,13 +252,26 @@ class MLPDenoiser(nn.Module):
 
     TIME_INPUTS = ("sinusoidal", "scalar", "raw", "none")
 
-    def __init__(self, data_dim: int = 2, hidden: int = 128, num_layers: int = 3, time_input: str = "sinusoidal",
-                 time_dim: int = 32, num_timesteps: int = 1000):
+    def __init__(
+        self,
+        data_dim: int = 2,
+        hidden: int = 128,
+        num_layers: int = 3,
+        time_input: str = "sinusoidal",
+        time_dim: int = 32,
+        num_timesteps: int = 1000,
+    ):
         super().__init__()
         if time_input not in self.TIME_INPUTS:
             raise ValueError(f"time_input must be one of {self.TIME_INPUTS}, got {time_input!r}")
-        self.config = {"data_dim": data_dim, "hidden": hidden, "num_layers": num_layers, "time_input": time_input,
-                       "time_dim": time_dim, "num_timesteps": num_timesteps}
+        self.config = {
+            "data_dim": data_dim,
+            "hidden": hidden,
+            "num_layers": num_layers,
+            "time_input": time_input,
+            "time_dim": time_dim,
+            "num_timesteps": num_timesteps,
+        }
         self.data_dim = data_dim
         self.time_input = time_input
         self.num_timesteps = num_timesteps
@@ -241,7 +284,7 @@ class MLPDenoiser(nn.Module):
         )
         self.out = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, data_dim))
 
-    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if labels is not None:
             raise ValueError("labels were given but MLPDenoiser is unconditional")
         if x.dim() != 2 or x.shape[1] != self.data_dim:

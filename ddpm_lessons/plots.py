@@ -12,8 +12,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-__all__ = ["to_image", "plot_noise_distribution", "plot_noise_prediction", "plot_generation_process", "image_grid",
-           "use_course_style"]
+__all__ = [
+    "to_image",
+    "plot_noise_distribution",
+    "plot_noise_prediction",
+    "plot_generation_process",
+    "image_grid",
+    "use_course_style",
+]
 
 
 def to_image(tensor: torch.Tensor) -> np.ndarray:
@@ -24,9 +30,11 @@ def to_image(tensor: torch.Tensor) -> np.ndarray:
 
 def plot_noise_distribution(noise, predicted_noise, ax=None):
     """Histograms of the true noise ε and the predicted noise ε_θ (seed ``plot_noise_distribution``)."""
-    fig, ax = (plt.subplots(figsize=(10, 6)) if ax is None else (ax.figure, ax))
+    fig, ax = plt.subplots(figsize=(10, 6)) if ax is None else (ax.figure, ax)
     ax.hist(noise.detach().cpu().numpy().flatten(), density=True, alpha=0.7, label="true noise ε", bins=50)
-    ax.hist(predicted_noise.detach().cpu().numpy().flatten(), density=True, alpha=0.7, label="predicted noise ε_θ", bins=50)
+    ax.hist(
+        predicted_noise.detach().cpu().numpy().flatten(), density=True, alpha=0.7, label="predicted noise ε_θ", bins=50
+    )
     ax.set_xlabel("noise value")
     ax.set_ylabel("density")
     ax.set_title("Noise distribution: true vs predicted")
@@ -73,8 +81,10 @@ def image_grid(images: torch.Tensor, nrow: int | None = None, ax=None, title: st
     canvas = torch.ones(c, ncol * (h + pad) + pad, nrow * (w + pad) + pad)
     for k in range(b):
         r, col = divmod(k, nrow)
-        canvas[:, pad + r * (h + pad): pad + r * (h + pad) + h, pad + col * (w + pad): pad + col * (w + pad) + w] = images[k].detach().float().cpu()
-    fig, ax = (plt.subplots(figsize=(nrow * 0.9 + 1, ncol * 0.9 + 1)) if ax is None else (ax.figure, ax))
+        canvas[:, pad + r * (h + pad) : pad + r * (h + pad) + h, pad + col * (w + pad) : pad + col * (w + pad) + w] = (
+            images[k].detach().float().cpu()
+        )
+    fig, ax = plt.subplots(figsize=(nrow * 0.9 + 1, ncol * 0.9 + 1)) if ax is None else (ax.figure, ax)
     ax.imshow(to_image(canvas), cmap="gray" if c == 1 else None, vmin=0, vmax=1)
     ax.axis("off")
     if title:
@@ -84,8 +94,18 @@ def image_grid(images: torch.Tensor, nrow: int | None = None, ax=None, title: st
 
 def use_course_style() -> None:
     """Matplotlib settings for figures that stay readable on a lecture projector (larger fonts, thicker lines)."""
-    plt.rcParams.update({
-        "figure.dpi": 90, "font.size": 13, "axes.titlesize": 14, "axes.labelsize": 13, "legend.fontsize": 12,
-        "xtick.labelsize": 12, "ytick.labelsize": 12, "lines.linewidth": 2.0, "axes.grid": True, "grid.alpha": 0.3,
-        "image.interpolation": "nearest",
-    })
+    plt.rcParams.update(
+        {
+            "figure.dpi": 90,
+            "font.size": 13,
+            "axes.titlesize": 14,
+            "axes.labelsize": 13,
+            "legend.fontsize": 12,
+            "xtick.labelsize": 12,
+            "ytick.labelsize": 12,
+            "lines.linewidth": 2.0,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "image.interpolation": "nearest",
+        }
+    )

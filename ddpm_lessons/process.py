@@ -11,26 +11,32 @@ import numbers
 
 import torch
 
-from ._validate import as_timesteps, broadcast_to_batch, check_same_device, check_same_shape, check_tensor, gather
-from .schedule import DiffusionSchedule
+from .validation import (
+    as_timesteps,
+    broadcast_to_batch,
+    check_same_device,
+    check_same_shape,
+    check_schedule,
+    check_tensor,
+    gather,
+    schedule_steps,
+)
 
 __all__ = [
-    "forward_diffusion_sample", "q_sample", "q_sample_iterative", "q_posterior_mean_variance",
-    "predict_x0_from_eps", "predict_eps_from_x0", "reverse_log_variance", "p_mean_variance", "denoising_step",
-    "ddim_step", "guided_eps",
+    "forward_diffusion_sample",
+    "q_sample",
+    "q_sample_iterative",
+    "q_posterior_mean_variance",
+    "predict_x0_from_eps",
+    "predict_eps_from_x0",
+    "reverse_log_variance",
+    "p_mean_variance",
+    "denoising_step",
+    "ddim_step",
+    "guided_eps",
 ]
 
 VARIANCES = ("beta", "posterior")
-
-
-def _check_schedule(schedule, name: str = "schedule") -> DiffusionSchedule:
-    if not isinstance(schedule, DiffusionSchedule):
-        raise TypeError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}")
-    return schedule
-
-
-def _steps(schedule: DiffusionSchedule, x: torch.Tensor, t, name: str = "t", minimum: int = 0) -> torch.Tensor:
-    return as_timesteps(t, x.shape[0], len(schedule), x.device, name=name, minimum=minimum)
 
 
 def forward_diffusion_sample(x_0, t, sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod):
@@ -72,12 +78,14 @@ def q_sample(schedule, x0, t, noise):
     Returns:
         x_t, shaped like ``x0``.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_tensor(x0, "x0")
     check_tensor(noise, "noise")
     check_same_shape(x0, noise, "x0", "noise")
-    t = _steps(schedule, x0, t)
-    return gather(schedule.sqrt_alphas_cumprod, t, x0) * x0 + gather(schedule.sqrt_one_minus_alphas_cumprod, t, x0) * noise
+    t = schedule_steps(schedule, x0, t)
+    return (
+        gather(schedule.sqrt_alphas_cumprod, t, x0) * x0 + gather(schedule.sqrt_one_minus_alphas_cumprod, t, x0) * noise
+    )
 
 
 def q_sample_iterative(schedule, x0, t, generator=None):
@@ -92,9 +100,9 @@ def q_sample_iterative(schedule, x0, t, generator=None):
     Returns:
         x_t, shaped like ``x0``.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_tensor(x0, "x0")
-    t = _steps(schedule, x0, t)
+    t = schedule_steps(schedule, x0, t)
     x = x0
     shrink = torch.sqrt(schedule.alphas).tolist()
     spread = torch.sqrt(schedule.betas).tolist()
@@ -115,11 +123,11 @@ def q_posterior_mean_variance(schedule, x0, x_t, t):
         ``(mean, variance, log_variance_clipped)``: mean shaped like ``x0``; variance and log-variance shaped
         ``(B, 1, ..., 1)``. At t = 0 the mean is x_0 exactly and the variance is 0.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_tensor(x0, "x0")
     check_tensor(x_t, "x_t")
     check_same_shape(x0, x_t, "x0", "x_t")
-    t = _steps(schedule, x0, t)
+    t = schedule_steps(schedule, x0, t)
     mean = gather(schedule.posterior_mean_coef1, t, x0) * x0 + gather(schedule.posterior_mean_coef2, t, x0) * x_t
     return mean, gather(schedule.posterior_variance, t, x0), gather(schedule.posterior_log_variance_clipped, t, x0)
 
@@ -130,22 +138,27 @@ def predict_x0_from_eps(schedule, x_t, t, eps):
     Returns:
         x̂_0, shaped like ``x_t``.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_tensor(x_t, "x_t")
     check_tensor(eps, "eps")
     check_same_shape(x_t, eps, "x_t", "eps")
-    t = _steps(schedule, x_t, t)
-    return gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - gather(schedule.sqrt_recipm1_alphas_cumprod, t, x_t) * eps
+    t = schedule_steps(schedule, x_t, t)
+    return (
+        gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t
+        - gather(schedule.sqrt_recipm1_alphas_cumprod, t, x_t) * eps
+    )
 
 
 def predict_eps_from_x0(schedule, x_t, t, x0):
     """ε = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t): the inverse of :func:`predict_x0_from_eps` (used after clipping x̂_0)."""
-    _check_schedule(schedule)
+    check_schedule(schedule)
     check_tensor(x_t, "x_t")
     check_tensor(x0, "x0")
     check_same_shape(x_t, x0, "x_t", "x0")
-    t = _steps(schedule, x_t, t)
-    return (gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - x0) / gather(schedule.sqrt_recipm1_alphas_cumprod, t, x_t)
+    t = schedule_steps(schedule, x_t, t)
+    return (gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - x0) / gather(
+        schedule.sqrt_recipm1_alphas_cumprod, t, x_t
+    )
 
 
 def reverse_log_variance(schedule, variance: str = "beta") -> torch.Tensor:
@@ -155,7 +168,7 @@ def reverse_log_variance(schedule, variance: str = "beta") -> torch.Tensor:
     ("fixedsmall"). At index 0 both use β̃ at index 1, as Ho et al.'s code does: no noise is added at the last
     sampling step, so this value only enters the decoder term L_0 of the variational bound.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     if variance == "posterior":
         return schedule.posterior_log_variance_clipped
     if variance == "beta":
@@ -182,7 +195,7 @@ def p_mean_variance(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoi
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)
     mean, _, _ = q_posterior_mean_variance(schedule, pred_x0, x_t, t)
-    log_variance = gather(reverse_log_variance(schedule, variance), _steps(schedule, x_t, t), x_t)
+    log_variance = gather(reverse_log_variance(schedule, variance), schedule_steps(schedule, x_t, t), x_t)
     return {"mean": mean, "variance": torch.exp(log_variance), "log_variance": log_variance, "pred_x0": pred_x0}
 
 
@@ -231,8 +244,9 @@ def denoising_step(x_t, t, model, alphas, alphas_cumprod, betas, *, variance="be
 
     if clip_denoised:
         pred_x0 = ((x_t - torch.sqrt(1.0 - alpha_bar_t) * predicted_noise) / torch.sqrt(alpha_bar_t)).clamp(-1.0, 1.0)
-        mean = (beta_t * torch.sqrt(alpha_bar_prev) * pred_x0
-                + (1.0 - alpha_bar_prev) * torch.sqrt(alpha_t) * x_t) / (1.0 - alpha_bar_t)
+        mean = (beta_t * torch.sqrt(alpha_bar_prev) * pred_x0 + (1.0 - alpha_bar_prev) * torch.sqrt(alpha_t) * x_t) / (
+            1.0 - alpha_bar_t
+        )
     else:
         mean = (1.0 / torch.sqrt(alpha_t)) * (x_t - ((1.0 - alpha_t) / torch.sqrt(1.0 - alpha_bar_t)) * predicted_noise)
 
@@ -264,11 +278,11 @@ def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denois
     Returns:
         x at index t_prev, shaped like x_t.
     """
-    _check_schedule(schedule)
+    check_schedule(schedule)
     if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or eta < 0:
         raise ValueError(f"eta must be a real number >= 0, got {eta!r}")
-    t_idx = _steps(schedule, x_t, t)
-    prev_idx = _steps(schedule, x_t, t_prev, name="t_prev", minimum=-1)
+    t_idx = schedule_steps(schedule, x_t, t)
+    prev_idx = schedule_steps(schedule, x_t, t_prev, name="t_prev", minimum=-1)
     if bool((prev_idx >= t_idx).any()):
         raise ValueError("t_prev must be smaller than t for every element (DDIM steps go backwards in time)")
     pred_x0 = predict_x0_from_eps(schedule, x_t, t_idx, eps)
@@ -283,7 +297,9 @@ def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denois
     sigma = eta * torch.sqrt((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)) * torch.sqrt(1.0 - alpha_bar / alpha_bar_prev)
     remaining = 1.0 - alpha_bar_prev - sigma**2
     if bool((remaining < -1e-12).any()):
-        raise ValueError(f"eta={eta} is too large for this step: sigma^2 exceeds 1 - alpha_bar_prev (use 0 <= eta <= 1)")
+        raise ValueError(
+            f"eta={eta} is too large for this step: sigma^2 exceeds 1 - alpha_bar_prev (use 0 <= eta <= 1)"
+        )
     direction = torch.sqrt(remaining.clamp(min=0.0)) * eps
     x_prev = torch.sqrt(alpha_bar_prev) * pred_x0 + direction
     if eta == 0:

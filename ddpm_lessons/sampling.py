@@ -7,13 +7,13 @@ steps. All noise comes from one seeded generator, so a seed reproduces the same 
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 
-from ._validate import check_positive_int
 from .process import ddim_step, guided_eps, p_mean_variance
 from .schedule import DiffusionSchedule
+from .validation import check_positive_int
 
 __all__ = ["ddim_timesteps", "sample", "model_eps"]
 
@@ -31,8 +31,9 @@ def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
     return list(zip(points[:-1], points[1:]))
 
 
-def model_eps(model, x_t: torch.Tensor, t: torch.Tensor, labels: Optional[torch.Tensor] = None,
-              guidance: float = 0.0) -> torch.Tensor:
+def model_eps(
+    model, x_t: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None, guidance: float = 0.0
+) -> torch.Tensor:
     """ε_θ(x_t, t[, labels]); with ``guidance`` w > 0 the classifier-free combination (1 + w) ε_c − w ε_∅,
     computed in one batched call (conditional and null-label halves)."""
     if labels is None:
@@ -46,10 +47,23 @@ def model_eps(model, x_t: torch.Tensor, t: torch.Tensor, labels: Optional[torch.
 
 
 @torch.no_grad()
-def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], *, method: str = "ddpm",
-           steps: Optional[int] = None, eta: float = 0.0, variance: str = "beta", clip_denoised: bool = False,
-           labels: Optional[torch.Tensor] = None, guidance: float = 0.0, seed: int = 0,
-           trajectory_at: Optional[Sequence[int]] = None, progress: bool = True, device=None):
+def sample(
+    model,
+    schedule: DiffusionSchedule,
+    shape: Sequence[int],
+    *,
+    method: str = "ddpm",
+    steps: int | None = None,
+    eta: float = 0.0,
+    variance: str = "beta",
+    clip_denoised: bool = False,
+    labels: torch.Tensor | None = None,
+    guidance: float = 0.0,
+    seed: int = 0,
+    trajectory_at: Sequence[int] | None = None,
+    progress: bool = True,
+    device=None,
+):
     """Draw samples from an ε-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12).
 
     Args:
@@ -82,8 +96,10 @@ def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], *, method: 
     if method == "ddim" and variance != "beta":
         raise ValueError("variance applies to method='ddpm' only (DDIM's noise is chosen with eta=...)")
     if getattr(model, "training", False):
-        raise ValueError("the model is in training mode: call model.eval() before sampling (BatchNorm and dropout "
-                         "behave differently in training)")
+        raise ValueError(
+            "the model is in training mode: call model.eval() before sampling (BatchNorm and dropout "
+            "behave differently in training)"
+        )
     first = next(model.parameters())
     if device is not None and torch.device(device) != first.device:
         raise ValueError(f"device {device} differs from the model's device {first.device}; move the model first")
@@ -100,11 +116,17 @@ def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], *, method: 
     x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
     keep = set(trajectory_at or [])
     trajectory = {}
-    pairs = ddim_timesteps(len(schedule), steps) if method == "ddim" else [(i, i - 1) for i in reversed(range(len(schedule)))]
+    pairs = (
+        ddim_timesteps(len(schedule), steps)
+        if method == "ddim"
+        else [(i, i - 1) for i in reversed(range(len(schedule)))]
+    )
     visited = {pairs[0][0]} | {t_prev for _, t_prev in pairs}
     if keep - visited:
-        raise ValueError(f"trajectory_at has steps the chain never visits: {sorted(keep - visited)}; "
-                         f"this chain visits {sorted(visited, reverse=True)[:8]} … -1")
+        raise ValueError(
+            f"trajectory_at has steps the chain never visits: {sorted(keep - visited)}; "
+            f"this chain visits {sorted(visited, reverse=True)[:8]} … -1"
+        )
     if pairs[0][0] in keep:  # x_T, the starting noise, is the state at index T - 1
         trajectory[pairs[0][0]] = x.cpu()
     for t_index, t_prev in tqdm(pairs, disable=not progress, desc=method, leave=False):

@@ -13,7 +13,7 @@ import numbers
 
 import torch
 
-from ._validate import check_positive_int
+from .validation import check_positive_int
 
 __all__ = ["get_beta_schedule", "DiffusionSchedule"]
 
@@ -25,7 +25,9 @@ def _check_beta_range(beta_start, beta_end) -> None:
         if not 0.0 < float(value) < 1.0:
             raise ValueError(f"{name} must lie in the open interval (0, 1), got {value}")
     if beta_start > beta_end:
-        raise ValueError(f"beta_start must be <= beta_end (a schedule adds more noise later), got {beta_start} > {beta_end}")
+        raise ValueError(
+            f"beta_start must be <= beta_end (a schedule adds more noise later), got {beta_start} > {beta_end}"
+        )
 
 
 def get_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, *, dtype=None):
@@ -68,17 +70,26 @@ class DiffusionSchedule:
     """
 
     _FIELDS = (
-        "betas", "alphas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod",
-        "sqrt_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod",
-        "posterior_variance", "posterior_log_variance_clipped", "posterior_mean_coef1", "posterior_mean_coef2",
+        "betas",
+        "alphas",
+        "alphas_cumprod",
+        "alphas_cumprod_prev",
+        "sqrt_alphas_cumprod",
+        "sqrt_one_minus_alphas_cumprod",
+        "sqrt_recip_alphas_cumprod",
+        "sqrt_recipm1_alphas_cumprod",
+        "posterior_variance",
+        "posterior_log_variance_clipped",
+        "posterior_mean_coef1",
+        "posterior_mean_coef2",
     )
 
     def __init__(self, betas, *, dtype=None, device=None, name: str = "custom"):
         """Args:
-            betas: 1-D sequence or tensor of the T variances β_t, each in the open interval (0, 1).
-            dtype: dtype of the stored tensors (default float32; float64 for reference checks).
-            device: device of the stored tensors (default CPU).
-            name: a label shown in ``repr`` (``"linear"``, ``"cosine"`` or ``"custom"``).
+        betas: 1-D sequence or tensor of the T variances β_t, each in the open interval (0, 1).
+        dtype: dtype of the stored tensors (default float32; float64 for reference checks).
+        device: device of the stored tensors (default CPU).
+        name: a label shown in ``repr`` (``"linear"``, ``"cosine"`` or ``"custom"``).
         """
         betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
         if betas64.dim() != 1 or betas64.numel() < 1:
@@ -120,7 +131,7 @@ class DiffusionSchedule:
         }
 
     @classmethod
-    def linear(cls, T, beta_start=1e-4, beta_end=0.02, *, dtype=None, device=None) -> "DiffusionSchedule":
+    def linear(cls, T, beta_start=1e-4, beta_end=0.02, *, dtype=None, device=None) -> DiffusionSchedule:
         """The seed's and DDPM's linear schedule (DDPM §4: T = 1000, β from 1e-4 to 0.02), computed in float64.
 
         β is not rescaled when T ≠ 1000 (as in the seed and in Ho et al.'s code; improved-diffusion rescales).
@@ -131,7 +142,7 @@ class DiffusionSchedule:
         return schedule
 
     @classmethod
-    def cosine(cls, T, s=0.008, *, max_beta=0.999, dtype=None, device=None) -> "DiffusionSchedule":
+    def cosine(cls, T, s=0.008, *, max_beta=0.999, dtype=None, device=None) -> DiffusionSchedule:
         """Nichol & Dhariwal's cosine schedule (Improved DDPM, eq. 17): ᾱ(t) = f(t)/f(0),
         f(t) = cos²(((t/T + s)/(1 + s)) · π/2), β_i = min(1 − f(i+1)/f(i), max_beta).
 
@@ -149,7 +160,7 @@ class DiffusionSchedule:
         schedule.config = {"name": "cosine", "T": int(T), "s": float(s), "max_beta": float(max_beta)}
         return schedule
 
-    def respaced(self, steps: int) -> "DiffusionSchedule":
+    def respaced(self, steps: int) -> DiffusionSchedule:
         """The same noise levels with fewer steps: ᾱ at ``steps`` evenly spaced indices of this schedule (the first
         and the last kept), β re-derived as 1 − ᾱ_k/ᾱ_{k−1} (Nichol & Dhariwal's timestep respacing, §4).
 
@@ -162,11 +173,12 @@ class DiffusionSchedule:
         alphas_cumprod = torch.cumprod(1.0 - self._betas64, dim=0)
         kept = alphas_cumprod[torch.linspace(0, len(self) - 1, steps, dtype=torch.float64).round().long()]
         previous = torch.cat([torch.ones(1, dtype=torch.float64), kept[:-1]])
-        return DiffusionSchedule(1.0 - kept / previous, dtype=self.dtype, device=self.device,
-                                 name=f"{self.name}, respaced to {steps}")
+        return DiffusionSchedule(
+            1.0 - kept / previous, dtype=self.dtype, device=self.device, name=f"{self.name}, respaced to {steps}"
+        )
 
     @classmethod
-    def from_config(cls, config: dict, *, dtype=None, device=None) -> "DiffusionSchedule":
+    def from_config(cls, config: dict, *, dtype=None, device=None) -> DiffusionSchedule:
         """Rebuild a schedule from its ``config`` (as stored in checkpoints)."""
         options = {k: v for k, v in config.items() if k != "name"}
         if config.get("name") == "linear":
@@ -177,7 +189,7 @@ class DiffusionSchedule:
             return cls(options["betas"], dtype=dtype, device=device)
         raise ValueError(f"config['name'] must be 'linear', 'cosine' or 'custom', got {config.get('name')!r}")
 
-    def to(self, device=None, dtype=None) -> "DiffusionSchedule":
+    def to(self, device=None, dtype=None) -> DiffusionSchedule:
         """A copy on ``device`` with ``dtype``; values are re-derived from the float64 betas, never down-then-up cast."""
         moved = DiffusionSchedule(
             self._betas64,

@@ -14,29 +14,18 @@ from __future__ import annotations
 import copy
 import time
 from pathlib import Path
-from typing import Optional
 
 import torch
 import torch.nn as nn
 
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .device import pick_device
 from .losses import simple_loss
 from .models import build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
 
-__all__ = ["pick_device", "train", "TrainState", "load_trained", "checkpoint_payload", "release_payload", "ema_update"]
-
-
-def pick_device(device=None) -> torch.device:
-    """``device`` if given, else CUDA, then Apple MPS, then CPU."""
-    if device is not None:
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+__all__ = ["train", "TrainState", "load_trained", "checkpoint_payload", "release_payload", "ema_update"]
 
 
 @torch.no_grad()
@@ -91,11 +80,15 @@ def release_payload(payload: dict) -> dict:
     A training checkpoint of a 1M-parameter model is about 17 MB (weights, EMA, two Adam moments); its release
     copy is a quarter of that. :func:`load_trained` reads both.
     """
-    slim = {key: payload[key] for key in ("kind", "model_kind", "model_config", "schedule", "train_config", "ema", "step")}
+    slim = {
+        key: payload[key] for key in ("kind", "model_kind", "model_config", "schedule", "train_config", "ema", "step")
+    }
     slim["history"] = {k: v for k, v in payload["history"].items() if k != "loss"}
     losses = payload["history"]["loss"]
     every = max(1, len(losses) // 1000)  # keep the curve's shape, not every step
-    slim["history"]["loss"] = [sum(losses[i:i + every]) / len(losses[i:i + every]) for i in range(0, len(losses), every)]
+    slim["history"]["loss"] = [
+        sum(losses[i : i + every]) / len(losses[i : i + every]) for i in range(0, len(losses), every)
+    ]
     slim["history"]["loss_every"] = every
     return slim
 
@@ -118,9 +111,10 @@ def _restore_rng(state: dict, generator: torch.Generator) -> None:
         torch.mps.set_rng_state(state["mps"])
 
 
-def _check_train_arguments(steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets,
-                           stop_after) -> None:
-    from ._validate import check_positive_int
+def _check_train_arguments(
+    steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets, stop_after
+) -> None:
+    from .validation import check_positive_int
 
     check_positive_int(steps, "steps", minimum=0)
     check_positive_int(batch_size, "batch_size")
@@ -147,19 +141,43 @@ def _check_resumable(payload: dict, path, model: nn.Module, config: dict, schedu
             f"vs {type(model).__name__} {model.config}"
         )
     if payload["schedule"] != schedule.config:
-        raise CheckpointError(f"checkpoint {path} was trained with another schedule: {payload['schedule']} vs {schedule.config}")
-    changed = {k: (payload["train_config"].get(k), v) for k, v in config.items()
-               if k not in ("steps", "progress") and payload["train_config"].get(k) != v}
+        raise CheckpointError(
+            f"checkpoint {path} was trained with another schedule: {payload['schedule']} vs {schedule.config}"
+        )
+    changed = {
+        k: (payload["train_config"].get(k), v)
+        for k, v in config.items()
+        if k not in ("steps", "progress") and payload["train_config"].get(k) != v
+    }
     if changed:
         raise CheckpointError(f"checkpoint {path} was trained with other settings (saved, now): {changed}")
 
 
-def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, batch_size: int = 64,
-          lr: float = 2e-4, optimizer: str = "adam", weight_decay: float = 0.0, ema_decay: float = 0.999,
-          label_dropout: float = 0.0, grad_clip: Optional[float] = 1.0, warmup: int = 0, seed: int = 0,
-          device=None, checkpoint_path=None, checkpoint_every: Optional[int] = None, resume: bool = False,
-          loss_buckets: int = 10, progress: bool = True, stop_after: Optional[int] = None,
-          data_info: Optional[dict] = None, forward=None) -> TrainState:
+def train(
+    model: nn.Module,
+    data,
+    *,
+    schedule: DiffusionSchedule,
+    steps: int,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    ema_decay: float = 0.999,
+    label_dropout: float = 0.0,
+    grad_clip: float | None = 1.0,
+    warmup: int = 0,
+    seed: int = 0,
+    device=None,
+    checkpoint_path=None,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
+    loss_buckets: int = 10,
+    progress: bool = True,
+    stop_after: int | None = None,
+    data_info: dict | None = None,
+    forward=None,
+) -> TrainState:
     """Train an ε-prediction model with L_simple (DDPM Algorithm 1, eq. 14; seed §3 ``main()``).
 
     Args:
@@ -189,8 +207,9 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
     """
     from tqdm.auto import tqdm
 
-    _check_train_arguments(steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets,
-                           stop_after)
+    _check_train_arguments(
+        steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets, stop_after
+    )
     x_all, labels_all = _split_data(data)
     if labels_all is not None and labels_all.shape != (x_all.shape[0],):
         raise ValueError(f"labels must have shape ({x_all.shape[0]},) to match x, got {tuple(labels_all.shape)}")
@@ -204,10 +223,21 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
         raise ValueError("resume=True needs checkpoint_path")
 
     device = pick_device(device)
-    config = {"steps": steps, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
-              "weight_decay": weight_decay, "ema_decay": ema_decay, "label_dropout": label_dropout,
-              "grad_clip": grad_clip, "warmup": warmup, "seed": seed, "loss_buckets": loss_buckets,
-              "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
+    config = {
+        "steps": steps,
+        "batch_size": batch_size,
+        "lr": lr,
+        "optimizer": optimizer,
+        "weight_decay": weight_decay,
+        "ema_decay": ema_decay,
+        "label_dropout": label_dropout,
+        "grad_clip": grad_clip,
+        "warmup": warmup,
+        "seed": seed,
+        "loss_buckets": loss_buckets,
+        "data_shape": list(x_all.shape[1:]),
+        "data": data_info or {},
+    }
     if forward is not None:
         if not callable(forward):
             raise TypeError(f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}")
@@ -293,7 +323,7 @@ def train(model: nn.Module, data, *, schedule: DiffusionSchedule, steps: int, ba
     return state
 
 
-def load_trained(path, *, expected_sha256: Optional[str] = None, device=None, use_ema: bool = True):
+def load_trained(path, *, expected_sha256: str | None = None, device=None, use_ema: bool = True):
     """Load a model trained by :func:`train` for sampling: returns ``(model, schedule, payload)``.
 
     ``use_ema`` picks the EMA weights (what the shipped samples use; release copies hold only these). The model

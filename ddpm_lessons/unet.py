@@ -11,7 +11,7 @@ checks that raise clear errors; the computation is the article's.
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
@@ -45,8 +45,15 @@ class UNetStage(nn.Module):
     the previous output concatenated with the skip connection, hence twice the channels).
     """
 
-    def __init__(self, in_ch: int, out_ch: int, time_dim: int, use_label_cond: bool = False,
-                 kernel_size: int = 3, downsample: bool = True):
+    def __init__(
+        self,
+        in_ch: int,
+        out_ch: int,
+        time_dim: int,
+        use_label_cond: bool = False,
+        kernel_size: int = 3,
+        downsample: bool = True,
+    ):
         super().__init__()
         self.use_label_cond = use_label_cond
         self.is_down = downsample
@@ -68,7 +75,7 @@ class UNetStage(nn.Module):
         self.conv_feat = nn.Conv2d(out_ch, out_ch, 3, padding=1)
         self.act = nn.ReLU()
 
-    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         out = self.bn1(self.act(self.conv_in(x)))
         t_emb = self.act(self.time_proj(self.time_encoder(timesteps)))
         out = out + t_emb[..., None, None]
@@ -91,32 +98,45 @@ class DiffusionUNet(nn.Module):
         channel_sequence: widths, the first after the stem; ``len − 1`` halvings of the spatial size.
     """
 
-    def __init__(self, img_channels: int = 3, time_dim: int = 128, label_conditioning: bool = False,
-                 channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024)):
+    def __init__(
+        self,
+        img_channels: int = 3,
+        time_dim: int = 128,
+        label_conditioning: bool = False,
+        channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024),
+    ):
         super().__init__()
         channel_sequence = tuple(int(c) for c in channel_sequence)
         if len(channel_sequence) < 2:
             raise ValueError(f"channel_sequence needs at least two widths, got {channel_sequence}")
-        self.config = {"img_channels": img_channels, "time_dim": time_dim,
-                       "label_conditioning": label_conditioning, "channel_sequence": list(channel_sequence)}
+        self.config = {
+            "img_channels": img_channels,
+            "time_dim": time_dim,
+            "label_conditioning": label_conditioning,
+            "channel_sequence": list(channel_sequence),
+        }
         self.img_channels = img_channels
         self.time_dim = time_dim
         self.label_conditioning = label_conditioning
         self.depth = len(channel_sequence) - 1
 
         self.stem = nn.Conv2d(img_channels, channel_sequence[0], 3, padding=1)
-        self.down_blocks = nn.ModuleList([
-            UNetStage(c_in, c_out, time_dim, label_conditioning, downsample=True)
-            for c_in, c_out in zip(channel_sequence, channel_sequence[1:])
-        ])
+        self.down_blocks = nn.ModuleList(
+            [
+                UNetStage(c_in, c_out, time_dim, label_conditioning, downsample=True)
+                for c_in, c_out in zip(channel_sequence, channel_sequence[1:])
+            ]
+        )
         rev_channels = channel_sequence[::-1]
-        self.up_blocks = nn.ModuleList([
-            UNetStage(c_in, c_out, time_dim, label_conditioning, downsample=False)
-            for c_in, c_out in zip(rev_channels, rev_channels[1:])
-        ])
+        self.up_blocks = nn.ModuleList(
+            [
+                UNetStage(c_in, c_out, time_dim, label_conditioning, downsample=False)
+                for c_in, c_out in zip(rev_channels, rev_channels[1:])
+            ]
+        )
         self.head = nn.Conv2d(channel_sequence[0], img_channels, 1)
 
-    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_spatial_size(x, self.depth, self.img_channels)
         if self.label_conditioning and labels is None:
             raise ValueError("labels are required: this DiffusionUNet was built with label_conditioning=True")

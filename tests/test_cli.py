@@ -14,7 +14,12 @@ def manifest(tmp_path, monkeypatch):
     """Redirect data/MANIFEST.json to a temporary folder so tests never touch the shipped manifest."""
     path = tmp_path / "MANIFEST.json"
     monkeypatch.setattr(checkpoints, "MANIFEST", path)
-    for fn in (checkpoints.read_manifest, checkpoints.record_in_manifest, checkpoints.shipped_path, checkpoints.verify_shipped):
+    for fn in (
+        checkpoints.read_manifest,
+        checkpoints.record_in_manifest,
+        checkpoints.shipped_path,
+        checkpoints.verify_shipped,
+    ):
         defaults = list(fn.__defaults__ or ())
         kw = dict(fn.__kwdefaults__ or {})
         if "manifest" in kw:
@@ -40,8 +45,28 @@ def test_every_subcommand_has_help(capsys):
 
 def test_train_toy_resume_record_sample_evaluate(tmp_path, manifest, capsys):
     out = tmp_path / "toy.pt"
-    common = ["train", "--data", "moons", "--model", "mlp", "--hidden", "32", "--layers", "1", "--T", "20",
-              "--batch-size", "32", "--n-train", "500", "--out", str(out), "--no-progress", "--device", "cpu"]
+    common = [
+        "train",
+        "--data",
+        "moons",
+        "--model",
+        "mlp",
+        "--hidden",
+        "32",
+        "--layers",
+        "1",
+        "--T",
+        "20",
+        "--batch-size",
+        "32",
+        "--n-train",
+        "500",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--device",
+        "cpu",
+    ]
     assert main(common + ["--steps", "10"]) == 0
     release = tmp_path / "toy_release.pt"
     assert main(common + ["--steps", "20", "--resume", "--release", str(release)]) == 0
@@ -74,17 +99,69 @@ def test_info_verifies_shipped_files(tmp_path, manifest, capsys):
 def test_train_image_model_with_labels_and_sample_grid(tmp_path, monkeypatch):
     out = tmp_path / "img.pt"
     # A tiny conditional run on glyph digits, two steps: checks the wiring, not quality.
-    assert main(["train", "--data", "glyphs", "--n-train", "200", "--model", "residual-unet", "--conditional",
-                 "--label-dropout", "0.1", "--base-channels", "8", "--channel-mults", "1,2", "--T", "10",
-                 "--steps", "2", "--batch-size", "4", "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "glyphs",
+                "--n-train",
+                "200",
+                "--model",
+                "residual-unet",
+                "--conditional",
+                "--label-dropout",
+                "0.1",
+                "--base-channels",
+                "8",
+                "--channel-mults",
+                "1,2",
+                "--T",
+                "10",
+                "--steps",
+                "2",
+                "--batch-size",
+                "4",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     png = tmp_path / "grid.png"
-    assert main(["sample", "--checkpoint", str(out), "--out", str(png), "--n", "10", "--labels", "all",
-                 "--guidance", "1.5", "--method", "ddim", "--steps", "5", "--clip", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "--checkpoint",
+                str(out),
+                "--out",
+                str(png),
+                "--n",
+                "10",
+                "--labels",
+                "all",
+                "--guidance",
+                "1.5",
+                "--method",
+                "ddim",
+                "--steps",
+                "5",
+                "--clip",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert png.stat().st_size > 1000
 
 
 def test_benchmark_script_has_help(capsys):
-    from ddpm_lessons.benchmark import BENCHMARKS, main as bench_main
+    from ddpm_lessons.evaluation.benchmark import BENCHMARKS
+    from ddpm_lessons.evaluation.benchmark import main as bench_main
 
     with pytest.raises(SystemExit) as info:
         bench_main(["--help"])
@@ -96,17 +173,46 @@ def test_benchmark_script_has_help(capsys):
 
 def test_cli_refuses_inconsistent_options(tmp_path, manifest):
     with pytest.raises(SystemExit, match="--conditional is supported with --model residual-unet"):
-        main(["train", "--data", "glyphs", "--n-train", "20", "--model", "seed-unet", "--conditional", "--steps", "1",
-              "--out", str(tmp_path / "x.pt"), "--no-progress"])
+        main(
+            [
+                "train",
+                "--data",
+                "glyphs",
+                "--n-train",
+                "20",
+                "--model",
+                "seed-unet",
+                "--conditional",
+                "--steps",
+                "1",
+                "--out",
+                str(tmp_path / "x.pt"),
+                "--no-progress",
+            ]
+        )
     with pytest.raises(SystemExit, match="--release .*shipped files live in"):
-        main(["train", "--data", "moons", "--model", "mlp", "--steps", "1", "--out", str(tmp_path / "y.pt"),
-              "--release", str(tmp_path / "elsewhere" / "y.pt"), "--no-progress"])
+        main(
+            [
+                "train",
+                "--data",
+                "moons",
+                "--model",
+                "mlp",
+                "--steps",
+                "1",
+                "--out",
+                str(tmp_path / "y.pt"),
+                "--release",
+                str(tmp_path / "elsewhere" / "y.pt"),
+                "--no-progress",
+            ]
+        )
     with pytest.raises(SystemExit, match="--quick is only a smoke check"):
         main(["evaluate", str(tmp_path / "y.pt"), "--quick", "--record"])
 
 
 def test_exercise_check_reports_a_missing_return(capsys):
-    from ddpm_lessons.exercises import check_gaussian_kl
+    from ddpm_lessons.course.exercises import check_gaussian_kl
 
     def forgot_return(m1, v1, m2, v2):
         0.5 * (v1 / v2)

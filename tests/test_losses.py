@@ -96,7 +96,9 @@ def test_weighted_eps_mse_equals_gaussian_kl(linear64, variance):
     direct = normal_kl(true_mean, true_logvar, model["mean"], model["log_variance"]).reshape(B, -1).sum(dim=1)
     weighted = weighted_eps_mse(s, t, eps, eps_model, variance=variance)
     assert (direct - weighted).abs().max().item() < 1e-8 * max(1.0, direct.abs().max().item())
-    assert torch.allclose(vb_term_bpd(s, x0, x_t, t, eps_model, variance=variance), direct / 48 / math.log(2), rtol=1e-10)
+    assert torch.allclose(
+        vb_term_bpd(s, x0, x_t, t, eps_model, variance=variance), direct / 48 / math.log(2), rtol=1e-10
+    )
 
 
 def test_eps_mse_weight_formula(linear64):
@@ -108,7 +110,9 @@ def test_eps_mse_weight_formula(linear64):
     w_beta = eps_mse_weight(s, torch.tensor([1, 999]), variance="beta")
     assert torch.allclose(w_beta, s.betas[[1, 999]] / (2 * s.alphas[[1, 999]] * (1 - s.alphas_cumprod[[1, 999]])))
     with pytest.raises(ValueError, match=r"t must lie in \[1, 1000\)"):
-        weighted_eps_mse(s, torch.tensor([0]), torch.zeros(1, 2, dtype=torch.float64), torch.zeros(1, 2, dtype=torch.float64))
+        weighted_eps_mse(
+            s, torch.tensor([0]), torch.zeros(1, 2, dtype=torch.float64), torch.zeros(1, 2, dtype=torch.float64)
+        )
 
 
 def test_vb_term_at_t0_is_decoder_nll(linear64):
@@ -133,7 +137,9 @@ def test_variational_bound_with_oracle_model():
     assert out["terms_bpd"][:, 1:].abs().max().item() < 1e-10
     assert torch.allclose(out["total_bpd"], out["prior_bpd"] + out["terms_bpd"].sum(dim=1))
     assert (out["terms_bpd"][:, 0] > 0).all(), "L_0 of a sharp decoder is still a positive codelength"
-    blind = variational_bound_bpd(lambda x_t, t: torch.zeros_like(x_t), s, x0, generator=torch.Generator().manual_seed(0))
+    blind = variational_bound_bpd(
+        lambda x_t, t: torch.zeros_like(x_t), s, x0, generator=torch.Generator().manual_seed(0)
+    )
     assert (blind["total_bpd"] > out["total_bpd"]).all()
 
 

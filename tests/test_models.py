@@ -18,7 +18,15 @@ def test_seed_unet_parameter_count_and_shapes():
 def test_seed_stage_layer_order_and_shapes():
     down = UNetStage(8, 16, time_dim=32)
     assert [name for name, _ in down.named_children()] == [
-        "time_encoder", "time_proj", "conv_in", "spatial", "bn1", "bn2", "conv_feat", "act"]
+        "time_encoder",
+        "time_proj",
+        "conv_in",
+        "spatial",
+        "bn1",
+        "bn2",
+        "conv_feat",
+        "act",
+    ]
     assert down(torch.randn(2, 8, 16, 16), torch.tensor([1, 2])).shape == (2, 16, 8, 8)
     up = UNetStage(16, 8, time_dim=32, downsample=False)
     assert up(torch.randn(2, 32, 8, 8), torch.tensor([1, 2])).shape == (2, 8, 16, 16)
@@ -38,8 +46,13 @@ def test_seed_unet_label_conditioning_errors():
         plain(x, t, torch.tensor([[0.0], [1.0]]))
 
 
-@pytest.mark.parametrize("size, words", [(50, "height 50 is not divisible by 2\\*\\*4 = 16.*nearest valid sizes: 48 or 64"),
-                                         (8, "height 8 is not divisible by 2\\*\\*4 = 16.*nearest valid sizes: 16")])
+@pytest.mark.parametrize(
+    "size, words",
+    [
+        (50, "height 50 is not divisible by 2\\*\\*4 = 16.*nearest valid sizes: 48 or 64"),
+        (8, "height 8 is not divisible by 2\\*\\*4 = 16.*nearest valid sizes: 16"),
+    ],
+)
 def test_seed_unet_size_errors(size, words):
     with pytest.raises(ValueError, match=words):
         DiffusionUNet(channel_sequence=(4, 8, 8, 8, 8))(torch.randn(1, 3, size, size), torch.tensor([0]))
@@ -105,7 +118,11 @@ def test_mlp_time_inputs_and_errors():
 
 
 def test_build_model_round_trip():
-    for model in (ResidualUNet(base_channels=8, channel_mults=(1, 2)), MLPDenoiser(hidden=16), DiffusionUNet(channel_sequence=(4, 8))):
+    for model in (
+        ResidualUNet(base_channels=8, channel_mults=(1, 2)),
+        MLPDenoiser(hidden=16),
+        DiffusionUNet(channel_sequence=(4, 8)),
+    ):
         rebuilt = build_model(type(model).__name__, model.config)
         assert rebuilt.config == model.config
         assert count_parameters(rebuilt) == count_parameters(model)

@@ -41,7 +41,9 @@ def test_closed_form_matches_iterated_chain(linear64, t):
     var_tol = Z * var_exact * math.sqrt(2.0 / (N_DRAWS - 1))
     for samples in (chain, closed):
         assert torch.allclose(samples.mean(dim=0), mean_exact, rtol=0, atol=mean_tol)
-        assert torch.allclose(samples.var(dim=0), torch.full((4,), var_exact, dtype=torch.float64), rtol=0, atol=var_tol)
+        assert torch.allclose(
+            samples.var(dim=0), torch.full((4,), var_exact, dtype=torch.float64), rtol=0, atol=var_tol
+        )
 
 
 def test_iterative_is_single_step_at_t0(linear64):
@@ -87,7 +89,9 @@ def test_posterior_mean_equals_seed_step_formula_for_every_t(linear64):
     eq11 = (1 / torch.sqrt(s.alphas)).view(view) * (x_t - (s.betas / s.sqrt_one_minus_alphas_cumprod).view(view) * eps)
     posterior = p_mean_variance(s, x_t, t, eps)["mean"]
     assert (eq11 - posterior).abs().max().item() < 1e-10
-    seed_step = denoising_step(x_t, t, lambda x, tt: eps, s.alphas, s.alphas_cumprod, s.betas, noise=torch.zeros_like(x_t))
+    seed_step = denoising_step(
+        x_t, t, lambda x, tt: eps, s.alphas, s.alphas_cumprod, s.betas, noise=torch.zeros_like(x_t)
+    )
     assert (seed_step - eq11).abs().max().item() < 1e-12
 
 
@@ -107,7 +111,9 @@ def test_posterior_mean_matches_monte_carlo(linear64):
     x0 = torch.full((400_000, 1), 0.6, dtype=torch.float64)
     gen = torch.Generator().manual_seed(11)
     x_prev = q_sample(s, x0, t - 1, torch.randn(x0.shape, generator=gen, dtype=torch.float64))
-    x_t = torch.sqrt(s.alphas[t]) * x_prev + torch.sqrt(s.betas[t]) * torch.randn(x0.shape, generator=gen, dtype=torch.float64)
+    x_t = torch.sqrt(s.alphas[t]) * x_prev + torch.sqrt(s.betas[t]) * torch.randn(
+        x0.shape, generator=gen, dtype=torch.float64
+    )
     # Linear regression of x_prev on x_t is exact for jointly Gaussian variables.
     xt_c, xp_c = x_t - x_t.mean(), x_prev - x_prev.mean()
     slope = (xt_c * xp_c).sum() / (xt_c**2).sum()
@@ -133,8 +139,17 @@ def test_last_step_adds_no_noise(linear64):
     big_noise = torch.full_like(x_t, 100.0)
     for clip in (False, True):
         for variance in ("beta", "posterior"):
-            out = denoising_step(x_t, torch.zeros(3, dtype=torch.long), model, s.alphas, s.alphas_cumprod, s.betas,
-                                 variance=variance, clip_denoised=clip, noise=big_noise)
+            out = denoising_step(
+                x_t,
+                torch.zeros(3, dtype=torch.long),
+                model,
+                s.alphas,
+                s.alphas_cumprod,
+                s.betas,
+                variance=variance,
+                clip_denoised=clip,
+                noise=big_noise,
+            )
             pred_x0 = predict_x0_from_eps(s, x_t, 0, eps)
             expected = pred_x0.clamp(-1, 1) if clip else pred_x0
             assert torch.allclose(out, expected, atol=1e-10), "index 0 output is x0-hat (clipped when clipping)"
@@ -151,8 +166,9 @@ def test_denoising_step_variances_and_clipping(linear64):
         out = denoising_step(x_t, t, model, s.alphas, s.alphas_cumprod, s.betas, variance=variance, noise=z)
         mean = p_mean_variance(s, x_t, t, eps, variance=variance)["mean"]
         assert torch.allclose(out, mean + torch.sqrt(sigma2)[:, None] * z, atol=1e-12)
-        clipped = denoising_step(x_t, t, model, s.alphas, s.alphas_cumprod, s.betas, variance=variance,
-                                 clip_denoised=True, noise=z)
+        clipped = denoising_step(
+            x_t, t, model, s.alphas, s.alphas_cumprod, s.betas, variance=variance, clip_denoised=True, noise=z
+        )
         mv = p_mean_variance(s, x_t, t, eps, variance=variance, clip_denoised=True)
         assert torch.allclose(clipped, mv["mean"] + torch.sqrt(sigma2)[:, None] * z, atol=1e-12)
         assert mv["pred_x0"].abs().max() <= 1.0
@@ -162,8 +178,9 @@ def test_mixed_batch_adds_noise_only_where_t_positive(linear64):
     s = linear64
     x_t = torch.zeros(2, 3, dtype=torch.float64)
     eps = torch.zeros_like(x_t)
-    out = denoising_step(x_t, torch.tensor([0, 5]), lambda x, t: eps, s.alphas, s.alphas_cumprod, s.betas,
-                         noise=torch.ones_like(x_t))
+    out = denoising_step(
+        x_t, torch.tensor([0, 5]), lambda x, t: eps, s.alphas, s.alphas_cumprod, s.betas, noise=torch.ones_like(x_t)
+    )
     assert torch.equal(out[0], torch.zeros(3, dtype=torch.float64))
     assert torch.allclose(out[1], torch.full((3,), math.sqrt(s.betas[5].item()), dtype=torch.float64))
 

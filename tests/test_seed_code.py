@@ -32,7 +32,7 @@ def test_seed_main_loop_runs_unchanged():
 
     # --- the seed's schedule set-up, verbatim ---
     betas = get_beta_schedule(T).to(device)
-    alphas = (1. - betas).to(device)
+    alphas = (1.0 - betas).to(device)
     alphas_cumprod = torch.cumprod(alphas, dim=0).to(device)
     sqrt_alphas_cumprod = torch.sqrt(alphas_cumprod).to(device)
     sqrt_one_minus_alphas_cumprod = torch.sqrt(1 - alphas_cumprod).to(device)
@@ -40,7 +40,7 @@ def test_seed_main_loop_runs_unchanged():
     unet = TinyStandIn().to(device)
     optimizer = optim.Adam(unet.parameters(), lr=0.001)
     unet.train()
-    for epoch in range(3):
+    for epoch in range(3):  # noqa: B007 — the seed article's loop, verbatim
         batch = torch.stack([transformed_image] * BATCH_SIZE)
         t = torch.randint(0, T, (BATCH_SIZE,), device=device).long()
         batch_noisy, noise = forward_diffusion_sample(batch, t, sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod)

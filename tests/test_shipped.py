@@ -50,7 +50,7 @@ def test_tampered_file_is_refused(tmp_path):
 
 def test_photo_sample_reaches_25_db():
     from ddpm_lessons.data import load_photo
-    from ddpm_lessons.metrics import psnr
+    from ddpm_lessons.evaluation.metrics import psnr
     from ddpm_lessons.sampling import sample
 
     model, schedule, payload = load_trained(shipped_path("photo_ddpm.pt"), device="cpu")
@@ -61,7 +61,7 @@ def test_photo_sample_reaches_25_db():
 
 def test_moons_samples_near_the_data_floor():
     from ddpm_lessons.data import toy_data
-    from ddpm_lessons.metrics import sliced_wasserstein, sliced_wasserstein_floor
+    from ddpm_lessons.evaluation.metrics import sliced_wasserstein, sliced_wasserstein_floor
     from ddpm_lessons.sampling import sample
 
     model, schedule, _ = load_trained(shipped_path("moons_ddpm.pt"), device="cpu")
@@ -71,12 +71,22 @@ def test_moons_samples_near_the_data_floor():
 
 
 def test_glyph_samples_are_the_requested_digits():
-    from ddpm_lessons.classifier import classifier_accuracy, load_glyph_classifier
-    from ddpm_lessons.evaluate import GLYPH_EVAL
+    from ddpm_lessons.evaluation.classifier import classifier_accuracy, load_glyph_classifier
+    from ddpm_lessons.evaluation.evaluate import GLYPH_EVAL
     from ddpm_lessons.sampling import sample
 
     model, schedule, _ = load_trained(shipped_path("glyph_ddpm.pt"), device="cpu")
     labels = torch.arange(10).repeat_interleave(3)
-    x = sample(model, schedule, (30, 1, 28, 28), labels=labels, method=GLYPH_EVAL["method"], steps=GLYPH_EVAL["steps"],
-               guidance=GLYPH_EVAL["guidance"], clip_denoised=True, seed=7, progress=False)
+    x = sample(
+        model,
+        schedule,
+        (30, 1, 28, 28),
+        labels=labels,
+        method=GLYPH_EVAL["method"],
+        steps=GLYPH_EVAL["steps"],
+        guidance=GLYPH_EVAL["guidance"],
+        clip_denoised=True,
+        seed=7,
+        progress=False,
+    )
     assert classifier_accuracy(load_glyph_classifier(), x, labels) >= 0.9

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from ddpm_lessons import DiffusionSchedule, q_sample
-from ddpm_lessons.data import toy_data
 from ddpm_lessons.checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sha256_file
+from ddpm_lessons.data import toy_data
 from ddpm_lessons.models import MLPDenoiser, ResidualUNet
 from ddpm_lessons.sampling import ddim_timesteps, sample
 from ddpm_lessons.train import load_trained, train
@@ -25,9 +25,22 @@ def glyph_like(n=64):
 
 def run(tmp_path, steps, stop_after=None, resume=False, name="ckpt.pt"):
     x, labels = glyph_like()
-    return train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=steps, batch_size=8, lr=1e-3,
-                 label_dropout=0.2, seed=5, device="cpu", checkpoint_path=tmp_path / name, checkpoint_every=3,
-                 resume=resume, stop_after=stop_after, progress=False)
+    return train(
+        tiny_unet(num_classes=10),
+        (x, labels),
+        schedule=SCHEDULE,
+        steps=steps,
+        batch_size=8,
+        lr=1e-3,
+        label_dropout=0.2,
+        seed=5,
+        device="cpu",
+        checkpoint_path=tmp_path / name,
+        checkpoint_every=3,
+        resume=resume,
+        stop_after=stop_after,
+        progress=False,
+    )
 
 
 def test_resume_is_exact(tmp_path):
@@ -49,18 +62,52 @@ def test_resume_refuses_other_model_or_settings(tmp_path):
     x, labels = glyph_like()
     other = ResidualUNet(in_channels=1, base_channels=16, channel_mults=(1, 2), num_classes=10)
     with pytest.raises(CheckpointError, match="a.pt belongs to a different model"):
-        train(other, (x, labels), schedule=SCHEDULE, steps=6, batch_size=8, lr=1e-3, label_dropout=0.2, seed=5,
-              device="cpu", checkpoint_path=tmp_path / "a.pt", resume=True, progress=False)
+        train(
+            other,
+            (x, labels),
+            schedule=SCHEDULE,
+            steps=6,
+            batch_size=8,
+            lr=1e-3,
+            label_dropout=0.2,
+            seed=5,
+            device="cpu",
+            checkpoint_path=tmp_path / "a.pt",
+            resume=True,
+            progress=False,
+        )
     with pytest.raises(CheckpointError, match="other settings.*'lr'"):
-        train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=6, batch_size=8, lr=5e-3,
-              label_dropout=0.2, seed=5, device="cpu", checkpoint_path=tmp_path / "a.pt", resume=True, progress=False)
+        train(
+            tiny_unet(num_classes=10),
+            (x, labels),
+            schedule=SCHEDULE,
+            steps=6,
+            batch_size=8,
+            lr=5e-3,
+            label_dropout=0.2,
+            seed=5,
+            device="cpu",
+            checkpoint_path=tmp_path / "a.pt",
+            resume=True,
+            progress=False,
+        )
 
 
 def test_training_reduces_loss_and_ema_differs():
     torch.manual_seed(0)
     data = torch.randn(512, 2) * 0.1 + torch.tensor([0.5, -0.5])
-    state = train(MLPDenoiser(hidden=32, num_layers=1, num_timesteps=50), data, schedule=SCHEDULE, steps=150,
-                  batch_size=64, lr=3e-3, ema_decay=0.9, seed=0, device="cpu", progress=False)
+    state = train(
+        MLPDenoiser(hidden=32, num_layers=1, num_timesteps=50),
+        data,
+        schedule=SCHEDULE,
+        steps=150,
+        batch_size=64,
+        lr=3e-3,
+        ema_decay=0.9,
+        seed=0,
+        device="cpu",
+        progress=False,
+    )
     first, last = sum(state.history["loss"][:20]) / 20, sum(state.history["loss"][-20:]) / 20
     assert last < 0.7 * first
     assert sum(state.history["bucket_count"]) == 150 * 64
@@ -83,7 +130,7 @@ def test_checkpoint_integrity_errors(tmp_path):
         load_checkpoint(path, expected_sha256="0" * 64)
     corrupted = tmp_path / "corrupted.pt"
     data = bytearray(path.read_bytes())
-    data[len(data) // 2: len(data) // 2 + 64] = bytes(64)
+    data[len(data) // 2 : len(data) // 2 + 64] = bytes(64)
     corrupted.write_bytes(bytes(data))
     (tmp_path / "corrupted.pt.sha256").write_text(f"{digest}  corrupted.pt\n")
     with pytest.raises(CheckpointError, match="corrupted.pt fails its sha256 check"):
@@ -139,18 +186,31 @@ def test_sample_ddpm_ddim_guidance_and_trajectory():
     a = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
     b = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
     assert torch.equal(a, b), "a seed reproduces the samples"
-    x, traj = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, guidance=2.0, method="ddim", steps=10,
-                     progress=False, trajectory_at=[49, -1])
+    x, traj = sample(
+        model,
+        SCHEDULE,
+        (4, 1, 8, 8),
+        labels=labels,
+        guidance=2.0,
+        method="ddim",
+        steps=10,
+        progress=False,
+        trajectory_at=[49, -1],
+    )
     assert sorted(traj) == [-1, 49]
     assert torch.equal(traj[-1], x)
     with pytest.raises(ValueError, match="trajectory_at has steps the chain never visits: \\[20\\]"):
-        sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, method="ddim", steps=10, progress=False, trajectory_at=[20])
+        sample(
+            model, SCHEDULE, (4, 1, 8, 8), labels=labels, method="ddim", steps=10, progress=False, trajectory_at=[20]
+        )
     with pytest.raises(ValueError, match="eta applies to method='ddim' only"):
         sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, eta=1.0, progress=False)
     with pytest.raises(ValueError, match="call model.eval\\(\\) before sampling"):
         sample(model.train(), SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False)
     model.eval()
-    x_full, traj_full = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, trajectory_at=[49, 20, 0, -1])
+    x_full, traj_full = sample(
+        model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, trajectory_at=[49, 20, 0, -1]
+    )
     assert sorted(traj_full) == [-1, 0, 20, 49]
     with pytest.raises(ValueError, match="guidance needs labels"):
         sample(model, SCHEDULE, (4, 1, 8, 8), guidance=1.0, progress=False)
@@ -180,15 +240,33 @@ def test_resume_refuses_another_schedule(tmp_path):
     x, labels = glyph_like()
     other = DiffusionSchedule.cosine(50)
     with pytest.raises(CheckpointError, match="s.pt was trained with another schedule"):
-        train(tiny_unet(num_classes=10), (x, labels), schedule=other, steps=6, batch_size=8, lr=1e-3, label_dropout=0.2,
-              seed=5, device="cpu", checkpoint_path=tmp_path / "s.pt", resume=True, progress=False)
+        train(
+            tiny_unet(num_classes=10),
+            (x, labels),
+            schedule=other,
+            steps=6,
+            batch_size=8,
+            lr=1e-3,
+            label_dropout=0.2,
+            seed=5,
+            device="cpu",
+            checkpoint_path=tmp_path / "s.pt",
+            resume=True,
+            progress=False,
+        )
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"steps": 10.5}, "steps must be an integer"), ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-    ({"warmup": -1}, "warmup must be an integer >= 0"), ({"lr": -1e-3}, "lr must be a positive number"),
-    ({"label_dropout": 1.5}, "label_dropout must lie in \\[0, 1\\]"), ({"grad_clip": 0}, "grad_clip must be None"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"steps": 10.5}, "steps must be an integer"),
+        ({"batch_size": 0}, "batch_size must be an integer >= 1"),
+        ({"warmup": -1}, "warmup must be an integer >= 0"),
+        ({"lr": -1e-3}, "lr must be a positive number"),
+        ({"label_dropout": 1.5}, "label_dropout must lie in \\[0, 1\\]"),
+        ({"grad_clip": 0}, "grad_clip must be None"),
+    ],
+)
 def test_train_argument_errors(kwargs, words):
     options = {"schedule": SCHEDULE, "steps": 2, "batch_size": 4, "device": "cpu", "progress": False, **kwargs}
     with pytest.raises((ValueError, TypeError), match=words):
@@ -204,21 +282,37 @@ def test_malformed_sidecar_is_a_checkpoint_error(tmp_path):
 
 
 def test_train_accepts_a_forward_process_and_records_its_name():
-    from ddpm_lessons.failures import q_sample_noise_not_sqrt
+    from ddpm_lessons.course.failures import q_sample_noise_not_sqrt
 
     data = toy_data("moons", 512, seed=0)
     schedule = DiffusionSchedule.linear(50)
     torch.manual_seed(0)
-    state = train(MLPDenoiser(hidden=16, num_layers=1), data, schedule=schedule, steps=3, batch_size=32, seed=0,
-                  device="cpu", progress=False, forward=q_sample_noise_not_sqrt)
+    state = train(
+        MLPDenoiser(hidden=16, num_layers=1),
+        data,
+        schedule=schedule,
+        steps=3,
+        batch_size=32,
+        seed=0,
+        device="cpu",
+        progress=False,
+        forward=q_sample_noise_not_sqrt,
+    )
     assert state.config["forward"] == "q_sample_noise_not_sqrt"
     with pytest.raises(TypeError, match="forward must be a function"):
-        train(MLPDenoiser(hidden=16, num_layers=1), data, schedule=schedule, steps=1, device="cpu", progress=False,
-              forward="q_sample")
+        train(
+            MLPDenoiser(hidden=16, num_layers=1),
+            data,
+            schedule=schedule,
+            steps=1,
+            device="cpu",
+            progress=False,
+            forward="q_sample",
+        )
 
 
 def test_failure_pieces_do_what_the_gallery_says():
-    from ddpm_lessons.failures import TimeShifted, q_sample_noise_not_sqrt, sample_without_noise
+    from ddpm_lessons.course.failures import TimeShifted, q_sample_noise_not_sqrt, sample_without_noise
 
     schedule = DiffusionSchedule.linear(1000)
     x0 = torch.randn(20_000, 1, generator=torch.Generator().manual_seed(0))
@@ -251,7 +345,7 @@ def test_failure_pieces_do_what_the_gallery_says():
     small = DiffusionSchedule.linear(10)
     plain = sample_without_noise(model, small, (4, 1), seed=3)
     x = torch.randn(4, 1, generator=torch.Generator().manual_seed(3))
-    for i in reversed(range(10)):   # eps = 0: every step is x / sqrt(alpha_t), with no noise added
+    for i in reversed(range(10)):  # eps = 0: every step is x / sqrt(alpha_t), with no noise added
         x = x / small.alphas[i].sqrt()
     assert torch.allclose(plain, x, atol=1e-5)
     with pytest.raises(ValueError, match="training mode"):

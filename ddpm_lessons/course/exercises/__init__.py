@@ -1,0 +1,45 @@
+"""Automatic checks for the lessons' exercises, one module per lesson: ``check_<name>(your_function)``.
+
+Each check calls the learner's function on inputs with known answers, prints ``✓ …`` or ``✗ …`` with a hint
+that names the likely mistake, and returns a :class:`CheckResult` (true or false; ``assert`` works on it). A
+function that still raises ``NotImplementedError`` gets a reminder instead of a traceback.
+"""
+
+from .feedback import CheckResult
+from .lesson00 import check_alpha_bar_at_paper_step, check_paper_to_code
+from .lesson01 import check_predicted_variance, check_variance_after, check_vp_step
+from .lesson02 import check_alphas_cumprod, check_merged_noise_std, check_q_sample
+from .lesson03 import check_eps_weight, check_gaussian_kl, check_posterior_coefficients
+from .lesson04 import check_time_bias, check_time_embedding
+from .lesson05 import check_conv_parameters, check_stage_shape
+from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler
+from .lesson07 import check_guided_eps, check_posterior_variance, check_reverse_step
+from .lesson08 import check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
+
+__all__ = [
+    "CheckResult",
+    "check_paper_to_code",
+    "check_alpha_bar_at_paper_step",
+    "check_predicted_variance",
+    "check_vp_step",
+    "check_variance_after",
+    "check_alphas_cumprod",
+    "check_merged_noise_std",
+    "check_q_sample",
+    "check_posterior_coefficients",
+    "check_gaussian_kl",
+    "check_eps_weight",
+    "check_time_embedding",
+    "check_time_bias",
+    "check_conv_parameters",
+    "check_stage_shape",
+    "check_timestep_sampler",
+    "check_ema_update",
+    "check_simple_loss",
+    "check_reverse_step",
+    "check_posterior_variance",
+    "check_guided_eps",
+    "check_to_model_range",
+    "check_sampling_indices",
+    "check_prior_mismatch_kl",
+]

@@ -1,0 +1,43 @@
+"""Exercise checks for lesson 05 (the U-Net): each prints ✓ or ✗ with the likely mistake."""
+
+from __future__ import annotations
+
+import torch
+
+from .feedback import CheckResult, call_answer, report
+
+__all__ = ["check_conv_parameters", "check_stage_shape"]
+
+
+def check_conv_parameters(fn) -> CheckResult:
+    """Lesson 05, exercise 1: ``fn(in_ch, out_ch, kernel_size)`` = parameters of ``nn.Conv2d(in_ch, out_ch, k)``."""
+    for in_ch, out_ch, k in ((3, 64, 3), (128, 128, 4), (1, 8, 1)):
+        got, problem = call_answer(fn, in_ch, out_ch, k, number=True)
+        if problem:
+            return report(False, problem)
+        expected = sum(p.numel() for p in torch.nn.Conv2d(in_ch, out_ch, k).parameters())
+        if got != expected:
+            hint = " — don't forget one bias per output channel" if got == in_ch * out_ch * k * k else ""
+            return report(False, f"Conv2d({in_ch}, {out_ch}, {k}) has {expected:,} parameters, got {got:,.0f}{hint}")
+    return report(True, "in·out·k² weights + out biases")
+
+
+def check_stage_shape(fn) -> CheckResult:
+    """Lesson 05, exercise 2: ``fn(shape, out_ch, downsample)`` = output shape of the seed's ``UNetStage``."""
+    from ...unet import UNetStage
+
+    cases = [((2, 64, 32, 32), 128, True), ((1, 2048, 4, 4), 512, False), ((3, 8, 16, 16), 4, True)]
+    for shape, out_ch, down in cases:
+        got, problem = call_answer(fn, shape, out_ch, down)
+        if problem:
+            return report(False, problem)
+        in_ch = shape[1] if down else shape[1] // 2
+        stage = UNetStage(in_ch, out_ch, time_dim=8, downsample=down)
+        expected = tuple(stage(torch.zeros(shape), torch.zeros(shape[0], dtype=torch.long)).shape)
+        if tuple(got) != expected:
+            return report(
+                False,
+                f"{'down' if down else 'up'} stage on {shape} with out_ch={out_ch}: expected "
+                f"{expected}, got {tuple(got)} (down halves H and W, up doubles them)",
+            )
+    return report(True, "down: (B, C_out, H/2, W/2); up: (B, C_out, 2H, 2W) from 2·C_in input channels")

@@ -1,0 +1,72 @@
+"""Exercise checks for lesson 06 (training): each prints ✓ or ✗ with the likely mistake."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .feedback import CheckResult, call_answer, report
+
+__all__ = ["check_timestep_sampler", "check_ema_update", "check_simple_loss"]
+
+
+def check_timestep_sampler(fn) -> CheckResult:
+    """Lesson 06, exercise 1: ``fn(batch_size, T, generator)`` = t ~ Uniform{0, …, T−1}, a long tensor (B,)."""
+    got, problem = call_answer(fn, 20_000, 10, torch.Generator().manual_seed(0))
+    if problem:
+        return report(False, problem)
+    if not isinstance(got, torch.Tensor) or got.shape != (20_000,) or got.dtype != torch.long:
+        return report(
+            False, "return a long tensor of shape (batch_size,) — e.g. torch.randint(0, T, (B,), generator=g)"
+        )
+    if int(got.min()) != 0 or int(got.max()) != 9:
+        return report(
+            False, f"values must cover 0 … T−1 = 9 (0-based code indices); got {int(got.min())} … {int(got.max())}"
+        )
+    counts = torch.bincount(got, minlength=10).double()
+    # each count is Binomial(20000, 0.1): standard deviation 42; allow 5 of them
+    if (counts - 2000).abs().max() > 5 * math.sqrt(20_000 * 0.1 * 0.9):
+        return report(False, f"t is not uniform: counts per step {counts.long().tolist()}")
+    again, _ = call_answer(fn, 20_000, 10, torch.Generator().manual_seed(0))
+    if not torch.equal(got, again):
+        return report(False, "use the generator you are given, so that a seed reproduces the draws")
+    return report(True, "t ~ Uniform{0, …, T−1}, one per example, from the given generator")
+
+
+def check_ema_update(fn) -> CheckResult:
+    """Lesson 06, exercise 2: ``fn(ema_value, value, decay)`` = decay·ema + (1 − decay)·value."""
+    for ema, value, decay in ((1.0, 0.0, 0.9), (0.5, 2.0, 0.999), (3.0, 3.0, 0.5)):
+        got, problem = call_answer(fn, ema, value, decay, number=True)
+        if problem:
+            return report(False, problem)
+        expected = decay * ema + (1 - decay) * value
+        if abs(got - expected) > 1e-12:
+            hint = (
+                " — decay weighs the old average, (1 − decay) the new value"
+                if abs(got - ((1 - decay) * ema + decay * value)) < 1e-12
+                else ""
+            )
+            return report(
+                False, f"ema={ema}, value={value}, decay={decay}: expected {expected:.6g}, got {got:.6g}{hint}"
+            )
+    return report(True, "ema ← decay·ema + (1 − decay)·value")
+
+
+def check_simple_loss(fn) -> CheckResult:
+    """Lesson 06, exercise 3: ``fn(eps, eps_pred)`` = mean of (ε − ε_θ)² over all elements (L_simple)."""
+    g = torch.Generator().manual_seed(3)
+    eps, pred = torch.randn(4, 1, 5, 5, generator=g), torch.randn(4, 1, 5, 5, generator=g)
+    got, problem = call_answer(fn, eps, pred, number=True)
+    if problem:
+        return report(False, problem)
+    expected = ((eps - pred) ** 2).mean().item()
+    if abs(got - expected) > 1e-6:
+        if abs(got - ((eps - pred) ** 2).sum().item()) < 1e-3:
+            hint = "that is the sum; L_simple is the mean (the sum scales the loss by C·H·W)"
+        elif abs(got - (eps - pred).abs().mean().item()) < 1e-6:
+            hint = "that is the mean absolute error; square the differences"
+        else:
+            hint = f"expected {expected:.6f}"
+        return report(False, hint)
+    return report(True, "L_simple = mean((ε − ε_θ)²)")

@@ -1,0 +1,100 @@
+"""Exercise checks for lesson 07 (sampling): each prints ✓ or ✗ with the likely mistake."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .feedback import CheckResult, call_answer, report
+
+__all__ = ["check_reverse_step", "check_posterior_variance", "check_guided_eps"]
+
+
+def check_reverse_step(fn) -> CheckResult:
+    """Lesson 07, exercise 1: ``fn(x_t, eps, beta_t, alpha_bar_t, z, is_last)`` = one DDPM step (Algorithm 2,
+    line 4): (x_t − β_t/√(1 − ᾱ_t)·ε)/√(1 − β_t) + √β_t·z, without the noise term when ``is_last``."""
+    g = torch.Generator().manual_seed(4)
+    x_t, eps, z = (torch.randn(6, 3, generator=g) for _ in range(3))
+    for beta, alpha_bar, last in ((0.02, 0.3, False), (1e-4, 0.9999, True), (0.01, 0.05, False)):
+        got, problem = call_answer(fn, x_t.clone(), eps.clone(), beta, alpha_bar, z.clone(), last)
+        if problem:
+            return report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != x_t.shape:
+            return report(False, f"return a tensor shaped like x_t {tuple(x_t.shape)}")
+        got = got.to(x_t.dtype)
+        mean = (x_t - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
+        expected = mean if last else mean + math.sqrt(beta) * z
+        if not torch.allclose(got, expected, atol=1e-6):
+            wrong = {
+                "the last step (t = 1, code index 0) must not add noise: return the mean there": mean
+                + math.sqrt(beta) * z,
+                "the noise term is missing: add σ_t·z = √β_t·z except at the last step": mean,
+                "ε is scaled by β_t/(1 − ᾱ_t); the coefficient is β_t/√(1 − ᾱ_t)": (x_t - beta / (1 - alpha_bar) * eps)
+                / math.sqrt(1 - beta)
+                + (0 if last else math.sqrt(beta) * z),
+                "σ_t z uses β_t; σ_t = √β_t": mean + (0 if last else beta * z),
+                "the mean is divided by √ᾱ_t; it is divided by √α_t = √(1 − β_t)": (
+                    x_t - beta / math.sqrt(1 - alpha_bar) * eps
+                )
+                / math.sqrt(alpha_bar)
+                + (0 if last else math.sqrt(beta) * z),
+            }
+            hint = next(
+                (h for h, v in wrong.items() if torch.allclose(got, v, atol=1e-6)),
+                f"compare with (x_t − β/√(1 − ᾱ)·ε)/√(1 − β) + √β·z at beta={beta}, alpha_bar={alpha_bar}",
+            )
+            return report(False, hint)
+    return report(True, "x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z, with z = 0 at the last step")
+
+
+def check_posterior_variance(fn) -> CheckResult:
+    """Lesson 07, exercise 2: ``fn(betas)`` = β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t) for every 0-based index, with
+    ᾱ_{−1} := 1 so that β̃ at index 0 is 0."""
+    from ...schedule import DiffusionSchedule
+
+    for schedule in (
+        DiffusionSchedule.linear(50, dtype=torch.float64),
+        DiffusionSchedule.cosine(20, dtype=torch.float64),
+    ):
+        got, problem = call_answer(fn, schedule.betas.clone())
+        if problem:
+            return report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != schedule.betas.shape:
+            return report(False, f"return a tensor of shape (T,) = {tuple(schedule.betas.shape)}")
+        expected = schedule.posterior_variance
+        if not torch.allclose(got.double(), expected, rtol=1e-6, atol=1e-12):
+            if torch.allclose(got.double(), schedule.betas, rtol=1e-6):
+                hint = "that is β_t itself; multiply by (1 − ᾱ_{t−1})/(1 − ᾱ_t)"
+            elif abs(float(got[0])) > 1e-12:
+                hint = f"at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so β̃ there is 0; got {float(got[0]):.3g}"
+            else:
+                hint = f"expected {expected[:3].tolist()} … at the first three indices, got {got[:3].tolist()}"
+            return report(False, f"{schedule.name} schedule with T = {len(schedule)}: {hint}")
+    return report(True, "β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere")
+
+
+def check_guided_eps(fn) -> CheckResult:
+    """Lesson 07, exercise 3: ``fn(eps_cond, eps_uncond, w)`` = (1 + w)·ε_c − w·ε_∅ (classifier-free guidance)."""
+    g = torch.Generator().manual_seed(5)
+    cond, uncond = torch.randn(4, 1, 3, 3, generator=g), torch.randn(4, 1, 3, 3, generator=g)
+    for w in (1.0, 0.0, 3.5):
+        got, problem = call_answer(fn, cond.clone(), uncond.clone(), w)
+        if problem:
+            return report(False, problem)
+        if not isinstance(got, torch.Tensor) or got.shape != cond.shape:
+            return report(False, f"return a tensor shaped like eps_cond {tuple(cond.shape)}")
+        got = got.to(cond.dtype)
+        expected = (1 + w) * cond - w * uncond
+        if not torch.allclose(got, expected, atol=1e-6):
+            if torch.allclose(got, (1 + w) * uncond - w * cond, atol=1e-6):
+                hint = "ε_c and ε_∅ are swapped: guidance moves towards the conditional prediction"
+            elif torch.allclose(got, uncond + w * (cond - uncond), atol=1e-6):
+                hint = (
+                    "that is ε_∅ + w(ε_c − ε_∅), the other convention: here w = 0 must give the conditional "
+                    "model, so use s = 1 + w"
+                )
+            else:
+                hint = "w = 0 must return eps_cond; larger w moves further from eps_uncond"
+            return report(False, f"w={w}: {hint}")
+    return report(True, "ε̃ = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class")

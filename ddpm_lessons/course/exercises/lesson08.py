@@ -1,0 +1,74 @@
+"""Exercise checks for lesson 08 (what goes wrong): each prints ✓ or ✗ with the likely mistake."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .feedback import CheckResult, call_answer, report
+
+__all__ = ["check_to_model_range", "check_sampling_indices", "check_prior_mismatch_kl"]
+
+
+def check_to_model_range(fn) -> CheckResult:
+    """Lesson 08, exercise 1: ``fn(pixels)`` maps 8-bit pixels (uint8, 0 … 255) to the model's range [−1, 1]."""
+    pixels = torch.tensor([[0, 1, 127, 128, 254, 255]], dtype=torch.uint8)
+    got, problem = call_answer(fn, pixels.clone())
+    if problem:
+        return report(False, problem)
+    if not isinstance(got, torch.Tensor) or not got.is_floating_point() or got.shape != pixels.shape:
+        return report(False, "return a floating-point tensor shaped like pixels (convert with .float() first)")
+    got = got.float()
+    expected = pixels.float() / 127.5 - 1
+    if not torch.allclose(got, expected, atol=1e-6):
+        if torch.allclose(got, pixels.float() / 255, atol=1e-6):
+            hint = "that is [0, 1] — the bug this lesson demonstrates; the model expects [−1, 1]"
+        else:
+            hint = f"0 must map to −1 and 255 to 1; got {got.min().item():.3g} … {got.max().item():.3g}"
+        return report(False, hint)
+    return report(True, "x = pixels/127.5 − 1: 0 → −1, 255 → 1")
+
+
+def check_sampling_indices(fn) -> CheckResult:
+    """Lesson 08, exercise 2: ``fn(T)`` = the 0-based indices a DDPM sampler visits, in order: T−1, …, 1, 0."""
+    for T in (1, 5, 1000):
+        got, problem = call_answer(fn, T)
+        if problem:
+            return report(False, problem)
+        try:
+            got = [int(v) for v in got]
+        except (TypeError, ValueError):
+            return report(False, "return a list (or range) of integers")
+        expected = list(range(T - 1, -1, -1))
+        if got != expected:
+            if got == list(range(T, 0, -1)):
+                hint = "those are the paper's steps T … 1; code indices are one less (T−1 … 0)"
+            elif got == list(range(T - 1, 0, -1)):
+                hint = "the last step, index 0, is missing: without it the sample keeps the noise of step 1"
+            elif got == expected[::-1]:
+                hint = "the sampler runs backwards in time: start at T−1"
+            else:
+                hint = f"expected {expected[:3]} … {expected[-2:]}, got {got[:3]} … {got[-2:]}"
+            return report(False, f"T={T}: {hint}")
+    return report(True, "indices T−1, T−2, …, 0: T steps, the last one (index 0) without noise")
+
+
+def check_prior_mismatch_kl(fn) -> CheckResult:
+    """Lesson 08, exercise 3: ``fn(alpha_bar_T, data_var)`` = KL(N(0, ᾱ_T v + 1 − ᾱ_T) ‖ N(0, 1)) in nats for
+    zero-mean 1-D data of variance v: how far the last forward marginal is from the sampler's start N(0, 1)."""
+    for alpha_bar, var in ((0.6, 0.36), (4e-5, 1.0), (0.9, 4.0)):
+        got, problem = call_answer(fn, alpha_bar, var, number=True)
+        if problem:
+            return report(False, problem)
+        s2 = alpha_bar * var + 1 - alpha_bar
+        expected = 0.5 * (s2 - 1 - math.log(s2))
+        if abs(got - expected) > 1e-9 * max(1.0, abs(expected)):
+            reverse = 0.5 * (1 / s2 - 1 + math.log(s2))
+            hint = (
+                " — that is KL(N(0,1) ‖ q); the order matters"
+                if abs(got - reverse) < 1e-9
+                else f"; expected {expected:.6g} (KL(N(0,s²)‖N(0,1)) = (s² − 1 − ln s²)/2)"
+            )
+            return report(False, f"alpha_bar_T={alpha_bar}, data_var={var}: got {got:.6g}{hint}")
+    return report(True, "KL = (s² − 1 − ln s²)/2 with s² = ᾱ_T v + 1 − ᾱ_T: zero only when ᾱ_T v + 1 − ᾱ_T = 1")

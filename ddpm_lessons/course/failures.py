@@ -1,0 +1,91 @@
+"""Deliberately wrong pieces for the failure gallery (lesson 08; lesson 07 uses :func:`sample_without_noise`).
+
+Each reproduces a bug found in public DDPM tutorials (see the course README), so the lesson can train or sample
+with it and measure the damage against the correct version. Never use these for anything else.
+
+- :func:`q_sample_noise_not_sqrt` — noise scaled by (1 − ᾱ_t) instead of √(1 − ᾱ_t) in training.
+- :class:`TimeShifted` — the sampler hands the network t + shift: an off-by-one between training and sampling.
+- :func:`sample_without_noise` — DDPM ancestral sampling that drops the σ_t z term.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from ..process import p_mean_variance
+from ..sampling import model_eps
+from ..validation import check_same_shape, check_schedule, check_tensor, gather, schedule_steps
+
+__all__ = ["q_sample_noise_not_sqrt", "TimeShifted", "sample_without_noise"]
+
+
+def q_sample_noise_not_sqrt(schedule, x0: torch.Tensor, t, noise: torch.Tensor) -> torch.Tensor:
+    """WRONG on purpose: x_t = √ᾱ_t x_0 + (1 − ᾱ_t) ε — the noise is scaled by the variance, not the std.
+
+    The correct closed form (DDPM eq. 4) is √ᾱ_t x_0 + √(1 − ᾱ_t) ε. With unit-variance data the wrong x_t has
+    variance ᾱ_t + (1 − ᾱ_t)² < 1, so training sees less noise than the sampler will meet.
+    Same signature as :func:`~ddpm_lessons.process.q_sample`, so it can be passed to ``train(forward=...)``.
+    """
+    check_schedule(schedule)
+    check_tensor(x0, "x0")
+    check_tensor(noise, "noise")
+    check_same_shape(x0, noise, "x0", "noise")
+    t = schedule_steps(schedule, x0, t)
+    return gather(schedule.sqrt_alphas_cumprod, t, x0) * x0 + (1.0 - gather(schedule.alphas_cumprod, t, x0)) * noise
+
+
+class TimeShifted(nn.Module):
+    """WRONG on purpose: wraps a trained ε-model and hands it ``t + shift`` instead of ``t``.
+
+    This is what happens when training draws 0-based indices t ∈ {0 … T−1} and the sampler passes paper steps
+    t ∈ {1 … T} (``shift=1``), or the reverse (``shift=-1``). Indices are not clamped: the network is evaluated at
+    a timestep it was never trained on at one end of the chain, as in the bug.
+    """
+
+    def __init__(self, model: nn.Module, shift: int):
+        super().__init__()
+        if isinstance(shift, bool) or not isinstance(shift, numbers.Integral) or shift == 0:
+            raise ValueError(f"shift must be a non-zero integer, got {shift!r}")
+        self.model = model
+        self.shift = int(shift)
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
+        shifted = timesteps + self.shift
+        return self.model(x, shifted) if labels is None else self.model(x, shifted, labels)
+
+
+@torch.no_grad()
+def sample_without_noise(
+    model,
+    schedule,
+    shape: Sequence[int],
+    *,
+    seed: int = 0,
+    variance: str = "beta",
+    clip_denoised: bool = False,
+    labels: torch.Tensor | None = None,
+    guidance: float = 0.0,
+) -> torch.Tensor:
+    """WRONG on purpose: DDPM Algorithm 2 with the σ_t z term left out (x_{t−1} = μ_θ(x_t, t) only).
+
+    x_T is drawn exactly as :func:`~ddpm_lessons.sampling.sample` draws it for the same ``seed``, so the two can be
+    compared sample by sample. Returns ``(B, ...)`` on the CPU.
+    """
+    check_schedule(schedule)
+    if getattr(model, "training", False):
+        raise ValueError("the model is in training mode: call model.eval() before sampling")
+    device = next(model.parameters()).device
+    schedule = schedule.to(device=device)
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(tuple(shape), generator=generator).to(device)
+    if labels is not None:
+        labels = labels.to(device)
+    for i in reversed(range(len(schedule))):
+        t = torch.full((x.shape[0],), i, dtype=torch.long, device=device)
+        eps = model_eps(model, x, t, labels, guidance)
+        x = p_mean_variance(schedule, x, t, eps, variance=variance, clip_denoised=clip_denoised)["mean"]
+    return x.cpu()

@@ -1,0 +1,76 @@
+"""The course's notation table: symbol ↔ code name ↔ the seed article's Chinese term (lesson 00).
+
+One table, used by lesson 00 and checked by a unit test: every code name in it must exist in the package, so the
+table cannot drift from the code.
+"""
+
+from __future__ import annotations
+
+__all__ = ["NOTATION", "LESSONS", "notation_markdown", "lessons_markdown"]
+
+# (symbol, code in ddpm_lessons, seed's term, English meaning)
+NOTATION = [
+    ("x₀", "x0", "原始图像", "clean data (an image, a point)"),
+    ("x_t", "x_t", "噪声图像", "data after t noising steps"),
+    ("t", "t (0-based: code i is paper step i + 1)", "时间步", "timestep"),
+    ("T", "len(schedule)", "扩散步数 / 迭代次数", "number of diffusion steps"),
+    ("β_t", "schedule.betas", "方差调度 (噪声的方差)", "variance of the noise added at step t"),
+    ("α_t = 1 − β_t", "schedule.alphas", "—", "share of the signal kept by one step"),
+    ("ᾱ_t = ∏ α_s", "schedule.alphas_cumprod", "累积乘积", "share kept after t steps"),
+    ("√ᾱ_t", "schedule.sqrt_alphas_cumprod", "图像保留比例", "signal scale in the closed form"),
+    ("√(1 − ᾱ_t)", "schedule.sqrt_one_minus_alphas_cumprod", "噪声比例", "noise scale in the closed form"),
+    ("ε ~ N(0, I)", "noise", "各向同性的高斯分布", "isotropic Gaussian noise"),
+    ("ε_θ(x_t, t)", "model(x_t, t)", "预测噪声", "the network's noise prediction"),
+    ("q(x_t | x_{t−1})", "q_sample_iterative", "正向扩散", "forward diffusion, one step at a time"),
+    ("q(x_t | x₀)", "q_sample, forward_diffusion_sample", "闭式公式 (解析解)", "closed form of the forward process"),
+    ("z = μ + σε", "q_sample", "重参数化技巧", "reparameterization trick"),
+    ("p_θ(x_{t−1} | x_t)", "denoising_step, p_mean_variance", "反向扩散", "reverse diffusion, learned"),
+    (
+        "μ̃_t, β̃_t",
+        "q_posterior_mean_variance, schedule.posterior_variance",
+        "平均值 (均值推导)",
+        "mean and variance of q(x_{t−1} | x_t, x₀)",
+    ),
+    ("−log p_θ(x₀)", "discretized_gaussian_log_likelihood", "负对数似然", "negative log-likelihood"),
+    ("L = L_T + Σ L_{t−1} + L₀", "variational_bound_bpd", "变分下界", "variational (evidence) lower bound"),
+    ("L_T", "prior_kl_bpd", "常数项", "prior term"),
+    ("L_{t−1}", "vb_term_bpd, weighted_eps_mse", "逐步去噪项", "denoising terms"),
+    ("L₀", "vb_term_bpd", "重建项", "reconstruction (decoder) term"),
+    ("L_simple", "simple_loss", "简化的损失函数 (均方误差)", "simplified loss, an MSE on ε"),
+    ("PE(t)", "TimePositionalEncoding", "时间步位置编码", "sinusoidal time embedding"),
+    ("U-Net stage", "UNetStage", "编码器 / 解码器阶段 (下采样 / 上采样)", "encoder or decoder stage"),
+    ("U-Net", "DiffusionUNet", "U-Net 架构 (跳跃连接, 瓶颈)", "the network, with skip connections"),
+    ("one θ for all t", "DiffusionUNet", "共享网络", "one network shared by every step"),
+    ("i.i.d.", "torch.randn", "独立同分布", "independent and identically distributed"),
+]
+
+# (number, notebook, what it teaches, seconds under nbval on the 2-core CI machine — the "notebook durations" that
+# `python3 course.py test` prints; tests/test_notation.py keeps the README's lesson table in step with these)
+LESSONS = [
+    ("00", "00_start_here", "environment check, how the course works, the notation table", 4),
+    ("01", "01_physical_diffusion", "ink in water as a particle simulation; forward is easy, reverse is hard", 5),
+    ("02", "02_forward_process", "β schedules, the reparameterization trick, the closed form checked step by step", 7),
+    ("03", "03_reverse_process_and_elbo", "the intractable reverse, the posterior, the ELBO in bits/dim", 17),
+    ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 55),
+    ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU", 5),
+    ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 69),
+    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 106),
+    ("08", "08_what_goes_wrong", "a failure gallery: seven bugs from public DDPM tutorials, measured", 69),
+]
+
+
+def notation_markdown() -> str:
+    """The notation table as Markdown (display it with ``IPython.display.Markdown``)."""
+    rows = ["| symbol | code (`ddpm_lessons`) | 中文 (seed article) | meaning |", "|---|---|---|---|"]
+    rows += [f"| {symbol} | `{code}` | {chinese} | {english} |" for symbol, code, chinese, english in NOTATION]
+    return "\n".join(rows)
+
+
+def lessons_markdown(minutes: dict | None = None) -> str:
+    """The lesson map as Markdown with each lesson's CPU time under nbval on a 2-core CPU; ``minutes`` maps a
+    notebook name to a time of your own (in minutes) to show instead."""
+    rows = ["| # | notebook | what it teaches | CPU time (2 cores) |", "|---|---|---|---|"]
+    for number, name, teaches, seconds in LESSONS:
+        time = f"{minutes[name]:.1f} min" if minutes and name in minutes else f"{seconds} s"
+        rows.append(f"| {number} | `{name}` | {teaches} | {time} |")
+    return "\n".join(rows)

@@ -1,0 +1,34 @@
+"""The data the lessons learn from, all offline: the seed's photo, toy distributions, glyph digits, opt-in real sets.
+
+- :mod:`.photo` — the seed article's one photo (lessons 06–07).
+- :mod:`.toy` — 2-D point clouds and a 1-D Gaussian mixture with an exact density (lessons 01–09).
+- :mod:`.glyphs` — handwriting-like digits rendered from matplotlib's fonts (lessons 03–07).
+- :mod:`.realdata` — MNIST, Fashion-MNIST, CIFAR-10 through torchvision, opt-in, never downloaded by default.
+"""
+
+from .glyphs import GlyphDigits, glyph_fonts
+from .photo import default_photo_path, load_photo, photo_transform
+from .toy import TOY_DATASETS, GaussianMixture1D, toy_data
+
+__all__ = [
+    "GlyphDigits",
+    "glyph_fonts",
+    "default_photo_path",
+    "load_photo",
+    "photo_transform",
+    "TOY_DATASETS",
+    "GaussianMixture1D",
+    "toy_data",
+    "REAL_DATASETS",
+    "RealDataset",
+    "real_dataset",
+]
+
+
+def __getattr__(name):
+    # torchvision's data-set classes take a second to import; only the opt-in real data sets need them.
+    if name in ("REAL_DATASETS", "RealDataset", "real_dataset"):
+        from . import realdata
+
+        return getattr(realdata, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,57 @@
+"""The seed article's one photo (lessons 06–07): matplotlib's bundled Grace Hopper portrait, read from disk.
+
+Nothing is downloaded: the file ships inside matplotlib's sample data, and any other image path works too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+__all__ = ["default_photo_path", "load_photo", "photo_transform"]
+
+
+def default_photo_path() -> Path:
+    """The photo that ships with matplotlib's sample data (Grace Hopper), used for the seed's one-image demo."""
+    import matplotlib
+
+    path = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+    if not path.is_file():
+        raise FileNotFoundError(f"matplotlib's sample photo is missing at {path}; pass path= to load_photo")
+    return path
+
+
+def photo_transform(image_shape=(48, 48)):
+    """The seed's transform: resize to ``image_shape``, to a tensor in [0, 1], then scale to [−1, 1]."""
+    from torchvision import transforms
+
+    return transforms.Compose(
+        [
+            transforms.Resize(tuple(image_shape)),
+            transforms.ToTensor(),
+            transforms.Lambda(lambda t: (t * 2) - 1),
+        ]
+    )
+
+
+def load_photo(path=None, image_shape=(48, 48)) -> torch.Tensor:
+    """Load a photo as the seed's ``main()`` does: RGB tensor ``(3, H, W)`` in [−1, 1].
+
+    Args:
+        path: an image file; default: matplotlib's bundled ``grace_hopper.jpg``.
+        image_shape: ``(H, W)`` after resizing (the seed uses 48×48).
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = default_photo_path() if path is None else Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"photo not found: {path}")
+    if len(tuple(image_shape)) != 2 or min(image_shape) < 1:
+        raise ValueError(f"image_shape must be (H, W) with positive sizes, got {image_shape!r}")
+    try:
+        with Image.open(path) as image:
+            rgb = image.convert("RGB")
+    except (UnidentifiedImageError, OSError) as error:
+        raise ValueError(f"photo {path} could not be read as an image ({error})") from error
+    return photo_transform(image_shape)(rgb)

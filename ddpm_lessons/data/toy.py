@@ -1,0 +1,106 @@
+"""Offline toy distributions (lessons 01–09): 2-D point clouds and a 1-D Gaussian mixture with a known density.
+
+Everything here is generated from a seeded generator; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..validation import check_positive_int
+
+__all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D"]
+
+
+class GaussianMixture1D:
+    """A 1-D Gaussian mixture with a known density (lesson 03: the true reverse conditional by Bayes' rule).
+
+    Default: weights (0.3, 0.5, 0.2), means (−0.8, 0.1, 0.7), standard deviations (0.08, 0.15, 0.05) — inside
+    [−1, 1] like image data, with modes of different widths so the reverse conditional is visibly non-Gaussian.
+    """
+
+    def __init__(self, weights=(0.3, 0.5, 0.2), means=(-0.8, 0.1, 0.7), stds=(0.08, 0.15, 0.05)):
+        self.weights = torch.tensor(weights, dtype=torch.float64)
+        self.means = torch.tensor(means, dtype=torch.float64)
+        self.stds = torch.tensor(stds, dtype=torch.float64)
+        if not (len(self.weights) == len(self.means) == len(self.stds)) or (self.stds <= 0).any():
+            raise ValueError("weights, means and stds must have equal lengths and stds must be positive")
+        if (self.weights < 0).any() or abs(self.weights.sum().item() - 1) > 1e-9:
+            raise ValueError(f"weights must be non-negative and sum to 1, got {weights}")
+
+    def sample(self, n: int, generator=None) -> torch.Tensor:
+        """``n`` draws, shape ``(n, 1)``, float32."""
+        n = check_positive_int(n, "n")
+        component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        z = torch.randn(n, generator=generator, dtype=torch.float64)
+        return (self.means[component] + self.stds[component] * z).float()[:, None]
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log density at ``x`` (any shape), float64."""
+        x = torch.as_tensor(x, dtype=torch.float64)[..., None]
+        log_norm = -0.5 * ((x - self.means) / self.stds) ** 2 - torch.log(self.stds) - 0.5 * math.log(2 * math.pi)
+        return torch.logsumexp(log_norm + torch.log(self.weights), dim=-1)
+
+    def noised_log_prob(self, x: torch.Tensor, alpha_bar: float) -> torch.Tensor:
+        """log q(x_t) for x_t = √ᾱ x_0 + √(1 − ᾱ) ε: still a mixture, with means √ᾱ μ and variances ᾱσ² + 1 − ᾱ."""
+        mixture = GaussianMixture1D(
+            self.weights.tolist(),
+            (math.sqrt(alpha_bar) * self.means).tolist(),
+            torch.sqrt(alpha_bar * self.stds**2 + 1 - alpha_bar).tolist(),
+        )
+        return mixture.log_prob(x)
+
+
+def _moons(n, g):
+    upper = n // 2
+    angles = torch.rand(n, generator=g) * math.pi
+    x = torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
+    x[upper:] = torch.stack([1 - torch.cos(angles[upper:]), 0.5 - torch.sin(angles[upper:])], dim=1)
+    x = x + 0.05 * torch.randn(n, 2, generator=g)
+    return (x - torch.tensor([0.5, 0.25])) * torch.tensor([1.0, 1.6]) / 1.1
+
+
+def _swiss_roll(n, g):
+    turns = 1.5 * math.pi * (1 + 2 * torch.rand(n, generator=g))
+    x = torch.stack([turns * torch.cos(turns), turns * torch.sin(turns)], dim=1) / 10.0
+    return x + 0.04 * torch.randn(n, 2, generator=g)
+
+
+def _checkerboard(n, g):
+    # Four by four cells on [-1.6, 1.6]², alternate cells filled; uniform inside the filled cells.
+    cell = torch.randint(0, 8, (n,), generator=g)
+    row = cell // 2
+    col = 2 * (cell % 2) + (row % 2)
+    offsets = torch.rand(n, 2, generator=g)
+    return (torch.stack([col, row], dim=1).float() + offsets) * 0.8 - 1.6
+
+
+def _gaussian_mixture(n, g):
+    # Eight Gaussians on a circle of radius 1.2.
+    k = torch.randint(0, 8, (n,), generator=g).float()
+    centres = 1.2 * torch.stack([torch.cos(k * math.pi / 4), torch.sin(k * math.pi / 4)], dim=1)
+    return centres + 0.1 * torch.randn(n, 2, generator=g)
+
+
+TOY_DATASETS = {
+    "moons": _moons,
+    "swiss_roll": _swiss_roll,
+    "checkerboard": _checkerboard,
+    "gaussian_mixture": _gaussian_mixture,
+    "mixture1d": lambda n, g: GaussianMixture1D().sample(n, generator=g),
+}
+
+
+def toy_data(name: str, n: int, *, seed: int = 0) -> torch.Tensor:
+    """``n`` points of a toy distribution, float32 ``(n, 2)`` (``(n, 1)`` for ``"mixture1d"``), from a seeded generator.
+
+    Names: ``moons``, ``swiss_roll``, ``checkerboard``, ``gaussian_mixture`` (eight modes on a circle), and
+    ``mixture1d`` (:class:`GaussianMixture1D`). Each is scaled to roughly unit spread, like normalised data.
+    """
+    if name not in TOY_DATASETS:
+        raise ValueError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
+    n = check_positive_int(n, "n")
+    generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
+    return TOY_DATASETS[name](n, generator).float()

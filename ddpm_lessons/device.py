@@ -1,0 +1,63 @@
+"""Where the course runs: the device choice every entry point shares, and a report of the environment (lesson 00).
+
+CUDA when present, then Apple's MPS, then the CPU; every lesson is sized for a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+import torch
+
+__all__ = ["pick_device", "hardware", "environment_report"]
+
+
+def pick_device(device=None) -> torch.device:
+    """``device`` if given, else CUDA, then Apple MPS, then CPU."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def hardware() -> str:
+    """One line: operating system, processor, logical CPUs, torch threads and the GPU if there is one."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} logical CPUs, "
+        f"torch threads {torch.get_num_threads()}{gpu}"
+    )
+
+
+def environment_report() -> tuple[list[str], bool]:
+    """Lines describing versions, the device and every shipped checkpoint (verified), and whether all verified."""
+    import matplotlib
+    import numpy
+    import torchvision
+
+    from . import __version__
+    from .checkpoints import read_manifest, verify_shipped
+
+    lines = [
+        f"ddpm_lessons {__version__}",
+        f"python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
+        f"numpy {numpy.__version__}, matplotlib {matplotlib.__version__}",
+        f"device: {pick_device()} (CUDA available: {torch.cuda.is_available()})",
+    ]
+    results = verify_shipped()
+    manifest = read_manifest()
+    if not results:
+        lines.append("shipped checkpoints: none listed in data/MANIFEST.json")
+    for name, ok, message in results:
+        lines.append(f"  {'OK  ' if ok else 'FAIL'} {name} ({manifest[name]['bytes'] / 1e6:.2f} MB): {message}")
+    return lines, all(ok for _, ok, _ in results)

@@ -1,0 +1,40 @@
+"""Measuring samples: PSNR, sliced Wasserstein distance, the glyph classifier and Fréchet distance, checkpoint
+evaluation and the CPU benchmark (lessons 04–09).
+
+- :mod:`.metrics` — PSNR (lesson 06) and sliced Wasserstein distance with its data floor (lesson 04).
+- :mod:`.classifier` — a small digit classifier: accuracy and Fréchet distance of generated digits (lesson 07).
+- :mod:`.evaluate` — one verdict per shipped checkpoint (``python -m ddpm_lessons evaluate``).
+- :mod:`.benchmark` — ``python -m ddpm_lessons.evaluation.benchmark``: training and sampling speed on this machine.
+"""
+
+from .classifier import (
+    GlyphClassifier,
+    classifier_accuracy,
+    frechet_distance,
+    glyph_data_floor,
+    glyph_sample_metrics,
+    load_classifier,
+    load_glyph_classifier,
+    save_classifier,
+    train_classifier,
+)
+from .evaluate import GLYPH_EVAL, evaluate_checkpoint
+from .metrics import psnr, psnr_to_rmse, sliced_wasserstein, sliced_wasserstein_floor
+
+__all__ = [
+    "GlyphClassifier",
+    "classifier_accuracy",
+    "frechet_distance",
+    "glyph_data_floor",
+    "glyph_sample_metrics",
+    "load_classifier",
+    "load_glyph_classifier",
+    "save_classifier",
+    "train_classifier",
+    "GLYPH_EVAL",
+    "evaluate_checkpoint",
+    "psnr",
+    "psnr_to_rmse",
+    "sliced_wasserstein",
+    "sliced_wasserstein_floor",
+]

@@ -1,0 +1,197 @@
+"""CPU benchmarks of the course's real-generation path: ``python -m ddpm_lessons.benchmark [--only NAMES]``.
+
+Measured, never asserted (tests do not time anything). Each benchmark prints one line of numbers:
+
+- ``train-speed``: training steps per second of the shipped glyph ResidualUNet configuration at batch 64.
+- ``samplers``: DDPM-1000 against DDIM-50 with the shipped glyph model: seconds, and the fraction of 100
+  class-conditional samples (10 per digit) that the shipped classifier assigns to the requested digit.
+- ``photo``: the seed's one-image demo from scratch; training time until a DDPM sample reaches 25 dB PSNR.
+- ``glyph90``: a small glyph model from scratch; training time until 100 guided DDIM-50 samples reach 90 %
+  accuracy.
+
+Training clocks exclude the evaluation pauses (reported separately). Targets (issue #3): photo ≤ 3 min,
+glyph90 ≤ 10 min, DDIM-50 within 2 points of DDPM-1000 and ≥ 15× faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+
+from ..checkpoints import shipped_path
+from ..data.photo import load_photo
+from ..models import ResidualUNet, count_parameters
+from ..sampling import sample
+from ..schedule import DiffusionSchedule
+from ..train import load_trained, train
+from ..unet import DiffusionUNet
+from .evaluate import GLYPH_EVAL
+from .metrics import psnr
+
+GLYPH_CONFIG = {
+    "in_channels": 1,
+    "base_channels": 32,
+    "channel_mults": (1, 2, 2),
+    "num_res_blocks": 1,
+    "attention": True,
+    "num_classes": 10,
+}
+# glyph90 trains a smaller model than the shipped one (about a quarter of the parameters): the question is how
+# fast a learner gets recognisable conditional digits from scratch on a CPU.
+GLYPH90_CONFIG = {**GLYPH_CONFIG, "base_channels": 16}
+GLYPH90_TRAIN = {"batch_size": 64, "lr": 2e-3, "warmup": 100, "ema_decay": 0.995, "label_dropout": 0.1}
+PHOTO_CONFIG = {"img_channels": 3, "channel_sequence": (16, 32, 64, 128)}
+PHOTO_TRAIN = {"batch_size": 32, "lr": 1e-3, "ema_decay": 0.99}
+
+
+def _glyph_accuracy(model, schedule, method, steps, per_digit=10):
+    # Same guidance weight and clipping as `evaluate`, so the benchmark measures the shipped bar's sampler.
+    from .classifier import classifier_accuracy, load_glyph_classifier
+
+    labels = torch.arange(10).repeat_interleave(per_digit)
+    started = time.perf_counter()
+    x = sample(
+        model,
+        schedule,
+        (len(labels), 1, 28, 28),
+        labels=labels,
+        method=method,
+        steps=steps,
+        guidance=GLYPH_EVAL["guidance"],
+        clip_denoised=GLYPH_EVAL["clip_denoised"],
+        seed=1,
+        progress=False,
+    )
+    seconds = time.perf_counter() - started
+    return classifier_accuracy(load_glyph_classifier(), x.clamp(-1, 1), labels), seconds
+
+
+def bench_train_speed(steps=30):
+    from ..data.glyphs import GlyphDigits
+
+    torch.manual_seed(0)
+    x, labels = GlyphDigits(2000, seed=0).tensors()
+    model = ResidualUNet(**GLYPH_CONFIG)
+    schedule = DiffusionSchedule.linear(1000)
+    train(model, (x, labels), schedule=schedule, steps=5, batch_size=64, lr=1e-3, device="cpu", progress=False)
+    started = time.perf_counter()
+    train(model, (x, labels), schedule=schedule, steps=steps, batch_size=64, lr=1e-3, device="cpu", progress=False)
+    seconds = time.perf_counter() - started
+    return {"steps_per_s": round(steps / seconds, 2), "s_per_step": round(seconds / steps, 3)}
+
+
+def bench_samplers():
+    model, schedule, _ = load_trained(shipped_path("glyph_ddpm.pt"), device="cpu")
+    ddpm_acc, ddpm_s = _glyph_accuracy(model, schedule, "ddpm", None)
+    ddim_acc, ddim_s = _glyph_accuracy(model, schedule, "ddim", 50)
+    return {
+        "ddpm1000_s": round(ddpm_s, 1),
+        "ddpm1000_accuracy": ddpm_acc,
+        "ddim50_s": round(ddim_s, 1),
+        "ddim50_accuracy": ddim_acc,
+        "speedup": round(ddpm_s / ddim_s, 1),
+    }
+
+
+def _until(target, evaluate, model, data, schedule, every, max_steps, **train_kwargs):
+    """Train in chunks of ``every`` steps, evaluating the EMA model after each, until ``evaluate`` reaches ``target``.
+
+    Each chunk resumes from the previous one's checkpoint, which continues the run exactly, so the chunked run
+    equals one long run; only the evaluation pauses are added (and timed separately).
+    """
+    import tempfile
+    from pathlib import Path
+
+    checkpoint = Path(tempfile.mkdtemp(prefix="ddpm-bench-")) / "run.pt"
+    train_seconds = eval_seconds = 0.0
+    trace = []
+    for stop in range(every, max_steps + every, every):
+        started = time.perf_counter()
+        state = train(
+            model,
+            data,
+            schedule=schedule,
+            steps=stop,
+            progress=False,
+            device="cpu",
+            checkpoint_path=checkpoint,
+            resume=True,
+            **train_kwargs,
+        )
+        train_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        value = evaluate(state.ema)
+        eval_seconds += time.perf_counter() - started
+        trace.append((stop, round(value, 3)))
+        if value >= target:
+            break
+    return {
+        "reached": trace[-1][1] >= target,
+        "steps": trace[-1][0],
+        "train_s": round(train_seconds, 1),
+        "eval_s": round(eval_seconds, 1),
+        "trace": trace,
+    }
+
+
+def bench_photo(every=250, max_steps=3000):
+    photo = load_photo(None, (32, 32))
+    schedule = DiffusionSchedule.linear(1000)
+    torch.manual_seed(0)
+    model = DiffusionUNet(**PHOTO_CONFIG)
+
+    def evaluate(ema):
+        return float(psnr(sample(ema, schedule, (1, 3, 32, 32), seed=1, progress=False), photo).min())
+
+    return _until(25.0, evaluate, model, photo[None], schedule, every, max_steps, **PHOTO_TRAIN)
+
+
+def bench_glyph90(every=500, max_steps=8000):
+    from ..data.glyphs import GlyphDigits
+
+    x, labels = GlyphDigits(60000, seed=0).tensors()
+    schedule = DiffusionSchedule.linear(1000)
+    torch.manual_seed(0)
+    model = ResidualUNet(**GLYPH90_CONFIG)
+
+    def evaluate(ema):
+        return _glyph_accuracy(ema, schedule, "ddim", 50)[0]
+
+    result = _until(0.90, evaluate, model, (x, labels), schedule, every, max_steps, **GLYPH90_TRAIN)
+    return {"parameters": count_parameters(model), **result}
+
+
+BENCHMARKS = {
+    "train-speed": bench_train_speed,
+    "samplers": bench_samplers,
+    "photo": bench_photo,
+    "glyph90": bench_glyph90,
+}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ddpm_lessons.benchmark",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--only", default=",".join(BENCHMARKS), help="comma-separated subset of " + ", ".join(BENCHMARKS)
+    )
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    for name in args.only.split(","):
+        if name not in BENCHMARKS:
+            parser.error(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        print(f"{name}: {json.dumps(BENCHMARKS[name]())}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

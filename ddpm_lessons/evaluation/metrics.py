@@ -1,0 +1,73 @@
+"""Sample-quality numbers the lessons and the shipped checkpoints report (lessons 06–08).
+
+- :func:`psnr` — the seed's one-image demo: how close a sample is to the training photo.
+- :func:`sliced_wasserstein` — 2-D toy data: distance between a sample cloud and the data, reported next to the
+  same distance between two independent draws of the data (the noise floor, :func:`sliced_wasserstein_floor`).
+- Glyph-digit accuracy and the Fréchet distance on classifier features live in :mod:`ddpm_lessons.classifier`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from ..validation import check_positive_int, check_same_shape, check_tensor
+
+__all__ = ["psnr", "sliced_wasserstein", "sliced_wasserstein_floor"]
+
+
+def psnr(x: torch.Tensor, reference: torch.Tensor, data_range: float = 2.0) -> torch.Tensor:
+    """Peak signal-to-noise ratio in dB per example, ``(B,)``: 10 log10(range² / MSE).
+
+    Args:
+        x: samples ``(B, C, H, W)`` or one image ``(C, H, W)``; reference: one image ``(C, H, W)`` compared with
+            every sample, or a batch shaped like x (compared pairwise). data_range: 2 for data in [−1, 1] (the
+            package's convention), 1 for [0, 1], 255 for 8-bit.
+    Samples are clipped to the data range first (as when they are saved as an image).
+    """
+    check_tensor(x, "x")
+    reference = reference.to(x.dtype).to(x.device)
+    pairwise = x.shape == reference.shape and x.dim() >= 4
+    if not pairwise:
+        if x.shape == reference.shape:
+            x = x.unsqueeze(0)
+        if x.shape[1:] != reference.shape:
+            raise ValueError(
+                f"reference must have the shape of one example {tuple(x.shape[1:])} or of x, "
+                f"got {tuple(reference.shape)}"
+            )
+        reference = reference.unsqueeze(0)
+    low = -data_range / 2 if data_range == 2.0 else 0.0
+    mse = (x.clamp(low, low + data_range) - reference).pow(2).reshape(x.shape[0], -1).mean(dim=1)
+    return 10 * torch.log10(data_range**2 / mse.clamp(min=1e-20))
+
+
+def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_projections: int = 512, seed: int = 0) -> float:
+    """Sliced 1-Wasserstein distance between two equally sized point clouds ``(N, D)``.
+
+    The mean, over ``n_projections`` random unit directions θ, of W1 between the 1-D projections θ·a and θ·b
+    (for equal sample sizes, the mean absolute difference of the sorted projections). Seeded directions.
+    """
+    check_tensor(a, "a")
+    check_tensor(b, "b")
+    check_same_shape(a, b, "a", "b")
+    if a.dim() != 2:
+        raise ValueError(f"a and b must be point clouds of shape (N, D), got {tuple(a.shape)}")
+    n_projections = check_positive_int(n_projections, "n_projections")
+    g = torch.Generator().manual_seed(seed)
+    directions = torch.randn(a.shape[1], n_projections, generator=g, dtype=torch.float64)
+    directions /= directions.norm(dim=0, keepdim=True)
+    pa = torch.sort(a.double().cpu() @ directions, dim=0).values
+    pb = torch.sort(b.double().cpu() @ directions, dim=0).values
+    return float((pa - pb).abs().mean())
+
+
+def sliced_wasserstein_floor(draw, n: int, seeds=(101, 202), n_projections: int = 512) -> float:
+    """The noise floor: the sliced distance between two independent draws of ``n`` points from ``draw(n, seed)``."""
+    return sliced_wasserstein(draw(n, seeds[0]), draw(n, seeds[1]), n_projections)
+
+
+def psnr_to_rmse(db: float, data_range: float = 2.0) -> float:
+    """The root-mean-square error that a PSNR in dB corresponds to (25 dB on [−1, 1] is an RMSE of 0.112)."""
+    return data_range / math.sqrt(10 ** (db / 10))

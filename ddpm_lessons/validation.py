@@ -1,0 +1,114 @@
+"""Input checks shared by the whole package: every bad input gets an error that names the parameter and what was expected.
+
+Nothing here is taught in a lesson; it exists so that a learner's mistake (a float timestep, a batch mismatch, a
+schedule left on another device) fails loudly at the call that made it instead of broadcasting silently.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import torch
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer ``>= minimum``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_tensor(x, name: str) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if x.dim() < 1:
+        raise ValueError(f"{name} must have a batch dimension (shape (B, ...)), got a 0-d tensor")
+    return x
+
+
+def check_same_shape(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_b} must have the same shape as {name_a} {tuple(a.shape)}, got {tuple(b.shape)} "
+            "(nothing is broadcast)"
+        )
+
+
+def check_same_device(
+    reference: torch.Tensor, other: torch.Tensor, name_ref: str, name_other: str, hint: str = ""
+) -> None:
+    if reference.device != other.device:
+        raise ValueError(
+            f"{name_other} is on {other.device} but {name_ref} is on {reference.device}; "
+            f"move {name_other} to {reference.device}{hint}"
+        )
+
+
+def as_timesteps(
+    t, batch_size: int, num_timesteps: int, device: torch.device, name: str = "t", minimum: int = 0
+) -> torch.Tensor:
+    """Validate timestep indices and return them as a ``(batch_size,)`` int64 tensor on ``device``.
+
+    Accepted: a Python int (the same step for every batch element), a 0-d integer tensor (likewise), or a 1-D
+    integer tensor of length ``batch_size``. Every value must lie in ``[minimum, num_timesteps)``. Floating-point
+    timesteps are refused: they are code indices, not continuous times.
+    """
+    if isinstance(t, bool):
+        raise TypeError(f"{name} must be an integer timestep index, got bool")
+    if isinstance(t, numbers.Integral):
+        t = torch.full((batch_size,), int(t), dtype=torch.long, device=device)
+    elif isinstance(t, torch.Tensor):
+        if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
+            raise TypeError(
+                f"{name} must hold integer timestep indices (torch.long), got dtype {t.dtype}; "
+                "use torch.randint(...) or t.long() if the values really are integers"
+            )
+        if t.dim() == 0:
+            t = t.reshape(1).expand(batch_size)
+        elif t.dim() != 1:
+            raise ValueError(
+                f"{name} must be an int or a 1-D tensor of shape ({batch_size},), got shape {tuple(t.shape)}"
+            )
+        elif t.shape[0] != batch_size:
+            raise ValueError(
+                f"{name} has {t.shape[0]} timesteps but the batch has {batch_size} elements; pass one timestep per "
+                "element, or a Python int for the same step everywhere"
+            )
+        t = t.to(device=device, dtype=torch.long)
+    else:
+        raise TypeError(f"{name} must be an int or an integer torch.Tensor, got {type(t).__name__}")
+    if t.numel() and (int(t.min()) < minimum or int(t.max()) >= num_timesteps):
+        bad = int(t.min()) if int(t.min()) < minimum else int(t.max())
+        raise ValueError(f"{name} must lie in [{minimum}, {num_timesteps}) (0-based, T = {num_timesteps}), got {bad}")
+    return t
+
+
+def broadcast_to_batch(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Reshape per-example values ``(B,)`` to ``(B, 1, ..., 1)`` so they scale ``x`` of any rank."""
+    return values.reshape(values.shape[0], *([1] * (x.dim() - 1))).to(x.dtype)
+
+
+def gather(array: torch.Tensor, t: torch.Tensor, x: torch.Tensor, array_name: str = "schedule") -> torch.Tensor:
+    """``array[t]`` reshaped to broadcast against ``x`` (shape ``(B, 1, ..., 1)``), in ``x``'s dtype."""
+    check_same_device(
+        x, array, "x", array_name, hint=f" (for a DiffusionSchedule: schedule.to(device={str(x.device)!r}))"
+    )
+    return broadcast_to_batch(array[t], x)
+
+
+def check_schedule(schedule, name: str = "schedule"):
+    """``schedule`` if it is a :class:`~ddpm_lessons.schedule.DiffusionSchedule`, else a ``TypeError``."""
+    from .schedule import DiffusionSchedule  # schedule.py imports this module, so the class is looked up late
+
+    if not isinstance(schedule, DiffusionSchedule):
+        raise TypeError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}")
+    return schedule
+
+
+def schedule_steps(schedule, x: torch.Tensor, t, name: str = "t", minimum: int = 0) -> torch.Tensor:
+    """:func:`as_timesteps` for a batch ``x`` and a schedule of T steps: ``(B,)`` int64 indices on ``x``'s device."""
+    return as_timesteps(t, x.shape[0], len(schedule), x.device, name=name, minimum=minimum)
