@@ -3,6 +3,7 @@
 
     python3 course.py lab      # set up .venv if needed, then open the course in JupyterLab
     python3 course.py test     # set up .venv if needed, then run the unit tests and strict nbval on every notebook
+    python3 course.py lint     # ruff check and ruff format --check (CI runs it before the tests)
     python3 course.py execute  # re-execute notebooks in place to refresh their committed outputs (all, or those named)
     python3 course.py mark-slides  # write reveal.js slide metadata into the notebooks in place (all, or those named)
     python3 course.py slides   # reveal.js decks of the lessons in _build/slides/ (--out DIR, --reveal-url URL)
@@ -50,7 +51,7 @@ def ensure_environment() -> Path:
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing ddpm-lessons and its dependencies (a few minutes the first time) ...", flush=True)
     subprocess.run(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", str(ROOT)], check=True
+        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f"{ROOT}[test]"], check=True
     )
     STAMP.write_text(wanted_stamp() + "\n")
     return python
@@ -95,6 +96,14 @@ def cmd_execute(python: Path, extra: list[str]) -> int:
     return 0
 
 
+def cmd_lint(python: Path, extra: list[str]) -> int:
+    # ruff's rules live in pyproject.toml; the formatter's verdict comes second so both are reported in one run.
+    ruff = [str(python), "-m", "ruff"]
+    checked = run([*ruff, "check", *(extra or ["."])])
+    formatted = run([*ruff, "format", "--check", *(extra or ["."])])
+    return checked or formatted
+
+
 def lecture(command: str):
     """A command of ``ddpm_lessons.course.lecture`` run with the environment's Python. It runs in the caller's working
     directory, so notebook and --out paths mean what they mean in the shell."""
@@ -108,6 +117,7 @@ def lecture(command: str):
 COMMANDS = {
     "lab": cmd_lab,
     "test": cmd_test,
+    "lint": cmd_lint,
     "execute": cmd_execute,
     "mark-slides": lecture("mark-slides"),
     "slides": lecture("slides"),
