@@ -67,6 +67,7 @@ _PLOTS = (
     "plot_noise_prediction",
     "plot_generation_process",
     "image_grid",
+    "tile_images",
     "to_image",
     "use_course_style",
 )

@@ -38,13 +38,13 @@ def cmd_info(args) -> int:
 def load_training_data(args):
     """(x, labels or None, description) for ``--data``."""
     if args.data == "photo":
-        from .data.photo import load_photo
+        from .data.photo import DEFAULT_PHOTO_LABEL, load_photo
 
         photo = load_photo(args.photo, (args.image_size, args.image_size))
         return (
             photo[None],
             None,
-            {"name": "photo", "path": str(args.photo or "matplotlib grace_hopper.jpg"), "image_size": args.image_size},
+            {"name": "photo", "path": str(args.photo or DEFAULT_PHOTO_LABEL), "image_size": args.image_size},
         )
     if args.data in TOY_NAMES:
         from .data.toy import toy_data

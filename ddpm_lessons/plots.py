@@ -18,6 +18,7 @@ __all__ = [
     "plot_noise_prediction",
     "plot_generation_process",
     "image_grid",
+    "tile_images",
     "use_course_style",
 ]
 
@@ -72,19 +73,29 @@ def plot_generation_process(generated_images):
     return fig
 
 
-def image_grid(images: torch.Tensor, nrow: int | None = None, ax=None, title: str | None = None):
-    """A grid of ``(B, C, H, W)`` images in [−1, 1] on one axis; returns the figure."""
+def tile_images(images: torch.Tensor, nrow: int, padding: int = 2) -> torch.Tensor:
+    """Images ``(B, C, H, W)`` tiled ``nrow`` per row on a white (1.0) background, as one ``(C, H', W')`` image.
+
+    ``H' = rows·(H+p)+p`` and ``W' = cols·(W+p)+p`` with ``p = padding``, ``cols = min(nrow, B)``,
+    ``rows = ⌈B / nrow⌉``; image k sits in row ``k // nrow``, column ``k % nrow``. Values are kept as they are.
+    """
     b, c, h, w = images.shape
-    nrow = nrow or math.ceil(math.sqrt(b))
-    ncol = math.ceil(b / nrow)
-    pad = 2
-    canvas = torch.ones(c, ncol * (h + pad) + pad, nrow * (w + pad) + pad)
+    cols, rows = min(nrow, b), math.ceil(b / nrow)
+    canvas = torch.ones(c, rows * (h + padding) + padding, cols * (w + padding) + padding)
     for k in range(b):
         r, col = divmod(k, nrow)
-        canvas[:, pad + r * (h + pad) : pad + r * (h + pad) + h, pad + col * (w + pad) : pad + col * (w + pad) + w] = (
-            images[k].detach().float().cpu()
-        )
-    fig, ax = plt.subplots(figsize=(nrow * 0.9 + 1, ncol * 0.9 + 1)) if ax is None else (ax.figure, ax)
+        top, left = padding + r * (h + padding), padding + col * (w + padding)
+        canvas[:, top : top + h, left : left + w] = images[k].detach().float().cpu()
+    return canvas
+
+
+def image_grid(images: torch.Tensor, nrow: int | None = None, ax=None, title: str | None = None):
+    """A grid of ``(B, C, H, W)`` images in [−1, 1] on one axis (:func:`tile_images`); returns the figure."""
+    b, c = images.shape[:2]
+    nrow = nrow or math.ceil(math.sqrt(b))
+    canvas = tile_images(images, nrow)
+    rows, cols = math.ceil(b / nrow), min(nrow, b)
+    fig, ax = plt.subplots(figsize=(cols * 0.9 + 1, rows * 0.9 + 1)) if ax is None else (ax.figure, ax)
     ax.imshow(to_image(canvas), cmap="gray" if c == 1 else None, vmin=0, vmax=1)
     ax.axis("off")
     if title:

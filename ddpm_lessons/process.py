@@ -14,11 +14,14 @@ import torch
 from .validation import (
     as_timesteps,
     broadcast_to_batch,
+    check_bool,
+    check_real,
     check_same_device,
     check_same_shape,
     check_schedule,
     check_tensor,
     gather,
+    schedule_from_arrays,
     schedule_steps,
 )
 
@@ -31,6 +34,7 @@ __all__ = [
     "predict_eps_from_x0",
     "reverse_log_variance",
     "p_mean_variance",
+    "reverse_step",
     "denoising_step",
     "ddim_step",
     "guided_eps",
@@ -128,7 +132,7 @@ def q_posterior_mean_variance(schedule, x0, x_t, t):
     check_tensor(x_t, "x_t")
     check_same_shape(x0, x_t, "x0", "x_t")
     t = schedule_steps(schedule, x0, t)
-    mean = gather(schedule.posterior_mean_coef1, t, x0) * x0 + gather(schedule.posterior_mean_coef2, t, x0) * x_t
+    mean = _posterior_mean(schedule, x0, x_t, t)
     return mean, gather(schedule.posterior_variance, t, x0), gather(schedule.posterior_log_variance_clipped, t, x0)
 
 
@@ -138,27 +142,14 @@ def predict_x0_from_eps(schedule, x_t, t, eps):
     Returns:
         x̂_0, shaped like ``x_t``.
     """
-    check_schedule(schedule)
-    check_tensor(x_t, "x_t")
-    check_tensor(eps, "eps")
-    check_same_shape(x_t, eps, "x_t", "eps")
-    t = schedule_steps(schedule, x_t, t)
-    return (
-        gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t
-        - gather(schedule.sqrt_recipm1_alphas_cumprod, t, x_t) * eps
-    )
+    _check_model_output(schedule, x_t, eps, "eps")
+    return _x0_from_eps(schedule, x_t, schedule_steps(schedule, x_t, t), eps)
 
 
 def predict_eps_from_x0(schedule, x_t, t, x0):
     """ε = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t): the inverse of :func:`predict_x0_from_eps` (used after clipping x̂_0)."""
-    check_schedule(schedule)
-    check_tensor(x_t, "x_t")
-    check_tensor(x0, "x0")
-    check_same_shape(x_t, x0, "x_t", "x0")
-    t = schedule_steps(schedule, x_t, t)
-    return (gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - x0) / gather(
-        schedule.sqrt_recipm1_alphas_cumprod, t, x_t
-    )
+    _check_model_output(schedule, x_t, x0, "x0")
+    return _eps_from_x0(schedule, x_t, schedule_steps(schedule, x_t, t), x0)
 
 
 def reverse_log_variance(schedule, variance: str = "beta") -> torch.Tensor:
@@ -169,18 +160,16 @@ def reverse_log_variance(schedule, variance: str = "beta") -> torch.Tensor:
     sampling step, so this value only enters the decoder term L_0 of the variational bound.
     """
     check_schedule(schedule)
-    if variance == "posterior":
-        return schedule.posterior_log_variance_clipped
-    if variance == "beta":
-        return torch.cat([schedule.posterior_log_variance_clipped[:1], torch.log(schedule.betas[1:])])
-    raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+    _check_variance(variance)
+    return _reverse_log_variance(schedule, variance)
 
 
 def p_mean_variance(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoised: bool = False):
     """Mean and variance of p_θ(x_{t−1} | x_t) for an ε-predicting model (DDPM eq. 11 and §3.2).
 
     The mean is μ̃_t(x_t, x̂_0) with x̂_0 from ``eps``; without clipping this equals the seed's step formula
-    (1/√α_t)(x_t − β_t/√(1 − ᾱ_t) ε) exactly. With ``clip_denoised=True`` x̂_0 is clipped to [−1, 1] first.
+    (1/√α_t)(x_t − β_t/√(1 − ᾱ_t) ε) (lesson 03 checks it for all T steps). With ``clip_denoised=True`` x̂_0 is
+    clipped to [−1, 1] first.
 
     Args:
         schedule, x_t ``(B, ...)``, t (int or ``(B,)``), eps: the model's ε prediction shaped like ``x_t``.
@@ -191,12 +180,104 @@ def p_mean_variance(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoi
         dict with ``mean`` and ``pred_x0`` (shaped like ``x_t``), ``variance`` and ``log_variance``
         (shaped ``(B, 1, ..., 1)``).
     """
-    pred_x0 = predict_x0_from_eps(schedule, x_t, t, eps)
+    _check_model_output(schedule, x_t, eps, "eps")
+    _check_variance(variance)
+    clip_denoised = check_bool(clip_denoised, "clip_denoised")
+    t = schedule_steps(schedule, x_t, t)
+    mean, pred_x0 = _reverse_mean(schedule, x_t, t, eps, clip_denoised)
+    log_variance = gather(_reverse_log_variance(schedule, variance), t, x_t)
+    return {"mean": mean, "variance": torch.exp(log_variance), "log_variance": log_variance, "pred_x0": pred_x0}
+
+
+def reverse_step(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoised: bool = False, noise=None):
+    """One reverse step x_t → x_{t−1} given ε_θ(x_t, t) (DDPM Algorithm 2, line 4; the seed's 反向去噪过程).
+
+    x_{t−1} = μ_θ(x_t, t) + σ_t z with μ_θ from :func:`p_mean_variance` (eq. 11) and z ~ N(0, I), except at
+    t = 0, where no noise is added. Both :func:`denoising_step` (the seed's function) and
+    :func:`ddpm_lessons.sample` take their steps through here.
+
+    Args:
+        schedule; x_t ``(B, ...)``; t: int (one step for the batch: no device sync) or ``(B,)`` integer tensor;
+        eps: ε_θ(x_t, t) shaped like x_t; variance, clip_denoised: as in :func:`p_mean_variance`;
+        noise: z shaped like x_t (default ``torch.randn_like(x_t)``, drawn only if some t > 0).
+
+    Returns:
+        x_{t−1}, shaped like x_t.
+    """
+    _check_model_output(schedule, x_t, eps, "eps")
+    _check_variance(variance)
+    clip_denoised = check_bool(clip_denoised, "clip_denoised")
+    steps = _host_or_tensor_steps(schedule, x_t, t)
+    mean, _ = _reverse_mean(schedule, x_t, steps, eps, clip_denoised)
+    if isinstance(steps, int):
+        if steps == 0:
+            return mean
+        keep = 1.0
+    else:
+        nonzero = steps > 0
+        if not bool(nonzero.any()):
+            return mean
+        keep = broadcast_to_batch(nonzero, x_t)
+    z = _draw_or_check_noise(noise, x_t)
+    sigma = torch.exp(0.5 * gather(_reverse_log_variance(schedule, variance), steps, x_t))
+    return mean + keep * sigma * z
+
+
+def _host_or_tensor_steps(schedule, x_t, t, name: str = "t", minimum: int = 0):
+    # A Python int stays an int (validated on the host, no index tensor, no device sync); tensors are validated
+    # into a (B,) index tensor.
+    if isinstance(t, numbers.Integral) and not isinstance(t, bool):
+        schedule_steps(schedule, x_t, int(t), name=name, minimum=minimum)
+        return int(t)
+    return schedule_steps(schedule, x_t, t, name=name, minimum=minimum)
+
+
+def _check_model_output(schedule, x_t, out, name: str) -> None:
+    check_schedule(schedule)
+    check_tensor(x_t, "x_t")
+    check_tensor(out, name)
+    check_same_shape(x_t, out, "x_t", name)
+
+
+def _check_variance(variance) -> None:
+    if variance not in VARIANCES:
+        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+
+
+# The equations themselves, each written once. Callers above have validated the inputs and turned t into a
+# (B,) index tensor on x's device; nothing below checks again or synchronises with the device.
+def _x0_from_eps(schedule, x_t, t, eps):
+    # x̂_0 = √(1/ᾱ_t) x_t − √(1/ᾱ_t − 1) ε                                     (eq. 15)
+    return (
+        gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t
+        - gather(schedule.sqrt_recipm1_alphas_cumprod, t, x_t) * eps
+    )
+
+
+def _eps_from_x0(schedule, x_t, t, x0):
+    # ε = (√(1/ᾱ_t) x_t − x̂_0) / √(1/ᾱ_t − 1)                                  (eq. 15 solved for ε)
+    return (gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - x0) / gather(
+        schedule.sqrt_recipm1_alphas_cumprod, t, x_t
+    )
+
+
+def _posterior_mean(schedule, x0, x_t, t):
+    # μ̃_t(x_t, x_0) = coef1 · x_0 + coef2 · x_t                                  (eq. 7)
+    return gather(schedule.posterior_mean_coef1, t, x0) * x0 + gather(schedule.posterior_mean_coef2, t, x0) * x_t
+
+
+def _reverse_mean(schedule, x_t, t, eps, clip_denoised: bool):
+    # μ_θ(x_t, t) = μ̃_t(x_t, x̂_0(x_t, ε_θ))                                     (eq. 11 = eq. 7 at eq. 15's x̂_0)
+    pred_x0 = _x0_from_eps(schedule, x_t, t, eps)
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)
-    mean, _, _ = q_posterior_mean_variance(schedule, pred_x0, x_t, t)
-    log_variance = gather(reverse_log_variance(schedule, variance), schedule_steps(schedule, x_t, t), x_t)
-    return {"mean": mean, "variance": torch.exp(log_variance), "log_variance": log_variance, "pred_x0": pred_x0}
+    return _posterior_mean(schedule, pred_x0, x_t, t), pred_x0
+
+
+def _reverse_log_variance(schedule, variance: str) -> torch.Tensor:
+    if variance == "posterior":
+        return schedule.posterior_log_variance_clipped
+    return schedule.beta_log_variance_clipped
 
 
 def _draw_or_check_noise(noise, x_t: torch.Tensor) -> torch.Tensor:
@@ -214,52 +295,27 @@ def denoising_step(x_t, t, model, alphas, alphas_cumprod, betas, *, variance="be
 
     x_{t−1} = (1/√α_t) (x_t − (1 − α_t)/√(1 − ᾱ_t) · ε_θ(x_t, t)) + σ_t z, with z = 0 at t = 0.
 
-    The seed's function: ``model(x_t, t)`` predicts ε and σ_t = √β_t. Keyword-only extensions:
+    The seed's function: ``model(x_t, t)`` predicts ε and σ_t = √β_t. It asks the model for ε and takes the step
+    with :func:`reverse_step`, the same step :func:`ddpm_lessons.sample` loops over. ``alphas`` and
+    ``alphas_cumprod`` must be the ones ``betas`` defines (α = 1 − β, ᾱ its running product; checked).
+    Keyword-only extensions:
 
     Args:
         variance: ``"beta"`` (σ_t² = β_t, the seed) or ``"posterior"`` (σ_t² = β̃_t).
-        clip_denoised: clip x̂_0 to [−1, 1] and use the posterior mean μ̃_t(x_t, x̂_0) (Ho et al.'s code);
-            without clipping that mean equals eq. 11, so False reproduces the seed exactly.
+        clip_denoised: clip x̂_0 to [−1, 1] before forming the posterior mean μ̃_t(x_t, x̂_0) (Ho et al.'s
+            code); without clipping that mean equals eq. 11, so False reproduces the seed.
         noise: z to use instead of ``torch.randn_like(x_t)`` (for exact comparisons); ignored where t = 0.
 
     Shapes: x_t ``(B, ...)``; t int or ``(B,)``; alphas, alphas_cumprod, betas ``(T,)``. Returns x_{t−1} like x_t.
     Noise is added per element where t > 0, so a batch may mix timesteps.
     """
     check_tensor(x_t, "x_t")
-    for name, arr in (("alphas", alphas), ("alphas_cumprod", alphas_cumprod), ("betas", betas)):
-        if not isinstance(arr, torch.Tensor) or arr.dim() != 1 or len(arr) != len(betas):
-            raise ValueError(f"{name} must be a 1-D tensor of length T = {len(betas)} like betas")
-    if variance not in VARIANCES:
-        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
-    t = as_timesteps(t, x_t.shape[0], len(betas), x_t.device)
-    predicted_noise = model(x_t, t)
+    schedule = schedule_from_arrays(alphas, alphas_cumprod, betas, x_t)
+    steps = schedule_steps(schedule, x_t, t)
+    predicted_noise = model(x_t, steps)
     if not isinstance(predicted_noise, torch.Tensor) or predicted_noise.shape != x_t.shape:
         raise ValueError(f"model(x_t, t) must return a tensor shaped like x_t {tuple(x_t.shape)}")
-
-    alpha_t = gather(alphas, t, x_t, "alphas")
-    beta_t = gather(betas, t, x_t, "betas")
-    alpha_bar_t = gather(alphas_cumprod, t, x_t, "alphas_cumprod")
-    alphas_cumprod_prev = torch.cat([torch.ones_like(alphas_cumprod[:1]), alphas_cumprod[:-1]])
-    alpha_bar_prev = gather(alphas_cumprod_prev, t, x_t, "alphas_cumprod")
-
-    if clip_denoised:
-        pred_x0 = ((x_t - torch.sqrt(1.0 - alpha_bar_t) * predicted_noise) / torch.sqrt(alpha_bar_t)).clamp(-1.0, 1.0)
-        mean = (beta_t * torch.sqrt(alpha_bar_prev) * pred_x0 + (1.0 - alpha_bar_prev) * torch.sqrt(alpha_t) * x_t) / (
-            1.0 - alpha_bar_t
-        )
-    else:
-        mean = (1.0 / torch.sqrt(alpha_t)) * (x_t - ((1.0 - alpha_t) / torch.sqrt(1.0 - alpha_bar_t)) * predicted_noise)
-
-    if variance == "beta":
-        sigma_t = torch.sqrt(beta_t)
-    else:
-        sigma_t = torch.sqrt(beta_t * (1.0 - alpha_bar_prev) / (1.0 - alpha_bar_t))
-
-    nonzero = t > 0
-    if not bool(nonzero.any()):
-        return mean
-    z = _draw_or_check_noise(noise, x_t)
-    return mean + broadcast_to_batch(nonzero, x_t) * sigma_t * z
+    return reverse_step(schedule, x_t, t, predicted_noise, variance=variance, clip_denoised=clip_denoised, noise=noise)
 
 
 def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denoised=False):
@@ -273,34 +329,41 @@ def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denois
 
     Args:
         schedule; x_t ``(B, ...)``; t, t_prev: int or ``(B,)`` with −1 ≤ t_prev < t < T; eps: ε_θ(x_t, t);
-        eta: η ≥ 0; noise: optional z shaped like x_t.
+        eta: η in [0, 1]; noise: optional z shaped like x_t.
 
     Returns:
         x at index t_prev, shaped like x_t.
     """
-    check_schedule(schedule)
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or eta < 0:
-        raise ValueError(f"eta must be a real number >= 0, got {eta!r}")
-    t_idx = schedule_steps(schedule, x_t, t)
-    prev_idx = schedule_steps(schedule, x_t, t_prev, name="t_prev", minimum=-1)
-    if bool((prev_idx >= t_idx).any()):
+    _check_model_output(schedule, x_t, eps, "eps")
+    eta = check_real(eta, "eta", minimum=0.0, maximum=1.0)
+    clip_denoised = check_bool(clip_denoised, "clip_denoised")
+    t_idx = _host_or_tensor_steps(schedule, x_t, t)
+    prev_idx = _host_or_tensor_steps(schedule, x_t, t_prev, name="t_prev", minimum=-1)
+    if isinstance(t_idx, int) and isinstance(prev_idx, int):
+        backwards = prev_idx < t_idx
+    else:
+        t_idx = schedule_steps(schedule, x_t, t_idx)
+        prev_idx = schedule_steps(schedule, x_t, prev_idx, name="t_prev", minimum=-1)
+        backwards = bool((prev_idx < t_idx).all())
+    if not backwards:
         raise ValueError("t_prev must be smaller than t for every element (DDIM steps go backwards in time)")
-    pred_x0 = predict_x0_from_eps(schedule, x_t, t_idx, eps)
+    pred_x0 = _x0_from_eps(schedule, x_t, t_idx, eps)
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)
-        eps = predict_eps_from_x0(schedule, x_t, t_idx, pred_x0)
+        eps = _eps_from_x0(schedule, x_t, t_idx, pred_x0)
     alpha_bar = gather(schedule.alphas_cumprod, t_idx, x_t)
-    alpha_bar_prev = torch.where(
-        prev_idx >= 0, schedule.alphas_cumprod[prev_idx.clamp(min=0)], torch.ones_like(schedule.alphas_cumprod[0])
-    )
-    alpha_bar_prev = broadcast_to_batch(alpha_bar_prev, x_t)
-    sigma = eta * torch.sqrt((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)) * torch.sqrt(1.0 - alpha_bar / alpha_bar_prev)
-    remaining = 1.0 - alpha_bar_prev - sigma**2
-    if bool((remaining < -1e-12).any()):
-        raise ValueError(
-            f"eta={eta} is too large for this step: sigma^2 exceeds 1 - alpha_bar_prev (use 0 <= eta <= 1)"
+    if isinstance(prev_idx, int):
+        alpha_bar_prev = gather(schedule.alphas_cumprod_prev, prev_idx + 1, x_t)  # ᾱ_prev[i + 1] = ᾱ[i]; ᾱ := 1 at −1
+    else:
+        alpha_bar_prev = torch.where(
+            prev_idx >= 0, schedule.alphas_cumprod[prev_idx.clamp(min=0)], torch.ones_like(schedule.alphas_cumprod[0])
         )
-    direction = torch.sqrt(remaining.clamp(min=0.0)) * eps
+        alpha_bar_prev = broadcast_to_batch(alpha_bar_prev, x_t)
+    # σ = η √((1 − ᾱ_prev)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev)                          (eq. 16)
+    sigma = eta * torch.sqrt((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)) * torch.sqrt(1.0 - alpha_bar / alpha_bar_prev)
+    # η ≤ 1 keeps σ² ≤ 1 − ᾱ_prev, so the square root below is real; clamp only absorbs round-off.
+    direction = torch.sqrt((1.0 - alpha_bar_prev - sigma**2).clamp(min=0.0)) * eps
+    # x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev − σ²) ε + σ z                        (eq. 12)
     x_prev = torch.sqrt(alpha_bar_prev) * pred_x0 + direction
     if eta == 0:
         return x_prev

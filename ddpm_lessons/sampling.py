@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import torch
 
-from .process import ddim_step, guided_eps, p_mean_variance
+from .process import ddim_step, guided_eps, reverse_step
 from .schedule import DiffusionSchedule
-from .validation import check_positive_int
+from .validation import check_bool, check_positive_int, check_real, check_schedule
 
 __all__ = ["ddim_timesteps", "sample", "model_eps"]
 
@@ -57,6 +57,7 @@ def sample(
     eta: float = 0.0,
     variance: str = "beta",
     clip_denoised: bool = False,
+    noise_scale: float = 1.0,
     labels: torch.Tensor | None = None,
     guidance: float = 0.0,
     seed: int = 0,
@@ -66,6 +67,11 @@ def sample(
 ):
     """Draw samples from an ε-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12).
 
+    DDPM takes every one of its T steps with :func:`ddpm_lessons.reverse_step` — the step the seed's
+    :func:`ddpm_lessons.denoising_step` takes — and DDIM its steps with :func:`ddpm_lessons.ddim_step`.
+    Arguments are checked once, here; the loop itself passes plain integer timesteps, so it never waits for
+    the device to answer a check.
+
     Args:
         model: ``model(x_t, t[, labels]) → ε``, in eval mode.
         schedule: the schedule the model was trained with.
@@ -73,6 +79,8 @@ def sample(
         method: ``"ddpm"`` (all T steps) or ``"ddim"`` (``steps`` steps, η = ``eta``).
         variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃).
         clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
+        noise_scale: DDPM only: multiplies σ_t z (1 is Algorithm 2; 0 leaves the noise out, the mistake that lesson
+            08's failure gallery shows; values in between are the "temperature" some papers lower).
         labels: ``(B,)`` long class labels for a conditional model; guidance: classifier-free weight w ≥ 0.
         seed: seeds x_T and every z. trajectory_at: indices t at which to keep x_t (after the step that produced
             it; ``-1`` for the final x_0); progress: ``tqdm.auto`` bar; device: must be the model's device (the
@@ -83,18 +91,26 @@ def sample(
     """
     from tqdm.auto import tqdm
 
+    check_schedule(schedule)
     if method not in ("ddpm", "ddim"):
         raise ValueError(f"method must be 'ddpm' or 'ddim', got {method!r}")
     if method == "ddim" and steps is None:
         raise ValueError("method='ddim' needs steps (the number of DDIM steps)")
     if method == "ddpm" and steps not in (None, len(schedule)):
         raise ValueError(f"method='ddpm' always takes all T = {len(schedule)} steps; use method='ddim' for fewer")
+    eta = check_real(eta, "eta", minimum=0.0, maximum=1.0)
+    noise_scale = check_real(noise_scale, "noise_scale", minimum=0.0)
+    guidance = check_real(guidance, "guidance", minimum=0.0)
+    clip_denoised = check_bool(clip_denoised, "clip_denoised")
+    seed = check_positive_int(seed, "seed", minimum=0)
     if guidance and labels is None:
         raise ValueError("guidance needs labels (classifier-free guidance steers towards a class)")
     if method == "ddpm" and eta != 0:
         raise ValueError("eta applies to method='ddim' only (DDPM's variance is chosen with variance=...)")
-    if method == "ddim" and variance != "beta":
-        raise ValueError("variance applies to method='ddpm' only (DDIM's noise is chosen with eta=...)")
+    if method == "ddim" and (variance != "beta" or noise_scale != 1.0):
+        raise ValueError("variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)")
+    if variance not in ("beta", "posterior"):
+        raise ValueError(f"variance must be 'beta' or 'posterior', got {variance!r}")
     if getattr(model, "training", False):
         raise ValueError(
             "the model is in training mode: call model.eval() before sampling (BatchNorm and dropout "
@@ -116,11 +132,10 @@ def sample(
     x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
     keep = set(trajectory_at or [])
     trajectory = {}
-    pairs = (
-        ddim_timesteps(len(schedule), steps)
-        if method == "ddim"
-        else [(i, i - 1) for i in reversed(range(len(schedule)))]
-    )
+    if method == "ddim":
+        pairs = ddim_timesteps(len(schedule), steps)
+    else:
+        pairs = [(i, i - 1) for i in reversed(range(len(schedule)))]
     visited = {pairs[0][0]} | {t_prev for _, t_prev in pairs}
     if keep - visited:
         raise ValueError(
@@ -134,10 +149,10 @@ def sample(
         eps = model_eps(model, x, t, labels, guidance)
         z = torch.randn(shape, generator=generator, dtype=dtype).to(device)
         if method == "ddpm":
-            out = p_mean_variance(schedule, x, t, eps, variance=variance, clip_denoised=clip_denoised)
-            x = out["mean"] + (t_index > 0) * torch.exp(0.5 * out["log_variance"]) * z
+            z = z * noise_scale if noise_scale != 1.0 else z
+            x = reverse_step(schedule, x, t_index, eps, variance=variance, clip_denoised=clip_denoised, noise=z)
         else:
-            x = ddim_step(schedule, x, t, t_prev, eps, eta=eta, noise=z, clip_denoised=clip_denoised)
+            x = ddim_step(schedule, x, t_index, t_prev, eps, eta=eta, noise=z, clip_denoised=clip_denoised)
         if t_prev in keep:
             trajectory[t_prev] = x.cpu()
     return (x.cpu(), trajectory) if trajectory_at is not None else x.cpu()

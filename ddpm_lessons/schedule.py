@@ -63,6 +63,8 @@ class DiffusionSchedule:
     - ``posterior_variance`` β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t [eq. 7]; exactly 0 at index 0
     - ``posterior_log_variance_clipped`` log β̃_t with index 0 replaced by log β̃ at index 1 (Ho et al.'s code:
       the variance is 0 at the start of the chain; for T = 1, log β_0 is used since no β̃ at index 1 exists)
+    - ``beta_log_variance_clipped`` log β_t with index 0 replaced like the posterior's: the reverse variance
+      σ_t² = β_t of the seed (Ho et al.'s "fixedlarge"); ``posterior_log_variance_clipped`` is "fixedsmall"
     - ``posterior_mean_coef1`` β_t √ᾱ_{t−1} / (1 − ᾱ_t) and ``posterior_mean_coef2`` √α_t (1 − ᾱ_{t−1}) / (1 − ᾱ_t),
       so that μ̃_t(x_t, x_0) = coef1 · x_0 + coef2 · x_t [eq. 7]
 
@@ -106,6 +108,8 @@ class DiffusionSchedule:
             raise TypeError(f"dtype must be a floating-point torch dtype, got {self.dtype}")
         for field, value in self._derive(betas64).items():
             setattr(self, field, value.to(device=self.device, dtype=self.dtype))
+        # log σ_t² for σ_t² = β_t, index 0 as for β̃ (Ho et al.'s "fixedlarge"); from the stored β, once.
+        self.beta_log_variance_clipped = torch.cat([self.posterior_log_variance_clipped[:1], torch.log(self.betas[1:])])
 
     @staticmethod
     def _derive(betas: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -6,6 +6,7 @@ schedule left on another device) fails loudly at the call that made it instead o
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import torch
@@ -60,8 +61,12 @@ def as_timesteps(
     if isinstance(t, bool):
         raise TypeError(f"{name} must be an integer timestep index, got bool")
     if isinstance(t, numbers.Integral):
-        t = torch.full((batch_size,), int(t), dtype=torch.long, device=device)
-    elif isinstance(t, torch.Tensor):
+        if not minimum <= t < num_timesteps:  # checked on the host: a sampling loop's int never syncs the device
+            raise ValueError(
+                f"{name} must lie in [{minimum}, {num_timesteps}) (0-based, T = {num_timesteps}), got {int(t)}"
+            )
+        return torch.full((batch_size,), int(t), dtype=torch.long, device=device)
+    if isinstance(t, torch.Tensor):
         if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
             raise TypeError(
                 f"{name} must hold integer timestep indices (torch.long), got dtype {t.dtype}; "
@@ -92,11 +97,17 @@ def broadcast_to_batch(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return values.reshape(values.shape[0], *([1] * (x.dim() - 1))).to(x.dtype)
 
 
-def gather(array: torch.Tensor, t: torch.Tensor, x: torch.Tensor, array_name: str = "schedule") -> torch.Tensor:
-    """``array[t]`` reshaped to broadcast against ``x`` (shape ``(B, 1, ..., 1)``), in ``x``'s dtype."""
+def gather(array: torch.Tensor, t, x: torch.Tensor, array_name: str = "schedule") -> torch.Tensor:
+    """``array[t]`` shaped to broadcast against ``x``, in ``x``'s dtype.
+
+    ``t`` is a ``(B,)`` index tensor (result ``(B, 1, ..., 1)``) or a Python int, one step for the whole batch
+    (result 0-d: a plain index, the cheap path a sampling loop takes; the products it enters are the same).
+    """
     check_same_device(
         x, array, "x", array_name, hint=f" (for a DiffusionSchedule: schedule.to(device={str(x.device)!r}))"
     )
+    if isinstance(t, int):
+        return array[t].to(x.dtype)
     return broadcast_to_batch(array[t], x)
 
 
@@ -112,3 +123,74 @@ def check_schedule(schedule, name: str = "schedule"):
 def schedule_steps(schedule, x: torch.Tensor, t, name: str = "t", minimum: int = 0) -> torch.Tensor:
     """:func:`as_timesteps` for a batch ``x`` and a schedule of T steps: ``(B,)`` int64 indices on ``x``'s device."""
     return as_timesteps(t, x.shape[0], len(schedule), x.device, name=name, minimum=minimum)
+
+
+def check_bool(value, name: str) -> bool:
+    """``value`` if it is True or False, else a ``TypeError``: the string ``"no"`` is not False, nor is 0."""
+    if isinstance(value, bool):
+        return value
+    raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+
+
+def check_real(value, name: str, *, minimum: float | None = None, maximum: float | None = None) -> float:
+    """``value`` as a finite float within ``[minimum, maximum]`` (either bound optional), else a clear error."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        low = "-inf" if minimum is None else f"{minimum:g}"
+        high = "inf" if maximum is None else f"{maximum:g}"
+        raise ValueError(f"{name} must lie in [{low}, {high}], got {value:g}")
+    return value
+
+
+def schedule_from_arrays(alphas, alphas_cumprod, betas, x: torch.Tensor):
+    """The :class:`~ddpm_lessons.schedule.DiffusionSchedule` that the seed's three arrays describe, on ``x``'s
+    device and in its dtype.
+
+    The seed passes α, ᾱ and β separately; they must agree (α = 1 − β, ᾱ = ∏ α, to float32 round-off), or the
+    step would silently mix two schedules.
+    """
+    from .schedule import DiffusionSchedule
+
+    for name, array in (("alphas", alphas), ("alphas_cumprod", alphas_cumprod), ("betas", betas)):
+        if not isinstance(array, torch.Tensor) or array.dim() != 1 or not array.is_floating_point():
+            raise ValueError(f"{name} must be a 1-D floating-point tensor of the T step values")
+        check_same_device(x, array, "x", name)
+    if not (len(alphas) == len(alphas_cumprod) == len(betas)):
+        raise ValueError(
+            f"alphas, alphas_cumprod and betas must have the same length T, got {len(alphas)}, "
+            f"{len(alphas_cumprod)} and {len(betas)}"
+        )
+    schedule = DiffusionSchedule(betas)  # checks every β lies in (0, 1) and is finite
+    reference = schedule.to(dtype=torch.float64)
+    for name, array, expected in (
+        ("alphas", alphas, reference.alphas),
+        ("alphas_cumprod", alphas_cumprod, reference.alphas_cumprod),
+    ):
+        got = array.detach().to(device="cpu", dtype=torch.float64)
+        if not torch.allclose(got, expected, rtol=1e-4, atol=1e-7):
+            raise ValueError(
+                f"{name} does not match betas (expected {'1 − betas' if name == 'alphas' else 'cumprod(1 − betas)'}); "
+                "pass the arrays of one schedule"
+            )
+    return schedule.to(device=x.device, dtype=x.dtype)
+
+
+def check_image_batch(images, name: str, *, channels=(1, 3), size: tuple[int, int] | None = None) -> torch.Tensor:
+    """``images`` if it is a float tensor ``(B, C, H, W)`` with B ≥ 1, C in ``channels`` and (optionally)
+    ``(H, W) == size``; else an error naming ``name`` and the expected shape (images live in [−1, 1])."""
+    expected = f"(B, {'/'.join(map(str, channels))}, {'H, W' if size is None else ', '.join(map(str, size))})"
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        got = f"dtype {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
+        raise TypeError(f"{name} must be a floating-point tensor of images {expected} in [-1, 1], got {got}")
+    if (
+        images.dim() != 4
+        or images.shape[0] < 1
+        or images.shape[1] not in channels
+        or (size is not None and tuple(images.shape[2:]) != tuple(size))
+    ):
+        raise ValueError(f"{name} must have shape {expected} with B >= 1, got {tuple(images.shape)}")
+    return images

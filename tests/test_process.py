@@ -17,6 +17,7 @@ from ddpm_lessons import (
     q_posterior_mean_variance,
     q_sample,
     q_sample_iterative,
+    sample,
 )
 
 N_DRAWS = 20_000
@@ -241,10 +242,48 @@ def test_float32_by_default():
     assert x_t.dtype == torch.float32
 
 
-def test_ddim_refuses_eta_that_overshoots(linear64):
+def test_ddim_refuses_eta_outside_zero_one(linear64):
+    # η ≤ 1 is what keeps σ² ≤ 1 − ᾱ_prev for every pair of steps (eq. 16), so the bound is checked up front.
     x = torch.zeros(1, 2, dtype=torch.float64)
-    with pytest.raises(ValueError, match="eta=3.0 is too large"):
-        ddim_step(linear64, x, 500, 100, x, eta=3.0, noise=x)
+    for bad in (3.0, -0.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="eta must"):
+            ddim_step(linear64, x, 500, 100, x, eta=bad, noise=x)
+    with pytest.raises(TypeError, match="eta must be a real number"):
+        ddim_step(linear64, x, 500, 100, x, eta="0.5", noise=x)
+
+
+def test_sigma_squared_stays_below_one_minus_alpha_bar_prev_for_eta_one(linear64):
+    # The reason η ≤ 1 suffices: σ²(η = 1) = β̃-like bound ≤ 1 − ᾱ_prev for every (t, t_prev) pair.
+    ab = linear64.alphas_cumprod
+    t, prev = torch.meshgrid(torch.arange(1, 1000), torch.arange(0, 999), indexing="ij")
+    keep = prev < t
+    a, ap = ab[t[keep]], ab[prev[keep]]
+    sigma2 = (1 - ap) / (1 - a) * (1 - a / ap)
+    assert bool((sigma2 <= 1 - ap + 1e-15).all())
+
+
+def test_sample_takes_the_seeds_denoising_step_exactly(linear64):
+    # Equation once: sample()'s DDPM loop and the seed's denoising_step go through the same reverse_step. The seed
+    # hands over float32 arrays, so its schedule is re-derived from float32 β: equal to float32 round-off.
+    torch.manual_seed(0)
+    s = DiffusionSchedule.linear(50)
+
+    class Tiny(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(0.3))
+
+        def forward(self, x, t):
+            return self.w * x + t[:, None].float() / 100
+
+    model = Tiny().eval()
+    generator = torch.Generator().manual_seed(7)
+    x = torch.randn((4, 2), generator=generator)
+    for i in reversed(range(len(s))):
+        z = torch.randn((4, 2), generator=generator)
+        x = denoising_step(x, i, model, s.alphas, s.alphas_cumprod, s.betas, noise=z)
+    sampled = sample(model, s, (4, 2), seed=7, progress=False)
+    assert torch.allclose(x, sampled, rtol=0, atol=1e-5), (x - sampled).abs().max()
 
 
 def test_guided_eps_tensor_weight_shape_and_sign():

@@ -58,7 +58,7 @@ NOISE = torch.zeros_like(X)
         ),
         (lambda: ddim_step(S, X, 10, 10, NOISE), ValueError, "t_prev must be smaller than t"),
         (lambda: ddim_step(S, X, 10, -2, NOISE), ValueError, "t_prev must lie in [-1, 100)"),
-        (lambda: ddim_step(S, X, 10, 5, NOISE, eta=-0.5), ValueError, "eta must be a real number >= 0"),
+        (lambda: ddim_step(S, X, 10, 5, NOISE, eta=-0.5), ValueError, "eta must lie in [0, 1]"),
         (
             lambda: forward_diffusion_sample(X, 100, S.sqrt_alphas_cumprod, S.sqrt_one_minus_alphas_cumprod),
             ValueError,

@@ -16,8 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..process import p_mean_variance
-from ..sampling import model_eps
+from ..sampling import sample
 from ..validation import check_same_shape, check_schedule, check_tensor, gather, schedule_steps
 
 __all__ = ["q_sample_noise_not_sqrt", "TimeShifted", "sample_without_noise"]
@@ -58,7 +57,6 @@ class TimeShifted(nn.Module):
         return self.model(x, shifted) if labels is None else self.model(x, shifted, labels)
 
 
-@torch.no_grad()
 def sample_without_noise(
     model,
     schedule,
@@ -72,20 +70,18 @@ def sample_without_noise(
 ) -> torch.Tensor:
     """WRONG on purpose: DDPM Algorithm 2 with the σ_t z term left out (x_{t−1} = μ_θ(x_t, t) only).
 
-    x_T is drawn exactly as :func:`~ddpm_lessons.sampling.sample` draws it for the same ``seed``, so the two can be
-    compared sample by sample. Returns ``(B, ...)`` on the CPU.
+    It is :func:`ddpm_lessons.sample` with ``noise_scale=0``: x_T is drawn exactly as ``sample`` draws it for the
+    same ``seed``, so the two can be compared sample by sample. Returns ``(B, ...)`` on the CPU.
     """
-    check_schedule(schedule)
-    if getattr(model, "training", False):
-        raise ValueError("the model is in training mode: call model.eval() before sampling")
-    device = next(model.parameters()).device
-    schedule = schedule.to(device=device)
-    generator = torch.Generator().manual_seed(seed)
-    x = torch.randn(tuple(shape), generator=generator).to(device)
-    if labels is not None:
-        labels = labels.to(device)
-    for i in reversed(range(len(schedule))):
-        t = torch.full((x.shape[0],), i, dtype=torch.long, device=device)
-        eps = model_eps(model, x, t, labels, guidance)
-        x = p_mean_variance(schedule, x, t, eps, variance=variance, clip_denoised=clip_denoised)["mean"]
-    return x.cpu()
+    return sample(
+        model,
+        schedule,
+        shape,
+        seed=seed,
+        variance=variance,
+        clip_denoised=clip_denoised,
+        labels=labels,
+        guidance=guidance,
+        noise_scale=0.0,
+        progress=False,
+    )

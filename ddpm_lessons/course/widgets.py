@@ -26,9 +26,10 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
+from ..plots import tile_images
 from ..process import q_sample
 from ..schedule import DiffusionSchedule
-from ..validation import check_positive_int, check_schedule
+from ..validation import check_image_batch, check_positive_int, check_schedule
 
 __all__ = [
     "png_bytes",
@@ -90,16 +91,6 @@ def _to_uint8(images: torch.Tensor) -> np.ndarray:
     """``(..., C, H, W)`` in [−1, 1] → ``(..., H, W, C)`` uint8, values outside [−1, 1] clipped."""
     x = ((images.detach().to("cpu", torch.float32) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
     return x.movedim(-3, -1).numpy()
-
-
-def _check_image_batch(batch, name: str) -> torch.Tensor:
-    if not isinstance(batch, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of images (B, C, H, W) in [-1, 1], got {type(batch).__name__}")
-    if not batch.is_floating_point():
-        raise TypeError(f"{name} must be a floating-point tensor (images in [-1, 1]), got dtype {batch.dtype}")
-    if batch.dim() != 4 or batch.shape[0] < 1 or batch.shape[1] not in (1, 3):
-        raise ValueError(f"{name} must have shape (B, C, H, W) with B >= 1 and C = 1 or 3, got {tuple(batch.shape)}")
-    return batch
 
 
 def _explorer(name: str, children):
@@ -405,18 +396,10 @@ def grid_image(batch, nrow: int = 10, *, padding: int = 2) -> np.ndarray:
     Returns a ``uint8`` array ``(rows·(H+p)+p, cols·(W+p)+p, C)`` with ``p = padding``, ``cols = min(nrow, B)``
     and ``rows = ⌈B / nrow⌉``; image k sits in row ``k // nrow``, column ``k % nrow``.
     """
-    batch = _check_image_batch(batch, "batch")
+    batch = check_image_batch(batch, "batch")
     nrow = check_positive_int(nrow, "nrow")
     padding = check_positive_int(padding, "padding", minimum=0)
-    b, c, h, w = batch.shape
-    cols, rows = min(nrow, b), math.ceil(b / nrow)
-    canvas = np.full((rows * (h + padding) + padding, cols * (w + padding) + padding, c), 255, dtype=np.uint8)
-    tiles = _to_uint8(batch)
-    for k in range(b):
-        r, col = divmod(k, nrow)
-        top, left = padding + r * (h + padding), padding + col * (w + padding)
-        canvas[top : top + h, left : left + w] = tiles[k]
-    return canvas
+    return _to_uint8(tile_images(batch, nrow, padding))
 
 
 def trajectory_explorer(trajectory, *, nrow: int = 10, T: int | None = None):
@@ -440,7 +423,7 @@ def trajectory_explorer(trajectory, *, nrow: int = 10, T: int | None = None):
     for index, batch in trajectory.items():
         if isinstance(index, bool) or not isinstance(index, numbers.Integral) or index < -1:
             raise ValueError(f"trajectory keys must be step indices >= -1 (-1 = the final x_0), got {index!r}")
-        _check_image_batch(batch, f"trajectory[{index}]")
+        check_image_batch(batch, f"trajectory[{index}]")
     nrow = check_positive_int(nrow, "nrow")
     largest = max(trajectory)
     T = largest + 1 if T is None else check_positive_int(T, "T")
@@ -519,7 +502,7 @@ def guidance_explorer(samples_by_weight, *, metrics=None, nrow: int = 20):
     for w, batch in samples_by_weight.items():
         if isinstance(w, bool) or not isinstance(w, numbers.Real):
             raise TypeError(f"samples_by_weight must be keyed by guidance weights w (numbers), got the key {w!r}")
-        _check_image_batch(batch, f"samples_by_weight[{w!r}]")
+        check_image_batch(batch, f"samples_by_weight[{w!r}]")
     if metrics is not None:
         if not isinstance(metrics, Mapping) or not all(isinstance(v, Mapping) for v in metrics.values()):
             raise TypeError("metrics must be a dict {w: {metric name: value}}, e.g. {1.0: {'accuracy': 0.9}}")

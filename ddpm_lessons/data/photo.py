@@ -9,7 +9,10 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["default_photo_path", "load_photo", "photo_transform"]
+__all__ = ["DEFAULT_PHOTO_LABEL", "default_photo_path", "load_photo", "photo_transform"]
+
+#: How a training record names the default photo (instead of a machine-specific path into site-packages).
+DEFAULT_PHOTO_LABEL = "matplotlib grace_hopper.jpg"
 
 
 def default_photo_path() -> Path:

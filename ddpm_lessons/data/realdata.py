@@ -17,6 +17,8 @@ import torch
 from torch.utils.data import Dataset
 from torchvision import datasets
 
+from ..validation import check_bool
+
 __all__ = ["REAL_DATASETS", "RealDataset", "real_dataset"]
 
 
@@ -89,12 +91,6 @@ class RealDataset(Dataset):
         return f"RealDataset({self.name!r}, {split}, n={len(self)}, shape={tuple(self.images.shape[1:])})"
 
 
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
-    return value
-
-
 def real_dataset(
     name: str, root, *, train: bool = True, download: bool = False, verify_checksums: bool = True
 ) -> RealDataset:
@@ -121,9 +117,9 @@ def real_dataset(
         raise ValueError(f"name must be one of {sorted(REAL_DATASETS)}, got {name!r}")
     if not isinstance(root, (str, os.PathLike)):
         raise TypeError(f"root must be a folder path (str or os.PathLike), got {type(root).__name__}")
-    _check_bool(train, "train")
-    _check_bool(download, "download")
-    _check_bool(verify_checksums, "verify_checksums")
+    check_bool(train, "train")
+    check_bool(download, "download")
+    check_bool(verify_checksums, "verify_checksums")
 
     cls, (folder, files), shape = REAL_DATASETS[name]
     if cls is datasets.CIFAR10 and not verify_checksums:

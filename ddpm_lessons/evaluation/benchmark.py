@@ -1,4 +1,4 @@
-"""CPU benchmarks of the course's real-generation path: ``python -m ddpm_lessons.benchmark [--only NAMES]``.
+"""CPU benchmarks of the course's real-generation path: ``python -m ddpm_lessons.evaluation.benchmark [--only NAMES]``.
 
 Measured, never asserted (tests do not time anything). Each benchmark prints one line of numbers:
 
@@ -8,8 +8,10 @@ Measured, never asserted (tests do not time anything). Each benchmark prints one
 - ``photo``: the seed's one-image demo from scratch; training time until a DDPM sample reaches 25 dB PSNR.
 - ``glyph90``: a small glyph model from scratch; training time until 100 guided DDIM-50 samples reach 90 %
   accuracy.
+- ``sample-overhead``: what ``sample()`` itself costs per step on one CPU thread, with a model that returns
+  zeros (so no network time), against a bare loop that only draws the same noise.
 
-Training clocks exclude the evaluation pauses (reported separately). Targets (issue #3): photo ≤ 3 min,
+Training clocks exclude the evaluation pauses (reported separately). Targets: photo ≤ 3 min,
 glyph90 ≤ 10 min, DDIM-50 within 2 points of DDPM-1000 and ≥ 15× faster.
 """
 
@@ -164,17 +166,62 @@ def bench_glyph90(every=500, max_steps=8000):
     return {"parameters": count_parameters(model), **result}
 
 
+class _Zeros(torch.nn.Module):
+    """A stand-in ε-model that predicts zeros: sampling then measures nothing but the sampler's own work."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, x, t, labels=None):
+        return torch.zeros_like(x)
+
+
+def bench_sample_overhead(batch=16, repeats=3):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        schedule = DiffusionSchedule.linear(1000)
+        model = _Zeros().eval()
+        shape = (batch, 2)
+
+        def sampler():
+            sample(model, schedule, shape, progress=False)
+
+        def bare():
+            generator = torch.Generator().manual_seed(0)
+            x = torch.randn(shape, generator=generator)
+            for _ in range(len(schedule)):
+                x = x + torch.randn(shape, generator=generator)
+
+        def per_step_ms(fn):
+            fn()  # warm-up
+            best = min(_seconds(fn) for _ in range(repeats))
+            return round(1000 * best / len(schedule), 4)
+
+        return {"sample_ms_per_step": per_step_ms(sampler), "bare_loop_ms_per_step": per_step_ms(bare), "batch": batch}
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _seconds(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
 BENCHMARKS = {
     "train-speed": bench_train_speed,
     "samplers": bench_samplers,
     "photo": bench_photo,
     "glyph90": bench_glyph90,
+    "sample-overhead": bench_sample_overhead,
 }
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ddpm_lessons.benchmark",
+        prog="python -m ddpm_lessons.evaluation.benchmark",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from ..checkpoints import CheckpointError, load_checkpoint, save_checkpoint, shipped_path
 from ..data.glyphs import GlyphDigits
-from ..validation import check_positive_int
+from ..validation import check_image_batch, check_positive_int
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -244,16 +244,6 @@ def load_glyph_classifier() -> GlyphClassifier:
 # --- metrics -------------------------------------------------------------------------------------------------------
 
 
-def _check_images(x, name: str) -> torch.Tensor:
-    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-        raise TypeError(
-            f"{name} must be a floating-point tensor of shape (N, 1, 28, 28) in [-1, 1], got {_describe(x)}"
-        )
-    if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28) or x.shape[0] == 0:
-        raise ValueError(f"{name} must have shape (N, 1, 28, 28) with N >= 1, got {tuple(x.shape)}")
-    return x
-
-
 def _check_labels(labels, n: int, name: str) -> torch.Tensor:
     if not isinstance(labels, torch.Tensor) or labels.is_floating_point() or labels.dtype == torch.bool:
         raise TypeError(f"{name} must be an integer tensor of shape ({n},) with digits 0-9, got {_describe(labels)}")
@@ -278,7 +268,7 @@ def _batched(model: GlyphClassifier, x: torch.Tensor, batch_size: int, fn) -> to
 
 def classifier_accuracy(model: GlyphClassifier, x: torch.Tensor, labels: torch.Tensor, batch_size: int = 500) -> float:
     """Fraction of images ``x`` ``(N, 1, 28, 28)`` that ``model`` assigns to ``labels`` ``(N,)``."""
-    x = _check_images(x, "x")
+    x = check_image_batch(x, "x", channels=(1,), size=(28, 28))
     labels = _check_labels(labels, x.shape[0], "labels")
     batch_size = check_positive_int(batch_size, "batch_size")
     predicted = _batched(model, x, batch_size, lambda b: model(b).argmax(1))
@@ -341,9 +331,9 @@ def glyph_sample_metrics(
         ``{"accuracy": fraction of samples classified as requested, "fid": Fréchet distance of the classifier's
         penultimate features, samples vs reference}``.
     """
-    samples = _check_images(samples, "samples").clamp(-1, 1)
+    samples = check_image_batch(samples, "samples", channels=(1,), size=(28, 28)).clamp(-1, 1)
     requested_labels = _check_labels(requested_labels, samples.shape[0], "requested_labels")
-    reference_x = _check_images(reference_x, "reference_x")
+    reference_x = check_image_batch(reference_x, "reference_x", channels=(1,), size=(28, 28))
     accuracy = classifier_accuracy(classifier, samples, requested_labels, batch_size)
     feats_samples = _batched(classifier, samples, batch_size, classifier.features)
     feats_reference = _batched(classifier, reference_x, batch_size, classifier.features)

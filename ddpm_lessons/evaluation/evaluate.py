@@ -34,12 +34,12 @@ GLYPH_EVAL = {"method": "ddim", "steps": 50, "guidance": 2.0, "clip_denoised": T
 
 
 def _photo(model, schedule, payload, quick, progress):
-    from ..data.photo import load_photo
+    from ..data.photo import DEFAULT_PHOTO_LABEL, load_photo
     from .metrics import psnr
 
     info = payload["train_config"]["data"]
     size = info["image_size"]
-    path = None if info["path"].startswith("matplotlib") else info["path"]
+    path = None if info["path"] == DEFAULT_PHOTO_LABEL else info["path"]
     photo = load_photo(path, (size, size))
     n = 2 if quick else 8
     samples = sample(model, schedule, (n, *photo.shape), seed=1, progress=progress)
