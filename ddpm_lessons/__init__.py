@@ -55,7 +55,7 @@ from .process import (
     q_sample_iterative,
     reverse_log_variance,
 )
-from .sampling import ddim_timesteps, model_eps, sample
+from .sampling import ddim_timesteps, model_eps, sample, sample_trajectory
 from .schedule import DiffusionSchedule, get_beta_schedule
 from .train import ema_update, load_trained, train
 from .unet import DiffusionUNet, UNetStage
@@ -120,6 +120,7 @@ __all__ = [
     "ddim_timesteps",
     "model_eps",
     "sample",
+    "sample_trajectory",
     "DiffusionSchedule",
     "get_beta_schedule",
     "ema_update",

@@ -15,7 +15,7 @@ from .process import ddim_step, guided_eps, reverse_step
 from .schedule import DiffusionSchedule
 from .validation import check_bool, check_positive_int, check_real, check_schedule
 
-__all__ = ["ddim_timesteps", "sample", "model_eps"]
+__all__ = ["ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
 
 
 def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
@@ -61,10 +61,9 @@ def sample(
     labels: torch.Tensor | None = None,
     guidance: float = 0.0,
     seed: int = 0,
-    trajectory_at: Sequence[int] | None = None,
     progress: bool = True,
     device=None,
-):
+) -> torch.Tensor:
     """Draw samples from an ε-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12).
 
     DDPM takes every one of its T steps with :func:`ddpm_lessons.reverse_step` — the step the seed's
@@ -82,12 +81,47 @@ def sample(
         noise_scale: DDPM only: multiplies σ_t z (1 is Algorithm 2; 0 leaves the noise out, the mistake that lesson
             08's failure gallery shows; values in between are the "temperature" some papers lower).
         labels: ``(B,)`` long class labels for a conditional model; guidance: classifier-free weight w ≥ 0.
-        seed: seeds x_T and every z. trajectory_at: indices t at which to keep x_t (after the step that produced
-            it; ``-1`` for the final x_0); progress: ``tqdm.auto`` bar; device: must be the model's device (the
+        seed: seeds x_T and every z. progress: ``tqdm.auto`` bar; device: must be the model's device (the
             default); move the model to sample elsewhere.
 
     Returns:
-        The samples ``(B, ...)`` on the CPU; with ``trajectory_at``, ``(samples, {t: x_t on the CPU})``.
+        The samples ``(B, ...)`` on the CPU. :func:`sample_trajectory` also returns the states along the way.
+    """
+    samples, _ = sample_trajectory(
+        model, schedule, shape, (), method=method, steps=steps, eta=eta, variance=variance,
+        clip_denoised=clip_denoised, noise_scale=noise_scale, labels=labels, guidance=guidance, seed=seed,
+        progress=progress, device=device,
+    )  # fmt: skip
+    return samples
+
+
+@torch.no_grad()
+def sample_trajectory(
+    model,
+    schedule: DiffusionSchedule,
+    shape: Sequence[int],
+    trajectory_at: Sequence[int],
+    *,
+    method: str = "ddpm",
+    steps: int | None = None,
+    eta: float = 0.0,
+    variance: str = "beta",
+    clip_denoised: bool = False,
+    noise_scale: float = 1.0,
+    labels: torch.Tensor | None = None,
+    guidance: float = 0.0,
+    seed: int = 0,
+    progress: bool = True,
+    device=None,
+) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+    """:func:`sample`, keeping x_t at the indices ``trajectory_at`` as well (lesson 07's generation plots).
+
+    ``trajectory_at`` holds indices t at which to keep x_t, after the step that produced it: ``T − 1`` (or the
+    first DDIM index) is x_T, the starting noise; ``-1`` is the final x_0. Every index must be one the chain visits.
+    The other arguments are :func:`sample`'s, and the same seed gives the same samples.
+
+    Returns:
+        ``(samples, {t: x_t})``, all on the CPU.
     """
     from tqdm.auto import tqdm
 
@@ -130,7 +164,7 @@ def sample(
 
     generator = torch.Generator().manual_seed(seed)  # CPU draws, moved: the same samples on every device
     x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
-    keep = set(trajectory_at or [])
+    keep = set(trajectory_at)
     trajectory = {}
     if method == "ddim":
         pairs = ddim_timesteps(len(schedule), steps)
@@ -155,4 +189,4 @@ def sample(
             x = ddim_step(schedule, x, t_index, t_prev, eps, eta=eta, noise=z, clip_denoised=clip_denoised)
         if t_prev in keep:
             trajectory[t_prev] = x.cpu()
-    return (x.cpu(), trajectory) if trajectory_at is not None else x.cpu()
+    return x.cpu(), trajectory

@@ -7,7 +7,7 @@ from ddpm_lessons import DiffusionSchedule, q_sample
 from ddpm_lessons.checkpoints import CheckpointError, load_checkpoint, save_checkpoint, sha256_file
 from ddpm_lessons.data import toy_data
 from ddpm_lessons.models import MLPDenoiser, ResidualUNet
-from ddpm_lessons.sampling import ddim_timesteps, sample
+from ddpm_lessons.sampling import ddim_timesteps, sample, sample_trajectory
 from ddpm_lessons.train import load_trained, train
 
 SCHEDULE = DiffusionSchedule.linear(50, beta_start=1e-3, beta_end=0.2)
@@ -186,31 +186,21 @@ def test_sample_ddpm_ddim_guidance_and_trajectory():
     a = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
     b = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
     assert torch.equal(a, b), "a seed reproduces the samples"
-    x, traj = sample(
-        model,
-        SCHEDULE,
-        (4, 1, 8, 8),
-        labels=labels,
-        guidance=2.0,
-        method="ddim",
-        steps=10,
-        progress=False,
-        trajectory_at=[49, -1],
+    x, traj = sample_trajectory(
+        model, SCHEDULE, (4, 1, 8, 8), [49, -1], labels=labels, guidance=2.0, method="ddim", steps=10, progress=False
     )
     assert sorted(traj) == [-1, 49]
     assert torch.equal(traj[-1], x)
+    plain = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, guidance=2.0, method="ddim", steps=10, progress=False)
+    assert isinstance(plain, torch.Tensor) and torch.equal(plain, x), "sample() always returns the samples alone"
     with pytest.raises(ValueError, match="trajectory_at has steps the chain never visits: \\[20\\]"):
-        sample(
-            model, SCHEDULE, (4, 1, 8, 8), labels=labels, method="ddim", steps=10, progress=False, trajectory_at=[20]
-        )
+        sample_trajectory(model, SCHEDULE, (4, 1, 8, 8), [20], labels=labels, method="ddim", steps=10, progress=False)
     with pytest.raises(ValueError, match="eta applies to method='ddim' only"):
         sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, eta=1.0, progress=False)
     with pytest.raises(ValueError, match="call model.eval\\(\\) before sampling"):
         sample(model.train(), SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False)
     model.eval()
-    x_full, traj_full = sample(
-        model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, trajectory_at=[49, 20, 0, -1]
-    )
+    x_full, traj_full = sample_trajectory(model, SCHEDULE, (4, 1, 8, 8), [49, 20, 0, -1], labels=labels, progress=False)
     assert sorted(traj_full) == [-1, 0, 20, 49]
     with pytest.raises(ValueError, match="guidance needs labels"):
         sample(model, SCHEDULE, (4, 1, 8, 8), guidance=1.0, progress=False)

@@ -406,7 +406,7 @@ def trajectory_explorer(trajectory, *, nrow: int = 10, T: int | None = None):
     """Lesson 07: a "steps taken" slider over a saved sampling trajectory, from pure noise x_T to x_0.
 
     Args:
-        trajectory: ``{index: x (B, C, H, W)}`` as ``sampling.sample(..., trajectory_at=[...])`` returns it:
+        trajectory: ``{index: x (B, C, H, W)}`` as ``ddpm_lessons.sample_trajectory`` returns it:
             index ``T − 1`` is x_T (the starting noise), index i the state after the step at i, ``-1`` the final
             x_0.
         nrow: images per row of the grid.
