@@ -13,7 +13,7 @@ from .exercises import *  # noqa: F403 — the checks are the sub-package's publ
 from .exercises import __all__ as _checks
 from .failures import TimeShifted, q_sample_noise_not_sqrt, sample_without_noise
 from .notation import LESSONS, NOTATION, lessons_markdown, notation_markdown
-from .physics import density, ink_drop, random_walk, reflect
+from .physics import density, ink_drop, random_walk, reflect, reverse_walk
 
 _WIDGETS = ("ink_explorer", "noising_explorer", "trajectory_explorer", "guidance_explorer")
 
@@ -30,6 +30,7 @@ __all__ = [
     "ink_drop",
     "random_walk",
     "reflect",
+    "reverse_walk",
     *_WIDGETS,
 ]
 

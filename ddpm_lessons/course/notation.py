@@ -55,14 +55,27 @@ LESSONS = [
     ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU", 5),
     ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 69),
     ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 106),
-    ("08", "08_what_goes_wrong", "a failure gallery: seven bugs from public DDPM tutorials, measured", 69),
+    (
+        "08",
+        "08_what_goes_wrong",
+        "a failure gallery: five bugs from public DDPM tutorials and two mistakes they invite, measured",
+        69,
+    ),
 ]
+
+
+def _cell(text: str) -> str:
+    # A bare "|" (as in q(x_t | x₀)) would end the table cell; Markdown tables take it escaped, also inside code.
+    return text.replace("|", "\\|")
 
 
 def notation_markdown() -> str:
     """The notation table as Markdown (display it with ``IPython.display.Markdown``)."""
     rows = ["| symbol | code (`ddpm_lessons`) | 中文 (seed article) | meaning |", "|---|---|---|---|"]
-    rows += [f"| {symbol} | `{code}` | {chinese} | {english} |" for symbol, code, chinese, english in NOTATION]
+    rows += [
+        f"| {_cell(symbol)} | `{_cell(code)}` | {_cell(chinese)} | {_cell(english)} |"
+        for symbol, code, chinese, english in NOTATION
+    ]
     return "\n".join(rows)
 
 

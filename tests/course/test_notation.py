@@ -59,3 +59,22 @@ def test_lesson_map_shows_cpu_times_and_the_readme_agrees():
         row = re.search(rf"^\| {number} \| `{name}` \|.*\| (\d+) s \|$", readme, re.MULTILINE)
         assert row, f"README's lesson table has no row for {name}"
         assert int(row.group(1)) == seconds, f"README says {row.group(1)} s for {name}, notation.LESSONS {seconds} s"
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of one Markdown table row: split at every "|" that is not escaped as "\\|"."""
+    assert row.startswith("|") and row.endswith("|"), row
+    return re.split(r"(?<!\\)\|", row[1:-1])
+
+
+def test_every_rendered_row_has_exactly_its_columns():
+    rows = notation_markdown().splitlines()
+    assert len(rows) == len(NOTATION) + 2
+    for row, (symbol, code, chinese, english) in zip(rows[2:], NOTATION):
+        cells = [cell.strip() for cell in _cells(row)]
+        assert len(cells) == 4, f"{symbol!r} renders as {len(cells)} columns: {row}"
+        unescaped = [cell.replace("\\|", "|") for cell in cells]
+        assert unescaped == [symbol, f"`{code}`", chinese, english]
+    assert any("|" in symbol for symbol, *_ in NOTATION), "the table has conditionals to escape"
+    for row in lessons_markdown().splitlines():
+        assert len(_cells(row)) == 4, row

@@ -28,3 +28,36 @@ def test_snapshots_and_density():
     d = density(snaps[-1][1], bins=8)
     assert d.shape == (8, 8) and abs(d.sum().item() - 1) < 1e-9
     assert bool(((snaps[-1][1] >= 0) & (snaps[-1][1] <= 1)).all())
+
+
+def test_reverse_walk_undoes_the_spreading_of_a_gaussian_cloud():
+    from ddpm_lessons.course.physics import reverse_walk
+
+    g = torch.Generator().manual_seed(3)
+    n, sigma, steps, var0 = 50_000, 0.02, 30, 0.01**2
+    drop = ink_drop(n, spread=0.01, generator=g)
+    spread = random_walk(drop, steps, sigma, generator=g, walls=False)
+    back = reverse_walk(spread, steps, sigma, start_variance=var0, generator=g)
+    again = random_walk(spread, steps, sigma, generator=g, walls=False)
+    for coordinate in (0, 1):
+        assert abs(back[:, coordinate].var().item() - var0) < 5 * var0 * math.sqrt(2 / n)
+        assert abs(back[:, coordinate].mean().item() - 0.5) < 5 * math.sqrt(var0 / n)
+        expected_again = var0 + 2 * steps * sigma**2  # the forward kicks keep spreading
+        assert abs(again[:, coordinate].var().item() - expected_again) < 5 * expected_again * math.sqrt(2 / n)
+    snaps = reverse_walk(spread, steps, sigma, start_variance=var0, generator=g, record_every=10)
+    assert [k for k, _ in snaps] == [30, 20, 10, 0]
+    assert torch.equal(reverse_walk(spread, 0, sigma, start_variance=var0), spread)
+
+
+def test_reverse_walk_rejects_bad_arguments():
+    import pytest
+
+    from ddpm_lessons.course.physics import reverse_walk
+
+    x = torch.zeros(4, 2)
+    with pytest.raises(ValueError, match="sigma"):
+        reverse_walk(x, 3, 0.0, start_variance=1e-4)
+    with pytest.raises(ValueError, match="start_variance"):
+        reverse_walk(x, 3, 0.1, start_variance=0.0)
+    with pytest.raises(ValueError, match="positions"):
+        reverse_walk(torch.zeros(4), 3, 0.1, start_variance=1e-4)

@@ -6,11 +6,11 @@ function that still raises ``NotImplementedError`` gets a reminder instead of a 
 """
 
 from .feedback import CheckResult
-from .lesson00 import check_alpha_bar_at_paper_step, check_paper_to_code
-from .lesson01 import check_predicted_variance, check_variance_after, check_vp_step
-from .lesson02 import check_alphas_cumprod, check_merged_noise_std, check_q_sample
-from .lesson03 import check_eps_weight, check_gaussian_kl, check_posterior_coefficients
-from .lesson04 import check_time_bias, check_time_embedding
+from .lesson00 import check_alpha_bar_at_paper_step, check_constant_beta_alpha_bar, check_paper_to_code
+from .lesson01 import check_gaussian_score, check_predicted_variance, check_variance_after, check_vp_step
+from .lesson02 import check_alphas_cumprod, check_forward_jump, check_merged_noise_std, check_q_sample
+from .lesson03 import check_eps_weight, check_gaussian_kl, check_jump_posterior_variance, check_posterior_coefficients
+from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
 from .lesson05 import check_conv_parameters, check_stage_shape
 from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler
 from .lesson07 import check_guided_eps, check_posterior_variance, check_reverse_step
@@ -20,17 +20,22 @@ __all__ = [
     "CheckResult",
     "check_paper_to_code",
     "check_alpha_bar_at_paper_step",
+    "check_constant_beta_alpha_bar",
     "check_predicted_variance",
     "check_vp_step",
     "check_variance_after",
+    "check_gaussian_score",
     "check_alphas_cumprod",
     "check_merged_noise_std",
     "check_q_sample",
+    "check_forward_jump",
     "check_posterior_coefficients",
     "check_gaussian_kl",
     "check_eps_weight",
+    "check_jump_posterior_variance",
     "check_time_embedding",
     "check_time_bias",
+    "check_shifted_embedding",
     "check_conv_parameters",
     "check_stage_shape",
     "check_timestep_sampler",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from .feedback import CheckResult, call_answer, report
+from .feedback import CheckResult, call_answer, report, robust_check
 
 __all__ = ["check_conv_parameters", "check_stage_shape"]
 
 
+@robust_check
 def check_conv_parameters(fn) -> CheckResult:
     """Lesson 05, exercise 1: ``fn(in_ch, out_ch, kernel_size)`` = parameters of ``nn.Conv2d(in_ch, out_ch, k)``."""
     for in_ch, out_ch, k in ((3, 64, 3), (128, 128, 4), (1, 8, 1)):
@@ -22,6 +23,7 @@ def check_conv_parameters(fn) -> CheckResult:
     return report(True, "in·out·k² weights + out biases")
 
 
+@robust_check
 def check_stage_shape(fn) -> CheckResult:
     """Lesson 05, exercise 2: ``fn(shape, out_ch, downsample)`` = output shape of the seed's ``UNetStage``."""
     from ...unet import UNetStage
@@ -34,7 +36,11 @@ def check_stage_shape(fn) -> CheckResult:
         in_ch = shape[1] if down else shape[1] // 2
         stage = UNetStage(in_ch, out_ch, time_dim=8, downsample=down)
         expected = tuple(stage(torch.zeros(shape), torch.zeros(shape[0], dtype=torch.long)).shape)
-        if tuple(got) != expected:
+        try:
+            got = tuple(int(v) for v in got)
+        except (TypeError, ValueError):
+            return report(False, f"return the shape as a tuple of 4 integers (B, C, H, W); got {type(got).__name__}")
+        if got != expected:
             return report(
                 False,
                 f"{'down' if down else 'up'} stage on {shape} with out_ch={out_ch}: expected "

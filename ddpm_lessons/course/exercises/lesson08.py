@@ -6,11 +6,12 @@ import math
 
 import torch
 
-from .feedback import CheckResult, call_answer, report
+from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer
 
 __all__ = ["check_to_model_range", "check_sampling_indices", "check_prior_mismatch_kl"]
 
 
+@robust_check
 def check_to_model_range(fn) -> CheckResult:
     """Lesson 08, exercise 1: ``fn(pixels)`` maps 8-bit pixels (uint8, 0 … 255) to the model's range [−1, 1]."""
     pixels = torch.tensor([[0, 1, 127, 128, 254, 255]], dtype=torch.uint8)
@@ -19,10 +20,12 @@ def check_to_model_range(fn) -> CheckResult:
         return report(False, problem)
     if not isinstance(got, torch.Tensor) or not got.is_floating_point() or got.shape != pixels.shape:
         return report(False, "return a floating-point tensor shaped like pixels (convert with .float() first)")
-    got = got.float()
     expected = pixels.float() / 127.5 - 1
-    if not torch.allclose(got, expected, atol=1e-6):
-        if torch.allclose(got, pixels.float() / 255, atol=1e-6):
+    got, problem = tensor_answer(got, expected, "the result")
+    if problem:
+        return report(False, problem)
+    if not close(got, expected, rtol=1e-5, atol=1e-6):
+        if close(got, pixels.float() / 255, rtol=1e-5, atol=1e-6):
             hint = "that is [0, 1] — the bug this lesson demonstrates; the model expects [−1, 1]"
         else:
             hint = f"0 must map to −1 and 255 to 1; got {got.min().item():.3g} … {got.max().item():.3g}"
@@ -30,6 +33,7 @@ def check_to_model_range(fn) -> CheckResult:
     return report(True, "x = pixels/127.5 − 1: 0 → −1, 255 → 1")
 
 
+@robust_check
 def check_sampling_indices(fn) -> CheckResult:
     """Lesson 08, exercise 2: ``fn(T)`` = the 0-based indices a DDPM sampler visits, in order: T−1, …, 1, 0."""
     for T in (1, 5, 1000):
@@ -54,6 +58,7 @@ def check_sampling_indices(fn) -> CheckResult:
     return report(True, "indices T−1, T−2, …, 0: T steps, the last one (index 0) without noise")
 
 
+@robust_check
 def check_prior_mismatch_kl(fn) -> CheckResult:
     """Lesson 08, exercise 3: ``fn(alpha_bar_T, data_var)`` = KL(N(0, ᾱ_T v + 1 − ᾱ_T) ‖ N(0, 1)) in nats for
     zero-mean 1-D data of variance v: how far the last forward marginal is from the sampler's start N(0, 1)."""
@@ -63,11 +68,11 @@ def check_prior_mismatch_kl(fn) -> CheckResult:
             return report(False, problem)
         s2 = alpha_bar * var + 1 - alpha_bar
         expected = 0.5 * (s2 - 1 - math.log(s2))
-        if abs(got - expected) > 1e-9 * max(1.0, abs(expected)):
+        if not close(got, expected, rtol=1e-5, atol=1e-9):
             reverse = 0.5 * (1 / s2 - 1 + math.log(s2))
             hint = (
                 " — that is KL(N(0,1) ‖ q); the order matters"
-                if abs(got - reverse) < 1e-9
+                if close(got, reverse, rtol=1e-5, atol=1e-9)
                 else f"; expected {expected:.6g} (KL(N(0,s²)‖N(0,1)) = (s² − 1 − ln s²)/2)"
             )
             return report(False, f"alpha_bar_T={alpha_bar}, data_var={var}: got {got:.6g}{hint}")

@@ -1,0 +1,214 @@
+"""Every exercise check, of every lesson, against a battery of odd answers: none may raise, each prints one ✗ line
+with a reason. Correct answers pass in float64 and in float32 (as a learner's loop over ``torch.empty`` makes)."""
+
+import importlib
+import inspect
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from ddpm_lessons import TimePositionalEncoding
+from ddpm_lessons.course.exercises import feedback
+
+MODULES = [importlib.import_module(f"ddpm_lessons.course.exercises.lesson{n:02d}") for n in range(9)]
+CHECKS = {
+    name: fn
+    for module in MODULES
+    for name, fn in vars(module).items()
+    if name.startswith("check_") and inspect.isfunction(fn) and fn.__module__ == module.__name__
+}
+
+
+def _posterior_variance(betas):
+    alpha_bar = torch.cumprod(1 - betas, 0)
+    prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])
+    return betas * (1 - prev) / (1 - alpha_bar)
+
+
+def _shifted(emb, k):
+    dim = emb.shape[1]
+    half = dim // 2
+    omega = torch.exp(torch.arange(half, dtype=emb.dtype) * -(math.log(10000) / (half - 1)))
+    sin, cos = emb[:, :half], emb[:, half:]
+    c, s = torch.cos(k * omega), torch.sin(k * omega)
+    return torch.cat([sin * c + cos * s, cos * c - sin * s], dim=1)
+
+
+def _reverse_step(x, eps, beta, alpha_bar, z, last):
+    mean = (x - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
+    return mean if last else mean + math.sqrt(beta) * z
+
+
+# A correct answer for every check of lessons 00–08 (any correct form; the checks compare numbers).
+SOLUTIONS = {
+    "check_paper_to_code": lambda t: t - 1,
+    "check_alpha_bar_at_paper_step": lambda s, t: 1.0 if t == 0 else s.alphas_cumprod[t - 1].item(),
+    "check_constant_beta_alpha_bar": lambda beta, t: math.exp(t * math.log1p(-beta)),
+    "check_predicted_variance": lambda t, s, v: v + t * s**2,
+    "check_vp_step": lambda x, b, e: math.sqrt(1 - b) * x + math.sqrt(b) * e,
+    "check_variance_after": lambda v, betas: 1 - (1 - v) * math.prod(1 - b for b in betas),
+    "check_gaussian_score": lambda x, c, v: (c - x) / v,
+    "check_alphas_cumprod": lambda b: torch.cumprod(1 - b, 0),
+    "check_merged_noise_std": lambda a, b: math.sqrt(a * (1 - b) + 1 - a),
+    "check_q_sample": lambda x, ab, e: math.sqrt(ab) * x + math.sqrt(1 - ab) * e,
+    "check_forward_jump": lambda at, a_s: (math.sqrt(at / a_s), (a_s - at) / a_s),
+    "check_posterior_coefficients": lambda b, ab, abp: (
+        math.sqrt(abp) * b / (1 - ab),
+        math.sqrt(1 - b) * (1 - abp) / (1 - ab),
+    ),
+    "check_gaussian_kl": lambda m1, v1, m2, v2: 0.5 * (math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1),
+    "check_eps_weight": lambda b, s2, ab: b**2 / (2 * s2 * (1 - b) * (1 - ab)),
+    "check_jump_posterior_variance": lambda at, a_s: (1 - a_s) * (1 - at / a_s) / (1 - at),
+    "check_time_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
+    "check_time_bias": lambda h, e: h + e[:, :, None, None],
+    "check_shifted_embedding": _shifted,
+    "check_conv_parameters": lambda i, o, k: i * o * k * k + o,
+    "check_stage_shape": lambda s, o, d: (s[0], o, s[2] // 2, s[3] // 2) if d else (s[0], o, s[2] * 2, s[3] * 2),
+    "check_timestep_sampler": lambda b, T, g: torch.randint(0, T, (b,), generator=g),
+    "check_ema_update": lambda e, v, d: d * e + (1 - d) * v,
+    "check_simple_loss": lambda e, p: ((e - p) ** 2).mean(),
+    "check_reverse_step": _reverse_step,
+    "check_posterior_variance": _posterior_variance,
+    "check_guided_eps": lambda c, u, w: (1 + w) * c - w * u,
+    "check_to_model_range": lambda p: p.float() / 127.5 - 1,
+    "check_sampling_indices": lambda T: range(T - 1, -1, -1),
+    "check_prior_mismatch_kl": lambda a, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)),
+}
+
+# Lessons 00–04 have a solution here for every check (later lessons' new checks are battery-tested below).
+OWN = [name for name, fn in CHECKS.items() if fn.__module__[-2:] in ("00", "01", "02", "03", "04")]
+
+
+def _raises(*args):
+    raise ValueError("the learner's own bug")
+
+
+def _returns(value):
+    def answer(*args):
+        return value
+
+    answer.__name__ = f"returns_{type(value).__name__}"
+    return answer
+
+
+ODD_ANSWERS = {
+    "None": _returns(None),
+    "a string": _returns("x_t"),
+    "a list": _returns([1.0, 2.0, 3.0]),
+    "a ragged list": _returns([[1.0], [2.0, 3.0]]),
+    "a dict": _returns({"x": 1.0}),
+    "an object": _returns(object()),
+    "a bool": _returns(True),
+    "nan": _returns(float("nan")),
+    "inf": _returns(float("inf")),
+    "a complex number": _returns(1 + 2j),
+    "an empty tensor": _returns(torch.empty(0)),
+    "a 5-D tensor": _returns(torch.zeros(2, 3, 4, 5, 6)),
+    "a nan tensor": _returns(torch.full((3,), float("nan"))),
+    "a complex tensor": _returns(torch.zeros(3, dtype=torch.complex64)),
+    "a tensor on another device": _returns(torch.zeros(3, device="meta")),
+    "a tensor that needs grad": _returns(torch.zeros(3, requires_grad=True)),
+    "a numpy array": _returns(np.zeros((2, 2))),
+    "a pair of None": _returns((None, None)),
+    "a triple": _returns((1.0, 2.0, 3.0)),
+    "a function": _returns(lambda: 0),
+    "a generator": _returns(v for v in range(3)),
+    "an exception inside": _raises,
+    "the wrong number of arguments": lambda: 0,
+}
+
+
+def _float32(solution):
+    """The same answer computed in float32, as with inputs cast to float32 or a loop filling torch.empty."""
+
+    def down(value):
+        if isinstance(value, torch.Tensor) and value.is_floating_point():
+            return value.float()
+        if isinstance(value, float):
+            return np.float32(value)
+        if isinstance(value, tuple):
+            return tuple(down(v) for v in value)
+        return value
+
+    def answer(*args):
+        return down(solution(*(down(a) for a in args)))
+
+    return answer
+
+
+def test_every_check_of_lessons_00_to_04_has_a_solution_here():
+    assert OWN and set(OWN) <= set(SOLUTIONS)
+    assert len(CHECKS) >= 29
+
+
+@pytest.mark.parametrize("name", sorted(set(SOLUTIONS) & set(CHECKS)))
+def test_correct_answers_pass_in_float64_and_float32(name, capsys):
+    check = CHECKS[name]
+    assert check(SOLUTIONS[name]), capsys.readouterr().out
+    assert check(_float32(SOLUTIONS[name])), f"a float32 answer is rejected: {capsys.readouterr().out}"
+    assert capsys.readouterr().out.startswith("✓")
+
+
+@pytest.mark.parametrize("answer", ODD_ANSWERS.values(), ids=ODD_ANSWERS.keys())
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_no_check_raises_on_an_odd_answer(name, answer, capsys):
+    result = CHECKS[name](answer)
+    out = capsys.readouterr().out
+    assert isinstance(result, feedback.CheckResult) and not result, out
+    assert out.startswith("✗ ") and out.count("\n") == 1 and len(out) > 20, out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_passing_a_value_instead_of_the_function(name, capsys):
+    assert not CHECKS[name](0.5)
+    assert "pass your function itself" in capsys.readouterr().out
+
+
+def test_the_loop_answer_from_the_issue_passes(capsys):
+    """A learner's ᾱ by a loop into torch.empty (float32) once raised 'Float did not match Double'."""
+
+    def alphas_cumprod_from(betas):
+        out = torch.empty(len(betas))
+        running = 1.0
+        for i, beta in enumerate(betas):
+            running = running * (1 - beta)
+            out[i] = running
+        return out
+
+    assert CHECKS["check_alphas_cumprod"](alphas_cumprod_from), capsys.readouterr().out
+
+    def posterior_variance(betas):
+        betas = betas.float()
+        alpha_bar = torch.cumprod(1 - betas, 0)
+        prev = torch.cat([torch.ones(1), alpha_bar[:-1]])
+        return betas * (1 - prev) / (1 - alpha_bar)
+
+    assert CHECKS["check_posterior_variance"](posterior_variance), capsys.readouterr().out
+
+
+MISTAKES = [
+    ("check_constant_beta_alpha_bar", lambda b, t: 1 - t * b, "adds the betas"),
+    ("check_constant_beta_alpha_bar", lambda b, t: math.exp(-t * b), "small-β approximation"),
+    ("check_gaussian_score", lambda x, c, v: (x - c) / v, "sign is flipped"),
+    ("check_gaussian_score", lambda x, c, v: -(x - c) / (2 * v), "the 2 cancels"),
+    ("check_gaussian_score", lambda x, c, v: -(x - c) / math.sqrt(v), "not by the standard deviation"),
+    ("check_forward_jump", lambda at, a_s: (math.sqrt(at / a_s), a_s - at), "do not subtract"),
+    ("check_forward_jump", lambda at, a_s: (at / a_s, 1 - at / a_s), "square root"),
+    ("check_jump_posterior_variance", lambda at, a_s: 1 - at / a_s, "jump's own variance"),
+    ("check_jump_posterior_variance", lambda at, a_s: 1 - a_s, "conditioning on x_t shrinks it"),
+    ("check_jump_posterior_variance", lambda at, a_s: 1 / (at / (1 - at / a_s) + 1 / (1 - a_s)), "square"),
+    ("check_shifted_embedding", lambda e, k: e, "unchanged"),
+    ("check_shifted_embedding", lambda e, k: _shifted(e, -k), "PE(t − k)"),
+    ("check_eps_weight", lambda b, s2, ab: b**2 / (2 * s2 * (1 - ab)), "divide by α_t"),
+    ("check_alphas_cumprod", lambda b: torch.cumprod(1 - b.float(), 0) / (1 - b.float()), "off by one"),
+    ("check_posterior_variance", lambda b: b.float(), "β_t itself"),
+]
+
+
+@pytest.mark.parametrize("name, answer, hint", MISTAKES, ids=[f"{m[0]}:{m[2]}" for m in MISTAKES])
+def test_named_mistakes_are_caught_even_in_float32(name, answer, hint, capsys):
+    assert not CHECKS[name](answer)
+    assert hint in capsys.readouterr().out
