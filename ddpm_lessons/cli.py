@@ -13,15 +13,22 @@ import io
 import shlex
 import sys
 import time
+import typing
 from pathlib import Path
 
 import torch
 
 from .checkpoints import DATA_DIR, read_manifest, record_in_manifest
+from .config import MODEL_CONFIGS, TrainConfig, choices_of, fields_with_flags
+from .data.toy import TOY_DATASETS
 from .device import environment_report, hardware
+from .process import VARIANCES
+from .sampling import SAMPLERS
+from .schedule import SCHEDULES
 
-TOY_NAMES = ("moons", "swiss_roll", "checkerboard", "gaussian_mixture", "mixture1d")
-IMAGE_NAMES = ("photo", "glyphs", "mnist", "fashion-mnist", "cifar10")
+TOY_NAMES = tuple(TOY_DATASETS)
+REAL_NAMES = ("mnist", "fashion-mnist", "cifar10")  # ddpm_lessons.data.realdata (imported lazily: torchvision)
+IMAGE_NAMES = ("photo", "glyphs", *REAL_NAMES)
 
 
 def _ints(text: str) -> list[int]:
@@ -67,35 +74,20 @@ def load_training_data(args):
     return x, labels, {"name": args.data, "root": str(args.data_root)}
 
 
-def build_model_from_args(args, x, conditional: bool):
-    from .models import MLPDenoiser, ResidualUNet
-    from .unet import DiffusionUNet
+def config_from_args(record, args):
+    """The config record whose fields the parser made from ``record`` (see :func:`add_config_options`)."""
+    return record(**{f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)})
 
-    if args.model == "mlp":
-        return MLPDenoiser(
-            data_dim=x.shape[1],
-            hidden=args.hidden,
-            num_layers=args.layers,
-            time_input=args.time_input,
-            num_timesteps=args.T,
-        )
-    if args.model == "seed-unet":
-        return DiffusionUNet(img_channels=x.shape[1], time_dim=args.time_dim, channel_sequence=_ints(args.channels))
-    return ResidualUNet(
-        in_channels=x.shape[1],
-        base_channels=args.base_channels,
-        channel_mults=_ints(args.channel_mults),
-        num_res_blocks=args.num_res_blocks,
-        attention=args.attention,
-        num_classes=10 if conditional else None,
-        dropout=args.dropout,
-    )
+
+def build_model_from_args(args, x, conditional: bool):
+    settings = config_from_args(MODEL_CONFIGS[args.model], args)
+    return settings.build(tuple(x.shape[1:]), num_timesteps=args.T, num_classes=10 if conditional else None)
 
 
 def make_schedule(args):
     from .schedule import DiffusionSchedule
 
-    return DiffusionSchedule.cosine(args.T) if args.schedule == "cosine" else DiffusionSchedule.linear(args.T)
+    return getattr(DiffusionSchedule, args.schedule)(args.T)
 
 
 def cmd_train(args) -> int:
@@ -123,17 +115,13 @@ def cmd_train(args) -> int:
     model = build_model_from_args(args, x, conditional)
     print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
     started = time.perf_counter()
+    settings = config_from_args(TrainConfig, args)
     state = train(
         model,
         (x, labels) if conditional else x,
         schedule=make_schedule(args),
         steps=args.steps,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        ema_decay=args.ema_decay,
-        label_dropout=args.label_dropout,
-        warmup=args.warmup,
-        seed=args.seed,
+        **settings.to_dict(),
         device=args.device,
         checkpoint_path=args.out,
         checkpoint_every=args.checkpoint_every,
@@ -300,6 +288,36 @@ def cmd_evaluate(args) -> int:
 
 
 # ------------------------------------------------------------------------------------------------------ main
+def _tuple_of_ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(_ints(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 1,2,2, got {text!r}") from None
+
+
+def _clip_norm(text: str) -> float | None:
+    value = float(text)
+    return None if value == 0 else value
+
+
+def add_config_options(parser: argparse.ArgumentParser, record) -> None:
+    """One option per field of a config record (:mod:`ddpm_lessons.config`): its flag, type, default, help, choices."""
+    for f, flag, hint in fields_with_flags(record):
+        options = {"dest": f.name, "default": f.default, "help": f.metadata["help"]}
+        if hint is bool:
+            options["action"] = argparse.BooleanOptionalAction
+        elif typing.get_origin(hint) is typing.Literal:
+            options["choices"] = choices_of(record, f.name)
+        elif hint == tuple[int, ...]:
+            options["type"] = _tuple_of_ints
+            options["default"] = ",".join(map(str, f.default))
+        elif hint == float | None:  # an optional limit: 0 on the command line means None (off)
+            options["type"] = _clip_norm
+        else:
+            options["type"] = hint
+        parser.add_argument(flag, **options)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m ddpm_lessons", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -315,48 +333,25 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--model",
         required=True,
-        choices=("seed-unet", "residual-unet", "mlp"),
+        choices=tuple(MODEL_CONFIGS),
         help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data",
     )
     t.add_argument("--out", required=True, type=Path, help="checkpoint file (written atomically)")
     t.add_argument("--steps", type=int, required=True, help="total optimisation steps")
-    t.add_argument("--batch-size", type=int, default=64, help="minibatch size")
-    t.add_argument("--lr", type=float, default=2e-4, help="peak learning rate (Adam)")
-    t.add_argument("--warmup", type=int, default=0, help="linear learning-rate warm-up steps")
-    t.add_argument("--ema-decay", type=float, default=0.999, help="decay of the EMA of the weights")
-    t.add_argument("--seed", type=int, default=0, help="seeds initialisation and every random draw of training")
+    add_config_options(t, TrainConfig)
     t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
     t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     t.add_argument("--T", type=int, default=1000, help="number of diffusion steps")
-    t.add_argument("--schedule", choices=("linear", "cosine"), default="linear", help="beta schedule")
+    t.add_argument("--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
     t.add_argument("--conditional", action="store_true", help="class-conditional model (labelled data only)")
-    t.add_argument("--label-dropout", type=float, default=0.0, help="probability of the null label (guidance)")
     t.add_argument("--image-size", type=int, default=32, help="photo: resize to this square size")
     t.add_argument("--photo", type=Path, default=None, help="photo: any image file (default: matplotlib's sample)")
     t.add_argument("--n-train", type=int, default=60000, help="glyphs/toy: number of training examples")
     t.add_argument("--data-seed", type=int, default=0, help="glyphs/toy: seed of the generated data set")
     t.add_argument("--data-root", type=Path, default=Path("datasets"), help="mnist/fashion-mnist/cifar10: folder")
     t.add_argument("--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
-    t.add_argument("--channels", default="32,64,128,256", help="seed-unet: channel_sequence")
-    t.add_argument("--time-dim", type=int, default=128, help="seed-unet: time encoding size")
-    t.add_argument("--base-channels", type=int, default=32, help="residual-unet: width of the first level")
-    t.add_argument("--channel-mults", default="1,2,2", help="residual-unet: width multiplier per level")
-    t.add_argument("--num-res-blocks", type=int, default=1, help="residual-unet: blocks per level")
-    t.add_argument(
-        "--attention",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="residual-unet: self-attention at the lowest resolution",
-    )
-    t.add_argument("--dropout", type=float, default=0.0, help="residual-unet: dropout in the blocks")
-    t.add_argument("--hidden", type=int, default=128, help="mlp: hidden width")
-    t.add_argument("--layers", type=int, default=3, help="mlp: residual blocks")
-    t.add_argument(
-        "--time-input",
-        choices=("sinusoidal", "scalar", "raw", "none"),
-        default="sinusoidal",
-        help="mlp: how the network sees t",
-    )
+    for record in MODEL_CONFIGS.values():
+        add_config_options(t, record)
     t.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
     t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
     t.add_argument(
@@ -392,10 +387,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--checkpoint", required=True, type=Path, help="a checkpoint written by train")
     s.add_argument("--out", required=True, type=Path, help="PNG file to write")
     s.add_argument("--n", type=int, default=64, help="number of samples")
-    s.add_argument("--method", choices=("ddpm", "ddim"), default="ddpm", help="sampler")
+    s.add_argument("--method", choices=SAMPLERS, default="ddpm", help="sampler")
     s.add_argument("--steps", type=int, default=None, help="DDIM steps (ddim only)")
     s.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")
-    s.add_argument("--variance", choices=("beta", "posterior"), default="beta", help="DDPM sigma^2: beta or beta-tilde")
+    s.add_argument("--variance", choices=VARIANCES, default="beta", help="DDPM sigma^2: beta or beta-tilde")
     s.add_argument(
         "--clip",
         action=argparse.BooleanOptionalAction,

@@ -10,7 +10,7 @@ import platform
 
 import torch
 
-__all__ = ["pick_device", "hardware", "environment_report"]
+__all__ = ["pick_device", "seeded_generator", "hardware", "environment_report"]
 
 
 def pick_device(device=None) -> torch.device:
@@ -22,6 +22,17 @@ def pick_device(device=None) -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def seeded_generator(seed: int) -> torch.Generator:
+    """The randomness policy of every trainer (the DDPM's and the glyph classifier's), from one ``seed``.
+
+    Returns a CPU ``torch.Generator`` seeded with ``seed``, for every draw the trainer makes itself (minibatches,
+    timesteps, noise, label dropout): a CPU generator gives the same draws on CPU, CUDA and MPS. Torch's global RNG,
+    which initialises weights and draws dropout masks, is seeded with the same ``seed``.
+    """
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
 
 
 def hardware() -> str:
@@ -46,7 +57,7 @@ def environment_report() -> tuple[list[str], bool]:
     import torchvision
 
     from . import __version__
-    from .checkpoints import read_manifest, verify_shipped
+    from .checkpoints import MANIFEST, missing_data_message, read_manifest, verify_shipped
 
     lines = [
         f"ddpm_lessons {__version__}",
@@ -54,10 +65,12 @@ def environment_report() -> tuple[list[str], bool]:
         f"numpy {numpy.__version__}, matplotlib {matplotlib.__version__}",
         f"device: {pick_device()} (CUDA available: {torch.cuda.is_available()})",
     ]
+    if not MANIFEST.is_file():
+        return [*lines, "shipped checkpoints: " + missing_data_message(MANIFEST)], False
     results = verify_shipped()
     manifest = read_manifest()
     if not results:
-        lines.append("shipped checkpoints: none listed in data/MANIFEST.json")
+        lines.append(f"shipped checkpoints: none listed in {MANIFEST}")
     for name, ok, message in results:
         lines.append(f"  {'OK  ' if ok else 'FAIL'} {name} ({manifest[name]['bytes'] / 1e6:.2f} MB): {message}")
     return lines, all(ok for _, ok, _ in results)

@@ -11,11 +11,13 @@ from collections.abc import Sequence
 
 import torch
 
-from .process import ddim_step, guided_eps, reverse_step
+from .process import VARIANCES, ddim_step, guided_eps, reverse_step
 from .schedule import DiffusionSchedule
 from .validation import check_bool, check_positive_int, check_real, check_schedule
 
-__all__ = ["ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
+__all__ = ["SAMPLERS", "ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
+
+SAMPLERS = ("ddpm", "ddim")
 
 
 def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
@@ -126,8 +128,8 @@ def sample_trajectory(
     from tqdm.auto import tqdm
 
     check_schedule(schedule)
-    if method not in ("ddpm", "ddim"):
-        raise ValueError(f"method must be 'ddpm' or 'ddim', got {method!r}")
+    if method not in SAMPLERS:
+        raise ValueError(f"method must be one of {SAMPLERS}, got {method!r}")
     if method == "ddim" and steps is None:
         raise ValueError("method='ddim' needs steps (the number of DDIM steps)")
     if method == "ddpm" and steps not in (None, len(schedule)):
@@ -143,8 +145,8 @@ def sample_trajectory(
         raise ValueError("eta applies to method='ddim' only (DDPM's variance is chosen with variance=...)")
     if method == "ddim" and (variance != "beta" or noise_scale != 1.0):
         raise ValueError("variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)")
-    if variance not in ("beta", "posterior"):
-        raise ValueError(f"variance must be 'beta' or 'posterior', got {variance!r}")
+    if variance not in VARIANCES:
+        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
     if getattr(model, "training", False):
         raise ValueError(
             "the model is in training mode: call model.eval() before sampling (BatchNorm and dropout "

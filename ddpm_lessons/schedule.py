@@ -15,7 +15,9 @@ import torch
 
 from .validation import check_positive_int
 
-__all__ = ["get_beta_schedule", "DiffusionSchedule"]
+__all__ = ["SCHEDULES", "get_beta_schedule", "DiffusionSchedule"]
+
+SCHEDULES = ("linear", "cosine")  # the DiffusionSchedule constructors of those names
 
 
 def _check_beta_range(beta_start, beta_end) -> None:

@@ -19,11 +19,13 @@ import torch
 import torch.nn as nn
 
 from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
-from .device import pick_device
+from .config import TrainConfig
+from .device import pick_device, seeded_generator
 from .losses import simple_loss
 from .models import build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
+from .validation import check_bool, check_positive_int, check_tensor
 
 __all__ = ["train", "TrainState", "load_trained", "checkpoint_payload", "release_payload", "ema_update"]
 
@@ -47,14 +49,6 @@ class TrainState:
     def __repr__(self) -> str:
         last = self.history["loss"][-1] if self.history["loss"] else float("nan")
         return f"TrainState(step={self.step}, last loss={last:.4f}, model={type(self.model).__name__})"
-
-
-def _split_data(data):
-    if isinstance(data, torch.Tensor):
-        return data, None
-    if isinstance(data, (tuple, list)) and len(data) == 2:
-        return data[0], data[1]
-    raise TypeError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
 
 
 def checkpoint_payload(state: TrainState, generator: torch.Generator) -> dict:
@@ -111,25 +105,32 @@ def _restore_rng(state: dict, generator: torch.Generator) -> None:
         torch.mps.set_rng_state(state["mps"])
 
 
-def _check_train_arguments(
-    steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets, stop_after
-) -> None:
-    from .validation import check_positive_int
-
+def _check_run_arguments(steps, checkpoint_every, stop_after, checkpoint_path, resume) -> None:
     check_positive_int(steps, "steps", minimum=0)
-    check_positive_int(batch_size, "batch_size")
-    check_positive_int(warmup, "warmup", minimum=0)
-    check_positive_int(loss_buckets, "loss_buckets")
     if checkpoint_every is not None:
         check_positive_int(checkpoint_every, "checkpoint_every")
     if stop_after is not None:
         check_positive_int(stop_after, "stop_after")
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
-    if not (isinstance(label_dropout, (int, float)) and 0 <= label_dropout <= 1):
-        raise ValueError(f"label_dropout must lie in [0, 1], got {label_dropout!r}")
-    if grad_clip is not None and not (isinstance(grad_clip, (int, float)) and grad_clip > 0):
-        raise ValueError(f"grad_clip must be None or a positive number, got {grad_clip!r}")
+    check_bool(resume, "resume")
+    if resume and checkpoint_path is None:
+        raise ValueError("resume=True needs checkpoint_path")
+
+
+def _check_data(data, model: nn.Module, settings: TrainConfig):
+    """``(x, labels or None)`` from ``data``, checked against the model and the label-dropout setting."""
+    if isinstance(data, torch.Tensor):
+        x, labels = data, None
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        x, labels = data
+    else:
+        raise TypeError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
+    x = check_tensor(x, "data")
+    if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
+        shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got {shape}")
+    if settings.label_dropout and getattr(model, "num_classes", None) is None:
+        raise ValueError("label_dropout needs a class-conditional model (num_classes set)")
+    return x, labels
 
 
 def _check_resumable(payload: dict, path, model: nn.Module, config: dict, schedule: DiffusionSchedule) -> None:
@@ -153,26 +154,83 @@ def _check_resumable(payload: dict, path, model: nn.Module, config: dict, schedu
         raise CheckpointError(f"checkpoint {path} was trained with other settings (saved, now): {changed}")
 
 
+def _resume(state: TrainState, generator: torch.Generator, checkpoint_path) -> None:
+    """Load model, EMA, optimizer, RNG states, step and history from ``checkpoint_path`` into ``state``."""
+    # RNG states must stay on the CPU; load_state_dict moves weights and optimizer state to the device.
+    payload = load_checkpoint(checkpoint_path, map_location="cpu")
+    _check_resumable(payload, checkpoint_path, state.model, state.config, state.schedule)
+    state.model.load_state_dict(payload["model"])
+    state.ema.load_state_dict(payload["ema"])
+    state.optimizer.load_state_dict(payload["optimizer"])
+    _restore_rng(payload["rng"], generator)
+    state.step, state.history = payload["step"], payload["history"]
+
+
+def _draw_batch(x_all, labels_all, settings: TrainConfig, T: int, null_label, generator, device):
+    """Algorithm 1's random draws for one step, all from the CPU ``generator``: x_0, t ~ U{0..T−1}, ε ~ N(0, I)."""
+    batch = settings.batch_size
+    idx = torch.randint(0, x_all.shape[0], (batch,), generator=generator)
+    t = torch.randint(0, T, (batch,), generator=generator)
+    noise = torch.randn((batch, *x_all.shape[1:]), generator=generator)
+    labels = None
+    if labels_all is not None:
+        labels = labels_all[idx].clone()
+        if settings.label_dropout:
+            labels[torch.rand(batch, generator=generator) < settings.label_dropout] = null_label
+        labels = labels.to(device)
+    return x_all[idx].to(device), t.to(device), noise.to(device), labels
+
+
+def _optimisation_step(state: TrainState, settings: TrainConfig, forward, x0, t, noise, labels) -> torch.Tensor:
+    """One gradient step on L_simple (eq. 14) with warm-up, clipping and the EMA update; returns ε_θ (detached)."""
+    x_t = forward(state.schedule, x0, t, noise)
+    eps = state.model(x_t, t) if labels is None else state.model(x_t, t, labels)
+    loss = simple_loss(noise, eps)
+    lr = settings.lr * min(1.0, (state.step + 1) / settings.warmup) if settings.warmup else settings.lr
+    for group in state.optimizer.param_groups:
+        group["lr"] = lr
+    state.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if settings.grad_clip is not None:
+        nn.utils.clip_grad_norm_(state.model.parameters(), settings.grad_clip)
+    state.optimizer.step()
+    ema_update(state.ema, state.model, settings.ema_decay)
+    state.history["loss"].append(float(loss.detach()))
+    return eps.detach()
+
+
+@torch.no_grad()
+def _record_bucket_loss(history: dict, eps: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, T: int) -> None:
+    """Add each example's ‖ε − ε_θ‖² / dim to the bucket of its timestep (lesson 06's loss-by-t plot)."""
+    buckets = len(history["bucket_loss"])
+    per_example = (eps - noise).pow(2).reshape(len(t), -1).mean(dim=1).cpu()
+    index = (t.cpu() * buckets) // T
+    for b in range(buckets):
+        mask = index == b
+        history["bucket_loss"][b] += float(per_example[mask].sum())
+        history["bucket_count"][b] += int(mask.sum())
+
+
 def train(
     model: nn.Module,
     data,
     *,
     schedule: DiffusionSchedule,
     steps: int,
-    batch_size: int = 64,
-    lr: float = 2e-4,
-    optimizer: str = "adam",
-    weight_decay: float = 0.0,
-    ema_decay: float = 0.999,
-    label_dropout: float = 0.0,
-    grad_clip: float | None = 1.0,
-    warmup: int = 0,
-    seed: int = 0,
+    batch_size: int = TrainConfig.batch_size,
+    lr: float = TrainConfig.lr,
+    optimizer: str = TrainConfig.optimizer,
+    weight_decay: float = TrainConfig.weight_decay,
+    ema_decay: float = TrainConfig.ema_decay,
+    label_dropout: float = TrainConfig.label_dropout,
+    grad_clip: float | None = TrainConfig.grad_clip,
+    warmup: int = TrainConfig.warmup,
+    seed: int = TrainConfig.seed,
     device=None,
     checkpoint_path=None,
     checkpoint_every: int | None = None,
     resume: bool = False,
-    loss_buckets: int = 10,
+    loss_buckets: int = TrainConfig.loss_buckets,
     progress: bool = True,
     stop_after: int | None = None,
     data_info: dict | None = None,
@@ -185,21 +243,18 @@ def train(
         data: a tensor ``x (N, ...)`` in the model's data range, or ``(x, labels)`` with labels ``(N,)`` long.
         schedule: the noise schedule (moved to the training device).
         steps: total optimisation steps (a resumed run continues up to this number).
-        batch_size, lr: minibatch size and peak learning rate; warmup: linear warm-up steps.
-        optimizer: ``"adam"`` or ``"adamw"`` (with ``weight_decay``); grad_clip: max gradient norm (None: off).
-        ema_decay: decay of the EMA of the weights (sample from ``state.ema``).
-        label_dropout: probability of replacing a label by the model's null label (classifier-free guidance).
-        seed: seeds the minibatch, timestep, noise and label-dropout draws and torch's global RNG (dropout); for a
-            reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
+        batch_size, lr, optimizer, weight_decay, ema_decay, label_dropout, grad_clip, warmup, seed, loss_buckets:
+            the run's :class:`~ddpm_lessons.config.TrainConfig` (defaults and meanings there). ``seed`` seeds the
+            minibatch, timestep, noise and label-dropout draws (one CPU generator) and torch's global RNG (dropout);
+            for a reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
         device: None picks CUDA, MPS or CPU; checkpoint_path / checkpoint_every / resume: write a checkpoint every
             ``checkpoint_every`` steps and at the end; with ``resume=True`` continue from ``checkpoint_path``.
-        loss_buckets: the loss is also recorded per bucket of timesteps (``loss_buckets`` equal ranges of t).
         progress: show a ``tqdm.auto`` progress bar; stop_after: stop (and checkpoint) after this many steps of
             this call, as an interruption would (used to test resuming).
         data_info: a description of the data (name, size, seed), stored in the checkpoint for evaluation.
         forward: ``forward(schedule, x0, t, noise) → x_t``, the forward-process draw; None uses the closed form
             :func:`~ddpm_lessons.process.q_sample`. Lesson 08 passes a deliberately wrong one
-            (:mod:`ddpm_lessons.failures`); its ``__name__`` is stored in the config.
+            (:mod:`ddpm_lessons.course.failures`); its ``__name__`` is stored in the config.
 
     Returns:
         :class:`TrainState` with ``model``, ``ema``, ``optimizer``, ``step`` and ``history`` (``loss`` per step,
@@ -207,117 +262,66 @@ def train(
     """
     from tqdm.auto import tqdm
 
-    _check_train_arguments(
-        steps, batch_size, lr, warmup, label_dropout, grad_clip, checkpoint_every, loss_buckets, stop_after
+    # 1. Arguments: the settings record validates itself; the run's own arguments and the data are checked here.
+    settings = TrainConfig(
+        batch_size=batch_size,
+        lr=lr,
+        optimizer=optimizer,
+        weight_decay=weight_decay,
+        ema_decay=ema_decay,
+        label_dropout=label_dropout,
+        grad_clip=grad_clip,
+        warmup=warmup,
+        seed=seed,
+        loss_buckets=loss_buckets,
     )
-    x_all, labels_all = _split_data(data)
-    if labels_all is not None and labels_all.shape != (x_all.shape[0],):
-        raise ValueError(f"labels must have shape ({x_all.shape[0]},) to match x, got {tuple(labels_all.shape)}")
-    if label_dropout and getattr(model, "num_classes", None) is None:
-        raise ValueError("label_dropout needs a class-conditional model (num_classes set)")
-    if optimizer not in ("adam", "adamw"):
-        raise ValueError(f"optimizer must be 'adam' or 'adamw', got {optimizer!r}")
-    if not 0 <= ema_decay < 1:
-        raise ValueError(f"ema_decay must lie in [0, 1), got {ema_decay}")
-    if resume and checkpoint_path is None:
-        raise ValueError("resume=True needs checkpoint_path")
-
-    device = pick_device(device)
-    config = {
-        "steps": steps,
-        "batch_size": batch_size,
-        "lr": lr,
-        "optimizer": optimizer,
-        "weight_decay": weight_decay,
-        "ema_decay": ema_decay,
-        "label_dropout": label_dropout,
-        "grad_clip": grad_clip,
-        "warmup": warmup,
-        "seed": seed,
-        "loss_buckets": loss_buckets,
-        "data_shape": list(x_all.shape[1:]),
-        "data": data_info or {},
-    }
+    _check_run_arguments(steps, checkpoint_every, stop_after, checkpoint_path, resume)
+    x_all, labels_all = _check_data(data, model, settings)
+    if forward is not None and not callable(forward):
+        raise TypeError(f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}")
+    config = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
     if forward is not None:
-        if not callable(forward):
-            raise TypeError(f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}")
         config["forward"] = getattr(forward, "__name__", repr(forward))
-    forward = forward or q_sample
+
+    # 2. Model, EMA copy, optimizer and the random generators, on the chosen device.
+    device = pick_device(device)
     model = model.to(device)
-    schedule = schedule.to(device=device)
-    T = len(schedule)
     ema = copy.deepcopy(model).eval().requires_grad_(False)
-    opt_class = torch.optim.AdamW if optimizer == "adamw" else torch.optim.Adam
-    opt = opt_class(model.parameters(), lr=lr, weight_decay=weight_decay)
-    generator = torch.Generator().manual_seed(seed)  # CPU generator: identical draws on every device
-    torch.manual_seed(seed)
+    opt_class = torch.optim.AdamW if settings.optimizer == "adamw" else torch.optim.Adam
+    opt = opt_class(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    generator = seeded_generator(settings.seed)
     history = {"loss": [], "bucket_loss": [0.0] * loss_buckets, "bucket_count": [0] * loss_buckets, "seconds": 0.0}
-    step = 0
+    state = TrainState(model, ema, opt, schedule.to(device=device), 0, history, config)
 
+    # 3. Resume: everything, including the generators, continues where the checkpoint left off.
     if resume and Path(checkpoint_path).exists():
-        # RNG states must stay on the CPU; load_state_dict moves weights and optimizer state to the device.
-        payload = load_checkpoint(checkpoint_path, map_location="cpu")
-        _check_resumable(payload, checkpoint_path, model, config, schedule)
-        model.load_state_dict(payload["model"])
-        ema.load_state_dict(payload["ema"])
-        opt.load_state_dict(payload["optimizer"])
-        _restore_rng(payload["rng"], generator)
-        step, history = payload["step"], payload["history"]
-
-    state = TrainState(model, ema, opt, schedule, step, history, config)
+        _resume(state, generator, checkpoint_path)
 
     def save():
         if checkpoint_path is not None:
             save_checkpoint(checkpoint_path, checkpoint_payload(state, generator))
 
-    model.train()
-    last = steps if stop_after is None else min(steps, step + stop_after)
-    bar = tqdm(total=steps, initial=step, disable=not progress, desc="training", leave=False)
+    # 4. The loop: Algorithm 1, one step at a time, with the per-timestep statistics and periodic checkpoints.
+    forward = forward or q_sample
+    T, null = len(state.schedule), getattr(model, "num_classes", None)
+    last = steps if stop_after is None else min(steps, state.step + stop_after)
+    bar = tqdm(total=steps, initial=state.step, disable=not progress, desc="training", leave=False)
     started = time.perf_counter()
-    null = getattr(model, "num_classes", None)
+    model.train()
     while state.step < last:
-        idx = torch.randint(0, x_all.shape[0], (batch_size,), generator=generator)
-        t = torch.randint(0, T, (batch_size,), generator=generator)
-        noise = torch.randn((batch_size, *x_all.shape[1:]), generator=generator)
-        x0 = x_all[idx].to(device)
-        labels = None
-        if labels_all is not None:
-            labels = labels_all[idx].clone()
-            if label_dropout:
-                labels[torch.rand(batch_size, generator=generator) < label_dropout] = null
-            labels = labels.to(device)
-        t, noise = t.to(device), noise.to(device)
-
-        x_t = forward(schedule, x0, t, noise)
-        eps = model(x_t, t) if labels is None else model(x_t, t, labels)
-        loss = simple_loss(noise, eps)
-        for group in opt.param_groups:
-            group["lr"] = lr * min(1.0, (state.step + 1) / warmup) if warmup else lr
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        opt.step()
-        ema_update(ema, model, ema_decay)
-
-        with torch.no_grad():
-            per_example = (eps - noise).pow(2).reshape(batch_size, -1).mean(dim=1).cpu()
-            buckets = (t.cpu() * loss_buckets) // T
-            for b in range(loss_buckets):
-                mask = buckets == b
-                history["bucket_loss"][b] += float(per_example[mask].sum())
-                history["bucket_count"][b] += int(mask.sum())
-        history["loss"].append(float(loss.detach()))
+        x0, t, noise, labels = _draw_batch(x_all, labels_all, settings, T, null, generator, device)
+        eps = _optimisation_step(state, settings, forward, x0, t, noise, labels)
+        _record_bucket_loss(state.history, eps, noise, t, T)
         state.step += 1
         bar.update(1)
         if state.step % 50 == 0:
-            bar.set_postfix(loss=f"{sum(history['loss'][-50:]) / 50:.4f}")
+            bar.set_postfix(loss=f"{sum(state.history['loss'][-50:]) / 50:.4f}")
         if checkpoint_every and state.step % checkpoint_every == 0 and state.step < last:
-            history["seconds"] += time.perf_counter() - started
+            state.history["seconds"] += time.perf_counter() - started
             started = time.perf_counter()
             save()
     bar.close()
-    history["seconds"] += time.perf_counter() - started
+    state.history["seconds"] += time.perf_counter() - started
     model.eval()
     save()
     return state

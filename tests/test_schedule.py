@@ -72,7 +72,7 @@ def test_custom_betas_and_len():
 
 
 def test_schedule_is_not_a_module():
-    """EMA and optimisers walk a model's buffers; a schedule must never be one of them."""
+    """EMA and optimizers walk a model's buffers; a schedule must never be one of them."""
     assert not isinstance(DiffusionSchedule.linear(10), torch.nn.Module)
 
 

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from ..checkpoints import CheckpointError, load_checkpoint, save_checkpoint, shipped_path
 from ..data.glyphs import GlyphDigits
+from ..device import pick_device, seeded_generator
 from ..validation import check_image_batch, check_positive_int
 
 __all__ = [
@@ -122,11 +123,11 @@ def train_classifier(
     """Train a :class:`GlyphClassifier` on ``GlyphDigits(n_train, seed=seed)`` with Adam and a cosine learning rate.
 
     Args:
-        steps: optimiser steps. batch_size: images per step. lr: peak learning rate (decays to 0 on a cosine).
+        steps: optimizer steps. batch_size: images per step. lr: peak learning rate (decays to 0 on a cosine).
         seed: seeds the data set, the initial weights, dropout and the batch order; the caller's global RNG state
             is left as it was.
         n_train: training images. config: constructor arguments (default :data:`DEFAULT_CONFIG`).
-        device: where to train (default: CUDA if available, else CPU). progress: show a tqdm bar.
+        device: where to train (default: CUDA, then MPS, then CPU). progress: show a tqdm bar.
 
     Returns:
         ``(model, history)``: the model in eval mode and ``{"loss": [...], "accuracy": [...], "lr": [...]}``, one
@@ -141,17 +142,16 @@ def train_classifier(
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0.0 < float(lr) < math.inf:
         raise ValueError(f"lr must be a positive number, got {lr!r}")
     config = _normalise_config(DEFAULT_CONFIG if config is None else config)
-    device = torch.device(device if device is not None else ("cuda" if torch.cuda.is_available() else "cpu"))
+    device = pick_device(device)
 
     x, labels = GlyphDigits(n_train, seed=seed).tensors()
     x, labels = x.to(device), labels.to(device)
-    batches = torch.Generator().manual_seed(seed)
     history = {"loss": [], "accuracy": [], "lr": []}
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-        torch.manual_seed(seed)  # initial weights and dropout masks
+        batches = seeded_generator(seed)  # batch order; torch's global RNG: initial weights and dropout masks
         model = GlyphClassifier(**config).to(device).train()
-        optimiser = torch.optim.Adam(model.parameters(), lr=float(lr))
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, T_max=steps)
+        optimizer = torch.optim.Adam(model.parameters(), lr=float(lr))
+        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
         order, position = torch.randperm(n_train, generator=batches), 0
         bar = tqdm(range(steps), desc="glyph classifier", disable=not progress)
         for _ in bar:
@@ -161,9 +161,9 @@ def train_classifier(
             position += batch_size
             logits = model(x[index])
             loss = F.cross_entropy(logits, labels[index])
-            optimiser.zero_grad(set_to_none=True)
+            optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            optimiser.step()
+            optimizer.step()
             history["lr"].append(float(schedule.get_last_lr()[0]))
             schedule.step()
             history["loss"].append(loss.item())

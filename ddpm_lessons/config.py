@@ -1,0 +1,182 @@
+"""Configurations as typed records: what :func:`~ddpm_lessons.train.train` and the command line share (lessons 05–06).
+
+* :class:`TrainConfig` — the optimisation settings of one training run. :func:`~ddpm_lessons.train.train` takes
+  them as keyword arguments with these defaults, validates them here once, and stores :meth:`TrainConfig.to_dict`
+  in every checkpoint's ``train_config``; ``resume`` compares the stored record with the new one.
+* :class:`MLPConfig`, :class:`ResidualUNetConfig`, :class:`SeedUNetConfig` — the architecture choices the command
+  line exposes for each model, with CPU-sized defaults (the seed's own 62.7M-parameter ``DiffusionUNet`` is the
+  Python default, ``SeedUNetConfig`` a smaller one). :meth:`build` makes the model for a data shape; the model's own
+  ``config`` (its constructor arguments) is what checkpoints store to rebuild it.
+
+``python -m ddpm_lessons train`` builds its flags, defaults, help lines and choice lists from these fields
+(:func:`fields_with_flags`), so a default lives in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .validation import check_positive_int, check_real
+
+__all__ = [
+    "TrainConfig",
+    "MLPConfig",
+    "ResidualUNetConfig",
+    "SeedUNetConfig",
+    "MODEL_CONFIGS",
+    "choices_of",
+    "fields_with_flags",
+]
+
+
+def _option(default, help: str, flag: str | None = None):
+    """A dataclass field with its command-line help (and flag, when it is not ``--field-name``)."""
+    return field(default=default, metadata={"help": help, "flag": flag})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The settings of one run of DDPM Algorithm 1 (lesson 06). Validated on construction; every value is finite."""
+
+    batch_size: int = _option(64, "minibatch size")
+    lr: float = _option(2e-4, "peak learning rate")
+    optimizer: Literal["adam", "adamw"] = _option("adam", "Adam, or AdamW with --weight-decay")
+    weight_decay: float = _option(0.0, "weight decay (adamw)")
+    ema_decay: float = _option(0.999, "decay of the EMA of the weights")
+    label_dropout: float = _option(0.0, "probability of the null label (classifier-free guidance)")
+    grad_clip: float | None = _option(1.0, "maximum gradient norm (0: no clipping)")
+    warmup: int = _option(0, "linear learning-rate warm-up steps")
+    seed: int = _option(0, "seeds initialisation and every random draw of training")
+    loss_buckets: int = _option(10, "the loss is also recorded per bucket of timesteps (this many equal ranges of t)")
+
+    def __post_init__(self):
+        check_positive_int(self.batch_size, "batch_size")
+        if check_real(self.lr, "lr") <= 0:
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+        if self.optimizer not in choices_of(TrainConfig, "optimizer"):
+            raise ValueError(f"optimizer must be one of {choices_of(TrainConfig, 'optimizer')}, got {self.optimizer!r}")
+        check_real(self.weight_decay, "weight_decay", minimum=0.0)
+        check_real(self.ema_decay, "ema_decay", minimum=0.0)
+        if not self.ema_decay < 1:
+            raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay}")
+        check_real(self.label_dropout, "label_dropout", minimum=0.0, maximum=1.0)
+        if self.grad_clip is not None and check_real(self.grad_clip, "grad_clip") <= 0:
+            raise ValueError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
+        check_positive_int(self.warmup, "warmup", minimum=0)
+        check_positive_int(self.seed, "seed", minimum=0)
+        check_positive_int(self.loss_buckets, "loss_buckets")
+
+    def to_dict(self) -> dict:
+        """Plain types only, so a checkpoint that stores it loads with ``weights_only=True``."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class MLPConfig:
+    """``--model mlp``: :class:`~ddpm_lessons.models.MLPDenoiser` for toy points (lessons 03, 04, 06)."""
+
+    hidden: int = _option(128, "mlp: hidden width")
+    num_layers: int = _option(3, "mlp: residual blocks", flag="--layers")
+    time_input: Literal["sinusoidal", "scalar", "raw", "none"] = _option("sinusoidal", "mlp: how the network sees t")
+
+    def __post_init__(self):
+        check_positive_int(self.hidden, "hidden")
+        check_positive_int(self.num_layers, "num_layers")
+
+    def build(self, data_shape, *, num_timesteps: int, num_classes: int | None = None):
+        from .models import MLPDenoiser
+
+        if len(data_shape) != 1 or num_classes is not None:
+            raise ValueError(
+                f"the MLP is an unconditional model for points (D,), got data of shape {tuple(data_shape)}"
+            )
+        return MLPDenoiser(
+            data_dim=data_shape[0],
+            hidden=self.hidden,
+            num_layers=self.num_layers,
+            time_input=self.time_input,
+            num_timesteps=num_timesteps,
+        )
+
+
+@dataclass(frozen=True)
+class ResidualUNetConfig:
+    """``--model residual-unet``: :class:`~ddpm_lessons.models.ResidualUNet` (lessons 05–07)."""
+
+    base_channels: int = _option(32, "residual-unet: width of the first level")
+    channel_mults: tuple[int, ...] = _option((1, 2, 2), "residual-unet: width multiplier per level")
+    num_res_blocks: int = _option(1, "residual-unet: blocks per level")
+    attention: bool = _option(True, "residual-unet: self-attention at the lowest resolution")
+    dropout: float = _option(0.0, "residual-unet: dropout in the blocks")
+
+    def __post_init__(self):
+        check_positive_int(self.base_channels, "base_channels")
+        if not self.channel_mults:
+            raise ValueError("channel_mults must name at least one level")
+        for m in self.channel_mults:
+            check_positive_int(m, "channel_mults")
+        check_positive_int(self.num_res_blocks, "num_res_blocks")
+        check_real(self.dropout, "dropout", minimum=0.0, maximum=1.0)
+
+    def build(self, data_shape, *, num_timesteps: int, num_classes: int | None = None):
+        from .models import ResidualUNet
+
+        if len(data_shape) != 3:
+            raise ValueError(f"the U-Net is for images (C, H, W), got data of shape {tuple(data_shape)}")
+        return ResidualUNet(
+            in_channels=data_shape[0],
+            base_channels=self.base_channels,
+            channel_mults=self.channel_mults,
+            num_res_blocks=self.num_res_blocks,
+            attention=self.attention,
+            num_classes=num_classes,
+            dropout=self.dropout,
+        )
+
+
+@dataclass(frozen=True)
+class SeedUNetConfig:
+    """``--model seed-unet``: the article's :class:`~ddpm_lessons.unet.DiffusionUNet` at a CPU size (lessons 05–06)."""
+
+    channel_sequence: tuple[int, ...] = _option((32, 64, 128, 256), "seed-unet: channel_sequence", flag="--channels")
+    time_dim: int = _option(128, "seed-unet: time encoding size")
+
+    def __post_init__(self):
+        if len(self.channel_sequence) < 2:
+            raise ValueError(f"channel_sequence needs at least two widths, got {self.channel_sequence}")
+        for c in self.channel_sequence:
+            check_positive_int(c, "channel_sequence")
+        check_positive_int(self.time_dim, "time_dim")
+
+    def build(self, data_shape, *, num_timesteps: int, num_classes: int | None = None):
+        from .unet import DiffusionUNet
+
+        if len(data_shape) != 3:
+            raise ValueError(f"the U-Net is for images (C, H, W), got data of shape {tuple(data_shape)}")
+        if num_classes is not None:
+            raise ValueError(
+                "class labels need --model residual-unet (labels with a null class); the seed's DiffusionUNet "
+                "takes float labels and is used from Python"
+            )
+        return DiffusionUNet(img_channels=data_shape[0], time_dim=self.time_dim, channel_sequence=self.channel_sequence)
+
+
+MODEL_CONFIGS = {"seed-unet": SeedUNetConfig, "residual-unet": ResidualUNetConfig, "mlp": MLPConfig}
+
+
+def choices_of(record, name: str) -> tuple:
+    """The allowed values of a ``Literal`` field, e.g. ``choices_of(TrainConfig, "optimizer")``."""
+    hint = typing.get_type_hints(record)[name]
+    if typing.get_origin(hint) is not Literal:
+        raise ValueError(f"{record.__name__}.{name} is not a field with a fixed list of choices")
+    return typing.get_args(hint)
+
+
+def fields_with_flags(record):
+    """``(field, flag, type hint)`` for every field of a config record: what the command line turns into options."""
+    hints = typing.get_type_hints(record)
+    for f in dataclasses.fields(record):
+        yield f, f.metadata.get("flag") or "--" + f.name.replace("_", "-"), hints[f.name]

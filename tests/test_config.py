@@ -1,0 +1,126 @@
+"""Configuration records (ddpm_lessons.config): one place for the defaults, choices and checks that train() and the
+command line share, and the records reproduce what the shipped checkpoints store."""
+
+import dataclasses
+import shlex
+
+import pytest
+import torch
+
+from ddpm_lessons import config as cfg
+from ddpm_lessons.checkpoints import load_checkpoint, read_manifest, shipped_path
+from ddpm_lessons.cli import build_model_from_args, config_from_args, parser
+
+TRAIN_REQUIRED = ["train", "--data", "moons", "--model", "mlp", "--out", "x.pt", "--steps", "1"]
+
+
+@pytest.mark.parametrize("record", [cfg.TrainConfig, *cfg.MODEL_CONFIGS.values()])
+def test_command_line_defaults_and_choices_come_from_the_records(record):
+    args = parser().parse_args(TRAIN_REQUIRED)
+    assert config_from_args(record, args) == record()
+    actions = {a.dest: a for a in parser()._subparsers._group_actions[0].choices["train"]._actions}
+    for f, flag, _ in cfg.fields_with_flags(record):
+        assert flag in actions[f.name].option_strings
+        assert actions[f.name].help.startswith(f.metadata["help"])
+    if record is cfg.TrainConfig:
+        assert tuple(actions["optimizer"].choices) == cfg.choices_of(cfg.TrainConfig, "optimizer") == ("adam", "adamw")
+
+
+def test_flags_reach_the_records():
+    args = parser().parse_args(
+        [
+            *TRAIN_REQUIRED,
+            "--lr",
+            "1e-3",
+            "--grad-clip",
+            "0",
+            "--layers",
+            "5",
+            "--channel-mults",
+            "1,2",
+            "--no-attention",
+        ]
+    )
+    train = config_from_args(cfg.TrainConfig, args)
+    assert (train.lr, train.grad_clip) == (1e-3, None)  # --grad-clip 0 switches clipping off
+    assert config_from_args(cfg.MLPConfig, args).num_layers == 5
+    unet = config_from_args(cfg.ResidualUNetConfig, args)
+    assert (unet.channel_mults, unet.attention) == ((1, 2), False)
+    with pytest.raises(SystemExit):
+        parser().parse_args([*TRAIN_REQUIRED, "--channel-mults", "1,two"])
+
+
+@pytest.mark.parametrize(
+    "record, changes, words",
+    [
+        (cfg.TrainConfig, {"batch_size": 0}, "batch_size"),
+        (cfg.TrainConfig, {"lr": float("nan")}, "lr must be finite"),
+        (cfg.TrainConfig, {"lr": -1.0}, "lr must be a positive number"),
+        (cfg.TrainConfig, {"optimizer": "sgd"}, "optimizer must be one of"),
+        (cfg.TrainConfig, {"ema_decay": 1.0}, r"ema_decay must lie in \[0, 1\)"),
+        (cfg.TrainConfig, {"label_dropout": 1.5}, "label_dropout"),
+        (cfg.TrainConfig, {"grad_clip": float("inf")}, "grad_clip must be finite"),
+        (cfg.TrainConfig, {"seed": -1}, "seed"),
+        (cfg.MLPConfig, {"hidden": 0}, "hidden"),
+        (cfg.MLPConfig, {"num_layers": 2.5}, "num_layers"),
+        (cfg.ResidualUNetConfig, {"channel_mults": ()}, "channel_mults"),
+        (cfg.ResidualUNetConfig, {"dropout": 2.0}, "dropout"),
+        (cfg.SeedUNetConfig, {"channel_sequence": (8,)}, "channel_sequence"),
+    ],
+)
+def test_records_refuse_bad_values_by_name(record, changes, words):
+    with pytest.raises((ValueError, TypeError), match=words):
+        record(**changes)
+
+
+def test_models_built_from_records_match_the_data():
+    assert cfg.MLPConfig().build((2,), num_timesteps=50).config["data_dim"] == 2
+    unet = cfg.ResidualUNetConfig(base_channels=8, channel_mults=(1, 2)).build(
+        (1, 8, 8), num_timesteps=50, num_classes=10
+    )
+    assert unet.config["num_classes"] == 10 and unet.config["channel_mults"] == [1, 2]
+    with pytest.raises(ValueError, match="points"):
+        cfg.MLPConfig().build((1, 8, 8), num_timesteps=50)
+    with pytest.raises(ValueError, match="residual-unet"):
+        cfg.SeedUNetConfig().build((3, 32, 32), num_timesteps=50, num_classes=10)
+
+
+def test_choices_of_needs_a_literal_field():
+    assert cfg.choices_of(cfg.MLPConfig, "time_input") == ("sinusoidal", "scalar", "raw", "none")
+    with pytest.raises(ValueError, match="fixed list of choices"):
+        cfg.choices_of(cfg.TrainConfig, "lr")
+
+
+def test_train_stores_the_record_it_was_given(tmp_path):
+    from ddpm_lessons import DiffusionSchedule, train
+    from ddpm_lessons.models import MLPDenoiser
+
+    torch.manual_seed(0)
+    state = train(
+        MLPDenoiser(hidden=16, num_layers=1, num_timesteps=20),
+        torch.randn(64, 2),
+        schedule=DiffusionSchedule.linear(20),
+        steps=3,
+        batch_size=8,
+        lr=1e-3,
+        device="cpu",
+        progress=False,
+        checkpoint_path=tmp_path / "run.pt",
+    )
+    stored = load_checkpoint(tmp_path / "run.pt")["train_config"]
+    expected = dataclasses.replace(cfg.TrainConfig(), batch_size=8, lr=1e-3).to_dict()
+    assert {k: stored[k] for k in expected} == expected == {k: state.config[k] for k in expected}
+
+
+@pytest.mark.parametrize("name", ["moons_ddpm.pt", "photo_ddpm.pt", "glyph_ddpm.pt"])
+def test_the_recorded_command_rebuilds_each_shipped_checkpoint(name):
+    """The manifest's command, parsed by today's CLI, gives the shipped file's model and training settings."""
+    entry = read_manifest()[name]
+    argv = shlex.split(entry["command"])[3:]  # after "python -m ddpm_lessons"
+    args = parser().parse_args(argv)
+    payload = load_checkpoint(shipped_path(name))
+    data_shape = payload["train_config"]["data_shape"]
+    model = build_model_from_args(args, torch.zeros(1, *data_shape), conditional=args.conditional)
+    assert (type(model).__name__, model.config) == (payload["model_kind"], payload["model_config"])
+    settings = config_from_args(cfg.TrainConfig, args).to_dict()
+    assert {k: payload["train_config"][k] for k in settings} == settings
