@@ -18,7 +18,9 @@ import torch
 __all__ = [
     "CheckpointError",
     "DATA_DIR",
+    "DATA_ENV",
     "MANIFEST",
+    "find_data_dir",
     "atomic_write_bytes",
     "save_checkpoint",
     "load_checkpoint",
@@ -30,7 +32,23 @@ __all__ = [
     "verify_shipped",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_ENV = "DDPM_LESSONS_DATA"
+
+
+def find_data_dir() -> Path:
+    """The folder of the shipped checkpoints and their ``MANIFEST.json``.
+
+    ``$DDPM_LESSONS_DATA`` when it is set; otherwise the repository's ``data/`` beside the package, which is where
+    a checkout or an editable install (``pip install -e .``) finds it. A wheel installed elsewhere has no ``data/``
+    beside it: point the variable at a checkout's ``data/`` folder (:func:`shipped_path` says so when it is missing).
+    """
+    configured = os.environ.get(DATA_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+DATA_DIR = find_data_dir()
 MANIFEST = DATA_DIR / "MANIFEST.json"
 
 
@@ -165,6 +183,8 @@ def record_in_manifest(path, info: dict, manifest=MANIFEST) -> dict:
 
 def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
     """Path of a file shipped in ``data/``, after checking its sha256 against the manifest."""
+    if not Path(manifest).is_file():
+        raise CheckpointError(missing_data_message(manifest))
     entries = read_manifest(manifest)
     if name not in entries:
         known = ", ".join(sorted(entries)) or "none"
@@ -178,6 +198,16 @@ def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
             f"shipped file {path} fails its sha256 check: manifest {entries[name]['sha256']}, file {actual}"
         )
     return path
+
+
+def missing_data_message(manifest=MANIFEST) -> str:
+    """Why the shipped checkpoints cannot be found: where the package looked and how to point it at ``data/``."""
+    where = f"${DATA_ENV}={os.environ[DATA_ENV]}" if os.environ.get(DATA_ENV) else f"${DATA_ENV} is not set"
+    return (
+        f"the course's shipped checkpoints were not found: there is no {Path(manifest).name} at {manifest} "
+        f"({where}). Set {DATA_ENV} to the data/ folder of a ddpm-lessons checkout (the folder holding "
+        f"MANIFEST.json and the .pt files), or install the package from the checkout with pip install -e ."
+    )
 
 
 def verify_shipped(manifest=MANIFEST) -> list[tuple[str, bool, str]]:

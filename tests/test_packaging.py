@@ -3,6 +3,7 @@
 import pathlib
 import re
 import sys
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -79,3 +80,82 @@ def test_public_api_has_the_seed_names_and_docstrings():
     for name in ddpm_lessons.__all__:
         doc = getattr(ddpm_lessons, name).__doc__
         assert doc and len(doc.strip()) > 40, f"{name} needs a docstring naming its equation and shapes"
+
+
+@pytest.mark.slow
+def test_a_wheel_installed_outside_the_repository_finds_the_checkpoints_only_when_told(tmp_path):
+    """``pip install .`` (not editable) into a fresh venv: the package imports from the venv, a shipped checkpoint
+    is refused with a message naming where it looked and the variable to set, and loads once DDPM_LESSONS_DATA
+    points at the checkout's data/ folder."""
+    import os
+    import shutil
+    import subprocess
+    import sysconfig
+    import zipfile
+
+    setuptools = pytest.importorskip("setuptools")
+    if int(setuptools.__version__.split(".")[0]) < 64:
+        pytest.skip(
+            f"building the wheel needs setuptools >= 64 (pyproject's build-system), found {setuptools.__version__}"
+        )
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "ddpm_lessons", source / "ddpm_lessons", ignore=shutil.ignore_patterns("__pycache__"))
+    quiet = {"capture_output": True, "text": True, "timeout": 300}
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        **quiet,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = (tmp_path / "dist").glob("ddpm_lessons-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for module in ("ddpm_lessons/config.py", "ddpm_lessons/data/toy.py", "ddpm_lessons/course/exercises/lesson00.py"):
+        assert module in names
+    assert not any(name.startswith(("tests/", "notebooks/", "data/")) for name in names)
+
+    # A fresh venv whose only view of the course venv is its site-packages (torch & co.): no editable finder.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, **quiet)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True, **quiet
+    ).stdout.strip()
+    (Path(site) / "course_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+        **quiet,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+
+    probe = (
+        "import ddpm_lessons, sys\n"
+        "from ddpm_lessons import load_trained, shipped_path\n"
+        "print(ddpm_lessons.__file__)\n"
+        "model, schedule, _ = load_trained(shipped_path('moons_ddpm.pt'))\n"
+        "print('loaded', type(model).__name__, len(schedule))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DDPM_LESSONS_DATA")}
+    outside = subprocess.run([str(python), "-c", probe], cwd=tmp_path, env=env, **quiet)
+    assert outside.returncode != 0
+    assert outside.stdout.startswith(str(venv)), outside.stdout  # the wheel's copy, not the checkout's
+    assert "DDPM_LESSONS_DATA is not set" in outside.stderr and "MANIFEST.json" in outside.stderr, outside.stderr
+    info = subprocess.run([str(python), "-m", "ddpm_lessons", "info"], cwd=tmp_path, env=env, **quiet)
+    assert info.returncode == 1 and "DDPM_LESSONS_DATA" in info.stdout
+
+    pointed = subprocess.run(
+        [str(python), "-c", probe], cwd=tmp_path, env={**env, "DDPM_LESSONS_DATA": str(ROOT / "data")}, **quiet
+    )
+    assert pointed.returncode == 0, pointed.stderr
+    assert "loaded MLPDenoiser 1000" in pointed.stdout
