@@ -7,10 +7,13 @@ against ``data/MANIFEST.json`` before it is read. A truncated, corrupted or mism
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import platform
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -21,6 +24,9 @@ __all__ = [
     "DATA_ENV",
     "MANIFEST",
     "find_data_dir",
+    "exclusive_run",
+    "RunLockedError",
+    "remove_stale_temporaries",
     "atomic_write_bytes",
     "save_checkpoint",
     "load_checkpoint",
@@ -91,6 +97,61 @@ def atomic_write_bytes(path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temporaries(path) -> list[Path]:
+    """Delete the temporary files that killed writes of ``path`` left beside it (``.<name>.*.tmp``).
+
+    Call it only while holding :func:`exclusive_run` on ``path``: then no live writer owns one of them.
+    """
+    path = Path(path)
+    stale = sorted(path.parent.glob(f".{glob_escape(path.name)}.*.tmp")) if path.parent.is_dir() else []
+    for tmp in stale:
+        tmp.unlink(missing_ok=True)
+    return stale
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+class RunLockedError(CheckpointError):
+    """Another run is writing the same checkpoint."""
+
+
+@contextlib.contextmanager
+def exclusive_run(path):
+    """Hold an exclusive lock on ``<path>.lock`` while a run writes ``path``; a second run fails at once.
+
+    The lock file names its holder (process id, host, start time), so the error says which run to wait for. The
+    lock is released when the run ends or its process dies (``fcntl.flock``); stale temporary files of killed writes
+    are removed once the lock is held. Where ``fcntl`` does not exist (Windows) the run is not locked.
+    """
+    path = Path(path)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    handle = open(lock_path, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown process"
+            raise RunLockedError(
+                f"another run is writing {path} ({holder}); wait for it to finish or choose another output file"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {platform.node()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+        handle.flush()
+        remove_stale_temporaries(path)
+        yield
+    finally:
+        handle.close()  # closing releases the lock; the file stays (removing it would race a waiting run)
 
 
 def sidecar(path) -> Path:

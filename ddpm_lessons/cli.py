@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import os
+import re
 import shlex
 import sys
+import tempfile
 import time
 import typing
 from pathlib import Path
@@ -29,6 +32,17 @@ from .schedule import SCHEDULES
 TOY_NAMES = tuple(TOY_DATASETS)
 REAL_NAMES = ("mnist", "fashion-mnist", "cifar10")  # ddpm_lessons.data.realdata (imported lazily: torchvision)
 IMAGE_NAMES = ("photo", "glyphs", *REAL_NAMES)
+
+
+class UsageError(SystemExit):
+    """A mistake on the command line: :func:`main` prints the message (no traceback) and the exit status is 2."""
+
+    def __init__(self, message: str):
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _ints(text: str) -> list[int]:
@@ -99,18 +113,24 @@ def cmd_train(args) -> int:
     x, labels, data_info = load_training_data(args)
     conditional = args.conditional
     if conditional and labels is None:
-        raise SystemExit(f"--conditional needs a labelled data set; {args.data} has no labels")
+        raise UsageError(f"--conditional needs a labelled data set; {args.data} has no labels")
     if args.model == "mlp" and x.dim() != 2:
-        raise SystemExit("--model mlp is for toy data (points); use seed-unet or residual-unet for images")
+        raise UsageError("--model mlp is for toy data (points); use seed-unet or residual-unet for images")
     if args.model != "mlp" and x.dim() != 4:
-        raise SystemExit("image models need image data; use --model mlp for toy data")
+        raise UsageError("image models need image data; use --model mlp for toy data")
     if conditional and args.model != "residual-unet":
-        raise SystemExit(
+        raise UsageError(
             "--conditional is supported with --model residual-unet (class labels with a null class); "
             "the seed's DiffusionUNet takes float labels and is used from Python, not the CLI"
         )
+    _check_output_file(args.out, "--out", overwrite=args.overwrite, resume=args.resume)
+    if args.resume and not args.out.exists():
+        print(f"note: --out {args.out} does not exist yet, so --resume starts a fresh run there", file=sys.stderr)
     if args.release is not None:
         _check_in_data_folder(args.release, "--release")
+        if args.release.resolve() == args.out.resolve():
+            raise UsageError("--release must differ from --out (the release is a slim copy of the training checkpoint)")
+        _check_release_target(args.release, "--release", args.replace_shipped)
     torch.manual_seed(args.seed)
     model = build_model_from_args(args, x, conditional)
     print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
@@ -161,7 +181,55 @@ def _check_in_data_folder(path: Path, option: str) -> None:
 
     folder = Path(checkpoints.MANIFEST).resolve().parent
     if Path(path).resolve().parent != folder:
-        raise SystemExit(f"{option} {path}: shipped files live in {folder} (the folder of MANIFEST.json)")
+        raise UsageError(f"{option} {path}: shipped files live in {folder} (the folder of MANIFEST.json)")
+
+
+def _shipped_entry(path: Path) -> dict | None:
+    """The manifest entry of ``path`` if it is (or resolves to) a shipped file, else None."""
+    from . import checkpoints
+
+    manifest = Path(checkpoints.MANIFEST)
+    path = Path(path).resolve()
+    if path.parent != manifest.resolve().parent:
+        return None
+    return read_manifest(manifest).get(path.name)
+
+
+def _check_output_file(path: Path, option: str, *, overwrite: bool = True, resume: bool = False) -> None:
+    """Refuse an output that would lose work before any work is done: a directory, an unwritable folder, a shipped
+    file (those change only through --release / --record with --replace-shipped), or an existing file that
+    neither --resume nor --overwrite allows replacing."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{option} {path} is a directory; give a file name inside it, e.g. {path / 'run.pt'}")
+    if _shipped_entry(path) is not None:
+        raise UsageError(
+            f"{option} {path} is a shipped file listed in MANIFEST.json; write to another file (e.g. runs/{path.name}) "
+            "and publish it with --release (train) or --record (train-classifier) and --replace-shipped"
+        )
+    if path.exists() and not (overwrite or resume):
+        raise UsageError(f"{option} {path} already exists; pass --resume to continue it or --overwrite to replace it")
+    folder = path.parent
+    try:
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            print(f"created the folder {folder} for {option}", file=sys.stderr)
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        raise UsageError(f"{option} {path}: cannot write in {folder} ({error.strerror or error})") from None
+
+
+def _check_release_target(path: Path, option: str, replace_shipped: bool) -> None:
+    """A release may replace a shipped file only when asked, and then says what it replaces."""
+    entry = _shipped_entry(path)
+    if entry is None:
+        return
+    what = f"the shipped {Path(path).name} (sha256 {entry['sha256'][:12]}…, made by: {entry.get('command', '?')})"
+    if not replace_shipped:
+        raise UsageError(f"{option} {path} would replace {what}; add --replace-shipped to do that")
+    print(f"replacing {what}", file=sys.stderr)
 
 
 def cmd_train_classifier(args) -> int:
@@ -171,6 +239,11 @@ def cmd_train_classifier(args) -> int:
         torch.set_num_threads(args.threads)
     if args.record:
         _check_in_data_folder(args.out, "--out with --record")
+        _check_release_target(args.out, "--out with --record", args.replace_shipped)
+        if args.out.is_dir():
+            raise UsageError(f"--out {args.out} is a directory")
+    else:
+        _check_output_file(args.out, "--out", overwrite=args.overwrite)
     started = time.perf_counter()
     model, history = train_classifier(
         steps=args.steps,
@@ -210,7 +283,7 @@ def parse_labels(text, n: int):
     if len(values) == 1:
         return torch.full((n,), values[0], dtype=torch.long)
     if len(values) != n:
-        raise SystemExit(f"--labels needs one label, 'all', or exactly --n = {n} labels; got {len(values)}")
+        raise UsageError(f"--labels needs one label, 'all', or exactly --n = {n} labels; got {len(values)}")
     return torch.tensor(values, dtype=torch.long)
 
 
@@ -222,9 +295,21 @@ def cmd_sample(args) -> int:
     from .sampling import sample
     from .train import load_trained
 
+    if args.out.suffix.lower() != ".png":
+        raise UsageError(f"--out {args.out}: sample writes a PNG image, so the file name must end in .png")
+    if args.n < 1:
+        raise UsageError(f"--n must be a positive number of samples, got {args.n}")
+    _check_output_file(args.out, "--out")
     model, schedule, payload = load_trained(args.checkpoint, device=args.device, use_ema=not args.raw_weights)
     shape = (args.n, *_sample_shape(payload))
     labels = parse_labels(args.labels, args.n)
+    classes = getattr(model, "num_classes", None)
+    if labels is not None and classes is None:
+        raise UsageError(f"--labels: {args.checkpoint} is an unconditional model")
+    if labels is not None and not bool(((labels >= 0) & (labels < classes)).all()):
+        raise UsageError(
+            f"--labels must lie in 0..{classes - 1} ({classes} is the model's null label, used only by guidance)"
+        )
     samples = sample(
         model,
         schedule,
@@ -272,7 +357,7 @@ def cmd_evaluate(args) -> int:
     path = Path(args.checkpoint)
     if args.record:
         if args.quick:
-            raise SystemExit("--record stores the bar's measurement; --quick is only a smoke check")
+            raise UsageError("--record stores the bar's measurement; --quick is only a smoke check")
         _check_in_data_folder(path, "evaluate --record")
         shipped_path(path.name)  # the file must match its manifest digest before numbers are recorded for it
     metrics = evaluate_checkpoint(path, quick=args.quick, device=args.device, progress=not args.no_progress)
@@ -353,7 +438,17 @@ def parser() -> argparse.ArgumentParser:
     for record in MODEL_CONFIGS.values():
         add_config_options(t, record)
     t.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
-    t.add_argument("--resume", action="store_true", help="continue from --out if it exists")
+    t.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out; if --out does not exist yet, say so and start a fresh run there",
+    )
+    t.add_argument("--overwrite", action="store_true", help="replace an existing --out with a new run")
+    t.add_argument(
+        "--replace-shipped",
+        action="store_true",
+        help="allow --release to replace a file already listed in data/MANIFEST.json (it says which)",
+    )
     t.add_argument(
         "--release",
         type=Path,
@@ -377,6 +472,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--device", default=None, help="cpu, cuda or mps")
     c.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     c.add_argument("--record", action="store_true", help="record the run in data/MANIFEST.json")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    c.add_argument(
+        "--replace-shipped",
+        action="store_true",
+        help="with --record: allow replacing a file already listed in data/MANIFEST.json (it says which)",
+    )
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     s = sub.add_parser(
@@ -427,8 +528,31 @@ COMMANDS = {
 }
 
 
+def _flag_names(message: str) -> str:
+    """``"batch_size must be …"`` → ``"--batch-size must be …"``: errors from the library name the flag to change."""
+    flags = {"n": "--n", "steps": "--steps", "T": "--T", "eta": "--eta", "guidance": "--guidance", "seed": "--seed"}
+    for record in (TrainConfig, *MODEL_CONFIGS.values()):
+        flags |= {f.name: flag for f, flag, _ in fields_with_flags(record)}
+    return re.sub(r"^(\w+)(?= must )", lambda m: flags.get(m.group(1), m.group(1)), message)
+
+
 def main(argv=None) -> int:
+    """Run one command. A user error prints ``error: …`` naming the flag and exits with status 2, no traceback."""
+    from .checkpoints import CheckpointError
+    from .train import TrainingDivergedError
+
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     args.argv = argv
-    return COMMANDS[args.command](args)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise
+    except TrainingDivergedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except (CheckpointError, ValueError, TypeError) as error:
+        usage = UsageError(_flag_names(str(error)))
+        print(f"error: {usage}", file=sys.stderr)
+        raise usage from None

@@ -11,6 +11,7 @@ together with the model, EMA, optimizer, step, torch's global RNG state (dropout
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from .checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .device import pick_device, seeded_generator
 from .losses import simple_loss
@@ -27,7 +28,19 @@ from .process import q_sample
 from .schedule import DiffusionSchedule
 from .validation import check_bool, check_positive_int, check_tensor
 
-__all__ = ["train", "TrainState", "load_trained", "checkpoint_payload", "release_payload", "ema_update"]
+__all__ = [
+    "train",
+    "TrainState",
+    "TrainingDivergedError",
+    "load_trained",
+    "checkpoint_payload",
+    "release_payload",
+    "ema_update",
+]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The loss became NaN or infinite; training stopped before the bad step touched the weights."""
 
 
 @torch.no_grad()
@@ -125,6 +138,9 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
     else:
         raise TypeError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
     x = check_tensor(x, "data")
+    if not torch.isfinite(x).all():
+        bad = int((~torch.isfinite(x)).flatten(1).any(1).sum())
+        raise ValueError(f"data must be finite: {bad} of {x.shape[0]} examples hold NaN or inf values")
     if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
         shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
         raise ValueError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got {shape}")
@@ -186,6 +202,11 @@ def _optimisation_step(state: TrainState, settings: TrainConfig, forward, x0, t,
     x_t = forward(state.schedule, x0, t, noise)
     eps = state.model(x_t, t) if labels is None else state.model(x_t, t, labels)
     loss = simple_loss(noise, eps)
+    if not torch.isfinite(loss):
+        raise TrainingDivergedError(
+            f"training diverged at step {state.step + 1}: the loss is {loss.item()} (lr={settings.lr:g}); "
+            "no weights were updated with it, and the checkpoint on disk (if any) is the last good one"
+        )
     lr = settings.lr * min(1.0, (state.step + 1) / settings.warmup) if settings.warmup else settings.lr
     for group in state.optimizer.param_groups:
         group["lr"] = lr
@@ -260,8 +281,6 @@ def train(
         :class:`TrainState` with ``model``, ``ema``, ``optimizer``, ``step`` and ``history`` (``loss`` per step,
         ``bucket_loss`` sum and ``bucket_count`` per timestep bucket, ``seconds``).
     """
-    from tqdm.auto import tqdm
-
     # 1. Arguments: the settings record validates itself; the run's own arguments and the data are checked here.
     settings = TrainConfig(
         batch_size=batch_size,
@@ -293,15 +312,52 @@ def train(
     history = {"loss": [], "bucket_loss": [0.0] * loss_buckets, "bucket_count": [0] * loss_buckets, "seconds": 0.0}
     state = TrainState(model, ema, opt, schedule.to(device=device), 0, history, config)
 
-    # 3. Resume: everything, including the generators, continues where the checkpoint left off.
-    if resume and Path(checkpoint_path).exists():
-        _resume(state, generator, checkpoint_path)
+    # 3. Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
+    #    checkpoint holds its lock from here to the end, so a second run on the same file stops at once.
+    with contextlib.ExitStack() as lock:
+        if checkpoint_path is not None:
+            lock.enter_context(exclusive_run(checkpoint_path))
+        if resume and Path(checkpoint_path).exists():
+            _resume(state, generator, checkpoint_path)
+        return _run(
+            state,
+            settings,
+            forward,
+            x_all,
+            labels_all,
+            generator,
+            steps,
+            stop_after,
+            checkpoint_path,
+            checkpoint_every,
+            progress,
+            device,
+        )
+
+
+def _run(
+    state,
+    settings,
+    forward,
+    x_all,
+    labels_all,
+    generator,
+    steps,
+    stop_after,
+    checkpoint_path,
+    checkpoint_every,
+    progress,
+    device,
+) -> TrainState:
+    """Step 4, the loop: Algorithm 1 one step at a time, with the per-timestep statistics and periodic checkpoints."""
+    from tqdm.auto import tqdm
+
+    model = state.model
 
     def save():
         if checkpoint_path is not None:
             save_checkpoint(checkpoint_path, checkpoint_payload(state, generator))
 
-    # 4. The loop: Algorithm 1, one step at a time, with the per-timestep statistics and periodic checkpoints.
     forward = forward or q_sample
     T, null = len(state.schedule), getattr(model, "num_classes", None)
     last = steps if stop_after is None else min(steps, state.step + stop_after)

@@ -1,0 +1,192 @@
+"""Nothing the user made is overwritten or lost, and user errors end in a clear message, not a traceback.
+
+The command-line cases run ``python -m ddpm_lessons`` in a subprocess, as a user would; ``DDPM_LESSONS_DATA`` points
+the shipped-file checks at a temporary data folder, so the real ``data/`` is never touched.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule, train
+from ddpm_lessons.checkpoints import RunLockedError, exclusive_run, load_checkpoint, save_checkpoint, sha256_file
+from ddpm_lessons.models import MLPDenoiser
+from ddpm_lessons.train import TrainingDivergedError
+
+TINY = ["--data", "moons", "--model", "mlp", "--hidden", "16", "--layers", "1", "--T", "20", "--n-train", "256"]
+TINY += ["--batch-size", "16", "--no-progress"]
+
+
+@pytest.fixture
+def data_folder(tmp_path):
+    """A stand-in for data/: one 'shipped' file listed in its own MANIFEST.json."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shipped = folder / "moons_ddpm.pt"
+    save_checkpoint(shipped, {"kind": "other", "weights": torch.zeros(3)})
+    entry = {"sha256": sha256_file(shipped), "bytes": shipped.stat().st_size, "command": "the original command"}
+    (folder / "MANIFEST.json").write_text(json.dumps({"moons_ddpm.pt": entry}), encoding="utf-8")
+    return folder
+
+
+def cli(*args, data_folder=None, timeout=240, wait=True):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    if data_folder is not None:
+        env["DDPM_LESSONS_DATA"] = str(data_folder)
+    command = [sys.executable, "-m", "ddpm_lessons", *map(str, args)]
+    if not wait:
+        return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def assert_user_error(result, *words):
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_an_existing_checkpoint_is_not_replaced_without_overwrite(tmp_path, data_folder):
+    out = tmp_path / "run.pt"
+    assert cli("train", *TINY, "--steps", "3", "--out", out, data_folder=data_folder).returncode == 0
+    before = sha256_file(out)
+    refused = cli("train", *TINY, "--steps", "2", "--out", out, data_folder=data_folder)
+    assert_user_error(refused, "already exists", "--resume", "--overwrite")
+    assert sha256_file(out) == before
+    replaced = cli("train", *TINY, "--steps", "2", "--out", out, "--overwrite", data_folder=data_folder)
+    assert replaced.returncode == 0 and load_checkpoint(out)["step"] == 2
+
+
+def test_resume_of_a_missing_file_says_it_starts_fresh(tmp_path, data_folder):
+    result = cli("train", *TINY, "--steps", "2", "--out", tmp_path / "typo.pt", "--resume", data_folder=data_folder)
+    assert result.returncode == 0
+    assert "does not exist yet, so --resume starts a fresh run" in result.stderr
+
+
+def test_shipped_files_change_only_through_an_explicit_release(tmp_path, data_folder):
+    shipped = data_folder / "moons_ddpm.pt"
+    before = sha256_file(shipped)
+    assert_user_error(
+        cli("train", *TINY, "--steps", "1", "--out", shipped, data_folder=data_folder), "is a shipped file"
+    )
+    assert_user_error(
+        cli("train-classifier", "--steps", "1", "--out", shipped, data_folder=data_folder), "is a shipped file"
+    )
+    release = ["--out", tmp_path / "run.pt", "--release", shipped]
+    assert_user_error(
+        cli("train", *TINY, "--steps", "1", *release, data_folder=data_folder), "--replace-shipped", "original command"
+    )
+    assert sha256_file(shipped) == before
+    replaced = cli("train", *TINY, "--steps", "1", *release, "--replace-shipped", data_folder=data_folder)
+    assert replaced.returncode == 0, replaced.stderr
+    assert "replacing the shipped moons_ddpm.pt" in replaced.stderr
+    assert sha256_file(shipped) != before
+    assert json.loads((data_folder / "MANIFEST.json").read_text())["moons_ddpm.pt"]["sha256"] == sha256_file(shipped)
+
+
+@pytest.mark.parametrize("where", ["directory", "unwritable"])
+def test_the_output_is_checked_before_training(tmp_path, data_folder, where):
+    if where == "directory":
+        out, words = tmp_path, "is a directory"
+    else:
+        if os.geteuid() == 0:
+            out = "/proc/run.pt"  # even root cannot create files in /proc
+        else:
+            locked = tmp_path / "locked"
+            locked.mkdir(mode=0o500)
+            out = locked / "run.pt"
+        words = "cannot write in"
+    started = time.perf_counter()
+    result = cli("train", *TINY, "--steps", "100000", "--out", out, data_folder=data_folder)
+    assert_user_error(result, "--out", words)
+    assert "step" not in result.stdout  # refused before a single step was trained
+    assert time.perf_counter() - started < 120  # 100,000 steps would take far longer: it did not train first
+
+
+def test_a_second_run_on_the_same_file_stops_and_names_the_holder(tmp_path, data_folder):
+    out = tmp_path / "run.pt"
+    first = cli("train", *TINY, "--steps", "1000000", "--out", out, data_folder=data_folder, wait=False)
+    try:
+        lock = tmp_path / "run.pt.lock"
+        deadline = time.time() + 120
+        while not (lock.exists() and lock.read_text().startswith("pid")) and time.time() < deadline:
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.2)
+        second = cli("train", *TINY, "--steps", "1", "--out", out, "--overwrite", data_folder=data_folder)
+        assert_user_error(second, "another run is writing", f"pid {first.pid}")
+    finally:
+        first.kill()
+        first.communicate()
+
+
+def test_the_lock_is_released_and_stale_temporaries_are_removed(tmp_path):
+    out = tmp_path / "run.pt"
+    stale = tmp_path / ".run.pt.abc123.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    other = tmp_path / ".other.pt.abc123.tmp"
+    other.write_bytes(b"another file's write")
+    with exclusive_run(out):
+        assert not stale.exists() and other.exists()
+        with pytest.raises(RunLockedError, match="another run is writing"):
+            with exclusive_run(out):
+                pass
+    with exclusive_run(out):  # released when the first run ended
+        pass
+
+
+def test_a_diverging_run_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+    calls = []
+
+    def forward_that_breaks(schedule, x0, t, noise):
+        calls.append(1)
+        x_t = schedule.sqrt_alphas_cumprod[t][:, None] * x0 + schedule.sqrt_one_minus_alphas_cumprod[t][:, None] * noise
+        return x_t * float("nan") if len(calls) > 5 else x_t
+
+    out = tmp_path / "run.pt"
+    torch.manual_seed(0)
+    with pytest.raises(TrainingDivergedError, match="diverged at step 6"):
+        train(
+            MLPDenoiser(hidden=16, num_layers=1, num_timesteps=20),
+            torch.randn(64, 2),
+            schedule=DiffusionSchedule.linear(20),
+            steps=10,
+            batch_size=8,
+            device="cpu",
+            progress=False,
+            checkpoint_path=out,
+            checkpoint_every=2,
+            forward=forward_that_breaks,
+        )
+    kept = load_checkpoint(out)
+    assert kept["step"] == 4
+    assert all(torch.isfinite(w).all() for w in kept["model"].values())
+
+
+def test_nan_data_and_infinite_settings_are_refused(tmp_path, data_folder):
+    data = torch.randn(64, 2)
+    data[3, 1] = float("nan")
+    with pytest.raises(ValueError, match="data must be finite: 1 of 64 examples"):
+        train(MLPDenoiser(num_timesteps=20), data, schedule=DiffusionSchedule.linear(20), steps=1, progress=False)
+    assert_user_error(
+        cli("train", *TINY, "--steps", "1", "--lr", "inf", "--out", tmp_path / "a.pt", data_folder=data_folder),
+        "error: --lr must be finite",
+    )
+    assert_user_error(
+        cli("train", *TINY, "--steps", "1", "--batch-size", "0", "--out", tmp_path / "b.pt", data_folder=data_folder),
+        "error: --batch-size must be",
+    )
+
+
+def test_sample_refuses_what_it_cannot_do(tmp_path, data_folder):
+    run = tmp_path / "run.pt"
+    assert cli("train", *TINY, "--steps", "1", "--out", run, data_folder=data_folder).returncode == 0
+    assert_user_error(cli("sample", "--checkpoint", run, "--out", tmp_path / "x.jpg"), "must end in .png")
+    assert_user_error(cli("sample", "--checkpoint", run, "--out", tmp_path / "x.png", "--n", "0"), "--n must be")
+    assert_user_error(
+        cli("sample", "--checkpoint", run, "--out", tmp_path / "x.png", "--labels", "3"), "unconditional model"
+    )
