@@ -14,6 +14,7 @@ import os
 import platform
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -175,9 +176,11 @@ def save_checkpoint(path, payload: dict) -> str:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         digest = sha256_file(tmp)
-        # The old digest goes first: an interruption between the two renames leaves a checkpoint without a
-        # sidecar (loadable, unchecked), never a good checkpoint beside a stale digest.
-        sidecar(path).unlink(missing_ok=True)
+        # No kill can separate a checkpoint from its digest: the sidecar first lists the new digest beside the old
+        # one (both files verify during the swap), then the rename, then the sidecar keeps only the new digest.
+        side = sidecar(path)
+        old = side.read_text(encoding="utf-8", errors="replace").split()[:1] if side.is_file() else []
+        atomic_write_bytes(side, "".join(f"{d}  {path.name}\n" for d in [digest, *old]).encode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -186,41 +189,80 @@ def save_checkpoint(path, payload: dict) -> str:
     return digest
 
 
-def load_checkpoint(path, *, expected_sha256: str | None = None, map_location="cpu") -> dict:
-    """Load a checkpoint written by :func:`save_checkpoint`, safely (``weights_only=True``).
+def _expected_digests(path: Path, manifest: Path) -> tuple[list[str], str] | None:
+    """The digests ``path`` may have and where they come from: the manifest for a shipped file, else its sidecar."""
+    entry = read_manifest(manifest).get(path.name) if path.parent == Path(manifest).resolve().parent else None
+    if entry is not None:
+        return [entry["sha256"].lower()], Path(manifest).name
+    side = sidecar(path)
+    if not side.exists():
+        return None
+    if not side.is_file():
+        raise CheckpointError(f"checksum file {side} is not a file")
+    words = side.read_text(encoding="utf-8", errors="replace").split()
+    digests = [w.lower() for w in words if len(w) == 64 and all(c in "0123456789abcdefABCDEF" for c in w)]
+    if not digests:
+        raise CheckpointError(f"checksum file {side} is malformed (expected a sha256 hex digest)")
+    return digests, side.name
+
+
+def load_checkpoint(
+    path, *, expected_sha256: str | None = None, verify: bool = True, map_location="cpu", manifest=None
+) -> dict:
+    """Load a checkpoint written by :func:`save_checkpoint`, safely (``weights_only=True``) and verified.
 
     Args:
-        path: the file.
-        expected_sha256: if given, the file's sha256 must match before anything is unpickled; if not given, the
-            ``<file>.sha256`` written by :func:`save_checkpoint` is checked when it exists.
-        map_location: where tensors are loaded (default CPU).
+        path: the file (a symlink is followed, and the file it points to is the one verified).
+        expected_sha256: the digest the file must have; if not given, a shipped file (one listed in
+            ``data/MANIFEST.json``) must match its manifest entry, and any other file its ``<file>.sha256``
+            sidecar, written by :func:`save_checkpoint`. Digests compare without regard to case.
+        verify: ``False`` loads a file that has no digest to check, with a warning; a digest that exists is
+            always checked.
+        map_location: where tensors are loaded (default CPU). manifest: the manifest to consult (default
+            ``data/MANIFEST.json``).
 
     Raises:
-        CheckpointError: missing file, checksum mismatch, truncated or corrupted file, or not a dict payload.
+        CheckpointError: missing file, a directory or device instead of a file, no digest to check (unless
+        ``verify=False``), checksum mismatch, truncated or corrupted file, or not a dict payload. Each message
+        names the file.
     """
-    path = Path(path)
+    given = Path(path)
+    path = given.resolve()
+    if not path.exists():
+        raise CheckpointError(f"checkpoint {given} does not exist")
+    if path.is_dir():
+        raise CheckpointError(f"checkpoint {given} is a directory, not a checkpoint file")
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {path} does not exist")
-    if expected_sha256 is None and sidecar(path).is_file():
-        words = sidecar(path).read_text(encoding="utf-8", errors="replace").split()
-        if not words or len(words[0]) != 64:
-            raise CheckpointError(f"checksum file {sidecar(path)} is malformed (expected a sha256 hex digest)")
-        expected_sha256 = words[0]
+        raise CheckpointError(f"checkpoint {given} is not a regular file (a device or pipe cannot be a checkpoint)")
     if expected_sha256 is not None:
+        expected, source = [str(expected_sha256).lower()], "the expected digest"
+    else:
+        found = _expected_digests(path, Path(MANIFEST if manifest is None else manifest))
+        if found is None:
+            if verify:
+                raise CheckpointError(
+                    f"checkpoint {given} has no checksum to verify (no {sidecar(path).name} beside it and not listed "
+                    "in MANIFEST.json); load it with verify=False (command line: --no-verify) if you trust it"
+                )
+            warnings.warn(f"loading {given} without verifying it: it has no checksum", stacklevel=2)
+            expected, source = None, None
+        else:
+            expected, source = found
+    if expected is not None:
         actual = sha256_file(path)
-        if actual != expected_sha256:
+        if actual not in expected:
             raise CheckpointError(
-                f"checkpoint {path} fails its sha256 check: expected {expected_sha256}, got {actual} "
+                f"checkpoint {given} fails its sha256 check against {source}: expected {expected[0]}, got {actual} "
                 "(the file is damaged or was replaced; re-fetch or retrain it)"
             )
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises several types for truncated or foreign files
         raise CheckpointError(
-            f"checkpoint {path} could not be read safely ({type(error).__name__}: {error})"
+            f"checkpoint {given} could not be read safely ({type(error).__name__}: {error})"
         ) from error
     if not isinstance(payload, dict):
-        raise CheckpointError(f"checkpoint {path} does not hold a dict payload (got {type(payload).__name__})")
+        raise CheckpointError(f"checkpoint {given} does not hold a dict payload (got {type(payload).__name__})")
     return payload
 
 
@@ -254,7 +296,7 @@ def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
     if not path.is_file():
         raise CheckpointError(f"shipped file {path} is missing")
     actual = sha256_file(path)
-    if actual != entries[name]["sha256"]:
+    if actual != entries[name]["sha256"].lower():
         raise CheckpointError(
             f"shipped file {path} fails its sha256 check: manifest {entries[name]['sha256']}, file {actual}"
         )

@@ -300,7 +300,9 @@ def cmd_sample(args) -> int:
     if args.n < 1:
         raise UsageError(f"--n must be a positive number of samples, got {args.n}")
     _check_output_file(args.out, "--out")
-    model, schedule, payload = load_trained(args.checkpoint, device=args.device, use_ema=not args.raw_weights)
+    model, schedule, payload = load_trained(
+        args.checkpoint, device=args.device, use_ema=not args.raw_weights, verify=not args.no_verify
+    )
     shape = (args.n, *_sample_shape(payload))
     labels = parse_labels(args.labels, args.n)
     classes = getattr(model, "num_classes", None)
@@ -503,6 +505,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
     s.add_argument("--device", default=None, help="cpu, cuda or mps")
     s.add_argument("--raw-weights", action="store_true", help="use the raw weights instead of the EMA")
+    s.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="load a checkpoint that has no checksum (no .sha256 sidecar, not in the manifest), with a warning",
+    )
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     e = sub.add_parser(

@@ -383,13 +383,14 @@ def _run(
     return state
 
 
-def load_trained(path, *, expected_sha256: str | None = None, device=None, use_ema: bool = True):
+def load_trained(path, *, expected_sha256: str | None = None, device=None, use_ema: bool = True, verify: bool = True):
     """Load a model trained by :func:`train` for sampling: returns ``(model, schedule, payload)``.
 
     ``use_ema`` picks the EMA weights (what the shipped samples use; release copies hold only these). The model
-    is in eval mode on ``device``.
+    is in eval mode on ``device``. The file is verified as :func:`~ddpm_lessons.checkpoints.load_checkpoint` says
+    (``verify=False`` loads a file without a checksum, with a warning).
     """
-    payload = load_checkpoint(path, expected_sha256=expected_sha256)
+    payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=verify)
     if payload.get("kind") != "ddpm":
         raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
     try:

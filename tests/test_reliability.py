@@ -190,3 +190,61 @@ def test_sample_refuses_what_it_cannot_do(tmp_path, data_folder):
     assert_user_error(
         cli("sample", "--checkpoint", run, "--out", tmp_path / "x.png", "--labels", "3"), "unconditional model"
     )
+
+
+def test_every_load_is_verified(tmp_path, data_folder, monkeypatch):
+    from ddpm_lessons import checkpoints
+    from ddpm_lessons.checkpoints import CheckpointError, sidecar
+
+    path = tmp_path / "run.pt"
+    save_checkpoint(path, {"kind": "test", "w": torch.ones(2)})
+    digest = sha256_file(path)
+    assert load_checkpoint(path, expected_sha256=digest.upper())["kind"] == "test"  # case does not matter
+    link = tmp_path / "link.pt"
+    link.symlink_to(path)
+    assert load_checkpoint(link)["kind"] == "test"  # the target's sidecar is the one checked
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(CheckpointError, match="link.pt fails its sha256 check"):
+        load_checkpoint(link)
+    sidecar(path).unlink()
+    with pytest.raises(CheckpointError, match="run.pt has no checksum to verify"):
+        load_checkpoint(path)
+    sidecar(path).mkdir()
+    with pytest.raises(CheckpointError, match="is not a file"):
+        load_checkpoint(path)
+    with pytest.raises(CheckpointError, match="is a directory, not a checkpoint file"):
+        load_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError, match="not a regular file"):
+        load_checkpoint("/dev/zero")
+
+    # A shipped file is checked against the manifest, whatever its sidecar says: deleting the sidecar or writing
+    # another model there with a fresh sidecar does not get past it.
+    monkeypatch.setattr(checkpoints, "MANIFEST", data_folder / "MANIFEST.json")
+    shipped = data_folder / "moons_ddpm.pt"
+    assert load_checkpoint(shipped)["kind"] == "other"
+    sidecar(shipped).unlink()
+    assert load_checkpoint(shipped)["kind"] == "other"
+    save_checkpoint(shipped, {"kind": "ddpm", "w": torch.zeros(2)})
+    with pytest.raises(CheckpointError, match="moons_ddpm.pt fails its sha256 check against MANIFEST.json"):
+        load_checkpoint(shipped)
+
+
+@pytest.mark.parametrize("killed_at, step_on_disk", [(1, 1), (2, 1), (3, 2)])
+def test_a_killed_save_never_separates_a_checkpoint_from_its_digest(tmp_path, monkeypatch, killed_at, step_on_disk):
+    """save_checkpoint makes three renames (sidecar with both digests, checkpoint, sidecar with the new digest):
+    interrupted at any of them, the checkpoint on disk, old or new, still verifies."""
+    path = tmp_path / "run.pt"
+    save_checkpoint(path, {"step": 1})
+    real_replace, calls = os.replace, []
+
+    def replace(src, dst):
+        calls.append(dst)
+        if len(calls) == killed_at:
+            raise KeyboardInterrupt  # as a SIGINT at that moment would
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, {"step": 2})
+    monkeypatch.undo()
+    assert load_checkpoint(path)["step"] == step_on_disk

@@ -123,8 +123,11 @@ def test_checkpoint_integrity_errors(tmp_path):
     truncated = tmp_path / "truncated.pt"
     truncated.write_bytes(path.read_bytes()[:200])
     before = truncated.read_bytes()
-    with pytest.raises(CheckpointError, match="truncated.pt could not be read safely"):
+    with pytest.raises(CheckpointError, match="truncated.pt has no checksum to verify"):
         load_trained(truncated)
+    with pytest.warns(UserWarning, match="without verifying"):
+        with pytest.raises(CheckpointError, match="truncated.pt could not be read safely"):
+            load_trained(truncated, verify=False)
     assert truncated.read_bytes() == before, "a failed load changes nothing on disk"
     with pytest.raises(CheckpointError, match="good.pt fails its sha256 check"):
         load_checkpoint(path, expected_sha256="0" * 64)
@@ -149,8 +152,10 @@ def test_loading_refuses_arbitrary_objects(tmp_path):
 
     path = tmp_path / "evil.pt"
     torch.save({"kind": "ddpm", "x": Evil()}, path)
-    with pytest.raises(CheckpointError, match="could not be read safely"):
+    with pytest.raises(CheckpointError, match="evil.pt has no checksum to verify"):
         load_checkpoint(path)
+    with pytest.warns(UserWarning, match="without verifying"), pytest.raises(CheckpointError, match="read safely"):
+        load_checkpoint(path, verify=False)
 
 
 def test_atomic_save_leaves_no_partial_file(tmp_path, monkeypatch):

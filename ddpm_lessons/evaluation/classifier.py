@@ -203,20 +203,23 @@ def save_classifier(path, model: GlyphClassifier, config: dict | None = None, hi
     return save_checkpoint(path, classifier_payload(model, history, config))
 
 
-def load_classifier(path, *, expected_sha256: str | None = None, config: dict | None = None) -> GlyphClassifier:
+def load_classifier(
+    path, *, expected_sha256: str | None = None, config: dict | None = None, verify: bool = True
+) -> GlyphClassifier:
     """Load a classifier saved by :func:`save_classifier`, in eval mode on the CPU (``weights_only`` unpickling).
 
     Args:
         path: the checkpoint file.
         expected_sha256: if given, the file must have this sha256 before anything is read.
-        config: if given, the file's config must equal it.
+        config: if given, the file's config must equal it. verify: ``False`` loads a file that has no checksum
+            (with a warning); see :func:`~ddpm_lessons.checkpoints.load_checkpoint`.
 
     Raises:
         CheckpointError naming the file: missing, truncated or damaged, wrong sha256, not a glyph classifier, a
         config that is invalid or not the expected one, or weights whose names or shapes do not fit the config.
     """
     path = Path(path)
-    payload = load_checkpoint(path, expected_sha256=expected_sha256)
+    payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=verify)
     if payload.get("kind") != KIND:
         raise CheckpointError(f"checkpoint {path} is not a {KIND} (kind {payload.get('kind')!r})")
     try:

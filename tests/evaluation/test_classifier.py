@@ -234,8 +234,10 @@ def test_loading_never_unpickles_arbitrary_objects(trained, tmp_path):
     payload = classifier_payload(trained[0])
     payload["history"] = _Trap()
     torch.save(payload, path)
-    with pytest.raises(CheckpointError, match="trap.pt"):
+    with pytest.raises(CheckpointError, match="trap.pt has no checksum"):
         load_classifier(path)
+    with pytest.warns(UserWarning, match="without verifying"), pytest.raises(CheckpointError, match="read safely"):
+        load_classifier(path, verify=False)
     assert CALLED == [], "weights_only loading must refuse to call arbitrary functions"
 
 
