@@ -13,7 +13,9 @@ notebooks and never modify their argument:
   outputs included, is kept. The solutions' outputs (their ``✓`` lines) go with them.
 
 Slide rules, applied in cell order. "Visible" cells are all but ``skip``; "the current slide" is the (sub)slide the
-last visible cell belongs to, and its size is counted in lines (:func:`cell_lines`):
+last visible cell belongs to, and its size is counted in lines as a 1280×720 RISE slide shows them
+(:func:`cell_lines`: a figure by its PNG's real height, :func:`figure_lines`; wrapped prose; checked against
+Chromium's rendering in tests/course/test_rise.py):
 
 1. The first cell (the title) → ``slide``. It stays alone: the next visible cell, unless it is a heading, opens a
    ``subslide`` (so the imports do not crowd the title).
@@ -25,13 +27,14 @@ last visible cell belongs to, and its size is counted in lines (:func:`cell_line
    (revealed on the next key press). Either becomes a ``subslide`` when the current slide already holds a figure,
    or when the current slide plus this cell plus the code cell it introduces (the next visible cell, when that
    is code) would exceed :data:`MAX_LINES`.
-6. A code cell right after markdown → ``-``: it stays with the text that introduces it, and its figure with it.
+6. A code cell right after markdown → ``-``: it stays with the text that introduces it, and its figure with it;
+   unless it is longer than :data:`FOLLOW_UP_LINES` and would take the slide past :data:`MAX_LINES` → ``subslide``.
 7. A code cell after a code cell with a figure (an image output) → ``subslide``: every figure gets room.
 8. Any other code cell → ``-``, or ``subslide`` if it would take the current slide past :data:`MAX_LINES` and
    is longer than :data:`FOLLOW_UP_LINES` (a short follow-up, such as a one-line printout, stays).
 
 The rules read only sources, outputs and tags, so they are deterministic and idempotent. Very tall single
-cells are not split (a cell is never cut); the decks are built with reveal's in-slide scrolling for those.
+cells are not split (a cell is never cut); RISE (:data:`RISE_SETTINGS`) and the decks scroll within the slide.
 
 Solution cells (:func:`is_solution`): a code cell whose first non-blank line starts with ``# Solution``, or a
 code cell with hidden source (``metadata.jupyter.source_hidden``) that asserts a check (``assert check_…(``).
@@ -79,18 +82,33 @@ __all__ = [
     "slide_count",
     "export_slides",
     "course_notebooks",
+    "RISE_SETTINGS",
+    "LINE_PX",
+    "figure_lines",
     "FIGURE_TAG",
     "readme_figures",
 ]
 
-MAX_LINES = 28
-"""Lines a (sub)slide may hold before a new one is opened: about what a 960×700 reveal.js slide shows."""
-FIGURE_LINES = 16
-"""A figure (an image output) counts as this many lines."""
+MAX_LINES = 32
+"""Lines a (sub)slide may hold before a new one is opened: what a 1280×720 RISE slide shows of code (a line is
+:data:`LINE_PX` pixels; the rest of the 720 is the slide's margins, headings and prompts)."""
+LINE_PX = 18
+"""Height of a code or prose line on a RISE slide in pixels (measured in Chromium: JupyterLab's code lines)."""
+SLIDE_WIDTH_PX = 1180
+"""Width available to an output on a 1280-pixel RISE slide; wider figures are scaled down to it."""
+MARKDOWN_CHARS = 150
+"""Characters of prose per line on a 1280-pixel slide; a longer source line wraps."""
+FIGURE_LINES = 22
+"""A figure whose height cannot be read from its PNG counts as this many lines (a 400-pixel figure)."""
 OUTPUT_LINES_CAP = 12
 """A text output counts as at most this many lines (long printouts scroll)."""
 FOLLOW_UP_LINES = 6
 """A code cell this short (outputs included) after a code cell without a figure always stays on its slide."""
+
+RISE_SETTINGS = {"theme": "white", "transition": "none", "scroll": True, "width": 1280, "height": 720}
+"""What :func:`mark_slides` writes into ``metadata.rise`` (jupyterlab-rise reads it): reveal's "white" theme, whose
+fonts are bundled (the default "simple" theme loads Google Fonts, a request that fails offline), a 1280×720
+slide as the slide rules assume, and in-slide scrolling for the few cells taller than a slide."""
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 REMOVE_TAG = "remove-slide"
@@ -141,17 +159,50 @@ def _text_lines(text) -> int:
     return len(text.rstrip("\n").splitlines())
 
 
+def figure_lines(data: dict) -> int:
+    """The height of an image output in slide lines, from the PNG's own size as RISE shows it (one PNG pixel is a
+    CSS pixel; wider than :data:`SLIDE_WIDTH_PX` scales down); :data:`FIGURE_LINES` when it is not a PNG."""
+    import base64
+    import binascii
+    import math
+    import struct
+
+    png = data.get("image/png")
+    if isinstance(png, list):
+        png = "".join(png)
+    try:
+        header = base64.b64decode(png[:64]) if png else b""
+    except (binascii.Error, ValueError):
+        header = b""
+    if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        return FIGURE_LINES
+    width, height = struct.unpack(">II", header[16:24])
+    shown = height * min(1.0, SLIDE_WIDTH_PX / max(width, 1))
+    return max(1, math.ceil(shown / LINE_PX))
+
+
+def _markdown_lines(source: str) -> int:
+    """Prose lines as a slide shows them: long source lines wrap at :data:`MARKDOWN_CHARS`, a heading counts twice
+    (its larger type and margin), a display-math line twice."""
+    lines = 0
+    for line in source.rstrip("\n").splitlines():
+        stripped = line.strip()
+        wrapped = max(1, -(-len(stripped) // MARKDOWN_CHARS))
+        lines += 2 * wrapped if stripped.startswith("#") or stripped.startswith("$$") else wrapped
+    return lines
+
+
 def cell_lines(cell) -> int:
-    """The height of a cell in lines: markdown source lines; code source lines, plus each output (a figure
-    :data:`FIGURE_LINES`, text at most :data:`OUTPUT_LINES_CAP`)."""
-    lines = len(_source(cell).rstrip("\n").splitlines())
+    """The height of a cell in slide lines: prose by :func:`_markdown_lines`; code source lines, plus each output (a
+    figure by :func:`figure_lines`, text at most :data:`OUTPUT_LINES_CAP`)."""
     if cell.get("cell_type") != "code":
-        return lines
+        return _markdown_lines(_source(cell))
+    lines = len(_source(cell).rstrip("\n").splitlines())
     for output in cell.get("outputs", []) or []:
         kind = output.get("output_type")
         data = output.get("data", {}) or {}
         if any(key.startswith("image/") for key in data):
-            lines += FIGURE_LINES
+            lines += figure_lines(data)
         elif kind == "stream":
             lines += min(_text_lines(output.get("text", "")), OUTPUT_LINES_CAP)
         elif kind == "error":
@@ -207,7 +258,8 @@ def slide_types(nb) -> list[str]:
             if previous == 0:
                 kind = "subslide"
             elif before is not None and before.get("cell_type") == "markdown":
-                kind = "-"
+                # With the text that introduces it, unless together they overflow the slide.
+                kind = "subslide" if lines > FOLLOW_UP_LINES and current_lines + lines > MAX_LINES else "-"
             elif before is not None and has_figure(before):
                 kind = "subslide"
             else:
@@ -222,8 +274,10 @@ def slide_types(nb) -> list[str]:
 
 
 def mark_slides(nb):
-    """A copy of ``nb`` whose every cell has ``metadata.slideshow.slide_type`` set by :func:`slide_types`."""
+    """A copy of ``nb`` whose every cell has ``metadata.slideshow.slide_type`` set by :func:`slide_types`, and whose
+    ``metadata.rise`` holds :data:`RISE_SETTINGS` (other keys there are kept)."""
     marked = copy.deepcopy(nb)
+    marked["metadata"]["rise"] = nbformat.from_dict({**(marked["metadata"].get("rise", {}) or {}), **RISE_SETTINGS})
     for cell, kind in zip(marked["cells"], slide_types(nb)):
         slideshow = dict(cell["metadata"].get("slideshow", {}) or {})
         slideshow["slide_type"] = kind
@@ -232,9 +286,10 @@ def mark_slides(nb):
 
 
 def slides_are_current(nb) -> bool:
-    """True when every cell's stored slide type is what :func:`slide_types` computes."""
+    """True when every cell's stored slide type is what :func:`slide_types` computes and the RISE settings are set."""
     stored = [(cell.get("metadata", {}).get("slideshow", {}) or {}).get("slide_type") for cell in nb["cells"]]
-    return stored == slide_types(nb)
+    rise = nb.get("metadata", {}).get("rise", {}) or {}
+    return stored == slide_types(nb) and all(rise.get(key) == value for key, value in RISE_SETTINGS.items())
 
 
 def slide_count(nb) -> int:
