@@ -80,6 +80,7 @@ def synthetic():
 
 def without_slideshow(nb):
     nb = copy.deepcopy(nb)
+    nb["metadata"].pop("rise", None)
     for cell in nb["cells"]:
         cell["metadata"].pop("slideshow", None)
     return nb
@@ -101,6 +102,7 @@ def test_mark_slides_sets_every_cell_and_changes_nothing_else():
     assert nb == before, "mark_slides must not modify its argument"
     assert [cell.metadata.slideshow.slide_type for cell in marked.cells] == expected
     assert marked.cells[2].metadata.slideshow.data == {"x": "1"}
+    assert marked.metadata.rise == lecture.RISE_SETTINGS
     assert without_slideshow(marked) == without_slideshow(before)
     nbformat.validate(marked)
 
@@ -116,6 +118,37 @@ def test_solution_cells_are_recognised_precisely():
     nb, _ = synthetic()
     assert [i for i, cell in enumerate(nb.cells) if is_solution(cell)] == [16, 19]
     assert not is_solution(new_markdown_cell("# Solution"))
+
+
+def png(width: int, height: int) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def test_figure_lines_come_from_the_png_height_as_rise_shows_it():
+    assert lecture.figure_lines({"image/png": png(800, 396)}) == 22  # 396 px / 18 px a line, rounded up
+    assert lecture.figure_lines({"image/png": png(2360, 792)}) == 22  # twice too wide: shown at half size
+    assert lecture.figure_lines({"image/jpeg": "…"}) == lecture.FIGURE_LINES
+    assert lecture.figure_lines({"image/png": "not base64!"}) == lecture.FIGURE_LINES
+    cell = new_code_cell("plot()", outputs=[new_output("display_data", data={"image/png": png(800, 396)})])
+    assert lecture.cell_lines(cell) == 1 + 22
+
+
+def test_code_after_its_text_moves_on_when_together_they_overflow():
+    tall = new_code_cell(
+        "\n".join(f"y{i} = {i}" for i in range(10)),
+        outputs=[new_output("display_data", data={"image/png": png(800, 396), "text/plain": "<Figure>"})],
+    )
+    cells = [new_markdown_cell("# Lesson 99 — Test"), new_markdown_cell("## 1. Section\n\n" + "Text.\n" * 8), tall]
+    assert slide_types(new_notebook(cells=cells)) == ["slide", "slide", "subslide"]
+    short = new_code_cell("x = 1")
+    assert slide_types(new_notebook(cells=[*cells[:2], short])) == ["slide", "slide", "-"]
 
 
 def test_edge_cases():
