@@ -26,7 +26,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("DDPM_LESSONS_CHROMIUM", "/usr/bin/chromium")  # another Chromium or Chrome: set this
 # Playwright adds "--headless" itself for headless=True (with --hide-scrollbars, --mute-audio), so the copy below is
 # dropped when launching rather than passed twice.
 BROWSER_ARGS = [
