@@ -53,7 +53,9 @@ nbformat in its own format version (as ``jupyter nbconvert --inplace`` writes it
 stale) and converts it with nbconvert's ``SlidesExporter`` in-process, as ``jupyter nbconvert --to slides
 --SlidesExporter.reveal_scroll=True`` would. Figures are embedded in the HTML, but nbconvert bundles no reveal.js:
 reveal.js, require.js, jQuery and MathJax load from CDNs, so a deck needs the network to run as slides. Offline it
-opens as one long page showing every cell and figure. ``--reveal-url`` points at another copy of reveal.js 4.
+opens as one long page showing every cell and figure; the first slide says so (:data:`CDN_NOTICE`). ``--reveal-url``
+points at another copy of reveal.js 4, but require.js still loads from a CDN. The offline lecture mode is RISE
+(jupyterlab-rise) in JupyterLab, which reads the same slide metadata and :data:`RISE_SETTINGS`.
 """
 
 from __future__ import annotations
@@ -330,13 +332,28 @@ def _write(nb, path: Path) -> None:
     _write_text(path, text if text.endswith("\n") else text + "\n")
 
 
+CDN_NOTICE = (
+    "*This deck loads reveal.js, require.js and MathJax from the network (CDNs); offline it opens as one long page. "
+    "To lecture offline, use RISE: `python3 course.py lab`, open the lesson and press the RISE button "
+    "(README, For instructors).*"
+)
+"""Shown on the first slide of a deck whose scripts come from the network (:func:`export_slides`)."""
+
+
 def export_slides(nb, *, reveal_url_prefix: str = REVEAL_CDN, scroll: bool = True) -> str:
     """The reveal.js deck of ``nb`` as HTML, as ``jupyter nbconvert --to slides`` makes it (in-process). The
-    notebook is marked with :func:`mark_slides` first, so the deck follows the rules even before a re-mark."""
+    notebook is marked with :func:`mark_slides` first, so the deck follows the rules even before a re-mark. When
+    reveal.js comes from the network, :data:`CDN_NOTICE` is added to the title slide."""
     from nbconvert import SlidesExporter
 
-    exporter = SlidesExporter(reveal_url_prefix=reveal_url_prefix, reveal_scroll=scroll)
-    body, _ = exporter.from_notebook_node(mark_slides(nb))
+    marked = mark_slides(nb)
+    if reveal_url_prefix.startswith(("http://", "https://")) and marked["cells"]:
+        notice = nbformat.v4.new_markdown_cell(CDN_NOTICE, metadata={"slideshow": {"slide_type": "-"}})
+        marked["cells"].insert(1, notice)
+    exporter = SlidesExporter(
+        reveal_url_prefix=reveal_url_prefix, reveal_scroll=scroll, reveal_theme=RISE_SETTINGS["theme"]
+    )
+    body, _ = exporter.from_notebook_node(marked)
     return body
 
 
@@ -369,7 +386,8 @@ def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str) -> int:
     if reveal_url_prefix.startswith(("http://", "https://")):
         print(
             f"reveal.js, require.js and MathJax load from the network ({reveal_url_prefix}); offline, each deck "
-            "opens as one long page with every cell and figure. Use --reveal-url for a local copy of reveal.js."
+            "opens as one long page with every cell and figure (--reveal-url moves only reveal.js; require.js "
+            "still comes from a CDN). To lecture offline, use RISE in JupyterLab (README, For instructors)."
         )
     return 0
 

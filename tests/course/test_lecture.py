@@ -210,6 +210,8 @@ def test_slides_of_every_notebook(path):
     for line in solution_lines(nb):
         assert html.escape(line, quote=False) not in body, f"a solution's output is on a slide: {line!r}"
     assert body.count('class="fragment"') == types.count("fragment")
+    notice = body.find("press the RISE button")
+    assert 0 < notice < body.index("</section>"), "the CDN deck says on its first slide that it needs the network"
 
 
 # ------------------------------------------------------------------------------------------ the student edition
