@@ -201,7 +201,7 @@ def tail(path: Path, lines: int = 40) -> str:
 def is_local(url: str) -> bool:
     """True for the URLs a page may load with the network cut: the local server, data: and blob: URLs."""
     parsed = urllib.parse.urlsplit(url)
-    if parsed.scheme in ("data", "blob", "about", "chrome", "devtools"):
+    if parsed.scheme in ("data", "blob", "about", "chrome", "devtools", "file"):
         return True
     return parsed.hostname in ("127.0.0.1", "localhost", "::1")
 

@@ -180,5 +180,11 @@ def test_nbgrader_release_autograde_feedback(tmp_path):
         assert named in html.unescape(feedback), f"the feedback on {lesson} does not name the mistake {named!r}"
         good = (course / "feedback" / "worked" / lesson / f"{lesson}.html").read_text(encoding="utf-8")
         assert named not in html.unescape(good)
+    nbgrader(course, "export")  # grades.csv, one row per student and assignment
+    import csv
+
+    with open(course / "grades.csv", newline="", encoding="utf-8") as file:
+        rows = {(row["assignment"], row["student_id"]): float(row["score"]) for row in csv.DictReader(file)}
+    assert rows == {(lesson, s): expected[lesson][s] for lesson in LESSONS for s in ("worked", "mistaken")}
     shutil.rmtree(course / "autograded", ignore_errors=True)
     print(f"nbgrader release -> autograde -> feedback for {LESSONS}: {time.monotonic() - started:.1f} s")
