@@ -6,13 +6,14 @@
     python3 course.py lint     # ruff check and ruff format --check (CI runs it before the tests)
     python3 course.py execute  # re-execute notebooks in place to refresh their committed outputs (all, or those named)
     python3 course.py mark-slides  # write reveal.js slide metadata into the notebooks in place (all, or those named)
-    python3 course.py slides   # reveal.js decks of the lessons in _build/slides/ (--out DIR, --reveal-url URL)
+    python3 course.py slides   # offline reveal.js decks of the lessons in _build/slides/ (--out DIR, --cdn)
     python3 course.py student  # the student edition, worked solutions removed, in _build/student/ (--out DIR)
     python3 course.py figures  # copy the figures tagged readme-figure into notebooks/figures/ for the README
     python3 course.py assignments  # an nbgrader course directory of the lessons in _build/nbgrader/ (--out DIR)
 
 All create and reuse a virtual environment in ``.venv`` next to this file, with the course and its ``test`` extra
-(``pip install -e .[test]``); ``test`` and ``assignments`` add the ``instructor`` extra (nbgrader). It is
+(``pip install -e .[test]``); ``test``, ``assignments`` and ``slides`` add the ``instructor`` extra (nbgrader, and
+the reveal.js and MathJax files of offline decks). It is
 (re)installed only when ``pyproject.toml`` changed since the last install or an extra is missing. ``lab`` starts
 JupyterLab with the course's Jupyter settings (``jupyter_config/``: no news prompt), as root with --allow-root. Extra arguments are passed on: ``python3 course.py lab
 --no-browser``, ``python3 course.py test -k schedule -x``, ``python3 course.py slides notebooks/02_*.ipynb``.
@@ -37,7 +38,7 @@ JUPYTER_CONFIG = ROOT / "jupyter_config"
 ``lab`` and the browser tests put it on ``JUPYTER_CONFIG_PATH``."""
 EXTRAS = ("test",)
 """The extras every command installs; :data:`COMMAND_EXTRAS` adds more for some commands."""
-COMMAND_EXTRAS = {"test": ("test", "instructor"), "assignments": ("test", "instructor")}
+COMMAND_EXTRAS = {name: ("test", "instructor") for name in ("test", "assignments", "slides")}
 
 
 def venv_python() -> Path:

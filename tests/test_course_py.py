@@ -40,6 +40,7 @@ def test_stamp_records_extras_and_a_larger_install_covers_a_smaller_one(course):
 def test_instructor_extra_only_where_nbgrader_is_needed(course):
     assert course.COMMAND_EXTRAS["assignments"] == ("test", "instructor")
     assert course.COMMAND_EXTRAS["test"] == ("test", "instructor")
+    assert course.COMMAND_EXTRAS["slides"] == ("test", "instructor")
     assert "lab" not in course.COMMAND_EXTRAS and course.EXTRAS == ("test",)
     assert "course.py assignments" in course.__doc__ and "assignments" in course.COMMANDS
 

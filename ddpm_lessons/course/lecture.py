@@ -43,7 +43,7 @@ Other hidden cells are not solutions and are kept.
 Command line (used by ``python3 course.py mark-slides | slides | student``)::
 
     python -m ddpm_lessons.lecture mark-slides [NOTEBOOK ...]          # write slide metadata in place
-    python -m ddpm_lessons.lecture slides [--out DIR] [NOTEBOOK ...]   # reveal.js decks, default _build/slides
+    python -m ddpm_lessons.lecture slides [--out DIR] [--cdn] [NOTEBOOK ...]  # reveal.js decks, _build/slides
     python -m ddpm_lessons.lecture student [--out DIR] [NOTEBOOK ...]  # no solutions, default _build/student
     python -m ddpm_lessons.lecture figures [--out DIR] [NOTEBOOK ...]  # the README's figures, notebooks/figures
 
@@ -51,11 +51,13 @@ Without notebooks, all ``notebooks/NN_*.ipynb`` of the course are used. ``mark-s
 nbformat in its own format version (as ``jupyter nbconvert --inplace`` writes it), only when a slide type changed.
 ``slides`` marks each notebook in memory first (a deck follows the rules even where the committed metadata is
 stale) and converts it with nbconvert's ``SlidesExporter`` in-process, as ``jupyter nbconvert --to slides
---SlidesExporter.reveal_scroll=True`` would. Figures are embedded in the HTML, but nbconvert bundles no reveal.js:
-reveal.js, require.js, jQuery and MathJax load from CDNs, so a deck needs the network to run as slides. Offline it
-opens as one long page showing every cell and figure; the first slide says so (:data:`CDN_NOTICE`). ``--reveal-url``
-points at another copy of reveal.js 4, but require.js still loads from a CDN. The offline lecture mode is RISE
-(jupyterlab-rise) in JupyterLab, which reads the same slide metadata and :data:`RISE_SETTINGS`.
+--SlidesExporter.reveal_scroll=True`` would. Figures are embedded in the HTML. By default the decks are offline:
+:func:`install_offline_assets` copies reveal.js (from the registry package sphinx-revealjs), require.js, jQuery and
+MathJax 2 (from nbclassic) into ``_static/`` next to them, and every script and style sheet loads from there (the
+saved widget state is left out, its renderer lives on a CDN). ``--cdn`` (or ``--reveal-url``, or a missing
+``instructor`` extra) gives nbconvert's CDN decks, which need the network to run as slides and say so on their
+first slide (:data:`CDN_NOTICE`). The live lecture mode is RISE (jupyterlab-rise) in JupyterLab, which reads the
+same slide metadata and :data:`RISE_SETTINGS`.
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ __all__ = [
     "student_edition",
     "slide_count",
     "export_slides",
+    "offline_sources",
+    "install_offline_assets",
     "course_notebooks",
     "RISE_SETTINGS",
     "LINE_PX",
@@ -339,19 +343,104 @@ CDN_NOTICE = (
 )
 """Shown on the first slide of a deck whose scripts come from the network (:func:`export_slides`)."""
 
+ASSETS = "_static"
+"""Folder next to offline decks holding reveal.js, require.js, jQuery and MathJax 2."""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MATHJAX_CONFIG = """\
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});
+MathJax.Ajax.loadComplete("[MathJax]/config/ddpm-lessons.js");
+"""
 
-def export_slides(nb, *, reveal_url_prefix: str = REVEAL_CDN, scroll: bool = True) -> str:
+
+def _package_dir(name: str) -> Path | None:
+    """Where an installed package lies, without importing it (sphinx_revealjs would import Sphinx)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def offline_sources() -> dict[str, Path] | None:
+    """The files an offline deck needs, from registry packages (the ``instructor`` extra): reveal.js from
+    sphinx-revealjs, require.js, jQuery and MathJax 2 from nbclassic. None when either package is missing."""
+    reveal, classic = _package_dir("sphinx_revealjs"), _package_dir("nbclassic")
+    if reveal is None or classic is None:
+        return None
+    components = classic / "static" / "components"
+    sources = {
+        "reveal.js": reveal / "_static" / "revealjs",
+        "require.js": components / "requirejs" / "require.js",
+        "jquery.min.js": components / "jquery" / "jquery.min.js",
+        "MathJax": components / "MathJax",
+    }
+    return sources if all(path.exists() for path in sources.values()) else None
+
+
+def install_offline_assets(out: Path) -> dict[str, str]:
+    """Copy :func:`offline_sources` into ``out/_static`` (once; source maps left out) and return the exporter
+    settings that point a deck in ``out`` at them. Raises RuntimeError naming the extra when a package is missing."""
+    import shutil
+
+    sources = offline_sources()
+    if sources is None:
+        raise RuntimeError(
+            "offline decks need sphinx-revealjs and nbclassic (pip install -e .[instructor]; "
+            "python3 course.py slides installs them)"
+        )
+    assets = out / ASSETS
+    assets.mkdir(parents=True, exist_ok=True)
+    for name, source in sources.items():
+        target = assets / name
+        if target.exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.map"))
+        else:
+            shutil.copyfile(source, target)
+    # nbclassic's MathJax 2 ships the STIX-Web fonts only: tell the HTML-CSS output to use them (as nbclassic does).
+    _write_text(assets / "MathJax" / "config" / "ddpm-lessons.js", MATHJAX_CONFIG)
+    return {
+        "reveal_url_prefix": f"{ASSETS}/reveal.js",
+        "require_js_url": f"{ASSETS}/require.js",
+        "jquery_url": f"{ASSETS}/jquery.min.js",
+        "mathjax_url": f"{ASSETS}/MathJax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,ddpm-lessons",
+        # nbconvert's reveal template always imports mermaid (for diagrams, which the lessons do not have); a module
+        # file cannot be imported from file:// (CORS), so an empty module in a data: URL stands in.
+        "mermaid_js_url": "data:text/javascript,export default {initialize() {}, run() {}};",
+    }
+
+
+def export_slides(nb, *, reveal_url_prefix: str = REVEAL_CDN, scroll: bool = True, offline: dict | None = None) -> str:
     """The reveal.js deck of ``nb`` as HTML, as ``jupyter nbconvert --to slides`` makes it (in-process). The
-    notebook is marked with :func:`mark_slides` first, so the deck follows the rules even before a re-mark. When
-    reveal.js comes from the network, :data:`CDN_NOTICE` is added to the title slide."""
+    notebook is marked with :func:`mark_slides` first, so the deck follows the rules even before a re-mark.
+
+    With ``offline`` (the settings :func:`install_offline_assets` returns), every script and style sheet loads
+    from the local copies and the saved widget state is left out (its renderer exists only on a CDN), so a widget
+    shows its text line. Otherwise, when reveal.js comes from the network, :data:`CDN_NOTICE` is added to the
+    title slide."""
     from nbconvert import SlidesExporter
 
     marked = mark_slides(nb)
-    if reveal_url_prefix.startswith(("http://", "https://")) and marked["cells"]:
+    settings = {"reveal_url_prefix": reveal_url_prefix}
+    if offline is not None:
+        settings = dict(offline)
+        marked["metadata"].pop("widgets", None)
+        for cell in marked["cells"]:
+            for output in cell.get("outputs", []) or []:
+                if WIDGET_VIEW in (output.get("data", {}) or {}) and "text/plain" in output["data"]:
+                    del output["data"][WIDGET_VIEW]
+    elif reveal_url_prefix.startswith(("http://", "https://")) and marked["cells"]:
         notice = nbformat.v4.new_markdown_cell(CDN_NOTICE, metadata={"slideshow": {"slide_type": "-"}})
         marked["cells"].insert(1, notice)
     exporter = SlidesExporter(
-        reveal_url_prefix=reveal_url_prefix, reveal_scroll=scroll, reveal_theme=RISE_SETTINGS["theme"]
+        reveal_scroll=scroll,
+        reveal_theme=RISE_SETTINGS["theme"],
+        reveal_transition=RISE_SETTINGS["transition"],
+        reveal_width=str(RISE_SETTINGS["width"]),
+        reveal_height=str(RISE_SETTINGS["height"]),
+        **settings,
     )
     body, _ = exporter.from_notebook_node(marked)
     return body
@@ -376,18 +465,30 @@ def cmd_mark_slides(paths: list[Path]) -> int:
     return 0
 
 
-def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str) -> int:
+def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str | None, cdn: bool = False) -> int:
     out.mkdir(parents=True, exist_ok=True)
+    offline = None
+    if reveal_url_prefix is None and not cdn:
+        if offline_sources() is None:
+            print("sphinx-revealjs or nbclassic is missing (pip install -e .[instructor]): building CDN decks")
+        else:
+            offline = install_offline_assets(out)
     for path in paths:
         nb = _read(path)
         target = out / (path.stem + ".slides.html")
-        _write_text(target, export_slides(nb, reveal_url_prefix=reveal_url_prefix))
+        _write_text(target, export_slides(nb, reveal_url_prefix=reveal_url_prefix or REVEAL_CDN, offline=offline))
         print(f"{_display(target)}  ({slide_count(mark_slides(nb))} slides)")
-    if reveal_url_prefix.startswith(("http://", "https://")):
+    if offline is not None:
         print(
-            f"reveal.js, require.js and MathJax load from the network ({reveal_url_prefix}); offline, each deck "
-            "opens as one long page with every cell and figure (--reveal-url moves only reveal.js; require.js "
-            "still comes from a CDN). To lecture offline, use RISE in JupyterLab (README, For instructors)."
+            f"offline decks: reveal.js, require.js and MathJax are in {_display(out / ASSETS)}; keep that folder "
+            "next to the decks"
+        )
+    elif (reveal_url_prefix or REVEAL_CDN).startswith(("http://", "https://")):
+        print(
+            f"reveal.js, require.js and MathJax load from the network ({reveal_url_prefix or REVEAL_CDN}); offline, "
+            "each deck opens as one long page with every cell and figure (--reveal-url moves only reveal.js; "
+            "require.js still comes from a CDN). Without --cdn, decks are offline when the instructor extra is "
+            "installed; or lecture with RISE in JupyterLab (README, For instructors)."
         )
     return 0
 
@@ -472,9 +573,10 @@ def main(argv: list[str] | None = None) -> int:
     slides.add_argument("--out", type=Path, default=ROOT / "_build" / "slides")
     slides.add_argument(
         "--reveal-url",
-        default=REVEAL_CDN,
-        help="URL or path (relative to the deck) of reveal.js 4; default: the CDN nbconvert uses",
+        default=None,
+        help="URL or path (relative to the deck) of reveal.js 4; the other scripts then load from CDNs",
     )
+    slides.add_argument("--cdn", action="store_true", help="load every script from CDNs (no _static/ folder)")
     student = commands.add_parser("student", help="copies of the notebooks without worked solutions")
     student.add_argument("notebooks", nargs="*", type=Path)
     student.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
@@ -489,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mark-slides":
         return cmd_mark_slides(paths)
     if args.command == "slides":
-        return cmd_slides(paths, args.out, args.reveal_url)
+        return cmd_slides(paths, args.out, args.reveal_url, args.cdn)
     if args.command == "figures":
         return cmd_figures(paths, args.out)
     return cmd_student(paths, args.out)

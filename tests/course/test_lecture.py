@@ -315,3 +315,29 @@ def test_readme_figures_exist_for_every_tagged_cell_and_the_readme_shows_them():
         assert file.stat().st_size < 300_000, f"{name} is {file.stat().st_size} bytes; keep README figures small"
     shown = set(re.findall(r'src="(notebooks/figures/[^"]+\.png)"', (root / "README.md").read_text(encoding="utf-8")))
     assert shown == expected
+
+
+def offline_settings(folder: Path) -> dict:
+    import os
+
+    if lecture.offline_sources() is None:
+        reason = "offline decks need the instructor extra (sphinx-revealjs, nbclassic): pip install -e .[instructor]"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return lecture.install_offline_assets(folder)
+
+
+def test_offline_deck_loads_every_script_from_its_folder(tmp_path):
+    settings = offline_settings(tmp_path)
+    for name in ("reveal.js/dist/reveal.js", "reveal.js/plugin/notes/notes.js", "require.js", "jquery.min.js"):
+        assert (tmp_path / lecture.ASSETS / name).is_file(), name
+    assert (tmp_path / lecture.ASSETS / "MathJax" / "config" / "ddpm-lessons.js").is_file()
+    nb = committed(ROOT / "notebooks" / "02_forward_process.ipynb")
+    body = lecture.export_slides(nb, offline=settings)
+    remote = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(https?://[^"]*)"', body)
+    assert not remote, f"the offline deck still loads {remote}"
+    assert "from 'https://" not in body and "https://unpkg.com" not in body
+    assert lecture.WIDGET_VIEW not in body and "run this cell in JupyterLab" in body, "a widget shows its text line"
+    assert "press the RISE button" not in body
+    assert lecture.install_offline_assets(tmp_path) == settings, "a second deck folder reuses the copies"

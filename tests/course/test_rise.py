@@ -180,3 +180,42 @@ def test_lesson02_in_rise_offline(tmp_path):
     over = [(h, px) for h, px in heights if px > RISE_SETTINGS["height"]]
     print(f"slide heights (px): {heights}\nover {RISE_SETTINGS['height']} px: {over}")
     print(f"RISE lecture of lesson 02, {len(heights)} slides, {ran} cells run: {time.monotonic() - started:.1f} s")
+
+
+def test_lesson02_static_deck_offline(tmp_path):
+    """``course.py slides`` (offline decks): opened from disk with the network cut, the deck runs as slides (one slide
+    on screen, not one long page) with its math typeset by the bundled MathJax 2."""
+    from playwright.sync_api import expect
+
+    from ddpm_lessons.course import lecture
+
+    require_browser()
+    if lecture.offline_sources() is None:
+        pytest.fail("offline decks need the instructor extra: pip install -e .[instructor]")
+    started = time.monotonic()
+    decks = tmp_path / "slides"
+    assert lecture.main(["slides", "--out", str(decks), str(ROOT / "notebooks" / NOTEBOOK)]) == 0
+    deck = decks / NOTEBOOK.replace(".ipynb", ".slides.html")
+    shots = screenshot_dir(tmp_path)
+    attempted: list[str] = []
+    viewport = {"width": RISE_SETTINGS["width"], "height": RISE_SETTINGS["height"]}
+    with chromium_page(offline=attempted, viewport=viewport) as page:
+        page.goto(deck.as_uri())
+        expect(page.locator(".reveal.ready")).to_be_attached(timeout=30_000)
+        slide = page.locator(".reveal .slides section.present:not(.stack)").last
+        expect(slide.locator("h1")).to_have_text(re.compile(re.escape(TITLE), re.IGNORECASE))
+        expect(slide.locator(".MathJax_Display").first).to_be_visible(timeout=30_000)
+        assert "$$" not in slide.inner_text(), "raw $$ on the title slide: MathJax did not run"
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= viewport["height"] + 5, f"the deck is one long page ({height} px)"
+        page.screenshot(path=str(shots / "deck_1_title.png"))
+        for _ in range(40):
+            if FIGURE_CELL in slide.text_content() and slide.locator("img").count():
+                break
+            page.keyboard.press("Space")
+            page.wait_for_timeout(200)
+        expect(slide.locator("img").first).to_be_visible()
+        assert slide.locator("img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+        page.screenshot(path=str(shots / "deck_2_figure.png"))
+    assert not attempted, f"the offline deck tried the network: {attempted}"
+    print(f"offline deck of lesson 02: {time.monotonic() - started:.1f} s")
