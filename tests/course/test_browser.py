@@ -122,6 +122,8 @@ def test_lesson02_noising_explorer_in_jupyterlab(tmp_path):
             text = page.evaluate("document.body.textContent")
             for error in ERROR_TEXTS:
                 assert error not in text, f"the page shows {error!r}"
+            # jupyter_config/ (JUPYTER_CONFIG_PATH, as course.py lab sets it) turns JupyterLab's news prompt off.
+            assert "official Jupyter news" not in text, "JupyterLab asks about news: jupyter_config/ was not read"
             explorer.screenshot(path=str(screenshot))
         except BaseException:
             with contextlib.suppress(Exception):
