@@ -6,14 +6,19 @@
     python3 course.py lint     # ruff check and ruff format --check (CI runs it before the tests)
     python3 course.py execute  # re-execute notebooks in place to refresh their committed outputs (all, or those named)
     python3 course.py mark-slides  # write reveal.js slide metadata into the notebooks in place (all, or those named)
-    python3 course.py slides   # reveal.js decks of the lessons in _build/slides/ (--out DIR, --reveal-url URL)
+    python3 course.py slides   # offline reveal.js decks of the lessons in _build/slides/ (--out DIR, --cdn)
     python3 course.py student  # the student edition, worked solutions removed, in _build/student/ (--out DIR)
     python3 course.py figures  # copy the figures tagged readme-figure into notebooks/figures/ for the README
+    python3 course.py assignments  # an nbgrader course directory of the lessons in _build/nbgrader/ (--out DIR)
 
-All create and reuse a virtual environment in ``.venv`` next to this file. It is (re)installed only when
-``pyproject.toml`` changed since the last install. Extra arguments are passed on: ``python3 course.py lab
+All create and reuse a virtual environment in ``.venv`` next to this file, with the course and its ``test`` extra
+(``pip install -e .[test]``); ``test``, ``assignments`` and ``slides`` add the ``instructor`` extra (nbgrader, and
+the reveal.js and MathJax files of offline decks). It is
+(re)installed only when ``pyproject.toml`` changed since the last install or an extra is missing. ``lab`` starts
+JupyterLab with the course's Jupyter settings (``jupyter_config/``: no news prompt), as root with --allow-root. Extra arguments are passed on: ``python3 course.py lab
 --no-browser``, ``python3 course.py test -k schedule -x``, ``python3 course.py slides notebooks/02_*.ipynb``.
-The last four run ``python -m ddpm_lessons.course.lecture`` in the environment; its docstring gives the slide rules.
+``mark-slides``, ``slides``, ``student`` and ``figures`` run ``python -m ddpm_lessons.course.lecture`` in the
+environment (its docstring gives the slide rules); ``assignments`` runs ``python -m ddpm_lessons.course.assignments``.
 """
 
 from __future__ import annotations
@@ -28,32 +33,44 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".ddpm-lessons-installed"
+JUPYTER_CONFIG = ROOT / "jupyter_config"
+"""Jupyter configuration shipped with the course (labconfig/page_config.json turns JupyterLab's news prompt off);
+``lab`` and the browser tests put it on ``JUPYTER_CONFIG_PATH``."""
+EXTRAS = ("test",)
+"""The extras every command installs; :data:`COMMAND_EXTRAS` adds more for some commands."""
+COMMAND_EXTRAS = {name: ("test", "instructor") for name in ("test", "assignments", "slides")}
 
 
 def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def wanted_stamp() -> str:
+def wanted_stamp(extras: tuple[str, ...] = EXTRAS) -> str:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    return f"{digest} python {sys.version_info.major}.{sys.version_info.minor}"
+    return f"{digest} python {sys.version_info.major}.{sys.version_info.minor} extras {','.join(sorted(extras))}"
 
 
-def ensure_environment() -> Path:
-    """Create .venv and install the course (editable) unless an identical install is already there."""
+def stamp_covers(stamp: str, extras: tuple[str, ...]) -> bool:
+    """True when an install recorded as ``stamp`` has this pyproject.toml and Python and at least ``extras``."""
+    head, _, installed = stamp.strip().partition(" extras ")
+    wanted_head = wanted_stamp(extras).partition(" extras ")[0]
+    return head == wanted_head and set(extras) <= set(filter(None, installed.split(",")))
+
+
+def ensure_environment(extras: tuple[str, ...] = EXTRAS) -> Path:
+    """Create .venv and install the course (editable) with ``extras`` unless such an install is already there."""
     if sys.version_info < (3, 10):  # noqa: UP036 — course.py must say this on an old Python, not crash
         sys.exit(f"ddpm-lessons needs Python >= 3.10; this is {sys.version.split()[0]}")
     python = venv_python()
-    if python.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted_stamp():
+    if python.exists() and STAMP.exists() and stamp_covers(STAMP.read_text(), extras):
         return python
     if not python.exists():
         print(f"Creating the virtual environment {VENV.relative_to(ROOT)}/ ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     print("Installing ddpm-lessons and its dependencies (a few minutes the first time) ...", flush=True)
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f"{ROOT}[test]"], check=True
-    )
-    STAMP.write_text(wanted_stamp() + "\n")
+    target = f"{ROOT}[{','.join(sorted(extras))}]"
+    subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target], check=True)
+    STAMP.write_text(wanted_stamp(extras) + "\n")
     return python
 
 
@@ -61,10 +78,21 @@ def run(args: list[str], **env: str) -> int:
     return subprocess.run(args, cwd=ROOT, env={**os.environ, **env}).returncode
 
 
-def cmd_lab(python: Path, extra: list[str]) -> int:
+def jupyter_env() -> dict[str, str]:
+    """``JUPYTER_CONFIG_PATH`` with the course's jupyter_config/ first (a user's own settings still apply)."""
+    paths = [str(JUPYTER_CONFIG), *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(os.pathsep))]
+    return {"JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
+
+
+def lab_command(python: Path, extra: list[str]) -> list[str]:
     start = ROOT / "notebooks" / "00_start_here.ipynb"
     target = start if start.exists() else ROOT / "notebooks"
-    return run([str(python), "-m", "jupyter", "lab", str(target.relative_to(ROOT)), *extra])
+    root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra else []
+    return [str(python), "-m", "jupyter", "lab", str(target.relative_to(ROOT)), *root, *extra]
+
+
+def cmd_lab(python: Path, extra: list[str]) -> int:
+    return run(lab_command(python, extra), **jupyter_env())
 
 
 def cmd_test(python: Path, extra: list[str]) -> int:
@@ -114,6 +142,10 @@ def lecture(command: str):
     return cmd
 
 
+def cmd_assignments(python: Path, extra: list[str]) -> int:
+    return subprocess.run([str(python), "-m", "ddpm_lessons.course.assignments", *extra]).returncode
+
+
 COMMANDS = {
     "lab": cmd_lab,
     "test": cmd_test,
@@ -123,6 +155,7 @@ COMMANDS = {
     "slides": lecture("slides"),
     "student": lecture("student"),
     "figures": lecture("figures"),
+    "assignments": cmd_assignments,
 }
 
 
@@ -130,7 +163,7 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(__doc__)
         return 2
-    python = ensure_environment()
+    python = ensure_environment(COMMAND_EXTRAS.get(argv[0], EXTRAS))
     return COMMANDS[argv[0]](python, argv[1:])
 
 

@@ -13,7 +13,9 @@ notebooks and never modify their argument:
   outputs included, is kept. The solutions' outputs (their ``✓`` lines) go with them.
 
 Slide rules, applied in cell order. "Visible" cells are all but ``skip``; "the current slide" is the (sub)slide the
-last visible cell belongs to, and its size is counted in lines (:func:`cell_lines`):
+last visible cell belongs to, and its size is counted in lines as a 1280×720 RISE slide shows them
+(:func:`cell_lines`: a figure by its PNG's real height, :func:`figure_lines`; wrapped prose; checked against
+Chromium's rendering in tests/course/test_rise.py):
 
 1. The first cell (the title) → ``slide``. It stays alone: the next visible cell, unless it is a heading, opens a
    ``subslide`` (so the imports do not crowd the title).
@@ -25,13 +27,14 @@ last visible cell belongs to, and its size is counted in lines (:func:`cell_line
    (revealed on the next key press). Either becomes a ``subslide`` when the current slide already holds a figure,
    or when the current slide plus this cell plus the code cell it introduces (the next visible cell, when that
    is code) would exceed :data:`MAX_LINES`.
-6. A code cell right after markdown → ``-``: it stays with the text that introduces it, and its figure with it.
+6. A code cell right after markdown → ``-``: it stays with the text that introduces it, and its figure with it;
+   unless it is longer than :data:`FOLLOW_UP_LINES` and would take the slide past :data:`MAX_LINES` → ``subslide``.
 7. A code cell after a code cell with a figure (an image output) → ``subslide``: every figure gets room.
 8. Any other code cell → ``-``, or ``subslide`` if it would take the current slide past :data:`MAX_LINES` and
    is longer than :data:`FOLLOW_UP_LINES` (a short follow-up, such as a one-line printout, stays).
 
 The rules read only sources, outputs and tags, so they are deterministic and idempotent. Very tall single
-cells are not split (a cell is never cut); the decks are built with reveal's in-slide scrolling for those.
+cells are not split (a cell is never cut); RISE (:data:`RISE_SETTINGS`) and the decks scroll within the slide.
 
 Solution cells (:func:`is_solution`): a code cell whose first non-blank line starts with ``# Solution``, or a
 code cell with hidden source (``metadata.jupyter.source_hidden``) that asserts a check (``assert check_…(``).
@@ -40,7 +43,7 @@ Other hidden cells are not solutions and are kept.
 Command line (used by ``python3 course.py mark-slides | slides | student``)::
 
     python -m ddpm_lessons.lecture mark-slides [NOTEBOOK ...]          # write slide metadata in place
-    python -m ddpm_lessons.lecture slides [--out DIR] [NOTEBOOK ...]   # reveal.js decks, default _build/slides
+    python -m ddpm_lessons.lecture slides [--out DIR] [--cdn] [NOTEBOOK ...]  # reveal.js decks, _build/slides
     python -m ddpm_lessons.lecture student [--out DIR] [NOTEBOOK ...]  # no solutions, default _build/student
     python -m ddpm_lessons.lecture figures [--out DIR] [NOTEBOOK ...]  # the README's figures, notebooks/figures
 
@@ -48,9 +51,13 @@ Without notebooks, all ``notebooks/NN_*.ipynb`` of the course are used. ``mark-s
 nbformat in its own format version (as ``jupyter nbconvert --inplace`` writes it), only when a slide type changed.
 ``slides`` marks each notebook in memory first (a deck follows the rules even where the committed metadata is
 stale) and converts it with nbconvert's ``SlidesExporter`` in-process, as ``jupyter nbconvert --to slides
---SlidesExporter.reveal_scroll=True`` would. Figures are embedded in the HTML, but nbconvert bundles no reveal.js:
-reveal.js, require.js, jQuery and MathJax load from CDNs, so a deck needs the network to run as slides. Offline it
-opens as one long page showing every cell and figure. ``--reveal-url`` points at another copy of reveal.js 4.
+--SlidesExporter.reveal_scroll=True`` would. Figures are embedded in the HTML. By default the decks are offline:
+:func:`install_offline_assets` copies reveal.js (from the registry package sphinx-revealjs), require.js, jQuery and
+MathJax 2 (from nbclassic) into ``_static/`` next to them, and every script and style sheet loads from there (the
+saved widget state is left out, its renderer lives on a CDN). ``--cdn`` (or ``--reveal-url``, or a missing
+``instructor`` extra) gives nbconvert's CDN decks, which need the network to run as slides and say so on their
+first slide (:data:`CDN_NOTICE`). The live lecture mode is RISE (jupyterlab-rise) in JupyterLab, which reads the
+same slide metadata and :data:`RISE_SETTINGS`.
 """
 
 from __future__ import annotations
@@ -78,19 +85,36 @@ __all__ = [
     "student_edition",
     "slide_count",
     "export_slides",
+    "offline_sources",
+    "install_offline_assets",
     "course_notebooks",
+    "RISE_SETTINGS",
+    "LINE_PX",
+    "figure_lines",
     "FIGURE_TAG",
     "readme_figures",
 ]
 
-MAX_LINES = 28
-"""Lines a (sub)slide may hold before a new one is opened: about what a 960×700 reveal.js slide shows."""
-FIGURE_LINES = 16
-"""A figure (an image output) counts as this many lines."""
+MAX_LINES = 32
+"""Lines a (sub)slide may hold before a new one is opened: what a 1280×720 RISE slide shows of code (a line is
+:data:`LINE_PX` pixels; the rest of the 720 is the slide's margins, headings and prompts)."""
+LINE_PX = 18
+"""Height of a code or prose line on a RISE slide in pixels (measured in Chromium: JupyterLab's code lines)."""
+SLIDE_WIDTH_PX = 1180
+"""Width available to an output on a 1280-pixel RISE slide; wider figures are scaled down to it."""
+MARKDOWN_CHARS = 150
+"""Characters of prose per line on a 1280-pixel slide; a longer source line wraps."""
+FIGURE_LINES = 22
+"""A figure whose height cannot be read from its PNG counts as this many lines (a 400-pixel figure)."""
 OUTPUT_LINES_CAP = 12
 """A text output counts as at most this many lines (long printouts scroll)."""
 FOLLOW_UP_LINES = 6
 """A code cell this short (outputs included) after a code cell without a figure always stays on its slide."""
+
+RISE_SETTINGS = {"theme": "white", "transition": "none", "scroll": True, "width": 1280, "height": 720}
+"""What :func:`mark_slides` writes into ``metadata.rise`` (jupyterlab-rise reads it): reveal's "white" theme, whose
+fonts are bundled (the default "simple" theme loads Google Fonts, a request that fails offline), a 1280×720
+slide as the slide rules assume, and in-slide scrolling for the few cells taller than a slide."""
 
 SLIDE_TYPES = ("slide", "subslide", "fragment", "-", "skip", "notes")
 REMOVE_TAG = "remove-slide"
@@ -141,17 +165,50 @@ def _text_lines(text) -> int:
     return len(text.rstrip("\n").splitlines())
 
 
+def figure_lines(data: dict) -> int:
+    """The height of an image output in slide lines, from the PNG's own size as RISE shows it (one PNG pixel is a
+    CSS pixel; wider than :data:`SLIDE_WIDTH_PX` scales down); :data:`FIGURE_LINES` when it is not a PNG."""
+    import base64
+    import binascii
+    import math
+    import struct
+
+    png = data.get("image/png")
+    if isinstance(png, list):
+        png = "".join(png)
+    try:
+        header = base64.b64decode(png[:64]) if png else b""
+    except (binascii.Error, ValueError):
+        header = b""
+    if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        return FIGURE_LINES
+    width, height = struct.unpack(">II", header[16:24])
+    shown = height * min(1.0, SLIDE_WIDTH_PX / max(width, 1))
+    return max(1, math.ceil(shown / LINE_PX))
+
+
+def _markdown_lines(source: str) -> int:
+    """Prose lines as a slide shows them: long source lines wrap at :data:`MARKDOWN_CHARS`, a heading counts twice
+    (its larger type and margin), a display-math line twice."""
+    lines = 0
+    for line in source.rstrip("\n").splitlines():
+        stripped = line.strip()
+        wrapped = max(1, -(-len(stripped) // MARKDOWN_CHARS))
+        lines += 2 * wrapped if stripped.startswith("#") or stripped.startswith("$$") else wrapped
+    return lines
+
+
 def cell_lines(cell) -> int:
-    """The height of a cell in lines: markdown source lines; code source lines, plus each output (a figure
-    :data:`FIGURE_LINES`, text at most :data:`OUTPUT_LINES_CAP`)."""
-    lines = len(_source(cell).rstrip("\n").splitlines())
+    """The height of a cell in slide lines: prose by :func:`_markdown_lines`; code source lines, plus each output (a
+    figure by :func:`figure_lines`, text at most :data:`OUTPUT_LINES_CAP`)."""
     if cell.get("cell_type") != "code":
-        return lines
+        return _markdown_lines(_source(cell))
+    lines = len(_source(cell).rstrip("\n").splitlines())
     for output in cell.get("outputs", []) or []:
         kind = output.get("output_type")
         data = output.get("data", {}) or {}
         if any(key.startswith("image/") for key in data):
-            lines += FIGURE_LINES
+            lines += figure_lines(data)
         elif kind == "stream":
             lines += min(_text_lines(output.get("text", "")), OUTPUT_LINES_CAP)
         elif kind == "error":
@@ -207,7 +264,8 @@ def slide_types(nb) -> list[str]:
             if previous == 0:
                 kind = "subslide"
             elif before is not None and before.get("cell_type") == "markdown":
-                kind = "-"
+                # With the text that introduces it, unless together they overflow the slide.
+                kind = "subslide" if lines > FOLLOW_UP_LINES and current_lines + lines > MAX_LINES else "-"
             elif before is not None and has_figure(before):
                 kind = "subslide"
             else:
@@ -222,8 +280,10 @@ def slide_types(nb) -> list[str]:
 
 
 def mark_slides(nb):
-    """A copy of ``nb`` whose every cell has ``metadata.slideshow.slide_type`` set by :func:`slide_types`."""
+    """A copy of ``nb`` whose every cell has ``metadata.slideshow.slide_type`` set by :func:`slide_types`, and whose
+    ``metadata.rise`` holds :data:`RISE_SETTINGS` (other keys there are kept)."""
     marked = copy.deepcopy(nb)
+    marked["metadata"]["rise"] = nbformat.from_dict({**(marked["metadata"].get("rise", {}) or {}), **RISE_SETTINGS})
     for cell, kind in zip(marked["cells"], slide_types(nb)):
         slideshow = dict(cell["metadata"].get("slideshow", {}) or {})
         slideshow["slide_type"] = kind
@@ -232,9 +292,10 @@ def mark_slides(nb):
 
 
 def slides_are_current(nb) -> bool:
-    """True when every cell's stored slide type is what :func:`slide_types` computes."""
+    """True when every cell's stored slide type is what :func:`slide_types` computes and the RISE settings are set."""
     stored = [(cell.get("metadata", {}).get("slideshow", {}) or {}).get("slide_type") for cell in nb["cells"]]
-    return stored == slide_types(nb)
+    rise = nb.get("metadata", {}).get("rise", {}) or {}
+    return stored == slide_types(nb) and all(rise.get(key) == value for key, value in RISE_SETTINGS.items())
 
 
 def slide_count(nb) -> int:
@@ -275,13 +336,113 @@ def _write(nb, path: Path) -> None:
     _write_text(path, text if text.endswith("\n") else text + "\n")
 
 
-def export_slides(nb, *, reveal_url_prefix: str = REVEAL_CDN, scroll: bool = True) -> str:
+CDN_NOTICE = (
+    "*This deck loads reveal.js, require.js and MathJax from the network (CDNs); offline it opens as one long page. "
+    "To lecture offline, use RISE: `python3 course.py lab`, open the lesson and press the RISE button "
+    "(README, For instructors).*"
+)
+"""Shown on the first slide of a deck whose scripts come from the network (:func:`export_slides`)."""
+
+ASSETS = "_static"
+"""Folder next to offline decks holding reveal.js, require.js, jQuery and MathJax 2."""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+MATHJAX_CONFIG = """\
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});
+MathJax.Ajax.loadComplete("[MathJax]/config/ddpm-lessons.js");
+"""
+
+
+def _package_dir(name: str) -> Path | None:
+    """Where an installed package lies, without importing it (sphinx_revealjs would import Sphinx)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def offline_sources() -> dict[str, Path] | None:
+    """The files an offline deck needs, from registry packages (the ``instructor`` extra): reveal.js from
+    sphinx-revealjs, require.js, jQuery and MathJax 2 from nbclassic. None when either package is missing."""
+    reveal, classic = _package_dir("sphinx_revealjs"), _package_dir("nbclassic")
+    if reveal is None or classic is None:
+        return None
+    components = classic / "static" / "components"
+    sources = {
+        "reveal.js": reveal / "_static" / "revealjs",
+        "require.js": components / "requirejs" / "require.js",
+        "jquery.min.js": components / "jquery" / "jquery.min.js",
+        "MathJax": components / "MathJax",
+    }
+    return sources if all(path.exists() for path in sources.values()) else None
+
+
+def install_offline_assets(out: Path) -> dict[str, str]:
+    """Copy :func:`offline_sources` into ``out/_static`` (once; source maps left out) and return the exporter
+    settings that point a deck in ``out`` at them. Raises RuntimeError naming the extra when a package is missing."""
+    import shutil
+
+    sources = offline_sources()
+    if sources is None:
+        raise RuntimeError(
+            "offline decks need sphinx-revealjs and nbclassic (pip install -e .[instructor]; "
+            "python3 course.py slides installs them)"
+        )
+    assets = out / ASSETS
+    assets.mkdir(parents=True, exist_ok=True)
+    for name, source in sources.items():
+        target = assets / name
+        if target.exists():
+            continue
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.map"))
+        else:
+            shutil.copyfile(source, target)
+    # nbclassic's MathJax 2 ships the STIX-Web fonts only: tell the HTML-CSS output to use them (as nbclassic does).
+    _write_text(assets / "MathJax" / "config" / "ddpm-lessons.js", MATHJAX_CONFIG)
+    return {
+        "reveal_url_prefix": f"{ASSETS}/reveal.js",
+        "require_js_url": f"{ASSETS}/require.js",
+        "jquery_url": f"{ASSETS}/jquery.min.js",
+        "mathjax_url": f"{ASSETS}/MathJax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe,ddpm-lessons",
+        # nbconvert's reveal template always imports mermaid (for diagrams, which the lessons do not have); a module
+        # file cannot be imported from file:// (CORS), so an empty module in a data: URL stands in.
+        "mermaid_js_url": "data:text/javascript,export default {initialize() {}, run() {}};",
+    }
+
+
+def export_slides(nb, *, reveal_url_prefix: str = REVEAL_CDN, scroll: bool = True, offline: dict | None = None) -> str:
     """The reveal.js deck of ``nb`` as HTML, as ``jupyter nbconvert --to slides`` makes it (in-process). The
-    notebook is marked with :func:`mark_slides` first, so the deck follows the rules even before a re-mark."""
+    notebook is marked with :func:`mark_slides` first, so the deck follows the rules even before a re-mark.
+
+    With ``offline`` (the settings :func:`install_offline_assets` returns), every script and style sheet loads
+    from the local copies and the saved widget state is left out (its renderer exists only on a CDN), so a widget
+    shows its text line. Otherwise, when reveal.js comes from the network, :data:`CDN_NOTICE` is added to the
+    title slide."""
     from nbconvert import SlidesExporter
 
-    exporter = SlidesExporter(reveal_url_prefix=reveal_url_prefix, reveal_scroll=scroll)
-    body, _ = exporter.from_notebook_node(mark_slides(nb))
+    marked = mark_slides(nb)
+    settings = {"reveal_url_prefix": reveal_url_prefix}
+    if offline is not None:
+        settings = dict(offline)
+        marked["metadata"].pop("widgets", None)
+        for cell in marked["cells"]:
+            for output in cell.get("outputs", []) or []:
+                if WIDGET_VIEW in (output.get("data", {}) or {}) and "text/plain" in output["data"]:
+                    del output["data"][WIDGET_VIEW]
+    elif reveal_url_prefix.startswith(("http://", "https://")) and marked["cells"]:
+        notice = nbformat.v4.new_markdown_cell(CDN_NOTICE, metadata={"slideshow": {"slide_type": "-"}})
+        marked["cells"].insert(1, notice)
+    exporter = SlidesExporter(
+        reveal_scroll=scroll,
+        reveal_theme=RISE_SETTINGS["theme"],
+        reveal_transition=RISE_SETTINGS["transition"],
+        reveal_width=str(RISE_SETTINGS["width"]),
+        reveal_height=str(RISE_SETTINGS["height"]),
+        **settings,
+    )
+    body, _ = exporter.from_notebook_node(marked)
     return body
 
 
@@ -304,17 +465,30 @@ def cmd_mark_slides(paths: list[Path]) -> int:
     return 0
 
 
-def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str) -> int:
+def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str | None, cdn: bool = False) -> int:
     out.mkdir(parents=True, exist_ok=True)
+    offline = None
+    if reveal_url_prefix is None and not cdn:
+        if offline_sources() is None:
+            print("sphinx-revealjs or nbclassic is missing (pip install -e .[instructor]): building CDN decks")
+        else:
+            offline = install_offline_assets(out)
     for path in paths:
         nb = _read(path)
         target = out / (path.stem + ".slides.html")
-        _write_text(target, export_slides(nb, reveal_url_prefix=reveal_url_prefix))
+        _write_text(target, export_slides(nb, reveal_url_prefix=reveal_url_prefix or REVEAL_CDN, offline=offline))
         print(f"{_display(target)}  ({slide_count(mark_slides(nb))} slides)")
-    if reveal_url_prefix.startswith(("http://", "https://")):
+    if offline is not None:
         print(
-            f"reveal.js, require.js and MathJax load from the network ({reveal_url_prefix}); offline, each deck "
-            "opens as one long page with every cell and figure. Use --reveal-url for a local copy of reveal.js."
+            f"offline decks: reveal.js, require.js and MathJax are in {_display(out / ASSETS)}; keep that folder "
+            "next to the decks"
+        )
+    elif (reveal_url_prefix or REVEAL_CDN).startswith(("http://", "https://")):
+        print(
+            f"reveal.js, require.js and MathJax load from the network ({reveal_url_prefix or REVEAL_CDN}); offline, "
+            "each deck opens as one long page with every cell and figure (--reveal-url moves only reveal.js; "
+            "require.js still comes from a CDN). Without --cdn, decks are offline when the instructor extra is "
+            "installed; or lecture with RISE in JupyterLab (README, For instructors)."
         )
     return 0
 
@@ -399,9 +573,10 @@ def main(argv: list[str] | None = None) -> int:
     slides.add_argument("--out", type=Path, default=ROOT / "_build" / "slides")
     slides.add_argument(
         "--reveal-url",
-        default=REVEAL_CDN,
-        help="URL or path (relative to the deck) of reveal.js 4; default: the CDN nbconvert uses",
+        default=None,
+        help="URL or path (relative to the deck) of reveal.js 4; the other scripts then load from CDNs",
     )
+    slides.add_argument("--cdn", action="store_true", help="load every script from CDNs (no _static/ folder)")
     student = commands.add_parser("student", help="copies of the notebooks without worked solutions")
     student.add_argument("notebooks", nargs="*", type=Path)
     student.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
@@ -416,7 +591,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "mark-slides":
         return cmd_mark_slides(paths)
     if args.command == "slides":
-        return cmd_slides(paths, args.out, args.reveal_url)
+        return cmd_slides(paths, args.out, args.reveal_url, args.cdn)
     if args.command == "figures":
         return cmd_figures(paths, args.out)
     return cmd_student(paths, args.out)

@@ -80,6 +80,7 @@ def synthetic():
 
 def without_slideshow(nb):
     nb = copy.deepcopy(nb)
+    nb["metadata"].pop("rise", None)
     for cell in nb["cells"]:
         cell["metadata"].pop("slideshow", None)
     return nb
@@ -101,6 +102,7 @@ def test_mark_slides_sets_every_cell_and_changes_nothing_else():
     assert nb == before, "mark_slides must not modify its argument"
     assert [cell.metadata.slideshow.slide_type for cell in marked.cells] == expected
     assert marked.cells[2].metadata.slideshow.data == {"x": "1"}
+    assert marked.metadata.rise == lecture.RISE_SETTINGS
     assert without_slideshow(marked) == without_slideshow(before)
     nbformat.validate(marked)
 
@@ -116,6 +118,37 @@ def test_solution_cells_are_recognised_precisely():
     nb, _ = synthetic()
     assert [i for i, cell in enumerate(nb.cells) if is_solution(cell)] == [16, 19]
     assert not is_solution(new_markdown_cell("# Solution"))
+
+
+def png(width: int, height: int) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def test_figure_lines_come_from_the_png_height_as_rise_shows_it():
+    assert lecture.figure_lines({"image/png": png(800, 396)}) == 22  # 396 px / 18 px a line, rounded up
+    assert lecture.figure_lines({"image/png": png(2360, 792)}) == 22  # twice too wide: shown at half size
+    assert lecture.figure_lines({"image/jpeg": "…"}) == lecture.FIGURE_LINES
+    assert lecture.figure_lines({"image/png": "not base64!"}) == lecture.FIGURE_LINES
+    cell = new_code_cell("plot()", outputs=[new_output("display_data", data={"image/png": png(800, 396)})])
+    assert lecture.cell_lines(cell) == 1 + 22
+
+
+def test_code_after_its_text_moves_on_when_together_they_overflow():
+    tall = new_code_cell(
+        "\n".join(f"y{i} = {i}" for i in range(10)),
+        outputs=[new_output("display_data", data={"image/png": png(800, 396), "text/plain": "<Figure>"})],
+    )
+    cells = [new_markdown_cell("# Lesson 99 — Test"), new_markdown_cell("## 1. Section\n\n" + "Text.\n" * 8), tall]
+    assert slide_types(new_notebook(cells=cells)) == ["slide", "slide", "subslide"]
+    short = new_code_cell("x = 1")
+    assert slide_types(new_notebook(cells=[*cells[:2], short])) == ["slide", "slide", "-"]
 
 
 def test_edge_cases():
@@ -177,6 +210,8 @@ def test_slides_of_every_notebook(path):
     for line in solution_lines(nb):
         assert html.escape(line, quote=False) not in body, f"a solution's output is on a slide: {line!r}"
     assert body.count('class="fragment"') == types.count("fragment")
+    notice = body.find("press the RISE button")
+    assert 0 < notice < body.index("</section>"), "the CDN deck says on its first slide that it needs the network"
 
 
 # ------------------------------------------------------------------------------------------ the student edition
@@ -280,3 +315,29 @@ def test_readme_figures_exist_for_every_tagged_cell_and_the_readme_shows_them():
         assert file.stat().st_size < 300_000, f"{name} is {file.stat().st_size} bytes; keep README figures small"
     shown = set(re.findall(r'src="(notebooks/figures/[^"]+\.png)"', (root / "README.md").read_text(encoding="utf-8")))
     assert shown == expected
+
+
+def offline_settings(folder: Path) -> dict:
+    import os
+
+    if lecture.offline_sources() is None:
+        reason = "offline decks need the instructor extra (sphinx-revealjs, nbclassic): pip install -e .[instructor]"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return lecture.install_offline_assets(folder)
+
+
+def test_offline_deck_loads_every_script_from_its_folder(tmp_path):
+    settings = offline_settings(tmp_path)
+    for name in ("reveal.js/dist/reveal.js", "reveal.js/plugin/notes/notes.js", "require.js", "jquery.min.js"):
+        assert (tmp_path / lecture.ASSETS / name).is_file(), name
+    assert (tmp_path / lecture.ASSETS / "MathJax" / "config" / "ddpm-lessons.js").is_file()
+    nb = committed(ROOT / "notebooks" / "02_forward_process.ipynb")
+    body = lecture.export_slides(nb, offline=settings)
+    remote = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(https?://[^"]*)"', body)
+    assert not remote, f"the offline deck still loads {remote}"
+    assert "from 'https://" not in body and "https://unpkg.com" not in body
+    assert lecture.WIDGET_VIEW not in body and "run this cell in JupyterLab" in body, "a widget shows its text line"
+    assert "press the RISE button" not in body
+    assert lecture.install_offline_assets(tmp_path) == settings, "a second deck folder reuses the copies"

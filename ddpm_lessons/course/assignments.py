@@ -1,0 +1,227 @@
+"""Graded assignments: an nbgrader course directory made from the lessons (``python3 course.py assignments``).
+
+Every lesson is one nbgrader assignment, named after its notebook (``00_start_here`` …), written as
+``<out>/source/<lesson>/<lesson>.ipynb`` next to an ``nbgrader_config.py``. Each checked exercise of a lesson (a
+``**Exercise k.**`` prompt, the stub cell that calls ``check_…(fn)`` and the worked solution, see
+:mod:`ddpm_lessons.course.lecture`) becomes two nbgrader cells in place of the stub and the worked solution:
+
+- a **solution cell**: the worked solution with its ``# Solution`` header and its ``assert check_…`` line taken
+  out, and the body of the function between ``### BEGIN SOLUTION`` / ``### END SOLUTION``. ``nbgrader
+  generate_assignment`` replaces the body by ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, so the learner
+  keeps the signature. Lines of the worked solution after the function (they print what the solved function
+  gives, e.g. lesson 00's number of steps) are left out: they would give the answer away;
+- an **autograded test cell** with the exercise's points from :data:`POINTS`: ``assert check_…(fn), …``. The
+  lesson's own check prints its ``✓``/``✗`` line — the ``✗`` line names the likely mistake and ends up in
+  nbgrader's feedback — and returns a :class:`~ddpm_lessons.course.exercises.feedback.CheckResult` that is false
+  on a wrong answer; a check never raises, so it is the ``assert`` that fails the cell (nbgrader's way).
+
+Every other cell — prose, figures, the lesson's own code — is a locked (read-only) nbgrader cell and keeps its
+outputs (``nbgrader_config.py`` turns nbgrader's ``ClearOutput`` off, so the release shows the lesson's figures).
+
+The released notebook is the student edition (:func:`ddpm_lessons.course.lecture.student_edition`, the same
+:func:`~ddpm_lessons.course.lecture.is_solution` decides what goes) with each exercise's stub replaced by the
+released solution cell and the test cell; tests/course/test_assignments.py checks that on nbgrader's own release.
+
+nbgrader itself is needed only to release and grade: it is the ``instructor`` extra of pyproject.toml, which
+``python3 course.py assignments`` and ``python3 course.py test`` install.
+
+Command line::
+
+    python -m ddpm_lessons.course.assignments [--out DIR] [NOTEBOOK ...]   # default _build/nbgrader
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .lecture import ROOT, _display, _read, _source, _write, _write_text, course_notebooks, is_solution
+
+__all__ = ["POINTS", "COURSE_ID", "Exercise", "exercises", "assignment_notebook", "write_course", "main"]
+
+COURSE_ID = "ddpm-lessons"
+POINTS: dict[str, dict[str, int]] = {
+    # lesson (notebook stem) -> {check function: points}. One point an exercise, two for a derivation.
+    "00_start_here": {"check_paper_to_code": 1, "check_alpha_bar_at_paper_step": 1, "check_constant_beta_alpha_bar": 2},
+    "01_physical_diffusion": {
+        "check_predicted_variance": 1,
+        "check_vp_step": 1,
+        "check_variance_after": 1,
+        "check_gaussian_score": 2,
+    },
+    "02_forward_process": {
+        "check_alphas_cumprod": 1,
+        "check_merged_noise_std": 1,
+        "check_q_sample": 1,
+        "check_forward_jump": 2,
+    },
+    "03_reverse_process_and_elbo": {"check_posterior_coefficients": 1, "check_gaussian_kl": 1, "check_eps_weight": 1},
+    "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1},
+    "05_unet": {"check_conv_parameters": 1, "check_stage_shape": 1},
+    "06_training": {"check_timestep_sampler": 1, "check_ema_update": 1, "check_simple_loss": 1},
+    "07_sampling": {"check_reverse_step": 1, "check_posterior_variance": 1, "check_guided_eps": 1},
+    "08_what_goes_wrong": {"check_to_model_range": 1, "check_sampling_indices": 1, "check_prior_mismatch_kl": 1},
+}
+"""Points of every checked exercise, per lesson. tests/course/test_assignments.py checks that it lists exactly the
+exercises the lessons have."""
+
+CONFIG = f'''\
+# nbgrader configuration of the ddpm-lessons course directory, written by `python3 course.py assignments`.
+c = get_config()  # noqa: F821 -- nbgrader provides it
+c.CourseDirectory.course_id = "{COURSE_ID}"
+# Keep the lessons' figures and printouts in the released notebooks (nbgrader clears outputs by default).
+c.ClearOutput.enabled = False
+# The lessons run in a few seconds to a minute on a CPU; the autograder re-executes every submission.
+c.Execute.timeout = 900
+'''
+
+_STUB_CALL = re.compile(r"^(check_\w+)\((\w+)\)\s*$", re.MULTILINE)
+_ASSERT_LINE = re.compile(r"^assert\s+check_\w+\(\w+\)\s*$")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One checked exercise: ``number`` counts from 1 in lesson order; ``stub``/``solution`` are cell indices."""
+
+    number: int
+    check: str
+    function: str
+    stub: int
+    solution: int
+
+
+def exercises(nb) -> list[Exercise]:
+    """The checked exercises of a lesson: every worked solution (:func:`is_solution`) and the stub cell before it,
+    whose last line calls ``check_…(fn)``. A solution without such a stub is an error naming the cell."""
+    found = []
+    for index, cell in enumerate(nb["cells"]):
+        if not is_solution(cell):
+            continue
+        stub = nb["cells"][index - 1] if index > 0 else None
+        calls = _STUB_CALL.findall(_source(stub)) if stub is not None and stub.get("cell_type") == "code" else []
+        if len(calls) != 1:
+            raise ValueError(
+                f"cell {index} is a worked solution, but the cell before it does not end with one check_…(fn) call"
+            )
+        check, function = calls[0]
+        found.append(Exercise(len(found) + 1, check, function, index - 1, index))
+    return found
+
+
+def _solution_source(source: str, function: str) -> str:
+    """The worked solution as an nbgrader solution cell: the body of ``function`` between the markers."""
+    lines = source.splitlines()
+    if lines and lines[0].strip().startswith("# Solution"):
+        lines = lines[1:]
+    tree = ast.parse("\n".join(lines))
+    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function), None)
+    if node is None:
+        raise ValueError(f"the worked solution does not define {function}()")
+    header_end = next(k for k in range(node.lineno - 1, len(lines)) if lines[k].split("#")[0].rstrip().endswith(":"))
+    indent = " " * node.body[0].col_offset
+    before = [line for line in lines[: node.lineno - 1] if not _ASSERT_LINE.match(line)]
+    body = lines[header_end + 1 : node.end_lineno]
+    marked = [
+        *before,
+        *lines[node.lineno - 1 : header_end + 1],
+        indent + "### BEGIN SOLUTION",
+        *body,
+        indent + "### END SOLUTION",
+    ]
+    while marked and not marked[0].strip():
+        marked.pop(0)
+    return "\n".join(marked)
+
+
+def _nbgrader(grade_id: str, *, solution=False, grade=False, locked=False, points=None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def assignment_notebook(nb, lesson: str):
+    """The nbgrader source notebook of a lesson (a new notebook; ``nb`` is not modified)."""
+    found = exercises(nb)
+    points = POINTS.get(lesson, {})
+    checks = [exercise.check for exercise in found]
+    if sorted(checks) != sorted(points):
+        raise ValueError(f"POINTS[{lesson!r}] lists {sorted(points)}, but the lesson's exercises call {sorted(checks)}")
+    by_stub = {exercise.stub: exercise for exercise in found}
+    solutions = {exercise.solution for exercise in found}
+    source = copy.deepcopy(nb)
+    cells = []
+    for index, cell in enumerate(nb["cells"]):
+        if index in solutions:
+            continue
+        if index in by_stub:
+            exercise = by_stub[index]
+            worked = nb["cells"][exercise.solution]
+            solution = nbformat.v4.new_code_cell(_solution_source(_source(worked), exercise.function))
+            solution.metadata["nbgrader"] = _nbgrader(f"exercise{exercise.number}-{exercise.function}", solution=True)
+            solution.metadata["slideshow"] = {"slide_type": "-"}
+            test = nbformat.v4.new_code_cell(
+                f"# Autograded: exercise {exercise.number}, {points[exercise.check]} point(s). "
+                f"{exercise.check} prints what is wrong.\n"
+                f'assert {exercise.check}({exercise.function}), "{exercise.function} is not right yet: '
+                f'the ✗ line above says why"'
+            )
+            test.metadata["nbgrader"] = _nbgrader(
+                f"exercise{exercise.number}-{exercise.check}", grade=True, locked=True, points=points[exercise.check]
+            )
+            test.metadata["slideshow"] = {"slide_type": "-"}
+            cells += [solution, test]
+            continue
+        kept = copy.deepcopy(cell)
+        kept.metadata["nbgrader"] = _nbgrader(f"cell-{kept.get('id', index)}", locked=True)
+        cells.append(kept)
+    source["cells"] = cells
+    nbformat.validate(source)
+    return source
+
+
+def write_course(paths: list[Path], out: Path) -> list[Path]:
+    """Write ``out/nbgrader_config.py`` and ``out/source/<lesson>/<lesson>.ipynb`` for every lesson notebook."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_text(out / "nbgrader_config.py", CONFIG)
+    written = []
+    for path in paths:
+        target = out / "source" / path.stem / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write(assignment_notebook(_read(path), path.stem), target)
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m ddpm_lessons.course.assignments", description="An nbgrader course directory from the lessons."
+    )
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "nbgrader")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or course_notebooks()
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        parser.error("no such notebook: " + ", ".join(missing))
+    for target in write_course(paths, args.out):
+        nb = _read(target)
+        graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        total = sum(c.metadata["nbgrader"]["points"] for c in graded)
+        print(f"{_display(target)}  ({len(graded)} graded exercises, {total} points)")
+    print(
+        f"course directory {_display(args.out)}: cd there, then `nbgrader generate_assignment <lesson>` "
+        "(README, For instructors)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""course.py's set-up logic (extras, stamps, the lab command) and the CI workflow for a fork (.github/workflows)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
+
+
+@pytest.fixture(scope="module")
+def course():
+    spec = importlib.util.spec_from_file_location("course_py_under_test", ROOT / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def readme_test_command() -> str:
+    """The README's command 2 ("run all unit tests …") from its "Two commands" block."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^(python3 course\.py \w+)\s+# 2\.", readme, re.MULTILINE)
+    assert match, "README.md has no '# 2.' test command"
+    return match.group(1)
+
+
+def test_stamp_records_extras_and_a_larger_install_covers_a_smaller_one(course):
+    both = course.wanted_stamp(("test", "instructor"))
+    assert both.endswith("extras instructor,test")
+    assert course.stamp_covers(both, ("test",)) and course.stamp_covers(both, ("test", "instructor"))
+    assert not course.stamp_covers(course.wanted_stamp(("test",)), ("test", "instructor"))
+    assert not course.stamp_covers("0" * 64 + " python 3.11 extras instructor,test", ("test",)), "pyproject changed"
+    assert not course.stamp_covers(both.split(" extras ")[0], ("test",)), "an old stamp without extras"
+
+
+def test_instructor_extra_only_where_nbgrader_is_needed(course):
+    assert course.COMMAND_EXTRAS["assignments"] == ("test", "instructor")
+    assert course.COMMAND_EXTRAS["test"] == ("test", "instructor")
+    assert course.COMMAND_EXTRAS["slides"] == ("test", "instructor")
+    assert "lab" not in course.COMMAND_EXTRAS and course.EXTRAS == ("test",)
+    assert "course.py assignments" in course.__doc__ and "assignments" in course.COMMANDS
+
+
+def test_lab_uses_the_course_jupyter_config_and_allows_root(course, monkeypatch):
+    config = ROOT / "jupyter_config" / "labconfig" / "page_config.json"
+    assert '"@jupyterlab/apputils-extension:announcements": true' in config.read_text(encoding="utf-8")
+    monkeypatch.setenv("JUPYTER_CONFIG_PATH", "/elsewhere")
+    assert course.jupyter_env()["JUPYTER_CONFIG_PATH"].split(":") == [str(ROOT / "jupyter_config"), "/elsewhere"]
+    monkeypatch.setattr(course.os, "geteuid", lambda: 0, raising=False)
+    as_root = course.lab_command(Path("python"), ["--no-browser"])
+    assert as_root[1:4] == ["-m", "jupyter", "lab"] and "--allow-root" in as_root and as_root[-1] == "--no-browser"
+    assert course.lab_command(Path("python"), ["--allow-root"]).count("--allow-root") == 1
+    monkeypatch.setattr(course.os, "geteuid", lambda: 1000, raising=False)
+    assert "--allow-root" not in course.lab_command(Path("python"), [])
+
+
+def test_ci_workflow_runs_the_readme_test_command():
+    yaml = pytest.importorskip("yaml")  # PyYAML, in the test extra
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    job = workflow["jobs"]["test"]
+    assert job["runs-on"].startswith("ubuntu")
+    steps = job["steps"]
+    setup = next(s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python"))
+    assert str(setup["with"]["python-version"]) == "3.11" and setup["with"]["cache"] == "pip"
+    runs = [s.get("run", "") for s in steps]
+    assert any("apt-get install" in r and "chromium" in r for r in runs), "chromium from apt for the browser tests"
+    command = readme_test_command()
+    assert command == "python3 course.py test"
+    assert any(r.strip() == command for r in runs), f"the workflow does not run the README's {command!r}"
+    assert any(r.strip() == "python3 course.py lint" for r in runs)
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+    assert upload.get("if") == "always()"
+    screenshots = job["env"]["DDPM_LESSONS_SCREENSHOTS"]
+    assert upload["with"]["path"].rstrip("/") == screenshots.replace("${{ github.workspace }}/", "")
+    assert job["env"]["CI"] == "true"
+    helpers = (ROOT / "tests" / "course" / "jupyter_browser.py").read_text(encoding="utf-8")
+    assert "DDPM_LESSONS_SCREENSHOTS" in helpers, "the browser tests write their screenshots where CI uploads them"
