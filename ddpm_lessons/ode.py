@@ -1,13 +1,13 @@
 """Solving the probability-flow ODE in DDIM's variables (lesson 09): Euler (= DDIM with η = 0) and Heun.
 
 With σ = √((1 − ᾱ)/ᾱ) and y = x/√ᾱ, the probability-flow ODE of the DDPM path becomes dy/dσ = ε*(x, σ)
-(Song et al. 2021, DDIM §4.3; Karras et al. 2022, "Elucidating the Design Space of Diffusion-Based Generative
+(Song et al. 2021, "Denoising Diffusion Implicit Models"; Karras et al. 2022, "Elucidating the Design Space of Diffusion-Based Generative
 Models", eq. 4 with s(t) = 1/√(1 + σ²)). One Euler step from σ to σ′,
 
     x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε],
 
 is exactly DDIM's update (DDIM eq. 12, η = 0; lesson 07's :func:`ddpm_lessons.ddim_step`). Heun's method (Karras et
-al. 2022, Algorithm 1 with S_churn = 0) averages the slope at both ends: two network evaluations per step, one on
+al. 2022's deterministic sampler) averages the slope at both ends: two network evaluations per step, one on
 the last step to σ = 0, where it is Euler. States ``x`` are always on the DDPM scale (x = √ᾱ y).
 """
 
@@ -67,7 +67,7 @@ def euler_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor) -> torch.T
 
 
 def heun_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor, eps_next_fn) -> torch.Tensor:
-    """One Heun step (Karras et al. 2022, Algorithm 1, lines 5–8): the Euler predictor x̃ = :func:`euler_step`,
+    """One Heun step (Karras et al. 2022's deterministic sampler; lesson 09, section 4): the Euler predictor x̃ = :func:`euler_step`,
     then the corrector with the mean slope ½ (ε + ε(x̃, σ′)). At σ′ = 0 it is the Euler step (no evaluation there).
 
     Args:

@@ -78,7 +78,7 @@ def sample(
         shape: ``(B, ...)`` of the samples, e.g. ``(16, 1, 28, 28)``.
         method: ``"ddpm"`` (all T steps), ``"ddim"`` (``steps`` steps, η = ``eta``) or ``"heun"`` (``steps`` steps
             of Heun's method on the probability-flow ODE at DDIM's timesteps, 2·steps − 1 network calls; lesson 09,
-            Karras et al. 2022, Algorithm 1 with S_churn = 0).
+            Karras et al. 2022's deterministic sampler).
         variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃).
         clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
         noise_scale: DDPM only: multiplies σ_t z (1 is Algorithm 2; 0 leaves the noise out, the mistake that lesson
@@ -203,7 +203,7 @@ def sample_trajectory(
 
 
 def _heun_step(model, schedule, x, t_index: int, t_prev: int, eps, labels, guidance, clip_denoised):
-    # One Heun step of the probability-flow ODE between trained indices (lesson 09; Karras et al. 2022, Alg. 1):
+    # One Heun step of the probability-flow ODE between trained indices (lesson 09; Karras et al. 2022):
     # the predictor is DDIM's η = 0 step (an Euler step in y = x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)); the corrector repeats the
     # step from x with the mean of ε at both ends. The last step, to x₀ (index −1), is Euler. Arguments were
     # checked by sample_trajectory.

@@ -9,9 +9,9 @@ Efron 2011) are known exactly: lesson 09 compares every learned quantity with th
   (E[x₀ | x] for any Gaussian path x = a x₀ + b ε);
 - conversions for x = √ᾱ x₀ + √(1 − ᾱ) ε: :func:`score_from_eps`, :func:`eps_from_score`, :func:`x0_from_eps`,
   :func:`eps_from_x0`, :func:`tweedie_x0`, :func:`velocity_from_eps`, :func:`eps_from_velocity`;
-- :class:`VPSDE`: Song et al. 2021's variance-preserving SDE (eq. 11 of "Score-Based Generative Modeling through
-  Stochastic Differential Equations"), its reverse-time SDE (Anderson 1982; Song et al. eq. 6) and its
-  probability-flow ODE (Song et al. eq. 13), with an Euler(–Maruyama) sampler.
+- :class:`VPSDE`: the variance-preserving SDE of Song et al. 2021 ("Score-Based Generative Modeling through
+  Stochastic Differential Equations"), its reverse-time SDE (Anderson 1982) and its probability-flow ODE (Song et
+  al. 2021), with an Euler(–Maruyama) sampler. Lesson 09, sections 2 and 3.
 
 Shapes: points ``x`` are ``(B, D)``; ``alpha_bar`` is a number or a tensor of shape ``()`` or ``(B,)``.
 """
@@ -199,7 +199,7 @@ def eps_from_velocity(x: torch.Tensor, velocity: torch.Tensor, alpha_bar) -> tor
 
 
 class VPSDE:
-    """The variance-preserving SDE dx = −½ β(τ) x dτ + √β(τ) dW on τ ∈ [0, 1] (Song et al. 2021, eq. 11).
+    """The variance-preserving SDE dx = −½ β(τ) x dτ + √β(τ) dW on τ ∈ [0, 1] (Song et al. 2021; lesson 09, section 2).
 
     β(τ) = β_min + τ (β_max − β_min); the marginal is x_τ = √ᾱ(τ) x₀ + √(1 − ᾱ(τ)) ε with
     ᾱ(τ) = exp(−β_min τ − ½ (β_max − β_min) τ²). DDPM's linear schedule with T steps from β_1 to β_T is its
@@ -261,7 +261,7 @@ class VPSDE:
         return -0.5 * beta * x - beta * score
 
     def ode_drift(self, x: torch.Tensor, tau, score: torch.Tensor) -> torch.Tensor:
-        """f − ½ g² ∇log q_τ = −½ β(τ) (x + ∇log q_τ(x)): the probability-flow ODE (Song et al. 2021, eq. 13)."""
+        """f − ½ g² ∇log q_τ = −½ β(τ) (x + ∇log q_τ(x)): the probability-flow ODE (Song et al. 2021; lesson 09, section 3)."""
         _pair(x, score, "score")
         return -0.5 * self.beta(tau) * (x + score)
 
