@@ -101,6 +101,8 @@ def train_flow(
     batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_real(lr, "lr", minimum=0.0)
     ema_decay = check_real(ema_decay, "ema_decay", minimum=0.0, maximum=1.0)
+    if ema_decay == 1.0:
+        raise ValueError("ema_decay must lie in [0, 1), got 1 (the EMA would never move)")
     time_scale = check_real(time_scale, "time_scale", minimum=0.0)
     if grad_clip is not None:
         grad_clip = check_real(grad_clip, "grad_clip", minimum=0.0)

@@ -127,3 +127,5 @@ def test_bad_inputs_name_the_parameter():
         flow.velocity_deviation([x, x], [1.0])
     with pytest.raises(ValueError, match="steps"):
         flow.train_flow(MLPDenoiser(2, hidden=8, num_layers=1), x, steps=0)
+    with pytest.raises(ValueError, match="ema_decay"):
+        flow.train_flow(MLPDenoiser(2, hidden=8, num_layers=1), x, steps=1, ema_decay=1.0)
