@@ -6,6 +6,9 @@ Where things live:
   ``process`` (forward and reverse steps), ``losses`` (the variational bound, L_simple), ``embedding`` (time),
   ``unet`` (the article's network), ``models`` (a stronger U-Net, an MLP), ``sampling``, ``train``,
   ``checkpoints``, ``plots``, ``device``, ``validation`` (argument checks), ``cli`` (``python -m ddpm_lessons``);
+- **lesson 09's continuation** — ``score`` (exact mixture scores, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE), ``ode``
+  (the probability-flow ODE: Euler = DDIM η = 0, Heun) and ``flow`` (flow matching), imported as sub-modules
+  (``from ddpm_lessons import score``);
 - :mod:`ddpm_lessons.data` — the photo, toy data, glyph digits, opt-in real data sets;
 - :mod:`ddpm_lessons.evaluation` — PSNR, sliced Wasserstein, the digit classifier, checkpoint evaluation, benchmark;
 - :mod:`ddpm_lessons.course` — exercise checks, the failure gallery, the ink simulation, notation, widgets, slides.
@@ -27,6 +30,7 @@ Conventions used everywhere:
   A schedule must be on the same device as the data it scales; otherwise a ``ValueError`` says how to move it.
 """
 
+from . import flow, ode, score
 from .checkpoints import MANIFEST, CheckpointError, load_checkpoint, save_checkpoint, shipped_path, verify_shipped
 from .device import environment_report, pick_device
 from .embedding import TimePositionalEncoding
@@ -128,5 +132,8 @@ __all__ = [
     "train",
     "DiffusionUNet",
     "UNetStage",
+    "flow",
+    "ode",
+    "score",
     *_PLOTS,
 ]

@@ -1,8 +1,9 @@
-"""Generating samples: DDPM ancestral sampling, DDIM, classifier-free guidance (lesson 07; the seed's 反向扩散).
+"""Generating samples: DDPM ancestral sampling, DDIM, Heun, classifier-free guidance (lessons 07 and 09; the seed's
+反向扩散).
 
-:func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping) or DDIM with
-any number of steps and any η, optionally with classifier-free guidance, and can return the trajectory at chosen
-steps. All noise comes from one seeded generator, so a seed reproduces the same samples.
+:func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
+any number of steps and any η, or Heun's second-order solver of the probability-flow ODE (lesson 09), optionally
+with classifier-free guidance, and can return the trajectory at chosen steps. All noise comes from one seeded generator, so a seed reproduces the same samples.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .validation import check_bool, check_positive_int, check_real, check_schedu
 
 __all__ = ["SAMPLERS", "ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
 
-SAMPLERS = ("ddpm", "ddim")
+SAMPLERS = ("ddpm", "ddim", "heun")
 
 
 def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
@@ -77,7 +78,9 @@ def sample(
         model: ``model(x_t, t[, labels]) → ε``, in eval mode.
         schedule: the schedule the model was trained with.
         shape: ``(B, ...)`` of the samples, e.g. ``(16, 1, 28, 28)``.
-        method: ``"ddpm"`` (all T steps) or ``"ddim"`` (``steps`` steps, η = ``eta``).
+        method: ``"ddpm"`` (all T steps), ``"ddim"`` (``steps`` steps, η = ``eta``) or ``"heun"`` (``steps`` steps
+            of Heun's method on the probability-flow ODE at DDIM's timesteps, 2·steps − 1 network calls; lesson 09,
+            Karras et al. 2022's deterministic sampler).
         variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃).
         clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
         noise_scale: DDPM only: multiplies σ_t z (1 is Algorithm 2; 0 leaves the noise out, the mistake that lesson
@@ -130,8 +133,8 @@ def sample_trajectory(
     check_schedule(schedule)
     if method not in SAMPLERS:
         raise ValueError(f"method must be one of {SAMPLERS}, got {method!r}")
-    if method == "ddim" and steps is None:
-        raise ValueError("method='ddim' needs steps (the number of DDIM steps)")
+    if method in ("ddim", "heun") and steps is None:
+        raise ValueError(f"method={method!r} needs steps (the number of {method.upper()} steps)")
     if method == "ddpm" and steps not in (None, len(schedule)):
         raise ValueError(f"method='ddpm' always takes all T = {len(schedule)} steps; use method='ddim' for fewer")
     eta = check_real(eta, "eta", minimum=0.0, maximum=1.0)
@@ -143,7 +146,9 @@ def sample_trajectory(
         raise ValueError("guidance needs labels (classifier-free guidance steers towards a class)")
     if method == "ddpm" and eta != 0:
         raise ValueError("eta applies to method='ddim' only (DDPM's variance is chosen with variance=...)")
-    if method == "ddim" and (variance != "beta" or noise_scale != 1.0):
+    if method == "heun" and eta != 0:
+        raise ValueError("eta applies to method='ddim' only (Heun solves the noise-free probability-flow ODE)")
+    if method != "ddpm" and (variance != "beta" or noise_scale != 1.0):
         raise ValueError("variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)")
     if variance not in VARIANCES:
         raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
@@ -168,7 +173,7 @@ def sample_trajectory(
     x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
     keep = set(trajectory_at)
     trajectory = {}
-    if method == "ddim":
+    if method in ("ddim", "heun"):
         pairs = ddim_timesteps(len(schedule), steps)
     else:
         pairs = [(i, i - 1) for i in reversed(range(len(schedule)))]
@@ -183,6 +188,11 @@ def sample_trajectory(
     for t_index, t_prev in tqdm(pairs, disable=not progress, desc=method, leave=False):
         t = torch.full((shape[0],), t_index, dtype=torch.long, device=device)
         eps = model_eps(model, x, t, labels, guidance)
+        if method == "heun":
+            x = _heun_step(model, schedule, x, t_index, t_prev, eps, labels, guidance, clip_denoised)
+            if t_prev in keep:
+                trajectory[t_prev] = x.cpu()
+            continue
         z = torch.randn(shape, generator=generator, dtype=dtype).to(device)
         if method == "ddpm":
             z = z * noise_scale if noise_scale != 1.0 else z
@@ -192,3 +202,16 @@ def sample_trajectory(
         if t_prev in keep:
             trajectory[t_prev] = x.cpu()
     return x.cpu(), trajectory
+
+
+def _heun_step(model, schedule, x, t_index: int, t_prev: int, eps, labels, guidance, clip_denoised):
+    # One Heun step of the probability-flow ODE between trained indices (lesson 09; Karras et al. 2022):
+    # the predictor is DDIM's η = 0 step (an Euler step in y = x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)); the corrector repeats the
+    # step from x with the mean of ε at both ends. The last step, to x₀ (index −1), is Euler. Arguments were
+    # checked by sample_trajectory.
+    predicted = ddim_step(schedule, x, t_index, t_prev, eps, clip_denoised=clip_denoised)
+    if t_prev < 0:
+        return predicted
+    t = torch.full((x.shape[0],), t_prev, dtype=torch.long, device=x.device)
+    eps_next = model_eps(model, predicted, t, labels, guidance)
+    return ddim_step(schedule, x, t_index, t_prev, 0.5 * (eps + eps_next), clip_denoised=clip_denoised)

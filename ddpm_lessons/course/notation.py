@@ -42,6 +42,40 @@ NOTATION = [
     ("U-Net", "DiffusionUNet", "U-Net 架构 (跳跃连接, 瓶颈)", "the network, with skip connections"),
     ("one θ for all t", "DiffusionUNet", "共享网络", "one network shared by every step"),
     ("i.i.d.", "torch.randn", "独立同分布", "independent and identically distributed"),
+    # lesson 09: beyond the seed article (it has no term for these)
+    ("∇log q_t(x_t)", "score.noised_score", "—", "the score: gradient of the log-density of x_t"),
+    (
+        "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t",
+        "score.optimal_eps",
+        "—",
+        "the optimal noise predictor, L_simple's minimiser",
+    ),
+    ("E[x₀ | x_t]", "score.tweedie_x0, score.posterior_mean", "—", "Tweedie's formula: the posterior mean of x₀"),
+    (
+        "dx = −½β(τ) x dτ + √β(τ) dW",
+        "score.VPSDE",
+        "—",
+        "the VP-SDE: the forward process in continuous time τ ∈ [0, 1]",
+    ),
+    (
+        "σ = √((1 − ᾱ)/ᾱ), y = x/√ᾱ",
+        "ode.sigma_from_alpha_bar",
+        "—",
+        "noise-to-signal ratio: the probability-flow ODE's time",
+    ),
+    (
+        "dy/dσ = ε",
+        "ode.ode_sample, ode.euler_step, ode.heun_step",
+        "—",
+        "the probability-flow ODE (Euler = DDIM, η = 0)",
+    ),
+    ("x_s = (1 − s) x₀ + s ε", "flow.flow_path", "—", "the flow-matching path (s = 1 is noise)"),
+    (
+        "u = ε − x₀; v*(x, s) = E[u | x_s = x]",
+        "flow.flow_target, flow.exact_velocity",
+        "—",
+        "conditional and marginal velocity",
+    ),
 ]
 
 # (number, notebook, what it teaches, seconds under nbval on the 2-core CI machine — the "notebook durations" that
@@ -60,6 +94,12 @@ LESSONS = [
         "08_what_goes_wrong",
         "a failure gallery: five bugs from public DDPM tutorials and two mistakes they invite, measured",
         69,
+    ),
+    (
+        "09",
+        "09_scores_sdes_and_flows",
+        "scores and Tweedie, the reverse-time SDE, the probability-flow ODE, Heun, flow matching — each identity checked",
+        73,
     ),
 ]
 

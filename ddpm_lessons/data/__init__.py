@@ -8,7 +8,7 @@
 
 from .glyphs import GlyphDigits, glyph_fonts
 from .photo import default_photo_path, load_photo, photo_transform
-from .toy import TOY_DATASETS, GaussianMixture1D, toy_data
+from .toy import TOY_DATASETS, GaussianMixture, GaussianMixture1D, eight_gaussians, toy_data
 
 __all__ = [
     "GlyphDigits",
@@ -18,6 +18,8 @@ __all__ = [
     "photo_transform",
     "TOY_DATASETS",
     "GaussianMixture1D",
+    "GaussianMixture",
+    "eight_gaussians",
     "toy_data",
     "REAL_DATASETS",
     "RealDataset",

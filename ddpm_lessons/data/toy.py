@@ -1,4 +1,5 @@
-"""Offline toy distributions (lessons 01–09): 2-D point clouds and a 1-D Gaussian mixture with a known density.
+"""Offline toy distributions (lessons 01–09): 2-D point clouds and Gaussian mixtures (1-D, and D-dimensional with
+exact parameters) with a known density.
 
 Everything here is generated from a seeded generator; nothing is downloaded.
 """
@@ -11,7 +12,7 @@ import torch
 
 from ..validation import check_positive_int
 
-__all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D"]
+__all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D", "GaussianMixture", "eight_gaussians"]
 
 
 class GaussianMixture1D:
@@ -51,6 +52,65 @@ class GaussianMixture1D:
             torch.sqrt(alpha_bar * self.stds**2 + 1 - alpha_bar).tolist(),
         )
         return mixture.log_prob(x)
+
+
+class GaussianMixture:
+    """A D-dimensional mixture of isotropic Gaussians Σ_k π_k N(μ_k, s_k² I) with its exact parameters (lesson 09).
+
+    Lesson 09 needs the parameters themselves: the noised marginal of such a mixture is again a mixture, so its
+    score, its optimal noise predictor and its flow-matching velocity have closed forms
+    (:mod:`ddpm_lessons.score`). :func:`eight_gaussians` is the ``"gaussian_mixture"`` toy set as one of these.
+
+    Args:
+        weights: ``(K,)`` non-negative, summing to 1; means: ``(K, D)``; stds: ``(K,)`` positive.
+    """
+
+    def __init__(self, weights, means, stds):
+        self.weights = torch.as_tensor(weights, dtype=torch.float64).clone()
+        self.means = torch.as_tensor(means, dtype=torch.float64).clone()
+        self.stds = torch.as_tensor(stds, dtype=torch.float64).clone()
+        if (
+            self.means.dim() != 2
+            or self.weights.shape != (self.means.shape[0],)
+            or self.stds.shape != self.weights.shape
+        ):
+            raise ValueError(
+                "weights must have shape (K,), means (K, D) and stds (K,), got "
+                f"{tuple(self.weights.shape)}, {tuple(self.means.shape)} and {tuple(self.stds.shape)}"
+            )
+        if not torch.isfinite(self.means).all() or not (self.stds > 0).all():
+            raise ValueError("means must be finite and stds must be positive")
+        if (self.weights < 0).any() or abs(self.weights.sum().item() - 1) > 1e-9:
+            raise ValueError(f"weights must be non-negative and sum to 1, got {self.weights.tolist()}")
+
+    @property
+    def dim(self) -> int:
+        """D, the dimension of a point."""
+        return self.means.shape[1]
+
+    def sample(self, n: int, generator=None) -> torch.Tensor:
+        """``n`` draws, shape ``(n, D)``, float32."""
+        n = check_positive_int(n, "n")
+        component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
+        z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
+        return (self.means[component] + self.stds[component, None] * z).float()
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log density at points ``x`` of shape ``(B, D)``, float64 ``(B,)``."""
+        x = torch.as_tensor(x, dtype=torch.float64)
+        if x.dim() != 2 or x.shape[1] != self.dim:
+            raise ValueError(f"x must have shape (B, {self.dim}), got {tuple(x.shape)}")
+        squared = ((x[:, None, :] - self.means[None]) ** 2).sum(-1)
+        variances = self.stds**2
+        log_norm = -0.5 * squared / variances - 0.5 * self.dim * torch.log(2 * math.pi * variances)
+        return torch.logsumexp(log_norm + torch.log(self.weights), dim=-1)
+
+
+def eight_gaussians(radius: float = 1.2, std: float = 0.1) -> GaussianMixture:
+    """The ``"gaussian_mixture"`` toy set's distribution: eight equal modes on a circle (the same parameters)."""
+    angles = torch.arange(8, dtype=torch.float64) * math.pi / 4
+    means = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
+    return GaussianMixture(torch.full((8,), 1 / 8, dtype=torch.float64), means, torch.full((8,), float(std)))
 
 
 def _moons(n, g):

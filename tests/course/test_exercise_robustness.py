@@ -12,7 +12,7 @@ import torch
 from ddpm_lessons import TimePositionalEncoding
 from ddpm_lessons.course.exercises import feedback
 
-MODULES = [importlib.import_module(f"ddpm_lessons.course.exercises.lesson{n:02d}") for n in range(9)]
+MODULES = [importlib.import_module(f"ddpm_lessons.course.exercises.lesson{n:02d}") for n in range(10)]
 CHECKS = {
     name: fn
     for module in MODULES
@@ -41,7 +41,7 @@ def _reverse_step(x, eps, beta, alpha_bar, z, last):
     return mean if last else mean + math.sqrt(beta) * z
 
 
-# A correct answer for every check of lessons 00–08 (any correct form; the checks compare numbers).
+# A correct answer for every check of lessons 00–09 (any correct form; the checks compare numbers).
 SOLUTIONS = {
     "check_paper_to_code": lambda t: t - 1,
     "check_alpha_bar_at_paper_step": lambda s, t: 1.0 if t == 0 else s.alphas_cumprod[t - 1].item(),
@@ -75,6 +75,11 @@ SOLUTIONS = {
     "check_to_model_range": lambda p: p.float() / 127.5 - 1,
     "check_sampling_indices": lambda T: range(T - 1, -1, -1),
     "check_prior_mismatch_kl": lambda a, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)),
+    "check_eps_from_score": lambda score, ab: -math.sqrt(1 - ab) * score,
+    "check_reverse_drift": lambda x, beta, score: -0.5 * beta * x - beta * score,
+    "check_ode_euler_step": lambda x, ab, ab_next, eps: (
+        math.sqrt(ab_next) * (x / math.sqrt(ab) + (math.sqrt((1 - ab_next) / ab_next) - math.sqrt((1 - ab) / ab)) * eps)
+    ),
 }
 
 # Lessons 00–04 have a solution here for every check (later lessons' new checks are battery-tested below).

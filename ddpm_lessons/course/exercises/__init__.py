@@ -15,6 +15,7 @@ from .lesson05 import check_conv_parameters, check_stage_shape
 from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler
 from .lesson07 import check_guided_eps, check_posterior_variance, check_reverse_step
 from .lesson08 import check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
+from .lesson09 import check_eps_from_score, check_ode_euler_step, check_reverse_drift
 
 __all__ = [
     "CheckResult",
@@ -47,4 +48,7 @@ __all__ = [
     "check_to_model_range",
     "check_sampling_indices",
     "check_prior_mismatch_kl",
+    "check_eps_from_score",
+    "check_reverse_drift",
+    "check_ode_euler_step",
 ]

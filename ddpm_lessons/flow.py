@@ -1,0 +1,256 @@
+"""Flow matching on the straight path (lesson 09): x_s = (1 − s) x₀ + s ε, s ∈ [0, 1], s = 1 is noise.
+
+The conditional velocity is u = dx_s/ds = ε − x₀; a network v_θ(x_s, s) trained with E‖v_θ − (ε − x₀)‖² learns
+the marginal velocity v*(x, s) = E[ε − x₀ | x_s = x] (Lipman et al. 2023, "Flow Matching for Generative
+Modeling"; Liu et al. 2023, "Flow Straight and Fast" — rectified flow; Albergo & Vanden-Eijnden 2023). Samples come
+from integrating dx/ds = v from s = 1 to 0 (:func:`flow_sample`, Euler).
+
+- :func:`flow_path`, :func:`flow_target`, :func:`flow_matching_loss`, :func:`train_flow`;
+- :func:`exact_velocity`: v* for a Gaussian mixture (x_s is again a mixture);
+- the bridge from DDPM: the flow state x_t/(√ᾱ + √(1 − ᾱ)) at s = √(1 − ᾱ)/(√ᾱ + √(1 − ᾱ)) lies on the straight
+  path with the same x̂₀ and ε, so an ε-model is a velocity model (:func:`eps_model_as_flow`);
+- :func:`chord_deviation` and :func:`velocity_deviation`: how much a trajectory bends, and how far it is from one
+  constant velocity (what a single Euler step would need).
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+
+import torch
+import torch.nn as nn
+
+from .score import _levels, posterior_mean, velocity_from_eps
+from .validation import check_positive_int, check_real, check_same_shape, check_schedule, check_tensor
+
+__all__ = [
+    "flow_path",
+    "flow_target",
+    "flow_matching_loss",
+    "train_flow",
+    "flow_times",
+    "flow_sample",
+    "exact_velocity",
+    "flow_time_from_alpha_bar",
+    "vp_to_flow",
+    "flow_to_vp",
+    "eps_model_as_flow",
+    "chord_deviation",
+    "velocity_deviation",
+]
+
+
+def _times(s, x: torch.Tensor, name: str = "s") -> torch.Tensor:
+    # s as (B, 1, ..., 1) in [0, 1], from a number or a (B,) tensor
+    tensor = _levels(s, x, name, low_open=False)
+    return tensor.reshape(x.shape[0], *([1] * (x.dim() - 1)))
+
+
+def flow_path(x0: torch.Tensor, noise: torch.Tensor, s) -> torch.Tensor:
+    """x_s = (1 − s) x₀ + s ε (the conditional optimal-transport path; ``s`` a number or ``(B,)`` in [0, 1])."""
+    check_tensor(x0, "x0")
+    check_tensor(noise, "noise")
+    check_same_shape(x0, noise, "x0", "noise")
+    s = _times(s, x0)
+    return (1 - s) * x0 + s * noise
+
+
+def flow_target(x0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """The conditional velocity u = dx_s/ds = ε − x₀: the same at every s (the conditional path is straight)."""
+    check_tensor(x0, "x0")
+    check_tensor(noise, "noise")
+    check_same_shape(x0, noise, "x0", "noise")
+    return noise - x0
+
+
+def flow_matching_loss(velocity_fn, x0: torch.Tensor, noise: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """The conditional flow-matching loss, mean over the batch of ‖v_θ(x_s, s) − (ε − x₀)‖² / D (an MSE, like
+    L_simple). ``velocity_fn(x, s) → v`` with ``s`` a ``(B,)`` tensor."""
+    x_s = flow_path(x0, noise, s)
+    v = velocity_fn(x_s, s)
+    target = flow_target(x0, noise)
+    check_tensor(v, "velocity_fn(x, s)")
+    check_same_shape(target, v, "x0", "velocity_fn(x, s)")
+    return (v - target).pow(2).mean()
+
+
+def train_flow(
+    model: nn.Module,
+    data: torch.Tensor,
+    *,
+    steps: int,
+    batch_size: int = 64,
+    lr: float = 2e-4,
+    ema_decay: float = 0.999,
+    grad_clip: float | None = 1.0,
+    time_scale: float = 1000.0,
+    seed: int = 0,
+):
+    """Train ``model(x, time_scale·s) → v`` with :func:`flow_matching_loss`: the same loop, optimiser (Adam),
+    gradient clipping and EMA as :func:`ddpm_lessons.train`, with s ~ U[0, 1] instead of a timestep index.
+
+    ``time_scale`` maps s onto the range of timesteps the network's embedding was built for (an
+    :class:`~ddpm_lessons.MLPDenoiser` takes real-valued timesteps). Returns ``(model, ema, losses)``; use the
+    EMA copy for sampling (:func:`flow_sample` with ``lambda x, s: ema(x, time_scale * s)``).
+    """
+    from .train import ema_update
+
+    check_tensor(data, "data")
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    lr = check_real(lr, "lr", minimum=0.0)
+    ema_decay = check_real(ema_decay, "ema_decay", minimum=0.0, maximum=1.0)
+    if ema_decay == 1.0:
+        raise ValueError("ema_decay must lie in [0, 1), got 1 (the EMA would never move)")
+    time_scale = check_real(time_scale, "time_scale", minimum=0.0)
+    if grad_clip is not None:
+        grad_clip = check_real(grad_clip, "grad_clip", minimum=0.0)
+    generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
+    torch.manual_seed(seed)
+    ema = copy.deepcopy(model).eval().requires_grad_(False)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    model.train()
+    for _ in range(steps):
+        idx = torch.randint(0, data.shape[0], (batch_size,), generator=generator)
+        s = torch.rand(batch_size, generator=generator)
+        noise = torch.randn((batch_size, *data.shape[1:]), generator=generator)
+        loss = flow_matching_loss(lambda x, times: model(x, time_scale * times), data[idx], noise, s)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        ema_update(ema, model, ema_decay)
+        losses.append(float(loss.detach()))
+    model.eval()
+    return model, ema, losses
+
+
+def flow_times(steps: int) -> list[float]:
+    """``steps + 1`` equally spaced times from s = 1 (noise) to s = 0 (data)."""
+    steps = check_positive_int(steps, "steps")
+    return torch.linspace(1.0, 0.0, steps + 1, dtype=torch.float64).tolist()
+
+
+@torch.no_grad()
+def flow_sample(velocity_fn, x: torch.Tensor, times, *, points=None, trajectory: bool = False):
+    """Euler integration of dx/ds = v(x, s) through ``times`` (s_0 > s_1 > … , e.g. :func:`flow_times`):
+    x ← x + (s_{k+1} − s_k) v(x, point_k).
+
+    Args:
+        velocity_fn: ``velocity_fn(x, point) → v``; ``point`` is ``times[k]`` as a ``(B,)`` tensor in x's dtype,
+            or ``points[k]`` if given (e.g. the timestep indices of :func:`eps_model_as_flow`).
+        x: the start at ``times[0]`` (for s = 1, draw it from N(0, I)).
+        trajectory: also return the list of states at every time.
+    """
+    check_tensor(x, "x")
+    if not callable(velocity_fn):
+        raise TypeError(f"velocity_fn must be a function (x, s) -> v, got {type(velocity_fn).__name__}")
+    times = [check_real(float(s), "times", minimum=0.0, maximum=1.0) for s in times]
+    if len(times) < 2 or any(b >= a for a, b in zip(times[:-1], times[1:])):
+        raise ValueError("times must hold at least two strictly decreasing values in [0, 1] (from noise to data)")
+    if points is not None and len(points) != len(times):
+        raise ValueError(f"points must have one entry per time ({len(times)}), got {len(points)}")
+    states = [x]
+    for k in range(len(times) - 1):
+        point = points[k] if points is not None else torch.full((x.shape[0],), times[k], dtype=x.dtype)
+        v = velocity_fn(x, point)
+        check_tensor(v, "velocity_fn(x, s)")
+        check_same_shape(x, v, "x", "velocity_fn(x, s)")
+        x = x + (times[k + 1] - times[k]) * v
+        states.append(x)
+    return (x, states) if trajectory else x
+
+
+def exact_velocity(mixture, x: torch.Tensor, s) -> torch.Tensor:
+    """The marginal velocity v*(x, s) = E[ε − x₀ | x_s = x] of a Gaussian mixture on the straight path, s in (0, 1]:
+    E[x₀ | x] from :func:`ddpm_lessons.score.posterior_mean` (a = 1 − s, b = s), E[ε | x] = (x − (1 − s) E[x₀|x])/s."""
+    check_tensor(x, "x")
+    s_col = _levels(s, x, "s")
+    x0_mean = posterior_mean(mixture, x, 1 - s_col[:, 0], s_col[:, 0])
+    eps_mean = (x - (1 - s_col) * x0_mean) / s_col
+    return eps_mean - x0_mean
+
+
+def flow_time_from_alpha_bar(alpha_bar):
+    """s = √(1 − ᾱ)/(√ᾱ + √(1 − ᾱ)): the time on the straight path where x_t/(√ᾱ + √(1 − ᾱ)) lies."""
+    a, b = alpha_bar**0.5, (1 - alpha_bar) ** 0.5
+    return b / (a + b)
+
+
+def vp_to_flow(x: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """x_t on the DDPM path → the point x_t/(√ᾱ + √(1 − ᾱ)) = (1 − s) x₀ + s ε of the straight path."""
+    check_tensor(x, "x")
+    ab = _levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
+    return x / (ab.sqrt() + (1 - ab).sqrt())
+
+
+def flow_to_vp(x: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """The inverse of :func:`vp_to_flow`."""
+    check_tensor(x, "x")
+    ab = _levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
+    return x * (ab.sqrt() + (1 - ab).sqrt())
+
+
+def eps_model_as_flow(model, schedule, indices):
+    """A trained DDPM ε-model as a flow-matching velocity field, at the timestep ``indices`` it was trained on.
+
+    Returns ``(velocity_fn, times)``: ``velocity_fn(x, i)`` maps a flow state x at index i to the VP state
+    x (√ᾱ_i + √(1 − ᾱ_i)), asks the model for ε and returns u = ε − x̂₀ (:func:`ddpm_lessons.score.velocity_from_eps`);
+    ``times`` are s_i = :func:`flow_time_from_alpha_bar` (ᾱ_i) with s = 0 for index −1. Pass both to
+    :func:`flow_sample` with ``points=indices``; start from :func:`vp_to_flow` (x_T, ᾱ at ``indices[0]``).
+    """
+    check_schedule(schedule)
+    indices = [int(i) for i in indices]
+    if any(isinstance(i, bool) or not -1 <= i < len(schedule) for i in indices):
+        raise ValueError(f"indices must lie in [-1, {len(schedule)}) (−1 is x₀), got {indices}")
+    alpha_bar = schedule.alphas_cumprod.double().cpu()
+    times = [float(flow_time_from_alpha_bar(alpha_bar[i])) if i >= 0 else 0.0 for i in indices]
+
+    def velocity_fn(x, i):
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < len(schedule):
+            raise ValueError(f"the point must be a trained timestep index in [0, {len(schedule)}), got {i!r}")
+        ab = float(alpha_bar[i])
+        x_vp = flow_to_vp(x, ab)
+        eps = model(x_vp, torch.full((x.shape[0],), i, dtype=torch.long, device=x.device))
+        return velocity_from_eps(x_vp, eps, ab)
+
+    return velocity_fn, times
+
+
+def chord_deviation(states) -> torch.Tensor:
+    """How much each trajectory bends: the largest distance of a state from the straight line through the first
+    and the last state, over the length of that chord (0 for a straight path, however fast it is traversed).
+    ``states``: the list :func:`flow_sample` returns, each ``(B, ...)``; result ``(B,)``."""
+    if len(states) < 2:
+        raise ValueError(f"states must hold at least two states, got {len(states)}")
+    start = states[0].flatten(1)
+    chord = states[-1].flatten(1) - start
+    length = chord.norm(dim=1).clamp(min=1e-12)
+    direction = chord / length[:, None]
+    distances = []
+    for x in states:
+        offset = x.flatten(1) - start
+        along = (offset * direction).sum(dim=1, keepdim=True)
+        distances.append((offset - along * direction).norm(dim=1))
+    return torch.stack(distances, dim=1).amax(dim=1) / length
+
+
+def velocity_deviation(states, times) -> torch.Tensor:
+    """How far each trajectory is from moving at one constant velocity (what a single Euler step assumes):
+    Σ_k Δs_k ‖u_k − ū‖² / (|Δs| ‖ū‖²), with u_k = (x_{k+1} − x_k)/(s_{k+1} − s_k) the velocity of step k and
+    ū = (x_end − x_start)/(s_end − s_start) the mean velocity (Liu et al. 2023 measure straightness like this).
+    0 exactly for the conditional paths; ``states`` and ``times`` as given to and returned by :func:`flow_sample`;
+    result ``(B,)``."""
+    times = [float(s) for s in times]
+    if len(states) != len(times) or len(states) < 2:
+        raise ValueError(f"states and times must have the same length >= 2, got {len(states)} and {len(times)}")
+    mean_velocity = (states[-1] - states[0]).flatten(1) / (times[-1] - times[0])
+    total = torch.zeros(states[0].shape[0], dtype=states[0].dtype)
+    for k in range(len(states) - 1):
+        ds = times[k + 1] - times[k]
+        u = (states[k + 1] - states[k]).flatten(1) / ds
+        total = total + abs(ds) * (u - mean_velocity).pow(2).sum(dim=1)
+    return total / (abs(times[-1] - times[0]) * mean_velocity.pow(2).sum(dim=1).clamp(min=1e-24))

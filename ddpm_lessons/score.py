@@ -1,0 +1,321 @@
+"""The score view of DDPM (lesson 09): exact noised scores of Gaussian mixtures, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE.
+
+For data q(x₀) = Σ_k π_k N(μ_k, s_k² I) and x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, the noised marginal is again a mixture,
+q_t(x) = Σ_k π_k N(√ᾱ_t μ_k, (ᾱ_t s_k² + 1 − ᾱ_t) I), so its score ∇log q_t, the optimal noise predictor
+ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t) (Vincent 2011; Song & Ermon 2019) and E[x₀ | x_t] (Tweedie's formula,
+Efron 2011) are known exactly: lesson 09 compares every learned quantity with them.
+
+- mixtures: :func:`noised_log_prob`, :func:`noised_score`, :func:`optimal_eps`, :func:`posterior_mean`
+  (E[x₀ | x] for any Gaussian path x = a x₀ + b ε);
+- conversions for x = √ᾱ x₀ + √(1 − ᾱ) ε: :func:`score_from_eps`, :func:`eps_from_score`, :func:`x0_from_eps`,
+  :func:`eps_from_x0`, :func:`tweedie_x0`, :func:`velocity_from_eps`, :func:`eps_from_velocity`;
+- :class:`VPSDE`: the variance-preserving SDE of Song et al. 2021 ("Score-Based Generative Modeling through
+  Stochastic Differential Equations"), its reverse-time SDE (Anderson 1982) and its probability-flow ODE (Song et
+  al. 2021), with an Euler(–Maruyama) sampler. Lesson 09, sections 2 and 3.
+
+Shapes: points ``x`` are ``(B, D)``; ``alpha_bar`` is a number or a tensor of shape ``()`` or ``(B,)``.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+from .validation import check_positive_int, check_real, check_same_shape, check_tensor
+
+__all__ = [
+    "noised_log_prob",
+    "noised_score",
+    "optimal_eps",
+    "posterior_mean",
+    "score_from_eps",
+    "eps_from_score",
+    "x0_from_eps",
+    "eps_from_x0",
+    "tweedie_x0",
+    "velocity_from_eps",
+    "eps_from_velocity",
+    "VPSDE",
+    "MixtureEps",
+]
+
+
+def _levels(values, x: torch.Tensor, name: str, *, low_open: bool = True, high: float = 1.0, high_open=False):
+    """``values`` (a number or a tensor ``()``/``(B,)``) as a ``(B, 1)`` tensor in x's dtype, each in the range."""
+    if isinstance(values, bool) or not isinstance(values, (numbers.Real, torch.Tensor)):
+        raise TypeError(f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {type(values)}")
+    tensor = torch.as_tensor(values, dtype=x.dtype, device=x.device)
+    if tensor.dim() == 0:
+        tensor = tensor.expand(x.shape[0])
+    if tensor.shape != (x.shape[0],):
+        raise ValueError(
+            f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {tuple(tensor.shape)}"
+        )
+    bad_low = (tensor <= 0) if low_open else (tensor < 0)
+    bad_high = (tensor >= high) if high_open else (tensor > high)
+    if not torch.isfinite(tensor).all() or bad_low.any() or bad_high.any():
+        interval = f"{'(' if low_open else '['}0, {high:g}{')' if high_open else ']'}"
+        raise ValueError(
+            f"{name} must lie in {interval}, got values from {tensor.min().item():g} to {tensor.max().item():g}"
+        )
+    return tensor[:, None]
+
+
+def _mixture(mixture, x: torch.Tensor):
+    """(log π (K,), μ (K, D), s² (K,)) in x's dtype, for a GaussianMixture or a GaussianMixture1D."""
+    for attribute in ("weights", "means", "stds"):
+        if not hasattr(mixture, attribute):
+            raise TypeError(
+                f"mixture must have weights, means and stds (a GaussianMixture), got {type(mixture).__name__}"
+            )
+    means = mixture.means if mixture.means.dim() == 2 else mixture.means[:, None]
+    check_tensor(x, "x")
+    if x.dim() != 2 or x.shape[1] != means.shape[1]:
+        raise ValueError(f"x must have shape (B, {means.shape[1]}) for this mixture, got {tuple(x.shape)}")
+    to = {"dtype": x.dtype, "device": x.device}
+    return torch.log(mixture.weights.to(**to)), means.to(**to), (mixture.stds**2).to(**to)
+
+
+def _components(mixture, x, a, b):
+    # q(x) = Σ π_k N(a μ_k, (a² s_k² + b²) I): log π_k + log N_k (B, K), the centres a μ_k (B, K, D), variances (B, K)
+    log_w, means, variances = _mixture(mixture, x)
+    centres = a[:, :, None] * means[None]
+    v = a**2 * variances[None] + b**2
+    squared = ((x[:, None, :] - centres) ** 2).sum(-1)
+    log_joint = log_w - 0.5 * squared / v - 0.5 * x.shape[1] * torch.log(2 * math.pi * v)
+    return log_joint, centres, v, means, variances
+
+
+def noised_log_prob(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """log q_t(x) of a mixture noised to level ᾱ: Σ_k π_k N(x; √ᾱ μ_k, (ᾱ s_k² + 1 − ᾱ) I), shape ``(B,)``.
+
+    ``alpha_bar`` in (0, 1] (1 is the data itself). Computed with logsumexp, in x's dtype.
+    """
+    check_tensor(x, "x")
+    ab = _levels(alpha_bar, x, "alpha_bar")
+    log_joint, *_ = _components(mixture, x, ab.sqrt(), (1 - ab).sqrt())
+    return torch.logsumexp(log_joint, dim=1)
+
+
+def noised_score(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """The exact score ∇_x log q_t(x) = Σ_k r_k(x) (√ᾱ μ_k − x)/v_k, v_k = ᾱ s_k² + 1 − ᾱ, shape ``(B, D)``.
+
+    r_k(x) are the responsibilities π_k N_k(x)/q_t(x) (softmax of the log joint). Equals the autograd gradient of
+    :func:`noised_log_prob` (lesson 09 and tests/test_score.py check it).
+    """
+    check_tensor(x, "x")
+    ab = _levels(alpha_bar, x, "alpha_bar")
+    log_joint, centres, v, *_ = _components(mixture, x, ab.sqrt(), (1 - ab).sqrt())
+    r = torch.softmax(log_joint, dim=1)
+    return ((r / v)[:, :, None] * (centres - x[:, None, :])).sum(1)
+
+
+def optimal_eps(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """ε*(x_t, t) = E[ε | x_t] = −√(1 − ᾱ_t) ∇log q_t(x_t): the minimiser of L_simple at each t, ``(B, D)``."""
+    check_tensor(x, "x")
+    ab = _levels(alpha_bar, x, "alpha_bar", high_open=True)
+    return -(1 - ab).sqrt() * noised_score(mixture, x, alpha_bar)
+
+
+def posterior_mean(mixture, x: torch.Tensor, signal, noise) -> torch.Tensor:
+    """E[x₀ | x] for x = a x₀ + b ε (``signal`` a ∈ [0, 1], ``noise`` b ∈ (0, 1]), computed per component:
+    Σ_k r_k(x) [μ_k + a s_k²/(a² s_k² + b²) (x − a μ_k)] (Bayes' rule for a Gaussian; no score involved).
+
+    For the DDPM path a = √ᾱ, b = √(1 − ᾱ), this is what :func:`tweedie_x0` must give from the score; for the
+    flow-matching path a = 1 − s, b = s (:func:`ddpm_lessons.flow.exact_velocity`).
+    """
+    check_tensor(x, "x")
+    a = _levels(signal, x, "signal", low_open=False)
+    b = _levels(noise, x, "noise")
+    log_joint, centres, v, means, variances = _components(mixture, x, a, b)
+    r = torch.softmax(log_joint, dim=1)
+    per_component = means[None] + (a * variances[None] / v)[:, :, None] * (x[:, None, :] - centres)
+    return (r[:, :, None] * per_component).sum(1)
+
+
+def _pair(x, other, name):
+    check_tensor(x, "x")
+    check_tensor(other, name)
+    check_same_shape(x, other, "x", name)
+
+
+def _scales(x, alpha_bar, *, strict=True):
+    ab = _levels(alpha_bar, x, "alpha_bar", high_open=strict)
+    if x.dim() > 2:
+        ab = ab.reshape(x.shape[0], *([1] * (x.dim() - 1)))
+    return ab.sqrt(), (1 - ab).sqrt()
+
+
+def score_from_eps(eps: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """s = −ε / √(1 − ᾱ_t): a noise prediction as a score estimate (divide by √(1 − ᾱ), not by 1 − ᾱ)."""
+    check_tensor(eps, "eps")
+    _, b = _scales(eps, alpha_bar)
+    return -eps / b
+
+
+def eps_from_score(score: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """ε = −√(1 − ᾱ_t) s: the inverse of :func:`score_from_eps`."""
+    check_tensor(score, "score")
+    _, b = _scales(score, alpha_bar)
+    return -b * score
+
+
+def x0_from_eps(x: torch.Tensor, eps: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """x̂₀ = (x_t − √(1 − ᾱ) ε)/√ᾱ (DDPM eq. 15) at a level ᾱ rather than a schedule index."""
+    _pair(x, eps, "eps")
+    a, b = _scales(x, alpha_bar)
+    return (x - b * eps) / a
+
+
+def eps_from_x0(x: torch.Tensor, x0: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """ε = (x_t − √ᾱ x̂₀)/√(1 − ᾱ): the inverse of :func:`x0_from_eps`."""
+    _pair(x, x0, "x0")
+    a, b = _scales(x, alpha_bar)
+    return (x - a * x0) / b
+
+
+def tweedie_x0(x: torch.Tensor, score: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """Tweedie's formula: E[x₀ | x_t] = (x_t + (1 − ᾱ_t) ∇log q_t(x_t))/√ᾱ_t (Efron 2011, for x_t = √ᾱ x₀ + √(1−ᾱ) ε)."""
+    _pair(x, score, "score")
+    a, b = _scales(x, alpha_bar, strict=False)
+    return (x + b**2 * score) / a
+
+
+def velocity_from_eps(x: torch.Tensor, eps: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """The flow-matching velocity u = ε − x̂₀ of the straight path (1 − s) x₀ + s ε, from a noise prediction at x_t
+    on the DDPM path (x̂₀ by eq. 15). The VP state x_t and the flow state x_t/(√ᾱ + √(1 − ᾱ)) share x̂₀ and ε, so
+    this is the velocity at the flow state (see :mod:`ddpm_lessons.flow`). Not v-prediction (Salimans & Ho 2022),
+    which is √ᾱ ε − √(1 − ᾱ) x₀."""
+    return eps - x0_from_eps(x, eps, alpha_bar)
+
+
+def eps_from_velocity(x: torch.Tensor, velocity: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """ε = (x_t + √ᾱ u)/(√ᾱ + √(1 − ᾱ)): the inverse of :func:`velocity_from_eps` (from x_t = √ᾱ (ε − u) + √(1 − ᾱ) ε)."""
+    _pair(x, velocity, "velocity")
+    a, b = _scales(x, alpha_bar)
+    return (x + a * velocity) / (a + b)
+
+
+class VPSDE:
+    """The variance-preserving SDE dx = −½ β(τ) x dτ + √β(τ) dW on τ ∈ [0, 1] (Song et al. 2021; lesson 09, section 2).
+
+    β(τ) = β_min + τ (β_max − β_min); the marginal is x_τ = √ᾱ(τ) x₀ + √(1 − ᾱ(τ)) ε with
+    ᾱ(τ) = exp(−β_min τ − ½ (β_max − β_min) τ²). DDPM's linear schedule with T steps from β_1 to β_T is its
+    discretisation with β_min = T β_1, β_max = T β_T (:meth:`from_schedule`) and code index i at τ = (i + 1)/T.
+    """
+
+    def __init__(self, beta_min: float = 0.1, beta_max: float = 20.0):
+        self.beta_min = check_real(beta_min, "beta_min", minimum=0.0)
+        self.beta_max = check_real(beta_max, "beta_max", minimum=self.beta_min)
+        if self.beta_max <= 0:
+            raise ValueError(f"beta_max must be > 0, got {beta_max}")
+
+    @classmethod
+    def from_schedule(cls, schedule) -> VPSDE:
+        """The SDE a linear :class:`~ddpm_lessons.schedule.DiffusionSchedule` discretises (β_min = T β_start, …)."""
+        from .validation import check_schedule
+
+        check_schedule(schedule)
+        config = schedule.config
+        if config.get("name") != "linear":
+            raise ValueError(
+                f"schedule must be a linear schedule (DiffusionSchedule.linear), got {config.get('name')!r}"
+            )
+        return cls(config["T"] * config["beta_start"], config["T"] * config["beta_end"])
+
+    def __repr__(self) -> str:
+        return f"VPSDE(beta_min={self.beta_min:g}, beta_max={self.beta_max:g})"
+
+    def _tau(self, tau):
+        if isinstance(tau, torch.Tensor):
+            if not bool(((tau >= 0) & (tau <= 1)).all()):
+                raise ValueError("tau must lie in [0, 1]")
+            return tau
+        return check_real(tau, "tau", minimum=0.0, maximum=1.0)
+
+    def beta(self, tau):
+        """β(τ) = β_min + τ (β_max − β_min)."""
+        return self.beta_min + self._tau(tau) * (self.beta_max - self.beta_min)
+
+    def alpha_bar(self, tau):
+        """ᾱ(τ) = exp(−∫₀^τ β) = exp(−β_min τ − ½ (β_max − β_min) τ²)."""
+        tau = self._tau(tau)
+        exponent = -self.beta_min * tau - 0.5 * (self.beta_max - self.beta_min) * tau**2
+        return torch.exp(exponent) if isinstance(tau, torch.Tensor) else math.exp(exponent)
+
+    def drift(self, x: torch.Tensor, tau):
+        """f(x, τ) = −½ β(τ) x, the forward drift."""
+        return -0.5 * self.beta(tau) * check_tensor(x, "x")
+
+    def diffusion(self, tau):
+        """g(τ) = √β(τ), the forward diffusion coefficient."""
+        return math.sqrt(self.beta(float(tau)))
+
+    def reverse_drift(self, x: torch.Tensor, tau, score: torch.Tensor) -> torch.Tensor:
+        """f − g² ∇log q_τ = −½ β(τ) x − β(τ) ∇log q_τ(x): the drift of the reverse-time SDE (Anderson 1982),
+        run from τ = 1 down to 0 as dx = [f − g² ∇log q_τ] dτ + g dW̄."""
+        _pair(x, score, "score")
+        beta = self.beta(tau)
+        return -0.5 * beta * x - beta * score
+
+    def ode_drift(self, x: torch.Tensor, tau, score: torch.Tensor) -> torch.Tensor:
+        """f − ½ g² ∇log q_τ = −½ β(τ) (x + ∇log q_τ(x)): the probability-flow ODE (Song et al. 2021; lesson 09, section 3)."""
+        _pair(x, score, "score")
+        return -0.5 * self.beta(tau) * (x + score)
+
+    def sample(
+        self, score_fn, x: torch.Tensor, steps: int, *, ode: bool = False, tau_min: float = 1e-3, generator=None
+    ):
+        """Integrate from τ = 1 to ``tau_min`` in ``steps`` equal steps h: the reverse SDE by Euler–Maruyama,
+        x ← x − h [f − g² s] + g √h z, or with ``ode=True`` the probability-flow ODE by Euler, x ← x − h (f − ½ g² s).
+
+        Args:
+            score_fn: ``score_fn(x, tau) → ∇log q_τ(x)`` shaped like x (e.g. the exact mixture score).
+            x: the start at τ = 1, ``(B, D)`` (draw it from N(0, I)); generator: for the SDE's z.
+        """
+        check_tensor(x, "x")
+        steps = check_positive_int(steps, "steps")
+        tau_min = check_real(tau_min, "tau_min", minimum=0.0, maximum=1.0)
+        if tau_min >= 1:
+            raise ValueError(f"tau_min must be < 1, got {tau_min}")
+        taus = torch.linspace(1.0, tau_min, steps + 1, dtype=torch.float64).tolist()
+        for tau, tau_next in zip(taus[:-1], taus[1:]):
+            h = tau - tau_next
+            score = score_fn(x, tau)
+            if ode:
+                x = x - h * self.ode_drift(x, tau, score)
+            else:
+                z = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
+                x = x - h * self.reverse_drift(x, tau, score) + self.diffusion(tau) * math.sqrt(h) * z
+        return x
+
+
+class MixtureEps(torch.nn.Module):
+    """The exact ε*(x_t, t) of a Gaussian mixture as a "model" ``(x_t, t) → ε`` for a schedule (lesson 09): what
+    a perfectly trained ε-network would predict. Pass it to :func:`ddpm_lessons.sample` like a trained network to
+    see a sampler's own error, free of the network's.
+
+    It has no weights (one empty parameter tells :func:`~ddpm_lessons.sample` its device and dtype, float32);
+    ε* is computed in float64 and returned in x's dtype.
+    """
+
+    def __init__(self, mixture, schedule):
+        super().__init__()
+        from .validation import check_schedule
+
+        check_schedule(schedule)
+        _mixture(mixture, torch.zeros(1, mixture.means.shape[1] if mixture.means.dim() == 2 else 1))
+        self.mixture = mixture
+        self.alphas_cumprod = schedule.alphas_cumprod.detach().to(device="cpu", dtype=torch.float64)
+        self.anchor = torch.nn.Parameter(torch.zeros(0), requires_grad=False)
+        self.eval()
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
+        from .validation import as_timesteps
+
+        check_tensor(x, "x")
+        t = as_timesteps(timesteps, x.shape[0], len(self.alphas_cumprod), torch.device("cpu"), name="timesteps")
+        x64 = x.detach().to(device="cpu", dtype=torch.float64)
+        return optimal_eps(self.mixture, x64, self.alphas_cumprod[t]).to(device=x.device, dtype=x.dtype)

@@ -1,0 +1,132 @@
+"""Lesson 09's ODE solvers: DDIM η = 0 is the Euler step, Heun has second-order error, sample(method="heun")."""
+
+import math
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule, MLPDenoiser, ddim_step, ddim_timesteps, ode, sample, sample_trajectory
+
+
+def _linear_solution_error(method, steps, a=-0.7, sigma_end=2.0):
+    # dy/dσ = a y, y(0) = 1 ⇒ y(σ) = exp(aσ). The solvers work on the DDPM scale x = y/√(1 + σ²).
+    levels = torch.linspace(0, sigma_end, steps + 1, dtype=torch.float64).tolist()
+    eps_fn = lambda x, sigma: a * x * (1 + sigma**2) ** 0.5  # noqa: E731
+    end = ode.ode_sample(eps_fn, torch.ones(1, 1, dtype=torch.float64), levels, method=method)
+    return abs(end.item() * math.sqrt(1 + sigma_end**2) - math.exp(a * sigma_end))
+
+
+def test_heun_is_second_order_and_euler_first_order_on_a_linear_ode():
+    for method, order in (("euler", 1), ("heun", 2)):
+        errors = [_linear_solution_error(method, n) for n in (20, 40, 80)]
+        for coarse, fine in zip(errors[:-1], errors[1:]):
+            assert coarse / fine == pytest.approx(2**order, rel=0.1), (method, errors)
+
+
+@pytest.mark.parametrize("pair", [(999, 800), (600, 300), (50, 0), (20, -1), (0, -1)])
+def test_ddim_eta0_is_the_euler_step(pair):
+    schedule = DiffusionSchedule.linear(1000, dtype=torch.float64)
+    g = torch.Generator().manual_seed(0)
+    x, eps = (
+        torch.randn(100, 2, dtype=torch.float64, generator=g),
+        torch.randn(100, 2, dtype=torch.float64, generator=g),
+    )
+    i, j = pair
+    ab = schedule.alphas_cumprod
+    sigma_i = ode.sigma_from_alpha_bar(ab[i].item())
+    sigma_j = ode.sigma_from_alpha_bar(ab[j].item()) if j >= 0 else 0.0
+    assert torch.allclose(ode.euler_step(x, sigma_i, sigma_j, eps), ddim_step(schedule, x, i, j, eps), atol=1e-12)
+
+
+def test_sigma_alpha_bar_round_trip():
+    ab = torch.linspace(0.001, 1.0, 50, dtype=torch.float64)
+    assert torch.allclose(ode.alpha_bar_from_sigma(ode.sigma_from_alpha_bar(ab)), ab, atol=1e-14)
+
+
+def test_ode_timesteps_follow_ddim():
+    schedule = DiffusionSchedule.linear(1000)
+    indices, sigmas = ode.ode_timesteps(schedule, 4)
+    pairs = ddim_timesteps(1000, 4)
+    assert indices == [pairs[0][0]] + [j for _, j in pairs] == [999, 749, 499, 249, -1]
+    assert sigmas[-1] == 0.0 and all(a > b for a, b in zip(sigmas[:-1], sigmas[1:]))
+    assert (
+        ode.ode_nfe("heun", 4) == 7 and ode.ode_nfe("euler", 4) == 4 and ode.ode_nfe("heun", 4, ends_at_zero=False) == 8
+    )
+
+
+def _model():
+    torch.manual_seed(0)
+    return MLPDenoiser(2, hidden=16, num_layers=1).eval()
+
+
+def test_sample_heun_matches_ode_sample_and_is_deterministic():
+    model, schedule = _model(), DiffusionSchedule.linear(100)
+    for p in model.out.parameters():  # a non-zero output so that the corrector matters
+        torch.nn.init.normal_(p, std=0.3)
+    x = sample(model, schedule, (64, 2), method="heun", steps=5, seed=3, progress=False)
+    indices, sigmas = ode.ode_timesteps(schedule, 5)
+    x_T = torch.randn((64, 2), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        expected = ode.ode_sample(
+            lambda x, i: model(x, torch.full((64,), i)), x_T, sigmas, points=indices, method="heun"
+        )
+    assert torch.allclose(x, expected, atol=1e-5)
+    euler = sample(model, schedule, (64, 2), method="ddim", steps=5, seed=3, progress=False)
+    assert not torch.allclose(x, euler, atol=1e-3)  # Heun is not DDIM
+    again, trajectory = sample_trajectory(
+        model, schedule, (64, 2), [99, -1], method="heun", steps=5, seed=3, progress=False
+    )
+    assert torch.equal(again, x) and torch.equal(trajectory[-1], x) and torch.equal(trajectory[99], x_T)
+
+
+def test_sample_heun_counts_network_calls():
+    model, schedule = _model(), DiffusionSchedule.linear(100)
+    calls = []
+    handle = model.register_forward_hook(lambda *args: calls.append(1))
+    sample(model, schedule, (4, 2), method="heun", steps=6, progress=False)
+    handle.remove()
+    assert len(calls) == ode.ode_nfe("heun", 6) == 11
+
+
+def test_encoding_and_decoding_with_heun_round_trips():
+    # One Gaussian: data → noise → data through the exact ε*; Heun closes the loop far better than Euler.
+    from ddpm_lessons import score
+    from ddpm_lessons.data import GaussianMixture
+
+    gaussian = GaussianMixture([1.0], [[0.3, -0.2]], [0.5])
+    eps_fn = lambda x, sigma: score.optimal_eps(gaussian, x, ode.alpha_bar_from_sigma(sigma))  # noqa: E731
+    x0 = gaussian.sample(200, generator=torch.Generator().manual_seed(0)).double()
+    levels = torch.logspace(-2, 2, 41, dtype=torch.float64).tolist()
+    errors = {}
+    for method in ("euler", "heun"):
+        back = ode.ode_sample(eps_fn, ode.ode_sample(eps_fn, x0, levels, method=method), levels[::-1], method=method)
+        errors[method] = (back - x0).abs().max().item()
+    assert errors["heun"] < 5e-3 and errors["heun"] < errors["euler"] / 5, errors
+
+
+def test_bad_inputs_name_the_parameter():
+    model, schedule, x = _model(), DiffusionSchedule.linear(100), torch.zeros(3, 2)
+    with pytest.raises(ValueError, match="method"):
+        ode.ode_sample(lambda x, s: x, x, [1.0, 0.0], method="rk4")
+    with pytest.raises(ValueError, match="sigmas"):
+        ode.ode_sample(lambda x, s: x, x, [1.0])
+    with pytest.raises(ValueError, match="sigma"):
+        ode.euler_step(x, -1.0, 0.0, x)
+    with pytest.raises(TypeError, match="sigma_next"):
+        ode.euler_step(x, 1.0, "0", x)
+    with pytest.raises(ValueError, match="eps must have the same shape"):
+        ode.euler_step(x, 1.0, 0.5, x[:2])
+    with pytest.raises(ValueError, match="points"):
+        ode.ode_sample(lambda x, s: x, x, [1.0, 0.0], points=[1])
+    with pytest.raises(TypeError, match="eps_fn"):
+        ode.ode_sample(None, x, [1.0, 0.0])
+    with pytest.raises(ValueError, match="steps"):
+        sample(model, schedule, (3, 2), method="heun", progress=False)
+    with pytest.raises(ValueError, match="eta"):
+        sample(model, schedule, (3, 2), method="heun", steps=3, eta=0.5, progress=False)
+    with pytest.raises(ValueError, match="noise_scale"):
+        sample(model, schedule, (3, 2), method="heun", steps=3, noise_scale=0.5, progress=False)
+    with pytest.raises(ValueError, match="method"):
+        sample(model, schedule, (3, 2), method="rk4", steps=3, progress=False)
+    with pytest.raises(ValueError, match="steps"):
+        ode.ode_timesteps(schedule, 101)

@@ -1,0 +1,170 @@
+"""Lesson 09's score module: exact mixture scores against autograd, Tweedie against Bayes, conversions, the VP-SDE."""
+
+import math
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule, sample, score
+from ddpm_lessons.data import GaussianMixture, GaussianMixture1D, eight_gaussians, toy_data
+from ddpm_lessons.evaluation import sliced_wasserstein, sliced_wasserstein_floor
+
+
+def _points(n=64, d=2, seed=0, scale=1.5):
+    return scale * torch.randn(n, d, dtype=torch.float64, generator=torch.Generator().manual_seed(seed))
+
+
+@pytest.mark.parametrize("mixture", [eight_gaussians(), GaussianMixture1D()], ids=["2d", "1d"])
+@pytest.mark.parametrize("alpha_bar", [1.0, 0.999, 0.5, 0.01])
+def test_exact_score_equals_autograd_of_the_log_density(mixture, alpha_bar):
+    x = _points(d=1 if isinstance(mixture, GaussianMixture1D) else 2).requires_grad_(True)
+    (grad,) = torch.autograd.grad(score.noised_log_prob(mixture, x, alpha_bar).sum(), x)
+    assert torch.allclose(score.noised_score(mixture, x.detach(), alpha_bar), grad, atol=1e-9, rtol=1e-9)
+
+
+def test_log_density_matches_the_mixture_classes():
+    x1 = _points(d=1)
+    m1 = GaussianMixture1D()
+    assert torch.allclose(score.noised_log_prob(m1, x1, 0.3), m1.noised_log_prob(x1[:, 0], 0.3), atol=1e-12)
+    m2 = eight_gaussians()
+    x2 = _points()
+    assert torch.allclose(score.noised_log_prob(m2, x2, 1.0), m2.log_prob(x2), atol=1e-12)
+
+
+def test_tweedie_equals_the_componentwise_posterior_mean_and_eps_star():
+    mixture, x = eight_gaussians(), _points()
+    alpha_bar = torch.linspace(0.01, 0.99, 64, dtype=torch.float64)
+    s = score.noised_score(mixture, x, alpha_bar)
+    bayes = score.posterior_mean(mixture, x, alpha_bar.sqrt(), (1 - alpha_bar).sqrt())
+    assert torch.allclose(score.tweedie_x0(x, s, alpha_bar), bayes, atol=1e-10)
+    eps_bayes = (x - alpha_bar.sqrt()[:, None] * bayes) / (1 - alpha_bar).sqrt()[:, None]
+    assert torch.allclose(score.optimal_eps(mixture, x, alpha_bar), eps_bayes, atol=1e-10)
+
+
+def test_a_single_gaussian_has_the_textbook_score():
+    gaussian = GaussianMixture([1.0], [[0.5, -0.2]], [0.3])
+    x, alpha_bar = _points(), 0.4
+    mean, var = math.sqrt(alpha_bar) * torch.tensor([0.5, -0.2], dtype=torch.float64), alpha_bar * 0.09 + 0.6
+    assert torch.allclose(score.noised_score(gaussian, x, alpha_bar), (mean - x) / var, atol=1e-12)
+
+
+def test_conversions_round_trip_to_1e_10():
+    g = torch.Generator().manual_seed(1)
+    x, eps = torch.randn(50, 3, dtype=torch.float64, generator=g), torch.randn(50, 3, dtype=torch.float64, generator=g)
+    for alpha_bar in (torch.rand(50, dtype=torch.float64, generator=g) * 0.98 + 0.01, 0.37):
+        s = score.score_from_eps(eps, alpha_bar)
+        assert torch.allclose(score.eps_from_score(s, alpha_bar), eps, atol=1e-10, rtol=0)
+        x0 = score.x0_from_eps(x, eps, alpha_bar)
+        assert torch.allclose(score.eps_from_x0(x, x0, alpha_bar), eps, atol=1e-10, rtol=0)
+        assert torch.allclose(score.tweedie_x0(x, s, alpha_bar), x0, atol=1e-10, rtol=0)
+        v = score.velocity_from_eps(x, eps, alpha_bar)
+        assert torch.allclose(score.eps_from_velocity(x, v, alpha_bar), eps, atol=1e-10, rtol=0)
+        assert torch.allclose(v, eps - x0, atol=1e-12)
+
+
+def test_score_from_eps_divides_by_the_square_root():
+    eps = torch.ones(2, 2, dtype=torch.float64)
+    assert torch.allclose(score.score_from_eps(eps, 0.75), -eps / 0.5)
+
+
+def test_conversions_accept_image_batches():
+    x = torch.randn(4, 1, 3, 3, dtype=torch.float64)
+    eps = torch.randn_like(x)
+    alpha_bar = torch.tensor([0.1, 0.5, 0.9, 0.3], dtype=torch.float64)
+    back = score.eps_from_x0(x, score.x0_from_eps(x, eps, alpha_bar), alpha_bar)
+    assert torch.allclose(back, eps, atol=1e-10)
+
+
+def test_vp_sde_matches_the_ddpm_chain_better_as_steps_shrink():
+    sde = score.VPSDE.from_schedule(DiffusionSchedule.linear(1000))
+    assert (sde.beta_min, sde.beta_max) == pytest.approx((0.1, 20.0))
+    gaps = []
+    for T in (100, 1000, 10_000):
+        chain = DiffusionSchedule.linear(T, 0.1 / T, 20 / T, dtype=torch.float64).alphas_cumprod
+        gaps.append((chain - sde.alpha_bar(torch.arange(1, T + 1, dtype=torch.float64) / T)).abs().max().item())
+    assert gaps[0] > 5 * gaps[1] > 25 * gaps[2]
+    assert gaps[1] < 1e-3
+
+
+def test_drifts():
+    sde, x, s = score.VPSDE(), _points(), _points(seed=1)
+    beta = sde.beta(0.3)
+    assert beta == pytest.approx(0.1 + 0.3 * 19.9)
+    assert torch.allclose(sde.reverse_drift(x, 0.3, s), -0.5 * beta * x - beta * s)
+    assert torch.allclose(sde.ode_drift(x, 0.3, s), -0.5 * beta * (x + s))
+    assert torch.allclose(sde.drift(x, 0.3), -0.5 * beta * x)
+    assert sde.diffusion(0.3) == pytest.approx(math.sqrt(beta))
+
+
+@pytest.mark.slow
+def test_reverse_sde_and_ddpm_with_the_exact_score_regenerate_the_mixture():
+    torch.set_num_threads(1)
+    mixture, n = eight_gaussians(), 1000
+    reference = toy_data("gaussian_mixture", n, seed=1)
+    floor = sliced_wasserstein_floor(lambda k, seed: toy_data("gaussian_mixture", k, seed=seed), n)
+    sde = score.VPSDE()
+    x_T = torch.randn(n, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    fn = lambda x, tau: score.noised_score(mixture, x, sde.alpha_bar(tau))  # noqa: E731
+    for ode in (False, True):
+        x = sde.sample(fn, x_T, 300, ode=ode, generator=torch.Generator().manual_seed(3))
+        assert sliced_wasserstein(x.float(), reference) / floor < 2.0
+    model = score.MixtureEps(mixture, DiffusionSchedule.linear(1000))
+    x = sample(model, DiffusionSchedule.linear(1000), (n, 2), method="ddim", steps=50, progress=False)
+    assert sliced_wasserstein(x, reference) / floor < 2.0
+
+
+def test_bad_inputs_name_the_parameter():
+    mixture, x = eight_gaussians(), _points()
+    with pytest.raises(ValueError, match="alpha_bar"):
+        score.noised_score(mixture, x, 0.0)
+    with pytest.raises(ValueError, match="alpha_bar"):
+        score.noised_score(mixture, x, 1.5)
+    with pytest.raises(ValueError, match="alpha_bar"):
+        score.optimal_eps(mixture, x, 1.0)  # ε* needs noise
+    with pytest.raises(ValueError, match="alpha_bar"):
+        score.noised_score(mixture, x, torch.full((3,), 0.5))
+    with pytest.raises(TypeError, match="alpha_bar"):
+        score.score_from_eps(x, "0.5")
+    with pytest.raises(ValueError, match=r"x must have shape \(B, 2\)"):
+        score.noised_score(mixture, x[:, :1], 0.5)
+    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
+        score.noised_score(mixture, [[0.0, 0.0]], 0.5)
+    with pytest.raises(TypeError, match="mixture"):
+        score.noised_score(object(), x, 0.5)
+    with pytest.raises(ValueError, match="eps must have the same shape"):
+        score.x0_from_eps(x, x[:3], 0.5)
+    with pytest.raises(ValueError, match="noise"):
+        score.posterior_mean(mixture, x, 0.5, 0.0)
+    with pytest.raises(ValueError, match="tau"):
+        score.VPSDE().beta(1.5)
+    with pytest.raises(ValueError, match="beta_max"):
+        score.VPSDE(1.0, 0.5)
+    with pytest.raises(ValueError, match="steps"):
+        score.VPSDE().sample(lambda x, t: x, x, 0)
+    with pytest.raises(ValueError, match="linear"):
+        score.VPSDE.from_schedule(DiffusionSchedule.cosine(10))
+    with pytest.raises(ValueError, match="weights"):
+        GaussianMixture([0.5, 0.6], [[0.0], [1.0]], [1.0, 1.0])
+    with pytest.raises(ValueError, match="stds"):
+        GaussianMixture([1.0], [[0.0]], [0.0])
+
+
+def test_mixture_eps_is_a_model_for_sample():
+    mixture, schedule = eight_gaussians(), DiffusionSchedule.linear(100)
+    model = score.MixtureEps(mixture, schedule)
+    x = torch.randn(5, 2)
+    t = torch.full((5,), 40)
+    expected = score.optimal_eps(mixture, x.double(), schedule.to(dtype=torch.float64).alphas_cumprod[40])
+    assert torch.allclose(model(x, t).double(), expected, atol=1e-6)
+    assert model(x, t).dtype == torch.float32
+    with pytest.raises(ValueError, match="timesteps"):
+        model(x, torch.full((5,), 100))
+
+
+def test_eight_gaussians_is_the_toy_set():
+    mixture = eight_gaussians()
+    a = mixture.sample(4000, generator=torch.Generator().manual_seed(0))
+    b = toy_data("gaussian_mixture", 4000, seed=5)
+    floor = sliced_wasserstein_floor(lambda n, seed: toy_data("gaussian_mixture", n, seed=seed), 4000)
+    assert sliced_wasserstein(a, b) / floor < 2.0
+    assert mixture.dim == 2 and mixture.means.shape == (8, 2)
