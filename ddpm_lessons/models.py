@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from .embedding import TimePositionalEncoding
 from .unet import DiffusionUNet, check_spatial_size
+from .validation import check_model_input, check_positive_int, check_real
 
 __all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parameters", "count_macs"]
 
@@ -132,7 +133,13 @@ class ResidualUNet(nn.Module):
         groups: int = 8,
     ):
         super().__init__()
-        channel_mults = tuple(int(m) for m in channel_mults)
+        check_positive_int(base_channels, "base_channels")
+        check_positive_int(num_res_blocks, "num_res_blocks")
+        check_positive_int(groups, "groups")
+        check_real(dropout, "dropout", minimum=0.0, maximum=1.0)
+        if isinstance(channel_mults, (str, bytes)) or not isinstance(channel_mults, Sequence) or not channel_mults:
+            raise TypeError(f"channel_mults must be a non-empty sequence of positive integers, got {channel_mults!r}")
+        channel_mults = tuple(check_positive_int(m, "channel_mults") for m in channel_mults)
         if in_channels not in (1, 3):
             raise ValueError(f"in_channels must be 1 or 3, got {in_channels}")
         widths = [base_channels * m for m in channel_mults]
@@ -223,9 +230,8 @@ class ResidualUNet(nn.Module):
         return emb + self.label_embed(labels)
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_model_input(self, x, timesteps, data_dims=3)
         check_spatial_size(x, self.depth, self.in_channels)
-        if timesteps.shape != (x.shape[0],):
-            raise ValueError(f"timesteps must have shape ({x.shape[0]},), got {tuple(timesteps.shape)}")
         emb = self.embed(timesteps, labels)
         h = self.stem(x)
         skips = [h]
@@ -262,6 +268,11 @@ class MLPDenoiser(nn.Module):
         num_timesteps: int = 1000,
     ):
         super().__init__()
+        check_positive_int(data_dim, "data_dim")
+        check_positive_int(hidden, "hidden")
+        check_positive_int(num_layers, "num_layers", minimum=0)
+        check_positive_int(time_dim, "time_dim")
+        check_positive_int(num_timesteps, "num_timesteps")
         if time_input not in self.TIME_INPUTS:
             raise ValueError(f"time_input must be one of {self.TIME_INPUTS}, got {time_input!r}")
         self.config = {
@@ -287,10 +298,9 @@ class MLPDenoiser(nn.Module):
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if labels is not None:
             raise ValueError("labels were given but MLPDenoiser is unconditional")
-        if x.dim() != 2 or x.shape[1] != self.data_dim:
+        check_model_input(self, x, timesteps, data_dims=1, integer_time=False)
+        if x.shape[1] != self.data_dim:
             raise ValueError(f"x must have shape (B, {self.data_dim}) (data_dim), got {tuple(x.shape)}")
-        if timesteps.shape != (x.shape[0],):
-            raise ValueError(f"timesteps must have shape ({x.shape[0]},), got {tuple(timesteps.shape)}")
         if self.time_input == "sinusoidal":
             features = [x, self.time_encoding(timesteps)]
         elif self.time_input == "scalar":

@@ -152,6 +152,12 @@ def sample_trajectory(
         raise ValueError("variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)")
     if variance not in VARIANCES:
         raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+    model_T = getattr(model, "num_timesteps", None)
+    if model_T is not None and model_T != len(schedule):
+        raise ValueError(
+            f"schedule has T = {len(schedule)} steps but the model was built for num_timesteps = {model_T}; "
+            "sample with the schedule it was trained with"
+        )
     if getattr(model, "training", False):
         raise ValueError(
             "the model is in training mode: call model.eval() before sampling (BatchNorm and dropout "

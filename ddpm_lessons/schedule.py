@@ -18,6 +18,7 @@ from .validation import check_positive_int
 __all__ = ["SCHEDULES", "get_beta_schedule", "DiffusionSchedule"]
 
 SCHEDULES = ("linear", "cosine")  # the DiffusionSchedule constructors of those names
+MAX_T = 100_000  # far beyond any schedule in use; a larger T is a typo that would allocate gigabytes
 
 
 def _check_beta_range(beta_start, beta_end) -> None:
@@ -101,6 +102,8 @@ class DiffusionSchedule:
         if not torch.isfinite(betas64).all() or (betas64 <= 0).any() or (betas64 >= 1).any():
             bad = betas64[~(torch.isfinite(betas64) & (betas64 > 0) & (betas64 < 1))][0].item()
             raise ValueError(f"every beta must lie in the open interval (0, 1), got {bad}")
+        if betas64.numel() > MAX_T:
+            raise ValueError(f"betas has {betas64.numel():,} steps; the package allows at most T = {MAX_T:,}")
         self.name = name
         self._betas64 = betas64
         self.config = {"name": "custom", "betas": betas64.tolist()}
@@ -109,7 +112,15 @@ class DiffusionSchedule:
         if not self.dtype.is_floating_point:
             raise TypeError(f"dtype must be a floating-point torch dtype, got {self.dtype}")
         for field, value in self._derive(betas64).items():
-            setattr(self, field, value.to(device=self.device, dtype=self.dtype))
+            value = value.to(dtype=self.dtype)
+            if not torch.isfinite(value).all() or (field == "alphas_cumprod" and (value <= 0).any()):
+                first = int((~torch.isfinite(value) | (value <= 0)).nonzero()[0]) if field == "alphas_cumprod" else None
+                where = f" from step index {first}" if first is not None else ""
+                raise ValueError(
+                    f"the schedule's alpha_bar underflows to 0 in {self.dtype}{where}, so {field} is not finite "
+                    "(1/sqrt(alpha_bar) is infinite): use smaller betas, fewer steps or float64"
+                )
+            setattr(self, field, value.to(device=self.device))
         # log σ_t² for σ_t² = β_t, index 0 as for β̃ (Ho et al.'s "fixedlarge"); from the stored β, once.
         self.beta_log_variance_clipped = torch.cat([self.posterior_log_variance_clipped[:1], torch.log(self.betas[1:])])
 
@@ -142,7 +153,7 @@ class DiffusionSchedule:
 
         β is not rescaled when T ≠ 1000 (as in the seed and in Ho et al.'s code; improved-diffusion rescales).
         """
-        betas = get_beta_schedule(check_positive_int(T, "T"), beta_start, beta_end, dtype=torch.float64)
+        betas = get_beta_schedule(check_positive_int(T, "T", maximum=MAX_T), beta_start, beta_end, dtype=torch.float64)
         schedule = cls(betas, dtype=dtype, device=device, name="linear")
         schedule.config = {"name": "linear", "T": int(T), "beta_start": float(beta_start), "beta_end": float(beta_end)}
         return schedule
@@ -154,7 +165,7 @@ class DiffusionSchedule:
 
         The last unclipped β is exactly 1 (f(T) = 0), so exactly one β is clipped to 0.999 for T = 1000.
         """
-        T = check_positive_int(T, "T")
+        T = check_positive_int(T, "T", maximum=MAX_T)
         if isinstance(s, bool) or not (isinstance(s, numbers.Real) and 0 < s < math.inf):
             raise ValueError(f"s must be a positive offset (Nichol & Dhariwal use 0.008), got {s!r}")
         if isinstance(max_beta, bool) or not (isinstance(max_beta, numbers.Real) and 0 < max_beta < 1):

@@ -26,7 +26,7 @@ from .losses import simple_loss
 from .models import build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
-from .validation import check_bool, check_positive_int, check_tensor
+from .validation import check_bool, check_positive_int, check_schedule, check_tensor
 
 __all__ = [
     "train",
@@ -295,6 +295,12 @@ def train(
         loss_buckets=loss_buckets,
     )
     _check_run_arguments(steps, checkpoint_every, stop_after, checkpoint_path, resume)
+    check_schedule(schedule)
+    if getattr(model, "num_timesteps", None) not in (None, len(schedule)):
+        raise ValueError(
+            f"schedule has T = {len(schedule)} steps but the model was built for num_timesteps = "
+            f"{model.num_timesteps}; build the model with num_timesteps={len(schedule)}"
+        )
     x_all, labels_all = _check_data(data, model, settings)
     if forward is not None and not callable(forward):
         raise TypeError(f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}")

@@ -17,6 +17,7 @@ import torch
 import torch.nn as nn
 
 from .embedding import TimePositionalEncoding
+from .validation import check_model_input, check_positive_int
 
 __all__ = ["UNetStage", "DiffusionUNet", "check_spatial_size"]
 
@@ -106,7 +107,11 @@ class DiffusionUNet(nn.Module):
         channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024),
     ):
         super().__init__()
-        channel_sequence = tuple(int(c) for c in channel_sequence)
+        check_positive_int(img_channels, "img_channels")
+        check_positive_int(time_dim, "time_dim")
+        if isinstance(channel_sequence, (str, bytes)) or not isinstance(channel_sequence, Sequence):
+            raise TypeError(f"channel_sequence must be a sequence of positive integers, got {channel_sequence!r}")
+        channel_sequence = tuple(check_positive_int(c, "channel_sequence") for c in channel_sequence)
         if len(channel_sequence) < 2:
             raise ValueError(f"channel_sequence needs at least two widths, got {channel_sequence}")
         self.config = {
@@ -137,6 +142,7 @@ class DiffusionUNet(nn.Module):
         self.head = nn.Conv2d(channel_sequence[0], img_channels, 1)
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        check_model_input(self, x, timesteps, data_dims=3)
         check_spatial_size(x, self.depth, self.img_channels)
         if self.label_conditioning and labels is None:
             raise ValueError("labels are required: this DiffusionUNet was built with label_conditioning=True")

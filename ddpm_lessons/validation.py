@@ -12,13 +12,46 @@ import numbers
 import torch
 
 
-def check_positive_int(value, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer ``>= minimum``."""
+def check_positive_int(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer in ``[minimum, maximum]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be an integer <= {maximum:,}, got {value:,}")
     return int(value)
+
+
+def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool = True) -> None:
+    """What every network checks before its first layer: ``x`` a float tensor of the network's dtype with
+    ``data_dims`` dimensions after the batch, and ``timesteps`` integer indices of shape ``(B,)`` — no broadcasting
+    of one timestep over a batch. Values are checked against ``model.num_timesteps`` when the model knows its T
+    and the tensor is on the CPU (elsewhere the check would wait for the device at every step).
+    ``integer_time=False`` also accepts float times (flow matching's continuous s, lesson 09)."""
+    x = check_tensor(x, "x")
+    if x.dim() != data_dims + 1:
+        raise ValueError(f"x must have {data_dims + 1} dimensions (batch first), got shape {tuple(x.shape)}")
+    weight = next(model.parameters(), None)
+    if weight is not None and x.dtype != weight.dtype:
+        raise TypeError(
+            f"x is {x.dtype} but {type(model).__name__}'s weights are {weight.dtype}; convert one of them "
+            f"(x.to({weight.dtype}) or model.to({x.dtype}))"
+        )
+    if not isinstance(timesteps, torch.Tensor):
+        raise TypeError(f"timesteps must be a tensor of shape ({x.shape[0]},), got {type(timesteps).__name__}")
+    if timesteps.is_complex() or timesteps.dtype == torch.bool or (integer_time and timesteps.is_floating_point()):
+        raise TypeError(f"timesteps must hold integer indices (torch.long), got dtype {timesteps.dtype}")
+    if timesteps.shape != (x.shape[0],):
+        raise ValueError(
+            f"timesteps must have shape ({x.shape[0]},), one per example, got {tuple(timesteps.shape)} "
+            "(a single timestep is not broadcast over the batch)"
+        )
+    T = getattr(model, "num_timesteps", None)
+    if T is not None and not timesteps.is_floating_point() and timesteps.device.type == "cpu" and timesteps.numel():
+        low, high = int(timesteps.min()), int(timesteps.max())
+        if low < 0 or high >= T:
+            raise ValueError(f"timesteps must lie in [0, {T}) (the model's T), got {low if low < 0 else high}")
 
 
 def check_tensor(x, name: str) -> torch.Tensor:

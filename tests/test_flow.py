@@ -72,7 +72,7 @@ def test_velocity_from_eps_star_is_the_exact_flow_velocity():
 
 def test_an_eps_model_sampled_as_a_flow_gives_ddim():
     torch.manual_seed(0)
-    model, schedule = MLPDenoiser(2, hidden=16, num_layers=1).eval(), DiffusionSchedule.linear(100)
+    model, schedule = MLPDenoiser(2, hidden=16, num_layers=1, num_timesteps=100).eval(), DiffusionSchedule.linear(100)
     for p in model.out.parameters():
         torch.nn.init.normal_(p, std=0.3)
     indices, _ = ode.ode_timesteps(schedule, 7)

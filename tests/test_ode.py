@@ -56,7 +56,7 @@ def test_ode_timesteps_follow_ddim():
 
 def _model():
     torch.manual_seed(0)
-    return MLPDenoiser(2, hidden=16, num_layers=1).eval()
+    return MLPDenoiser(2, hidden=16, num_layers=1, num_timesteps=100).eval()
 
 
 def test_sample_heun_matches_ode_sample_and_is_deterministic():

@@ -248,3 +248,72 @@ def test_a_killed_save_never_separates_a_checkpoint_from_its_digest(tmp_path, mo
         save_checkpoint(path, {"step": 2})
     monkeypatch.undo()
     assert load_checkpoint(path)["step"] == step_on_disk
+
+
+def test_a_schedule_whose_alpha_bar_underflows_is_refused_with_the_reason():
+    with pytest.raises(ValueError, match="alpha_bar underflows to 0 in torch.float32 from step index"):
+        DiffusionSchedule.linear(1000, 1e-4, 0.9)
+    assert torch.isfinite(DiffusionSchedule.linear(200, 1e-4, 0.9, dtype=torch.float64).sqrt_recip_alphas_cumprod).all()
+    with pytest.raises(ValueError, match="T must be an integer <= 100,000"):
+        DiffusionSchedule.linear(10**7)
+
+
+def test_a_schedule_of_another_length_than_the_models_is_caught():
+    from ddpm_lessons import sample
+
+    model = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20).eval()
+    with pytest.raises(ValueError, match="num_timesteps = 20"):
+        sample(model, DiffusionSchedule.linear(50), (4, 2), progress=False)
+    with pytest.raises(ValueError, match="num_timesteps = 20"):
+        train(model, torch.randn(16, 2), schedule=DiffusionSchedule.linear(50), steps=1, progress=False)
+
+
+@pytest.mark.parametrize(
+    "make, x, t, words",
+    [
+        ("unet", torch.zeros(2, 3, 16, 16), torch.tensor([5]), r"timesteps must have shape \(2,\)"),
+        ("unet", torch.zeros(2, 3, 16, 16), torch.tensor([5.0, 6.0]), "integer indices"),
+        ("resunet", torch.zeros(2, 1, 8, 8), torch.tensor([5]), "not broadcast"),
+        ("resunet", torch.zeros(2, 1, 8, 8, dtype=torch.float64), torch.tensor([5, 6]), "convert one of them"),
+        ("mlp", torch.zeros(2, 2), torch.tensor([0, 20]), r"must lie in \[0, 20\)"),
+        ("mlp", torch.zeros(2, 2), [0, 1], "timesteps must be a tensor"),
+        ("mlp", torch.zeros(2, 2, dtype=torch.long), torch.tensor([0, 1]), "floating-point"),
+    ],
+)
+def test_models_check_their_inputs_like_the_functions_do(make, x, t, words):
+    from ddpm_lessons.models import ResidualUNet
+    from ddpm_lessons.unet import DiffusionUNet
+
+    model = {
+        "unet": lambda: DiffusionUNet(channel_sequence=(4, 8)),
+        "resunet": lambda: ResidualUNet(base_channels=8, channel_mults=(1, 2)),
+        "mlp": lambda: MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20),
+    }[make]()
+    with pytest.raises((ValueError, TypeError), match=words):
+        model(x, t)
+
+
+@pytest.mark.parametrize(
+    "build, words",
+    [
+        (lambda M: M.ResidualUNet(base_channels=0), "base_channels must be an integer >= 1"),
+        (lambda M: M.ResidualUNet(channel_mults=(1, 1.5)), "channel_mults must be an integer"),
+        (lambda M: M.ResidualUNet(channel_mults="12"), "channel_mults must be a non-empty sequence"),
+        (lambda M: M.MLPDenoiser(hidden=-1), "hidden must be an integer >= 1"),
+        (lambda M: M.MLPDenoiser(num_layers=-1), "num_layers must be an integer >= 0"),
+        (lambda M: M.DiffusionUNet(channel_sequence=(8, 0)), "channel_sequence must be an integer >= 1"),
+    ],
+)
+def test_bad_model_sizes_are_refused_by_name(build, words):
+    from ddpm_lessons import models
+
+    with pytest.raises((ValueError, TypeError), match=words):
+        build(models)
+
+
+def test_strings_are_not_booleans():
+    from ddpm_lessons import sample
+
+    model = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20).eval()
+    with pytest.raises(TypeError, match="clip_denoised must be True or False"):
+        sample(model, DiffusionSchedule.linear(20), (4, 2), clip_denoised="no", progress=False)

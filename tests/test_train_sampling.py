@@ -265,7 +265,7 @@ def test_resume_refuses_another_schedule(tmp_path):
 def test_train_argument_errors(kwargs, words):
     options = {"schedule": SCHEDULE, "steps": 2, "batch_size": 4, "device": "cpu", "progress": False, **kwargs}
     with pytest.raises((ValueError, TypeError), match=words):
-        train(MLPDenoiser(hidden=8, num_layers=1), torch.randn(16, 2), **options)
+        train(MLPDenoiser(hidden=8, num_layers=1, num_timesteps=50), torch.randn(16, 2), **options)
 
 
 def test_malformed_sidecar_is_a_checkpoint_error(tmp_path):
@@ -283,7 +283,7 @@ def test_train_accepts_a_forward_process_and_records_its_name():
     schedule = DiffusionSchedule.linear(50)
     torch.manual_seed(0)
     state = train(
-        MLPDenoiser(hidden=16, num_layers=1),
+        MLPDenoiser(hidden=16, num_layers=1, num_timesteps=50),
         data,
         schedule=schedule,
         steps=3,
@@ -296,7 +296,7 @@ def test_train_accepts_a_forward_process_and_records_its_name():
     assert state.config["forward"] == "q_sample_noise_not_sqrt"
     with pytest.raises(TypeError, match="forward must be a function"):
         train(
-            MLPDenoiser(hidden=16, num_layers=1),
+            MLPDenoiser(hidden=16, num_layers=1, num_timesteps=50),
             data,
             schedule=schedule,
             steps=1,
