@@ -47,6 +47,10 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
     ½ (−1 + logvar2 − logvar1 + e^{logvar1 − logvar2} + (mean1 − mean2)² e^{−logvar2}).
     Arguments broadcast against each other (a variance of shape ``(B, 1, 1, 1)`` against means ``(B, C, H, W)``).
     """
+    for value, name in ((mean1, "mean1"), (logvar1, "logvar1"), (mean2, "mean2"), (logvar2, "logvar2")):
+        if not isinstance(value, torch.Tensor) or not value.is_floating_point():
+            kind = f"dtype {value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__
+            raise TypeError(f"{name} must be a floating-point tensor, got {kind}")
     return 0.5 * (-1.0 + logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
 
 

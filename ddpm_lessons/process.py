@@ -389,8 +389,10 @@ def guided_eps(eps_cond, eps_uncond, w):
         per_example = (eps_cond.shape[0],) + (1,) * (eps_cond.dim() - 1)
         if w.dim() and tuple(w.shape) != per_example:
             raise ValueError(f"w must be a number or a tensor of shape () or {per_example}, got {tuple(w.shape)}")
+        if not bool(torch.isfinite(w).all()):
+            raise ValueError("w must be finite")
         if bool((w < 0).any()):
             raise ValueError("w must be >= 0 (w = 0 is the plain conditional model)")
-    elif w < 0:
+    elif check_real(w, "w") < 0:
         raise ValueError(f"w must be >= 0 (w = 0 is the plain conditional model), got {w}")
     return (1.0 + w) * eps_cond - w * eps_uncond

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ..validation import check_positive_int, check_same_shape, check_tensor
+from ..validation import check_positive_int, check_real, check_same_shape, check_tensor
 
 __all__ = ["psnr", "sliced_wasserstein", "sliced_wasserstein_floor"]
 
@@ -27,6 +27,10 @@ def psnr(x: torch.Tensor, reference: torch.Tensor, data_range: float = 2.0) -> t
     Samples are clipped to the data range first (as when they are saved as an image).
     """
     check_tensor(x, "x")
+    check_tensor(reference, "reference")
+    data_range = check_real(data_range, "data_range", minimum=0.0)
+    if data_range == 0:
+        raise ValueError("data_range must be positive (2 for data in [-1, 1]), got 0")
     reference = reference.to(x.dtype).to(x.device)
     pairwise = x.shape == reference.shape and x.dim() >= 4
     if not pairwise:
