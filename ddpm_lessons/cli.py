@@ -32,6 +32,7 @@ from .schedule import SCHEDULES
 TOY_NAMES = tuple(TOY_DATASETS)
 REAL_NAMES = ("mnist", "fashion-mnist", "cifar10")  # ddpm_lessons.data.realdata (imported lazily: torchvision)
 IMAGE_NAMES = ("photo", "glyphs", *REAL_NAMES)
+MAX_SAMPLES = 1_000_000
 
 
 class UsageError(SystemExit):
@@ -297,8 +298,10 @@ def cmd_sample(args) -> int:
 
     if args.out.suffix.lower() != ".png":
         raise UsageError(f"--out {args.out}: sample writes a PNG image, so the file name must end in .png")
-    if args.n < 1:
-        raise UsageError(f"--n must be a positive number of samples, got {args.n}")
+    if not 1 <= args.n <= MAX_SAMPLES:
+        raise UsageError(f"--n must be a number of samples in 1..{MAX_SAMPLES:,}, got {args.n:,}")
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be a positive number of samples per chunk, got {args.batch_size}")
     _check_output_file(args.out, "--out")
     model, schedule, payload = load_trained(
         args.checkpoint, device=args.device, use_ema=not args.raw_weights, verify=not args.no_verify
@@ -312,20 +315,27 @@ def cmd_sample(args) -> int:
         raise UsageError(
             f"--labels must lie in 0..{classes - 1} ({classes} is the model's null label, used only by guidance)"
         )
-    samples = sample(
-        model,
-        schedule,
-        shape,
-        method=args.method,
-        steps=args.steps,
-        eta=args.eta,
-        variance=args.variance,
-        clip_denoised=args.clip,
-        labels=labels,
-        guidance=args.guidance,
-        seed=args.seed,
-        progress=not args.no_progress,
-    )
+    # Bounded memory: chunks of --batch-size samples, chunk i drawn with seed + i (one chunk: exactly sample(seed)).
+    chunks = []
+    for i, start in enumerate(range(0, args.n, args.batch_size)):
+        size = min(args.batch_size, args.n - start)
+        chunks.append(
+            sample(
+                model,
+                schedule,
+                (size, *shape[1:]),
+                method=args.method,
+                steps=args.steps,
+                eta=args.eta,
+                variance=args.variance,
+                clip_denoised=args.clip,
+                labels=None if labels is None else labels[start : start + size],
+                guidance=args.guidance,
+                seed=args.seed + i,
+                progress=not args.no_progress,
+            )
+        )
+    samples = torch.cat(chunks)
     import matplotlib.pyplot as plt
 
     if samples.dim() == 4:
@@ -489,7 +499,13 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--checkpoint", required=True, type=Path, help="a checkpoint written by train")
     s.add_argument("--out", required=True, type=Path, help="PNG file to write")
-    s.add_argument("--n", type=int, default=64, help="number of samples")
+    s.add_argument("--n", type=int, default=64, help=f"number of samples (at most {MAX_SAMPLES:,})")
+    s.add_argument(
+        "--batch-size",
+        type=int,
+        default=1000,
+        help="samples drawn at once (memory stays bounded); chunk i uses --seed + i, so one chunk is sample(seed)",
+    )
     s.add_argument("--method", choices=SAMPLERS, default="ddpm", help="sampler")
     s.add_argument("--steps", type=int, default=None, help="DDIM steps (ddim only)")
     s.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")

@@ -317,3 +317,11 @@ def test_strings_are_not_booleans():
     model = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20).eval()
     with pytest.raises(TypeError, match="clip_denoised must be True or False"):
         sample(model, DiffusionSchedule.linear(20), (4, 2), clip_denoised="no", progress=False)
+
+
+def test_sample_works_in_chunks_with_bounded_memory(tmp_path, data_folder):
+    run = tmp_path / "run.pt"
+    assert cli("train", *TINY, "--steps", "2", "--out", run, data_folder=data_folder).returncode == 0
+    result = cli("sample", "--checkpoint", run, "--out", tmp_path / "x.png", "--n", "250", "--batch-size", "100")
+    assert result.returncode == 0 and "wrote 250 samples" in result.stdout, result.stderr
+    assert_user_error(cli("sample", "--checkpoint", run, "--out", tmp_path / "y.png", "--n", "10000000"), "--n must be")
