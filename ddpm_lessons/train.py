@@ -400,12 +400,30 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
     if payload.get("kind") != "ddpm":
         raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
     try:
-        model = build_model(payload["model_kind"], payload["model_config"])
         if not use_ema and "model" not in payload:
             raise CheckpointError(f"checkpoint {path} is a release copy with EMA weights only; use use_ema=True")
-        model.load_state_dict(payload["ema" if use_ema else "model"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as error:
+        weights = payload["ema" if use_ema else "model"]
+        schedule = DiffusionSchedule.from_config(payload["schedule"])
+        # The configuration is sized on the meta device first: a small file whose config asks for gigabytes is
+        # refused before anything is allocated.
+        with torch.device("meta"):
+            wanted = sum(p.numel() for p in build_model(payload["model_kind"], payload["model_config"]).parameters())
+        stored = sum(v.numel() for k, v in weights.items() if isinstance(v, torch.Tensor) and "running" not in k)
+        if wanted > stored:
+            raise CheckpointError(
+                f"checkpoint {path} does not match its model configuration: the configuration asks for {wanted:,} "
+                f"parameters but the file holds {stored:,} weights"
+            )
+        model = build_model(payload["model_kind"], payload["model_config"])
+        model.load_state_dict(weights)
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
         raise CheckpointError(f"checkpoint {path} does not match its model configuration: {error}") from error
+    if not all(
+        torch.isfinite(v).all() for v in weights.values() if isinstance(v, torch.Tensor) and v.is_floating_point()
+    ):
+        raise CheckpointError(f"checkpoint {path} holds NaN or infinite weights")
     device = pick_device(device)
-    schedule = DiffusionSchedule.from_config(payload["schedule"]).to(device=device)
+    schedule = schedule.to(device=device)
     return model.to(device).eval(), schedule, payload

@@ -325,3 +325,33 @@ def test_sample_works_in_chunks_with_bounded_memory(tmp_path, data_folder):
     result = cli("sample", "--checkpoint", run, "--out", tmp_path / "x.png", "--n", "250", "--batch-size", "100")
     assert result.returncode == 0 and "wrote 250 samples" in result.stdout, result.stderr
     assert_user_error(cli("sample", "--checkpoint", run, "--out", tmp_path / "y.png", "--n", "10000000"), "--n must be")
+
+
+def test_a_checkpoints_config_is_sized_before_anything_is_allocated(tmp_path):
+    from ddpm_lessons import load_trained
+    from ddpm_lessons.checkpoints import CheckpointError
+
+    torch.manual_seed(0)
+    state = train(
+        MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20),
+        torch.randn(32, 2),
+        schedule=DiffusionSchedule.linear(20),
+        steps=1,
+        batch_size=8,
+        progress=False,
+        checkpoint_path=tmp_path / "run.pt",
+    )
+    payload = load_checkpoint(tmp_path / "run.pt")
+    payload["model_config"]["hidden"] = 200_000  # 160 GB of weights for a file of a few KB
+    save_checkpoint(tmp_path / "huge.pt", payload)
+    with pytest.raises(
+        CheckpointError,
+        match=r"huge.pt does not match its model configuration: the configuration asks for [\d,]+ parameters",
+    ):
+        load_trained(tmp_path / "huge.pt")
+    payload = load_checkpoint(tmp_path / "run.pt")
+    next(iter(payload["ema"].values())).fill_(float("nan"))
+    save_checkpoint(tmp_path / "nan.pt", payload)
+    with pytest.raises(CheckpointError, match="nan.pt holds NaN or infinite weights"):
+        load_trained(tmp_path / "nan.pt")
+    assert state.step == 1
