@@ -42,10 +42,10 @@ Other hidden cells are not solutions and are kept.
 
 Command line (used by ``python3 course.py mark-slides | slides | student``)::
 
-    python -m ddpm_lessons.lecture mark-slides [NOTEBOOK ...]          # write slide metadata in place
-    python -m ddpm_lessons.lecture slides [--out DIR] [--cdn] [NOTEBOOK ...]  # reveal.js decks, _build/slides
-    python -m ddpm_lessons.lecture student [--out DIR] [NOTEBOOK ...]  # no solutions, default _build/student
-    python -m ddpm_lessons.lecture figures [--out DIR] [NOTEBOOK ...]  # the README's figures, notebooks/figures
+    python -m ddpm_lessons.course.lecture mark-slides [NOTEBOOK ...]          # write slide metadata in place
+    python -m ddpm_lessons.course.lecture slides [--out DIR] [--cdn] [NOTEBOOK ...]  # reveal.js decks, _build/slides
+    python -m ddpm_lessons.course.lecture student [--out DIR] [NOTEBOOK ...]  # no solutions, default _build/student
+    python -m ddpm_lessons.course.lecture figures [--out DIR] [NOTEBOOK ...]  # the README's figures, notebooks/figures
 
 Without notebooks, all ``notebooks/NN_*.ipynb`` of the course are used. ``mark-slides`` rewrites a notebook with
 nbformat in its own format version (as ``jupyter nbconvert --inplace`` writes it), only when a slide type changed.
@@ -563,7 +563,7 @@ def cmd_figures(paths: list[Path], out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ddpm_lessons.lecture", description="Slide metadata, reveal.js decks and the student edition."
+        prog="python -m ddpm_lessons.course.lecture", description="Slide metadata, reveal.js decks and the student edition."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     mark = commands.add_parser("mark-slides", help="write slide metadata into the notebooks, in place")
