@@ -563,7 +563,8 @@ def cmd_figures(paths: list[Path], out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ddpm_lessons.course.lecture", description="Slide metadata, reveal.js decks and the student edition."
+        prog="python -m ddpm_lessons.course.lecture",
+        description="Slide metadata, reveal.js decks and the student edition.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     mark = commands.add_parser("mark-slides", help="write slide metadata into the notebooks, in place")

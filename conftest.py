@@ -1,4 +1,5 @@
-"""nbval settings for the course notebooks: stderr is not compared, and each notebook's total time is reported."""
+"""nbval settings for the course notebooks (kept at the repository root, out of the learner's notebooks/ folder):
+stderr is not compared, and each notebook's total time is reported."""
 
 from collections import defaultdict
 
