@@ -68,6 +68,8 @@ POINTS: dict[str, dict[str, int]] = {
     "06_training": {"check_timestep_sampler": 1, "check_ema_update": 1, "check_simple_loss": 1},
     "07_sampling": {"check_reverse_step": 1, "check_posterior_variance": 1, "check_guided_eps": 1},
     "08_what_goes_wrong": {"check_to_model_range": 1, "check_sampling_indices": 1, "check_prior_mismatch_kl": 1},
+    "09_scores_sdes_and_flows": {"check_eps_from_score": 2, "check_reverse_drift": 2, "check_ode_euler_step": 1},
+    "10_claims_and_capstone": {"check_capstone": 3},
 }
 """Points of every checked exercise, per lesson. tests/course/test_assignments.py checks that it lists exactly the
 exercises the lessons have."""

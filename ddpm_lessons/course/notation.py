@@ -101,6 +101,12 @@ LESSONS = [
         "scores and Tweedie, the reverse-time SDE, the probability-flow ODE, Heun, flow matching — each identity checked",
         73,
     ),
+    (
+        "10",
+        "10_claims_and_capstone",
+        "the article's four claims measured at equal budgets, and a capstone: a DDPM from scratch",
+        128,
+    ),
 ]
 
 

@@ -11,8 +11,9 @@ import torch
 
 from ddpm_lessons import TimePositionalEncoding
 from ddpm_lessons.course.exercises import feedback
+from ddpm_lessons.data import toy_data
 
-MODULES = [importlib.import_module(f"ddpm_lessons.course.exercises.lesson{n:02d}") for n in range(10)]
+MODULES = [importlib.import_module(f"ddpm_lessons.course.exercises.lesson{n:02d}") for n in range(11)]
 CHECKS = {
     name: fn
     for module in MODULES
@@ -41,7 +42,7 @@ def _reverse_step(x, eps, beta, alpha_bar, z, last):
     return mean if last else mean + math.sqrt(beta) * z
 
 
-# A correct answer for every check of lessons 00–09 (any correct form; the checks compare numbers).
+# A correct answer for every check of lessons 00–10 (any correct form; the checks compare numbers).
 SOLUTIONS = {
     "check_paper_to_code": lambda t: t - 1,
     "check_alpha_bar_at_paper_step": lambda s, t: 1.0 if t == 0 else s.alphas_cumprod[t - 1].item(),
@@ -80,6 +81,8 @@ SOLUTIONS = {
     "check_ode_euler_step": lambda x, ab, ab_next, eps: (
         math.sqrt(ab_next) * (x / math.sqrt(ab) + (math.sqrt((1 - ab_next) / ab_next) - math.sqrt((1 - ab) / ab)) * eps)
     ),
+    # lesson 10's capstone takes samples, or a function of no arguments returning them: fresh data are correct
+    "check_capstone": lambda: 0.6 * toy_data("gaussian_mixture", 1000, seed=5),
 }
 
 # Lessons 00–04 have a solution here for every check (later lessons' new checks are battery-tested below).

@@ -45,7 +45,7 @@ def test_seed_terms_present():
 def test_markdown_tables():
     assert notation_markdown().count("\n") == len(NOTATION) + 1
     table = lessons_markdown({"00_start_here": 0.5})
-    assert "| 00 | `00_start_here` |" in table and "0.5 min" in table and len(LESSONS) == 10
+    assert "| 00 | `00_start_here` |" in table and "0.5 min" in table and len(LESSONS) == 11
 
 
 def test_lesson_map_shows_cpu_times_and_the_readme_agrees():

@@ -16,6 +16,7 @@ from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sample
 from .lesson07 import check_guided_eps, check_posterior_variance, check_reverse_step
 from .lesson08 import check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
 from .lesson09 import check_eps_from_score, check_ode_euler_step, check_reverse_drift
+from .lesson10 import check_capstone
 
 __all__ = [
     "CheckResult",
@@ -51,4 +52,5 @@ __all__ = [
     "check_eps_from_score",
     "check_reverse_drift",
     "check_ode_euler_step",
+    "check_capstone",
 ]
