@@ -64,9 +64,19 @@ POINTS: dict[str, dict[str, int]] = {
     },
     "03_reverse_process_and_elbo": {"check_posterior_coefficients": 1, "check_gaussian_kl": 1, "check_eps_weight": 1},
     "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1},
-    "05_unet": {"check_conv_parameters": 1, "check_stage_shape": 1},
-    "06_training": {"check_timestep_sampler": 1, "check_ema_update": 1, "check_simple_loss": 1},
-    "07_sampling": {"check_reverse_step": 1, "check_posterior_variance": 1, "check_guided_eps": 1},
+    "05_unet": {"check_conv_parameters": 1, "check_stage_shape": 1, "check_conv_macs": 2},
+    "06_training": {
+        "check_timestep_sampler": 1,
+        "check_ema_update": 1,
+        "check_simple_loss": 1,
+        "check_x0_error_factor": 2,
+    },
+    "07_sampling": {
+        "check_reverse_step": 1,
+        "check_posterior_variance": 1,
+        "check_guided_eps": 1,
+        "check_ddim_deterministic_step": 2,
+    },
     "08_what_goes_wrong": {"check_to_model_range": 1, "check_sampling_indices": 1, "check_prior_mismatch_kl": 1},
 }
 """Points of every checked exercise, per lesson. tests/course/test_assignments.py checks that it lists exactly the
