@@ -46,6 +46,10 @@ __all__ = [
 #: Longest side, in screen pixels, that a small picture is enlarged to (nearest neighbour, whole multiples).
 DISPLAY_SIZE = 288
 
+#: Longest side, in screen pixels, of the trajectory explorer's grid: a grid of several 28-pixel digits would
+#: otherwise stay at about 150 pixels wide (lesson 07, issue 11); about the width of a notebook's output area.
+GRID_DISPLAY_SIZE = 640
+
 _WATER = np.array([255, 255, 255], dtype=np.float64)
 _INK = np.array([22, 42, 120], dtype=np.float64)
 
@@ -436,7 +440,7 @@ def trajectory_explorer(trajectory, *, nrow: int = 10, T: int | None = None):
     pngs, texts = {}, {}
     for index, taken in zip(indices, steps_taken):
         grid = grid_image(trajectory[index], nrow)
-        pngs[taken] = png_bytes(grid, scale=_display_scale(grid))
+        pngs[taken] = png_bytes(grid, scale=_display_scale(grid, GRID_DISPLAY_SIZE))
         if index == -1:
             texts[taken] = f"after all {T} steps: the samples x_0"
         elif taken == 0:

@@ -67,12 +67,17 @@ SOLUTIONS = {
     "check_shifted_embedding": _shifted,
     "check_conv_parameters": lambda i, o, k: i * o * k * k + o,
     "check_stage_shape": lambda s, o, d: (s[0], o, s[2] // 2, s[3] // 2) if d else (s[0], o, s[2] * 2, s[3] * 2),
+    "check_conv_macs": lambda i, o, k, h, w: i * o * k * k * h * w,
     "check_timestep_sampler": lambda b, T, g: torch.randint(0, T, (b,), generator=g),
     "check_ema_update": lambda e, v, d: d * e + (1 - d) * v,
     "check_simple_loss": lambda e, p: ((e - p) ** 2).mean(),
+    "check_x0_error_factor": lambda ab: (1 - ab) / ab,
     "check_reverse_step": _reverse_step,
     "check_posterior_variance": _posterior_variance,
     "check_guided_eps": lambda c, u, w: (1 + w) * c - w * u,
+    "check_ddim_deterministic_step": lambda x, e, ab, abp: (
+        math.sqrt(abp) * (x - math.sqrt(1 - ab) * e) / math.sqrt(ab) + math.sqrt(1 - abp) * e
+    ),
     "check_to_model_range": lambda p: p.float() / 127.5 - 1,
     "check_sampling_indices": lambda T: range(T - 1, -1, -1),
     "check_prior_mismatch_kl": lambda a, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)),

@@ -155,3 +155,22 @@ def test_unfinished_lesson_07_and_08_exercises_get_a_reminder(capsys):
     ):
         assert not check(unfinished)
     assert capsys.readouterr().out.count("not implemented yet") == 6
+
+
+def test_derivation_checks_of_lessons_05_to_07_accept_any_correct_form_and_name_mistakes(capsys):
+    # issue 11 §5: each accepts a correct answer written another way and names the likely mistake
+    assert exercises.check_conv_macs(lambda i, o, k, h, w: (i * k * k) * (o * h * w))
+    assert not exercises.check_conv_macs(lambda i, o, k, h, w: i * o * k * h * w)
+    assert "k²" in capsys.readouterr().out
+    assert exercises.check_x0_error_factor(lambda ab: 1 / ab - 1)
+    assert not exercises.check_x0_error_factor(lambda ab: ((1 - ab) / ab) ** 0.5)
+    assert "square it" in capsys.readouterr().out
+
+    def ddim(x, e, ab, abp):  # written as one linear combination of x_t and ε
+        return math.sqrt(abp / ab) * x + (math.sqrt(1 - abp) - math.sqrt(abp * (1 - ab) / ab)) * e
+
+    assert exercises.check_ddim_deterministic_step(ddim)
+    assert not exercises.check_ddim_deterministic_step(
+        lambda x, e, ab, abp: (x - math.sqrt(1 - ab) * e) / math.sqrt(ab)
+    )
+    assert "x̂₀ itself" in capsys.readouterr().out

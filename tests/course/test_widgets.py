@@ -245,6 +245,17 @@ def test_trajectory_explorer_scrubs_from_noise_to_x0():
     assert list(parts(trajectory_explorer(fake_trajectory(keep=(5, -1)), T=10))[0][0].options) == [4, 10]
 
 
+def test_trajectory_explorer_shows_digits_at_a_readable_size():
+    # lesson 07's call: ten 28-pixel digits five per row (a 146-pixel-wide grid) must not be shown at 146 pixels
+    g = torch.Generator().manual_seed(0)
+    trajectory = {i: torch.rand(10, 1, 28, 28, generator=g) * 2 - 1 for i in (9, -1)}
+    image = parts(trajectory_explorer(trajectory, nrow=5))[2]
+    grid, shown = grid_image(trajectory[9], 5), decode(image.value)
+    assert shown.shape[1] >= 400 and shown.shape[1] <= 640
+    scale = shown.shape[1] // grid.shape[1]
+    assert scale >= 3 and np.array_equal(shown[::scale, ::scale], grid[..., 0])
+
+
 def test_trajectory_explorer_refuses_bad_input():
     with pytest.raises(TypeError, match="trajectory"):
         trajectory_explorer([torch.zeros(1, 1, 4, 4)])

@@ -11,9 +11,9 @@ from .lesson01 import check_gaussian_score, check_predicted_variance, check_vari
 from .lesson02 import check_alphas_cumprod, check_forward_jump, check_merged_noise_std, check_q_sample
 from .lesson03 import check_eps_weight, check_gaussian_kl, check_jump_posterior_variance, check_posterior_coefficients
 from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
-from .lesson05 import check_conv_parameters, check_stage_shape
-from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler
-from .lesson07 import check_guided_eps, check_posterior_variance, check_reverse_step
+from .lesson05 import check_conv_macs, check_conv_parameters, check_stage_shape
+from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler, check_x0_error_factor
+from .lesson07 import check_ddim_deterministic_step, check_guided_eps, check_posterior_variance, check_reverse_step
 from .lesson08 import check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
 from .lesson09 import check_eps_from_score, check_ode_euler_step, check_reverse_drift
 from .lesson10 import check_capstone
@@ -40,12 +40,15 @@ __all__ = [
     "check_shifted_embedding",
     "check_conv_parameters",
     "check_stage_shape",
+    "check_conv_macs",
     "check_timestep_sampler",
     "check_ema_update",
     "check_simple_loss",
+    "check_x0_error_factor",
     "check_reverse_step",
     "check_posterior_variance",
     "check_guided_eps",
+    "check_ddim_deterministic_step",
     "check_to_model_range",
     "check_sampling_indices",
     "check_prior_mismatch_kl",

@@ -6,7 +6,7 @@ import torch
 
 from .feedback import CheckResult, call_answer, report, robust_check
 
-__all__ = ["check_conv_parameters", "check_stage_shape"]
+__all__ = ["check_conv_parameters", "check_stage_shape", "check_conv_macs"]
 
 
 @robust_check
@@ -47,3 +47,35 @@ def check_stage_shape(fn) -> CheckResult:
                 f"{expected}, got {tuple(got)} (down halves H and W, up doubles them)",
             )
     return report(True, "down: (B, C_out, H/2, W/2); up: (B, C_out, 2H, 2W) from 2·C_in input channels")
+
+
+@robust_check
+def check_conv_macs(fn) -> CheckResult:
+    """Lesson 05, exercise 4 (derive): ``fn(in_ch, out_ch, kernel_size, out_h, out_w)`` = multiply-accumulates of
+    one ``nn.Conv2d(in_ch, out_ch, k)`` producing an ``out_h × out_w`` map for one image: every one of the
+    out_ch·out_h·out_w outputs is a sum of in_ch·k² products, so in_ch·out_ch·k²·out_h·out_w (``count_macs``)."""
+    from ...models import count_macs
+
+    for in_ch, out_ch, k, h, w, stride in ((3, 64, 3, 32, 32, 1), (64, 64, 4, 16, 16, 2), (8, 16, 1, 5, 7, 1)):
+        got, problem = call_answer(fn, in_ch, out_ch, k, h, w, number=True)
+        if problem:
+            return report(False, problem)
+        conv = torch.nn.Conv2d(in_ch, out_ch, k, stride=stride, padding=(k - stride + 1) // 2)
+        size = (h * stride, w * stride) if stride > 1 else (h, w)
+        expected = count_macs(conv, torch.zeros(1, in_ch, *size))
+        if got != expected:
+            wrong = {
+                "the kernel is k × k: multiply by k², not k": in_ch * out_ch * k * h * w,
+                "a MAC is one multiply-add; the bias adds no multiplications (count in·k² per output)": (
+                    in_ch * out_ch * k * k * h * w + out_ch * h * w
+                ),
+                "count every output value: out_ch · out_h · out_w of them": in_ch * out_ch * k * k,
+                "each output sums over all in_ch input channels": out_ch * k * k * h * w,
+            }
+            hint = next((text for text, value in wrong.items() if got == value), "")
+            return report(
+                False,
+                f"Conv2d({in_ch}, {out_ch}, {k}) making {h}×{w} outputs: expected {expected:,}, got {got:,.0f}"
+                + (f" — {hint}" if hint else ""),
+            )
+    return report(True, "MACs = in_ch · out_ch · k² · out_h · out_w: each output sums in_ch·k² products")

@@ -8,7 +8,7 @@ import torch
 
 from .feedback import CheckResult, call_answer, close, report, robust_check
 
-__all__ = ["check_timestep_sampler", "check_ema_update", "check_simple_loss"]
+__all__ = ["check_timestep_sampler", "check_ema_update", "check_simple_loss", "check_x0_error_factor"]
 
 
 @robust_check
@@ -73,3 +73,30 @@ def check_simple_loss(fn) -> CheckResult:
             hint = f"expected {expected:.6f}, got {got:.6g}"
         return report(False, hint)
     return report(True, "L_simple = mean((ε − ε_θ)²)")
+
+
+@robust_check
+def check_x0_error_factor(fn) -> CheckResult:
+    """Lesson 06, exercise 4 (derive): ``fn(alpha_bar_t)`` = the factor that turns an ε-MSE into the MSE of
+    x̂₀ = (x_t − √(1 − ᾱ_t) ε_θ)/√ᾱ_t: x̂₀ − x₀ = −√((1 − ᾱ_t)/ᾱ_t)(ε_θ − ε), so the factor is (1 − ᾱ_t)/ᾱ_t."""
+    for alpha_bar in (0.9999, 0.5, 0.01, 4e-5):
+        got, problem = call_answer(fn, alpha_bar, number=True)
+        if problem:
+            return report(False, problem)
+        expected = (1 - alpha_bar) / alpha_bar
+        # 1e-3: a float32 answer loses ~6e-4 of 1 − ᾱ at ᾱ = 0.9999; every named mistake is off by far more
+        if not close(got, expected, rtol=1e-3, atol=0):
+            wrong = {
+                "that is √((1 − ᾱ)/ᾱ), the factor on the error itself; an MSE is a squared error, so square it": (
+                    math.sqrt(expected)
+                ),
+                "upside down: x̂₀ divides by √ᾱ_t, so the error grows as ᾱ_t → 0": alpha_bar / (1 - alpha_bar),
+                "that is 1 − ᾱ_t alone; x̂₀ also divides by √ᾱ_t, which squares to ᾱ_t": 1 - alpha_bar,
+                "that is 1/ᾱ_t; the ε-term of x_t carries √(1 − ᾱ_t), which squares to 1 − ᾱ_t": 1 / alpha_bar,
+            }
+            hint = next(
+                (text for text, value in wrong.items() if close(got, value, rtol=1e-3, atol=0)),
+                f"at alpha_bar_t = {alpha_bar}: expected {expected:.6g}, got {got:.6g}",
+            )
+            return report(False, hint)
+    return report(True, "x̂₀-MSE = (1 − ᾱ_t)/ᾱ_t × ε-MSE: tiny at small t, huge at large t")

@@ -8,7 +8,7 @@ import torch
 
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_reverse_step", "check_posterior_variance", "check_guided_eps"]
+__all__ = ["check_reverse_step", "check_posterior_variance", "check_guided_eps", "check_ddim_deterministic_step"]
 
 
 @robust_check
@@ -106,3 +106,47 @@ def check_guided_eps(fn) -> CheckResult:
                 hint = "w = 0 must return eps_cond; larger w moves further from eps_uncond"
             return report(False, f"w={w}: {hint}")
     return report(True, "ε̃ = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class")
+
+
+@robust_check
+def check_ddim_deterministic_step(fn) -> CheckResult:
+    """Lesson 07, exercise 4 (derive): ``fn(x_t, eps, alpha_bar_t, alpha_bar_prev)`` = DDIM's η = 0 step (Song et
+    al. 2021, eq. 12 with σ = 0): estimate x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t, then put the same ε back at the earlier
+    noise level with lesson 02's closed form: √ᾱ_{t′} x̂₀ + √(1 − ᾱ_{t′}) ε."""
+    g = torch.Generator().manual_seed(7)
+    x_t, eps = torch.randn(5, 2, generator=g), torch.randn(5, 2, generator=g)
+    for alpha_bar, alpha_bar_prev in ((0.1, 0.3), (0.5, 0.9), (0.97, 0.999)):
+        got, problem = call_answer(fn, x_t.clone(), eps.clone(), alpha_bar, alpha_bar_prev)
+        if problem:
+            return report(False, problem)
+        got, shape_problem = tensor_answer(got, x_t, "the result")
+        if shape_problem:
+            return report(False, f"{shape_problem}: return a tensor shaped like x_t")
+        x0 = (x_t - math.sqrt(1 - alpha_bar) * eps) / math.sqrt(alpha_bar)
+        expected = math.sqrt(alpha_bar_prev) * x0 + math.sqrt(1 - alpha_bar_prev) * eps
+        if not close(got, expected, rtol=1e-5, atol=1e-6):
+            wrong = {
+                "that is x̂₀ itself: put the noise back at the earlier level, + √(1 − ᾱ_{t′}) ε": x0,
+                "the noise term uses 1 − ᾱ_{t′}; its standard deviation is √(1 − ᾱ_{t′})": math.sqrt(alpha_bar_prev)
+                * x0
+                + (1 - alpha_bar_prev) * eps,
+                "x̂₀ is scaled by √ᾱ_t, the current level; the earlier level is √ᾱ_{t′}": math.sqrt(alpha_bar) * x0
+                + math.sqrt(1 - alpha_bar_prev) * eps,
+                "x̂₀ must divide by √ᾱ_t: x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t": math.sqrt(alpha_bar_prev)
+                * (x_t - math.sqrt(1 - alpha_bar) * eps)
+                + math.sqrt(1 - alpha_bar_prev) * eps,
+                "the ε removed from x_t carries √(1 − ᾱ_t), not 1 − ᾱ_t": math.sqrt(alpha_bar_prev)
+                * (x_t - (1 - alpha_bar) * eps)
+                / math.sqrt(alpha_bar)
+                + math.sqrt(1 - alpha_bar_prev) * eps,
+            }
+            hint = which_mistake(
+                got,
+                wrong,
+                f"compare with √ᾱ_{{t′}}·x̂₀ + √(1 − ᾱ_{{t′}})·ε at alpha_bar_t={alpha_bar}, "
+                f"alpha_bar_prev={alpha_bar_prev}",
+                rtol=1e-5,
+                atol=1e-6,
+            )
+            return report(False, hint)
+    return report(True, "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise")
