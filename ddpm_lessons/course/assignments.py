@@ -62,7 +62,12 @@ POINTS: dict[str, dict[str, int]] = {
         "check_q_sample": 1,
         "check_forward_jump": 2,
     },
-    "03_reverse_process_and_elbo": {"check_posterior_coefficients": 1, "check_gaussian_kl": 1, "check_eps_weight": 1},
+    "03_reverse_process_and_elbo": {
+        "check_posterior_coefficients": 1,
+        "check_gaussian_kl": 1,
+        "check_eps_weight": 1,
+        "check_jump_posterior_variance": 2,
+    },
     "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1},
     "05_unet": {"check_conv_parameters": 1, "check_stage_shape": 1},
     "06_training": {"check_timestep_sampler": 1, "check_ema_update": 1, "check_simple_loss": 1},
