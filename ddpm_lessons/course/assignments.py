@@ -68,7 +68,7 @@ POINTS: dict[str, dict[str, int]] = {
         "check_eps_weight": 1,
         "check_jump_posterior_variance": 2,
     },
-    "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1},
+    "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1, "check_shifted_embedding": 2},
     "05_unet": {"check_conv_parameters": 1, "check_stage_shape": 1},
     "06_training": {"check_timestep_sampler": 1, "check_ema_update": 1, "check_simple_loss": 1},
     "07_sampling": {"check_reverse_step": 1, "check_posterior_variance": 1, "check_guided_eps": 1},
