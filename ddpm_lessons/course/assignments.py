@@ -62,8 +62,13 @@ POINTS: dict[str, dict[str, int]] = {
         "check_q_sample": 1,
         "check_forward_jump": 2,
     },
-    "03_reverse_process_and_elbo": {"check_posterior_coefficients": 1, "check_gaussian_kl": 1, "check_eps_weight": 1},
-    "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1},
+    "03_reverse_process_and_elbo": {
+        "check_posterior_coefficients": 1,
+        "check_gaussian_kl": 1,
+        "check_eps_weight": 1,
+        "check_jump_posterior_variance": 2,
+    },
+    "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1, "check_shifted_embedding": 2},
     "05_unet": {"check_conv_parameters": 1, "check_stage_shape": 1, "check_conv_macs": 2},
     "06_training": {
         "check_timestep_sampler": 1,
