@@ -465,6 +465,30 @@ def cmd_mark_slides(paths: list[Path]) -> int:
     return 0
 
 
+def without_solution_outputs(nb: dict) -> dict:
+    """A copy of ``nb`` whose worked-solution cells carry no output (their ✓ line would give the answer away under
+    the exercise: the cells are collapsed, not their outputs) and the ``nbval-ignore-output`` tag (nbval runs them
+    without comparing what they print)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        if is_solution(cell):
+            cell["outputs"], cell["execution_count"] = [], None
+            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+            if "nbval-ignore-output" not in tags:
+                tags.append("nbval-ignore-output")
+    return nb
+
+
+def cmd_hide_solution_outputs(paths: list[Path]) -> int:
+    for path in paths:
+        nb = _read(path)
+        hidden = without_solution_outputs(nb)
+        if hidden != nb:
+            _write(hidden, path)
+            print(f"solution outputs removed  {_display(path)}")
+    return 0
+
+
 def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str | None, cdn: bool = False) -> int:
     out.mkdir(parents=True, exist_ok=True)
     offline = None
@@ -569,6 +593,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     mark = commands.add_parser("mark-slides", help="write slide metadata into the notebooks, in place")
     mark.add_argument("notebooks", nargs="*", type=Path)
+    hide = commands.add_parser(
+        "hide-solution-outputs", help="remove the outputs of worked-solution cells, in place (after executing)"
+    )
+    hide.add_argument("notebooks", nargs="*", type=Path)
     slides = commands.add_parser("slides", help="build reveal.js decks")
     slides.add_argument("notebooks", nargs="*", type=Path)
     slides.add_argument("--out", type=Path, default=ROOT / "_build" / "slides")
@@ -591,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("no such notebook: " + ", ".join(missing))
     if args.command == "mark-slides":
         return cmd_mark_slides(paths)
+    if args.command == "hide-solution-outputs":
+        return cmd_hide_solution_outputs(paths)
     if args.command == "slides":
         return cmd_slides(paths, args.out, args.reveal_url, args.cdn)
     if args.command == "figures":

@@ -14,7 +14,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from ddpm_lessons.course import lecture
-from ddpm_lessons.course.lecture import is_solution, mark_slides, slide_types, student_edition
+from ddpm_lessons.course.lecture import (
+    course_notebooks,
+    is_solution,
+    mark_slides,
+    slide_types,
+    student_edition,
+    without_solution_outputs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -341,3 +348,14 @@ def test_offline_deck_loads_every_script_from_its_folder(tmp_path):
     assert lecture.WIDGET_VIEW not in body and "run this cell in JupyterLab" in body, "a widget shows its text line"
     assert "press the RISE button" not in body
     assert lecture.install_offline_assets(tmp_path) == settings, "a second deck folder reuses the copies"
+
+
+@pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: p.stem)
+def test_worked_solutions_are_committed_without_output(path):
+    """A solution cell's ✓ line would give the answer away; `course.py execute` removes it (hide-solution-outputs)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    solutions = [cell for cell in nb["cells"] if is_solution(cell)]
+    assert solutions, f"{path.name} has no worked solutions"
+    assert without_solution_outputs(nb) == nb, (
+        f"run: python -m ddpm_lessons.course.lecture hide-solution-outputs {path}"
+    )
