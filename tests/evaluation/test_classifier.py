@@ -91,7 +91,8 @@ def test_frechet_matches_the_closed_form_for_diagonal_gaussians():
 def test_frechet_is_symmetric_and_works_with_rank_deficient_covariances():
     a = _gaussian(50, [0.0] * 64, [1.0] * 64, seed=6)  # fewer samples than features: singular covariance
     b = _gaussian(80, [0.1] * 64, [1.5] * 64, seed=7)
-    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-9)
+    # square roots of eigenvalues clamped at 0: the two orders differ by round-off of order sqrt(eps)
+    assert frechet_distance(a, b) == pytest.approx(frechet_distance(b, a), rel=1e-6)
     assert frechet_distance(a, b) > 0
 
 
