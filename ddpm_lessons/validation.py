@@ -6,6 +6,8 @@ schedule left on another device) fails loudly at the call that made it instead o
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import numbers
 
@@ -21,6 +23,20 @@ def check_positive_int(value, name: str, minimum: int = 1, maximum: int | None =
     if maximum is not None and value > maximum:
         raise ValueError(f"{name} must be an integer <= {maximum:,}, got {value:,}")
     return int(value)
+
+
+_UNSEEN_TIMESTEPS = contextvars.ContextVar("unseen_timesteps", default=False)
+
+
+@contextlib.contextmanager
+def unseen_timesteps_allowed():
+    """Let models be evaluated at timestep indices outside ``[0, T)``, on purpose: lesson 08's off-by-one bug
+    (:class:`~ddpm_lessons.course.failures.TimeShifted`) shows what a network does at an index it never saw."""
+    token = _UNSEEN_TIMESTEPS.set(True)
+    try:
+        yield
+    finally:
+        _UNSEEN_TIMESTEPS.reset(token)
 
 
 def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool = True) -> None:
@@ -48,7 +64,8 @@ def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool
             "(a single timestep is not broadcast over the batch)"
         )
     T = getattr(model, "num_timesteps", None)
-    if T is not None and not timesteps.is_floating_point() and timesteps.device.type == "cpu" and timesteps.numel():
+    checked = T is not None and not _UNSEEN_TIMESTEPS.get() and not timesteps.is_floating_point()
+    if checked and timesteps.device.type == "cpu" and timesteps.numel():
         low, high = int(timesteps.min()), int(timesteps.max())
         if low < 0 or high >= T:
             raise ValueError(f"timesteps must lie in [0, {T}) (the model's T), got {low if low < 0 else high}")

@@ -355,3 +355,15 @@ def test_a_checkpoints_config_is_sized_before_anything_is_allocated(tmp_path):
     with pytest.raises(CheckpointError, match="nan.pt holds NaN or infinite weights"):
         load_trained(tmp_path / "nan.pt")
     assert state.step == 1
+
+
+def test_only_the_failure_gallery_evaluates_a_model_at_an_unseen_timestep():
+    from ddpm_lessons.course.failures import TimeShifted
+
+    model = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20).eval()
+    x, t = torch.zeros(2, 2), torch.tensor([18, 19])
+    with pytest.raises(ValueError, match=r"must lie in \[0, 20\)"):
+        model(x, t + 1)
+    assert torch.isfinite(TimeShifted(model, 1)(x, t)).all()  # t = 20 on purpose: lesson 08's off-by-one
+    with pytest.raises(ValueError, match=r"must lie in \[0, 20\)"):
+        model(x, t + 1)  # the permission ends with the call

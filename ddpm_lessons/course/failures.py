@@ -17,7 +17,14 @@ import torch
 from torch import nn
 
 from ..sampling import sample
-from ..validation import check_same_shape, check_schedule, check_tensor, gather, schedule_steps
+from ..validation import (
+    check_same_shape,
+    check_schedule,
+    check_tensor,
+    gather,
+    schedule_steps,
+    unseen_timesteps_allowed,
+)
 
 __all__ = ["q_sample_noise_not_sqrt", "TimeShifted", "sample_without_noise"]
 
@@ -54,7 +61,8 @@ class TimeShifted(nn.Module):
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
         shifted = timesteps + self.shift
-        return self.model(x, shifted) if labels is None else self.model(x, shifted, labels)
+        with unseen_timesteps_allowed():  # the point of the bug: an index the network never saw (t = T)
+            return self.model(x, shifted) if labels is None else self.model(x, shifted, labels)
 
 
 def sample_without_noise(

@@ -81,31 +81,31 @@ NOTATION = [
 # (number, notebook, what it teaches, seconds under nbval on the 2-core CI machine — the "notebook durations" that
 # `python3 course.py test` prints; tests/test_notation.py keeps the README's lesson table in step with these)
 LESSONS = [
-    ("00", "00_start_here", "environment check, how the course works, the notation table", 4),
-    ("01", "01_physical_diffusion", "ink in water as a particle simulation; forward is easy, reverse is hard", 5),
-    ("02", "02_forward_process", "β schedules, the reparameterization trick, the closed form checked step by step", 7),
-    ("03", "03_reverse_process_and_elbo", "the intractable reverse, the posterior, the ELBO in bits/dim", 17),
-    ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 55),
-    ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU", 5),
-    ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 69),
-    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 106),
+    ("00", "00_start_here", "environment check, how the course works, the notation table", 6),
+    ("01", "01_physical_diffusion", "ink in water as a particle simulation; forward is easy, reverse is hard", 8),
+    ("02", "02_forward_process", "β schedules, the reparameterization trick, the closed form checked step by step", 10),
+    ("03", "03_reverse_process_and_elbo", "the intractable reverse, the posterior, the ELBO in bits/dim", 30),
+    ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 71),
+    ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU", 8),
+    ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 91),
+    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 150),
     (
         "08",
         "08_what_goes_wrong",
         "a failure gallery: five bugs from public DDPM tutorials and two mistakes they invite, measured",
-        69,
+        79,
     ),
     (
         "09",
         "09_scores_sdes_and_flows",
         "scores and Tweedie, the reverse-time SDE, the probability-flow ODE, Heun, flow matching — each identity checked",
-        73,
+        54,
     ),
     (
         "10",
         "10_claims_and_capstone",
         "the article's four claims measured at equal budgets, and a capstone: a DDPM from scratch",
-        128,
+        40,
     ),
 ]
 
