@@ -8,6 +8,7 @@ against ``data/MANIFEST.json`` before it is read. A truncated, corrupted or mism
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
@@ -106,14 +107,10 @@ def remove_stale_temporaries(path) -> list[Path]:
     Call it only while holding :func:`exclusive_run` on ``path``: then no live writer owns one of them.
     """
     path = Path(path)
-    stale = sorted(path.parent.glob(f".{glob_escape(path.name)}.*.tmp")) if path.parent.is_dir() else []
+    stale = sorted(path.parent.glob(f".{glob.escape(path.name)}.*.tmp")) if path.parent.is_dir() else []
     for tmp in stale:
         tmp.unlink(missing_ok=True)
     return stale
-
-
-def glob_escape(name: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 class RunLockedError(CheckpointError):
