@@ -320,9 +320,7 @@ def train(
 
     # 3. Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
     #    checkpoint holds its lock from here to the end, so a second run on the same file stops at once.
-    with contextlib.ExitStack() as lock:
-        if checkpoint_path is not None:
-            lock.enter_context(exclusive_run(checkpoint_path))
+    with exclusive_run(checkpoint_path) if checkpoint_path is not None else contextlib.nullcontext():
         if resume and Path(checkpoint_path).exists():
             _resume(state, generator, checkpoint_path)
         return _run(
