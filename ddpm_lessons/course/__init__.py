@@ -6,11 +6,14 @@ deliberate bugs, the ink simulation, the notation table and lesson map, the expl
 - :mod:`.physics` — ink particles in a glass (lesson 01).
 - :mod:`.notation` — symbol ↔ code ↔ the seed's term, and the lesson map with CPU times (lesson 00, README).
 - :mod:`.widgets` — slider explorers (lessons 01, 02, 07); imported on first use (ipywidgets).
+- :mod:`.language` — :func:`set_language` and :func:`tr`: the course's messages in English or Chinese (zh edition).
+- :mod:`.edition` — the zh edition (``notebooks/zh/``) kept in step with the English lessons.
 - :mod:`.lecture` — slides, the student edition and README figures (``python3 course.py …``).
 """
 
 from .exercises import *  # noqa: F403 — the checks are the sub-package's public face
 from .exercises import __all__ as _checks
+from .language import get_language, set_language, tr
 from .failures import TimeShifted, q_sample_noise_not_sqrt, sample_without_noise
 from .notation import LESSONS, NOTATION, lessons_markdown, notation_markdown
 from .physics import density, ink_drop, random_walk, reflect, reverse_walk
@@ -19,6 +22,9 @@ _WIDGETS = ("ink_explorer", "noising_explorer", "trajectory_explorer", "guidance
 
 __all__ = [
     *_checks,
+    "set_language",
+    "get_language",
+    "tr",
     "TimeShifted",
     "q_sample_noise_not_sqrt",
     "sample_without_noise",

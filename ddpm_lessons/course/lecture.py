@@ -150,7 +150,7 @@ def is_solution(cell) -> bool:
 
 
 def is_exercise_prompt(cell) -> bool:
-    return cell.get("cell_type") == "markdown" and _source(cell).lstrip().startswith("**Exercise")
+    return cell.get("cell_type") == "markdown" and _source(cell).lstrip().startswith(("**Exercise", "**练习"))
 
 
 def has_figure(cell) -> bool:

@@ -1,0 +1,3 @@
+"""Chinese templates for exercises/feedback.py (the messages every check shares)."""
+
+MESSAGES: dict[str, str] = {}
