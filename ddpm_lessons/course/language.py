@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import string
 
-__all__ = ["LANGUAGES", "set_language", "get_language", "tr", "fields_of", "UNTRANSLATED"]
+__all__ = ["LANGUAGES", "set_language", "get_language", "tr", "tr_data", "fields_of", "UNTRANSLATED"]
 
 LANGUAGES = ("en", "zh")
 UNTRANSLATED = "[untranslated] "
@@ -57,3 +57,15 @@ def tr(template: str, /, **values) -> str:
             return UNTRANSLATED + template.format(**values)
         return translated.format(**values)
     return template.format(**values) if values else template
+
+
+def tr_data(text: str) -> str:
+    """A text from one of the course's tables (the lesson map, the notation table) in the current language. The
+    tables' texts are not literals at the call, so :func:`~ddpm_lessons.course.notation.table_texts` lists them for
+    the test that every one has a translation."""
+    if _language != "en":
+        from .translations import CATALOGS
+
+        translated = CATALOGS[_language].get(text)
+        return UNTRANSLATED + text if translated is None else translated
+    return text
