@@ -7,6 +7,8 @@ notation table of lesson 00) goes through :func:`tr` with its English text as th
 
 In English, ``tr`` fills the template; after ``set_language("zh")`` (the one marked cell of every zh lesson) it
 fills the Chinese template of the same key from :mod:`.translations`. Both templates name the same ``{fields}``.
+A call without values prints its template as it stands in either language (``tr("x_{t−1} = …")`` keeps its
+braces); a call with values formats it, so literal braces there are doubled (``ᾱ_{{t−1}}``).
 A key without a Chinese template is a failed test (tests/course/test_language.py scans every ``tr("…")`` call of
 the package), not a silent English fallback; should one slip through anyway, the learner sees it marked
 ``[untranslated]``.
@@ -54,8 +56,8 @@ def tr(template: str, /, **values) -> str:
 
         translated = CATALOGS[_language].get(template)
         if translated is None:
-            return UNTRANSLATED + template.format(**values)
-        return translated.format(**values)
+            return UNTRANSLATED + (template.format(**values) if values else template)
+        return translated.format(**values) if values else translated
     return template.format(**values) if values else template
 
 
