@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check
 
 __all__ = ["check_timestep_sampler", "check_ema_update", "check_simple_loss", "check_x0_error_factor"]
@@ -19,20 +20,25 @@ def check_timestep_sampler(fn) -> CheckResult:
         return report(False, problem)
     if not isinstance(got, torch.Tensor) or got.shape != (20_000,) or got.dtype != torch.long:
         return report(
-            False, "return a long tensor of shape (batch_size,) — e.g. torch.randint(0, T, (B,), generator=g)"
+            False, tr("return a long tensor of shape (batch_size,) — e.g. torch.randint(0, T, (B,), generator=g)")
         )
     if int(got.min()) != 0 or int(got.max()) != 9:
         return report(
-            False, f"values must cover 0 … T−1 = 9 (0-based code indices); got {int(got.min())} … {int(got.max())}"
+            False,
+            tr(
+                "values must cover 0 … T−1 = 9 (0-based code indices); got {low} … {high}",
+                low=int(got.min()),
+                high=int(got.max()),
+            ),
         )
     counts = torch.bincount(got, minlength=10).double()
     # each count is Binomial(20000, 0.1): standard deviation 42; allow 5 of them
     if (counts - 2000).abs().max() > 5 * math.sqrt(20_000 * 0.1 * 0.9):
-        return report(False, f"t is not uniform: counts per step {counts.long().tolist()}")
+        return report(False, tr("t is not uniform: counts per step {counts}", counts=counts.long().tolist()))
     again, _ = call_answer(fn, 20_000, 10, torch.Generator().manual_seed(0))
     if not torch.equal(got, again):
-        return report(False, "use the generator you are given, so that a seed reproduces the draws")
-    return report(True, "t ~ Uniform{0, …, T−1}, one per example, from the given generator")
+        return report(False, tr("use the generator you are given, so that a seed reproduces the draws"))
+    return report(True, tr("t ~ Uniform{0, …, T−1}, one per example, from the given generator"))
 
 
 @robust_check
@@ -44,15 +50,20 @@ def check_ema_update(fn) -> CheckResult:
             return report(False, problem)
         expected = decay * ema + (1 - decay) * value
         if not close(got, expected, rtol=1e-5, atol=1e-9):
-            hint = (
-                " — decay weighs the old average, (1 − decay) the new value"
-                if close(got, (1 - decay) * ema + decay * value, rtol=1e-5, atol=1e-9)
-                else ""
-            )
+            values = dict(ema=ema, value=value, decay=decay, expected=expected, got=got)
+            if close(got, (1 - decay) * ema + decay * value, rtol=1e-5, atol=1e-9):
+                return report(
+                    False,
+                    tr(
+                        "ema={ema}, value={value}, decay={decay}: expected {expected:.6g}, got {got:.6g} — decay "
+                        "weighs the old average, (1 − decay) the new value",
+                        **values,
+                    ),
+                )
             return report(
-                False, f"ema={ema}, value={value}, decay={decay}: expected {expected:.6g}, got {got:.6g}{hint}"
+                False, tr("ema={ema}, value={value}, decay={decay}: expected {expected:.6g}, got {got:.6g}", **values)
             )
-    return report(True, "ema ← decay·ema + (1 − decay)·value")
+    return report(True, tr("ema ← decay·ema + (1 − decay)·value"))
 
 
 @robust_check
@@ -66,13 +77,13 @@ def check_simple_loss(fn) -> CheckResult:
     expected = ((eps - pred) ** 2).mean().item()
     if not close(got, expected, rtol=1e-5, atol=1e-7):
         if close(got, ((eps - pred) ** 2).sum().item(), rtol=1e-5):
-            hint = "that is the sum; L_simple is the mean (the sum scales the loss by C·H·W)"
+            hint = tr("that is the sum; L_simple is the mean (the sum scales the loss by C·H·W)")
         elif close(got, (eps - pred).abs().mean().item(), rtol=1e-5):
-            hint = "that is the mean absolute error; square the differences"
+            hint = tr("that is the mean absolute error; square the differences")
         else:
-            hint = f"expected {expected:.6f}, got {got:.6g}"
+            hint = tr("expected {expected:.6f}, got {got:.6g}", expected=expected, got=got)
         return report(False, hint)
-    return report(True, "L_simple = mean((ε − ε_θ)²)")
+    return report(True, tr("L_simple = mean((ε − ε_θ)²)"))
 
 
 @robust_check
@@ -87,16 +98,21 @@ def check_x0_error_factor(fn) -> CheckResult:
         # 1e-3: a float32 answer loses ~6e-4 of 1 − ᾱ at ᾱ = 0.9999; every named mistake is off by far more
         if not close(got, expected, rtol=1e-3, atol=0):
             wrong = {
-                "that is √((1 − ᾱ)/ᾱ), the factor on the error itself; an MSE is a squared error, so square it": (
+                tr("that is √((1 − ᾱ)/ᾱ), the factor on the error itself; an MSE is a squared error, so square it"): (
                     math.sqrt(expected)
                 ),
-                "upside down: x̂₀ divides by √ᾱ_t, so the error grows as ᾱ_t → 0": alpha_bar / (1 - alpha_bar),
-                "that is 1 − ᾱ_t alone; x̂₀ also divides by √ᾱ_t, which squares to ᾱ_t": 1 - alpha_bar,
-                "that is 1/ᾱ_t; the ε-term of x_t carries √(1 − ᾱ_t), which squares to 1 − ᾱ_t": 1 / alpha_bar,
+                tr("upside down: x̂₀ divides by √ᾱ_t, so the error grows as ᾱ_t → 0"): alpha_bar / (1 - alpha_bar),
+                tr("that is 1 − ᾱ_t alone; x̂₀ also divides by √ᾱ_t, which squares to ᾱ_t"): 1 - alpha_bar,
+                tr("that is 1/ᾱ_t; the ε-term of x_t carries √(1 − ᾱ_t), which squares to 1 − ᾱ_t"): 1 / alpha_bar,
             }
             hint = next(
                 (text for text, value in wrong.items() if close(got, value, rtol=1e-3, atol=0)),
-                f"at alpha_bar_t = {alpha_bar}: expected {expected:.6g}, got {got:.6g}",
+                tr(
+                    "at alpha_bar_t = {alpha_bar}: expected {expected:.6g}, got {got:.6g}",
+                    alpha_bar=alpha_bar,
+                    expected=expected,
+                    got=got,
+                ),
             )
             return report(False, hint)
-    return report(True, "x̂₀-MSE = (1 − ᾱ_t)/ᾱ_t × ε-MSE: tiny at small t, huge at large t")
+    return report(True, tr("x̂₀-MSE = (1 − ᾱ_t)/ᾱ_t × ε-MSE: tiny at small t, huge at large t"))

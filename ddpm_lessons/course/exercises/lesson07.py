@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
 __all__ = ["check_reverse_step", "check_posterior_variance", "check_guided_eps", "check_ddim_deterministic_step"]
@@ -23,19 +24,21 @@ def check_reverse_step(fn) -> CheckResult:
             return report(False, problem)
         got, shape_problem = tensor_answer(got, x_t, "the result")
         if shape_problem:
-            return report(False, f"{shape_problem}: return a tensor shaped like x_t")
+            return report(False, tr("{problem}: return a tensor shaped like x_t", problem=shape_problem))
         mean = (x_t - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
         expected = mean if last else mean + math.sqrt(beta) * z
         if not close(got, expected, rtol=1e-5, atol=1e-6):
             wrong = {
-                "the last step (t = 1, code index 0) must not add noise: return the mean there": mean
+                tr("the last step (t = 1, code index 0) must not add noise: return the mean there"): mean
                 + math.sqrt(beta) * z,
-                "the noise term is missing: add σ_t·z = √β_t·z except at the last step": mean,
-                "ε is scaled by β_t/(1 − ᾱ_t); the coefficient is β_t/√(1 − ᾱ_t)": (x_t - beta / (1 - alpha_bar) * eps)
+                tr("the noise term is missing: add σ_t·z = √β_t·z except at the last step"): mean,
+                tr("ε is scaled by β_t/(1 − ᾱ_t); the coefficient is β_t/√(1 − ᾱ_t)"): (
+                    x_t - beta / (1 - alpha_bar) * eps
+                )
                 / math.sqrt(1 - beta)
                 + (0 if last else math.sqrt(beta) * z),
-                "σ_t z uses β_t; σ_t = √β_t": mean + (0 if last else beta * z),
-                "the mean is divided by √ᾱ_t; it is divided by √α_t = √(1 − β_t)": (
+                tr("σ_t z uses β_t; σ_t = √β_t"): mean + (0 if last else beta * z),
+                tr("the mean is divided by √ᾱ_t; it is divided by √α_t = √(1 − β_t)"): (
                     x_t - beta / math.sqrt(1 - alpha_bar) * eps
                 )
                 / math.sqrt(alpha_bar)
@@ -44,12 +47,16 @@ def check_reverse_step(fn) -> CheckResult:
             hint = which_mistake(
                 got,
                 wrong,
-                f"compare with (x_t − β/√(1 − ᾱ)·ε)/√(1 − β) + √β·z at beta={beta}, alpha_bar={alpha_bar}",
+                tr(
+                    "compare with (x_t − β/√(1 − ᾱ)·ε)/√(1 − β) + √β·z at beta={beta}, alpha_bar={alpha_bar}",
+                    beta=beta,
+                    alpha_bar=alpha_bar,
+                ),
                 rtol=1e-5,
                 atol=1e-6,
             )
             return report(False, hint)
-    return report(True, "x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z, with z = 0 at the last step")
+    return report(True, tr("x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z, with z = 0 at the last step"))
 
 
 @robust_check
@@ -68,17 +75,24 @@ def check_posterior_variance(fn) -> CheckResult:
         expected = schedule.posterior_variance
         got, shape_problem = tensor_answer(got, expected, "the result")
         if shape_problem:
-            return report(False, f"{shape_problem}: return one β̃ per step, shape (T,)")
+            return report(False, tr("{problem}: return one β̃ per step, shape (T,)", problem=shape_problem))
         # a float32 answer is off by up to ~1e-4 relative where 1 − ᾱ_t is small; every named mistake by far more
         if not close(got, expected, rtol=2e-4, atol=1e-9):
             if close(got, schedule.betas, rtol=2e-4):
-                hint = "that is β_t itself; multiply by (1 − ᾱ_{t−1})/(1 − ᾱ_t)"
+                hint = tr("that is β_t itself; multiply by (1 − ᾱ_{t−1})/(1 − ᾱ_t)")
             elif abs(float(got[0])) > 1e-12:
-                hint = f"at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so β̃ there is 0; got {float(got[0]):.3g}"
+                hint = tr("at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so β̃ there is 0; got {value:.3g}", value=float(got[0]))
             else:
-                hint = f"expected {expected[:3].tolist()} … at the first three indices, got {got[:3].tolist()}"
-            return report(False, f"{schedule.name} schedule with T = {len(schedule)}: {hint}")
-    return report(True, "β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere")
+                hint = tr(
+                    "expected {expected} … at the first three indices, got {got}",
+                    expected=expected[:3].tolist(),
+                    got=got[:3].tolist(),
+                )
+            return report(
+                False,
+                tr("{schedule} schedule with T = {T}: {hint}", schedule=schedule.name, T=len(schedule), hint=hint),
+            )
+    return report(True, tr("β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere"))
 
 
 @robust_check
@@ -93,19 +107,19 @@ def check_guided_eps(fn) -> CheckResult:
         expected = (1 + w) * cond - w * uncond
         got, shape_problem = tensor_answer(got, expected, "the result")
         if shape_problem:
-            return report(False, f"{shape_problem}: return a tensor shaped like eps_cond")
+            return report(False, tr("{problem}: return a tensor shaped like eps_cond", problem=shape_problem))
         if not close(got, expected, rtol=1e-5, atol=1e-6):
             if close(got, (1 + w) * uncond - w * cond, rtol=1e-5, atol=1e-6):
-                hint = "ε_c and ε_∅ are swapped: guidance moves towards the conditional prediction"
+                hint = tr("ε_c and ε_∅ are swapped: guidance moves towards the conditional prediction")
             elif close(got, uncond + w * (cond - uncond), rtol=1e-5, atol=1e-6):
-                hint = (
+                hint = tr(
                     "that is ε_∅ + w(ε_c − ε_∅), the other convention: here w = 0 must give the conditional "
                     "model, so use s = 1 + w"
                 )
             else:
-                hint = "w = 0 must return eps_cond; larger w moves further from eps_uncond"
-            return report(False, f"w={w}: {hint}")
-    return report(True, "ε̃ = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class")
+                hint = tr("w = 0 must return eps_cond; larger w moves further from eps_uncond")
+            return report(False, tr("w={w}: {hint}", w=w, hint=hint))
+    return report(True, tr("ε̃ = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class"))
 
 
 @robust_check
@@ -121,21 +135,21 @@ def check_ddim_deterministic_step(fn) -> CheckResult:
             return report(False, problem)
         got, shape_problem = tensor_answer(got, x_t, "the result")
         if shape_problem:
-            return report(False, f"{shape_problem}: return a tensor shaped like x_t")
+            return report(False, tr("{problem}: return a tensor shaped like x_t", problem=shape_problem))
         x0 = (x_t - math.sqrt(1 - alpha_bar) * eps) / math.sqrt(alpha_bar)
         expected = math.sqrt(alpha_bar_prev) * x0 + math.sqrt(1 - alpha_bar_prev) * eps
         if not close(got, expected, rtol=1e-5, atol=1e-6):
             wrong = {
-                "that is x̂₀ itself: put the noise back at the earlier level, + √(1 − ᾱ_{t′}) ε": x0,
-                "the noise term uses 1 − ᾱ_{t′}; its standard deviation is √(1 − ᾱ_{t′})": math.sqrt(alpha_bar_prev)
+                tr("that is x̂₀ itself: put the noise back at the earlier level, + √(1 − ᾱ_{t′}) ε"): x0,
+                tr("the noise term uses 1 − ᾱ_{t′}; its standard deviation is √(1 − ᾱ_{t′})"): math.sqrt(alpha_bar_prev)
                 * x0
                 + (1 - alpha_bar_prev) * eps,
-                "x̂₀ is scaled by √ᾱ_t, the current level; the earlier level is √ᾱ_{t′}": math.sqrt(alpha_bar) * x0
+                tr("x̂₀ is scaled by √ᾱ_t, the current level; the earlier level is √ᾱ_{t′}"): math.sqrt(alpha_bar) * x0
                 + math.sqrt(1 - alpha_bar_prev) * eps,
-                "x̂₀ must divide by √ᾱ_t: x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t": math.sqrt(alpha_bar_prev)
+                tr("x̂₀ must divide by √ᾱ_t: x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t"): math.sqrt(alpha_bar_prev)
                 * (x_t - math.sqrt(1 - alpha_bar) * eps)
                 + math.sqrt(1 - alpha_bar_prev) * eps,
-                "the ε removed from x_t carries √(1 − ᾱ_t), not 1 − ᾱ_t": math.sqrt(alpha_bar_prev)
+                tr("the ε removed from x_t carries √(1 − ᾱ_t), not 1 − ᾱ_t"): math.sqrt(alpha_bar_prev)
                 * (x_t - (1 - alpha_bar) * eps)
                 / math.sqrt(alpha_bar)
                 + math.sqrt(1 - alpha_bar_prev) * eps,
@@ -143,10 +157,16 @@ def check_ddim_deterministic_step(fn) -> CheckResult:
             hint = which_mistake(
                 got,
                 wrong,
-                f"compare with √ᾱ_{{t′}}·x̂₀ + √(1 − ᾱ_{{t′}})·ε at alpha_bar_t={alpha_bar}, "
-                f"alpha_bar_prev={alpha_bar_prev}",
+                tr(
+                    "compare with √ᾱ_{{t′}}·x̂₀ + √(1 − ᾱ_{{t′}})·ε at alpha_bar_t={alpha_bar}, "
+                    "alpha_bar_prev={alpha_bar_prev}",
+                    alpha_bar=alpha_bar,
+                    alpha_bar_prev=alpha_bar_prev,
+                ),
                 rtol=1e-5,
                 atol=1e-6,
             )
             return report(False, hint)
-    return report(True, "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise")
+    return report(
+        True, tr("x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise")
+    )

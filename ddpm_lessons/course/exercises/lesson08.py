@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer
 
 __all__ = ["check_to_model_range", "check_sampling_indices", "check_prior_mismatch_kl"]
@@ -19,18 +20,22 @@ def check_to_model_range(fn) -> CheckResult:
     if problem:
         return report(False, problem)
     if not isinstance(got, torch.Tensor) or not got.is_floating_point() or got.shape != pixels.shape:
-        return report(False, "return a floating-point tensor shaped like pixels (convert with .float() first)")
+        return report(False, tr("return a floating-point tensor shaped like pixels (convert with .float() first)"))
     expected = pixels.float() / 127.5 - 1
     got, problem = tensor_answer(got, expected, "the result")
     if problem:
         return report(False, problem)
     if not close(got, expected, rtol=1e-5, atol=1e-6):
         if close(got, pixels.float() / 255, rtol=1e-5, atol=1e-6):
-            hint = "that is [0, 1] — the bug this lesson demonstrates; the model expects [−1, 1]"
+            hint = tr("that is [0, 1] — the bug this lesson demonstrates; the model expects [−1, 1]")
         else:
-            hint = f"0 must map to −1 and 255 to 1; got {got.min().item():.3g} … {got.max().item():.3g}"
+            hint = tr(
+                "0 must map to −1 and 255 to 1; got {low:.3g} … {high:.3g}",
+                low=got.min().item(),
+                high=got.max().item(),
+            )
         return report(False, hint)
-    return report(True, "x = pixels/127.5 − 1: 0 → −1, 255 → 1")
+    return report(True, tr("x = pixels/127.5 − 1: 0 → −1, 255 → 1"))
 
 
 @robust_check
@@ -43,19 +48,25 @@ def check_sampling_indices(fn) -> CheckResult:
         try:
             got = [int(v) for v in got]
         except (TypeError, ValueError):
-            return report(False, "return a list (or range) of integers")
+            return report(False, tr("return a list (or range) of integers"))
         expected = list(range(T - 1, -1, -1))
         if got != expected:
             if got == list(range(T, 0, -1)):
-                hint = "those are the paper's steps T … 1; code indices are one less (T−1 … 0)"
+                hint = tr("those are the paper's steps T … 1; code indices are one less (T−1 … 0)")
             elif got == list(range(T - 1, 0, -1)):
-                hint = "the last step, index 0, is missing: without it the sample keeps the noise of step 1"
+                hint = tr("the last step, index 0, is missing: without it the sample keeps the noise of step 1")
             elif got == expected[::-1]:
-                hint = "the sampler runs backwards in time: start at T−1"
+                hint = tr("the sampler runs backwards in time: start at T−1")
             else:
-                hint = f"expected {expected[:3]} … {expected[-2:]}, got {got[:3]} … {got[-2:]}"
-            return report(False, f"T={T}: {hint}")
-    return report(True, "indices T−1, T−2, …, 0: T steps, the last one (index 0) without noise")
+                hint = tr(
+                    "expected {first} … {last}, got {got_first} … {got_last}",
+                    first=expected[:3],
+                    last=expected[-2:],
+                    got_first=got[:3],
+                    got_last=got[-2:],
+                )
+            return report(False, tr("T={T}: {hint}", T=T, hint=hint))
+    return report(True, tr("indices T−1, T−2, …, 0: T steps, the last one (index 0) without noise"))
 
 
 @robust_check
@@ -70,10 +81,17 @@ def check_prior_mismatch_kl(fn) -> CheckResult:
         expected = 0.5 * (s2 - 1 - math.log(s2))
         if not close(got, expected, rtol=1e-5, atol=1e-9):
             reverse = 0.5 * (1 / s2 - 1 + math.log(s2))
-            hint = (
-                " — that is KL(N(0,1) ‖ q); the order matters"
-                if close(got, reverse, rtol=1e-5, atol=1e-9)
-                else f"; expected {expected:.6g} (KL(N(0,s²)‖N(0,1)) = (s² − 1 − ln s²)/2)"
-            )
-            return report(False, f"alpha_bar_T={alpha_bar}, data_var={var}: got {got:.6g}{hint}")
-    return report(True, "KL = (s² − 1 − ln s²)/2 with s² = ᾱ_T v + 1 − ᾱ_T: zero only when ᾱ_T v + 1 − ᾱ_T = 1")
+            values = dict(alpha_bar=alpha_bar, var=var, got=got, expected=expected)
+            if close(got, reverse, rtol=1e-5, atol=1e-9):
+                message = tr(
+                    "alpha_bar_T={alpha_bar}, data_var={var}: got {got:.6g} — that is KL(N(0,1) ‖ q); the order matters",
+                    **values,
+                )
+            else:
+                message = tr(
+                    "alpha_bar_T={alpha_bar}, data_var={var}: got {got:.6g}; expected {expected:.6g} "
+                    "(KL(N(0,s²)‖N(0,1)) = (s² − 1 − ln s²)/2)",
+                    **values,
+                )
+            return report(False, message)
+    return report(True, tr("KL = (s² − 1 − ln s²)/2 with s² = ᾱ_T v + 1 − ᾱ_T: zero only when ᾱ_T v + 1 − ᾱ_T = 1"))

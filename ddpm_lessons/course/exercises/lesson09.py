@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
 __all__ = ["check_eps_from_score", "check_reverse_drift", "check_ode_euler_step"]
@@ -22,7 +23,7 @@ def _answer(fn, expected, *args, shape_hint: str):
         return None, problem
     got, shape_problem = tensor_answer(got, expected, "the result")
     if shape_problem:
-        return None, f"{shape_problem}: {shape_hint}"
+        return None, tr("{problem}: {shape_hint}", problem=shape_problem, shape_hint=shape_hint)
     return got, None
 
 
@@ -33,23 +34,33 @@ def check_eps_from_score(fn) -> CheckResult:
     (score,) = _tensors(7, 1)
     for alpha_bar in (0.3, 0.95, 0.01):
         expected = -math.sqrt(1 - alpha_bar) * score
-        got, problem = _answer(fn, expected, score.clone(), alpha_bar, shape_hint="return a tensor shaped like score")
+        got, problem = _answer(
+            fn, expected, score.clone(), alpha_bar, shape_hint=tr("return a tensor shaped like score")
+        )
         if problem:
             return report(False, problem)
         if not close(got, expected, rtol=1e-5, atol=1e-7):
             wrong = {
-                "the sign: ε* points away from where the data is, against the score — ε* = −√(1 − ᾱ)·score": -expected,
-                "multiply by √(1 − ᾱ), not by (1 − ᾱ): Tweedie's (1 − ᾱ) is divided by √(1 − ᾱ) once": -(1 - alpha_bar)
+                tr(
+                    "the sign: ε* points away from where the data is, against the score — ε* = −√(1 − ᾱ)·score"
+                ): -expected,
+                tr("multiply by √(1 − ᾱ), not by (1 − ᾱ): Tweedie's (1 − ᾱ) is divided by √(1 − ᾱ) once"): -(
+                    1 - alpha_bar
+                )
                 * score,
-                "that is the score from ε (÷√(1 − ᾱ)); the way back multiplies: ε* = −√(1 − ᾱ)·score": -score
+                tr("that is the score from ε (÷√(1 − ᾱ)); the way back multiplies: ε* = −√(1 − ᾱ)·score"): -score
                 / math.sqrt(1 - alpha_bar),
-                "√ᾱ belongs to the signal, not to the noise: the factor is √(1 − ᾱ)": -math.sqrt(alpha_bar) * score,
+                tr("√ᾱ belongs to the signal, not to the noise: the factor is √(1 − ᾱ)"): -math.sqrt(alpha_bar) * score,
             }
             hint = which_mistake(
-                got, wrong, f"at alpha_bar = {alpha_bar} expected −√(1 − ᾱ)·score", rtol=1e-5, atol=1e-7
+                got,
+                wrong,
+                tr("at alpha_bar = {alpha_bar} expected −√(1 − ᾱ)·score", alpha_bar=alpha_bar),
+                rtol=1e-5,
+                atol=1e-7,
             )
             return report(False, hint)
-    return report(True, "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t): a noise predictor is a scaled score")
+    return report(True, tr("ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t): a noise predictor is a scaled score"))
 
 
 @robust_check
@@ -59,22 +70,27 @@ def check_reverse_drift(fn) -> CheckResult:
     x, score = _tensors(8, 2)
     for beta in (0.5, 12.0, 0.1):
         expected = -0.5 * beta * x - beta * score
-        got, problem = _answer(fn, expected, x.clone(), beta, score.clone(), shape_hint="return a tensor shaped like x")
+        got, problem = _answer(
+            fn, expected, x.clone(), beta, score.clone(), shape_hint=tr("return a tensor shaped like x")
+        )
         if problem:
             return report(False, problem)
         if not close(got, expected, rtol=1e-5, atol=1e-7):
             wrong = {
-                "that is the probability-flow ODE's drift −½β(x + score): the SDE takes the whole g² = β": -0.5
+                tr("that is the probability-flow ODE's drift −½β(x + score): the SDE takes the whole g² = β"): -0.5
                 * beta
                 * (x + score),
-                "the score term enters with a minus: f − g²·score, so −½βx − β·score": -0.5 * beta * x + beta * score,
-                "g² = β, not g = √β: the score term is β·score": -0.5 * beta * x - math.sqrt(beta) * score,
-                "the forward drift is −½βx (not −βx)": -beta * x - beta * score,
-                "f alone is the forward drift; the reverse SDE subtracts g²·score": -0.5 * beta * x,
+                tr("the score term enters with a minus: f − g²·score, so −½βx − β·score"): -0.5 * beta * x
+                + beta * score,
+                tr("g² = β, not g = √β: the score term is β·score"): -0.5 * beta * x - math.sqrt(beta) * score,
+                tr("the forward drift is −½βx (not −βx)"): -beta * x - beta * score,
+                tr("f alone is the forward drift; the reverse SDE subtracts g²·score"): -0.5 * beta * x,
             }
-            hint = which_mistake(got, wrong, f"at beta = {beta} expected −½βx − β·score", rtol=1e-5, atol=1e-7)
+            hint = which_mistake(
+                got, wrong, tr("at beta = {beta} expected −½βx − β·score", beta=beta), rtol=1e-5, atol=1e-7
+            )
             return report(False, hint)
-    return report(True, "reverse drift f − g²∇log q = −½βx − β∇log q; with half the score term it is the PF-ODE")
+    return report(True, tr("reverse drift f − g²∇log q = −½βx − β∇log q; with half the score term it is the PF-ODE"))
 
 
 @robust_check
@@ -86,24 +102,38 @@ def check_ode_euler_step(fn) -> CheckResult:
         sigma, sigma_next = math.sqrt((1 - alpha_bar) / alpha_bar), math.sqrt((1 - alpha_bar_next) / alpha_bar_next)
         expected = math.sqrt(alpha_bar_next) * (x / math.sqrt(alpha_bar) + (sigma_next - sigma) * eps)
         got, problem = _answer(
-            fn, expected, x.clone(), alpha_bar, alpha_bar_next, eps.clone(), shape_hint="return a tensor shaped like x"
+            fn,
+            expected,
+            x.clone(),
+            alpha_bar,
+            alpha_bar_next,
+            eps.clone(),
+            shape_hint=tr("return a tensor shaped like x"),
         )
         if problem:
             return report(False, problem)
         if not close(got, expected, rtol=1e-5, atol=1e-7):
             wrong = {
-                "the result is still y = x/√ᾱ: multiply by √ᾱ′ to return to the DDPM scale": x / math.sqrt(alpha_bar)
+                tr("the result is still y = x/√ᾱ: multiply by √ᾱ′ to return to the DDPM scale"): x
+                / math.sqrt(alpha_bar)
                 + (sigma_next - sigma) * eps,
-                "the step is (σ′ − σ)·ε, not (σ − σ′)·ε: σ shrinks towards the data": math.sqrt(alpha_bar_next)
+                tr("the step is (σ′ − σ)·ε, not (σ − σ′)·ε: σ shrinks towards the data"): math.sqrt(alpha_bar_next)
                 * (x / math.sqrt(alpha_bar) + (sigma - sigma_next) * eps),
-                "x must be divided by √ᾱ first (y = x/√ᾱ)": math.sqrt(alpha_bar_next)
+                tr("x must be divided by √ᾱ first (y = x/√ᾱ)"): math.sqrt(alpha_bar_next)
                 * (x + (sigma_next - sigma) * eps),
-                "σ is √((1 − ᾱ)/ᾱ), not √(1 − ᾱ)": math.sqrt(alpha_bar_next)
+                tr("σ is √((1 − ᾱ)/ᾱ), not √(1 − ᾱ)"): math.sqrt(alpha_bar_next)
                 * (x / math.sqrt(alpha_bar) + (math.sqrt(1 - alpha_bar_next) - math.sqrt(1 - alpha_bar)) * eps),
             }
             hint = which_mistake(
-                got, wrong, f"from ᾱ = {alpha_bar} to ᾱ′ = {alpha_bar_next}: expected √ᾱ′ (x/√ᾱ + (σ′ − σ) ε)",
-                rtol=1e-5, atol=1e-7,
-            )  # fmt: skip
+                got,
+                wrong,
+                tr(
+                    "from ᾱ = {alpha_bar} to ᾱ′ = {alpha_bar_next}: expected √ᾱ′ (x/√ᾱ + (σ′ − σ) ε)",
+                    alpha_bar=alpha_bar,
+                    alpha_bar_next=alpha_bar_next,
+                ),
+                rtol=1e-5,
+                atol=1e-7,
+            )
             return report(False, hint)
-    return report(True, "x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε]: an Euler step in (y, σ), the DDIM η = 0 update")
+    return report(True, tr("x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε]: an Euler step in (y, σ), the DDIM η = 0 update"))

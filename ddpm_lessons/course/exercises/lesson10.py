@@ -7,6 +7,7 @@ import torch
 
 from ...data.toy import TOY_DATASETS, toy_data
 from ...evaluation.metrics import sliced_wasserstein, sliced_wasserstein_floor
+from ..language import tr
 from .feedback import CheckResult, _type_name, call_answer, report
 
 __all__ = ["check_capstone", "CAPSTONE_DATA", "CAPSTONE_FACTOR", "CAPSTONE_MIN_SAMPLES"]
@@ -24,31 +25,42 @@ _REFERENCE_SEED = 10_001  # a held-out draw no lesson trains on
 def _as_samples(value) -> tuple[torch.Tensor | None, str | None]:
     """``value`` as a float64 CPU tensor (n, 2), or a message saying what is wrong with it (never raises)."""
     if value is None:
-        return None, "your samples are None: did you forget `return`?"
+        return None, tr("your samples are None: did you forget `return`?")
     if isinstance(value, (str, bytes, dict, set, bool)) or isinstance(value, (int, float, complex)):
-        return None, f"the samples must be a tensor of shape (n, 2), got {_type_name(value)}"
+        return None, tr("the samples must be a tensor of shape (n, 2), got {type}", type=_type_name(value))
     try:
         if isinstance(value, torch.Tensor):
             if value.is_complex():
-                return None, "the samples are a complex tensor; expected real points (n, 2)"
+                return None, tr("the samples are a complex tensor; expected real points (n, 2)")
             tensor = value.detach().to(device="cpu", dtype=torch.float64)
         else:
             tensor = torch.as_tensor(value, dtype=torch.float64)
     except Exception as error:
         first = str(error).splitlines()[0] if str(error) else ""
-        return None, f"could not read {_type_name(value)} as a tensor of shape (n, 2) ({type(error).__name__}: {first})"
+        return None, tr(
+            "could not read {type} as a tensor of shape (n, 2) ({error_type}: {error})",
+            type=_type_name(value),
+            error_type=type(error).__name__,
+            error=first,
+        )
     shape = tuple(tensor.shape)
     if tensor.dim() == 2 and shape[0] == 2 and shape[1] != 2:
-        return None, f"the samples have shape {shape}: transposed? expected (n, 2), one row per point"
+        return None, tr("the samples have shape {shape}: transposed? expected (n, 2), one row per point", shape=shape)
     if tensor.dim() != 2 or shape[1] != 2:
-        return None, f"the samples have shape {shape}; expected (n, 2), one row per 2-D point"
+        return None, tr("the samples have shape {shape}; expected (n, 2), one row per 2-D point", shape=shape)
     if shape[0] < CAPSTONE_MIN_SAMPLES:
-        return None, f"only {shape[0]} samples: draw at least {CAPSTONE_MIN_SAMPLES} (the distance is too noisy below)"
+        return None, tr(
+            "only {n} samples: draw at least {minimum} (the distance is too noisy below)",
+            n=shape[0],
+            minimum=CAPSTONE_MIN_SAMPLES,
+        )
     bad = ~torch.isfinite(tensor)
     if bad.any():
-        return None, (
-            f"{int(bad.sum())} of {tensor.numel()} sample coordinates are nan or inf: the training diverged (lr too "
-            "large?) or the sampler divides by zero (√(1 − ᾱ) or β at the wrong index?)"
+        return None, tr(
+            "{bad} of {total} sample coordinates are nan or inf: the training diverged (lr too large?) or the "
+            "sampler divides by zero (√(1 − ᾱ) or β at the wrong index?)",
+            bad=int(bad.sum()),
+            total=tensor.numel(),
         )
     return tensor, None
 
@@ -73,14 +85,17 @@ def check_capstone(
         ):
             return report(
                 False,
-                "the capstone wants your samples, a tensor of shape (n, 2), or pass your function itself (one with no "
-                f"arguments that returns them); got {_type_name(samples)}",
+                tr(
+                    "the capstone wants your samples, a tensor of shape (n, 2), or pass your function itself (one "
+                    "with no arguments that returns them); got {type}",
+                    type=_type_name(samples),
+                ),
             )
         if dataset not in TOY_DATASETS or dataset == "mixture1d":
             names = sorted(set(TOY_DATASETS) - {"mixture1d"})
-            return report(False, f"dataset must be one of {names}, got {dataset!r}")
+            return report(False, tr("dataset must be one of {names}, got {dataset!r}", names=names, dataset=dataset))
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
-            return report(False, f"scale must be a positive number, got {scale!r}")
+            return report(False, tr("scale must be a positive number, got {scale!r}", scale=scale))
         x, problem = _as_samples(samples)
         if problem:
             return report(False, problem)
@@ -92,32 +107,63 @@ def check_capstone(
         ratio = distance / floor
         if ratio <= factor:
             return report(
-                True, f"sliced W {distance:.4f} = {ratio:.2f}× the data floor {floor:.4f} (needed ≤ {factor:g}×)"
+                True,
+                tr(
+                    "sliced W {distance:.4f} = {ratio:.2f}× the data floor {floor:.4f} (needed ≤ {factor:g}×)",
+                    distance=distance,
+                    ratio=ratio,
+                    floor=floor,
+                    factor=factor,
+                ),
             )
         spread, spread_data = x.std(dim=0), reference.std(dim=0)
         shift = (x.mean(dim=0) - reference.mean(dim=0)).norm().item()
         width = (spread / spread_data).mean().item()
         if spread.max().item() < 0.05 * spread_data.min().item():
-            hint = (
-                "the samples have collapsed to a point or a line (std "
-                f"{spread.max().item():.3g}): is the same x reused for every sample, or the noise z left out?"
+            hint = tr(
+                "the samples have collapsed to a point or a line (std {std:.3g}): is the same x reused for every "
+                "sample, or the noise z left out?",
+                std=spread.max().item(),
             )
         elif sliced_wasserstein(x, torch.randn(n, 2, generator=torch.Generator().manual_seed(7), dtype=x.dtype)) < (
             0.5 * distance
         ):
-            hint = "they are closer to N(0, I) than to the data: does the loop update x at every step, and was the net trained?"
+            hint = tr(
+                "they are closer to N(0, I) than to the data: does the loop update x at every step, and was the net "
+                "trained?"
+            )
         elif width > 1.25:
-            hint = f"they are {width:.2f}× as wide as the data: noise at the last step, σ_t too large, or train longer"
+            hint = tr(
+                "they are {width:.2f}× as wide as the data: noise at the last step, σ_t too large, or train longer",
+                width=width,
+            )
         elif width < 0.8:
-            hint = f"they are only {width:.2f}× as wide as the data: is σ_t z added at each step but the last?"
+            hint = tr(
+                "they are only {width:.2f}× as wide as the data: is σ_t z added at each step but the last?", width=width
+            )
         elif shift > 0.25 * spread_data.mean().item():
-            hint = f"their mean is off by {shift:.3f}: check the 1/√α_t and β_t/√(1 − ᾱ_t) coefficients"
+            hint = tr("their mean is off by {shift:.3f}: check the 1/√α_t and β_t/√(1 − ᾱ_t) coefficients", shift=shift)
         else:
-            hint = "the shape is roughly right: train longer or with a larger batch, and use the EMA weights"
+            hint = tr("the shape is roughly right: train longer or with a larger batch, and use the EMA weights")
         return report(
             False,
-            f"sliced W {distance:.4f} is {ratio:.2f}× the data floor {floor:.4f}, {ratio / factor:.2f}× more than the "
-            f"{factor:g}× needed; {hint}",
+            tr(
+                "sliced W {distance:.4f} is {ratio:.2f}× the data floor {floor:.4f}, {excess:.2f}× more than the "
+                "{factor:g}× needed; {hint}",
+                distance=distance,
+                ratio=ratio,
+                floor=floor,
+                excess=ratio / factor,
+                factor=factor,
+                hint=hint,
+            ),
         )
     except Exception as error:  # never a traceback from inside the package
-        return report(False, f"your samples could not be checked ({type(error).__name__}: {error})")
+        return report(
+            False,
+            tr(
+                "your samples could not be checked ({error_type}: {error})",
+                error_type=type(error).__name__,
+                error=error,
+            ),
+        )

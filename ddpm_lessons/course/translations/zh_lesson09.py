@@ -1,0 +1,26 @@
+"""Chinese templates for exercises/lesson09.py, the checks of lesson 09 (scores, SDEs, the probability-flow ODE)."""
+
+MESSAGES: dict[str, str] = {
+    "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t): a noise predictor is a scaled score": "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t)：噪声预测器就是缩放后的分数函数",
+    "reverse drift f − g²∇log q = −½βx − β∇log q; with half the score term it is the PF-ODE": "反向漂移 f − g²∇log q = −½βx − β∇log q；分数项减半，就是概率流常微分方程 (PF-ODE)",
+    "x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε]: an Euler step in (y, σ), the DDIM η = 0 update": "x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε]：在 (y, σ) 中走一个欧拉步，也就是 DDIM η = 0 的更新",
+    "{problem}: {shape_hint}": "{problem}：{shape_hint}",
+    "return a tensor shaped like score": "请返回与 score 形状相同的张量",
+    "the sign: ε* points away from where the data is, against the score — ε* = −√(1 − ᾱ)·score": "符号错了：ε* 背离数据所在之处，与分数方向相反——ε* = −√(1 − ᾱ)·score",
+    "multiply by √(1 − ᾱ), not by (1 − ᾱ): Tweedie's (1 − ᾱ) is divided by √(1 − ᾱ) once": "应乘以 √(1 − ᾱ)，而不是 (1 − ᾱ)：Tweedie 公式里的 (1 − ᾱ) 还要除以一次 √(1 − ᾱ)",
+    "that is the score from ε (÷√(1 − ᾱ)); the way back multiplies: ε* = −√(1 − ᾱ)·score": "这是由 ε 求分数的方向（÷√(1 − ᾱ)）；反过来要乘：ε* = −√(1 − ᾱ)·score",
+    "√ᾱ belongs to the signal, not to the noise: the factor is √(1 − ᾱ)": "√ᾱ 属于信号，不属于噪声：系数应为 √(1 − ᾱ)",
+    "at alpha_bar = {alpha_bar} expected −√(1 − ᾱ)·score": "在 alpha_bar = {alpha_bar} 处应为 −√(1 − ᾱ)·score",
+    "return a tensor shaped like x": "请返回与 x 形状相同的张量",
+    "that is the probability-flow ODE's drift −½β(x + score): the SDE takes the whole g² = β": "这是概率流常微分方程的漂移 −½β(x + score)：随机微分方程要用完整的 g² = β",
+    "the score term enters with a minus: f − g²·score, so −½βx − β·score": "分数项前面是减号：f − g²·score，即 −½βx − β·score",
+    "g² = β, not g = √β: the score term is β·score": "要用 g² = β，而不是 g = √β：分数项是 β·score",
+    "the forward drift is −½βx (not −βx)": "正向漂移是 −½βx（不是 −βx）",
+    "f alone is the forward drift; the reverse SDE subtracts g²·score": "单独的 f 只是正向漂移；逆时间随机微分方程还要减去 g²·score",
+    "at beta = {beta} expected −½βx − β·score": "在 beta = {beta} 处应为 −½βx − β·score",
+    "the result is still y = x/√ᾱ: multiply by √ᾱ′ to return to the DDPM scale": "结果仍是 y = x/√ᾱ：乘以 √ᾱ′ 才能回到 DDPM 的尺度",
+    "the step is (σ′ − σ)·ε, not (σ − σ′)·ε: σ shrinks towards the data": "这一步是 (σ′ − σ)·ε，不是 (σ − σ′)·ε：越接近数据，σ 越小",
+    "x must be divided by √ᾱ first (y = x/√ᾱ)": "x 要先除以 √ᾱ（y = x/√ᾱ）",
+    "σ is √((1 − ᾱ)/ᾱ), not √(1 − ᾱ)": "σ 是 √((1 − ᾱ)/ᾱ)，不是 √(1 − ᾱ)",
+    "from ᾱ = {alpha_bar} to ᾱ′ = {alpha_bar_next}: expected √ᾱ′ (x/√ᾱ + (σ′ − σ) ε)": "从 ᾱ = {alpha_bar} 到 ᾱ′ = {alpha_bar_next}：应为 √ᾱ′ (x/√ᾱ + (σ′ − σ) ε)",
+}

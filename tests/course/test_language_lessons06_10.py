@@ -1,0 +1,94 @@
+"""The checks of lessons 06–10 speak Chinese in the zh edition: each one, given a typical wrong answer after
+``set_language("zh")``, prints a ✗ line in Chinese with nothing marked untranslated (course/translations/zh_lesson06.py
+… zh_lesson10.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from ddpm_lessons.course import exercises
+from ddpm_lessons.course.language import UNTRANSLATED, set_language, tr
+
+sqrt = math.sqrt
+
+WRONG_ANSWERS = {
+    # lesson 06
+    "check_timestep_sampler": lambda B, T, g: torch.randint(1, T + 1, (B,), generator=g),  # paper steps 1 … T
+    "check_ema_update": lambda ema, value, decay: (1 - decay) * ema + decay * value,  # weights swapped
+    "check_simple_loss": lambda eps, pred: ((eps - pred) ** 2).sum(),  # sum, not mean
+    "check_x0_error_factor": lambda a: sqrt((1 - a) / a),  # not squared
+    # lesson 07
+    "check_reverse_step": lambda x, eps, beta, ab, z, last: (x - beta / sqrt(1 - ab) * eps) / sqrt(1 - beta),  # no σ z
+    "check_posterior_variance": lambda betas: betas,  # β_t itself
+    "check_guided_eps": lambda cond, uncond, w: (1 + w) * uncond - w * cond,  # swapped
+    "check_ddim_deterministic_step": lambda x, eps, ab, ab_prev: (x - sqrt(1 - ab) * eps) / sqrt(ab),  # x̂₀ only
+    # lesson 08
+    "check_to_model_range": lambda pixels: pixels.float() / 255,  # [0, 1]
+    "check_sampling_indices": lambda T: range(T, 0, -1),  # paper steps
+    "check_prior_mismatch_kl": lambda ab, v: 1.0,
+    # lesson 09
+    "check_eps_from_score": lambda score, ab: sqrt(1 - ab) * score,  # sign
+    "check_reverse_drift": lambda x, beta, score: -0.5 * beta * (x + score),  # the PF-ODE's drift
+    "check_ode_euler_step": lambda x, ab, ab_next, eps: x,
+    "check_capstone": lambda: torch.zeros(100, 2),  # too few samples: the cheapest failing path, no distance computed
+}
+
+
+@pytest.fixture
+def chinese():
+    set_language("zh")
+    yield
+    set_language("en")
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_ANSWERS))
+def test_a_wrong_answer_gets_chinese_feedback(name, chinese, capsys):
+    result = getattr(exercises, name)(WRONG_ANSWERS[name])
+    printed = capsys.readouterr().out
+    assert not result
+    assert printed.startswith("✗ "), printed
+    assert UNTRANSLATED not in printed, printed
+    assert _chinese(printed), printed
+
+
+def test_every_check_of_lessons_06_to_10_is_covered():
+    from ddpm_lessons.course.exercises import lesson06, lesson07, lesson08, lesson09, lesson10
+
+    names = {n for module in (lesson06, lesson07, lesson08, lesson09, lesson10) for n in module.__all__}
+    assert {n for n in names if n.startswith("check_")} == set(WRONG_ANSWERS)
+
+
+def test_the_capstones_distance_message_is_chinese(chinese, capsys):
+    """The capstone's main verdict (a distance in data floors), on samples from N(0, I): 500 points keep it quick."""
+    samples = torch.randn(500, 2, generator=torch.Generator().manual_seed(3))
+    assert not exercises.check_capstone(samples)
+    printed = capsys.readouterr().out
+    assert printed.startswith("✗ 切片 Wasserstein 距离") and UNTRANSLATED not in printed, printed
+    assert "N(0, I)" in printed
+
+
+def test_a_template_without_values_keeps_its_braces_in_both_languages(capsys):
+    template = "x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z, with z = 0 at the last step"
+    assert tr(template) == template
+    set_language("zh")
+    try:
+        assert tr(template).startswith("x_{t−1} = ") and _chinese(tr(template))
+    finally:
+        set_language("en")
+
+
+def test_english_feedback_is_unchanged(capsys):
+    """The English notebooks' committed outputs depend on the English text: two messages as they were."""
+    exercises.check_ema_update(WRONG_ANSWERS["check_ema_update"])
+    exercises.check_capstone(WRONG_ANSWERS["check_capstone"])
+    assert capsys.readouterr().out == (
+        "✗ ema=1.0, value=0.0, decay=0.9: expected 0.9, got 0.1 — decay weighs the old average, (1 − decay) the new"
+        " value\n✗ only 100 samples: draw at least 500 (the distance is too noisy below)\n"
+    )
