@@ -6,7 +6,9 @@ table cannot drift from the code.
 
 from __future__ import annotations
 
-__all__ = ["NOTATION", "LESSONS", "notation_markdown", "lessons_markdown"]
+from .language import tr, tr_data
+
+__all__ = ["NOTATION", "LESSONS", "notation_markdown", "lessons_markdown", "table_texts"]
 
 # (symbol, code in ddpm_lessons, seed's term, English meaning)
 NOTATION = [
@@ -115,11 +117,18 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def table_texts() -> list[str]:
+    """Every English text the two tables translate with :func:`~.language.tr_data`: the notation table's meanings
+    and the lesson map's "what it teaches" (tests/course/test_language.py requires a Chinese one for each)."""
+    return [english for *_, english in NOTATION] + [teaches for _, _, teaches, _ in LESSONS]
+
+
 def notation_markdown() -> str:
-    """The notation table as Markdown (display it with ``IPython.display.Markdown``)."""
-    rows = ["| symbol | code (`ddpm_lessons`) | 中文 (seed article) | meaning |", "|---|---|---|---|"]
+    """The notation table as Markdown (display it with ``IPython.display.Markdown``), in the course's language (the
+    seed's Chinese term column is the same in both)."""
+    rows = [tr("| symbol | code (`ddpm_lessons`) | 中文 (seed article) | meaning |"), "|---|---|---|---|"]
     rows += [
-        f"| {_cell(symbol)} | `{_cell(code)}` | {_cell(chinese)} | {_cell(english)} |"
+        f"| {_cell(symbol)} | `{_cell(code)}` | {_cell(chinese)} | {_cell(tr_data(english))} |"
         for symbol, code, chinese, english in NOTATION
     ]
     return "\n".join(rows)
@@ -128,8 +137,11 @@ def notation_markdown() -> str:
 def lessons_markdown(minutes: dict | None = None) -> str:
     """The lesson map as Markdown with each lesson's CPU time under nbval on a 2-core CPU; ``minutes`` maps a
     notebook name to a time of your own (in minutes) to show instead."""
-    rows = ["| # | notebook | what it teaches | CPU time (2 cores) |", "|---|---|---|---|"]
+    rows = [tr("| # | notebook | what it teaches | CPU time (2 cores) |"), "|---|---|---|---|"]
     for number, name, teaches, seconds in LESSONS:
-        time = f"{minutes[name]:.1f} min" if minutes and name in minutes else f"{seconds} s"
-        rows.append(f"| {number} | `{name}` | {teaches} | {time} |")
+        if minutes and name in minutes:
+            time = tr("{minutes:.1f} min", minutes=minutes[name])
+        else:
+            time = tr("{seconds} s", seconds=seconds)
+        rows.append(f"| {number} | `{name}` | {tr_data(teaches)} | {time} |")
     return "\n".join(rows)

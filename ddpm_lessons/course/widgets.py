@@ -30,6 +30,7 @@ from ..plots import tile_images
 from ..process import q_sample
 from ..schedule import DiffusionSchedule
 from ..validation import check_image_batch, check_positive_int, check_schedule
+from .language import tr
 
 __all__ = [
     "png_bytes",
@@ -104,7 +105,7 @@ def _explorer(name: str, children):
 
     class Explorer(widgets.VBox):
         def __repr__(self) -> str:
-            return f"<{name}: an interactive explorer; run this cell in JupyterLab to use it>"
+            return tr("<{name}: an interactive explorer; run this cell in JupyterLab to use it>", name=name)
 
     return Explorer(children)
 
@@ -242,12 +243,17 @@ def ink_explorer(positions, *, bins: int = 64, extent=None):
     def describe(step: int) -> str:
         frame = frames[steps.index(step)]
         spread = frame.double().std(dim=0).mean().item() if frame.shape[0] > 1 else 0.0
-        return f"step {step} of {steps[-1]}: spread of the ink (std of the positions) = {spread:.3f}"
+        return tr(
+            "step {step} of {last}: spread of the ink (std of the positions) = {spread:.3f}",
+            step=step,
+            last=steps[-1],
+            spread=spread,
+        )
 
     slider = widgets.SelectionSlider(
         options=steps,
         value=steps[0],
-        description="time step",
+        description=tr("time step"),
         continuous_update=True,
         layout=_slider_layout(),
         style={"description_width": "initial"},
@@ -260,7 +266,7 @@ def ink_explorer(positions, *, bins: int = 64, extent=None):
         label.value = describe(change["new"])
 
     slider.observe(update, names="value")
-    return _explorer("ink explorer", [slider, label, image])
+    return _explorer(tr("ink explorer"), [slider, label, image])
 
 
 # ------------------------------------------------------------------------------------ lesson 02: noising
@@ -318,9 +324,14 @@ def alpha_bar_label(schedule, t) -> str:
     schedule = check_schedule(schedule)
     t = _check_t(t, schedule)
     alpha_bar = float(schedule.alphas_cumprod[t])
-    return (
-        f"t = {t} (paper step {t + 1}): ᾱ_t = {alpha_bar:.4f} · signal std √ᾱ_t = {math.sqrt(alpha_bar):.4f}"
-        f" · noise std √(1−ᾱ_t) = {math.sqrt(max(0.0, 1.0 - alpha_bar)):.4f}"
+    return tr(
+        "t = {t} (paper step {paper_t}): ᾱ_t = {alpha_bar:.4f} · signal std √ᾱ_t = {signal:.4f}"
+        " · noise std √(1−ᾱ_t) = {noise:.4f}",
+        t=t,
+        paper_t=t + 1,
+        alpha_bar=alpha_bar,
+        signal=math.sqrt(alpha_bar),
+        noise=math.sqrt(max(0.0, 1.0 - alpha_bar)),
     )
 
 
@@ -368,7 +379,7 @@ def noising_explorer(image, schedules, *, seed: int = 0):
         return cache[name, t]
 
     names = list(schedules)
-    toggle = widgets.ToggleButtons(options=names, value=names[0], description="schedule")
+    toggle = widgets.ToggleButtons(options=names, value=names[0], description=tr("schedule"))
     slider = widgets.IntSlider(
         value=0,
         min=0,
@@ -388,7 +399,7 @@ def noising_explorer(image, schedules, *, seed: int = 0):
 
     toggle.observe(update, names="value")
     slider.observe(update, names="value")
-    return _explorer("noising explorer", [toggle, slider, label, picture])
+    return _explorer(tr("noising explorer"), [toggle, slider, label, picture])
 
 
 # ------------------------------------------------------------------------------------ lesson 07: sampling
@@ -442,13 +453,21 @@ def trajectory_explorer(trajectory, *, nrow: int = 10, T: int | None = None):
         grid = grid_image(trajectory[index], nrow)
         pngs[taken] = png_bytes(grid, scale=_display_scale(grid, GRID_DISPLAY_SIZE))
         if index == -1:
-            texts[taken] = f"after all {T} steps: the samples x_0"
+            texts[taken] = tr("after all {T} steps: the samples x_0", T=T)
         elif taken == 0:
-            texts[taken] = f"0 steps taken: pure noise x_T (index {index}, paper t = {index + 1})"
+            texts[taken] = tr(
+                "0 steps taken: pure noise x_T (index {index}, paper t = {paper_t})", index=index, paper_t=index + 1
+            )
         else:
-            texts[taken] = f"after {taken} of {T} steps: x_t at index {index} (paper t = {index + 1})"
+            texts[taken] = tr(
+                "after {taken} of {T} steps: x_t at index {index} (paper t = {paper_t})",
+                taken=taken,
+                T=T,
+                index=index,
+                paper_t=index + 1,
+            )
 
-    return _pre_rendered("trajectory explorer", "steps taken", steps_taken, pngs, texts)
+    return _pre_rendered(tr("trajectory explorer"), tr("steps taken"), steps_taken, pngs, texts)
 
 
 def _pre_rendered(name: str, description: str, options: list, pngs: dict, texts: dict):
@@ -476,7 +495,7 @@ def _pre_rendered(name: str, description: str, options: list, pngs: dict, texts:
 
 def _metrics_text(w, values) -> str:
     if values is None:
-        return f"w = {w:g}: no metrics for this weight"
+        return tr("w = {w:g}: no metrics for this weight", w=w)
     parts = []
     for key, value in values.items():
         name = "FID" if key.lower() == "fid" else key
@@ -523,4 +542,4 @@ def guidance_explorer(samples_by_weight, *, metrics=None, nrow: int = 20):
         pngs[w] = png_bytes(grid, scale=_display_scale(grid))
         texts[w] = f"w = {w:g}" if metrics is None else _metrics_text(w, metrics.get(w))
 
-    return _pre_rendered("guidance explorer", "guidance w", weights, pngs, texts)
+    return _pre_rendered(tr("guidance explorer"), tr("guidance w"), weights, pngs, texts)

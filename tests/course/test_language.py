@@ -97,3 +97,66 @@ def test_catalog_parts_do_not_overlap():
         for key in messages:
             assert key not in seen, f"{key!r} is in both {seen[key]} and {name}"
             seen[key] = name
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _lesson_checks(numbers):
+    import importlib
+    import inspect
+
+    for n in numbers:
+        module = importlib.import_module(f"ddpm_lessons.course.exercises.lesson{n:02d}")
+        for name, check in vars(module).items():
+            if name.startswith("check_") and inspect.isfunction(check) and check.__module__ == module.__name__:
+                yield name, check
+
+
+def test_the_checks_of_lessons_00_to_05_explain_a_wrong_answer_in_chinese(chinese, capsys):
+    import math
+
+    import torch
+
+    def wrong(*args):  # a number for the number checks, a zero tensor where a tensor is expected
+        return torch.zeros(1000) if len(args) == 1 and isinstance(args[0], torch.Tensor) else 0.123
+
+    def unfinished(*args):
+        raise NotImplementedError
+
+    checks = list(_lesson_checks(range(6)))
+    assert len(checks) >= 19
+    for name, check in checks:
+        for answer in (wrong, unfinished, lambda *args: None, 0.5):
+            assert not check(answer), name
+            printed = capsys.readouterr().out
+            assert printed.startswith("✗ ") and UNTRANSLATED not in printed, f"{name}: {printed}"
+            assert _chinese(printed), f"{name} printed no Chinese: {printed}"
+    # a named mistake's hint, and a right answer's ✓ line, are Chinese too
+    from ddpm_lessons.course import check_constant_beta_alpha_bar, check_q_sample
+
+    assert not check_constant_beta_alpha_bar(lambda beta, t: 1 - t * beta)
+    assert "ᾱ" in (printed := capsys.readouterr().out) and _chinese(printed.split("——")[-1]), printed
+    assert check_q_sample(lambda x, ab, e: math.sqrt(ab) * x + math.sqrt(1 - ab) * e)
+    printed = capsys.readouterr().out
+    assert printed.startswith("✓ ") and _chinese(printed) and UNTRANSLATED not in printed
+
+
+def test_the_lesson_map_notation_table_and_explorers_speak_chinese(chinese):
+    import torch
+
+    from ddpm_lessons import DiffusionSchedule
+    from ddpm_lessons.course.notation import LESSONS, NOTATION, lessons_markdown, notation_markdown
+    from ddpm_lessons.course.widgets import alpha_bar_label, noising_explorer
+
+    table = lessons_markdown()
+    assert UNTRANSLATED not in table and "| 笔记本 |" in table and f"| {LESSONS[3][3]} 秒 |" in table
+    assert "分钟" in lessons_markdown({"00_start_here": 0.5})
+    notation = notation_markdown()
+    assert UNTRANSLATED not in notation and notation.count("\n") == len(NOTATION) + 1
+    assert all(chinese_term in notation for _, _, chinese_term, _ in NOTATION)  # the seed's column is unchanged
+    assert "论文第 500 步" in alpha_bar_label(DiffusionSchedule.linear(1000), 499)
+    box = noising_explorer(torch.zeros(3, 8, 8), {"linear": DiffusionSchedule.linear(10)})
+    text = box._repr_mimebundle_()["text/plain"]
+    assert _chinese(text) and "JupyterLab" in text and box.children[0].description == "方差调度"

@@ -20,6 +20,8 @@ import numbers
 
 import torch
 
+from ..language import tr
+
 __all__ = [
     "CheckResult",
     "report",
@@ -55,74 +57,98 @@ def report(ok: bool, message: str) -> CheckResult:
 
 def _type_name(value) -> str:
     if isinstance(value, torch.Tensor):
-        return f"a {value.dtype} tensor of shape {tuple(value.shape)} on {value.device}"
+        return tr(
+            "a {dtype} tensor of shape {shape} on {device}",
+            dtype=value.dtype,
+            shape=tuple(value.shape),
+            device=value.device,
+        )
     return type(value).__name__
 
 
-def number_answer(value, name: str = "your function") -> tuple[float | None, str | None]:
+def number_answer(value, name: str | None = None) -> tuple[float | None, str | None]:
     """``(float, None)`` for a single real number — a Python number, a NumPy scalar or a one-element tensor on any
-    device — or ``(None, message)``."""
+    device — or ``(None, message)``. ``name`` (default "your function") is how the message calls the value."""
+    name = tr("your function") if name is None else name
     try:
         if isinstance(value, torch.Tensor) or (hasattr(value, "item") and getattr(value, "size", None) == 1):
             if getattr(value, "numel", lambda: value.size)() != 1:
-                return None, f"{name} must return a single number, got {_type_name(value)}"
+                return None, tr("{name} must return a single number, got {kind}", name=name, kind=_type_name(value))
             if isinstance(value, torch.Tensor) and value.is_complex():
-                return None, f"{name} must return a real number, got a complex tensor"
+                return None, tr("{name} must return a real number, got a complex tensor", name=name)
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            hint = " (did you forget `return`?)" if value is None else ""
-            return None, f"{name} must return a number, got {_type_name(value)}{hint}"
+            hint = tr(" (did you forget `return`?)") if value is None else ""
+            return None, tr(
+                "{name} must return a number, got {kind}{hint}", name=name, kind=_type_name(value), hint=hint
+            )
         value = float(value)
     except Exception as error:
-        return None, f"{name} must return a number; reading it raised {type(error).__name__}: {error}"
+        return None, tr(
+            "{name} must return a number; reading it raised {error_type}: {error}",
+            name=name,
+            error_type=type(error).__name__,
+            error=error,
+        )
     if math.isnan(value):
-        return None, f"{name} returned nan (a 0/0 or the log of a negative number?)"
+        return None, tr("{name} returned nan (a 0/0 or the log of a negative number?)", name=name)
     return value, None
 
 
 def call_answer(fn, *args, number: bool = False):
     """(result, None) or (None, message) when the learner's function is unfinished, crashes, or — with
     ``number=True`` — returns something that is not a single number (then the result is a float)."""
-    name = getattr(fn, "__name__", "your function")
+    name = getattr(fn, "__name__", None) or tr("your function")
     if not callable(fn):
-        return None, (
-            f"pass your function itself to the check (check_…(my_function), without parentheses); got {_type_name(fn)}"
-        )
+        return None, _pass_the_function(fn)
     try:
         result = fn(*args)
     except NotImplementedError:
-        return None, f"{name} is not implemented yet: replace `raise NotImplementedError` with your code"
+        return None, tr("{name} is not implemented yet: replace `raise NotImplementedError` with your code", name=name)
     except Exception as error:  # the learner sees their own error, briefly
-        return None, f"{name} raised {type(error).__name__}: {error}"
+        return None, tr("{name} raised {error_type}: {error}", name=name, error_type=type(error).__name__, error=error)
     if number:
         return number_answer(result, name)
     return result, None
 
 
-def tensor_answer(value, expected: torch.Tensor, name: str = "your answer") -> tuple[torch.Tensor | None, str | None]:
+def tensor_answer(value, expected: torch.Tensor, name: str | None = None) -> tuple[torch.Tensor | None, str | None]:
     """``(tensor, None)``: ``value`` as a float64 CPU tensor with ``expected``'s shape, converted from any float or
-    integer dtype, any device, a list or a NumPy array; or ``(None, message)`` saying what is wrong with it."""
+    integer dtype, any device, a list or a NumPy array; or ``(None, message)`` saying what is wrong with it.
+    ``name`` (default "your answer") is how the message calls the value."""
+    name = tr("your answer") if name is None else name
     shape = tuple(expected.shape)
     if value is None:
-        return None, f"{name} is None: did you forget `return`?"
+        return None, tr("{name} is None: did you forget `return`?", name=name)
     try:
         if isinstance(value, torch.Tensor):
             if value.is_complex():
-                return None, f"{name} is a complex tensor; expected real numbers"
+                return None, tr("{name} is a complex tensor; expected real numbers", name=name)
             tensor = value.detach().to(device="cpu", dtype=torch.float64)
         elif isinstance(value, (str, bytes, dict, set)):
-            return None, f"{name} must be a tensor of shape {shape}, got {_type_name(value)}"
+            return None, tr(
+                "{name} must be a tensor of shape {shape}, got {kind}", name=name, shape=shape, kind=_type_name(value)
+            )
         else:
             tensor = torch.as_tensor(value, dtype=torch.float64)
     except Exception as error:
-        return None, (
-            f"{name} must be a tensor of shape {shape}; could not read {_type_name(value)} as one "
-            f"({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''})"
+        return None, tr(
+            "{name} must be a tensor of shape {shape}; could not read {kind} as one ({error_type}: {error})",
+            name=name,
+            shape=shape,
+            kind=_type_name(value),
+            error_type=type(error).__name__,
+            error=str(error).splitlines()[0] if str(error) else "",
         )
     if tuple(tensor.shape) != shape:
-        return None, f"{name} has shape {tuple(tensor.shape)}; expected {shape}"
+        return None, tr("{name} has shape {got}; expected {shape}", name=name, got=tuple(tensor.shape), shape=shape)
     if torch.isnan(tensor).any():
-        return None, f"{name} contains nan at {int(torch.isnan(tensor).sum())} of {tensor.numel()} entries"
+        return None, tr(
+            "{name} contains nan at {count} of {total} entries",
+            name=name,
+            count=int(torch.isnan(tensor).sum()),
+            total=tensor.numel(),
+        )
     return tensor, None
 
 
@@ -149,6 +175,13 @@ def which_mistake(got, mistakes: dict, default: str = "", **tolerance) -> str:
     return next((hint for hint, value in mistakes.items() if close(got, value, **tolerance)), default)
 
 
+def _pass_the_function(value) -> str:
+    return tr(
+        "pass your function itself to the check (check_…(my_function), without parentheses); got {kind}",
+        kind=_type_name(value),
+    )
+
+
 def robust_check(check):
     """Decorate a ``check_…(fn)``: whatever the answer makes the check do, the learner gets a ✗ line, not a
     traceback from inside the package."""
@@ -156,18 +189,18 @@ def robust_check(check):
     @functools.wraps(check)
     def wrapper(fn, *args, **kwargs) -> CheckResult:
         if not callable(fn):
-            return report(
-                False,
-                f"pass your function itself to the check (check_…(my_function), without parentheses); "
-                f"got {_type_name(fn)}",
-            )
+            return report(False, _pass_the_function(fn))
         try:
             return check(fn, *args, **kwargs)
         except Exception as error:
             return report(
                 False,
-                f"your answer could not be checked ({type(error).__name__}: {error}); the exercise says what "
-                "to return — a number, a pair or a tensor of a given shape",
+                tr(
+                    "your answer could not be checked ({error_type}: {error}); the exercise says what to return — "
+                    "a number, a pair or a tensor of a given shape",
+                    error_type=type(error).__name__,
+                    error=error,
+                ),
             )
 
     return wrapper

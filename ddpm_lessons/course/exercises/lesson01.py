@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
 __all__ = ["check_predicted_variance", "check_vp_step", "check_variance_after", "check_gaussian_score"]
@@ -24,15 +25,28 @@ def check_predicted_variance(fn) -> CheckResult:
             hint = which_mistake(
                 got,
                 {
-                    " — each step adds the variance σ², not the standard deviation σ": var0 + t * sigma,
-                    " — don't forget the initial spread var0 of the ink drop": t * sigma**2,
-                    " — independent variances add; standard deviations do not": (math.sqrt(var0) + math.sqrt(t) * sigma)
+                    tr(" — each step adds the variance σ², not the standard deviation σ"): var0 + t * sigma,
+                    tr(" — don't forget the initial spread var0 of the ink drop"): t * sigma**2,
+                    tr(" — independent variances add; standard deviations do not"): (
+                        math.sqrt(var0) + math.sqrt(t) * sigma
+                    )
                     ** 2,
                 },
                 rtol=1e-5,
             )
-            return report(False, f"for t={t}, sigma={sigma}, var0={var0} expected {expected:.6g}, got {got:.6g}{hint}")
-    return report(True, "variances of independent steps add: var0 + t·σ²")
+            return report(
+                False,
+                tr(
+                    "for t={t}, sigma={sigma}, var0={var0} expected {expected:.6g}, got {got:.6g}{hint}",
+                    t=t,
+                    sigma=sigma,
+                    var0=var0,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("variances of independent steps add: var0 + t·σ²"))
 
 
 @robust_check
@@ -46,24 +60,24 @@ def check_vp_step(fn) -> CheckResult:
         if problem:
             return report(False, problem)
         expected = math.sqrt(1 - beta) * x + math.sqrt(beta) * noise
-        got, problem = tensor_answer(got, expected, "the result")
+        got, problem = tensor_answer(got, expected, tr("the result"))
         if problem:
-            return report(False, f"{problem} (shaped like x)")
+            return report(False, tr("{problem} (shaped like x)", problem=problem))
         if not close(got, expected, rtol=1e-5, atol=1e-6):
             hint = which_mistake(
                 got,
                 {
-                    "the noise is scaled by β instead of √β": math.sqrt(1 - beta) * x + beta * noise,
-                    "x must shrink by √(1 − β) before the noise is added": x + math.sqrt(beta) * noise,
-                    "x shrinks by √(1 − β), not by (1 − β)": (1 - beta) * x + math.sqrt(beta) * noise,
-                    "that is pure addition: nothing keeps the variance bounded": x + noise * beta,
+                    tr("the noise is scaled by β instead of √β"): math.sqrt(1 - beta) * x + beta * noise,
+                    tr("x must shrink by √(1 − β) before the noise is added"): x + math.sqrt(beta) * noise,
+                    tr("x shrinks by √(1 − β), not by (1 − β)"): (1 - beta) * x + math.sqrt(beta) * noise,
+                    tr("that is pure addition: nothing keeps the variance bounded"): x + noise * beta,
                 },
-                "compare with √(1 − β)·x + √β·ε",
+                tr("compare with √(1 − β)·x + √β·ε"),
                 rtol=1e-5,
                 atol=1e-6,
             )
-            return report(False, f"beta={beta}: {hint}")
-    return report(True, "√(1 − β)·x + √β·ε keeps a unit variance unit")
+            return report(False, tr("beta={beta}: {hint}", beta=beta, hint=hint))
+    return report(True, tr("√(1 − β)·x + √β·ε keeps a unit variance unit"))
 
 
 @robust_check
@@ -80,10 +94,17 @@ def check_variance_after(fn) -> CheckResult:
         if not close(got, expected, rtol=1e-5):
             return report(
                 False,
-                f"var0={var0}, betas={betas[:3]}{'…' if len(betas) > 3 else ''}: expected {expected:.6g}, "
-                f"got {got:.6g} — one step maps v to (1 − β)·v + β",
+                tr(
+                    "var0={var0}, betas={betas}{more}: expected {expected:.6g}, got {got:.6g} — one step maps v to "
+                    "(1 − β)·v + β",
+                    var0=var0,
+                    betas=betas[:3],
+                    more="…" if len(betas) > 3 else "",
+                    expected=expected,
+                    got=got,
+                ),
             )
-    return report(True, "v ← (1 − β)·v + β: every step pulls the variance towards 1")
+    return report(True, tr("v ← (1 − β)·v + β: every step pulls the variance towards 1"))
 
 
 @robust_check
@@ -99,24 +120,25 @@ def check_gaussian_score(fn) -> CheckResult:
         if problem:
             return report(False, problem)
         expected = -(x - center) / var
-        got, problem = tensor_answer(got, expected, "the score")
+        got, problem = tensor_answer(got, expected, tr("the score"))
         if problem:
-            return report(False, f"{problem} (one 2-D vector per point)")
+            return report(False, tr("{problem} (one 2-D vector per point)", problem=problem))
         if not close(got, expected, rtol=1e-5, atol=1e-6):
             hint = which_mistake(
                 got,
                 {
-                    "the sign is flipped: the score points towards the centre, where the density is highest": (
+                    tr("the sign is flipped: the score points towards the centre, where the density is highest"): (
                         x - center
                     )
                     / var,
-                    "log N has −|x − c|²/(2v); its gradient is −(x − c)/v — the 2 cancels": -(x - center) / (2 * var),
-                    "divide by the variance v, not by the standard deviation √v": -(x - center) / math.sqrt(var),
-                    "the gradient of −|x − c|²/(2v) still has the 1/v": -(x - center),
+                    tr("log N has −|x − c|²/(2v); its gradient is −(x − c)/v — the 2 cancels"): -(x - center)
+                    / (2 * var),
+                    tr("divide by the variance v, not by the standard deviation √v"): -(x - center) / math.sqrt(var),
+                    tr("the gradient of −|x − c|²/(2v) still has the 1/v"): -(x - center),
                 },
-                "differentiate log N(x; c, vI) = −|x − c|²/(2v) + const with respect to x",
+                tr("differentiate log N(x; c, vI) = −|x − c|²/(2v) + const with respect to x"),
                 rtol=1e-5,
                 atol=1e-6,
             )
-            return report(False, f"var={var}: {hint}")
-    return report(True, "∇ log N(x; c, vI) = −(x − c)/v: it points back to the centre, stronger for a tight cloud")
+            return report(False, tr("var={var}: {hint}", var=var, hint=hint))
+    return report(True, tr("∇ log N(x; c, vI) = −(x − c)/v: it points back to the centre, stronger for a tight cloud"))

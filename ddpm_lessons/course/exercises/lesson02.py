@@ -6,6 +6,7 @@ import math
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, number_answer, report, robust_check, tensor_answer, which_mistake
 
 __all__ = ["check_alphas_cumprod", "check_merged_noise_std", "check_q_sample", "check_forward_jump"]
@@ -28,25 +29,28 @@ def check_alphas_cumprod(fn) -> CheckResult:
         got, problem = call_answer(fn, schedule.betas.clone())
         if problem:
             return report(False, problem)
-        got, problem = tensor_answer(got, schedule.alphas_cumprod, "the result")
+        got, problem = tensor_answer(got, schedule.alphas_cumprod, tr("the result"))
         if problem:
-            return report(False, f"{problem} (one ᾱ per step)")
+            return report(False, tr("{problem} (one ᾱ per step)", problem=problem))
         if not close(got, schedule.alphas_cumprod, rtol=CUMPROD_RTOL, atol=0):
             hint = which_mistake(
                 got,
                 {
-                    "that is the product of the betas; ᾱ multiplies the alphas α = 1 − β": torch.cumprod(
+                    tr("that is the product of the betas; ᾱ multiplies the alphas α = 1 − β"): torch.cumprod(
                         schedule.betas, 0
                     ),
-                    "that is α_t; ᾱ_t is the running product of all α up to t (torch.cumprod)": 1 - schedule.betas,
-                    "off by one: ᾱ at index 0 is α_0 itself, not 1": schedule.alphas_cumprod_prev,
+                    tr("that is α_t; ᾱ_t is the running product of all α up to t (torch.cumprod)"): 1 - schedule.betas,
+                    tr("off by one: ᾱ at index 0 is α_0 itself, not 1"): schedule.alphas_cumprod_prev,
                 },
-                f"expected {[round(v, 6) for v in schedule.alphas_cumprod[:3].tolist()]} … at the start",
+                tr(
+                    "expected {start} … at the start",
+                    start=[round(v, 6) for v in schedule.alphas_cumprod[:3].tolist()],
+                ),
                 rtol=CUMPROD_RTOL,
                 atol=0,
             )
             return report(False, hint)
-    return report(True, "ᾱ_t = cumprod(1 − β)")
+    return report(True, tr("ᾱ_t = cumprod(1 − β)"))
 
 
 @robust_check
@@ -62,14 +66,26 @@ def check_merged_noise_std(fn) -> CheckResult:
             hint = which_mistake(
                 got,
                 {
-                    " — that is the variance; the standard deviation is its square root": 1 - a * b,
-                    " — standard deviations do not add; variances of independent Gaussians do": math.sqrt(a * (1 - b))
+                    tr(" — that is the variance; the standard deviation is its square root"): 1 - a * b,
+                    tr(" — standard deviations do not add; variances of independent Gaussians do"): math.sqrt(
+                        a * (1 - b)
+                    )
                     + math.sqrt(1 - a),
                 },
                 rtol=1e-5,
             )
-            return report(False, f"alpha_t={a}, alpha_prev={b}: expected {expected:.6g}, got {got:.6g}{hint}")
-    return report(True, "Var[X + Y] = α_t(1 − α_{t−1}) + 1 − α_t = 1 − α_t α_{t−1}")
+            return report(
+                False,
+                tr(
+                    "alpha_t={a}, alpha_prev={b}: expected {expected:.6g}, got {got:.6g}{hint}",
+                    a=a,
+                    b=b,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, "Var[X + Y] = α_t(1 − α_{t−1}) + 1 − α_t = 1 − α_t α_{t−1}")  # a formula: no words to translate
 
 
 @robust_check
@@ -83,25 +99,27 @@ def check_q_sample(fn) -> CheckResult:
         if problem:
             return report(False, problem)
         expected = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * noise
-        got, problem = tensor_answer(got, expected, "the result")
+        got, problem = tensor_answer(got, expected, tr("the result"))
         if problem:
-            return report(False, f"{problem} (shaped like x0)")
+            return report(False, tr("{problem} (shaped like x0)", problem=problem))
         if not close(got, expected, rtol=1e-5, atol=5e-5):
             hint = which_mistake(
                 got,
                 {
-                    "the noise is scaled by (1 − ᾱ) instead of √(1 − ᾱ) — a bug shipped in a popular course; "
-                    "then Var[x_t] ≠ 1": math.sqrt(alpha_bar) * x0 + (1 - alpha_bar) * noise,
-                    "x_0 is scaled by ᾱ instead of √ᾱ": alpha_bar * x0 + math.sqrt(1 - alpha_bar) * noise,
-                    "the signal and noise scales are swapped": math.sqrt(1 - alpha_bar) * x0
+                    tr(
+                        "the noise is scaled by (1 − ᾱ) instead of √(1 − ᾱ) — a bug shipped in a popular course; "
+                        "then Var[x_t] ≠ 1"
+                    ): math.sqrt(alpha_bar) * x0 + (1 - alpha_bar) * noise,
+                    tr("x_0 is scaled by ᾱ instead of √ᾱ"): alpha_bar * x0 + math.sqrt(1 - alpha_bar) * noise,
+                    tr("the signal and noise scales are swapped"): math.sqrt(1 - alpha_bar) * x0
                     + math.sqrt(alpha_bar) * noise,
                 },
-                "compare with √ᾱ·x0 + √(1 − ᾱ)·ε",
+                tr("compare with √ᾱ·x0 + √(1 − ᾱ)·ε"),
                 rtol=1e-5,
                 atol=5e-5,
             )
-            return report(False, f"alpha_bar={alpha_bar}: {hint}")
-    return report(True, "x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε")
+            return report(False, tr("alpha_bar={alpha_bar}: {hint}", alpha_bar=alpha_bar, hint=hint))
+    return report(True, tr("x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε"))
 
 
 @robust_check
@@ -115,33 +133,53 @@ def check_forward_jump(fn) -> CheckResult:
         try:
             scale, variance = got
         except (TypeError, ValueError):
-            return report(False, f"return a pair (scale, variance); got {type(got).__name__}")
+            return report(False, tr("return a pair (scale, variance); got {kind}", kind=type(got).__name__))
         (scale, problem_scale), (variance, problem_var) = number_answer(scale, "scale"), number_answer(variance)
         if problem_scale or problem_var:
-            return report(False, problem_scale or f"the variance: {problem_var}")
+            return report(False, problem_scale or tr("the variance: {problem}", problem=problem_var))
         expected_scale, expected_var = math.sqrt(a_t / a_s), 1 - a_t / a_s
         where = f"alpha_bar_t={a_t}, alpha_bar_s={a_s}"
         if not close(scale, expected_scale, rtol=1e-5):
             hint = which_mistake(
                 scale,
                 {
-                    " — the signal scale is a square root: √(ᾱ_t/ᾱ_s)": a_t / a_s,
-                    " — that is the scale from x₀, √ᾱ_t; from x_s the steps 1 … s are already done": math.sqrt(a_t),
-                    " — the ratio is ᾱ_t/ᾱ_s (the steps s+1 … t), not its inverse": math.sqrt(a_s / a_t),
+                    tr(" — the signal scale is a square root: √(ᾱ_t/ᾱ_s)"): a_t / a_s,
+                    tr(" — that is the scale from x₀, √ᾱ_t; from x_s the steps 1 … s are already done"): math.sqrt(a_t),
+                    tr(" — the ratio is ᾱ_t/ᾱ_s (the steps s+1 … t), not its inverse"): math.sqrt(a_s / a_t),
                 },
                 rtol=1e-5,
             )
-            return report(False, f"{where}: scale expected {expected_scale:.6g}, got {scale:.6g}{hint}")
+            return report(
+                False,
+                tr(
+                    "{where}: scale expected {expected:.6g}, got {got:.6g}{hint}",
+                    where=where,
+                    expected=expected_scale,
+                    got=scale,
+                    hint=hint,
+                ),
+            )
         if not close(variance, expected_var, rtol=1e-5):
             hint = which_mistake(
                 variance,
                 {
-                    " — variances do not subtract: the jump multiplies the α of steps s+1 … t, so its variance is "
-                    "1 − ᾱ_t/ᾱ_s": a_s - a_t,
-                    " — that is the variance from x₀, 1 − ᾱ_t": 1 - a_t,
-                    " — that is the standard deviation; the variance is 1 − ᾱ_t/ᾱ_s": math.sqrt(1 - a_t / a_s),
+                    tr(
+                        " — variances do not subtract: the jump multiplies the α of steps s+1 … t, so its variance "
+                        "is 1 − ᾱ_t/ᾱ_s"
+                    ): a_s - a_t,
+                    tr(" — that is the variance from x₀, 1 − ᾱ_t"): 1 - a_t,
+                    tr(" — that is the standard deviation; the variance is 1 − ᾱ_t/ᾱ_s"): math.sqrt(1 - a_t / a_s),
                 },
                 rtol=1e-5,
             )
-            return report(False, f"{where}: variance expected {expected_var:.6g}, got {variance:.6g}{hint}")
-    return report(True, "q(x_t | x_s) = N(√(ᾱ_t/ᾱ_s)·x_s, 1 − ᾱ_t/ᾱ_s): the closed form restarted at s")
+            return report(
+                False,
+                tr(
+                    "{where}: variance expected {expected:.6g}, got {got:.6g}{hint}",
+                    where=where,
+                    expected=expected_var,
+                    got=variance,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("q(x_t | x_s) = N(√(ᾱ_t/ᾱ_s)·x_s, 1 − ᾱ_t/ᾱ_s): the closed form restarted at s"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, number_answer, report, robust_check, which_mistake
 
 __all__ = [
@@ -19,10 +20,13 @@ def _pair(got, names: str):
     try:
         first, second = got
     except (TypeError, ValueError):
-        return None, f"return a pair ({names}); got {type(got).__name__}"
-    (first, problem_1), (second, problem_2) = number_answer(first, "the first"), number_answer(second, "the second")
+        return None, tr("return a pair ({names}); got {kind}", names=names, kind=type(got).__name__)
+    (first, problem_1), (second, problem_2) = (
+        number_answer(first, tr("the first")),
+        number_answer(second, tr("the second")),
+    )
     if problem_1 or problem_2:
-        return None, f"{problem_1 or problem_2} — return a pair ({names})"
+        return None, tr("{problem} — return a pair ({names})", problem=problem_1 or problem_2, names=names)
     return (first, second), None
 
 
@@ -40,19 +44,34 @@ def check_posterior_coefficients(fn) -> CheckResult:
             return report(False, problem)
         c0 = math.sqrt(alpha_bar_prev) * beta / (1 - alpha_bar)
         ct = math.sqrt(1 - beta) * (1 - alpha_bar_prev) / (1 - alpha_bar)
-        pair, problem = _pair(got, "coefficient of x_0, coefficient of x_t")
+        pair, problem = _pair(got, tr("coefficient of x_0, coefficient of x_t"))
         if problem:
             return report(False, problem)
         g0, gt = pair
         if not (close(g0, c0, rtol=1e-3, atol=1e-9) and close(gt, ct, rtol=1e-3, atol=1e-9)):
             swapped = close(g0, ct, rtol=1e-3, atol=1e-9) and close(gt, c0, rtol=1e-3, atol=1e-9)
-            hint = " — swapped? the first is the coefficient of x_0" if swapped else ""
+            hint = tr(" — swapped? the first is the coefficient of x_0") if swapped else ""
             return report(
                 False,
-                f"beta={beta}, alpha_bar_prev={alpha_bar_prev}: expected ({c0:.6g}, {ct:.6g}), "
-                f"got ({g0:.6g}, {gt:.6g}){hint}",
+                tr(
+                    "beta={beta}, alpha_bar_prev={alpha_bar_prev}: expected ({c0:.6g}, {ct:.6g}), "
+                    "got ({g0:.6g}, {gt:.6g}){hint}",
+                    beta=beta,
+                    alpha_bar_prev=alpha_bar_prev,
+                    c0=c0,
+                    ct=ct,
+                    g0=g0,
+                    gt=gt,
+                    hint=hint,
+                ),
             )
-    return report(True, "μ̃_t = √ᾱ_{t−1}β_t/(1−ᾱ_t)·x_0 + √α_t(1−ᾱ_{t−1})/(1−ᾱ_t)·x_t; at t = 1 it is x_0 itself")
+    return report(
+        True,
+        tr(
+            "{mean}; at t = 1 it is x_0 itself",
+            mean="μ̃_t = √ᾱ_{t−1}β_t/(1−ᾱ_t)·x_0 + √α_t(1−ᾱ_{t−1})/(1−ᾱ_t)·x_t",
+        ),
+    )
 
 
 @robust_check
@@ -69,15 +88,27 @@ def check_gaussian_kl(fn) -> CheckResult:
             hint = which_mistake(
                 got,
                 {
-                    " — that is KL(N2 ‖ N1); KL is not symmetric": reversed_kl,
-                    " — v1 and v2 are variances; do not square them again": 0.5
+                    tr(" — that is KL(N2 ‖ N1); KL is not symmetric"): reversed_kl,
+                    tr(" — v1 and v2 are variances; do not square them again"): 0.5
                     * (math.log(v2**2 / v1**2) + (v1**2 + (m1 - m2) ** 2) / v2**2 - 1),
                 },
                 rtol=1e-5,
                 atol=1e-9,
             )
-            return report(False, f"KL(N({m1}, {v1}) ‖ N({m2}, {v2})): expected {expected:.6g}, got {got:.6g}{hint}")
-    return report(True, "KL = ½(ln(v2/v1) + (v1 + (m1 − m2)²)/v2 − 1)")
+            return report(
+                False,
+                tr(
+                    "KL(N({m1}, {v1}) ‖ N({m2}, {v2})): expected {expected:.6g}, got {got:.6g}{hint}",
+                    m1=m1,
+                    v1=v1,
+                    m2=m2,
+                    v2=v2,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, "KL = ½(ln(v2/v1) + (v1 + (m1 − m2)²)/v2 − 1)")  # a formula: no words to translate
 
 
 @robust_check
@@ -92,11 +123,11 @@ def check_eps_weight(fn) -> CheckResult:
             hint = which_mistake(
                 got,
                 {
-                    " — the ε coefficient β_t/√(1 − ᾱ_t) is squared, so (1 − ᾱ_t) appears without a root": beta**2
+                    tr(" — the ε coefficient β_t/√(1 − ᾱ_t) is squared, so (1 − ᾱ_t) appears without a root"): beta**2
                     / (2 * sigma2 * (1 - beta) * math.sqrt(1 - alpha_bar)),
-                    " — the 1/√α_t in front of μ is squared too: divide by α_t = 1 − β_t": beta**2
+                    tr(" — the 1/√α_t in front of μ is squared too: divide by α_t = 1 − β_t"): beta**2
                     / (2 * sigma2 * (1 - alpha_bar)),
-                    " — the Gaussian KL has 1/(2σ²): don't drop the 2": beta**2
+                    tr(" — the Gaussian KL has 1/(2σ²): don't drop the 2"): beta**2
                     / (sigma2 * (1 - beta) * (1 - alpha_bar)),
                 },
                 " (α_t = 1 − β_t)",
@@ -104,9 +135,17 @@ def check_eps_weight(fn) -> CheckResult:
             )
             return report(
                 False,
-                f"beta={beta}, sigma2={sigma2}, alpha_bar={alpha_bar}: expected {expected:.6g}, got {got:.6g}{hint}",
+                tr(
+                    "beta={beta}, sigma2={sigma2}, alpha_bar={alpha_bar}: expected {expected:.6g}, got {got:.6g}{hint}",
+                    beta=beta,
+                    sigma2=sigma2,
+                    alpha_bar=alpha_bar,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
             )
-    return report(True, "w_t = β_t² / (2σ_t² α_t (1 − ᾱ_t)); L_simple sets every w_t to 1")
+    return report(True, tr("w_t = β_t² / (2σ_t² α_t (1 − ᾱ_t)); L_simple sets every w_t to 1"))
 
 
 @robust_check
@@ -123,15 +162,29 @@ def check_jump_posterior_variance(fn) -> CheckResult:
             hint = which_mistake(
                 got,
                 {
-                    " — precisions add, not variances: take 1/(ratio/(1 − ratio) + 1/(1 − ᾱ_s))": ratio / (1 - ratio)
+                    tr(" — precisions add, not variances: take 1/(ratio/(1 − ratio) + 1/(1 − ᾱ_s))"): ratio
+                    / (1 - ratio)
                     + 1 / (1 - a_s),
-                    " — that is the jump's own variance 1 − ᾱ_t/ᾱ_s; knowing x_0 as well multiplies it by "
-                    "(1 − ᾱ_s)/(1 − ᾱ_t)": 1 - ratio,
-                    " — the jump's x_s coefficient is √(ᾱ_t/ᾱ_s): its square ᾱ_t/ᾱ_s, not ᾱ_t, enters the precision": 1
-                    / (a_t / (1 - ratio) + 1 / (1 - a_s)),
-                    " — that is the variance of q(x_s | x_0); conditioning on x_t shrinks it": 1 - a_s,
+                    tr(
+                        " — that is the jump's own variance 1 − ᾱ_t/ᾱ_s; knowing x_0 as well multiplies it by "
+                        "(1 − ᾱ_s)/(1 − ᾱ_t)"
+                    ): 1 - ratio,
+                    tr(
+                        " — the jump's x_s coefficient is √(ᾱ_t/ᾱ_s): its square ᾱ_t/ᾱ_s, not ᾱ_t, enters the precision"
+                    ): 1 / (a_t / (1 - ratio) + 1 / (1 - a_s)),
+                    tr(" — that is the variance of q(x_s | x_0); conditioning on x_t shrinks it"): 1 - a_s,
                 },
                 rtol=1e-3,
             )
-            return report(False, f"alpha_bar_t={a_t}, alpha_bar_s={a_s}: expected {expected:.6g}, got {got:.6g}{hint}")
-    return report(True, "Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is β̃_t")
+            return report(
+                False,
+                tr(
+                    "alpha_bar_t={a_t}, alpha_bar_s={a_s}: expected {expected:.6g}, got {got:.6g}{hint}",
+                    a_t=a_t,
+                    a_s=a_s,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is β̃_t"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
 __all__ = ["check_time_embedding", "check_time_bias", "check_shifted_embedding"]
@@ -20,27 +21,27 @@ def check_time_embedding(fn) -> CheckResult:
         if problem:
             return report(False, problem)
         expected = TimePositionalEncoding(dim)(t)
-        got, problem = tensor_answer(got, expected, "the embedding")
+        got, problem = tensor_answer(got, expected, tr("the embedding"))
         if problem:
-            return report(False, f"dim={dim}: {problem}")
+            return report(False, tr("dim={dim}: {problem}", dim=dim, problem=problem))
         if not close(got, expected, rtol=0, atol=1e-5):
             half = dim // 2
             hint = which_mistake(
                 got,
                 {
-                    "you interleaved sin and cos; the seed's code puts all sines first, then all cosines": torch.stack(
-                        [expected[:, :half], expected[:, half:]], dim=-1
-                    ).reshape(len(t), dim),
-                    "cos and sin halves are swapped: [sin | cos]": torch.cat(
+                    tr(
+                        "you interleaved sin and cos; the seed's code puts all sines first, then all cosines"
+                    ): torch.stack([expected[:, :half], expected[:, half:]], dim=-1).reshape(len(t), dim),
+                    tr("cos and sin halves are swapped: [sin | cos]"): torch.cat(
                         [expected[:, half:], expected[:, :half]], dim=1
                     ),
                 },
-                "frequencies are exp(−ln(10000)·i/(half − 1)), i = 0 … half − 1 (the lowest is exactly 1e-4)",
+                tr("frequencies are exp(−ln(10000)·i/(half − 1)), i = 0 … half − 1 (the lowest is exactly 1e-4)"),
                 rtol=0,
                 atol=1e-5,
             )
-            return report(False, f"dim={dim}: {hint}")
-    return report(True, "[sin(t·ω_i) | cos(t·ω_i)], ω_i = 10000^(−i/(half−1))")
+            return report(False, tr("dim={dim}: {hint}", dim=dim, hint=hint))
+    return report(True, "[sin(t·ω_i) | cos(t·ω_i)], ω_i = 10000^(−i/(half−1))")  # a formula: no words to translate
 
 
 @robust_check
@@ -53,12 +54,12 @@ def check_time_bias(fn) -> CheckResult:
     if problem:
         return report(False, problem)
     expected = h + t_emb[..., None, None]
-    got, problem = tensor_answer(got, expected, "the result")
+    got, problem = tensor_answer(got, expected, tr("the result"))
     if problem:
-        return report(False, f"{problem}; add t_emb[..., None, None] to h")
+        return report(False, tr("{problem}; add t_emb[..., None, None] to h", problem=problem))
     if not close(got, expected, rtol=1e-5, atol=1e-6):
-        return report(False, "each channel c of example b gets the same number t_emb[b, c] at every pixel")
-    return report(True, "h + t_emb[..., None, None]: one number per channel, broadcast over the image")
+        return report(False, tr("each channel c of example b gets the same number t_emb[b, c] at every pixel"))
+    return report(True, tr("h + t_emb[..., None, None]: one number per channel, broadcast over the image"))
 
 
 @robust_check
@@ -75,23 +76,25 @@ def check_shifted_embedding(fn) -> CheckResult:
         if problem:
             return report(False, problem)
         expected = encoding(t + k).double()
-        got, problem = tensor_answer(got, expected, "the shifted embedding")
+        got, problem = tensor_answer(got, expected, tr("the shifted embedding"))
         if problem:
-            return report(False, f"dim={dim}, k={k}: {problem}")
+            return report(False, tr("dim={dim}, k={k}: {problem}", dim=dim, k=k, problem=problem))
         if not close(got, expected, rtol=0, atol=1e-4):
             hint = which_mistake(
                 got,
                 {
-                    "that is PE(t) unchanged; every pair (sin tω, cos tω) must turn by kω": emb,
-                    "that is PE(t − k): the rotation's sin(kω) terms have the wrong sign — "
-                    "sin(a + b) = sin a cos b + cos a sin b, cos(a + b) = cos a cos b − sin a sin b": encoding(
-                        t - k
-                    ).double(),
+                    tr("that is PE(t) unchanged; every pair (sin tω, cos tω) must turn by kω"): emb,
+                    tr(
+                        "that is PE(t − k): the rotation's sin(kω) terms have the wrong sign — "
+                        "sin(a + b) = sin a cos b + cos a sin b, cos(a + b) = cos a cos b − sin a sin b"
+                    ): encoding(t - k).double(),
                 },
-                "use sin(a + b) = sin a cos b + cos a sin b and cos(a + b) = cos a cos b − sin a sin b with "
-                "a = tω_i, b = kω_i",
+                tr(
+                    "use sin(a + b) = sin a cos b + cos a sin b and cos(a + b) = cos a cos b − sin a sin b with "
+                    "a = tω_i, b = kω_i"
+                ),
                 rtol=0,
                 atol=1e-4,
             )
-            return report(False, f"dim={dim}, k={k}: {hint}")
-    return report(True, "PE(t + k) = a fixed rotation of PE(t) for every t: a linear layer can shift time")
+            return report(False, tr("dim={dim}, k={k}: {hint}", dim=dim, k=k, hint=hint))
+    return report(True, tr("PE(t + k) = a fixed rotation of PE(t) for every t: a linear layer can shift time"))

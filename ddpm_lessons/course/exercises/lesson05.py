@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..language import tr
 from .feedback import CheckResult, call_answer, report, robust_check
 
 __all__ = ["check_conv_parameters", "check_stage_shape", "check_conv_macs"]
@@ -18,9 +19,20 @@ def check_conv_parameters(fn) -> CheckResult:
             return report(False, problem)
         expected = sum(p.numel() for p in torch.nn.Conv2d(in_ch, out_ch, k).parameters())
         if got != expected:
-            hint = " — don't forget one bias per output channel" if got == in_ch * out_ch * k * k else ""
-            return report(False, f"Conv2d({in_ch}, {out_ch}, {k}) has {expected:,} parameters, got {got:,.0f}{hint}")
-    return report(True, "in·out·k² weights + out biases")
+            hint = tr(" — don't forget one bias per output channel") if got == in_ch * out_ch * k * k else ""
+            return report(
+                False,
+                tr(
+                    "Conv2d({in_ch}, {out_ch}, {k}) has {expected:,} parameters, got {got:,.0f}{hint}",
+                    in_ch=in_ch,
+                    out_ch=out_ch,
+                    k=k,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("in·out·k² weights + out biases"))
 
 
 @robust_check
@@ -39,14 +51,23 @@ def check_stage_shape(fn) -> CheckResult:
         try:
             got = tuple(int(v) for v in got)
         except (TypeError, ValueError):
-            return report(False, f"return the shape as a tuple of 4 integers (B, C, H, W); got {type(got).__name__}")
+            return report(
+                False, tr("return the shape as a tuple of 4 integers (B, C, H, W); got {kind}", kind=type(got).__name__)
+            )
         if got != expected:
             return report(
                 False,
-                f"{'down' if down else 'up'} stage on {shape} with out_ch={out_ch}: expected "
-                f"{expected}, got {tuple(got)} (down halves H and W, up doubles them)",
+                tr(
+                    "{stage} stage on {shape} with out_ch={out_ch}: expected {expected}, got {got} (down halves H and "
+                    "W, up doubles them)",
+                    stage=tr("down") if down else tr("up"),
+                    shape=shape,
+                    out_ch=out_ch,
+                    expected=expected,
+                    got=tuple(got),
+                ),
             )
-    return report(True, "down: (B, C_out, H/2, W/2); up: (B, C_out, 2H, 2W) from 2·C_in input channels")
+    return report(True, tr("down: (B, C_out, H/2, W/2); up: (B, C_out, 2H, 2W) from 2·C_in input channels"))
 
 
 @robust_check
@@ -65,17 +86,26 @@ def check_conv_macs(fn) -> CheckResult:
         expected = count_macs(conv, torch.zeros(1, in_ch, *size))
         if got != expected:
             wrong = {
-                "the kernel is k × k: multiply by k², not k": in_ch * out_ch * k * h * w,
-                "a MAC is one multiply-add; the bias adds no multiplications (count in·k² per output)": (
+                tr("the kernel is k × k: multiply by k², not k"): in_ch * out_ch * k * h * w,
+                tr("a MAC is one multiply-add; the bias adds no multiplications (count in·k² per output)"): (
                     in_ch * out_ch * k * k * h * w + out_ch * h * w
                 ),
-                "count every output value: out_ch · out_h · out_w of them": in_ch * out_ch * k * k,
-                "each output sums over all in_ch input channels": out_ch * k * k * h * w,
+                tr("count every output value: out_ch · out_h · out_w of them"): in_ch * out_ch * k * k,
+                tr("each output sums over all in_ch input channels"): out_ch * k * k * h * w,
             }
             hint = next((text for text, value in wrong.items() if got == value), "")
             return report(
                 False,
-                f"Conv2d({in_ch}, {out_ch}, {k}) making {h}×{w} outputs: expected {expected:,}, got {got:,.0f}"
-                + (f" — {hint}" if hint else ""),
+                tr(
+                    "Conv2d({in_ch}, {out_ch}, {k}) making {h}×{w} outputs: expected {expected:,}, got {got:,.0f}",
+                    in_ch=in_ch,
+                    out_ch=out_ch,
+                    k=k,
+                    h=h,
+                    w=w,
+                    expected=expected,
+                    got=got,
+                )
+                + (tr(" — {hint}", hint=hint) if hint else ""),
             )
-    return report(True, "MACs = in_ch · out_ch · k² · out_h · out_w: each output sums in_ch·k² products")
+    return report(True, tr("MACs = in_ch · out_ch · k² · out_h · out_w: each output sums in_ch·k² products"))

@@ -1,0 +1,76 @@
+"""Chinese templates for notation.py: the headers and the texts of the notation table and the lesson map (lesson 00).
+The notation table's 中文 column (the seed article's terms) is the same in both languages and is not in here."""
+
+MESSAGES: dict[str, str] = {
+    # headers and the lesson map's time column
+    "| symbol | code (`ddpm_lessons`) | 中文 (seed article) | meaning |": "| 符号 | 代码 (`ddpm_lessons`) | 中文（原文术语） | 含义 |",
+    "| # | notebook | what it teaches | CPU time (2 cores) |": "| # | 笔记本 | 讲什么 | CPU 用时（2 核） |",
+    "{minutes:.1f} min": "{minutes:.1f} 分钟",
+    "{seconds} s": "{seconds} 秒",
+    # the notation table's "meaning" column
+    "clean data (an image, a point)": "干净数据（一张图像或一个点）",
+    "data after t noising steps": "加噪 t 步之后的数据",
+    "timestep": "时间步",
+    "number of diffusion steps": "扩散步数",
+    "variance of the noise added at step t": "第 t 步所加噪声的方差",
+    "share of the signal kept by one step": "一步之后保留的信号比例",
+    "share kept after t steps": "t 步之后保留的比例",
+    "signal scale in the closed form": "闭式解中信号的缩放系数",
+    "noise scale in the closed form": "闭式解中噪声的缩放系数",
+    "isotropic Gaussian noise": "各向同性高斯噪声",
+    "the network's noise prediction": "网络的噪声预测",
+    "forward diffusion, one step at a time": "正向扩散，一次一步",
+    "closed form of the forward process": "正向过程的闭式解",
+    "reparameterization trick": "重参数化技巧",
+    "reverse diffusion, learned": "反向扩散，由网络学习",
+    "mean and variance of q(x_{t−1} | x_t, x₀)": "q(x_{t−1} | x_t, x₀) 的均值和方差（后验均值、后验方差）",
+    "negative log-likelihood": "负对数似然",
+    "variational (evidence) lower bound": "变分下界（证据下界，ELBO）",
+    "prior term": "先验项",
+    "denoising terms": "逐步去噪项",
+    "reconstruction (decoder) term": "重建项（解码器项）",
+    "simplified loss, an MSE on ε": "简化损失，对 ε 的均方误差",
+    "sinusoidal time embedding": "正弦时间嵌入",
+    "encoder or decoder stage": "编码器或解码器阶段",
+    "the network, with skip connections": "网络本身，带跳跃连接",
+    "one network shared by every step": "所有时间步共用的一个网络",
+    "independent and identically distributed": "独立同分布",
+    "the score: gradient of the log-density of x_t": "分数：x_t 的对数密度的梯度",
+    "the optimal noise predictor, L_simple's minimiser": "最优噪声预测器，即 L_simple 的最小值点",
+    "Tweedie's formula: the posterior mean of x₀": "Tweedie 公式：x₀ 的后验均值",
+    "the VP-SDE: the forward process in continuous time τ ∈ [0, 1]": "VP-SDE：连续时间 τ ∈ [0, 1] 中的正向过程",
+    "noise-to-signal ratio: the probability-flow ODE's time": "噪声与信号之比：概率流常微分方程的时间",
+    "the probability-flow ODE (Euler = DDIM, η = 0)": "概率流常微分方程（欧拉步 = DDIM，η = 0）",
+    "the flow-matching path (s = 1 is noise)": "流匹配的路径（s = 1 处是噪声）",
+    "conditional and marginal velocity": "条件速度场与边缘速度场",
+    # the lesson map's "what it teaches" column
+    "environment check, how the course works, the notation table": "环境检查、课程的使用方式、符号对照表",
+    "ink in water as a particle simulation; forward is easy, reverse is hard": (
+        "用粒子模拟墨水在水中扩散；正向容易，反向困难"
+    ),
+    "β schedules, the reparameterization trick, the closed form checked step by step": (
+        "β 方差调度、重参数化技巧，逐步验证闭式解"
+    ),
+    "the intractable reverse, the posterior, the ELBO in bits/dim": (
+        "难以直接计算的反向过程、后验分布，以每维比特数 (bits/dim) 计的变分下界 (ELBO)"
+    ),
+    "the sinusoidal embedding, and why a raw t fails": "正弦时间嵌入，以及为什么直接输入 t 行不通",
+    "the article's U-Net stage by stage, and an improved U-Net for the CPU": (
+        "逐个阶段搭建原文的 U-Net，以及一个适合在 CPU 上运行的改进版 U-Net"
+    ),
+    "the training algorithm, live on 2-D data, a photo and glyph digits": (
+        "训练算法，在二维数据、一张照片和字形数字上现场运行"
+    ),
+    "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured": (
+        "采样算法、σ 的选择、DDIM 与无分类器引导 (classifier-free guidance)，均有实测"
+    ),
+    "a failure gallery: five bugs from public DDPM tutorials and two mistakes they invite, measured": (
+        "故障展示：公开 DDPM 教程中的五个 bug 和它们容易诱发的两个错误，均有实测"
+    ),
+    "scores and Tweedie, the reverse-time SDE, the probability-flow ODE, Heun, flow matching — each identity checked": (
+        "分数与 Tweedie 公式、逆时间随机微分方程、概率流常微分方程、Heun 方法、流匹配——每个恒等式都经过验证"
+    ),
+    "the article's four claims measured at equal budgets, and a capstone: a DDPM from scratch": (
+        "在相同计算预算下实测原文的四个论断，以及综合项目：从零实现一个 DDPM"
+    ),
+}
