@@ -92,3 +92,10 @@ def test_english_feedback_is_unchanged(capsys):
         "✗ ema=1.0, value=0.0, decay=0.9: expected 0.9, got 0.1 — decay weighs the old average, (1 − decay) the new"
         " value\n✗ only 100 samples: draw at least 500 (the distance is too noisy below)\n"
     )
+
+
+def test_a_wrongly_shaped_result_is_named_in_chinese(chinese, capsys):
+    """The shared shape message (exercises/feedback.py) names the learner's result in Chinese too."""
+    assert not exercises.check_reverse_step(lambda x, eps, beta, ab, z, last: x[0])
+    printed = capsys.readouterr().out
+    assert "result" not in printed and UNTRANSLATED not in printed and "x_t" in printed, printed

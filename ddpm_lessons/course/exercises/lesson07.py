@@ -22,7 +22,7 @@ def check_reverse_step(fn) -> CheckResult:
         got, problem = call_answer(fn, x_t.clone(), eps.clone(), beta, alpha_bar, z.clone(), last)
         if problem:
             return report(False, problem)
-        got, shape_problem = tensor_answer(got, x_t, "the result")
+        got, shape_problem = tensor_answer(got, x_t, tr("the result"))
         if shape_problem:
             return report(False, tr("{problem}: return a tensor shaped like x_t", problem=shape_problem))
         mean = (x_t - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
@@ -73,7 +73,7 @@ def check_posterior_variance(fn) -> CheckResult:
         if problem:
             return report(False, problem)
         expected = schedule.posterior_variance
-        got, shape_problem = tensor_answer(got, expected, "the result")
+        got, shape_problem = tensor_answer(got, expected, tr("the result"))
         if shape_problem:
             return report(False, tr("{problem}: return one β̃ per step, shape (T,)", problem=shape_problem))
         # a float32 answer is off by up to ~1e-4 relative where 1 − ᾱ_t is small; every named mistake by far more
@@ -105,7 +105,7 @@ def check_guided_eps(fn) -> CheckResult:
         if problem:
             return report(False, problem)
         expected = (1 + w) * cond - w * uncond
-        got, shape_problem = tensor_answer(got, expected, "the result")
+        got, shape_problem = tensor_answer(got, expected, tr("the result"))
         if shape_problem:
             return report(False, tr("{problem}: return a tensor shaped like eps_cond", problem=shape_problem))
         if not close(got, expected, rtol=1e-5, atol=1e-6):
@@ -133,7 +133,7 @@ def check_ddim_deterministic_step(fn) -> CheckResult:
         got, problem = call_answer(fn, x_t.clone(), eps.clone(), alpha_bar, alpha_bar_prev)
         if problem:
             return report(False, problem)
-        got, shape_problem = tensor_answer(got, x_t, "the result")
+        got, shape_problem = tensor_answer(got, x_t, tr("the result"))
         if shape_problem:
             return report(False, tr("{problem}: return a tensor shaped like x_t", problem=shape_problem))
         x0 = (x_t - math.sqrt(1 - alpha_bar) * eps) / math.sqrt(alpha_bar)

@@ -22,7 +22,7 @@ def check_to_model_range(fn) -> CheckResult:
     if not isinstance(got, torch.Tensor) or not got.is_floating_point() or got.shape != pixels.shape:
         return report(False, tr("return a floating-point tensor shaped like pixels (convert with .float() first)"))
     expected = pixels.float() / 127.5 - 1
-    got, problem = tensor_answer(got, expected, "the result")
+    got, problem = tensor_answer(got, expected, tr("the result"))
     if problem:
         return report(False, problem)
     if not close(got, expected, rtol=1e-5, atol=1e-6):

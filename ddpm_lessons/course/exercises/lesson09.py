@@ -21,7 +21,7 @@ def _answer(fn, expected, *args, shape_hint: str):
     got, problem = call_answer(fn, *args)
     if problem:
         return None, problem
-    got, shape_problem = tensor_answer(got, expected, "the result")
+    got, shape_problem = tensor_answer(got, expected, tr("the result"))
     if shape_problem:
         return None, tr("{problem}: {shape_hint}", problem=shape_problem, shape_hint=shape_hint)
     return got, None
