@@ -1,9 +1,28 @@
 """nbval settings for the course notebooks (kept at the repository root, out of the learner's notebooks/ folder):
 stderr is not compared, and each notebook's total time is reported."""
 
+import json
 from collections import defaultdict
+from pathlib import Path
 
 _totals = defaultdict(float)
+_awaiting = []
+
+
+def _has_outputs(path: Path) -> bool:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return any(cell.get("outputs") for cell in cells if cell["cell_type"] == "code")
+
+
+def pytest_ignore_collect(collection_path, config):
+    # A zh lesson whose translation landed before it was executed has no outputs to compare; nbval skips it and the
+    # summary names it (ddpm_lessons.course.edition.AWAITING_OUTPUTS lists them; tests/course/test_edition.py keeps
+    # that list true).
+    path = Path(collection_path)
+    if path.suffix == ".ipynb" and path.parent.name == "zh" and not _has_outputs(path):
+        _awaiting.append(path.name)
+        return True
+    return None
 
 
 def pytest_collectstart(collector):
@@ -19,6 +38,9 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _awaiting:
+        terminalreporter.section("zh lessons without committed outputs (not run by nbval)")
+        terminalreporter.write_line(", ".join(sorted(_awaiting)))
     if _totals:
         terminalreporter.section("notebook durations")
         for path, seconds in sorted(_totals.items()):

@@ -13,8 +13,8 @@ deliberate bugs, the ink simulation, the notation table and lesson map, the expl
 
 from .exercises import *  # noqa: F403 — the checks are the sub-package's public face
 from .exercises import __all__ as _checks
-from .language import get_language, set_language, tr
 from .failures import TimeShifted, q_sample_noise_not_sqrt, sample_without_noise
+from .language import get_language, set_language, tr
 from .notation import LESSONS, NOTATION, lessons_markdown, notation_markdown
 from .physics import density, ink_drop, random_walk, reflect, reverse_walk
 

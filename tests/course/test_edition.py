@@ -1,0 +1,171 @@
+"""The zh edition is kept in step with the English lessons (course/edition.py): same code, same structure, every
+translated cell records the digest of the English text it translates — and a stale translation is caught."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ddpm_lessons.course.edition import (
+    AWAITING_OUTPUTS,
+    LANGUAGE_CELL,
+    LANGUAGE_TAG,
+    apply_translations,
+    edition_problems,
+    source_sha256,
+    stale_cells,
+    sync,
+    zh_path,
+)
+from ddpm_lessons.course.lecture import course_notebooks
+
+LESSONS = course_notebooks()
+ZH_LESSONS = [p for p in LESSONS if zh_path(p).exists()]
+
+
+def _read(path: Path):
+    return nbformat.read(path, as_version=nbformat.NO_CONVERT)
+
+
+def _tiny_english():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Lesson 99 — A test\n\nWhat you'll learn."),
+        nbformat.v4.new_code_cell("x = 1\nprint(x)"),
+        nbformat.v4.new_markdown_cell("## 1. A section\n\nThe closed form $x_t = \\sqrt{\\bar\\alpha_t} x_0$."),
+        nbformat.v4.new_markdown_cell("**Exercise 1.** Write `f`."),
+        nbformat.v4.new_code_cell("def f():\n    raise NotImplementedError"),
+        nbformat.v4.new_code_cell("# Solution\ndef f():\n    return 1"),
+    ]
+    return nb
+
+
+def _translated(english):
+    zh = sync(english)
+    return apply_translations(
+        english,
+        zh,
+        {
+            0: "# 第 99 课 — 测试\n\n你将学到什么。",
+            3: "## 1. 一节\n\n闭式解 $x_t = \\sqrt{\\bar\\alpha_t} x_0$。",
+            4: "**练习 1.** 写出 `f`。",
+        },
+    )
+
+
+def test_the_lessons_with_a_zh_edition_are_listed():
+    # Every lesson has a zh edition; a lesson without one fails here, not silently.
+    missing = [p.name for p in LESSONS if not zh_path(p).exists()]
+    assert not missing, f"lessons without a zh edition in notebooks/zh/: {missing}"
+
+
+def test_the_list_of_zh_lessons_awaiting_outputs_is_true():
+    without = sorted(p.name for p in ZH_LESSONS if not any(c.get("outputs") for c in _read(zh_path(p)).cells))
+    assert without == sorted(AWAITING_OUTPUTS), "update edition.AWAITING_OUTPUTS (nbval skips these zh lessons)"
+
+
+@pytest.mark.parametrize("english", ZH_LESSONS, ids=lambda p: p.stem)
+def test_the_zh_lesson_is_in_step(english):
+    problems = edition_problems(_read(english), _read(zh_path(english)))
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("english", ZH_LESSONS, ids=lambda p: p.stem)
+def test_the_zh_lessons_prose_is_chinese(english):
+    zh = _read(zh_path(english))
+    untranslated = []
+    for index, cell in enumerate(zh.cells):
+        text = "".join(cell.source) if cell.cell_type == "markdown" else ""
+        if cell.cell_type == "markdown" and not any("\u4e00" <= ch <= "\u9fff" for ch in text):
+            untranslated.append(index)
+    # A cell of equations alone may have no Chinese; every lesson's prose must.
+    assert len(untranslated) <= len(zh.cells) // 10, f"markdown cells without Chinese: {untranslated}"
+
+
+def test_a_synced_and_translated_lesson_is_in_step():
+    english = _tiny_english()
+    zh = _translated(english)
+    assert edition_problems(english, zh) == []
+    assert [c.cell_type for c in zh.cells][:2] == ["markdown", "code"]
+    assert zh.cells[1].source == LANGUAGE_CELL and zh.cells[1].metadata.tags == [LANGUAGE_TAG]
+    assert zh.cells[3].metadata.translation.source_sha256 == source_sha256(english.cells[2])
+
+
+def test_an_edited_english_cell_makes_its_translation_stale():
+    english = _tiny_english()
+    zh = _translated(english)
+    english.cells[2].source += " It holds for every t."
+    stale = stale_cells(english, zh)
+    assert len(stale) == 1 and "zh cell 3" in stale[0] and "older version of English cell 2" in stale[0]
+    # sync keeps the old translation at its place (it is stale, not lost) until it is re-applied
+    resynced = sync(english, zh)
+    assert resynced.cells[3].source == zh.cells[3].source and stale_cells(english, resynced) == stale
+    fixed = apply_translations(english, resynced, {3: zh.cells[3].source + " 对每个 t 都成立。"})
+    assert edition_problems(english, fixed) == []
+
+
+def test_a_new_english_cell_arrives_untranslated():
+    english = _tiny_english()
+    zh = _translated(english)
+    english.cells.insert(3, nbformat.v4.new_markdown_cell("A new remark."))
+    problems = edition_problems(english, sync(english, zh))
+    assert any("is not translated" in p for p in problems)
+
+
+def test_changed_code_tags_or_headings_are_reported():
+    english = _tiny_english()
+    zh = _translated(english)
+    edited = copy.deepcopy(zh)
+    edited.cells[2].source = "x = 2\nprint(x)"
+    assert any("code differs" in p for p in edition_problems(english, edited))
+    edited = copy.deepcopy(zh)
+    edited.cells[2].metadata["tags"] = ["nbval-ignore-output"]
+    assert any("tags" in p for p in edition_problems(english, edited))
+    edited = copy.deepcopy(zh)
+    edited.cells[3].source = "### 1. 一节"
+    assert any("heading levels" in p for p in edition_problems(english, edited))
+    edited = copy.deepcopy(zh)
+    edited.cells[4].source = "写出 `f`。"
+    assert any("exercise prompt" in p for p in edition_problems(english, edited))
+    edited = copy.deepcopy(zh)
+    del edited.cells[1]
+    assert any("exactly one code cell tagged" in p for p in edition_problems(english, edited))
+
+
+def test_sync_copies_code_and_keeps_outputs_only_where_the_code_is_unchanged():
+    english = _tiny_english()
+    zh = _translated(english)
+    zh.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+    assert sync(english, zh).cells[2].outputs == zh.cells[2].outputs
+    english.cells[1].source = "x = 3\nprint(x)"
+    resynced = sync(english, zh)
+    assert resynced.cells[2].source == "x = 3\nprint(x)" and resynced.cells[2].outputs == []
+
+
+def test_apply_refuses_a_code_cell(tmp_path):
+    english = _tiny_english()
+    with pytest.raises(ValueError, match="not a markdown cell"):
+        apply_translations(english, sync(english), {2: "代码"})
+
+
+def test_the_command_line_reports_a_stale_lesson(tmp_path, capsys):
+    from ddpm_lessons.course import edition
+
+    english = _tiny_english()
+    (tmp_path / "zh").mkdir()
+    english_file, zh_file = tmp_path / "99_test.ipynb", tmp_path / "zh" / "99_test.ipynb"
+    nbformat.write(english, english_file)
+    assert edition.main(["sync", str(english_file)]) == 0
+    assert edition.main(["status", str(english_file)]) == 1
+    cells = tmp_path / "cells.json"
+    cells.write_text(json.dumps({"0": "# 第 99 课", "3": "## 1. 一节", "4": "**练习 1.** 写出 `f`。"}), "utf-8")
+    assert edition.main(["apply", str(zh_file), str(cells)]) == 0
+    assert edition.main(["status", str(english_file)]) == 0
+    english.cells[3].source = "**Exercise 1.** Write `f` and return 1."
+    nbformat.write(english, english_file)
+    assert edition.main(["status", str(english_file)]) == 1
+    assert "older version of English cell 3" in capsys.readouterr().out
