@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run the ddpm-lessons course. Needs nothing but Python >= 3.10 with pip and venv.
 
-    python3 course.py lab      # set up .venv if needed, then open the course in JupyterLab
+    python3 course.py lab      # set up .venv if needed, then open the course in JupyterLab (--lang zh: 中文版)
     python3 course.py test     # set up .venv if needed, then run the unit tests and strict nbval on every notebook
     python3 course.py lint     # ruff check and ruff format --check (CI runs it before the tests)
     python3 course.py execute  # re-execute notebooks in place to refresh their committed outputs (all, or those named)
@@ -17,6 +17,8 @@ the reveal.js and MathJax files of offline decks). It is
 (re)installed only when ``pyproject.toml`` changed since the last install or an extra is missing. ``lab`` starts
 JupyterLab with the course's Jupyter settings (``jupyter_config/``: no news prompt), as root with --allow-root. Extra arguments are passed on: ``python3 course.py lab
 --no-browser``, ``python3 course.py test -k schedule -x``, ``python3 course.py slides notebooks/02_*.ipynb``.
+``--lang zh`` selects the Chinese edition (``notebooks/zh/``) for ``lab`` (with JupyterLab's interface in Chinese),
+``execute``, ``mark-slides``, ``slides``, ``student`` and ``assignments``.
 ``mark-slides``, ``slides``, ``student`` and ``figures`` run ``python -m ddpm_lessons.course.lecture`` in the
 environment (its docstring gives the slide rules); ``assignments`` runs ``python -m ddpm_lessons.course.assignments``.
 """
@@ -84,11 +86,35 @@ def jupyter_env() -> dict[str, str]:
     return {"JUPYTER_CONFIG_PATH": os.pathsep.join(paths)}
 
 
+LANGUAGES = {"en": "notebooks", "zh": "notebooks/zh"}
+"""Each edition's lessons; ``--lang zh`` picks the Chinese one (and, for ``lab``, JupyterLab's Chinese interface)."""
+ZH_SETTINGS = JUPYTER_CONFIG / "zh" / "settings"
+"""JupyterLab settings overrides of the zh edition: the interface's locale is zh_CN (jupyterlab-language-pack-zh-CN)."""
+
+
+def take_language(extra: list[str]) -> tuple[str, list[str]]:
+    """``--lang X`` / ``--lang=X`` taken out of the arguments: (language, the other arguments)."""
+    language, rest, args = "en", [], iter(extra)
+    for arg in args:
+        if arg == "--lang":
+            language = next(args, "")
+        elif arg.startswith("--lang="):
+            language = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    if language not in LANGUAGES:
+        sys.exit(f"--lang must be one of {', '.join(LANGUAGES)}; got {language!r}")
+    return language, rest
+
+
 def lab_command(python: Path, extra: list[str]) -> list[str]:
-    start = ROOT / "notebooks" / "00_start_here.ipynb"
-    target = start if start.exists() else ROOT / "notebooks"
+    language, extra = take_language(extra)
+    folder = ROOT / LANGUAGES[language]
+    start = folder / "00_start_here.ipynb"
+    target = start if start.exists() else folder
     root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra else []
-    return [str(python), "-m", "jupyter", "lab", str(target.relative_to(ROOT)), *root, *extra]
+    locale = [f"--LabApp.app_settings_dir={ZH_SETTINGS}"] if language == "zh" else []
+    return [str(python), "-m", "jupyter", "lab", str(target.relative_to(ROOT)), *root, *locale, *extra]
 
 
 def cmd_lab(python: Path, extra: list[str]) -> int:
@@ -102,7 +128,8 @@ def cmd_test(python: Path, extra: list[str]) -> int:
 
 
 def cmd_execute(python: Path, extra: list[str]) -> int:
-    notebooks = [Path(p) for p in extra] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    language, extra = take_language(extra)
+    notebooks = [Path(p) for p in extra] or sorted((ROOT / LANGUAGES[language]).glob("[0-9][0-9]_*.ipynb"))
     for notebook in notebooks:
         print(f"executing {notebook.name} ...", flush=True)
         code = run(

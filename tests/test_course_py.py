@@ -79,3 +79,72 @@ def test_ci_workflow_runs_the_readme_test_command():
     assert job["env"]["CI"] == "true"
     helpers = (ROOT / "tests" / "course" / "jupyter_browser.py").read_text(encoding="utf-8")
     assert "DDPM_LESSONS_SCREENSHOTS" in helpers, "the browser tests write their screenshots where CI uploads them"
+
+
+def test_lab_lang_zh_opens_the_chinese_edition_with_a_chinese_interface(course, monkeypatch):
+    monkeypatch.setattr(course.os, "geteuid", lambda: 1000, raising=False)
+    english = course.lab_command(Path("python"), ["--no-browser"])
+    assert english[4] == "notebooks/00_start_here.ipynb" and not any("app_settings_dir" in a for a in english)
+    zh = course.lab_command(Path("python"), ["--lang", "zh", "--no-browser"])
+    assert zh[4] == "notebooks/zh/00_start_here.ipynb" and "--lang" not in zh and zh[-1] == "--no-browser"
+    assert f"--LabApp.app_settings_dir={course.ZH_SETTINGS}" in zh
+    overrides = (course.ZH_SETTINGS / "overrides.json").read_text(encoding="utf-8")
+    assert '"locale": "zh_CN"' in overrides
+    assert course.take_language(["--lang=zh", "x"]) == ("zh", ["x"])
+    with pytest.raises(SystemExit, match="--lang must be one of"):
+        course.take_language(["--lang", "fr"])
+
+
+@pytest.mark.slow
+def test_jupyterlab_takes_the_zh_locale_from_the_course_settings(course, tmp_path):
+    """A real JupyterLab server started as ``lab --lang zh`` starts it: its translation setting defaults to zh_CN,
+    and the Chinese language pack is installed."""
+    import json
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ServerApp.ip=127.0.0.1",
+            "--IdentityProvider.token=t",
+            f"--ServerApp.root_dir={tmp_path}",
+            f"--LabApp.app_settings_dir={course.ZH_SETTINGS}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/lab/api/settings/@jupyterlab/translation-extension:plugin"
+        for _ in range(120):
+            try:
+                request = urllib.request.Request(url, headers={"Authorization": "token t"})
+                with urllib.request.urlopen(request, timeout=2) as response:
+                    schema = json.load(response)["schema"]
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 60 s")
+        assert schema["properties"]["locale"]["default"] == "zh_CN"
+        request = urllib.request.Request(
+            url.replace("settings/@jupyterlab/translation-extension:plugin", "translations/zh_CN"),
+            headers={"Authorization": "token t"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.load(response)["data"], "the zh_CN language pack is not installed"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -42,7 +42,18 @@ from pathlib import Path
 
 import nbformat
 
-from .lecture import ROOT, _display, _read, _source, _write, _write_text, course_notebooks, is_solution
+from .lecture import (
+    ROOT,
+    _display,
+    _read,
+    _source,
+    _write,
+    _write_text,
+    add_language_option,
+    course_notebooks,
+    default_out,
+    is_solution,
+)
 
 __all__ = ["POINTS", "COURSE_ID", "Exercise", "exercises", "assignment_notebook", "write_course", "main"]
 
@@ -222,9 +233,13 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m ddpm_lessons.course.assignments", description="An nbgrader course directory from the lessons."
     )
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "nbgrader")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="default _build/nbgrader (_build/nbgrader-zh with --lang zh)"
+    )
+    add_language_option(parser)
     args = parser.parse_args(argv)
-    paths = args.notebooks or course_notebooks()
+    args.out = default_out(args.out, ROOT / "_build" / "nbgrader", args.lang)
+    paths = args.notebooks or course_notebooks(args.lang)
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error("no such notebook: " + ", ".join(missing))

@@ -316,8 +316,28 @@ def student_edition(nb):
 # ----------------------------------------------------------------------------------------------- file side
 
 
-def course_notebooks() -> list[Path]:
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+LANGUAGE_FOLDERS = {"en": "", "zh": "zh"}
+"""The lessons of each edition: ``notebooks/`` (English) and ``notebooks/zh/`` (Chinese, course/edition.py)."""
+
+
+def course_notebooks(language: str = "en") -> list[Path]:
+    """The lessons of the English (``"en"``) or Chinese (``"zh"``) edition, in order."""
+    if language not in LANGUAGE_FOLDERS:
+        raise ValueError(f"language must be one of {tuple(LANGUAGE_FOLDERS)}, got {language!r}")
+    return sorted((ROOT / "notebooks" / LANGUAGE_FOLDERS[language]).glob("[0-9][0-9]_*.ipynb"))
+
+
+def add_language_option(parser) -> None:
+    parser.add_argument(
+        "--lang", choices=tuple(LANGUAGE_FOLDERS), default="en", help="which edition's lessons (default: en)"
+    )
+
+
+def default_out(out: Path | None, english_default: Path, language: str) -> Path:
+    """``--out`` as given, else the English default with ``-zh`` appended for the Chinese edition."""
+    if out is not None:
+        return out
+    return english_default if language == "en" else english_default.with_name(f"{english_default.name}-{language}")
 
 
 def _read(path: Path):
@@ -593,13 +613,18 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     mark = commands.add_parser("mark-slides", help="write slide metadata into the notebooks, in place")
     mark.add_argument("notebooks", nargs="*", type=Path)
+    add_language_option(mark)
     hide = commands.add_parser(
         "hide-solution-outputs", help="remove the outputs of worked-solution cells, in place (after executing)"
     )
     hide.add_argument("notebooks", nargs="*", type=Path)
+    add_language_option(hide)
     slides = commands.add_parser("slides", help="build reveal.js decks")
     slides.add_argument("notebooks", nargs="*", type=Path)
-    slides.add_argument("--out", type=Path, default=ROOT / "_build" / "slides")
+    slides.add_argument(
+        "--out", type=Path, default=None, help="default _build/slides (_build/slides-zh with --lang zh)"
+    )
+    add_language_option(slides)
     slides.add_argument(
         "--reveal-url",
         default=None,
@@ -608,12 +633,15 @@ def main(argv: list[str] | None = None) -> int:
     slides.add_argument("--cdn", action="store_true", help="load every script from CDNs (no _static/ folder)")
     student = commands.add_parser("student", help="copies of the notebooks without worked solutions")
     student.add_argument("notebooks", nargs="*", type=Path)
-    student.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
+    student.add_argument(
+        "--out", type=Path, default=None, help="default _build/student (_build/student-zh with --lang zh)"
+    )
+    add_language_option(student)
     figures = commands.add_parser("figures", help="copy the figures tagged readme-figure for the README")
     figures.add_argument("notebooks", nargs="*", type=Path)
     figures.add_argument("--out", type=Path, default=ROOT / "notebooks" / "figures")
     args = parser.parse_args(argv)
-    paths = args.notebooks or course_notebooks()
+    paths = args.notebooks or course_notebooks(getattr(args, "lang", "en"))
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
         parser.error("no such notebook: " + ", ".join(missing))
@@ -622,10 +650,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "hide-solution-outputs":
         return cmd_hide_solution_outputs(paths)
     if args.command == "slides":
-        return cmd_slides(paths, args.out, args.reveal_url, args.cdn)
+        return cmd_slides(
+            paths, default_out(args.out, ROOT / "_build" / "slides", args.lang), args.reveal_url, args.cdn
+        )
     if args.command == "figures":
         return cmd_figures(paths, args.out)
-    return cmd_student(paths, args.out)
+    return cmd_student(paths, default_out(args.out, ROOT / "_build" / "student", args.lang))
 
 
 if __name__ == "__main__":
