@@ -78,3 +78,21 @@ def test_every_rendered_row_has_exactly_its_columns():
     assert any("|" in symbol for symbol, *_ in NOTATION), "the table has conditionals to escape"
     for row in lessons_markdown().splitlines():
         assert len(_cells(row)) == 4, row
+
+
+def test_the_chinese_readme_has_the_same_lesson_map_and_is_linked():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    assert (
+        "README.zh-CN.md"
+        in (root / "README.md").read_text(encoding="utf-8").split("\n\n")[0]
+        + (root / "README.md").read_text(encoding="utf-8")[:600]
+    ), "README.md links the Chinese README at its top"
+    readme = (root / "README.zh-CN.md").read_text(encoding="utf-8")
+    for number, name, _, seconds in LESSONS:
+        row = re.search(rf"^\| {number} \|.*{name}.*\| (\d+) (?:s|秒) \|$", readme, re.MULTILINE)
+        assert row, f"README.zh-CN.md's lesson table has no row for {name}"
+        assert int(row.group(1)) == seconds, f"README.zh-CN.md says {row.group(1)} s for {name}, LESSONS {seconds} s"
+        assert f"notebooks/zh/{name}.ipynb" in readme, f"README.zh-CN.md does not link notebooks/zh/{name}.ipynb"
