@@ -112,8 +112,9 @@ def api(base: str, token: str, path: str, method: str = "GET"):
 
 
 @contextlib.contextmanager
-def jupyterlab(root: Path, home: Path):
-    """Run JupyterLab on 127.0.0.1 with a random token; yields ``(base_url, token, log_path)``; stops it fully."""
+def jupyterlab(root: Path, home: Path, extra_args: tuple[str, ...] = ()):
+    """Run JupyterLab on 127.0.0.1 with a random token; yields ``(base_url, token, log_path)``; stops it fully.
+    ``extra_args`` go to ``jupyter lab`` (e.g. the zh edition's ``--LabApp.app_settings_dir``)."""
     env = lab_environment(home)
     port, token = free_port(), secrets.token_urlsafe(24)
     base = f"http://127.0.0.1:{port}"
@@ -134,6 +135,7 @@ def jupyterlab(root: Path, home: Path):
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--LabApp.extension_manager=readonly",
+        *extra_args,
     ]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
