@@ -44,38 +44,38 @@ NOTATION = [
     ("U-Net", "DiffusionUNet", "U-Net 架构 (跳跃连接, 瓶颈)", "the network, with skip connections"),
     ("one θ for all t", "DiffusionUNet", "共享网络", "one network shared by every step"),
     ("i.i.d.", "torch.randn", "独立同分布", "independent and identically distributed"),
-    # lesson 09: beyond the seed article (it has no term for these)
-    ("∇log q_t(x_t)", "score.noised_score", "—", "the score: gradient of the log-density of x_t"),
+    # lesson 09: beyond the seed article, which has no term for these: the course's term, marked *
+    ("∇log q_t(x_t)", "score.noised_score", "分数函数 *", "the score: gradient of the log-density of x_t"),
     (
         "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t",
         "score.optimal_eps",
-        "—",
+        "最优噪声预测器 *",
         "the optimal noise predictor, L_simple's minimiser",
     ),
-    ("E[x₀ | x_t]", "score.tweedie_x0, score.posterior_mean", "—", "Tweedie's formula: the posterior mean of x₀"),
+    ("E[x₀ | x_t]", "score.tweedie_x0, score.posterior_mean", "Tweedie 公式 (后验均值) *", "Tweedie's formula: the posterior mean of x₀"),
     (
         "dx = −½β(τ) x dτ + √β(τ) dW",
         "score.VPSDE",
-        "—",
+        "方差保持随机微分方程 (VP-SDE) *",
         "the VP-SDE: the forward process in continuous time τ ∈ [0, 1]",
     ),
     (
         "σ = √((1 − ᾱ)/ᾱ), y = x/√ᾱ",
         "ode.sigma_from_alpha_bar",
-        "—",
+        "噪声信号比 *",
         "noise-to-signal ratio: the probability-flow ODE's time",
     ),
     (
         "dy/dσ = ε",
         "ode.ode_sample, ode.euler_step, ode.heun_step",
-        "—",
+        "概率流常微分方程 (PF-ODE) *",
         "the probability-flow ODE (Euler = DDIM, η = 0)",
     ),
-    ("x_s = (1 − s) x₀ + s ε", "flow.flow_path", "—", "the flow-matching path (s = 1 is noise)"),
+    ("x_s = (1 − s) x₀ + s ε", "flow.flow_path", "流匹配路径 *", "the flow-matching path (s = 1 is noise)"),
     (
         "u = ε − x₀; v*(x, s) = E[u | x_s = x]",
         "flow.flow_target, flow.exact_velocity",
-        "—",
+        "条件速度 / 边际速度 (速度场) *",
         "conditional and marginal velocity",
     ),
 ]
@@ -126,7 +126,7 @@ def table_texts() -> list[str]:
 def notation_markdown() -> str:
     """The notation table as Markdown (display it with ``IPython.display.Markdown``), in the course's language (the
     seed's Chinese term column is the same in both)."""
-    rows = [tr("| symbol | code (`ddpm_lessons`) | 中文 (seed article) | meaning |"), "|---|---|---|---|"]
+    rows = [tr("| symbol | code (`ddpm_lessons`) | 中文 (seed article; * the course's term) | meaning |"), "|---|---|---|---|"]
     rows += [
         f"| {_cell(symbol)} | `{_cell(code)}` | {_cell(chinese)} | {_cell(tr_data(english))} |"
         for symbol, code, chinese, english in NOTATION

@@ -3,7 +3,7 @@ The notation table's 中文 column (the seed article's terms) is the same in bot
 
 MESSAGES: dict[str, str] = {
     # headers and the lesson map's time column
-    "| symbol | code (`ddpm_lessons`) | 中文 (seed article) | meaning |": "| 符号 | 代码 (`ddpm_lessons`) | 中文（原文术语） | 含义 |",
+    "| symbol | code (`ddpm_lessons`) | 中文 (seed article; * the course's term) | meaning |": "| 符号 | 代码 (`ddpm_lessons`) | 中文（原文术语；* 为本课程译名） | 含义 |",
     "| # | notebook | what it teaches | CPU time (2 cores) |": "| # | 笔记本 | 讲什么 | CPU 用时（2 核） |",
     "{minutes:.1f} min": "{minutes:.1f} 分钟",
     "{seconds} s": "{seconds} 秒",
