@@ -43,7 +43,8 @@ def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool
     """What every network checks before its first layer: ``x`` a float tensor of the network's dtype with
     ``data_dims`` dimensions after the batch, and ``timesteps`` integer indices of shape ``(B,)`` — no broadcasting
     of one timestep over a batch. Values are checked against ``model.num_timesteps`` when the model knows its T
-    and the tensor is on the CPU (elsewhere the check would wait for the device at every step).
+    and the tensor is on the CPU (elsewhere the check would wait for the device at every step); negative
+    indices are refused by every network.
     ``integer_time=False`` also accepts float times (flow matching's continuous s, lesson 09)."""
     x = check_tensor(x, "x")
     if x.dim() != data_dims + 1:
@@ -63,12 +64,15 @@ def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool
             f"timesteps must have shape ({x.shape[0]},), one per example, got {tuple(timesteps.shape)} "
             "(a single timestep is not broadcast over the batch)"
         )
+    if timesteps.device.type != "cpu" or not timesteps.numel():
+        return
+    if not timesteps.is_floating_point() and int(timesteps.min()) < 0:
+        # Even a network that does not know its T (the U-Nets) reads t as a 0-based step index.
+        raise ValueError(f"timesteps must be >= 0 (0-based step indices), got {int(timesteps.min())}")
     T = getattr(model, "num_timesteps", None)
-    checked = T is not None and not _UNSEEN_TIMESTEPS.get() and not timesteps.is_floating_point()
-    if checked and timesteps.device.type == "cpu" and timesteps.numel():
-        low, high = int(timesteps.min()), int(timesteps.max())
-        if low < 0 or high >= T:
-            raise ValueError(f"timesteps must lie in [0, {T}) (the model's T), got {low if low < 0 else high}")
+    if T is not None and not _UNSEEN_TIMESTEPS.get() and not timesteps.is_floating_point():
+        if int(timesteps.max()) >= T:
+            raise ValueError(f"timesteps must lie in [0, {T}) (the model's T), got {int(timesteps.max())}")
 
 
 def check_tensor(x, name: str) -> torch.Tensor:

@@ -276,6 +276,9 @@ def test_a_schedule_of_another_length_than_the_models_is_caught():
         ("resunet", torch.zeros(2, 1, 8, 8), torch.tensor([5]), "not broadcast"),
         ("resunet", torch.zeros(2, 1, 8, 8, dtype=torch.float64), torch.tensor([5, 6]), "convert one of them"),
         ("mlp", torch.zeros(2, 2), torch.tensor([0, 20]), r"must lie in \[0, 20\)"),
+        ("mlp", torch.zeros(2, 2), torch.tensor([-1, 3]), "must be >= 0"),
+        ("unet", torch.zeros(2, 3, 16, 16), torch.tensor([-1, 3]), "must be >= 0"),
+        ("resunet", torch.zeros(2, 1, 8, 8), torch.tensor([3, -2]), r"must be >= 0 \(0-based step indices\), got -2"),
         ("mlp", torch.zeros(2, 2), [0, 1], "timesteps must be a tensor"),
         ("mlp", torch.zeros(2, 2, dtype=torch.long), torch.tensor([0, 1]), "floating-point"),
     ],
@@ -367,3 +370,20 @@ def test_only_the_failure_gallery_evaluates_a_model_at_an_unseen_timestep():
     assert torch.isfinite(TimeShifted(model, 1)(x, t)).all()  # t = 20 on purpose: lesson 08's off-by-one
     with pytest.raises(ValueError, match=r"must lie in \[0, 20\)"):
         model(x, t + 1)  # the permission ends with the call
+
+
+def test_sample_and_evaluate_refuse_an_unverifiable_file_unless_told(tmp_path, data_folder):
+    from ddpm_lessons.checkpoints import sidecar
+
+    run = tmp_path / "run.pt"
+    assert cli("train", *TINY, "--steps", "5", "--out", run, data_folder=data_folder).returncode == 0
+    sidecar(run).unlink()
+    for command in (["sample", "--checkpoint", run, "--n", "4", "--out", tmp_path / "s.png", "--no-progress"],
+                    ["evaluate", run, "--quick", "--no-progress"]):
+        refused = cli(*command, data_folder=data_folder)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
+        assert "has no checksum" in refused.stderr and "--no-verify" in refused.stderr, refused.stderr
+        trusted = cli(*command, "--no-verify", data_folder=data_folder)
+        assert trusted.returncode in (0, 1), trusted.stderr  # evaluate exits 1 when a 5-step run misses its bar
+        assert "without verifying it" in trusted.stderr, trusted.stderr
+    assert_user_error(cli("evaluate", run, "--record", "--no-verify", data_folder=data_folder), "drop --no-verify")
