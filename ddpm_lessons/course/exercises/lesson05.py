@@ -72,7 +72,7 @@ def check_stage_shape(fn) -> CheckResult:
 
 @robust_check
 def check_conv_macs(fn) -> CheckResult:
-    """Lesson 05, exercise 4 (derive): ``fn(in_ch, out_ch, kernel_size, out_h, out_w)`` = multiply-accumulates of
+    """Lesson 05, exercise 3 (derive): ``fn(in_ch, out_ch, kernel_size, out_h, out_w)`` = multiply-accumulates of
     one ``nn.Conv2d(in_ch, out_ch, k)`` producing an ``out_h × out_w`` map for one image: every one of the
     out_ch·out_h·out_w outputs is a sum of in_ch·k² products, so in_ch·out_ch·k²·out_h·out_w (``count_macs``)."""
     from ...models import count_macs
