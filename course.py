@@ -193,7 +193,7 @@ COMMANDS = {
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(__doc__)
-        return 2
+        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
     python = ensure_environment(COMMAND_EXTRAS.get(argv[0], EXTRAS))
     return COMMANDS[argv[0]](python, argv[1:])
 
