@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .process import p_mean_variance, q_posterior_mean_variance, q_sample, reverse_log_variance
-from .validation import as_timesteps, check_same_device, check_same_shape, check_schedule, check_tensor
+from .validation import as_timesteps, check_model, check_same_device, check_same_shape, check_schedule, check_tensor
 
 __all__ = [
     "normal_kl",
@@ -38,6 +38,7 @@ BIN_HALF_WIDTH = 1.0 / 255.0
 
 def mean_flat(x: torch.Tensor) -> torch.Tensor:
     """Mean over every dimension except the batch: ``(B, ...)`` → ``(B,)``."""
+    check_tensor(x, "x")
     return x.reshape(x.shape[0], -1).mean(dim=1)
 
 
@@ -190,6 +191,7 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
         dict: ``prior_bpd`` (B,), ``terms_bpd`` (B, T) with column i the term at index i (L_0 in column 0),
         ``total_bpd`` (B,) = prior + Σ terms, ``eps_mse`` (B, T) the ε-MSE at each t.
     """
+    check_model(model)
     check_schedule(schedule)
     check_tensor(x0, "x0")
     batch, T = x0.shape[0], len(schedule)

@@ -25,6 +25,8 @@ __all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parame
 
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable and frozen parameters of ``model`` (lesson 05: 62,714,307 for the seed's network)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters())
 
 

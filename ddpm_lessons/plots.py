@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .validation import check_positive_int
+
 __all__ = [
     "to_image",
     "plot_noise_distribution",
@@ -25,6 +27,9 @@ __all__ = [
 
 def to_image(tensor: torch.Tensor) -> np.ndarray:
     """``(C, H, W)`` in [−1, 1] → ``(H, W, C)`` (or ``(H, W)`` for one channel) in [0, 1] for ``imshow``."""
+    if not isinstance(tensor, torch.Tensor) or tensor.dim() != 3:
+        got = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
+        raise TypeError(f"tensor must be one image, a tensor of shape (C, H, W), got {got}")
     img = torch.clamp((tensor.detach().float().cpu() + 1) / 2, 0, 1).permute(1, 2, 0).numpy()
     return img[..., 0] if img.shape[-1] == 1 else img
 
@@ -73,12 +78,24 @@ def plot_generation_process(generated_images):
     return fig
 
 
+def _image_batch(images) -> torch.Tensor:
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        got = f"dtype {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
+        raise TypeError(f"images must be a floating-point tensor of shape (B, C, H, W), got {got}")
+    if images.dim() != 4 or min(images.shape) < 1:
+        raise ValueError(f"images must have shape (B, C, H, W) with every size >= 1, got {tuple(images.shape)}")
+    return images
+
+
 def tile_images(images: torch.Tensor, nrow: int, padding: int = 2) -> torch.Tensor:
     """Images ``(B, C, H, W)`` tiled ``nrow`` per row on a white (1.0) background, as one ``(C, H', W')`` image.
 
     ``H' = rows·(H+p)+p`` and ``W' = cols·(W+p)+p`` with ``p = padding``, ``cols = min(nrow, B)``,
     ``rows = ⌈B / nrow⌉``; image k sits in row ``k // nrow``, column ``k % nrow``. Values are kept as they are.
     """
+    images = _image_batch(images)
+    nrow = check_positive_int(nrow, "nrow")
+    padding = check_positive_int(padding, "padding", minimum=0)
     b, c, h, w = images.shape
     cols, rows = min(nrow, b), math.ceil(b / nrow)
     canvas = torch.ones(c, rows * (h + padding) + padding, cols * (w + padding) + padding)
@@ -91,8 +108,9 @@ def tile_images(images: torch.Tensor, nrow: int, padding: int = 2) -> torch.Tens
 
 def image_grid(images: torch.Tensor, nrow: int | None = None, ax=None, title: str | None = None):
     """A grid of ``(B, C, H, W)`` images in [−1, 1] on one axis (:func:`tile_images`); returns the figure."""
+    images = _image_batch(images)
     b, c = images.shape[:2]
-    nrow = nrow or math.ceil(math.sqrt(b))
+    nrow = math.ceil(math.sqrt(b)) if nrow is None else check_positive_int(nrow, "nrow")
     canvas = tile_images(images, nrow)
     rows, cols = math.ceil(b / nrow), min(nrow, b)
     fig, ax = plt.subplots(figsize=(cols * 0.9 + 1, rows * 0.9 + 1)) if ax is None else (ax.figure, ax)

@@ -15,6 +15,8 @@ from .validation import (
     as_timesteps,
     broadcast_to_batch,
     check_bool,
+    check_generator,
+    check_model,
     check_real,
     check_same_device,
     check_same_shape,
@@ -57,10 +59,24 @@ def forward_diffusion_sample(x_0, t, sqrt_alphas_cumprod, sqrt_one_minus_alphas_
         ``(x_t, noise)``, both shaped like ``x_0``.
     """
     check_tensor(x_0, "x_0")
+    for name, array in (
+        ("sqrt_alphas_cumprod", sqrt_alphas_cumprod),
+        ("sqrt_one_minus_alphas_cumprod", sqrt_one_minus_alphas_cumprod),
+    ):
+        if not isinstance(array, torch.Tensor) or not array.is_floating_point():
+            raise TypeError(f"{name} must be a 1-D floating-point tensor of the T step values, got {type(array).__name__}")
+        if not bool(torch.isfinite(array).all()) or bool((array < 0).any()) or bool((array > 1).any()):
+            raise ValueError(f"{name} must hold finite values in [0, 1] (square roots of ᾱ_t and 1 − ᾱ_t)")
     if sqrt_alphas_cumprod.shape != sqrt_one_minus_alphas_cumprod.shape or sqrt_alphas_cumprod.dim() != 1:
         raise ValueError(
             "sqrt_alphas_cumprod and sqrt_one_minus_alphas_cumprod must be 1-D tensors of the same length T, got "
             f"{tuple(sqrt_alphas_cumprod.shape)} and {tuple(sqrt_one_minus_alphas_cumprod.shape)}"
+        )
+    total = sqrt_alphas_cumprod.double() ** 2 + sqrt_one_minus_alphas_cumprod.double() ** 2
+    if not torch.allclose(total, torch.ones_like(total), atol=1e-4):
+        raise ValueError(
+            "sqrt_alphas_cumprod² + sqrt_one_minus_alphas_cumprod² must be 1 at every t (ᾱ_t + (1 − ᾱ_t)); "
+            "pass the two arrays of one schedule"
         )
     t = as_timesteps(t, x_0.shape[0], len(sqrt_alphas_cumprod), x_0.device)
     noise = torch.randn_like(x_0)
@@ -106,6 +122,7 @@ def q_sample_iterative(schedule, x0, t, generator=None):
     """
     check_schedule(schedule)
     check_tensor(x0, "x0")
+    check_generator(generator)
     t = schedule_steps(schedule, x0, t)
     x = x0
     shrink = torch.sqrt(schedule.alphas).tolist()
@@ -310,6 +327,7 @@ def denoising_step(x_t, t, model, alphas, alphas_cumprod, betas, *, variance="be
     Noise is added per element where t > 0, so a batch may mix timesteps.
     """
     check_tensor(x_t, "x_t")
+    check_model(model)
     schedule = schedule_from_arrays(alphas, alphas_cumprod, betas, x_t)
     steps = schedule_steps(schedule, x_t, t)
     predicted_noise = model(x_t, steps)

@@ -8,13 +8,14 @@ with classifier-free guidance, and can return the trajectory at chosen steps. Al
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import torch
 
 from .process import VARIANCES, ddim_step, guided_eps, reverse_step
 from .schedule import DiffusionSchedule
-from .validation import check_bool, check_positive_int, check_real, check_schedule
+from .validation import check_bool, check_model, check_positive_int, check_real, check_schedule
 
 __all__ = ["SAMPLERS", "ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
 
@@ -39,6 +40,8 @@ def model_eps(
 ) -> torch.Tensor:
     """ε_θ(x_t, t[, labels]); with ``guidance`` w > 0 the classifier-free combination (1 + w) ε_c − w ε_∅,
     computed in one batched call (conditional and null-label halves)."""
+    check_model(model)
+    guidance = check_real(guidance, "guidance", minimum=0.0)
     if labels is None:
         return model(x_t, t)
     if guidance == 0:
@@ -177,6 +180,10 @@ def sample_trajectory(
 
     generator = torch.Generator().manual_seed(seed)  # CPU draws, moved: the same samples on every device
     x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
+    if isinstance(trajectory_at, (str, bytes)) or not all(
+        isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in trajectory_at
+    ):
+        raise TypeError(f"trajectory_at must be a sequence of integer step indices, got {trajectory_at!r}")
     keep = set(trajectory_at)
     trajectory = {}
     if method in ("ddim", "heun"):

@@ -26,7 +26,7 @@ from .losses import simple_loss
 from .models import build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
-from .validation import check_bool, check_positive_int, check_schedule, check_tensor
+from .validation import check_bool, check_positive_int, check_real, check_schedule, check_tensor
 
 __all__ = [
     "train",
@@ -46,6 +46,13 @@ class TrainingDivergedError(FloatingPointError):
 @torch.no_grad()
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """ema ← decay · ema + (1 − decay) · model for parameters; buffers (BatchNorm statistics) are copied."""
+    decay = check_real(decay, "decay", minimum=0.0, maximum=1.0)
+    for name, module in (("ema", ema), ("model", model)):
+        if not isinstance(module, nn.Module):
+            raise TypeError(f"{name} must be an nn.Module, got {type(module).__name__}")
+    shapes = [[tuple(p.shape) for p in m.parameters()] + [tuple(b.shape) for b in m.buffers()] for m in (ema, model)]
+    if shapes[0] != shapes[1]:
+        raise ValueError("ema must be a copy of model (the same parameters and buffers, shape for shape)")
     for e, p in zip(ema.parameters(), model.parameters()):
         e.lerp_(p, 1.0 - decay)
     for e, b in zip(ema.buffers(), model.buffers()):

@@ -179,6 +179,23 @@ def schedule_steps(schedule, x: torch.Tensor, t, name: str = "t", minimum: int =
     return as_timesteps(t, x.shape[0], len(schedule), x.device, name=name, minimum=minimum)
 
 
+def check_model(model, name: str = "model"):
+    """``model`` if it can be called like a network (``model(x_t, t)``), else a ``TypeError`` naming ``name``."""
+    if not callable(model):
+        raise TypeError(f"{name} must be a network called as {name}(x_t, t) (an nn.Module), got {type(model).__name__}")
+    return model
+
+
+def check_generator(generator, name: str = "generator"):
+    """``generator`` if it is ``None`` or a ``torch.Generator`` (a seed is not one: ``torch.Generator().manual_seed(s)``)."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"{name} must be a torch.Generator or None, got {type(generator).__name__}; "
+            "for a seed s pass torch.Generator().manual_seed(s)"
+        )
+    return generator
+
+
 def check_bool(value, name: str) -> bool:
     """``value`` if it is True or False, else a ``TypeError``: the string ``"no"`` is not False, nor is 0."""
     if isinstance(value, bool):
@@ -218,7 +235,10 @@ def schedule_from_arrays(alphas, alphas_cumprod, betas, x: torch.Tensor):
             f"alphas, alphas_cumprod and betas must have the same length T, got {len(alphas)}, "
             f"{len(alphas_cumprod)} and {len(betas)}"
         )
-    schedule = DiffusionSchedule(betas)  # checks every β lies in (0, 1) and is finite
+    try:
+        schedule = DiffusionSchedule(betas)  # checks every β lies in (0, 1) and is finite
+    except ValueError as error:
+        raise ValueError(f"betas: {error}") from None
     reference = schedule.to(dtype=torch.float64)
     for name, array, expected in (
         ("alphas", alphas, reference.alphas),

@@ -15,17 +15,28 @@ from hypothesis import strategies as st
 from ddpm_lessons import (
     DiffusionSchedule,
     TimePositionalEncoding,
+    count_parameters,
     ddim_step,
     ddim_timesteps,
+    denoising_step,
+    ema_update,
+    forward_diffusion_sample,
     get_beta_schedule,
     guided_eps,
+    mean_flat,
+    model_eps,
     normal_kl,
     p_mean_variance,
     predict_x0_from_eps,
     q_posterior_mean_variance,
     q_sample,
+    q_sample_iterative,
     sample,
+    sample_trajectory,
     simple_loss,
+    tile_images,
+    to_image,
+    variational_bound_bpd,
 )
 from ddpm_lessons.data import toy_data
 from ddpm_lessons.evaluation import psnr, sliced_wasserstein
@@ -173,6 +184,100 @@ CASES = {
     ),
 }
 TINY_MODEL = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=T).eval()
+IMAGES = torch.rand(5, 1, 4, 4, generator=torch.Generator().manual_seed(1)) * 2 - 1
+NOT_A_MODEL = ["model", None, 3]
+CASES |= {
+    "forward_diffusion_sample": (
+        lambda **k: forward_diffusion_sample(
+            k.get("x_0", batch()),
+            k.get("t", torch.tensor([0, 5, 9, 49])),
+            k.get("sqrt_alphas_cumprod", SCHEDULE.sqrt_alphas_cumprod),
+            k.get("sqrt_one_minus_alphas_cumprod", SCHEDULE.sqrt_one_minus_alphas_cumprod),
+        )[0],
+        {
+            "x_0": NOT_A_TENSOR,
+            "t": [torch.tensor([0.0, 1, 2, 3]), torch.tensor([0, 1, 2, 50]), torch.tensor([0, 1])],
+            "sqrt_alphas_cumprod": [[0.5] * T, SCHEDULE.sqrt_alphas_cumprod * 2, SCHEDULE.sqrt_alphas_cumprod * 0.5],
+            "sqrt_one_minus_alphas_cumprod": [None, SCHEDULE.sqrt_one_minus_alphas_cumprod * math.nan],
+        },
+    ),
+    "denoising_step": (
+        lambda **k: denoising_step(
+            k.get("x_t", batch()),
+            k.get("t", torch.tensor([0, 5, 9, 49])),
+            k.get("model", TINY_MODEL),
+            k.get("alphas", SCHEDULE.alphas),
+            k.get("alphas_cumprod", SCHEDULE.alphas_cumprod),
+            k.get("betas", SCHEDULE.betas),
+            variance=k.get("variance", "beta"),
+            clip_denoised=k.get("clip_denoised", False),
+            noise=k.get("noise", batch()),
+        ),
+        {
+            "model": NOT_A_MODEL,
+            "alphas": [SCHEDULE.alphas * 0.5, SCHEDULE.alphas[:10], "alphas"],
+            "betas": [SCHEDULE.betas * math.nan, SCHEDULE.betas + 1],
+            "variance": ["large", None],
+            "clip_denoised": ["no", 1],
+        },
+    ),
+    "q_sample_iterative": (
+        lambda **k: q_sample_iterative(
+            k.get("schedule", SCHEDULE), k.get("x0", batch()), k.get("t", 9), generator=k.get("generator", None)
+        ),
+        {"generator": [3, "seed"], "t": [T, -1, 2.5], "x0": NOT_A_TENSOR},
+    ),
+    "model_eps": (
+        lambda **k: model_eps(
+            k.get("model", TINY_MODEL), k.get("x_t", batch()), k.get("t", torch.tensor([0, 5, 9, 49])),
+            guidance=k.get("guidance", 0.0),
+        ),
+        {"model": NOT_A_MODEL, "guidance": NOT_FINITE + [-1.0, "1"], "t": [[0, 1, 2, 3], torch.tensor([1])]},
+    ),
+    "sample_trajectory": (
+        lambda **k: sample_trajectory(
+            k.get("model", TINY_MODEL), SCHEDULE, (3, 2), k.get("trajectory_at", [T - 1, 10, -1]),
+            method="ddpm", seed=0, progress=False,
+        )[0],
+        {"trajectory_at": ["10", [1.5], [T], [None]]},
+    ),
+    "variational_bound_bpd": (
+        lambda **k: variational_bound_bpd(
+            k.get("model", TINY_MODEL), SCHEDULE, k.get("x0", torch.round((batch(2).clamp(-1, 1) + 1) * 127.5) / 127.5 - 1),
+            generator=torch.Generator().manual_seed(0),
+        )["terms_bpd"],
+        {"model": NOT_A_MODEL, "x0": NOT_A_TENSOR},
+    ),
+    "ema_update": (
+        lambda **k: (
+            ema_update(k.get("ema", EMA_COPY), k.get("model", TINY_MODEL), k.get("decay", 0.9)),
+            next(EMA_COPY.parameters()),
+        )[1],
+        {
+            "decay": NOT_FINITE + [1.5, -0.1, "0.9"],
+            "ema": [MLPDenoiser(hidden=4, num_layers=1, num_timesteps=T), "ema"],
+            "model": NOT_A_MODEL,
+        },
+    ),
+    "mean_flat": (lambda **k: mean_flat(k.get("x", batch())), {"x": NOT_A_TENSOR + [torch.tensor(1.0)]}),
+    "count_parameters": (
+        lambda **k: torch.tensor(float(count_parameters(k.get("model", TINY_MODEL)))),
+        {"model": NOT_A_MODEL},
+    ),
+    "tile_images": (
+        lambda **k: tile_images(k.get("images", IMAGES), k.get("nrow", 3), padding=k.get("padding", 1)),
+        {
+            "images": NOT_A_TENSOR + [torch.zeros(4, 8, 8), torch.zeros(0, 1, 4, 4)],
+            "nrow": [0, -1, 2.5, "3"],
+            "padding": [-1, 1.5],
+        },
+    ),
+    "to_image": (
+        lambda **k: torch.from_numpy(to_image(k.get("tensor", IMAGES[0]))),
+        {"tensor": NOT_A_TENSOR + [IMAGES, torch.zeros(8, 8)]},
+    ),
+}
+EMA_COPY = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=T).eval()
 CASES["sample"] = (
     lambda **k: sample(
         k.get("model", TINY_MODEL),
