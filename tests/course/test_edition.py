@@ -169,3 +169,81 @@ def test_the_command_line_reports_a_stale_lesson(tmp_path, capsys):
     nbformat.write(english, english_file)
     assert edition.main(["status", str(english_file)]) == 1
     assert "older version of English cell 3" in capsys.readouterr().out
+
+
+def _comparable_text(cell) -> list[str] | None:
+    """A code cell's text outputs (stdout and text/plain), sanitized as nbval does; None where they are not meant to
+    match the other edition's: outputs nbval ignores, and outputs holding Chinese (tr() messages in the zh run)."""
+    if "nbval-ignore-output" in cell.metadata.get("tags", []) or "NBVAL_IGNORE_OUTPUT" in cell.source:
+        return None
+    texts = []
+    for output in cell.get("outputs", []):
+        if output.output_type == "stream" and output.name == "stdout":
+            texts.append(output.text)
+        elif output.output_type in ("execute_result", "display_data") and "text/plain" in output.data:
+            texts.append(output.data["text/plain"])
+    text = "".join(texts)
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return None
+    for regex, replace in _SANITIZE:
+        text = regex.sub(replace, text)
+    return text.splitlines()
+
+
+def _sanitize_rules():
+    import re
+
+    lines = (Path(__file__).parents[1] / "nbval_sanitize.cfg").read_text(encoding="utf-8").splitlines()
+    return [
+        (re.compile(line[len("regex: ") :]), lines[i + 1][len("replace: ") :])
+        for i, line in enumerate(lines)
+        if line.startswith("regex: ")
+    ]
+
+
+_SANITIZE = _sanitize_rules()
+
+
+def output_differences(english, zh) -> tuple[int, list[str]]:
+    """(number of code cells compared, the cells whose text outputs differ) between two editions of a lesson."""
+    english_code = [c for c in english.cells if c.cell_type == "code"]
+    zh_code = [c for c in zh.cells if c.cell_type == "code" and LANGUAGE_TAG not in c.metadata.get("tags", [])]
+    assert len(english_code) == len(zh_code)
+    compared, differing = 0, []
+    for number, (en_cell, zh_cell) in enumerate(zip(english_code, zh_code)):
+        en_text, zh_text = _comparable_text(en_cell), _comparable_text(zh_cell)
+        if en_text is None or zh_text is None or not (en_text or zh_text):
+            continue
+        compared += 1
+        if en_text != zh_text:
+            first = next(i for i, (a, b) in enumerate(zip(en_text + [""], zh_text + [""])) if a != b)
+            differing.append(f"code cell {number}: {en_text[first : first + 1]} vs {zh_text[first : first + 1]}")
+    return compared, differing
+
+
+@pytest.mark.parametrize("english", ZH_LESSONS, ids=lambda p: p.stem)
+def test_the_zh_outputs_match_the_english_ones(english):
+    # The same code with the same seeds prints the same numbers in both editions: a zh lesson whose outputs differ
+    # was executed before the English lesson changed (or the other way round) and must be re-executed. This also
+    # covers the zh lessons the default run does not re-execute (edition.zh_lessons_left_to_full_runs).
+    zh = _read(zh_path(english))
+    if not any(c.get("outputs") for c in zh.cells):
+        pytest.skip("awaiting outputs (edition.AWAITING_OUTPUTS)")
+    compared, differing = output_differences(_read(english), zh)
+    assert not differing, "re-execute the older edition (python3 course.py execute [--lang zh] ...):\n" + "\n".join(
+        differing
+    )
+    assert compared, "no outputs were comparable"
+
+
+def test_a_stale_output_is_caught_and_chinese_or_ignored_outputs_are_not_compared():
+    english = _tiny_english()
+    english.cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="loss 0.123\n")]
+    zh = _translated(english)
+    zh_cell = next(c for c in zh.cells if c.cell_type == "code" and c.source == english.cells[1].source)
+    zh_cell.outputs = copy.deepcopy(english.cells[1].outputs)
+    assert output_differences(english, zh) == (1, [])
+    english.cells[1].outputs[0].text = "loss 0.124\n"  # the English lesson was re-executed, the zh one not
+    assert output_differences(english, zh)[1] == ["code cell 0: ['loss 0.124'] vs ['loss 0.123']"]
+    zh_cell.outputs[0].text = "✓ 正确\n"  # a tr() message: not expected to match
+    assert output_differences(english, zh) == (0, [])

@@ -2,7 +2,7 @@
 
 MESSAGES: dict[str, str] = {
     "t ~ Uniform{0, …, T−1}, one per example, from the given generator": "t ~ Uniform{0, …, T−1}：每个样本一个，且取自给定的生成器",
-    "ema ← decay·ema + (1 − decay)·value": "ema ← decay·ema + (1 − decay)·value：指数移动平均 (EMA) 的更新正确",
+    "ema ← decay·ema + (1 − decay)·value": "ema ← decay·ema + (1 − decay)·value：指数滑动平均 (EMA) 的更新正确",
     "L_simple = mean((ε − ε_θ)²)": "L_simple = mean((ε − ε_θ)²)：简化损失正确",
     "x̂₀-MSE = (1 − ᾱ_t)/ᾱ_t × ε-MSE: tiny at small t, huge at large t": "x̂₀ 的 MSE = (1 − ᾱ_t)/ᾱ_t × ε 的 MSE：t 小时极小，t 大时极大",
     "return a long tensor of shape (batch_size,) — e.g. torch.randint(0, T, (B,), generator=g)": "请返回形状为 (batch_size,) 的 long 张量——例如 torch.randint(0, T, (B,), generator=g)",

@@ -20,5 +20,5 @@ MESSAGES: dict[str, str] = {
     "they are {width:.2f}× as wide as the data: noise at the last step, σ_t too large, or train longer": "样本的宽度是数据的 {width:.2f} 倍：可能是最后一步加了噪声、σ_t 太大，或者需要训练更久",
     "they are only {width:.2f}× as wide as the data: is σ_t z added at each step but the last?": "样本的宽度只有数据的 {width:.2f} 倍：除最后一步外，每一步都加上 σ_t z 了吗？",
     "their mean is off by {shift:.3f}: check the 1/√α_t and β_t/√(1 − ᾱ_t) coefficients": "样本的均值偏离了 {shift:.3f}：请检查 1/√α_t 和 β_t/√(1 − ᾱ_t) 这两个系数",
-    "the shape is roughly right: train longer or with a larger batch, and use the EMA weights": "形状大致正确：训练更久或用更大的批量，并使用指数移动平均 (EMA) 权重",
+    "the shape is roughly right: train longer or with a larger batch, and use the EMA weights": "形状大致正确：训练更久或用更大的批量，并使用指数滑动平均 (EMA) 权重",
 }

@@ -30,7 +30,7 @@ MESSAGES: dict[str, str] = {
     "denoising terms": "逐步去噪项",
     "reconstruction (decoder) term": "重建项（解码器项）",
     "simplified loss, an MSE on ε": "简化损失，对 ε 的均方误差",
-    "sinusoidal time embedding": "正弦时间嵌入",
+    "sinusoidal time embedding": "时间步位置编码（正弦嵌入）",
     "encoder or decoder stage": "编码器或解码器阶段",
     "the network, with skip connections": "网络本身，带跳跃连接",
     "one network shared by every step": "所有时间步共用的一个网络",
@@ -42,9 +42,9 @@ MESSAGES: dict[str, str] = {
     "noise-to-signal ratio: the probability-flow ODE's time": "噪声与信号之比：概率流常微分方程的时间",
     "the probability-flow ODE (Euler = DDIM, η = 0)": "概率流常微分方程（欧拉步 = DDIM，η = 0）",
     "the flow-matching path (s = 1 is noise)": "流匹配的路径（s = 1 处是噪声）",
-    "conditional and marginal velocity": "条件速度场与边缘速度场",
+    "conditional and marginal velocity": "条件速度场与边际速度场",
     # the lesson map's "what it teaches" column
-    "environment check, how the course works, the notation table": "环境检查、课程的使用方式、符号对照表",
+    "environment check, how the course works, the notation table": "环境检查、课程的使用方式、符号表",
     "ink in water as a particle simulation; forward is easy, reverse is hard": (
         "用粒子模拟墨水在水中扩散；正向容易，反向困难"
     ),
@@ -52,9 +52,9 @@ MESSAGES: dict[str, str] = {
         "β 方差调度、重参数化技巧，逐步验证闭式解"
     ),
     "the intractable reverse, the posterior, the ELBO in bits/dim": (
-        "难以直接计算的反向过程、后验分布，以每维比特数 (bits/dim) 计的变分下界 (ELBO)"
+        "难以直接计算的反向过程、后验分布，以比特每维 (bits/dim) 计的变分下界 (ELBO)"
     ),
-    "the sinusoidal embedding, and why a raw t fails": "正弦时间嵌入，以及为什么直接输入 t 行不通",
+    "the sinusoidal embedding, and why a raw t fails": "时间步位置编码（正弦嵌入），以及为什么直接输入 t 行不通",
     "the article's U-Net stage by stage, and an improved U-Net for the CPU": (
         "逐个阶段搭建原文的 U-Net，以及一个适合在 CPU 上运行的改进版 U-Net"
     ),
