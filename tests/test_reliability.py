@@ -4,6 +4,7 @@ The command-line cases run ``python -m ddpm_lessons`` in a subprocess, as a user
 the shipped-file checks at a temporary data folder, so the real ``data/`` is never touched.
 """
 
+import contextlib
 import json
 import os
 import subprocess
@@ -387,3 +388,35 @@ def test_sample_and_evaluate_refuse_an_unverifiable_file_unless_told(tmp_path, d
         assert trusted.returncode in (0, 1), trusted.stderr  # evaluate exits 1 when a 5-step run misses its bar
         assert "without verifying it" in trusted.stderr, trusted.stderr
     assert_user_error(cli("evaluate", run, "--record", "--no-verify", data_folder=data_folder), "drop --no-verify")
+
+
+def test_a_run_killed_by_sigkill_resumes_to_the_same_weights(tmp_path, data_folder):
+    """SIGKILL (no handler runs) while a run writes checkpoints every few steps; --resume then ends bit-identical
+    to an uninterrupted run of the same seed."""
+    steps = ["--steps", "400", "--checkpoint-every", "20", "--seed", "3"]
+    whole, killed = tmp_path / "whole.pt", tmp_path / "killed.pt"
+    assert cli("train", *TINY, *steps, "--out", whole, data_folder=data_folder).returncode == 0
+
+    run = cli("train", *TINY, *steps, "--out", killed, data_folder=data_folder, wait=False)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        with contextlib.suppress(Exception):  # a checkpoint being replaced right now is read at the next look
+            if load_checkpoint(killed, verify=False).get("step", 0) >= 40:
+                break
+        time.sleep(0.05)
+    if run.poll() is not None:
+        pytest.skip("the run finished before it could be killed (a very fast machine)")
+    run.kill()  # SIGKILL
+    run.communicate()
+    on_disk = load_checkpoint(killed)  # what the kill left verifies
+    assert 40 <= on_disk["step"] < 400
+
+    resumed = cli("train", *TINY, *steps, "--out", killed, "--resume", data_folder=data_folder)
+    assert resumed.returncode == 0, resumed.stderr
+    a, b = load_checkpoint(whole), load_checkpoint(killed)
+    assert a["step"] == b["step"] == 400
+    for key in ("model", "ema"):
+        assert a[key].keys() == b[key].keys()
+        for name in a[key]:
+            assert torch.equal(a[key][name], b[key][name]), (key, name)
+    assert not list(tmp_path.glob(".killed.pt.*.tmp")), "no temporary file of the killed save is left after resuming"
