@@ -247,3 +247,17 @@ def test_a_stale_output_is_caught_and_chinese_or_ignored_outputs_are_not_compare
     assert output_differences(english, zh)[1] == ["code cell 0: ['loss 0.124'] vs ['loss 0.123']"]
     zh_cell.outputs[0].text = "✓ 正确\n"  # a tr() message: not expected to match
     assert output_differences(english, zh) == (0, [])
+
+
+def test_the_readmes_name_the_zh_lessons_left_to_full_runs():
+    from ddpm_lessons.course.edition import zh_lessons_left_to_full_runs
+    from ddpm_lessons.course.notation import LESSONS
+
+    left = zh_lessons_left_to_full_runs()
+    numbers = [name[:2] for name in left]
+    seconds = sum(s for _, name, _, s in LESSONS if f"{name}.ipynb" in left)
+    root = Path(__file__).parents[2]
+    english = (root / "README.md").read_text(encoding="utf-8")
+    chinese = (root / "README.zh-CN.md").read_text(encoding="utf-8")
+    assert f"({', '.join(numbers)}: {seconds} s more in the lesson map)" in english
+    assert f"（{'、'.join(numbers)}，按课程表要多 {seconds} 秒）" in chinese
