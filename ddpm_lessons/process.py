@@ -64,7 +64,9 @@ def forward_diffusion_sample(x_0, t, sqrt_alphas_cumprod, sqrt_one_minus_alphas_
         ("sqrt_one_minus_alphas_cumprod", sqrt_one_minus_alphas_cumprod),
     ):
         if not isinstance(array, torch.Tensor) or not array.is_floating_point():
-            raise TypeError(f"{name} must be a 1-D floating-point tensor of the T step values, got {type(array).__name__}")
+            raise TypeError(
+                f"{name} must be a 1-D floating-point tensor of the T step values, got {type(array).__name__}"
+            )
         if not bool(torch.isfinite(array).all()) or bool((array < 0).any()) or bool((array > 1).any()):
             raise ValueError(f"{name} must hold finite values in [0, 1] (square roots of ᾱ_t and 1 − ᾱ_t)")
     if sqrt_alphas_cumprod.shape != sqrt_one_minus_alphas_cumprod.shape or sqrt_alphas_cumprod.dim() != 1:

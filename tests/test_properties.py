@@ -229,21 +229,30 @@ CASES |= {
     ),
     "model_eps": (
         lambda **k: model_eps(
-            k.get("model", TINY_MODEL), k.get("x_t", batch()), k.get("t", torch.tensor([0, 5, 9, 49])),
+            k.get("model", TINY_MODEL),
+            k.get("x_t", batch()),
+            k.get("t", torch.tensor([0, 5, 9, 49])),
             guidance=k.get("guidance", 0.0),
         ),
         {"model": NOT_A_MODEL, "guidance": NOT_FINITE + [-1.0, "1"], "t": [[0, 1, 2, 3], torch.tensor([1])]},
     ),
     "sample_trajectory": (
         lambda **k: sample_trajectory(
-            k.get("model", TINY_MODEL), SCHEDULE, (3, 2), k.get("trajectory_at", [T - 1, 10, -1]),
-            method="ddpm", seed=0, progress=False,
+            k.get("model", TINY_MODEL),
+            SCHEDULE,
+            (3, 2),
+            k.get("trajectory_at", [T - 1, 10, -1]),
+            method="ddpm",
+            seed=0,
+            progress=False,
         )[0],
         {"trajectory_at": ["10", [1.5], [T], [None]]},
     ),
     "variational_bound_bpd": (
         lambda **k: variational_bound_bpd(
-            k.get("model", TINY_MODEL), SCHEDULE, k.get("x0", torch.round((batch(2).clamp(-1, 1) + 1) * 127.5) / 127.5 - 1),
+            k.get("model", TINY_MODEL),
+            SCHEDULE,
+            k.get("x0", torch.round((batch(2).clamp(-1, 1) + 1) * 127.5) / 127.5 - 1),
             generator=torch.Generator().manual_seed(0),
         )["terms_bpd"],
         {"model": NOT_A_MODEL, "x0": NOT_A_TENSOR},

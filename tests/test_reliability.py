@@ -379,8 +379,10 @@ def test_sample_and_evaluate_refuse_an_unverifiable_file_unless_told(tmp_path, d
     run = tmp_path / "run.pt"
     assert cli("train", *TINY, "--steps", "5", "--out", run, data_folder=data_folder).returncode == 0
     sidecar(run).unlink()
-    for command in (["sample", "--checkpoint", run, "--n", "4", "--out", tmp_path / "s.png", "--no-progress"],
-                    ["evaluate", run, "--quick", "--no-progress"]):
+    for command in (
+        ["sample", "--checkpoint", run, "--n", "4", "--out", tmp_path / "s.png", "--no-progress"],
+        ["evaluate", run, "--quick", "--no-progress"],
+    ):
         refused = cli(*command, data_folder=data_folder)
         assert refused.returncode != 0 and "Traceback" not in refused.stderr, refused.stderr
         assert "has no checksum" in refused.stderr and "--no-verify" in refused.stderr, refused.stderr

@@ -52,7 +52,12 @@ NOTATION = [
         "最优噪声预测器 *",
         "the optimal noise predictor, L_simple's minimiser",
     ),
-    ("E[x₀ | x_t]", "score.tweedie_x0, score.posterior_mean", "Tweedie 公式 (后验均值) *", "Tweedie's formula: the posterior mean of x₀"),
+    (
+        "E[x₀ | x_t]",
+        "score.tweedie_x0, score.posterior_mean",
+        "Tweedie 公式 (后验均值) *",
+        "Tweedie's formula: the posterior mean of x₀",
+    ),
     (
         "dx = −½β(τ) x dτ + √β(τ) dW",
         "score.VPSDE",
@@ -126,7 +131,10 @@ def table_texts() -> list[str]:
 def notation_markdown() -> str:
     """The notation table as Markdown (display it with ``IPython.display.Markdown``), in the course's language (the
     seed's Chinese term column is the same in both)."""
-    rows = [tr("| symbol | code (`ddpm_lessons`) | 中文 (seed article; * the course's term) | meaning |"), "|---|---|---|---|"]
+    rows = [
+        tr("| symbol | code (`ddpm_lessons`) | 中文 (seed article; * the course's term) | meaning |"),
+        "|---|---|---|---|",
+    ]
     rows += [
         f"| {_cell(symbol)} | `{_cell(code)}` | {_cell(chinese)} | {_cell(tr_data(english))} |"
         for symbol, code, chinese, english in NOTATION
