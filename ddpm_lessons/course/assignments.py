@@ -93,7 +93,12 @@ POINTS: dict[str, dict[str, int]] = {
         "check_guided_eps": 1,
         "check_ddim_deterministic_step": 2,
     },
-    "08_what_goes_wrong": {"check_to_model_range": 1, "check_sampling_indices": 1, "check_prior_mismatch_kl": 1},
+    "08_what_goes_wrong": {
+        "check_to_model_range": 1,
+        "check_sampling_indices": 1,
+        "check_prior_mismatch_kl": 1,
+        "check_prior_kl_with_mean": 2,
+    },
     "09_scores_sdes_and_flows": {"check_eps_from_score": 2, "check_reverse_drift": 2, "check_ode_euler_step": 1},
     "10_claims_and_capstone": {"check_capstone": 3},
 }

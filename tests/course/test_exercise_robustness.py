@@ -81,6 +81,7 @@ SOLUTIONS = {
     "check_to_model_range": lambda p: p.float() / 127.5 - 1,
     "check_sampling_indices": lambda T: range(T - 1, -1, -1),
     "check_prior_mismatch_kl": lambda a, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)),
+    "check_prior_kl_with_mean": lambda a, m, v: 0.5 * (a * v - a + a * m * m - math.log(a * v + 1 - a)),
     "check_eps_from_score": lambda score, ab: -math.sqrt(1 - ab) * score,
     "check_reverse_drift": lambda x, beta, score: -0.5 * beta * x - beta * score,
     "check_ode_euler_step": lambda x, ab, ab_next, eps: (

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from ddpm_lessons.course import exercises
@@ -139,6 +140,27 @@ def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes(
 
     assert exercises.check_prior_mismatch_kl(kl)
     assert not exercises.check_prior_mismatch_kl(lambda a, v: 0.0)
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (lambda a, m, v: 0.5 * (a * v + 1 - a - 1 - math.log(a * v + 1 - a)), "mean term is missing"),
+        (lambda a, m, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)) + 0.5 * math.sqrt(a) * m * m, "not √ᾱ_T·m²"),
+        (lambda a, m, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)) + 0.5 * m * m, "not m"),
+        (lambda a, m, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)) + a * m * m, "the ½ of the Gaussian exponent"),
+        (lambda a, m, v: 0.0, "μ = √ᾱ_T·m"),
+    ],
+)
+def test_the_prior_kl_with_mean_names_the_likely_mistake(answer, words, capsys):
+    def right(alpha_bar, mean, var):  # another correct form: the general Gaussian KL with μ = √ᾱ m
+        mu, s2 = math.sqrt(alpha_bar) * mean, alpha_bar * var + 1 - alpha_bar
+        return 0.5 * (s2 + mu**2 - 1) - 0.5 * math.log(s2)
+
+    assert exercises.check_prior_kl_with_mean(right)
+    capsys.readouterr()
+    assert not exercises.check_prior_kl_with_mean(answer)
+    assert words in capsys.readouterr().out
 
 
 def test_unfinished_lesson_07_and_08_exercises_get_a_reminder(capsys):

@@ -29,6 +29,7 @@ WRONG_ANSWERS = {
     "check_to_model_range": lambda pixels: pixels.float() / 255,  # [0, 1]
     "check_sampling_indices": lambda T: range(T, 0, -1),  # paper steps
     "check_prior_mismatch_kl": lambda ab, v: 1.0,
+    "check_prior_kl_with_mean": lambda ab, m, v: 0.5 * (ab * v - ab - math.log(ab * v + 1 - ab)),  # no mean term
     # lesson 09
     "check_eps_from_score": lambda score, ab: sqrt(1 - ab) * score,  # sign
     "check_reverse_drift": lambda x, beta, score: -0.5 * beta * (x + score),  # the PF-ODE's drift

@@ -9,7 +9,7 @@ import torch
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer
 
-__all__ = ["check_to_model_range", "check_sampling_indices", "check_prior_mismatch_kl"]
+__all__ = ["check_to_model_range", "check_sampling_indices", "check_prior_mismatch_kl", "check_prior_kl_with_mean"]
 
 
 @robust_check
@@ -95,3 +95,44 @@ def check_prior_mismatch_kl(fn) -> CheckResult:
                 )
             return report(False, message)
     return report(True, tr("KL = (s² − 1 − ln s²)/2 with s² = ᾱ_T v + 1 − ᾱ_T: zero only when ᾱ_T v + 1 − ᾱ_T = 1"))
+
+
+@robust_check
+def check_prior_kl_with_mean(fn) -> CheckResult:
+    """Lesson 08, exercise 4 (derive): ``fn(alpha_bar_T, data_mean, data_var)`` = KL(q(x_T) ‖ N(0, 1)) in nats for
+    1-D Gaussian data N(m, v): q(x_T) = N(√ᾱ_T m, ᾱ_T v + 1 − ᾱ_T), so with s² = ᾱ_T v + 1 − ᾱ_T the KL is
+    (s² + ᾱ_T m² − 1 − ln s²)/2 — the centred formula plus the mean term ᾱ_T m²/2."""
+    for alpha_bar, mean, var in ((0.6, -0.5, 0.36), (0.25, 2.0, 1.0), (0.9, 0.3, 4.0)):
+        got, problem = call_answer(fn, alpha_bar, mean, var, number=True)
+        if problem:
+            return report(False, problem)
+        s2 = alpha_bar * var + 1 - alpha_bar
+        centred = 0.5 * (s2 - 1 - math.log(s2))
+        expected = centred + 0.5 * alpha_bar * mean**2
+        if close(got, expected, rtol=1e-5, atol=1e-9):
+            continue
+        values = dict(alpha_bar=alpha_bar, mean=mean, var=var, got=got, expected=expected)
+        mistakes = {
+            centred: tr("the mean term is missing: q(x_T) is centred at √ᾱ_T·m, not at 0"),
+            centred + 0.5 * math.sqrt(alpha_bar) * mean**2: tr(
+                "the mean of q(x_T) is √ᾱ_T·m, so its square is ᾱ_T·m², not √ᾱ_T·m²"
+            ),
+            centred + 0.5 * mean**2: tr("the data mean shrinks with the data: x_T's mean is √ᾱ_T·m, not m"),
+            centred + alpha_bar * mean**2: tr("the mean term is μ²/2 = ᾱ_T·m²/2 (the ½ of the Gaussian exponent)"),
+            0.5 * (1 / s2 - 1 + math.log(s2) + alpha_bar * mean**2 / s2): tr(
+                "that is KL(N(0,1) ‖ q); the order matters"
+            ),
+        }
+        hint = next((text for value, text in mistakes.items() if close(got, value, rtol=1e-5, atol=1e-9)), None)
+        if hint is None:
+            hint = tr("KL(N(μ, s²) ‖ N(0, 1)) = (s² + μ² − 1 − ln s²)/2 with μ = √ᾱ_T·m, s² = ᾱ_T·v + 1 − ᾱ_T")
+        return report(
+            False,
+            tr(
+                "alpha_bar_T={alpha_bar}, data_mean={mean}, data_var={var}: got {got:.6g}; expected {expected:.6g}",
+                **values,
+            )
+            + " — "
+            + hint,
+        )
+    return report(True, tr("KL = (s² + ᾱ_T m² − 1 − ln s²)/2: the centred part plus the mean term ᾱ_T m²/2"))
