@@ -249,11 +249,12 @@ def screenshot_dir(tmp_path: Path) -> Path:
 
 
 def wait_for_idle_kernel(page, base: str, token: str) -> None:
-    """Wait until the page's notebook kernel is connected and idle (Run All before that asks for a kernel)."""
+    """Wait until the page's notebook kernel is connected and idle (Run All before that asks for a kernel); the
+    status bar says Idle, or 空闲 in the Chinese interface."""
     import re
 
     from playwright.sync_api import expect
 
     wait_for_kernel_connection(base, token)
-    idle = page.locator(".jp-StatusBar-TextItem").filter(has_text=re.compile(r"ipykernel\)\s*\|\s*Idle"))
+    idle = page.locator(".jp-StatusBar-TextItem").filter(has_text=re.compile(r"ipykernel\)\s*\|\s*(Idle|空闲)"))
     expect(idle).to_be_visible(timeout=60_000)
