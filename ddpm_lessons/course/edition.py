@@ -63,10 +63,10 @@ ZH_DIR = "zh"
 AWAITING_OUTPUTS: tuple[str, ...] = ()
 """zh lessons committed translated but not yet executed (no outputs; nbval skips them, conftest.py). Kept true by
 tests/course/test_edition.py; empty when the edition is complete."""
-ZH_NBVAL_DEFAULT_MAX_SECONDS = 60
+ZH_NBVAL_DEFAULT_MAX_SECONDS = 10
 """The default test run (CI) re-executes under strict nbval only the zh lessons whose English run takes at most this
 long (the lesson map's CPU time, notation.LESSONS): their code is the English code, which nbval runs anyway, so
-re-running the expensive ones would add minutes without new code. ``pytest --zh-nbval=all`` (``python3 course.py test
+re-running all of them would add about nine minutes to a suite that must stay well under twenty. ``pytest --zh-nbval=all`` (``python3 course.py test
 --zh-nbval=all``) runs every zh lesson; the others' committed outputs are still compared with the English lesson's
 (tests/course/test_edition.py), so a zh lesson left stale by a re-executed English one fails the default run too."""
 
