@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .validation import check_positive_int
+from .validation import check_image_batch, check_positive_int
 
 __all__ = [
     "to_image",
@@ -78,22 +78,13 @@ def plot_generation_process(generated_images):
     return fig
 
 
-def _image_batch(images) -> torch.Tensor:
-    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
-        got = f"dtype {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
-        raise TypeError(f"images must be a floating-point tensor of shape (B, C, H, W), got {got}")
-    if images.dim() != 4 or min(images.shape) < 1:
-        raise ValueError(f"images must have shape (B, C, H, W) with every size >= 1, got {tuple(images.shape)}")
-    return images
-
-
 def tile_images(images: torch.Tensor, nrow: int, padding: int = 2) -> torch.Tensor:
     """Images ``(B, C, H, W)`` tiled ``nrow`` per row on a white (1.0) background, as one ``(C, H', W')`` image.
 
     ``H' = rows·(H+p)+p`` and ``W' = cols·(W+p)+p`` with ``p = padding``, ``cols = min(nrow, B)``,
     ``rows = ⌈B / nrow⌉``; image k sits in row ``k // nrow``, column ``k % nrow``. Values are kept as they are.
     """
-    images = _image_batch(images)
+    images = check_image_batch(images, "images", channels=None)
     nrow = check_positive_int(nrow, "nrow")
     padding = check_positive_int(padding, "padding", minimum=0)
     b, c, h, w = images.shape
@@ -108,7 +99,7 @@ def tile_images(images: torch.Tensor, nrow: int, padding: int = 2) -> torch.Tens
 
 def image_grid(images: torch.Tensor, nrow: int | None = None, ax=None, title: str | None = None):
     """A grid of ``(B, C, H, W)`` images in [−1, 1] on one axis (:func:`tile_images`); returns the figure."""
-    images = _image_batch(images)
+    images = check_image_batch(images, "images", channels=None)
     b, c = images.shape[:2]
     nrow = math.ceil(math.sqrt(b)) if nrow is None else check_positive_int(nrow, "nrow")
     canvas = tile_images(images, nrow)

@@ -255,16 +255,20 @@ def schedule_from_arrays(alphas, alphas_cumprod, betas, x: torch.Tensor):
 
 
 def check_image_batch(images, name: str, *, channels=(1, 3), size: tuple[int, int] | None = None) -> torch.Tensor:
-    """``images`` if it is a float tensor ``(B, C, H, W)`` with B ≥ 1, C in ``channels`` and (optionally)
-    ``(H, W) == size``; else an error naming ``name`` and the expected shape (images live in [−1, 1])."""
-    expected = f"(B, {'/'.join(map(str, channels))}, {'H, W' if size is None else ', '.join(map(str, size))})"
+    """``images`` if it is a float tensor ``(B, C, H, W)`` with B ≥ 1, C in ``channels`` (``None``: any C ≥ 1, and
+    H, W ≥ 1) and (optionally) ``(H, W) == size``; else an error naming ``name`` and the expected shape (images live
+    in [−1, 1])."""
+    any_channels = channels is None
+    channel_text = "C" if any_channels else "/".join(map(str, channels))
+    expected = f"(B, {channel_text}, {'H, W' if size is None else ', '.join(map(str, size))})"
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
         got = f"dtype {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
         raise TypeError(f"{name} must be a floating-point tensor of images {expected} in [-1, 1], got {got}")
     if (
         images.dim() != 4
         or images.shape[0] < 1
-        or images.shape[1] not in channels
+        or (any_channels and min(images.shape) < 1)
+        or (not any_channels and images.shape[1] not in channels)
         or (size is not None and tuple(images.shape[2:]) != tuple(size))
     ):
         raise ValueError(f"{name} must have shape {expected} with B >= 1, got {tuple(images.shape)}")
