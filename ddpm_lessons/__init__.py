@@ -62,7 +62,7 @@ from .process import (
 from .sampling import ddim_timesteps, model_eps, sample, sample_trajectory
 from .schedule import DiffusionSchedule, get_beta_schedule
 from .train import ema_update, load_trained, train
-from .unet import DiffusionUNet, UNetStage
+from .unet import DiagramWiredUNet, DiffusionUNet, UNetStage
 
 __version__ = "0.1.0"
 
@@ -130,6 +130,7 @@ __all__ = [
     "ema_update",
     "load_trained",
     "train",
+    "DiagramWiredUNet",
     "DiffusionUNet",
     "UNetStage",
     "flow",

@@ -17,7 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .embedding import TimePositionalEncoding
-from .unet import DiffusionUNet, check_spatial_size
+from .unet import DiagramWiredUNet, DiffusionUNet, check_spatial_size
 from .validation import check_model_input, check_positive_int, check_real
 
 __all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parameters", "count_macs"]
@@ -317,7 +317,12 @@ class MLPDenoiser(nn.Module):
         return self.out(h)
 
 
-MODELS = {"DiffusionUNet": DiffusionUNet, "ResidualUNet": ResidualUNet, "MLPDenoiser": MLPDenoiser}
+MODELS = {
+    "DiffusionUNet": DiffusionUNet,
+    "DiagramWiredUNet": DiagramWiredUNet,
+    "ResidualUNet": ResidualUNet,
+    "MLPDenoiser": MLPDenoiser,
+}
 
 
 def build_model(kind: str, config: dict) -> nn.Module:

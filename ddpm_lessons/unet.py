@@ -7,6 +7,9 @@ widths 64…1024) it has 62,714,307 parameters. Some of its choices are not best
 samples of a batch and behaves differently in train and eval mode; each stage builds its own copy of the
 (parameter-free) time encoding — and lessons 05 and 08 measure what they cost. The only additions are input
 checks that raise clear errors; the computation is the article's.
+
+``DiagramWiredUNet`` is the one deliberate departure, kept apart: the same stages wired as the article's *diagram*
+draws the skips (its code wires them differently; lesson 05 shows both and compares them trained).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import torch.nn as nn
 from .embedding import TimePositionalEncoding
 from .validation import check_model_input, check_positive_int
 
-__all__ = ["UNetStage", "DiffusionUNet", "check_spatial_size"]
+__all__ = ["UNetStage", "DiffusionUNet", "DiagramWiredUNet", "check_spatial_size"]
 
 
 def check_spatial_size(x: torch.Tensor, depth: int, channels: int) -> None:
@@ -141,16 +144,20 @@ class DiffusionUNet(nn.Module):
         )
         self.head = nn.Conv2d(channel_sequence[0], img_channels, 1)
 
-    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+    def check_inputs(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None) -> None:
+        """Raise a clear error unless ``forward`` can run on these arguments (not part of the article's code)."""
+        name = type(self).__name__
         check_model_input(self, x, timesteps, data_dims=3)
         check_spatial_size(x, self.depth, self.img_channels)
         if self.label_conditioning and labels is None:
-            raise ValueError("labels are required: this DiffusionUNet was built with label_conditioning=True")
+            raise ValueError(f"labels are required: this {name} was built with label_conditioning=True")
         if not self.label_conditioning and labels is not None:
-            raise ValueError("labels were given but this DiffusionUNet was built with label_conditioning=False")
+            raise ValueError(f"labels were given but this {name} was built with label_conditioning=False")
         if labels is not None and labels.shape != (x.shape[0], 1):
             raise ValueError(f"labels must have shape (B, 1) = ({x.shape[0]}, 1), got {tuple(labels.shape)}")
 
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        self.check_inputs(x, timesteps, labels)
         skips = []
         h = self.stem(x)
         for down in self.down_blocks:
@@ -159,3 +166,40 @@ class DiffusionUNet(nn.Module):
         for up, skip in zip(self.up_blocks, reversed(skips)):
             h = up(torch.cat([h, skip], dim=1), timesteps, labels=labels)
         return self.head(h)
+
+
+class DiagramWiredUNet(DiffusionUNet):
+    """The seed's U-Net with the skips its diagram draws, not the ones its code makes (lesson 05, section 2).
+
+    The article's code concatenates the bottleneck with itself in the first up stage and never uses the stem's
+    output again. Here every skip joins the up stage whose *output* has the same resolution, at the next layer's
+    input: up1 reads the bottleneck once (its first convolution takes ``C_last`` channels, not ``2·C_last``);
+    down3 → up1's output (at up2's input), down2 → up2's, down1 → up3's; and the stem's output joins up4's output
+    at the head, a 1×1 convolution from ``2·C_0`` channels. Everything else — stages, arguments, checks — is
+    :class:`DiffusionUNet`'s, so a comparison of the two measures the wiring alone.
+    """
+
+    def __init__(
+        self,
+        img_channels: int = 3,
+        time_dim: int = 128,
+        label_conditioning: bool = False,
+        channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024),
+    ):
+        super().__init__(img_channels, time_dim, label_conditioning, channel_sequence)
+        widths = self.config["channel_sequence"]
+        self.up_blocks[0].conv_in = nn.Conv2d(widths[-1], widths[-2], 3, padding=1)   # the bottleneck, once
+        self.head = nn.Conv2d(2 * widths[0], img_channels, 1)                           # up4's output + the stem's
+
+    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        self.check_inputs(x, timesteps, labels)
+        h = self.stem(x)
+        skips = [h]                                   # the stem, down1, …, down_{n−1}: one per resolution above the bottleneck
+        for down in self.down_blocks:
+            h = down(h, timesteps, labels=labels)
+            skips.append(h)
+        skips.pop()                                   # the bottleneck is h itself, not a skip
+        h = self.up_blocks[0](h, timesteps, labels=labels)
+        for up in self.up_blocks[1:]:
+            h = up(torch.cat([h, skips.pop()], dim=1), timesteps, labels=labels)
+        return self.head(torch.cat([h, skips.pop()], dim=1))

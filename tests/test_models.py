@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from ddpm_lessons.models import MLPDenoiser, ResidualUNet, build_model, count_parameters
-from ddpm_lessons.unet import DiffusionUNet, UNetStage
+from ddpm_lessons.unet import DiagramWiredUNet, DiffusionUNet, UNetStage
 
 
 def test_seed_unet_parameter_count_and_shapes():
@@ -44,6 +44,62 @@ def test_seed_unet_label_conditioning_errors():
     plain = DiffusionUNet(channel_sequence=(4, 8))
     with pytest.raises(ValueError, match="label_conditioning=False"):
         plain(x, t, torch.tensor([[0.0], [1.0]]))
+
+
+def _what_each_stage_receives(net, x, t):
+    """{stage: names of the recorded stage outputs its input is made of, in order} from forward hooks."""
+    stages = [("stem", net.stem)] + [(f"down{i + 1}", b) for i, b in enumerate(net.down_blocks)]
+    stages += [(f"up{i + 1}", b) for i, b in enumerate(net.up_blocks)] + [("head", net.head)]
+    outputs, inputs = {}, {}
+    hooks = [m.register_forward_hook(lambda m, a, out, name=name: outputs.__setitem__(name, out)) for name, m in stages]
+    hooks += [m.register_forward_pre_hook(lambda m, a, name=name: inputs.__setitem__(name, a[0])) for name, m in stages]
+    with torch.no_grad():
+        net(x, t)
+    for h in hooks:
+        h.remove()
+
+    def parts(tensor):
+        found, start = [], 0
+        while start < tensor.shape[1]:
+            name, out = next((n, o) for n, o in outputs.items() if o.shape[2:] == tensor.shape[2:]
+                             and start + o.shape[1] <= tensor.shape[1]
+                             and torch.equal(tensor[:, start:start + o.shape[1]], o))
+            found.append(name)
+            start += out.shape[1]
+        return found
+
+    return {name: parts(inputs[name]) for name in inputs if name.startswith("up") or name == "head"}
+
+
+def test_diagram_wired_unet_receives_the_skips_the_article_draws():
+    x, t = torch.randn(2, 3, 32, 32), torch.tensor([3, 700])
+    torch.manual_seed(0)
+    article = DiffusionUNet(channel_sequence=(4, 8, 12, 16, 20)).eval()
+    torch.manual_seed(0)
+    diagram = DiagramWiredUNet(channel_sequence=(4, 8, 12, 16, 20)).eval()
+    assert _what_each_stage_receives(article, x, t) == {
+        "up1": ["down4", "down4"], "up2": ["up1", "down3"], "up3": ["up2", "down2"], "up4": ["up3", "down1"],
+        "head": ["up4"],
+    }
+    assert _what_each_stage_receives(diagram, x, t) == {
+        "up1": ["down4"], "up2": ["up1", "down3"], "up3": ["up2", "down2"], "up4": ["up3", "down1"],
+        "head": ["up4", "stem"],
+    }
+    assert diagram(x, t).shape == x.shape
+
+
+@pytest.mark.parametrize("channels", [(16, 32, 64, 128), (8, 16, 32, 64, 128), (4, 6)])
+def test_diagram_wiring_changes_only_up1s_first_convolution_and_the_head(channels):
+    article, diagram = DiffusionUNet(channel_sequence=channels), DiagramWiredUNet(channel_sequence=channels)
+    a, d = article.state_dict(), diagram.state_dict()
+    assert a.keys() == d.keys()
+    assert {k for k in a if a[k].shape != d[k].shape} == {"up_blocks.0.conv_in.weight", "head.weight"}
+    # up1's 3x3 convolution reads C_last channels instead of 2 C_last; the 1x1 head 2 C_0 instead of C_0
+    saved = 9 * channels[-1] * channels[-2] - 3 * channels[0]
+    assert count_parameters(article) - count_parameters(diagram) == saved
+    with pytest.raises(ValueError, match="labels were given but this DiagramWiredUNet"):
+        diagram(torch.randn(1, 3, 2 ** len(channels), 2 ** len(channels)), torch.tensor([0]), torch.ones(1, 1))
+    assert build_model("DiagramWiredUNet", diagram.config).state_dict().keys() == d.keys()
 
 
 @pytest.mark.parametrize(
