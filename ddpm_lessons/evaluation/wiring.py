@@ -9,9 +9,10 @@ number of steps, one CPU thread per run), so the wiring is the only difference w
 weights:
 
 - ``eps_mse``: the ε-prediction MSE on one fixed evaluation set — the photo noised at t = 0, 25, …, 975 with
-  eight noise draws each (the same draws for every model) — overall and for t in [0, 100), [100, 500),
-  [500, 1000), after every ``--every`` steps (a learning curve; chunks resume exactly, so the run equals one
-  long run);
+  eight noise draws each (the same draws for every model; the photo is the training set itself, so this measures
+  how well each network has learned to denoise it) — overall and for t in [0, 100), [100, 500), [500, 1000),
+  after every ``--every`` steps (a learning curve; each chunk resumes the previous one's checkpoint exactly, so
+  the run equals one long run — tested);
 - ``psnr_db``: the PSNR of eight DDPM-1000 samples (the seed's sampler, sampling seed 1) against the photo at the
   end: the shipped checkpoint's quality measure and bar (every sample ≥ 25 dB).
 
@@ -61,16 +62,22 @@ def evaluation_set(photo: torch.Tensor, schedule: DiffusionSchedule, draws: int 
 
 
 def eps_mse_by_range(model, x_t, t, eps, timesteps: int) -> dict:
-    """ε-MSE of ``model`` on the evaluation set: overall and per t-range (ranges scaled to ``timesteps``)."""
+    """ε-MSE of ``model`` on the evaluation set: overall and per t-range (:func:`t_ranges`), keys ``"t{lo}-{hi}"``."""
     model.eval()
     with torch.no_grad():
         errors = torch.cat([((model(x, s) - e) ** 2).flatten(1).mean(1)
                             for x, s, e in zip(x_t.split(64), t.split(64), eps.split(64))])
     result = {"all": round(errors.mean().item(), 5)}
-    for lo, hi in T_RANGES:
-        lo_t, hi_t = lo * timesteps // 1000, hi * timesteps // 1000
-        result[f"t{lo}-{hi}"] = round(errors[(t >= lo_t) & (t < hi_t)].mean().item(), 5)
+    for lo, hi in t_ranges(timesteps):
+        result[f"t{lo}-{hi}"] = round(errors[(t >= lo) & (t < hi)].mean().item(), 5)
     return result
+
+
+def t_ranges(timesteps: int) -> list[tuple[int, int]]:
+    """The t-ranges of the ε-MSE breakdown: [0, 100), [100, 500), [500, 1000) for T = 1000, scaled to other T."""
+    if timesteps < 40:
+        raise ValueError(f"timesteps must be at least 40, so that every t-range holds evaluation steps, got {timesteps}")
+    return [(lo * timesteps // 1000, hi * timesteps // 1000) for lo, hi in T_RANGES]
 
 
 def measure_one(wiring: str, seed: int, steps: int, every: int, image_size: int, channels, samples: int,
@@ -113,12 +120,17 @@ def measure(seeds=DEFAULTS["seeds"], steps=DEFAULTS["steps"], every=DEFAULTS["ev
     for name, value in (("steps", steps), ("every", every), ("image_size", image_size), ("samples", samples),
                         ("timesteps", timesteps), ("workers", workers)):
         check_positive_int(value, name)
+    t_ranges(timesteps)
     if not seeds:
         raise ValueError("seeds must name at least one seed")
     jobs = [(wiring, seed, steps, every, image_size, tuple(channels), samples, timesteps)
             for seed in seeds for wiring in WIRINGS]
     if workers == 1:
-        return [measure_one(*job) for job in jobs]
+        threads = torch.get_num_threads()
+        try:
+            return [measure_one(*job) for job in jobs]
+        finally:
+            torch.set_num_threads(threads)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(measure_one, *zip(*jobs)))
 

@@ -19,11 +19,20 @@ def test_a_tiny_measurement_is_deterministic_and_independent_of_the_workers():
     assert one[0]["parameters"] - one[1]["parameters"] == 9 * 16 * 8 - 3 * 4
     for run in one:
         for point in run["eps_mse"]:
-            assert set(point) == {"step", "all", "t0-100", "t100-500", "t500-1000"}
+            assert set(point) == {"step", "all", "t0-4", "t4-20", "t20-40"}     # [0, 100) … scaled to T = 40
         assert len(run["psnr_db"]) == 2 and run["meets_bar"] is False     # 4 steps cannot reach 25 dB
+    threads = torch.get_num_threads()
     again = wiring.measure(**TINY, workers=2)
+    assert torch.get_num_threads() == threads, "measuring in this process leaves its thread count as it was"
     strip = [{k: v for k, v in run.items() if not k.endswith("_s")} for run in one]
     assert strip == [{k: v for k, v in run.items() if not k.endswith("_s")} for run in again]
+
+
+def test_training_in_chunks_equals_one_long_run():
+    chunked = wiring.measure_one("diagram", 5, 6, 2, 16, (4, 8, 16), 2, 40)
+    whole = wiring.measure_one("diagram", 5, 6, 6, 16, (4, 8, 16), 2, 40)
+    assert chunked["eps_mse"][-1] == whole["eps_mse"][-1] and chunked["psnr_db"] == whole["psnr_db"]
+    assert [point["step"] for point in chunked["eps_mse"]] == [2, 4, 6]
 
 
 def test_the_eps_mse_is_the_mean_over_the_fixed_evaluation_set():
@@ -38,18 +47,20 @@ def test_the_eps_mse_is_the_mean_over_the_fixed_evaluation_set():
 
     result = wiring.eps_mse_by_range(PredictsZero(), x_t, t, eps, 40)
     assert result["all"] == pytest.approx(eps.pow(2).mean().item(), abs=1e-5)      # predicting 0 costs E[eps^2]
-    assert result["t0-100"] == pytest.approx(eps[t < 4].pow(2).mean().item(), abs=1e-5)
+    assert result["t0-4"] == pytest.approx(eps[t < 4].pow(2).mean().item(), abs=1e-5)
 
 
 def test_the_command_line_writes_its_record_and_refuses_bad_arguments(tmp_path, capsys):
     out = tmp_path / "record.json"
     assert wiring.main(["--seeds", "1", "--steps", "2", "--every", "2", "--image-size", "8", "--channels", "4,8",
-                        "--samples", "1", "--timesteps", "20", "--out", str(out)]) == 0
+                        "--samples", "1", "--timesteps", "40", "--out", str(out)]) == 0
     record = json.loads(out.read_text())
     assert record["command"].endswith("--out " + str(out)) and len(record["runs"]) == 2
     assert not list(tmp_path.glob(".*.tmp"))
     with pytest.raises(ValueError, match="steps must be an integer >= 1, got 0"):
         wiring.measure(**{**TINY, "steps": 0})
+    with pytest.raises(ValueError, match="timesteps must be at least 40, so that every t-range holds"):
+        wiring.measure(**{**TINY, "timesteps": 5})
     with pytest.raises(SystemExit):
         wiring.main(["--channels", "4,x"])
     assert "--channels must be comma-separated integers" in capsys.readouterr().err
@@ -76,7 +87,7 @@ def test_the_committed_record_used_the_shipped_photo_recipe():
     for run in record["runs"]:
         assert run["parameters"] == sizes[run["wiring"]]
         assert run["eps_mse"][-1]["step"] == recipe["steps"] and len(run["psnr_db"]) == recipe["samples"]
-    # the article's seed-0 run is the shipped checkpoint's run (same code path, seed and steps): same samples
+    # the article's seed-0 run has the shipped checkpoint's recipe, seed and steps (resuming in chunks is exact): same samples
     article0 = next(run for run in record["runs"] if run["wiring"] == "article" and run["seed"] == 0)
     assert sum(article0["psnr_db"]) / len(article0["psnr_db"]) == pytest.approx(
         shipped["metrics"]["psnr_db_mean"], abs=0.02)
