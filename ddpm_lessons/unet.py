@@ -188,17 +188,17 @@ class DiagramWiredUNet(DiffusionUNet):
     ):
         super().__init__(img_channels, time_dim, label_conditioning, channel_sequence)
         widths = self.config["channel_sequence"]
-        self.up_blocks[0].conv_in = nn.Conv2d(widths[-1], widths[-2], 3, padding=1)   # the bottleneck, once
-        self.head = nn.Conv2d(2 * widths[0], img_channels, 1)                           # up4's output + the stem's
+        self.up_blocks[0].conv_in = nn.Conv2d(widths[-1], widths[-2], 3, padding=1)  # the bottleneck, once
+        self.head = nn.Conv2d(2 * widths[0], img_channels, 1)  # up4's output + the stem's
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         self.check_inputs(x, timesteps, labels)
         h = self.stem(x)
-        skips = [h]                                   # the stem, down1, …, down_{n−1}: one per resolution above the bottleneck
+        skips = [h]  # the stem, down1, …, down_{n−1}: one per resolution above the bottleneck
         for down in self.down_blocks:
             h = down(h, timesteps, labels=labels)
             skips.append(h)
-        skips.pop()                                   # the bottleneck is h itself, not a skip
+        skips.pop()  # the bottleneck is h itself, not a skip
         h = self.up_blocks[0](h, timesteps, labels=labels)
         for up in self.up_blocks[1:]:
             h = up(torch.cat([h, skips.pop()], dim=1), timesteps, labels=labels)

@@ -61,9 +61,13 @@ def _what_each_stage_receives(net, x, t):
     def parts(tensor):
         found, start = [], 0
         while start < tensor.shape[1]:
-            name, out = next((n, o) for n, o in outputs.items() if o.shape[2:] == tensor.shape[2:]
-                             and start + o.shape[1] <= tensor.shape[1]
-                             and torch.equal(tensor[:, start:start + o.shape[1]], o))
+            name, out = next(
+                (n, o)
+                for n, o in outputs.items()
+                if o.shape[2:] == tensor.shape[2:]
+                and start + o.shape[1] <= tensor.shape[1]
+                and torch.equal(tensor[:, start : start + o.shape[1]], o)
+            )
             found.append(name)
             start += out.shape[1]
         return found
@@ -78,11 +82,17 @@ def test_diagram_wired_unet_receives_the_skips_the_article_draws():
     torch.manual_seed(0)
     diagram = DiagramWiredUNet(channel_sequence=(4, 8, 12, 16, 20)).eval()
     assert _what_each_stage_receives(article, x, t) == {
-        "up1": ["down4", "down4"], "up2": ["up1", "down3"], "up3": ["up2", "down2"], "up4": ["up3", "down1"],
+        "up1": ["down4", "down4"],
+        "up2": ["up1", "down3"],
+        "up3": ["up2", "down2"],
+        "up4": ["up3", "down1"],
         "head": ["up4"],
     }
     assert _what_each_stage_receives(diagram, x, t) == {
-        "up1": ["down4"], "up2": ["up1", "down3"], "up3": ["up2", "down2"], "up4": ["up3", "down1"],
+        "up1": ["down4"],
+        "up2": ["up1", "down3"],
+        "up3": ["up2", "down2"],
+        "up4": ["up3", "down1"],
         "head": ["up4", "stem"],
     }
     assert diagram(x, t).shape == x.shape

@@ -48,9 +48,16 @@ from .metrics import psnr
 WIRINGS = {"article": DiffusionUNet, "diagram": DiagramWiredUNet}
 T_RANGES = ((0, 100), (100, 500), (500, 1000))
 PHOTO_BAR_DB = 25.0
-DEFAULTS = {"seeds": (0, 1, 2), "steps": 1500, "every": 250, "image_size": 32, "channels": (16, 32, 64, 128),
-            "samples": 8, "timesteps": 1000}
-RECIPE = {"batch_size": 32, "lr": 1e-3, "ema_decay": 0.99}     # the shipped photo_ddpm.pt's (data/MANIFEST.json)
+DEFAULTS = {
+    "seeds": (0, 1, 2),
+    "steps": 1500,
+    "every": 250,
+    "image_size": 32,
+    "channels": (16, 32, 64, 128),
+    "samples": 8,
+    "timesteps": 1000,
+}
+RECIPE = {"batch_size": 32, "lr": 1e-3, "ema_decay": 0.99}  # the shipped photo_ddpm.pt's (data/MANIFEST.json)
 
 
 def evaluation_set(photo: torch.Tensor, schedule: DiffusionSchedule, draws: int = 8):
@@ -65,8 +72,9 @@ def eps_mse_by_range(model, x_t, t, eps, timesteps: int) -> dict:
     """ε-MSE of ``model`` on the evaluation set: overall and per t-range (:func:`t_ranges`), keys ``"t{lo}-{hi}"``."""
     model.eval()
     with torch.no_grad():
-        errors = torch.cat([((model(x, s) - e) ** 2).flatten(1).mean(1)
-                            for x, s, e in zip(x_t.split(64), t.split(64), eps.split(64))])
+        errors = torch.cat(
+            [((model(x, s) - e) ** 2).flatten(1).mean(1) for x, s, e in zip(x_t.split(64), t.split(64), eps.split(64))]
+        )
     result = {"all": round(errors.mean().item(), 5)}
     for lo, hi in t_ranges(timesteps):
         result[f"t{lo}-{hi}"] = round(errors[(t >= lo) & (t < hi)].mean().item(), 5)
@@ -76,12 +84,15 @@ def eps_mse_by_range(model, x_t, t, eps, timesteps: int) -> dict:
 def t_ranges(timesteps: int) -> list[tuple[int, int]]:
     """The t-ranges of the ε-MSE breakdown: [0, 100), [100, 500), [500, 1000) for T = 1000, scaled to other T."""
     if timesteps < 40:
-        raise ValueError(f"timesteps must be at least 40, so that every t-range holds evaluation steps, got {timesteps}")
+        raise ValueError(
+            f"timesteps must be at least 40, so that every t-range holds evaluation steps, got {timesteps}"
+        )
     return [(lo * timesteps // 1000, hi * timesteps // 1000) for lo, hi in T_RANGES]
 
 
-def measure_one(wiring: str, seed: int, steps: int, every: int, image_size: int, channels, samples: int,
-                timesteps: int) -> dict:
+def measure_one(
+    wiring: str, seed: int, steps: int, every: int, image_size: int, channels, samples: int, timesteps: int
+) -> dict:
     """Train one (wiring, seed) run and measure it (see the module docstring)."""
     torch.set_num_threads(1)
     photo = load_photo(None, (image_size, image_size))
@@ -93,8 +104,18 @@ def measure_one(wiring: str, seed: int, steps: int, every: int, image_size: int,
     with tempfile.TemporaryDirectory(prefix="ddpm-wiring-") as folder:
         for chunk, stop in enumerate(list(range(every, steps, every)) + [steps]):
             started = time.perf_counter()
-            state = train(model, photo[None], schedule=schedule, steps=stop, seed=seed, device="cpu",
-                          progress=False, checkpoint_path=Path(folder) / "run.pt", resume=chunk > 0, **RECIPE)
+            state = train(
+                model,
+                photo[None],
+                schedule=schedule,
+                steps=stop,
+                seed=seed,
+                device="cpu",
+                progress=False,
+                checkpoint_path=Path(folder) / "run.pt",
+                resume=chunk > 0,
+                **RECIPE,
+            )
             train_s += time.perf_counter() - started
             curve.append({"step": stop, **eps_mse_by_range(state.ema, x_t, t, eps, timesteps)})
     started = time.perf_counter()
@@ -106,25 +127,41 @@ def measure_one(wiring: str, seed: int, steps: int, every: int, image_size: int,
         "parameters": count_parameters(model),
         "train_s": round(train_s, 1),
         "sample_s": round(time.perf_counter() - started, 1),
-        "final_loss_mean_last_10pct": round(sum(losses[-max(1, len(losses) // 10):]) / max(1, len(losses) // 10), 5),
+        "final_loss_mean_last_10pct": round(sum(losses[-max(1, len(losses) // 10) :]) / max(1, len(losses) // 10), 5),
         "eps_mse": curve,
         "psnr_db": [round(v, 2) for v in scores.tolist()],
         "meets_bar": bool(scores.min() >= PHOTO_BAR_DB),
     }
 
 
-def measure(seeds=DEFAULTS["seeds"], steps=DEFAULTS["steps"], every=DEFAULTS["every"],
-            image_size=DEFAULTS["image_size"], channels=DEFAULTS["channels"], samples=DEFAULTS["samples"],
-            timesteps=DEFAULTS["timesteps"], workers: int = 1) -> list[dict]:
+def measure(
+    seeds=DEFAULTS["seeds"],
+    steps=DEFAULTS["steps"],
+    every=DEFAULTS["every"],
+    image_size=DEFAULTS["image_size"],
+    channels=DEFAULTS["channels"],
+    samples=DEFAULTS["samples"],
+    timesteps=DEFAULTS["timesteps"],
+    workers: int = 1,
+) -> list[dict]:
     """Every (wiring, seed) run, in ``workers`` processes; the results do not depend on ``workers``."""
-    for name, value in (("steps", steps), ("every", every), ("image_size", image_size), ("samples", samples),
-                        ("timesteps", timesteps), ("workers", workers)):
+    for name, value in (
+        ("steps", steps),
+        ("every", every),
+        ("image_size", image_size),
+        ("samples", samples),
+        ("timesteps", timesteps),
+        ("workers", workers),
+    ):
         check_positive_int(value, name)
     t_ranges(timesteps)
     if not seeds:
         raise ValueError("seeds must name at least one seed")
-    jobs = [(wiring, seed, steps, every, image_size, tuple(channels), samples, timesteps)
-            for seed in seeds for wiring in WIRINGS]
+    jobs = [
+        (wiring, seed, steps, every, image_size, tuple(channels), samples, timesteps)
+        for seed in seeds
+        for wiring in WIRINGS
+    ]
     if workers == 1:
         threads = torch.get_num_threads()
         try:
@@ -136,8 +173,11 @@ def measure(seeds=DEFAULTS["seeds"], steps=DEFAULTS["steps"], every=DEFAULTS["ev
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ddpm_lessons.evaluation.wiring", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ddpm_lessons.evaluation.wiring",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULTS["seeds"]))
     parser.add_argument("--steps", type=int, default=DEFAULTS["steps"])
     parser.add_argument("--every", type=int, default=DEFAULTS["every"], help="steps between eps-MSE measurements")
@@ -153,13 +193,21 @@ def main(argv=None) -> int:
     except ValueError:
         parser.error(f"--channels must be comma-separated integers, got {args.channels!r}")
     started = time.perf_counter()
-    runs = measure(args.seeds, args.steps, args.every, args.image_size, channels, args.samples, args.timesteps,
-                   args.workers)
+    runs = measure(
+        args.seeds, args.steps, args.every, args.image_size, channels, args.samples, args.timesteps, args.workers
+    )
     record = {
         "what": "the article's skip wiring (DiffusionUNet) against its diagram's (DiagramWiredUNet) on the photo",
         "command": "python -m ddpm_lessons.evaluation.wiring " + shlex.join(sys.argv[1:] if argv is None else argv),
-        "recipe": {"image_size": args.image_size, "channels": list(channels), "steps": args.steps, **RECIPE,
-                   "timesteps": args.timesteps, "samples": args.samples, "sampler": "ddpm, sigma^2 = beta, seed 1"},
+        "recipe": {
+            "image_size": args.image_size,
+            "channels": list(channels),
+            "steps": args.steps,
+            **RECIPE,
+            "timesteps": args.timesteps,
+            "samples": args.samples,
+            "sampler": "ddpm, sigma^2 = beta, seed 1",
+        },
         "hardware": f"{hardware().rsplit(', torch threads', 1)[0]}; one torch thread per run, {args.workers} at a time",
         "torch": torch.__version__,
         "wall_time_s": round(time.perf_counter() - started, 1),

@@ -19,8 +19,8 @@ def test_a_tiny_measurement_is_deterministic_and_independent_of_the_workers():
     assert one[0]["parameters"] - one[1]["parameters"] == 9 * 16 * 8 - 3 * 4
     for run in one:
         for point in run["eps_mse"]:
-            assert set(point) == {"step", "all", "t0-4", "t4-20", "t20-40"}     # [0, 100) … scaled to T = 40
-        assert len(run["psnr_db"]) == 2 and run["meets_bar"] is False     # 4 steps cannot reach 25 dB
+            assert set(point) == {"step", "all", "t0-4", "t4-20", "t20-40"}  # [0, 100) … scaled to T = 40
+        assert len(run["psnr_db"]) == 2 and run["meets_bar"] is False  # 4 steps cannot reach 25 dB
     threads = torch.get_num_threads()
     again = wiring.measure(**TINY, workers=2)
     assert torch.get_num_threads() == threads, "measuring in this process leaves its thread count as it was"
@@ -46,14 +46,35 @@ def test_the_eps_mse_is_the_mean_over_the_fixed_evaluation_set():
             return torch.zeros_like(x)
 
     result = wiring.eps_mse_by_range(PredictsZero(), x_t, t, eps, 40)
-    assert result["all"] == pytest.approx(eps.pow(2).mean().item(), abs=1e-5)      # predicting 0 costs E[eps^2]
+    assert result["all"] == pytest.approx(eps.pow(2).mean().item(), abs=1e-5)  # predicting 0 costs E[eps^2]
     assert result["t0-4"] == pytest.approx(eps[t < 4].pow(2).mean().item(), abs=1e-5)
 
 
 def test_the_command_line_writes_its_record_and_refuses_bad_arguments(tmp_path, capsys):
     out = tmp_path / "record.json"
-    assert wiring.main(["--seeds", "1", "--steps", "2", "--every", "2", "--image-size", "8", "--channels", "4,8",
-                        "--samples", "1", "--timesteps", "40", "--out", str(out)]) == 0
+    assert (
+        wiring.main(
+            [
+                "--seeds",
+                "1",
+                "--steps",
+                "2",
+                "--every",
+                "2",
+                "--image-size",
+                "8",
+                "--channels",
+                "4,8",
+                "--samples",
+                "1",
+                "--timesteps",
+                "40",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     record = json.loads(out.read_text())
     assert record["command"].endswith("--out " + str(out)) and len(record["runs"]) == 2
     assert not list(tmp_path.glob(".*.tmp"))
@@ -70,24 +91,34 @@ def test_the_committed_record_used_the_shipped_photo_recipe():
     record = json.loads((DATA_DIR / "unet_wiring.json").read_text())
     shipped = json.loads(MANIFEST.read_text())["photo_ddpm.pt"]
     recipe = record["recipe"]
+
     def flag(name):
         return shipped["command"].split(name + " ")[1].split()[0]
 
     assert flag("--channels") == ",".join(map(str, recipe["channels"]))
-    for name, key in (("--image-size", "image_size"), ("--steps", "steps"), ("--batch-size", "batch_size"),
-                      ("--lr", "lr"), ("--ema-decay", "ema_decay")):
+    for name, key in (
+        ("--image-size", "image_size"),
+        ("--steps", "steps"),
+        ("--batch-size", "batch_size"),
+        ("--lr", "lr"),
+        ("--ema-decay", "ema_decay"),
+    ):
         assert float(flag(name)) == recipe[key], name
     seeds = sorted({run["seed"] for run in record["runs"]})
     assert len(seeds) >= 3
     assert sorted((run["seed"], run["wiring"]) for run in record["runs"]) == [
-        (seed, name) for seed in seeds for name in ("article", "diagram")]
+        (seed, name) for seed in seeds for name in ("article", "diagram")
+    ]
     channels = tuple(recipe["channels"])
-    sizes = {"article": sum(p.numel() for p in DiffusionUNet(channel_sequence=channels).parameters()),
-             "diagram": sum(p.numel() for p in DiagramWiredUNet(channel_sequence=channels).parameters())}
+    sizes = {
+        "article": sum(p.numel() for p in DiffusionUNet(channel_sequence=channels).parameters()),
+        "diagram": sum(p.numel() for p in DiagramWiredUNet(channel_sequence=channels).parameters()),
+    }
     for run in record["runs"]:
         assert run["parameters"] == sizes[run["wiring"]]
         assert run["eps_mse"][-1]["step"] == recipe["steps"] and len(run["psnr_db"]) == recipe["samples"]
     # the article's seed-0 run has the shipped checkpoint's recipe, seed and steps (resuming in chunks is exact): same samples
     article0 = next(run for run in record["runs"] if run["wiring"] == "article" and run["seed"] == 0)
     assert sum(article0["psnr_db"]) / len(article0["psnr_db"]) == pytest.approx(
-        shipped["metrics"]["psnr_db_mean"], abs=0.02)
+        shipped["metrics"]["psnr_db_mean"], abs=0.02
+    )
