@@ -38,17 +38,20 @@ def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
 def model_eps(
     model, x_t: torch.Tensor, t: torch.Tensor, labels: torch.Tensor | None = None, guidance: float = 0.0
 ) -> torch.Tensor:
-    """ε_θ(x_t, t[, labels]); with ``guidance`` w > 0 the classifier-free combination (1 + w) ε_c − w ε_∅,
-    computed in one batched call (conditional and null-label halves)."""
+    """ε_θ(x_t, t[, labels]); with ``guidance`` w > 0 the classifier-free combination (1 + w) ε_c − w ε_∅.
+
+    The conditional and the null-label predictions are two calls of the batch's size, not one call on both
+    stacked: on a CPU the stacked batch runs slower per example once it outgrows the caches (the shipped digit
+    model: 2.4 ms per example at batch 100, 4.0 ms at 200), and the two calls give the same numbers.
+    """
     check_model(model)
     guidance = check_real(guidance, "guidance", minimum=0.0)
     if labels is None:
         return model(x_t, t)
     if guidance == 0:
         return model(x_t, t, labels)
-    null = torch.full_like(labels, model.null_label)
-    eps = model(torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([labels, null]))
-    eps_cond, eps_uncond = eps.chunk(2)
+    eps_cond = model(x_t, t, labels)
+    eps_uncond = model(x_t, t, torch.full_like(labels, model.null_label))
     return guided_eps(eps_cond, eps_uncond, guidance)
 
 
