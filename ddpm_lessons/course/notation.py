@@ -95,7 +95,7 @@ LESSONS = [
     ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 71),
     ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU", 8),
     ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 91),
-    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 150),
+    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 105),
     (
         "08",
         "08_what_goes_wrong",
