@@ -177,6 +177,9 @@ class DiagramWiredUNet(DiffusionUNet):
     down3 → up1's output (at up2's input), down2 → up2's, down1 → up3's; and the stem's output joins up4's output
     at the head, a 1×1 convolution from ``2·C_0`` channels. Everything else — stages, arguments, checks — is
     :class:`DiffusionUNet`'s, so a comparison of the two measures the wiring alone.
+
+    ``stem_skip=False`` keeps only the first of the two changes (up1 reads the bottleneck once; the head reads up4
+    alone, as in the article's code), so that a measurement can tell the two apart (lesson 05, section 6).
     """
 
     def __init__(
@@ -185,11 +188,17 @@ class DiagramWiredUNet(DiffusionUNet):
         time_dim: int = 128,
         label_conditioning: bool = False,
         channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024),
+        stem_skip: bool = True,
     ):
         super().__init__(img_channels, time_dim, label_conditioning, channel_sequence)
+        if not isinstance(stem_skip, bool):
+            raise TypeError(f"stem_skip must be True or False, got {stem_skip!r}")
+        self.config["stem_skip"] = stem_skip
+        self.stem_skip = stem_skip
         widths = self.config["channel_sequence"]
         self.up_blocks[0].conv_in = nn.Conv2d(widths[-1], widths[-2], 3, padding=1)  # the bottleneck, once
-        self.head = nn.Conv2d(2 * widths[0], img_channels, 1)  # up4's output + the stem's
+        if stem_skip:
+            self.head = nn.Conv2d(2 * widths[0], img_channels, 1)  # up4's output + the stem's
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         self.check_inputs(x, timesteps, labels)
@@ -202,4 +211,4 @@ class DiagramWiredUNet(DiffusionUNet):
         h = self.up_blocks[0](h, timesteps, labels=labels)
         for up in self.up_blocks[1:]:
             h = up(torch.cat([h, skips.pop()], dim=1), timesteps, labels=labels)
-        return self.head(torch.cat([h, skips.pop()], dim=1))
+        return self.head(torch.cat([h, skips.pop()], dim=1) if self.stem_skip else h)

@@ -96,6 +96,19 @@ def test_diagram_wired_unet_receives_the_skips_the_article_draws():
         "head": ["up4", "stem"],
     }
     assert diagram(x, t).shape == x.shape
+    torch.manual_seed(0)
+    single_read = DiagramWiredUNet(channel_sequence=(4, 8, 12, 16, 20), stem_skip=False).eval()
+    assert _what_each_stage_receives(single_read, x, t) == {
+        "up1": ["down4"],
+        "up2": ["up1", "down3"],
+        "up3": ["up2", "down2"],
+        "up4": ["up3", "down1"],
+        "head": ["up4"],
+    }
+    assert count_parameters(diagram) - count_parameters(single_read) == 3 * 4  # the head reads C_0 more
+    assert torch.equal(single_read.head.weight, article.head.weight), "built after the same seed"
+    with pytest.raises(TypeError, match="stem_skip must be True or False, got 'no'"):
+        DiagramWiredUNet(channel_sequence=(4, 8), stem_skip="no")
 
 
 @pytest.mark.parametrize("channels", [(16, 32, 64, 128), (8, 16, 32, 64, 128), (4, 6)])

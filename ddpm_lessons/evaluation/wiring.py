@@ -1,9 +1,10 @@
 """The article's skip wiring against its diagram's, trained on the one-photo demo (lesson 05, section 2).
 
-``python -m ddpm_lessons.evaluation.wiring [--seeds 0 1 2] [--steps 1500] [--workers 2] [--out FILE]``
+``python -m ddpm_lessons.evaluation.wiring [--seeds 0 1 2] [--steps 1500] [--workers 2] [--wirings …] [--out FILE]``
 
 For every seed, the article's :class:`~ddpm_lessons.unet.DiffusionUNet` and the
-:class:`~ddpm_lessons.unet.DiagramWiredUNet` are built after ``torch.manual_seed(seed)`` and trained with the
+:class:`~ddpm_lessons.unet.DiagramWiredUNet` (``--wirings``: also ``single-read``, the diagram's wiring without its
+stem skip) are built after ``torch.manual_seed(seed)`` and trained with the
 recipe of the shipped ``photo_ddpm.pt`` (32×32, channels 16-32-64-128, batch 32, lr 10⁻³, EMA 0.99, the same
 number of steps, one CPU thread per run), so the wiring is the only difference within a seed. Measured on the EMA
 weights:
@@ -29,6 +30,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -45,7 +47,11 @@ from ..unet import DiagramWiredUNet, DiffusionUNet
 from ..validation import check_positive_int
 from .metrics import psnr
 
-WIRINGS = {"article": DiffusionUNet, "diagram": DiagramWiredUNet}
+WIRINGS = {
+    "article": DiffusionUNet,
+    "diagram": DiagramWiredUNet,
+    "single-read": partial(DiagramWiredUNet, stem_skip=False),  # only up1's change, to tell the two apart
+}
 T_RANGES = ((0, 100), (100, 500), (500, 1000))
 PHOTO_BAR_DB = 25.0
 DEFAULTS = {
@@ -143,8 +149,12 @@ def measure(
     samples=DEFAULTS["samples"],
     timesteps=DEFAULTS["timesteps"],
     workers: int = 1,
+    wirings=("article", "diagram"),
 ) -> list[dict]:
     """Every (wiring, seed) run, in ``workers`` processes; the results do not depend on ``workers``."""
+    unknown = [w for w in wirings if w not in WIRINGS]
+    if unknown or not wirings:
+        raise ValueError(f"wirings must name some of {sorted(WIRINGS)}, got {list(wirings)}")
     for name, value in (
         ("steps", steps),
         ("every", every),
@@ -160,7 +170,7 @@ def measure(
     jobs = [
         (wiring, seed, steps, every, image_size, tuple(channels), samples, timesteps)
         for seed in seeds
-        for wiring in WIRINGS
+        for wiring in wirings
     ]
     if workers == 1:
         threads = torch.get_num_threads()
@@ -186,6 +196,7 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=DEFAULTS["samples"])
     parser.add_argument("--timesteps", type=int, default=DEFAULTS["timesteps"])
     parser.add_argument("--workers", type=int, default=1, help="processes (each uses one CPU thread)")
+    parser.add_argument("--wirings", nargs="+", choices=sorted(WIRINGS), default=["article", "diagram"])
     parser.add_argument("--out", type=Path, default=None, help="write the JSON record here (default: print it)")
     args = parser.parse_args(argv)
     try:
@@ -194,10 +205,19 @@ def main(argv=None) -> int:
         parser.error(f"--channels must be comma-separated integers, got {args.channels!r}")
     started = time.perf_counter()
     runs = measure(
-        args.seeds, args.steps, args.every, args.image_size, channels, args.samples, args.timesteps, args.workers
+        args.seeds,
+        args.steps,
+        args.every,
+        args.image_size,
+        channels,
+        args.samples,
+        args.timesteps,
+        args.workers,
+        args.wirings,
     )
     record = {
-        "what": "the article's skip wiring (DiffusionUNet) against its diagram's (DiagramWiredUNet) on the photo",
+        "what": "skip wirings on the photo: article = DiffusionUNet, diagram = DiagramWiredUNet, "
+        "single-read = DiagramWiredUNet(stem_skip=False)",
         "command": "python -m ddpm_lessons.evaluation.wiring " + shlex.join(sys.argv[1:] if argv is None else argv),
         "recipe": {
             "image_size": args.image_size,

@@ -82,6 +82,8 @@ def test_the_command_line_writes_its_record_and_refuses_bad_arguments(tmp_path, 
         wiring.measure(**{**TINY, "steps": 0})
     with pytest.raises(ValueError, match="timesteps must be at least 40, so that every t-range holds"):
         wiring.measure(**{**TINY, "timesteps": 5})
+    with pytest.raises(ValueError, match="wirings must name some of"):
+        wiring.measure(**TINY, wirings=("article", "diagonal"))
     with pytest.raises(SystemExit):
         wiring.main(["--channels", "4,x"])
     assert "--channels must be comma-separated integers" in capsys.readouterr().err
@@ -122,3 +124,16 @@ def test_the_committed_record_used_the_shipped_photo_recipe():
     assert sum(article0["psnr_db"]) / len(article0["psnr_db"]) == pytest.approx(
         shipped["metrics"]["psnr_db_mean"], abs=0.02
     )
+
+
+def test_the_single_read_record_is_the_same_experiment_with_the_third_wiring():
+    main = json.loads((DATA_DIR / "unet_wiring.json").read_text())
+    third = json.loads((DATA_DIR / "unet_wiring_single_read.json").read_text())
+    assert third["recipe"] == main["recipe"] and third["torch"] == main["torch"]
+    assert sorted(run["seed"] for run in third["runs"]) == sorted({run["seed"] for run in main["runs"]})
+    size = sum(
+        p.numel()
+        for p in wiring.WIRINGS["single-read"](channel_sequence=tuple(third["recipe"]["channels"])).parameters()
+    )
+    assert {(run["wiring"], run["parameters"]) for run in third["runs"]} == {("single-read", size)}
+    assert "--wirings single-read" in third["command"]
