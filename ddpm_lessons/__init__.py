@@ -63,6 +63,7 @@ from .sampling import ddim_timesteps, model_eps, sample, sample_trajectory
 from .schedule import DiffusionSchedule, get_beta_schedule
 from .train import ema_update, load_trained, train
 from .unet import DiagramWiredUNet, DiffusionUNet, UNetStage
+from .validation import InputError
 
 __version__ = "0.1.0"
 
@@ -133,6 +134,7 @@ __all__ = [
     "DiagramWiredUNet",
     "DiffusionUNet",
     "UNetStage",
+    "InputError",
     "flow",
     "ode",
     "score",
