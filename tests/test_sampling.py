@@ -1,0 +1,96 @@
+"""sample(): DDPM, DDIM, guidance, trajectories, the DDIM timestep table."""
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule
+from ddpm_lessons.models import ResidualUNet
+from ddpm_lessons.sampling import ddim_timesteps, sample, sample_trajectory
+from ddpm_lessons.train import train
+
+SCHEDULE = DiffusionSchedule.linear(50, beta_start=1e-3, beta_end=0.2)
+
+
+def tiny_unet(seed=0, num_classes=None):
+    torch.manual_seed(seed)
+    return ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1, 2), num_classes=num_classes, dropout=0.1)
+
+
+def glyph_like(n=64):
+    g = torch.Generator().manual_seed(3)
+    return torch.rand(n, 1, 8, 8, generator=g) * 2 - 1, torch.randint(0, 10, (n,), generator=g)
+
+
+def run(tmp_path, steps, stop_after=None, resume=False, name="ckpt.pt"):
+    x, labels = glyph_like()
+    return train(
+        tiny_unet(num_classes=10),
+        (x, labels),
+        schedule=SCHEDULE,
+        steps=steps,
+        batch_size=8,
+        lr=1e-3,
+        label_dropout=0.2,
+        seed=5,
+        device="cpu",
+        checkpoint_path=tmp_path / name,
+        checkpoint_every=3,
+        resume=resume,
+        stop_after=stop_after,
+        progress=False,
+    )
+
+
+def test_ddim_timesteps_start_at_last_index_and_end_at_x0():
+    pairs = ddim_timesteps(1000, 50)
+    assert pairs[0][0] == 999 and pairs[-1][1] == -1 and len(pairs) == 50
+    assert all(a > b for a, b in pairs)
+    assert ddim_timesteps(10, 10) == [(i, i - 1) for i in range(9, -1, -1)]
+    with pytest.raises(ValueError, match="steps must be <= T = 10"):
+        ddim_timesteps(10, 11)
+
+
+def test_sample_ddpm_ddim_guidance_and_trajectory():
+    model = tiny_unet(num_classes=10).eval()
+    torch.nn.init.normal_(model.out[-1].weight, std=0.1)
+    labels = torch.arange(4)
+    a = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
+    b = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False, seed=3)
+    assert torch.equal(a, b), "a seed reproduces the samples"
+    x, traj = sample_trajectory(
+        model, SCHEDULE, (4, 1, 8, 8), [49, -1], labels=labels, guidance=2.0, method="ddim", steps=10, progress=False
+    )
+    assert sorted(traj) == [-1, 49]
+    assert torch.equal(traj[-1], x)
+    plain = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, guidance=2.0, method="ddim", steps=10, progress=False)
+    assert isinstance(plain, torch.Tensor) and torch.equal(plain, x), "sample() always returns the samples alone"
+    with pytest.raises(ValueError, match="trajectory_at has steps the chain never visits: \\[20\\]"):
+        sample_trajectory(model, SCHEDULE, (4, 1, 8, 8), [20], labels=labels, method="ddim", steps=10, progress=False)
+    with pytest.raises(ValueError, match="eta applies to method='ddim' only"):
+        sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, eta=1.0, progress=False)
+    with pytest.raises(ValueError, match="call model.eval\\(\\) before sampling"):
+        sample(model.train(), SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False)
+    model.eval()
+    x_full, traj_full = sample_trajectory(model, SCHEDULE, (4, 1, 8, 8), [49, 20, 0, -1], labels=labels, progress=False)
+    assert sorted(traj_full) == [-1, 0, 20, 49]
+    with pytest.raises(ValueError, match="guidance needs labels"):
+        sample(model, SCHEDULE, (4, 1, 8, 8), guidance=1.0, progress=False)
+    with pytest.raises(ValueError, match="method='ddim' needs steps"):
+        sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, method="ddim", progress=False)
+
+
+def test_sample_with_oracle_recovers_the_single_training_point():
+    """With the exact eps of a one-point data set, DDPM sampling lands on that point (the photo demo's limit)."""
+    s = DiffusionSchedule.linear(200, beta_start=5e-4, beta_end=0.1, dtype=torch.float64)
+    target = torch.tensor([[0.3, -0.7]], dtype=torch.float64)
+
+    class Oracle(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dummy = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+
+        def forward(self, x_t, t):
+            return (x_t - s.sqrt_alphas_cumprod[t][:, None] * target) / s.sqrt_one_minus_alphas_cumprod[t][:, None]
+
+    out = sample(Oracle().eval(), s, (5, 2), progress=False)
+    assert torch.allclose(out, target.expand(5, 2), atol=1e-6)
