@@ -3,7 +3,7 @@
 Every lesson is one nbgrader assignment, named after its notebook (``00_start_here`` …), written as
 ``<out>/source/<lesson>/<lesson>.ipynb`` next to an ``nbgrader_config.py``. Each checked exercise of a lesson (a
 ``**Exercise k.**`` prompt, the stub cell that calls ``check_…(fn)`` and the worked solution, see
-:mod:`ddpm_lessons.course.lecture`) becomes two nbgrader cells in place of the stub and the worked solution:
+:mod:`ddpm_lessons.course.slides`) becomes two nbgrader cells in place of the stub and the worked solution:
 
 - a **solution cell**: the worked solution with its ``# Solution`` header and its ``assert check_…`` line taken
   out, and the body of the function between ``### BEGIN SOLUTION`` / ``### END SOLUTION``. ``nbgrader
@@ -18,8 +18,8 @@ Every lesson is one nbgrader assignment, named after its notebook (``00_start_he
 Every other cell — prose, figures, the lesson's own code — is a locked (read-only) nbgrader cell and keeps its
 outputs (``nbgrader_config.py`` turns nbgrader's ``ClearOutput`` off, so the release shows the lesson's figures).
 
-The released notebook is the student edition (:func:`ddpm_lessons.course.lecture.student_edition`, the same
-:func:`~ddpm_lessons.course.lecture.is_solution` decides what goes) with each exercise's stub replaced by the
+The released notebook is the student edition (:func:`ddpm_lessons.course.slides.student_edition`, the same
+:func:`~ddpm_lessons.course.slides.is_solution` decides what goes) with each exercise's stub replaced by the
 released solution cell and the test cell; tests/course/test_assignments.py checks that on nbgrader's own release.
 
 nbgrader itself is needed only to release and grade: it is the ``instructor`` extra of pyproject.toml, which
@@ -42,18 +42,18 @@ from pathlib import Path
 
 import nbformat
 
-from .lecture import (
+from .notebooks import (
     ROOT,
-    _display,
-    _read,
-    _source,
-    _write,
-    _write_text,
     add_language_option,
+    cell_source,
     course_notebooks,
     default_out,
-    is_solution,
+    display_path,
+    read_notebook,
+    write_notebook,
+    write_text,
 )
+from .slides import is_solution
 
 __all__ = ["POINTS", "COURSE_ID", "Exercise", "exercises", "assignment_notebook", "write_course", "main"]
 
@@ -138,7 +138,7 @@ def exercises(nb) -> list[Exercise]:
         if not is_solution(cell):
             continue
         stub = nb["cells"][index - 1] if index > 0 else None
-        calls = _STUB_CALL.findall(_source(stub)) if stub is not None and stub.get("cell_type") == "code" else []
+        calls = _STUB_CALL.findall(cell_source(stub)) if stub is not None and stub.get("cell_type") == "code" else []
         if len(calls) != 1:
             raise ValueError(
                 f"cell {index} is a worked solution, but the cell before it does not end with one check_…(fn) call"
@@ -197,7 +197,7 @@ def assignment_notebook(nb, lesson: str):
         if index in by_stub:
             exercise = by_stub[index]
             worked = nb["cells"][exercise.solution]
-            solution = nbformat.v4.new_code_cell(_solution_source(_source(worked), exercise.function))
+            solution = nbformat.v4.new_code_cell(_solution_source(cell_source(worked), exercise.function))
             solution.metadata["nbgrader"] = _nbgrader(f"exercise{exercise.number}-{exercise.function}", solution=True)
             solution.metadata["slideshow"] = {"slide_type": "-"}
             test = nbformat.v4.new_code_cell(
@@ -223,12 +223,12 @@ def assignment_notebook(nb, lesson: str):
 def write_course(paths: list[Path], out: Path) -> list[Path]:
     """Write ``out/nbgrader_config.py`` and ``out/source/<lesson>/<lesson>.ipynb`` for every lesson notebook."""
     out.mkdir(parents=True, exist_ok=True)
-    _write_text(out / "nbgrader_config.py", CONFIG)
+    write_text(out / "nbgrader_config.py", CONFIG)
     written = []
     for path in paths:
         target = out / "source" / path.stem / path.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write(assignment_notebook(_read(path), path.stem), target)
+        write_notebook(assignment_notebook(read_notebook(path), path.stem), target)
         written.append(target)
     return written
 
@@ -249,12 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         parser.error("no such notebook: " + ", ".join(missing))
     for target in write_course(paths, args.out):
-        nb = _read(target)
+        nb = read_notebook(target)
         graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
         total = sum(c.metadata["nbgrader"]["points"] for c in graded)
-        print(f"{_display(target)}  ({len(graded)} graded exercises, {total} points)")
+        print(f"{display_path(target)}  ({len(graded)} graded exercises, {total} points)")
     print(
-        f"course directory {_display(args.out)}: cd there, then `nbgrader generate_assignment <lesson>` "
+        f"course directory {display_path(args.out)}: cd there, then `nbgrader generate_assignment <lesson>` "
         "(README, For instructors)"
     )
     return 0

@@ -36,6 +36,9 @@ from pathlib import Path
 
 import nbformat
 
+from .notebooks import course_notebooks, read_notebook, write_notebook
+from .slides import is_exercise_prompt, is_solution
+
 __all__ = [
     "LANGUAGE_TAG",
     "LANGUAGE_CELL",
@@ -143,7 +146,6 @@ def _headings(source: str) -> list[int]:
 
 def edition_problems(english, zh) -> list[str]:
     """Every way ``zh`` is out of step with ``english``: structure, code, headings, exercises, translations."""
-    from .lecture import is_exercise_prompt, is_solution
 
     problems = []
     language_cells = [i for i, cell in enumerate(zh["cells"]) if _is_language_cell(cell)]
@@ -231,19 +233,7 @@ def apply_translations(english, zh, translations: dict) -> object:
     return result
 
 
-def _read(path: Path):
-    return nbformat.read(path, as_version=nbformat.NO_CONVERT)
-
-
-def _write(nb, path: Path) -> None:
-    from .lecture import _write as write_atomically
-
-    write_atomically(nb, path)
-
-
 def _english_lessons(paths: list[str]) -> list[Path]:
-    from .lecture import course_notebooks
-
     if not paths:
         return course_notebooks()
     return [english_path(Path(p)) if Path(p).parent.name == ZH_DIR else Path(p) for p in paths]
@@ -264,21 +254,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "apply":
         zh_file = Path(args.notebook)
-        english, zh = _read(english_path(zh_file)), _read(zh_file)
+        english, zh = read_notebook(english_path(zh_file)), read_notebook(zh_file)
         translations = json.loads(Path(args.cells).read_text(encoding="utf-8"))
-        _write(apply_translations(english, zh, translations), zh_file)
-        print(f"{zh_file}: {len(translations)} cells written; {len(stale_cells(english, _read(zh_file)))} to go")
+        write_notebook(apply_translations(english, zh, translations), zh_file)
+        print(
+            f"{zh_file}: {len(translations)} cells written; {len(stale_cells(english, read_notebook(zh_file)))} to go"
+        )
         return 0
     failed = 0
     for english_file in _english_lessons(args.notebooks):
         zh_file = zh_path(english_file)
-        english = _read(english_file)
+        english = read_notebook(english_file)
         if args.command == "sync":
             zh_file.parent.mkdir(exist_ok=True)
-            _write(sync(english, _read(zh_file) if zh_file.exists() else None), zh_file)
+            write_notebook(sync(english, read_notebook(zh_file) if zh_file.exists() else None), zh_file)
             print(f"{zh_file}: in step with {english_file.name} in code and structure")
         else:
-            problems = edition_problems(english, _read(zh_file)) if zh_file.exists() else ["missing"]
+            problems = edition_problems(english, read_notebook(zh_file)) if zh_file.exists() else ["missing"]
             failed += bool(problems)
             print(f"{zh_file}: {'in step' if not problems else f'{len(problems)} problems'}")
             for problem in problems:

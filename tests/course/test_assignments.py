@@ -17,10 +17,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ddpm_lessons.course import assignments, lecture
+from ddpm_lessons.course import assignments, slides
+from ddpm_lessons.course.notebooks import course_notebooks
 
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOKS = lecture.course_notebooks()
+NOTEBOOKS = course_notebooks()
 LESSONS = ["00_start_here", "02_forward_process"]
 # Two known mistakes, each in one exercise, with words the check's ✗ line uses to name it.
 MISTAKES = {
@@ -143,11 +144,11 @@ def test_nbgrader_release_autograde_feedback(tmp_path):
         source = nbformat.read(str(course / "source" / lesson / f"{lesson}.ipynb"), as_version=4)
         assert not any("### BEGIN SOLUTION" in c.source for c in released.cells)
         # The release is the student edition with each stub replaced by the released solution cell + test cell.
-        student = lecture.student_edition(nbformat.read(str(ROOT / "notebooks" / f"{lesson}.ipynb"), as_version=4))
+        student = slides.student_edition(nbformat.read(str(ROOT / "notebooks" / f"{lesson}.ipynb"), as_version=4))
         stubs = {e.stub for e in assignments.exercises(nbformat.read(str(ROOT / "notebooks" / f"{lesson}.ipynb"), 4))}
         kept = [c for c in released.cells if not (nbgrader_meta(c).get("solution") or nbgrader_meta(c).get("grade"))]
         original = nbformat.read(str(ROOT / "notebooks" / f"{lesson}.ipynb"), as_version=4)
-        non_stub = [c for i, c in enumerate(original.cells) if i not in stubs and not lecture.is_solution(c)]
+        non_stub = [c for i, c in enumerate(original.cells) if i not in stubs and not slides.is_solution(c)]
         assert len(non_stub) == len(student.cells) - len(stubs)
         assert [(c.cell_type, c.source, c.get("outputs")) for c in kept] == [
             (c.cell_type, c.source, c.get("outputs")) for c in non_stub

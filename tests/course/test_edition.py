@@ -21,7 +21,7 @@ from ddpm_lessons.course.edition import (
     sync,
     zh_path,
 )
-from ddpm_lessons.course.lecture import course_notebooks
+from ddpm_lessons.course.notebooks import course_notebooks
 
 LESSONS = course_notebooks()
 ZH_LESSONS = [p for p in LESSONS if zh_path(p).exists()]

@@ -39,7 +39,7 @@ from jupyter_browser import (
     tail,
 )
 
-from ddpm_lessons.course.lecture import RISE_SETTINGS
+from ddpm_lessons.course.slides import RISE_SETTINGS
 
 pytestmark = pytest.mark.browser
 
@@ -187,10 +187,10 @@ def test_lesson02_static_deck_offline(tmp_path):
     on screen, not one long page) with its math typeset by the bundled MathJax 2."""
     from playwright.sync_api import expect
 
-    from ddpm_lessons.course import lecture
+    from ddpm_lessons.course import decks, lecture
 
     require_browser()
-    if lecture.offline_sources() is None:
+    if decks.offline_sources() is None:
         pytest.fail("offline decks need the instructor extra: pip install -e .[instructor]")
     started = time.monotonic()
     decks = tmp_path / "slides"

@@ -25,6 +25,7 @@ from ..language import tr
 __all__ = [
     "CheckResult",
     "report",
+    "type_name",
     "call_answer",
     "tensor_answer",
     "number_answer",
@@ -55,7 +56,9 @@ def report(ok: bool, message: str) -> CheckResult:
     return CheckResult(ok)
 
 
-def _type_name(value) -> str:
+def type_name(value) -> str:
+    """What a wrong answer was, in words for the feedback line: a tensor with its dtype, shape and device, else its
+    type's name."""
     if isinstance(value, torch.Tensor):
         return tr(
             "a {dtype} tensor of shape {shape} on {device}",
@@ -73,14 +76,14 @@ def number_answer(value, name: str | None = None) -> tuple[float | None, str | N
     try:
         if isinstance(value, torch.Tensor) or (hasattr(value, "item") and getattr(value, "size", None) == 1):
             if getattr(value, "numel", lambda: value.size)() != 1:
-                return None, tr("{name} must return a single number, got {kind}", name=name, kind=_type_name(value))
+                return None, tr("{name} must return a single number, got {kind}", name=name, kind=type_name(value))
             if isinstance(value, torch.Tensor) and value.is_complex():
                 return None, tr("{name} must return a real number, got a complex tensor", name=name)
             value = value.item()
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             hint = tr(" (did you forget `return`?)") if value is None else ""
             return None, tr(
-                "{name} must return a number, got {kind}{hint}", name=name, kind=_type_name(value), hint=hint
+                "{name} must return a number, got {kind}{hint}", name=name, kind=type_name(value), hint=hint
             )
         value = float(value)
     except Exception as error:
@@ -127,7 +130,7 @@ def tensor_answer(value, expected: torch.Tensor, name: str | None = None) -> tup
             tensor = value.detach().to(device="cpu", dtype=torch.float64)
         elif isinstance(value, (str, bytes, dict, set)):
             return None, tr(
-                "{name} must be a tensor of shape {shape}, got {kind}", name=name, shape=shape, kind=_type_name(value)
+                "{name} must be a tensor of shape {shape}, got {kind}", name=name, shape=shape, kind=type_name(value)
             )
         else:
             tensor = torch.as_tensor(value, dtype=torch.float64)
@@ -136,7 +139,7 @@ def tensor_answer(value, expected: torch.Tensor, name: str | None = None) -> tup
             "{name} must be a tensor of shape {shape}; could not read {kind} as one ({error_type}: {error})",
             name=name,
             shape=shape,
-            kind=_type_name(value),
+            kind=type_name(value),
             error_type=type(error).__name__,
             error=str(error).splitlines()[0] if str(error) else "",
         )
@@ -178,7 +181,7 @@ def which_mistake(got, mistakes: dict, default: str = "", **tolerance) -> str:
 def _pass_the_function(value) -> str:
     return tr(
         "pass your function itself to the check (check_…(my_function), without parentheses); got {kind}",
-        kind=_type_name(value),
+        kind=type_name(value),
     )
 
 

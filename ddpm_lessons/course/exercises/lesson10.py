@@ -8,7 +8,7 @@ import torch
 from ...data.toy import TOY_DATASETS, toy_data
 from ...evaluation.metrics import sliced_wasserstein, sliced_wasserstein_floor
 from ..language import tr
-from .feedback import CheckResult, _type_name, call_answer, report
+from .feedback import CheckResult, call_answer, report, type_name
 
 __all__ = ["check_capstone", "CAPSTONE_DATA", "CAPSTONE_FACTOR", "CAPSTONE_MIN_SAMPLES"]
 
@@ -27,7 +27,7 @@ def _as_samples(value) -> tuple[torch.Tensor | None, str | None]:
     if value is None:
         return None, tr("your samples are None: did you forget `return`?")
     if isinstance(value, (str, bytes, dict, set, bool)) or isinstance(value, (int, float, complex)):
-        return None, tr("the samples must be a tensor of shape (n, 2), got {type}", type=_type_name(value))
+        return None, tr("the samples must be a tensor of shape (n, 2), got {type}", type=type_name(value))
     try:
         if isinstance(value, torch.Tensor):
             if value.is_complex():
@@ -39,7 +39,7 @@ def _as_samples(value) -> tuple[torch.Tensor | None, str | None]:
         first = str(error).splitlines()[0] if str(error) else ""
         return None, tr(
             "could not read {type} as a tensor of shape (n, 2) ({error_type}: {error})",
-            type=_type_name(value),
+            type=type_name(value),
             error_type=type(error).__name__,
             error=first,
         )
@@ -88,7 +88,7 @@ def check_capstone(
                 tr(
                     "the capstone wants your samples, a tensor of shape (n, 2), or pass your function itself (one "
                     "with no arguments that returns them); got {type}",
-                    type=_type_name(samples),
+                    type=type_name(samples),
                 ),
             )
         if dataset not in TOY_DATASETS or dataset == "mixture1d":
