@@ -2,17 +2,21 @@
 
 Every shipped checkpoint in ``data/`` was produced by ``train --release`` (or ``train-classifier --record``), which
 writes the exact command, seed, steps, wall time and hardware into ``data/MANIFEST.json`` beside the file's sha256;
-``evaluate --record`` adds the measured quality numbers.
+``evaluate --record`` adds the measured quality numbers (how: :mod:`ddpm_lessons.release`).
+
+A mistake on the command line ends in one line ``error: … (--flag)`` and exit status 2: the parser of each
+sub-command records which flag sets which parameter, and an :class:`~ddpm_lessons.InputError` is answered with the
+flag of the parameter it names. A problem with a checkpoint file is one ``error:`` line too. Anything else is a bug
+in the package, not the user's mistake, and shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import io
 import os
-import re
-import shlex
 import sys
 import tempfile
 import time
@@ -21,13 +25,16 @@ from pathlib import Path
 
 import torch
 
-from .checkpoints import DATA_DIR, read_manifest, record_in_manifest
+from . import release
+from .checkpoints import DATA_DIR, CheckpointError
 from .config import MODEL_CONFIGS, TrainConfig, choices_of, fields_with_flags
 from .data.toy import TOY_DATASETS
-from .device import environment_report, hardware
+from .device import environment_report
 from .process import VARIANCES
 from .sampling import SAMPLERS
 from .schedule import SCHEDULES
+from .train import TrainingDivergedError
+from .validation import InputError
 
 TOY_NAMES = tuple(TOY_DATASETS)
 REAL_NAMES = ("mnist", "fashion-mnist", "cifar10")  # ddpm_lessons.data.realdata (imported lazily: torchvision)
@@ -35,181 +42,186 @@ IMAGE_NAMES = ("photo", "glyphs", *REAL_NAMES)
 MAX_SAMPLES = 1_000_000
 
 
-class UsageError(SystemExit):
-    """A mistake on the command line: :func:`main` prints the message (no traceback) and the exit status is 2."""
+class OptionError(InputError):
+    """A mistake on the command line, tied to the parameter (an option's ``dest``) it concerns: :func:`main` prints
+    ``error: … (--flag)`` and returns 2. ``fallback`` is the dest to name when ``dest`` is not one of the command's."""
 
-    def __init__(self, message: str):
-        super().__init__(2)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, message: str, dest: str | None = None, fallback: str | None = None):
+        super().__init__(message)
+        self.dest, self.fallback = dest, fallback
 
 
+def parameter_named(error: Exception) -> str:
+    """The parameter an error is about: its ``parameter`` attribute when it has one, else the name its message starts
+    with (the package's messages start with the parameter's name: ``"batch_size must be …"``)."""
+    name = getattr(error, "parameter", None)
+    if name:
+        return name
+    text = str(error)
+    end = next((i for i, char in enumerate(text) if not (char.isalnum() or char == "_")), len(text))
+    return text[:end]
+
+
+@contextlib.contextmanager
+def arguments(fallback: str | None = None, /, **aliases: str):
+    """Turning flag values into data, a model or a schedule: a ValueError or TypeError raised here is a bad flag
+    value, so it becomes an :class:`OptionError`. ``aliases`` maps the callee's parameter names to the ``dest`` of the
+    flags that set them (``n="n_train"``); ``fallback`` is the dest named when the message names no flag's parameter."""
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        name = parameter_named(error)
+        raise OptionError(str(error), aliases.get(name, name), fallback) from error
+
+
+def message_with_flag(error: InputError, flags: dict[str, str]) -> str:
+    """``"… (--flag)"``: the error's message with the flag of the parameter it names (an :class:`OptionError`'s
+    ``dest``, then its ``fallback``), unless the message names that flag already."""
+    message = str(error)
+    names = (getattr(error, "dest", None) or parameter_named(error), getattr(error, "fallback", None))
+    flag = next((flags[name] for name in names if name in flags), None)
+    return message if flag is None or flag in message else f"{message} ({flag})"
+
+
+# ---------------------------------------------------------------------------------------------- option types
 def _ints(text: str) -> list[int]:
     return [int(v) for v in text.split(",") if v.strip()]
 
 
+def _tuple_of_ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(_ints(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 1,2,2, got {text!r}") from None
+
+
+def _clip_norm(text: str) -> float | None:
+    value = float(text)
+    return None if value == 0 else value
+
+
+def _integer(text: str) -> int:
+    """An argparse type: an integer that fits in 64 bits (torch's seeds and sizes are int64)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not -(2**63) <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must fit in 64 bits (|value| < 2**63), got {text}")
+    return value
+
+
+def _count(minimum: int):
+    """An argparse type: an integer >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        value = _integer(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
+def _device(text: str) -> str:
+    """An argparse type: a torch device this machine has (cpu, cuda, cuda:N, mps)."""
+    try:
+        device = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"expected cpu, cuda, cuda:N or mps, got {text!r}") from None
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+    }
+    if not available.get(device.type, False):
+        raise argparse.ArgumentTypeError(f"{text} is not available on this machine")
+    return text
+
+
+# ------------------------------------------------------------------------------------------- parser helpers
+def add_command(commands, name: str, run, **settings) -> argparse.ArgumentParser:
+    """A sub-command whose parser records, in ``flags``, the flag of every parameter its options set."""
+    command = commands.add_parser(name, **settings)
+    command.set_defaults(run=run, flags={})
+    return command
+
+
+def add_option(command: argparse.ArgumentParser, *names: str, **settings) -> argparse.Action:
+    """``command.add_argument`` that also records ``dest -> flag`` in the command's ``flags``."""
+    action = command.add_argument(*names, **settings)
+    command.get_default("flags")[action.dest] = action.option_strings[0] if action.option_strings else action.dest
+    return action
+
+
+def add_config_options(command: argparse.ArgumentParser, record) -> None:
+    """One option per field of a config record (:mod:`ddpm_lessons.config`): its flag, type, default, help, choices."""
+    for f, flag, hint in fields_with_flags(record):
+        options = {"dest": f.name, "default": f.default, "help": f.metadata["help"]}
+        if hint is bool:
+            options["action"] = argparse.BooleanOptionalAction
+        elif typing.get_origin(hint) is typing.Literal:
+            options["choices"] = choices_of(record, f.name)
+        elif hint == tuple[int, ...]:
+            options["type"] = _tuple_of_ints
+            options["default"] = ",".join(map(str, f.default))
+        elif hint == float | None:  # an optional limit: 0 on the command line means None (off)
+            options["type"] = _clip_norm
+        else:
+            options["type"] = _integer if hint is int else hint
+        add_option(command, flag, **options)
+
+
+def add_run_options(command: argparse.ArgumentParser, *, threads: bool = True) -> None:
+    """``--device``, ``--threads`` and ``--no-progress``, which every command that computes takes."""
+    add_option(command, "--device", type=_device, default=None, help="cpu, cuda or mps (default: the best available)")
+    if threads:
+        add_option(command, "--threads", type=_count(0), default=0, help="torch CPU threads (0: torch's default)")
+    add_option(command, "--no-progress", action="store_true", help="no progress bar")
+
+
+def set_threads(args) -> None:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+
+
+# ---------------------------------------------------------------------------------------------------- info
 def cmd_info(args) -> int:
     lines, ok = environment_report()
     print("\n".join(lines))
     return 0 if ok else 1
 
 
-# ---------------------------------------------------------------------------------------------------- train
-def load_training_data(args):
-    """(x, labels or None, description) for ``--data``."""
-    if args.data == "photo":
-        from .data.photo import DEFAULT_PHOTO_LABEL, load_photo
-
-        photo = load_photo(args.photo, (args.image_size, args.image_size))
-        return (
-            photo[None],
-            None,
-            {"name": "photo", "path": str(args.photo or DEFAULT_PHOTO_LABEL), "image_size": args.image_size},
-        )
-    if args.data in TOY_NAMES:
-        from .data.toy import toy_data
-
-        return (
-            toy_data(args.data, args.n_train, seed=args.data_seed),
-            None,
-            {"name": args.data, "n": args.n_train, "seed": args.data_seed},
-        )
-    if args.data == "glyphs":
-        from .data.glyphs import GlyphDigits
-
-        x, labels = GlyphDigits(args.n_train, seed=args.data_seed).tensors()
-        # The digest pins the exact images: a later change to the generator shows up as a different digest.
-        digest = hashlib.sha256(x.numpy().tobytes() + labels.numpy().tobytes()).hexdigest()
-        return x, labels, {"name": "glyphs", "n": args.n_train, "seed": args.data_seed, "sha256": digest}
-    from .data.realdata import real_dataset
-
-    x, labels = real_dataset(args.data, args.data_root, train=True, download=args.download).tensors()
-    return x, labels, {"name": args.data, "root": str(args.data_root)}
+def add_info(commands) -> None:
+    add_command(commands, "info", cmd_info, help="versions, device, and every shipped checkpoint verified")
 
 
-def config_from_args(record, args):
-    """The config record whose fields the parser made from ``record`` (see :func:`add_config_options`)."""
-    return record(**{f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)})
-
-
-def build_model_from_args(args, x, conditional: bool):
-    settings = config_from_args(MODEL_CONFIGS[args.model], args)
-    return settings.build(tuple(x.shape[1:]), num_timesteps=args.T, num_classes=10 if conditional else None)
-
-
-def make_schedule(args):
-    from .schedule import DiffusionSchedule
-
-    return getattr(DiffusionSchedule, args.schedule)(args.T)
-
-
-def cmd_train(args) -> int:
-    from .models import count_parameters
-    from .train import train
-
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    x, labels, data_info = load_training_data(args)
-    conditional = args.conditional
-    if conditional and labels is None:
-        raise UsageError(f"--conditional needs a labelled data set; {args.data} has no labels")
-    if args.model == "mlp" and x.dim() != 2:
-        raise UsageError("--model mlp is for toy data (points); use seed-unet or residual-unet for images")
-    if args.model != "mlp" and x.dim() != 4:
-        raise UsageError("image models need image data; use --model mlp for toy data")
-    if conditional and args.model != "residual-unet":
-        raise UsageError(
-            "--conditional is supported with --model residual-unet (class labels with a null class); "
-            "the seed's DiffusionUNet takes float labels and is used from Python, not the CLI"
-        )
-    _check_output_file(args.out, "--out", overwrite=args.overwrite, resume=args.resume)
-    if args.resume and not args.out.exists():
-        print(f"note: --out {args.out} does not exist yet, so --resume starts a fresh run there", file=sys.stderr)
-    if args.release is not None:
-        _check_in_data_folder(args.release, "--release")
-        if args.release.resolve() == args.out.resolve():
-            raise UsageError("--release must differ from --out (the release is a slim copy of the training checkpoint)")
-        _check_release_target(args.release, "--release", args.replace_shipped)
-    torch.manual_seed(args.seed)
-    model = build_model_from_args(args, x, conditional)
-    print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
-    started = time.perf_counter()
-    settings = config_from_args(TrainConfig, args)
-    state = train(
-        model,
-        (x, labels) if conditional else x,
-        schedule=make_schedule(args),
-        steps=args.steps,
-        **settings.to_dict(),
-        device=args.device,
-        checkpoint_path=args.out,
-        checkpoint_every=args.checkpoint_every,
-        resume=args.resume,
-        progress=not args.no_progress,
-        data_info=data_info,
-    )
-    wall = time.perf_counter() - started
-    recent = state.history["loss"][-100:]
-    print(
-        f"step {state.step}: mean loss of the last {len(recent)} steps {sum(recent) / max(1, len(recent)):.4f}; "
-        f"{wall:.1f} s in this run; checkpoint {args.out}"
-    )
-    if args.release:
-        from .checkpoints import load_checkpoint, save_checkpoint
-        from .train import release_payload
-
-        save_checkpoint(args.release, release_payload(load_checkpoint(args.out)))
-        info = record_in_manifest(
-            args.release,
-            {
-                "command": "python -m ddpm_lessons " + shlex.join(args.argv),
-                "seed": args.seed,
-                "steps": state.step,
-                "wall_time_s": round(state.history["seconds"], 1),
-                "hardware": hardware(),
-                "torch": torch.__version__,
-                "data": data_info,
-            },
-        )
-        print(f"release copy {args.release} recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
-    return 0
-
-
-def _check_in_data_folder(path: Path, option: str) -> None:
-    from . import checkpoints
-
-    folder = Path(checkpoints.MANIFEST).resolve().parent
-    if Path(path).resolve().parent != folder:
-        raise UsageError(f"{option} {path}: shipped files live in {folder} (the folder of MANIFEST.json)")
-
-
-def _shipped_entry(path: Path) -> dict | None:
-    """The manifest entry of ``path`` if it is (or resolves to) a shipped file, else None."""
-    from . import checkpoints
-
-    manifest = Path(checkpoints.MANIFEST)
-    path = Path(path).resolve()
-    if path.parent != manifest.resolve().parent:
-        return None
-    return read_manifest(manifest).get(path.name)
-
-
-def _check_output_file(path: Path, option: str, *, overwrite: bool = True, resume: bool = False) -> None:
+# --------------------------------------------------------------------------------------------- output files
+def check_output_file(path: Path, option: str, *, overwrite: bool = True, resume: bool = False) -> None:
     """Refuse an output that would lose work before any work is done: a directory, an unwritable folder, a shipped
     file (those change only through --release / --record with --replace-shipped), or an existing file that
     neither --resume nor --overwrite allows replacing."""
-    path = Path(path)
+    path, dest = Path(path), option.removeprefix("--").replace("-", "_")
     if path.is_dir():
-        raise UsageError(f"{option} {path} is a directory; give a file name inside it, e.g. {path / 'run.pt'}")
-    if _shipped_entry(path) is not None:
-        raise UsageError(
+        raise OptionError(f"{option} {path} is a directory; give a file name inside it, e.g. {path / 'run.pt'}", dest)
+    if release.shipped_entry(path) is not None:
+        raise OptionError(
             f"{option} {path} is a shipped file listed in MANIFEST.json; write to another file (e.g. runs/{path.name}) "
-            "and publish it with --release (train) or --record (train-classifier) and --replace-shipped"
+            "and publish it with --release (train) or --record (train-classifier) and --replace-shipped",
+            dest,
         )
     if path.exists() and not (overwrite or resume):
-        raise UsageError(f"{option} {path} already exists; pass --resume to continue it or --overwrite to replace it")
+        raise OptionError(f"{option} {path} already exists; pass --resume to continue it or --overwrite to replace it")
     folder = path.parent
     try:
         if not folder.exists():
@@ -219,32 +231,209 @@ def _check_output_file(path: Path, option: str, *, overwrite: bool = True, resum
         os.close(fd)
         os.unlink(probe)
     except OSError as error:
-        raise UsageError(f"{option} {path}: cannot write in {folder} ({error.strerror or error})") from None
+        raise OptionError(f"{option} {path}: cannot write in {folder} ({error.strerror or error})", dest) from None
 
 
-def _check_release_target(path: Path, option: str, replace_shipped: bool) -> None:
-    """A release may replace a shipped file only when asked, and then says what it replaces."""
-    entry = _shipped_entry(path)
-    if entry is None:
-        return
-    what = f"the shipped {Path(path).name} (sha256 {entry['sha256'][:12]}…, made by: {entry.get('command', '?')})"
-    if not replace_shipped:
-        raise UsageError(f"{option} {path} would replace {what}; add --replace-shipped to do that")
-    print(f"replacing {what}", file=sys.stderr)
+# ---------------------------------------------------------------------------------------------------- train
+def load_training_data(args):
+    """(x, labels or None, description) for ``--data``."""
+    if args.data == "photo":
+        return _load_photo(args)
+    if args.data in TOY_NAMES:
+        from .data.toy import toy_data
+
+        with arguments(n="n_train", seed="data_seed"):
+            x = toy_data(args.data, args.n_train, seed=args.data_seed)
+        return x, None, {"name": args.data, "n": args.n_train, "seed": args.data_seed}
+    if args.data == "glyphs":
+        from .data.glyphs import GlyphDigits
+
+        with arguments(n="n_train", seed="data_seed"):
+            x, labels = GlyphDigits(args.n_train, seed=args.data_seed).tensors()
+        # The digest pins the exact images: a later change to the generator shows up as a different digest.
+        digest = hashlib.sha256(x.numpy().tobytes() + labels.numpy().tobytes()).hexdigest()
+        return x, labels, {"name": "glyphs", "n": args.n_train, "seed": args.data_seed, "sha256": digest}
+    from .data.realdata import real_dataset
+
+    try:
+        with arguments("data_root"):
+            x, labels = real_dataset(args.data, args.data_root, train=True, download=args.download).tensors()
+    except FileNotFoundError as error:  # the data set is not in --data-root (and --download was not given)
+        raise OptionError(str(error), "data_root") from None
+    return x, labels, {"name": args.data, "root": str(args.data_root)}
 
 
+def _load_photo(args):
+    from .data.photo import DEFAULT_PHOTO_LABEL, load_photo
+
+    if args.photo is not None and not args.photo.is_file():
+        raise OptionError(f"--photo {args.photo} is not an image file", "photo")
+    with arguments("photo", image_shape="image_size"):
+        photo = load_photo(args.photo, (args.image_size, args.image_size))
+    description = {"name": "photo", "path": str(args.photo or DEFAULT_PHOTO_LABEL), "image_size": args.image_size}
+    return photo[None], None, description
+
+
+def config_from_args(record, args):
+    """The config record whose fields the parser made from ``record`` (see :func:`add_config_options`)."""
+    with arguments():
+        return record(**{f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)})
+
+
+def build_model_from_args(args, x, conditional: bool):
+    settings = config_from_args(MODEL_CONFIGS[args.model], args)
+    # The model's parts name their own parameters: T is num_timesteps, the time embedding's width is dim, and the
+    # group norm's groups must divide the widths that --base-channels sets.
+    with arguments("model", num_timesteps="T", dim="time_dim", groups="base_channels"):
+        return settings.build(tuple(x.shape[1:]), num_timesteps=args.T, num_classes=10 if conditional else None)
+
+
+def make_schedule(args):
+    from .schedule import DiffusionSchedule
+
+    with arguments("T", num_timesteps="T"):
+        return getattr(DiffusionSchedule, args.schedule)(args.T)
+
+
+def check_train_options(args, x, labels) -> None:
+    """The rules between train's options, checked before any work."""
+    if args.conditional and labels is None:
+        raise OptionError(f"--conditional needs a labelled data set; {args.data} has no labels", "conditional")
+    if args.model == "mlp" and x.dim() != 2:
+        raise OptionError("--model mlp is for toy data (points); use seed-unet or residual-unet for images", "model")
+    if args.model != "mlp" and x.dim() != 4:
+        raise OptionError("image models need image data; use --model mlp for toy data", "model")
+    if args.conditional and args.model != "residual-unet":
+        raise OptionError(
+            "--conditional is supported with --model residual-unet (class labels with a null class); "
+            "the seed's DiffusionUNet takes float labels and is used from Python, not the CLI",
+            "conditional",
+        )
+    if args.label_dropout and not args.conditional:
+        raise OptionError("--label-dropout drops class labels, so it needs --conditional", "label_dropout")
+
+
+def check_train_outputs(args) -> None:
+    check_output_file(args.out, "--out", overwrite=args.overwrite, resume=args.resume)
+    if args.resume and not args.out.exists():
+        print(f"note: --out {args.out} does not exist yet, so --resume starts a fresh run there", file=sys.stderr)
+    if args.release is not None:
+        release.check_in_data_folder(args.release, "--release")
+        if args.release.resolve() == args.out.resolve():
+            raise OptionError(
+                "--release must differ from --out (the release is a slim copy of the training checkpoint)"
+            )
+        release.check_release_target(args.release, "--release", args.replace_shipped)
+
+
+def cmd_train(args) -> int:
+    from .models import count_parameters
+    from .train import train
+
+    set_threads(args)
+    x, labels, data_info = load_training_data(args)
+    check_train_options(args, x, labels)
+    check_train_outputs(args)
+    settings, schedule = config_from_args(TrainConfig, args), make_schedule(args)
+    torch.manual_seed(args.seed)
+    model = build_model_from_args(args, x, args.conditional)
+    print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
+    started = time.perf_counter()
+    state = train(
+        model,
+        (x, labels) if args.conditional else x,
+        schedule=schedule,
+        steps=args.steps,
+        **settings.to_dict(),
+        device=args.device,
+        checkpoint_path=args.out,
+        checkpoint_every=args.checkpoint_every,
+        resume=args.resume,
+        progress=not args.no_progress,
+        data_info=data_info,
+    )
+    recent = state.history["loss"][-100:]
+    print(
+        f"step {state.step}: mean loss of the last {len(recent)} steps {sum(recent) / max(1, len(recent)):.4f}; "
+        f"{time.perf_counter() - started:.1f} s in this run; checkpoint {args.out}"
+    )
+    if args.release:
+        record = release.run_record(
+            args.argv, seed=args.seed, steps=state.step, wall_time_s=state.history["seconds"], data=data_info
+        )
+        info = release.publish_release(args.out, args.release, record)
+        print(f"release copy {args.release} recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
+    return 0
+
+
+def add_train(commands) -> None:
+    t = add_command(
+        commands,
+        "train",
+        cmd_train,
+        help="train a DDPM model (resumable)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    t.set_defaults(checkpoint_flag="--out")
+    add_option(t, "--data", required=True, choices=IMAGE_NAMES + TOY_NAMES, help="training data")
+    add_option(
+        t,
+        "--model",
+        required=True,
+        choices=tuple(MODEL_CONFIGS),
+        help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data",
+    )
+    add_option(t, "--out", required=True, type=Path, help="checkpoint file (written atomically)")
+    add_option(t, "--steps", type=_integer, required=True, help="total optimisation steps")
+    add_config_options(t, TrainConfig)
+    add_option(t, "--T", type=_integer, default=1000, help="number of diffusion steps")
+    add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
+    add_option(t, "--conditional", action="store_true", help="class-conditional model (labelled data only)")
+    add_option(t, "--image-size", type=_integer, default=32, help="photo: resize to this square size")
+    add_option(t, "--photo", type=Path, default=None, help="photo: any image file (default: matplotlib's sample)")
+    add_option(t, "--n-train", type=_integer, default=60000, help="glyphs/toy: number of training examples")
+    add_option(t, "--data-seed", type=_integer, default=0, help="glyphs/toy: seed of the generated data set")
+    add_option(t, "--data-root", type=Path, default=Path("datasets"), help="mnist/fashion-mnist/cifar10: folder")
+    add_option(t, "--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
+    for record in MODEL_CONFIGS.values():
+        add_config_options(t, record)
+    add_option(t, "--checkpoint-every", type=_integer, default=500, help="write the checkpoint every N steps")
+    add_option(
+        t,
+        "--resume",
+        action="store_true",
+        help="continue the run in --out; if --out does not exist yet, say so and start a fresh run there",
+    )
+    add_option(t, "--overwrite", action="store_true", help="replace an existing --out with a new run")
+    add_option(
+        t,
+        "--replace-shipped",
+        action="store_true",
+        help="allow --release to replace a file already listed in data/MANIFEST.json (it says which)",
+    )
+    add_option(
+        t,
+        "--release",
+        type=Path,
+        default=None,
+        help="also write a slim copy (EMA weights only) here and record its command, seed, steps, wall time "
+        "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)",
+    )
+    add_run_options(t)
+
+
+# ----------------------------------------------------------------------------------------- train-classifier
 def cmd_train_classifier(args) -> int:
     from .evaluation.classifier import save_classifier, train_classifier
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args)
     if args.record:
-        _check_in_data_folder(args.out, "--out with --record")
-        _check_release_target(args.out, "--out with --record", args.replace_shipped)
+        release.check_in_data_folder(args.out, "--out with --record")
+        release.check_release_target(args.out, "--out with --record", args.replace_shipped)
         if args.out.is_dir():
-            raise UsageError(f"--out {args.out} is a directory")
+            raise OptionError(f"--out {args.out} is a directory")
     else:
-        _check_output_file(args.out, "--out", overwrite=args.overwrite)
+        check_output_file(args.out, "--out", overwrite=args.overwrite)
     started = time.perf_counter()
     model, history = train_classifier(
         steps=args.steps,
@@ -259,19 +448,36 @@ def cmd_train_classifier(args) -> int:
     save_classifier(args.out, model, history=history)
     print(f"classifier trained for {args.steps} steps in {wall:.1f} s; saved to {args.out}")
     if args.record:
-        info = record_in_manifest(
-            args.out,
-            {
-                "command": "python -m ddpm_lessons " + shlex.join(args.argv),
-                "seed": args.seed,
-                "steps": args.steps,
-                "wall_time_s": round(wall, 1),
-                "hardware": hardware(),
-                "torch": torch.__version__,
-            },
+        info = release.record_run(
+            args.out, release.run_record(args.argv, seed=args.seed, steps=args.steps, wall_time_s=wall)
         )
         print(f"recorded in {DATA_DIR.name}/MANIFEST.json: sha256 {info['sha256']}")
     return 0
+
+
+def add_train_classifier(commands) -> None:
+    c = add_command(
+        commands,
+        "train-classifier",
+        cmd_train_classifier,
+        help="train the glyph-digit classifier used as a metric",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add_option(c, "--out", required=True, type=Path, help="checkpoint file")
+    add_option(c, "--steps", type=_integer, default=2000, help="optimisation steps")
+    add_option(c, "--batch-size", type=_integer, default=128, help="minibatch size")
+    add_option(c, "--lr", type=_positive_float, default=2e-3, help="peak learning rate (Adam, cosine decay)")
+    add_option(c, "--seed", type=_integer, default=0, help="seed of the training glyphs and of training")
+    add_option(c, "--n-train", type=_integer, default=60000, help="number of training glyphs")
+    add_option(c, "--record", action="store_true", help="record the run in data/MANIFEST.json")
+    add_option(c, "--overwrite", action="store_true", help="replace an existing --out")
+    add_option(
+        c,
+        "--replace-shipped",
+        action="store_true",
+        help="with --record: allow replacing a file already listed in data/MANIFEST.json (it says which)",
+    )
+    add_run_options(c)
 
 
 # --------------------------------------------------------------------------------------------------- sample
@@ -280,42 +486,31 @@ def parse_labels(text, n: int):
         return None
     if text == "all":
         return torch.arange(n) % 10
-    values = _ints(text)
+    try:
+        values = _ints(text)
+    except ValueError:
+        raise OptionError(f"--labels must be one label, 'all', or comma-separated labels, got {text!r}") from None
     if len(values) == 1:
         return torch.full((n,), values[0], dtype=torch.long)
     if len(values) != n:
-        raise UsageError(f"--labels needs one label, 'all', or exactly --n = {n} labels; got {len(values)}")
+        raise OptionError(f"--labels needs one label, 'all', or exactly --n = {n} labels; got {len(values)}")
     return torch.tensor(values, dtype=torch.long)
 
 
-def cmd_sample(args) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from .plots import image_grid
-    from .sampling import sample
-    from .train import load_trained
-
-    if args.out.suffix.lower() != ".png":
-        raise UsageError(f"--out {args.out}: sample writes a PNG image, so the file name must end in .png")
-    if not 1 <= args.n <= MAX_SAMPLES:
-        raise UsageError(f"--n must be a number of samples in 1..{MAX_SAMPLES:,}, got {args.n:,}")
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size must be a positive number of samples per chunk, got {args.batch_size}")
-    _check_output_file(args.out, "--out")
-    model, schedule, payload = load_trained(
-        args.checkpoint, device=args.device, use_ema=not args.raw_weights, verify=not args.no_verify
-    )
-    shape = (args.n, *_sample_shape(payload))
-    labels = parse_labels(args.labels, args.n)
-    classes = getattr(model, "num_classes", None)
+def check_labels(labels, classes, checkpoint) -> None:
     if labels is not None and classes is None:
-        raise UsageError(f"--labels: {args.checkpoint} is an unconditional model")
+        raise OptionError(f"--labels: {checkpoint} is an unconditional model")
     if labels is not None and not bool(((labels >= 0) & (labels < classes)).all()):
-        raise UsageError(
+        raise OptionError(
             f"--labels must lie in 0..{classes - 1} ({classes} is the model's null label, used only by guidance)"
         )
-    # Bounded memory: chunks of --batch-size samples, chunk i drawn with seed + i (one chunk: exactly sample(seed)).
+
+
+def draw_samples(args, model, schedule, shape, labels):
+    """``--n`` samples in chunks of ``--batch-size`` (bounded memory), chunk i drawn with seed + i (one chunk: exactly
+    ``sample(seed)``)."""
+    from .sampling import sample
+
     chunks = []
     for i, start in enumerate(range(0, args.n, args.batch_size)):
         size = min(args.batch_size, args.n - start)
@@ -323,7 +518,7 @@ def cmd_sample(args) -> int:
             sample(
                 model,
                 schedule,
-                (size, *shape[1:]),
+                (size, *shape),
                 method=args.method,
                 steps=args.steps,
                 eta=args.eta,
@@ -335,28 +530,96 @@ def cmd_sample(args) -> int:
                 progress=not args.no_progress,
             )
         )
-    samples = torch.cat(chunks)
+    return torch.cat(chunks)
+
+
+def write_sample_figure(samples, path: Path, conditional: bool) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from .checkpoints import atomic_write_bytes
+    from .plots import image_grid
+
     if samples.dim() == 4:
-        fig = image_grid(samples, nrow=10 if labels is not None else None)
+        fig = image_grid(samples, nrow=10 if conditional else None)
     else:
         fig, ax = plt.subplots(figsize=(5, 5))
         if samples.shape[1] == 2:
             ax.scatter(samples[:, 0], samples[:, 1], s=2, alpha=0.5)
         else:
             ax.hist(samples[:, 0].numpy(), bins=100, density=True)
-    from .checkpoints import atomic_write_bytes
-
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    atomic_write_bytes(args.out, buffer.getvalue())
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def cmd_sample(args) -> int:
+    from .train import load_trained
+
+    if args.out.suffix.lower() != ".png":
+        raise OptionError(f"--out {args.out}: sample writes a PNG image, so the file name must end in .png")
+    check_output_file(args.out, "--out")
+    model, schedule, payload = load_trained(
+        args.checkpoint, device=args.device, use_ema=not args.raw_weights, verify=not args.no_verify
+    )
+    labels = parse_labels(args.labels, args.n)
+    check_labels(labels, getattr(model, "num_classes", None), args.checkpoint)
+    samples = draw_samples(args, model, schedule, tuple(payload["train_config"]["data_shape"]), labels)
+    write_sample_figure(samples, args.out, conditional=labels is not None)
     print(f"wrote {args.n} samples to {args.out}")
     return 0
 
 
-def _sample_shape(payload) -> tuple:
-    return tuple(payload["train_config"]["data_shape"])
+def add_sample(commands) -> None:
+    s = add_command(
+        commands,
+        "sample",
+        cmd_sample,
+        help="draw samples from a checkpoint and write a PNG",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    s.set_defaults(checkpoint_flag="--checkpoint")
+    add_option(s, "--checkpoint", required=True, type=Path, help="a checkpoint written by train")
+    add_option(s, "--out", required=True, type=Path, help="PNG file to write")
+    add_option(s, "--n", type=_bounded_samples, default=64, help=f"number of samples (at most {MAX_SAMPLES:,})")
+    add_option(
+        s,
+        "--batch-size",
+        type=_count(1),
+        default=1000,
+        help="samples drawn at once (memory stays bounded); chunk i uses --seed + i, so one chunk is sample(seed)",
+    )
+    add_option(s, "--method", choices=SAMPLERS, default="ddpm", help="sampler")
+    add_option(s, "--steps", type=_integer, default=None, help="DDIM steps (ddim only)")
+    add_option(s, "--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")
+    add_option(s, "--variance", choices=VARIANCES, default="beta", help="DDPM sigma^2: beta or beta-tilde")
+    add_option(
+        s,
+        "--clip",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="clip the x0 prediction to [-1, 1] (image data)",
+    )
+    add_option(s, "--labels", default=None, help="conditional models: one label, 'all' (0..9 repeated) or a list")
+    add_option(s, "--guidance", type=float, default=0.0, help="classifier-free guidance weight w")
+    add_option(s, "--seed", type=_integer, default=0, help="seed of the sampling noise")
+    add_option(s, "--raw-weights", action="store_true", help="use the raw weights instead of the EMA")
+    add_option(
+        s,
+        "--no-verify",
+        action="store_true",
+        help="load a checkpoint that has no checksum (no .sha256 sidecar, not in the manifest), with a warning",
+    )
+    add_run_options(s, threads=False)
+
+
+def _bounded_samples(text: str) -> int:
+    value = _count(1)(text)
+    if value > MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(f"must be a number of samples in 1..{MAX_SAMPLES:,}, got {value:,}")
+    return value
 
 
 # ------------------------------------------------------------------------------------------------- evaluate
@@ -364,15 +627,14 @@ def cmd_evaluate(args) -> int:
     from .checkpoints import shipped_path
     from .evaluation.evaluate import evaluate_checkpoint
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_threads(args)
     path = Path(args.checkpoint)
     if args.record:
         if args.quick:
-            raise UsageError("--record stores the bar's measurement; --quick is only a smoke check")
+            raise OptionError("--record stores the bar's measurement; --quick is only a smoke check", "quick")
         if args.no_verify:
-            raise UsageError("--record stores numbers for a shipped file, which is always verified; drop --no-verify")
-        _check_in_data_folder(path, "evaluate --record")
+            raise OptionError("--record stores numbers for a shipped file, which is always verified; drop --no-verify")
+        release.check_in_data_folder(path, "evaluate --record")
         shipped_path(path.name)  # the file must match its manifest digest before numbers are recorded for it
     metrics = evaluate_checkpoint(
         path, quick=args.quick, device=args.device, progress=not args.no_progress, verify=not args.no_verify
@@ -380,211 +642,62 @@ def cmd_evaluate(args) -> int:
     for key, value in metrics.items():
         print(f"{key}: {value}")
     if args.record:
-        entry = read_manifest()[path.name]
-        record_in_manifest(
-            path, {k: v for k, v in entry.items() if k not in ("sha256", "bytes")} | {"metrics": metrics}
-        )
+        release.record_metrics(path, metrics)
         print(f"recorded the metrics in {DATA_DIR.name}/MANIFEST.json")
     return 0 if metrics.get("meets_bar", True) else 1
 
 
+def add_evaluate(commands) -> None:
+    e = add_command(
+        commands,
+        "evaluate",
+        cmd_evaluate,
+        help="measure a checkpoint against its quality bar",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    e.set_defaults(checkpoint_flag="CHECKPOINT")
+    add_option(e, "checkpoint", type=Path, help="a checkpoint written by train")
+    add_option(e, "--quick", action="store_true", help="fewer samples (a smoke check, not the bar)")
+    add_option(e, "--record", action="store_true", help="store the numbers in data/MANIFEST.json")
+    add_option(
+        e,
+        "--no-verify",
+        action="store_true",
+        help="evaluate a checkpoint that has no checksum (no .sha256 sidecar, not in the manifest), with a warning",
+    )
+    add_run_options(e)
+
+
 # ------------------------------------------------------------------------------------------------------ main
-def _tuple_of_ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(_ints(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 1,2,2, got {text!r}") from None
-
-
-def _clip_norm(text: str) -> float | None:
-    value = float(text)
-    return None if value == 0 else value
-
-
-def add_config_options(parser: argparse.ArgumentParser, record) -> None:
-    """One option per field of a config record (:mod:`ddpm_lessons.config`): its flag, type, default, help, choices."""
-    for f, flag, hint in fields_with_flags(record):
-        options = {"dest": f.name, "default": f.default, "help": f.metadata["help"]}
-        if hint is bool:
-            options["action"] = argparse.BooleanOptionalAction
-        elif typing.get_origin(hint) is typing.Literal:
-            options["choices"] = choices_of(record, f.name)
-        elif hint == tuple[int, ...]:
-            options["type"] = _tuple_of_ints
-            options["default"] = ",".join(map(str, f.default))
-        elif hint == float | None:  # an optional limit: 0 on the command line means None (off)
-            options["type"] = _clip_norm
-        else:
-            options["type"] = hint
-        parser.add_argument(flag, **options)
+SUBCOMMANDS = (add_info, add_train, add_train_classifier, add_sample, add_evaluate)
+"""Each adds one sub-command (its parser, its options, the function that runs it) to the command line."""
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m ddpm_lessons", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = p.add_subparsers(dest="command", required=True)
-
-    sub.add_parser("info", help="versions, device, and every shipped checkpoint verified against its sha256")
-
-    t = sub.add_parser(
-        "train", help="train a DDPM model (resumable)", formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
-    t.add_argument("--data", required=True, choices=IMAGE_NAMES + TOY_NAMES, help="training data")
-    t.add_argument(
-        "--model",
-        required=True,
-        choices=tuple(MODEL_CONFIGS),
-        help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data",
-    )
-    t.add_argument("--out", required=True, type=Path, help="checkpoint file (written atomically)")
-    t.add_argument("--steps", type=int, required=True, help="total optimisation steps")
-    add_config_options(t, TrainConfig)
-    t.add_argument("--device", default=None, help="cpu, cuda or mps (default: the best available)")
-    t.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    t.add_argument("--T", type=int, default=1000, help="number of diffusion steps")
-    t.add_argument("--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
-    t.add_argument("--conditional", action="store_true", help="class-conditional model (labelled data only)")
-    t.add_argument("--image-size", type=int, default=32, help="photo: resize to this square size")
-    t.add_argument("--photo", type=Path, default=None, help="photo: any image file (default: matplotlib's sample)")
-    t.add_argument("--n-train", type=int, default=60000, help="glyphs/toy: number of training examples")
-    t.add_argument("--data-seed", type=int, default=0, help="glyphs/toy: seed of the generated data set")
-    t.add_argument("--data-root", type=Path, default=Path("datasets"), help="mnist/fashion-mnist/cifar10: folder")
-    t.add_argument("--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
-    for record in MODEL_CONFIGS.values():
-        add_config_options(t, record)
-    t.add_argument("--checkpoint-every", type=int, default=500, help="write the checkpoint every N steps")
-    t.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue the run in --out; if --out does not exist yet, say so and start a fresh run there",
-    )
-    t.add_argument("--overwrite", action="store_true", help="replace an existing --out with a new run")
-    t.add_argument(
-        "--replace-shipped",
-        action="store_true",
-        help="allow --release to replace a file already listed in data/MANIFEST.json (it says which)",
-    )
-    t.add_argument(
-        "--release",
-        type=Path,
-        default=None,
-        help="also write a slim copy (EMA weights only) here and record its command, seed, steps, wall time "
-        "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)",
-    )
-    t.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    c = sub.add_parser(
-        "train-classifier",
-        help="train the glyph-digit classifier used as a metric",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    c.add_argument("--out", required=True, type=Path, help="checkpoint file")
-    c.add_argument("--steps", type=int, default=2000, help="optimisation steps")
-    c.add_argument("--batch-size", type=int, default=128, help="minibatch size")
-    c.add_argument("--lr", type=float, default=2e-3, help="peak learning rate (Adam, cosine decay)")
-    c.add_argument("--seed", type=int, default=0, help="seed of the training glyphs and of training")
-    c.add_argument("--n-train", type=int, default=60000, help="number of training glyphs")
-    c.add_argument("--device", default=None, help="cpu, cuda or mps")
-    c.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    c.add_argument("--record", action="store_true", help="record the run in data/MANIFEST.json")
-    c.add_argument("--overwrite", action="store_true", help="replace an existing --out")
-    c.add_argument(
-        "--replace-shipped",
-        action="store_true",
-        help="with --record: allow replacing a file already listed in data/MANIFEST.json (it says which)",
-    )
-    c.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    s = sub.add_parser(
-        "sample",
-        help="draw samples from a checkpoint and write a PNG",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    s.add_argument("--checkpoint", required=True, type=Path, help="a checkpoint written by train")
-    s.add_argument("--out", required=True, type=Path, help="PNG file to write")
-    s.add_argument("--n", type=int, default=64, help=f"number of samples (at most {MAX_SAMPLES:,})")
-    s.add_argument(
-        "--batch-size",
-        type=int,
-        default=1000,
-        help="samples drawn at once (memory stays bounded); chunk i uses --seed + i, so one chunk is sample(seed)",
-    )
-    s.add_argument("--method", choices=SAMPLERS, default="ddpm", help="sampler")
-    s.add_argument("--steps", type=int, default=None, help="DDIM steps (ddim only)")
-    s.add_argument("--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")
-    s.add_argument("--variance", choices=VARIANCES, default="beta", help="DDPM sigma^2: beta or beta-tilde")
-    s.add_argument(
-        "--clip",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="clip the x0 prediction to [-1, 1] (image data)",
-    )
-    s.add_argument("--labels", default=None, help="conditional models: one label, 'all' (0..9 repeated) or a list")
-    s.add_argument("--guidance", type=float, default=0.0, help="classifier-free guidance weight w")
-    s.add_argument("--seed", type=int, default=0, help="seed of the sampling noise")
-    s.add_argument("--device", default=None, help="cpu, cuda or mps")
-    s.add_argument("--raw-weights", action="store_true", help="use the raw weights instead of the EMA")
-    s.add_argument(
-        "--no-verify",
-        action="store_true",
-        help="load a checkpoint that has no checksum (no .sha256 sidecar, not in the manifest), with a warning",
-    )
-    s.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    e = sub.add_parser(
-        "evaluate",
-        help="measure a checkpoint against its quality bar",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    e.add_argument("checkpoint", type=Path, help="a checkpoint written by train")
-    e.add_argument("--quick", action="store_true", help="fewer samples (a smoke check, not the bar)")
-    e.add_argument("--device", default=None, help="cpu, cuda or mps")
-    e.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
-    e.add_argument("--record", action="store_true", help="store the numbers in data/MANIFEST.json")
-    e.add_argument(
-        "--no-verify",
-        action="store_true",
-        help="evaluate a checkpoint that has no checksum (no .sha256 sidecar, not in the manifest), with a warning",
-    )
-    e.add_argument("--no-progress", action="store_true", help="no progress bar")
+    commands = p.add_subparsers(dest="command", required=True)
+    for add in SUBCOMMANDS:
+        add(commands)
     return p
 
 
-COMMANDS = {
-    "info": cmd_info,
-    "train": cmd_train,
-    "train-classifier": cmd_train_classifier,
-    "sample": cmd_sample,
-    "evaluate": cmd_evaluate,
-}
-
-
-def _flag_names(message: str) -> str:
-    """``"batch_size must be …"`` → ``"--batch-size must be …"``: errors from the library name the flag to change."""
-    flags = {"n": "--n", "steps": "--steps", "T": "--T", "eta": "--eta", "guidance": "--guidance", "seed": "--seed"}
-    for record in (TrainConfig, *MODEL_CONFIGS.values()):
-        flags |= {f.name: flag for f, flag, _ in fields_with_flags(record)}
-    return re.sub(r"^(\w+)(?= must )", lambda m: flags.get(m.group(1), m.group(1)), message)
-
-
 def main(argv=None) -> int:
-    """Run one command. A user error prints ``error: …`` naming the flag and exits with status 2, no traceback."""
-    from .checkpoints import CheckpointError
-    from .train import TrainingDivergedError
-
+    """Run one command. A user error prints ``error: … (--flag)`` and returns 2, without a traceback; a checkpoint
+    that cannot be used prints ``error: …`` and returns 2; a diverged run returns 1. Any other exception is a bug
+    and propagates with its traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     args.argv = argv
     try:
-        return COMMANDS[args.command](args)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise
+        return args.run(args)
+    except CheckpointError as error:
+        flag = getattr(args, "checkpoint_flag", None)
+        print(f"error: {error}" + (f" ({flag})" if flag and flag not in str(error) else ""), file=sys.stderr)
+    except InputError as error:
+        print(f"error: {message_with_flag(error, args.flags)}", file=sys.stderr)
     except TrainingDivergedError as error:
         print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
-    except (CheckpointError, ValueError, TypeError) as error:
-        usage = UsageError(_flag_names(str(error)))
-        print(f"error: {usage}", file=sys.stderr)
-        raise usage from None
+        return 1
+    return 2

@@ -1,12 +1,20 @@
-"""The command line: info, train (resumable, recorded), sample, evaluate — on tiny, fast settings."""
+"""The command line: info, train (resumable, released), sample, evaluate — on tiny, fast settings; and how it
+answers mistakes: a user error is one line naming the flag (exit 2), a bug shows its traceback."""
 
+import importlib
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import torch
 
-from ddpm_lessons import checkpoints
-from ddpm_lessons.cli import main, parser
+from ddpm_lessons import InputError, checkpoints
+from ddpm_lessons.cli import OptionError, arguments, main, message_with_flag, parser
+
+TINY = ["--data", "moons", "--model", "mlp", "--hidden", "8", "--layers", "1", "--T", "10", "--n-train", "64"]
+TINY += ["--batch-size", "8", "--steps", "1", "--no-progress", "--device", "cpu"]
 
 
 @pytest.fixture
@@ -159,63 +167,111 @@ def test_train_image_model_with_labels_and_sample_grid(tmp_path, monkeypatch):
     assert png.stat().st_size > 1000
 
 
-def test_benchmark_script_has_help(capsys):
-    from ddpm_lessons.evaluation.benchmark import BENCHMARKS
-    from ddpm_lessons.evaluation.benchmark import main as bench_main
+def test_release_and_record_refusals_name_their_flag(tmp_path, manifest, capsys):
+    elsewhere = tmp_path / "elsewhere" / "y.pt"
+    assert main(["train", *TINY, "--out", str(tmp_path / "y.pt"), "--release", str(elsewhere)]) == 2
+    assert "error: --release " in capsys.readouterr().err and not elsewhere.exists()
+    assert main(["evaluate", str(tmp_path / "y.pt"), "--quick", "--record"]) == 2
+    assert capsys.readouterr().err.startswith("error: --record stores the bar's measurement; --quick is only")
 
+
+def test_each_subcommand_records_the_flag_of_every_parameter_it_sets(tmp_path):
+    args = parser().parse_args(["train", "--data", "moons", "--model", "mlp", "--out", "r.pt", "--steps", "1"])
+    flags = args.flags
+    assert flags["n_train"] == "--n-train" and flags["data_seed"] == "--data-seed" and flags["T"] == "--T"
+    assert flags["batch_size"] == "--batch-size" and flags["time_dim"] == "--time-dim"
+    assert flags["channel_sequence"] == "--channels" and flags["num_layers"] == "--layers"  # fields with own flags
+    sample = parser().parse_args(["sample", "--checkpoint", "c.pt", "--out", "x.png"])
+    assert sample.flags["n"] == "--n" and "n_train" not in sample.flags, "each sub-command has its own mapping"
+    assert parser().parse_args(["evaluate", "c.pt"]).flags["checkpoint"] == "checkpoint"
+
+
+def test_message_with_flag_names_the_parameter_the_error_is_about():
+    flags = {"n_train": "--n-train", "model": "--model"}
+    assert (
+        message_with_flag(InputError("n_train must be >= 1, got 0"), flags) == "n_train must be >= 1, got 0 (--n-train)"
+    )
+    assert message_with_flag(InputError("--n-train is too large"), flags) == "--n-train is too large", "named already"
+    assert message_with_flag(InputError("something else"), flags) == "something else"
+    with pytest.raises(OptionError) as info, arguments("model", n="n_train"):
+        raise ValueError("n must be an integer >= 1, got 0")
+    assert isinstance(info.value, InputError) and info.value.dest == "n_train"
+    assert message_with_flag(info.value, flags).endswith("(--n-train)")
+    with pytest.raises(OptionError) as info, arguments("model", n="n_train"):
+        raise TypeError("the U-Net is for images")
+    assert message_with_flag(info.value, flags) == "the U-Net is for images (--model)", "the fallback flag"
+
+
+@pytest.mark.parametrize(
+    "options, flag",
+    [
+        (["--n-train", "0"], "(--n-train)"),
+        (["--data-seed", "-1"], "(--data-seed)"),
+        (["--T", "0"], "(--T)"),
+        (["--data", "glyphs", "--n-train", "4", "--model", "seed-unet", "--time-dim", "3"], "(--time-dim)"),
+        (
+            ["--data", "glyphs", "--n-train", "4", "--model", "residual-unet", "--base-channels", "12"],
+            "(--base-channels)",
+        ),
+        (["--checkpoint-every", "0"], "(--checkpoint-every)"),
+        (["--label-dropout", "0.1"], "--label-dropout drops class labels, so it needs --conditional"),
+        (["--data", "glyphs", "--n-train", "4", "--model", "seed-unet", "--conditional"], "--model residual-unet"),
+        (["--data", "photo", "--model", "seed-unet", "--photo", "missing.png"], "--photo missing.png is not"),
+    ],
+    ids=lambda value: value[-1] if isinstance(value, list) else None,
+)
+def test_a_bad_train_option_is_one_line_naming_its_flag(options, flag, tmp_path, capsys):
+    assert main(["train", *TINY, "--out", str(tmp_path / "r.pt"), *options]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and flag in err, err
+    assert not (tmp_path / "r.pt").exists(), "refused before any work"
+
+
+@pytest.mark.parametrize(
+    "command, words",
+    [
+        (["train", *TINY, "--out", "r.pt", "--seed", str(10**23)], "argument --seed: must fit in 64 bits"),
+        (["train", *TINY, "--out", "r.pt", "--threads", "-1"], "argument --threads: must be an integer >= 0"),
+        (["train", *TINY, "--out", "r.pt", "--device", "bogus"], "argument --device: expected cpu, cuda"),
+        (["train-classifier", "--out", "c.pt", "--lr", "-1"], "argument --lr: must be a positive finite number"),
+        (["sample", "--checkpoint", "c.pt", "--out", "x.png", "--batch-size", "0"], "argument --batch-size"),
+    ],
+    ids=lambda value: value[-2] if isinstance(value, list) else None,
+)
+def test_values_the_parser_refuses(command, words, capsys):
     with pytest.raises(SystemExit) as info:
-        bench_main(["--help"])
-    assert info.value.code == 0
-    assert set(BENCHMARKS) == {"train-speed", "samplers", "photo", "glyph90", "sample-overhead"}
-    with pytest.raises(SystemExit):
-        bench_main(["--only", "nonsense"])
+        main(command)
+    assert info.value.code == 2 and words in capsys.readouterr().err
 
 
-def test_cli_refuses_inconsistent_options(tmp_path, manifest):
-    with pytest.raises(SystemExit, match="--conditional is supported with --model residual-unet"):
-        main(
-            [
-                "train",
-                "--data",
-                "glyphs",
-                "--n-train",
-                "20",
-                "--model",
-                "seed-unet",
-                "--conditional",
-                "--steps",
-                "1",
-                "--out",
-                str(tmp_path / "x.pt"),
-                "--no-progress",
-            ]
-        )
-    with pytest.raises(SystemExit, match="--release .*shipped files live in"):
-        main(
-            [
-                "train",
-                "--data",
-                "moons",
-                "--model",
-                "mlp",
-                "--steps",
-                "1",
-                "--out",
-                str(tmp_path / "y.pt"),
-                "--release",
-                str(tmp_path / "elsewhere" / "y.pt"),
-                "--no-progress",
-            ]
-        )
-    with pytest.raises(SystemExit, match="--quick is only a smoke check"):
-        main(["evaluate", str(tmp_path / "y.pt"), "--quick", "--record"])
+def test_a_checkpoint_that_cannot_be_used_is_one_line(tmp_path, capsys):
+    missing = tmp_path / "missing.pt"
+    assert main(["sample", "--checkpoint", str(missing), "--out", str(tmp_path / "x.png"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: checkpoint {missing} does not exist (--checkpoint)\n"
 
 
-def test_exercise_check_reports_a_missing_return(capsys):
-    from ddpm_lessons.course.exercises import check_gaussian_kl
+def test_a_bug_is_not_disguised_as_a_user_error(tmp_path, monkeypatch):
+    """A ValueError from inside the training work (not an InputError) is the package's bug: it propagates."""
+    trainer = importlib.import_module("ddpm_lessons.train")  # the package's `train` attribute is the function
 
-    def forgot_return(m1, v1, m2, v2):
-        0.5 * (v1 / v2)
+    def broken(*args, **kwargs):
+        raise ValueError("batch_size went wrong inside the library")
 
-    assert not check_gaussian_kl(forgot_return)
-    assert "did you forget `return`?" in capsys.readouterr().out
+    monkeypatch.setattr(trainer, "train", broken)
+    with pytest.raises(ValueError, match="inside the library"):
+        main(["train", *TINY, "--out", str(tmp_path / "r.pt")])
+    script = (
+        "import importlib, sys\n"
+        "t = importlib.import_module('ddpm_lessons.train')\n"
+        "def broken(*a, **k): raise ValueError('batch_size went wrong inside the library')\n"
+        "t.train = broken\n"
+        "from ddpm_lessons.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    command = [sys.executable, "-c", script, "train", *TINY, "--out", str(tmp_path / "s.pt")]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode not in (0, 2), result.stderr
+    assert "Traceback (most recent call last)" in result.stderr and "in broken" in result.stderr
+    assert "error: batch_size" not in result.stderr

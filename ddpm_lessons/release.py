@@ -1,0 +1,104 @@
+"""Publishing a run as a shipped file: the release copy, its ``MANIFEST.json`` entry, and the rules for replacing one.
+
+Every shipped checkpoint in ``data/`` is made by ``python -m ddpm_lessons train --release`` (or
+``train-classifier --record``): the slim release copy (:func:`ddpm_lessons.train.release_payload`: EMA weights, no
+optimiser) is written beside its ``.sha256`` sidecar by :func:`~ddpm_lessons.checkpoints.save_checkpoint`, and
+:func:`publish_release` / :func:`record_run` add its entry to ``MANIFEST.json`` — the sha256 and size, and what
+:func:`run_record` gathers: the exact command, seed, steps, wall time, hardware and torch version.
+``evaluate --record`` adds the measured quality numbers with :func:`record_metrics`.
+
+Shipped files are replaced only on purpose: :func:`check_in_data_folder` refuses a target outside the folder of
+``MANIFEST.json``, and :func:`check_release_target` refuses to replace a listed file unless ``--replace-shipped`` is
+given (then it says what it replaces). Their refusals are :class:`~ddpm_lessons.validation.InputError`, naming the
+option the caller passes in, and come before any work is done.
+
+The manifest is read where :data:`ddpm_lessons.checkpoints.MANIFEST` points at call time (``DDPM_LESSONS_DATA``
+moves it; the tests point it at a temporary folder).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import torch
+
+from . import checkpoints
+from .device import hardware
+from .train import release_payload
+from .validation import InputError
+
+__all__ = [
+    "data_folder",
+    "shipped_entry",
+    "check_in_data_folder",
+    "check_release_target",
+    "run_record",
+    "publish_release",
+    "record_run",
+    "record_metrics",
+]
+
+
+def data_folder() -> Path:
+    """The folder of ``MANIFEST.json``, where shipped files live."""
+    return Path(checkpoints.MANIFEST).resolve().parent
+
+
+def shipped_entry(path) -> dict | None:
+    """The manifest entry of ``path`` if it is (or resolves to) a shipped file, else None."""
+    path = Path(path).resolve()
+    if path.parent != data_folder():
+        return None
+    return checkpoints.read_manifest(checkpoints.MANIFEST).get(path.name)
+
+
+def check_in_data_folder(path, option: str) -> None:
+    """Refuse a shipped file's target outside the folder of ``MANIFEST.json``."""
+    folder = data_folder()
+    if Path(path).resolve().parent != folder:
+        raise InputError(f"{option} {path}: shipped files live in {folder} (the folder of MANIFEST.json)")
+
+
+def check_release_target(path, option: str, replace_shipped: bool) -> None:
+    """A release may replace a shipped file only when asked (``replace_shipped``), and then says what it replaces."""
+    entry = shipped_entry(path)
+    if entry is None:
+        return
+    what = f"the shipped {Path(path).name} (sha256 {entry['sha256'][:12]}…, made by: {entry.get('command', '?')})"
+    if not replace_shipped:
+        raise InputError(f"{option} {path} would replace {what}; add --replace-shipped to do that")
+    print(f"replacing {what}", file=sys.stderr)
+
+
+def run_record(argv, *, seed: int, steps: int, wall_time_s: float, data: dict | None = None) -> dict:
+    """What the manifest records about the run that made a file: the command that reproduces it and where it ran."""
+    record = {
+        "command": "python -m ddpm_lessons " + shlex.join(argv),
+        "seed": seed,
+        "steps": steps,
+        "wall_time_s": round(wall_time_s, 1),
+        "hardware": hardware(),
+        "torch": torch.__version__,
+    }
+    return record if data is None else record | {"data": data}
+
+
+def publish_release(training_checkpoint, release, record: dict) -> dict:
+    """Write the slim release copy of ``training_checkpoint`` (EMA weights only) to ``release`` and record it in the
+    manifest with ``record`` (:func:`run_record`); returns the manifest entry."""
+    checkpoints.save_checkpoint(release, release_payload(checkpoints.load_checkpoint(training_checkpoint)))
+    return record_run(release, record)
+
+
+def record_run(path, record: dict) -> dict:
+    """Add or replace ``path``'s manifest entry: its sha256 and size, plus ``record``; returns the entry."""
+    return checkpoints.record_in_manifest(path, record, checkpoints.MANIFEST)
+
+
+def record_metrics(path, metrics: dict) -> dict:
+    """Store measured quality numbers in the manifest entry of the shipped file ``path`` (its other fields kept)."""
+    entry = checkpoints.read_manifest(checkpoints.MANIFEST)[Path(path).name]
+    kept = {key: value for key, value in entry.items() if key not in ("sha256", "bytes")}
+    return record_run(path, kept | {"metrics": metrics})
