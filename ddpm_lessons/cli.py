@@ -4,32 +4,45 @@ Every shipped checkpoint in ``data/`` was produced by ``train --release`` (or ``
 writes the exact command, seed, steps, wall time and hardware into ``data/MANIFEST.json`` beside the file's sha256;
 ``evaluate --record`` adds the measured quality numbers (how: :mod:`ddpm_lessons.release`).
 
-A mistake on the command line ends in one line ``error: … (--flag)`` and exit status 2: the parser of each
-sub-command records which flag sets which parameter, and an :class:`~ddpm_lessons.InputError` is answered with the
-flag of the parameter it names. A problem with a checkpoint file is one ``error:`` line too. Anything else is a bug
-in the package, not the user's mistake, and shows its traceback.
+Each sub-command is added by its own function (:func:`add_train`, :func:`add_sample`, …, listed in
+:data:`SUBCOMMANDS`), which declares its options and the function that runs it. A mistake on the command line ends
+in one line ``error: … (--flag)`` and exit status 2: each sub-command's parser records which flag sets which
+parameter (:mod:`ddpm_lessons.flags`), and an :class:`~ddpm_lessons.InputError` is answered with the flag of the
+parameter it names. A checkpoint that cannot be used is one ``error:`` line too. Anything else is a bug in the
+package, not the user's mistake, and shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import io
 import os
 import sys
 import tempfile
 import time
-import typing
 from pathlib import Path
 
 import torch
 
 from . import release
 from .checkpoints import DATA_DIR, CheckpointError
-from .config import MODEL_CONFIGS, TrainConfig, choices_of, fields_with_flags
+from .config import MODEL_CONFIGS, TrainConfig, fields_with_flags
 from .data.toy import TOY_DATASETS
 from .device import environment_report
+from .flags import (
+    OptionError,
+    add_command,
+    add_config_options,
+    add_option,
+    add_run_options,
+    arguments,
+    comma_ints,
+    count,
+    integer,
+    message_with_flag,
+    positive_float,
+)
 from .process import VARIANCES
 from .sampling import SAMPLERS
 from .schedule import SCHEDULES
@@ -40,154 +53,6 @@ TOY_NAMES = tuple(TOY_DATASETS)
 REAL_NAMES = ("mnist", "fashion-mnist", "cifar10")  # ddpm_lessons.data.realdata (imported lazily: torchvision)
 IMAGE_NAMES = ("photo", "glyphs", *REAL_NAMES)
 MAX_SAMPLES = 1_000_000
-
-
-class OptionError(InputError):
-    """A mistake on the command line, tied to the parameter (an option's ``dest``) it concerns: :func:`main` prints
-    ``error: … (--flag)`` and returns 2. ``fallback`` is the dest to name when ``dest`` is not one of the command's."""
-
-    def __init__(self, message: str, dest: str | None = None, fallback: str | None = None):
-        super().__init__(message)
-        self.dest, self.fallback = dest, fallback
-
-
-def parameter_named(error: Exception) -> str:
-    """The parameter an error is about: its ``parameter`` attribute when it has one, else the name its message starts
-    with (the package's messages start with the parameter's name: ``"batch_size must be …"``)."""
-    name = getattr(error, "parameter", None)
-    if name:
-        return name
-    text = str(error)
-    end = next((i for i, char in enumerate(text) if not (char.isalnum() or char == "_")), len(text))
-    return text[:end]
-
-
-@contextlib.contextmanager
-def arguments(fallback: str | None = None, /, **aliases: str):
-    """Turning flag values into data, a model or a schedule: a ValueError or TypeError raised here is a bad flag
-    value, so it becomes an :class:`OptionError`. ``aliases`` maps the callee's parameter names to the ``dest`` of the
-    flags that set them (``n="n_train"``); ``fallback`` is the dest named when the message names no flag's parameter."""
-    try:
-        yield
-    except (ValueError, TypeError) as error:
-        name = parameter_named(error)
-        raise OptionError(str(error), aliases.get(name, name), fallback) from error
-
-
-def message_with_flag(error: InputError, flags: dict[str, str]) -> str:
-    """``"… (--flag)"``: the error's message with the flag of the parameter it names (an :class:`OptionError`'s
-    ``dest``, then its ``fallback``), unless the message names that flag already."""
-    message = str(error)
-    names = (getattr(error, "dest", None) or parameter_named(error), getattr(error, "fallback", None))
-    flag = next((flags[name] for name in names if name in flags), None)
-    return message if flag is None or flag in message else f"{message} ({flag})"
-
-
-# ---------------------------------------------------------------------------------------------- option types
-def _ints(text: str) -> list[int]:
-    return [int(v) for v in text.split(",") if v.strip()]
-
-
-def _tuple_of_ints(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(_ints(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 1,2,2, got {text!r}") from None
-
-
-def _clip_norm(text: str) -> float | None:
-    value = float(text)
-    return None if value == 0 else value
-
-
-def _integer(text: str) -> int:
-    """An argparse type: an integer that fits in 64 bits (torch's seeds and sizes are int64)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if not -(2**63) <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must fit in 64 bits (|value| < 2**63), got {text}")
-    return value
-
-
-def _count(minimum: int):
-    """An argparse type: an integer >= ``minimum``."""
-
-    def parse(text: str) -> int:
-        value = _integer(text)
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
-    return value
-
-
-def _device(text: str) -> str:
-    """An argparse type: a torch device this machine has (cpu, cuda, cuda:N, mps)."""
-    try:
-        device = torch.device(text)
-    except RuntimeError:
-        raise argparse.ArgumentTypeError(f"expected cpu, cuda, cuda:N or mps, got {text!r}") from None
-    available = {
-        "cpu": True,
-        "cuda": torch.cuda.is_available(),
-        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
-    }
-    if not available.get(device.type, False):
-        raise argparse.ArgumentTypeError(f"{text} is not available on this machine")
-    return text
-
-
-# ------------------------------------------------------------------------------------------- parser helpers
-def add_command(commands, name: str, run, **settings) -> argparse.ArgumentParser:
-    """A sub-command whose parser records, in ``flags``, the flag of every parameter its options set."""
-    command = commands.add_parser(name, **settings)
-    command.set_defaults(run=run, flags={})
-    return command
-
-
-def add_option(command: argparse.ArgumentParser, *names: str, **settings) -> argparse.Action:
-    """``command.add_argument`` that also records ``dest -> flag`` in the command's ``flags``."""
-    action = command.add_argument(*names, **settings)
-    command.get_default("flags")[action.dest] = action.option_strings[0] if action.option_strings else action.dest
-    return action
-
-
-def add_config_options(command: argparse.ArgumentParser, record) -> None:
-    """One option per field of a config record (:mod:`ddpm_lessons.config`): its flag, type, default, help, choices."""
-    for f, flag, hint in fields_with_flags(record):
-        options = {"dest": f.name, "default": f.default, "help": f.metadata["help"]}
-        if hint is bool:
-            options["action"] = argparse.BooleanOptionalAction
-        elif typing.get_origin(hint) is typing.Literal:
-            options["choices"] = choices_of(record, f.name)
-        elif hint == tuple[int, ...]:
-            options["type"] = _tuple_of_ints
-            options["default"] = ",".join(map(str, f.default))
-        elif hint == float | None:  # an optional limit: 0 on the command line means None (off)
-            options["type"] = _clip_norm
-        else:
-            options["type"] = _integer if hint is int else hint
-        add_option(command, flag, **options)
-
-
-def add_run_options(command: argparse.ArgumentParser, *, threads: bool = True) -> None:
-    """``--device``, ``--threads`` and ``--no-progress``, which every command that computes takes."""
-    add_option(command, "--device", type=_device, default=None, help="cpu, cuda or mps (default: the best available)")
-    if threads:
-        add_option(command, "--threads", type=_count(0), default=0, help="torch CPU threads (0: torch's default)")
-    add_option(command, "--no-progress", action="store_true", help="no progress bar")
 
 
 def set_threads(args) -> None:
@@ -384,20 +249,20 @@ def add_train(commands) -> None:
         help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data",
     )
     add_option(t, "--out", required=True, type=Path, help="checkpoint file (written atomically)")
-    add_option(t, "--steps", type=_integer, required=True, help="total optimisation steps")
+    add_option(t, "--steps", type=integer, required=True, help="total optimisation steps")
     add_config_options(t, TrainConfig)
-    add_option(t, "--T", type=_integer, default=1000, help="number of diffusion steps")
+    add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
     add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
     add_option(t, "--conditional", action="store_true", help="class-conditional model (labelled data only)")
-    add_option(t, "--image-size", type=_integer, default=32, help="photo: resize to this square size")
+    add_option(t, "--image-size", type=integer, default=32, help="photo: resize to this square size")
     add_option(t, "--photo", type=Path, default=None, help="photo: any image file (default: matplotlib's sample)")
-    add_option(t, "--n-train", type=_integer, default=60000, help="glyphs/toy: number of training examples")
-    add_option(t, "--data-seed", type=_integer, default=0, help="glyphs/toy: seed of the generated data set")
+    add_option(t, "--n-train", type=integer, default=60000, help="glyphs/toy: number of training examples")
+    add_option(t, "--data-seed", type=integer, default=0, help="glyphs/toy: seed of the generated data set")
     add_option(t, "--data-root", type=Path, default=Path("datasets"), help="mnist/fashion-mnist/cifar10: folder")
     add_option(t, "--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
     for record in MODEL_CONFIGS.values():
         add_config_options(t, record)
-    add_option(t, "--checkpoint-every", type=_integer, default=500, help="write the checkpoint every N steps")
+    add_option(t, "--checkpoint-every", type=integer, default=500, help="write the checkpoint every N steps")
     add_option(
         t,
         "--resume",
@@ -464,11 +329,11 @@ def add_train_classifier(commands) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_option(c, "--out", required=True, type=Path, help="checkpoint file")
-    add_option(c, "--steps", type=_integer, default=2000, help="optimisation steps")
-    add_option(c, "--batch-size", type=_integer, default=128, help="minibatch size")
-    add_option(c, "--lr", type=_positive_float, default=2e-3, help="peak learning rate (Adam, cosine decay)")
-    add_option(c, "--seed", type=_integer, default=0, help="seed of the training glyphs and of training")
-    add_option(c, "--n-train", type=_integer, default=60000, help="number of training glyphs")
+    add_option(c, "--steps", type=integer, default=2000, help="optimisation steps")
+    add_option(c, "--batch-size", type=integer, default=128, help="minibatch size")
+    add_option(c, "--lr", type=positive_float, default=2e-3, help="peak learning rate (Adam, cosine decay)")
+    add_option(c, "--seed", type=integer, default=0, help="seed of the training glyphs and of training")
+    add_option(c, "--n-train", type=integer, default=60000, help="number of training glyphs")
     add_option(c, "--record", action="store_true", help="record the run in data/MANIFEST.json")
     add_option(c, "--overwrite", action="store_true", help="replace an existing --out")
     add_option(
@@ -487,7 +352,7 @@ def parse_labels(text, n: int):
     if text == "all":
         return torch.arange(n) % 10
     try:
-        values = _ints(text)
+        values = comma_ints(text)
     except ValueError:
         raise OptionError(f"--labels must be one label, 'all', or comma-separated labels, got {text!r}") from None
     if len(values) == 1:
@@ -587,12 +452,12 @@ def add_sample(commands) -> None:
     add_option(
         s,
         "--batch-size",
-        type=_count(1),
+        type=count(1),
         default=1000,
         help="samples drawn at once (memory stays bounded); chunk i uses --seed + i, so one chunk is sample(seed)",
     )
     add_option(s, "--method", choices=SAMPLERS, default="ddpm", help="sampler")
-    add_option(s, "--steps", type=_integer, default=None, help="DDIM steps (ddim only)")
+    add_option(s, "--steps", type=integer, default=None, help="DDIM steps (ddim only)")
     add_option(s, "--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")
     add_option(s, "--variance", choices=VARIANCES, default="beta", help="DDPM sigma^2: beta or beta-tilde")
     add_option(
@@ -604,7 +469,7 @@ def add_sample(commands) -> None:
     )
     add_option(s, "--labels", default=None, help="conditional models: one label, 'all' (0..9 repeated) or a list")
     add_option(s, "--guidance", type=float, default=0.0, help="classifier-free guidance weight w")
-    add_option(s, "--seed", type=_integer, default=0, help="seed of the sampling noise")
+    add_option(s, "--seed", type=integer, default=0, help="seed of the sampling noise")
     add_option(s, "--raw-weights", action="store_true", help="use the raw weights instead of the EMA")
     add_option(
         s,
@@ -616,7 +481,7 @@ def add_sample(commands) -> None:
 
 
 def _bounded_samples(text: str) -> int:
-    value = _count(1)(text)
+    value = count(1)(text)
     if value > MAX_SAMPLES:
         raise argparse.ArgumentTypeError(f"must be a number of samples in 1..{MAX_SAMPLES:,}, got {value:,}")
     return value

@@ -10,8 +10,8 @@ import sys
 import pytest
 import torch
 
-from ddpm_lessons import InputError, checkpoints
-from ddpm_lessons.cli import OptionError, arguments, main, message_with_flag, parser
+from ddpm_lessons import checkpoints
+from ddpm_lessons.cli import main, parser
 
 TINY = ["--data", "moons", "--model", "mlp", "--hidden", "8", "--layers", "1", "--T", "10", "--n-train", "64"]
 TINY += ["--batch-size", "8", "--steps", "1", "--no-progress", "--device", "cpu"]
@@ -186,22 +186,6 @@ def test_each_subcommand_records_the_flag_of_every_parameter_it_sets(tmp_path):
     assert parser().parse_args(["evaluate", "c.pt"]).flags["checkpoint"] == "checkpoint"
 
 
-def test_message_with_flag_names_the_parameter_the_error_is_about():
-    flags = {"n_train": "--n-train", "model": "--model"}
-    assert (
-        message_with_flag(InputError("n_train must be >= 1, got 0"), flags) == "n_train must be >= 1, got 0 (--n-train)"
-    )
-    assert message_with_flag(InputError("--n-train is too large"), flags) == "--n-train is too large", "named already"
-    assert message_with_flag(InputError("something else"), flags) == "something else"
-    with pytest.raises(OptionError) as info, arguments("model", n="n_train"):
-        raise ValueError("n must be an integer >= 1, got 0")
-    assert isinstance(info.value, InputError) and info.value.dest == "n_train"
-    assert message_with_flag(info.value, flags).endswith("(--n-train)")
-    with pytest.raises(OptionError) as info, arguments("model", n="n_train"):
-        raise TypeError("the U-Net is for images")
-    assert message_with_flag(info.value, flags) == "the U-Net is for images (--model)", "the fallback flag"
-
-
 @pytest.mark.parametrize(
     "options, flag",
     [
@@ -235,6 +219,7 @@ def test_a_bad_train_option_is_one_line_naming_its_flag(options, flag, tmp_path,
         (["train", *TINY, "--out", "r.pt", "--device", "bogus"], "argument --device: expected cpu, cuda"),
         (["train-classifier", "--out", "c.pt", "--lr", "-1"], "argument --lr: must be a positive finite number"),
         (["sample", "--checkpoint", "c.pt", "--out", "x.png", "--batch-size", "0"], "argument --batch-size"),
+        (["sample", "--checkpoint", "c.pt", "--out", "x.png", "--n", "1000001"], "argument --n: must be a number"),
     ],
     ids=lambda value: value[-2] if isinstance(value, list) else None,
 )
