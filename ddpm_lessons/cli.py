@@ -2,9 +2,10 @@
 
 Every shipped checkpoint in ``data/`` was produced by ``train --release`` (or ``train-classifier --record``), which
 writes the exact command, seed, steps, wall time and hardware into ``data/MANIFEST.json`` beside the file's sha256;
-``evaluate --record`` adds the measured quality numbers (how: :mod:`ddpm_lessons.release`).
+``evaluate --record`` adds the measured quality numbers. A mistake on the command line is answered in one line,
+``error: … (--flag)``, with exit status 2.
 
-Each sub-command is added by its own function (:func:`add_train`, :func:`add_sample`, …, listed in
+How it is built: the release workflow is :mod:`ddpm_lessons.release`. Each sub-command is added by its own function (:func:`add_train`, :func:`add_sample`, …, listed in
 :data:`SUBCOMMANDS`), which declares its options and the function that runs it. A mistake on the command line ends
 in one line ``error: … (--flag)`` and exit status 2: each sub-command's parser records which flag sets which
 parameter (:mod:`ddpm_lessons.flags`), and an :class:`~ddpm_lessons.InputError` is answered with the flag of the
@@ -540,7 +541,9 @@ SUBCOMMANDS = (add_info, add_train, add_train_classifier, add_sample, add_evalua
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m ddpm_lessons", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m ddpm_lessons",
+        description=__doc__.split("\n\nHow it is built")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = p.add_subparsers(dest="command", required=True)
     for add in SUBCOMMANDS:
