@@ -134,8 +134,13 @@ def _load_photo(args):
 
     if args.photo is not None and not args.photo.is_file():
         raise OptionError(f"--photo {args.photo} is not an image file", "photo")
-    with arguments("photo", image_shape="image_size"):
-        photo = load_photo(args.photo, (args.image_size, args.image_size))
+    from PIL import Image
+
+    try:
+        with arguments("photo", image_shape="image_size"):
+            photo = load_photo(args.photo, (args.image_size, args.image_size))
+    except Image.DecompressionBombError as error:  # a small file that decodes to billions of pixels
+        raise OptionError(f"--photo {args.photo}: {error}", "photo") from None
     description = {"name": "photo", "path": str(args.photo or DEFAULT_PHOTO_LABEL), "image_size": args.image_size}
     return photo[None], None, description
 

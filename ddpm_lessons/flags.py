@@ -65,8 +65,10 @@ def parameter_named(error: Exception) -> str:
 @contextlib.contextmanager
 def arguments(fallback: str | None = None, /, **aliases: str):
     """Turning flag values into data, a model or a schedule: a ValueError or TypeError raised here is a bad flag
-    value, so it becomes an :class:`OptionError`. ``aliases`` maps the callee's parameter names to the ``dest`` of the
-    flags that set them (``n="n_train"``); ``fallback`` is the dest named when the message names no flag's parameter."""
+    value, so it becomes an :class:`OptionError`. (Plain ValueError/TypeError are caught because parts of the library
+    still raise them for bad arguments; once every check raises :class:`~ddpm_lessons.InputError`, this block can
+    catch only that.) ``aliases`` maps the callee's parameter names to the ``dest`` of the flags that set them
+    (``n="n_train"``); ``fallback`` is the dest named when the message names no flag's parameter."""
     try:
         yield
     except (ValueError, TypeError) as error:

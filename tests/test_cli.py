@@ -202,7 +202,7 @@ def test_each_subcommand_records_the_flag_of_every_parameter_it_sets(tmp_path):
         (["--data", "glyphs", "--n-train", "4", "--model", "seed-unet", "--conditional"], "--model residual-unet"),
         (["--data", "photo", "--model", "seed-unet", "--photo", "missing.png"], "--photo missing.png is not"),
     ],
-    ids=lambda value: value[-1] if isinstance(value, list) else None,
+    ids=lambda value: " ".join(value) if isinstance(value, list) else "",
 )
 def test_a_bad_train_option_is_one_line_naming_its_flag(options, flag, tmp_path, capsys):
     assert main(["train", *TINY, "--out", str(tmp_path / "r.pt"), *options]) == 2
@@ -221,12 +221,37 @@ def test_a_bad_train_option_is_one_line_naming_its_flag(options, flag, tmp_path,
         (["sample", "--checkpoint", "c.pt", "--out", "x.png", "--batch-size", "0"], "argument --batch-size"),
         (["sample", "--checkpoint", "c.pt", "--out", "x.png", "--n", "1000001"], "argument --n: must be a number"),
     ],
-    ids=lambda value: value[-2] if isinstance(value, list) else None,
+    ids=lambda value: " ".join(value[-2:]) if isinstance(value, list) else "",
 )
 def test_values_the_parser_refuses(command, words, capsys):
     with pytest.raises(SystemExit) as info:
         main(command)
     assert info.value.code == 2 and words in capsys.readouterr().err
+
+
+def test_a_photo_that_decodes_to_too_many_pixels_is_refused(tmp_path, capsys):
+    from PIL import Image
+
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (20_000, 10_000)).save(bomb)  # 200 million pixels in a few kilobytes
+    assert (
+        main(
+            [
+                "train",
+                *TINY,
+                "--data",
+                "photo",
+                "--model",
+                "seed-unet",
+                "--photo",
+                str(bomb),
+                "--out",
+                str(tmp_path / "p.pt"),
+            ]
+        )
+        == 2
+    )
+    assert capsys.readouterr().err.startswith(f"error: --photo {bomb}: Image size (200000000 pixels) exceeds limit")
 
 
 def test_a_checkpoint_that_cannot_be_used_is_one_line(tmp_path, capsys):
