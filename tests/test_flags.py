@@ -72,11 +72,9 @@ def test_types_refuse_bad_values_with_a_reason():
     for text, words in [("1e23", "expected an integer"), (str(2**63), "must fit in 64 bits")]:
         with pytest.raises(argparse.ArgumentTypeError, match=words):
             integer(text)
-    assert count(0)("0") == 0
-    with pytest.raises(argparse.ArgumentTypeError, match=">= 1, got 0"):
-        count(1)("0")
+    assert count(0)("0") == 0 and count(1)("1") == 1  # refusals below the minimum: tests/test_cli.py
     assert positive_float("2e-3") == 2e-3
-    for text in ("0", "-1", "inf", "nan", "x"):
+    for text in ("0", "inf", "nan", "x"):  # "-1": tests/test_cli.py
         with pytest.raises(argparse.ArgumentTypeError):
             positive_float(text)
     assert tuple_of_ints("1,2,2") == (1, 2, 2) and tuple_of_ints("") == ()
@@ -86,9 +84,7 @@ def test_types_refuse_bad_values_with_a_reason():
 
 
 def test_device_name_accepts_only_devices_this_machine_has():
-    assert device_name("cpu") == "cpu"
-    with pytest.raises(argparse.ArgumentTypeError, match="expected cpu, cuda"):
-        device_name("bogus")
+    assert device_name("cpu") == "cpu"  # a name torch does not know: tests/test_cli.py
     with pytest.raises(argparse.ArgumentTypeError, match="not available"):
         device_name("meta")
     if not torch.cuda.is_available():
