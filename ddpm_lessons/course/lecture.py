@@ -54,7 +54,16 @@ from .notebooks import (
 )
 from .slides import mark_slides, slide_count, student_edition, without_solution_outputs
 
-__all__ = ["cmd_mark_slides", "cmd_hide_solution_outputs", "cmd_slides", "cmd_student", "cmd_figures", "README", "main"]
+__all__ = [
+    "cmd_mark_slides",
+    "cmd_hide_solution_outputs",
+    "cmd_slides",
+    "cmd_student",
+    "cmd_figures",
+    "README",
+    "parser",
+    "main",
+]
 
 
 def cmd_mark_slides(paths: list[Path]) -> int:
@@ -149,57 +158,96 @@ def cmd_figures(paths: list[Path], out: Path) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m ddpm_lessons.course.lecture",
-        description="Slide metadata, reveal.js decks and the student edition.",
+def add_command(commands, name: str, run, help: str, *, language: bool = True) -> argparse.ArgumentParser:
+    """A sub-command over ``[NOTEBOOK ...]`` (default: the edition's lessons) that runs ``run(paths, args)``."""
+    command = commands.add_parser(name, help=help)
+    command.add_argument("notebooks", nargs="*", type=Path)
+    if language:
+        add_language_option(command)
+    command.set_defaults(run=run)
+    return command
+
+
+def add_mark_slides(commands) -> None:
+    add_command(
+        commands,
+        "mark-slides",
+        lambda paths, args: cmd_mark_slides(paths),
+        "write slide metadata into the notebooks, in place",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    mark = commands.add_parser("mark-slides", help="write slide metadata into the notebooks, in place")
-    mark.add_argument("notebooks", nargs="*", type=Path)
-    add_language_option(mark)
-    hide = commands.add_parser(
-        "hide-solution-outputs", help="remove the outputs of worked-solution cells, in place (after executing)"
+
+
+def add_hide_solution_outputs(commands) -> None:
+    add_command(
+        commands,
+        "hide-solution-outputs",
+        lambda paths, args: cmd_hide_solution_outputs(paths),
+        "remove the outputs of worked-solution cells, in place (after executing)",
     )
-    hide.add_argument("notebooks", nargs="*", type=Path)
-    add_language_option(hide)
-    slides = commands.add_parser("slides", help="build reveal.js decks")
-    slides.add_argument("notebooks", nargs="*", type=Path)
+
+
+def run_slides(paths: list[Path], args) -> int:
+    return cmd_slides(paths, default_out(args.out, ROOT / "_build" / "slides", args.lang), args.reveal_url, args.cdn)
+
+
+def add_slides(commands) -> None:
+    slides = add_command(commands, "slides", run_slides, "build reveal.js decks")
     slides.add_argument(
         "--out", type=Path, default=None, help="default _build/slides (_build/slides-zh with --lang zh)"
     )
-    add_language_option(slides)
     slides.add_argument(
         "--reveal-url",
         default=None,
         help="URL or path (relative to the deck) of reveal.js 4; the other scripts then load from CDNs",
     )
     slides.add_argument("--cdn", action="store_true", help="load every script from CDNs (no _static/ folder)")
-    student = commands.add_parser("student", help="copies of the notebooks without worked solutions")
-    student.add_argument("notebooks", nargs="*", type=Path)
+
+
+def run_student(paths: list[Path], args) -> int:
+    return cmd_student(paths, default_out(args.out, ROOT / "_build" / "student", args.lang))
+
+
+def add_student(commands) -> None:
+    student = add_command(commands, "student", run_student, "copies of the notebooks without worked solutions")
     student.add_argument(
         "--out", type=Path, default=None, help="default _build/student (_build/student-zh with --lang zh)"
     )
-    add_language_option(student)
-    figures = commands.add_parser("figures", help="copy the figures tagged readme-figure for the README")
-    figures.add_argument("notebooks", nargs="*", type=Path)
+
+
+def add_figures(commands) -> None:
+    figures = add_command(
+        commands,
+        "figures",
+        lambda paths, args: cmd_figures(paths, args.out),
+        "copy the figures tagged readme-figure for the README",
+        language=False,
+    )
     figures.add_argument("--out", type=Path, default=ROOT / "notebooks" / "figures")
-    args = parser.parse_args(argv)
+
+
+SUBCOMMANDS = (add_mark_slides, add_hide_solution_outputs, add_slides, add_student, add_figures)
+"""Each adds one sub-command (its options and the function that runs it)."""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m ddpm_lessons.course.lecture",
+        description="Slide metadata, reveal.js decks and the student edition.",
+    )
+    commands = p.add_subparsers(dest="command", required=True)
+    for add in SUBCOMMANDS:
+        add(commands)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    command_line = parser()
+    args = command_line.parse_args(argv)
     paths = args.notebooks or course_notebooks(getattr(args, "lang", "en"))
     missing = [str(p) for p in paths if not p.is_file()]
     if missing:
-        parser.error("no such notebook: " + ", ".join(missing))
-    if args.command == "mark-slides":
-        return cmd_mark_slides(paths)
-    if args.command == "hide-solution-outputs":
-        return cmd_hide_solution_outputs(paths)
-    if args.command == "slides":
-        return cmd_slides(
-            paths, default_out(args.out, ROOT / "_build" / "slides", args.lang), args.reveal_url, args.cdn
-        )
-    if args.command == "figures":
-        return cmd_figures(paths, args.out)
-    return cmd_student(paths, default_out(args.out, ROOT / "_build" / "student", args.lang))
+        command_line.error("no such notebook: " + ", ".join(missing))
+    return args.run(paths, args)
 
 
 if __name__ == "__main__":

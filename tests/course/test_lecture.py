@@ -1,13 +1,14 @@
 """The lecture commands (mark-slides, slides, student, figures) and course.py's use of them:
 ddpm_lessons.course.lecture."""
 
+import base64
 import importlib.util
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from lesson_notebooks import NOTEBOOKS, ROOT, committed
+from lesson_notebooks import NOTEBOOKS, PNG, ROOT, committed, synthetic
 
 from ddpm_lessons.course import lecture
 from ddpm_lessons.course.slides import mark_slides, student_edition
@@ -54,3 +55,23 @@ def test_course_mark_slides_on_a_copy(course, tmp_path):
     assert target.read_bytes() == first, "marking again leaves the file byte for byte"
     # The file is written the way nbformat writes it: a round trip of the marked notebook is byte-identical.
     assert first.decode("utf-8") == nbformat.writes(marked, version=nbformat.NO_CONVERT) + "\n"
+
+
+def test_hide_solution_outputs_and_figures_write_what_they_say(tmp_path, capsys):
+    from ddpm_lessons.course.decks import FIGURE_TAG, readme_png
+    from ddpm_lessons.course.notebooks import write_notebook
+    from ddpm_lessons.course.slides import is_solution, without_solution_outputs
+
+    nb, _ = synthetic()
+    nb.cells[3].metadata["tags"] = [FIGURE_TAG]
+    path = tmp_path / "99_test.ipynb"
+    write_notebook(nb, path)
+    assert lecture.main(["hide-solution-outputs", str(path)]) == 0
+    hidden = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
+    assert hidden == without_solution_outputs(nb) and not any(c.outputs for c in hidden.cells if is_solution(c))
+    assert "solution outputs removed" in capsys.readouterr().out
+    assert lecture.main(["hide-solution-outputs", str(path)]) == 0 and capsys.readouterr().out == "", "once is enough"
+    assert lecture.main(["figures", "--out", str(tmp_path / "figures"), str(path)]) == 0
+    written = tmp_path / "figures" / "99_test-1.png"
+    assert [p.name for p in (tmp_path / "figures").iterdir()] == [written.name]
+    assert written.read_bytes() == readme_png(base64.b64decode(PNG))[0]
