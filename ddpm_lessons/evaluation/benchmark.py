@@ -10,6 +10,9 @@ Measured, never asserted (tests do not time anything). Each benchmark prints one
   accuracy.
 - ``sample-overhead``: what ``sample()`` itself costs per step on one CPU thread, with a model that returns
   zeros (so no network time), against a bare loop that only draws the same noise.
+- ``seed-overhead``: the seed's ``denoising_step`` against ``reverse_step``, and ``forward_diffusion_sample``
+  against ``q_sample``, on the same input (x_t of shape (16, 1, 28, 28), T = 1000, one thread, a model that
+  returns a fixed ε): milliseconds per call and the ratios, which should stay ≤ 1.5.
 
 Training clocks exclude the evaluation pauses (reported separately). Targets: photo ≤ 3 min,
 glyph90 ≤ 10 min, DDIM-50 within 2 points of DDPM-1000 and ≥ 15× faster.
@@ -26,6 +29,7 @@ import torch
 from ..checkpoints import shipped_path
 from ..data.photo import load_photo
 from ..models import ResidualUNet, count_parameters
+from ..process import denoising_step, forward_diffusion_sample, q_sample, reverse_step
 from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..train import load_trained, train
@@ -204,6 +208,41 @@ def bench_sample_overhead(batch=16, repeats=3):
         torch.set_num_threads(threads)
 
 
+def bench_seed_overhead(shape=(16, 1, 28, 28), calls=200, repeats=7):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        schedule = DiffusionSchedule.linear(1000)
+        generator = torch.Generator().manual_seed(0)
+        x, eps, z = (torch.randn(shape, generator=generator) for _ in range(3))
+        t = torch.full((shape[0],), 500)
+        arrays = (schedule.alphas, schedule.alphas_cumprod, schedule.betas)
+        roots = (schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod)
+
+        def fixed_eps(x_t, timesteps):  # no network time: the step's own work only
+            return eps
+
+        def ms_per_call(fn):
+            fn()  # warm-up (and the seed functions' one-time checks of a new set of arrays)
+            return 1000 * min(_seconds(lambda: [fn() for _ in range(calls)]) for _ in range(repeats)) / calls
+
+        timings = {
+            "denoising_step_ms": ms_per_call(lambda: denoising_step(x, t, fixed_eps, *arrays, noise=z)),
+            "reverse_step_ms": ms_per_call(lambda: reverse_step(schedule, x, t, eps, noise=z)),
+            "forward_diffusion_sample_ms": ms_per_call(lambda: forward_diffusion_sample(x, t, *roots)),
+            "q_sample_ms": ms_per_call(lambda: q_sample(schedule, x, t, torch.randn_like(x))),
+        }
+        return {
+            **{name: round(value, 4) for name, value in timings.items()},
+            "denoising_step/reverse_step": round(timings["denoising_step_ms"] / timings["reverse_step_ms"], 2),
+            "forward_diffusion_sample/q_sample": round(
+                timings["forward_diffusion_sample_ms"] / timings["q_sample_ms"], 2
+            ),
+        }
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _seconds(fn) -> float:
     started = time.perf_counter()
     fn()
@@ -216,6 +255,7 @@ BENCHMARKS = {
     "photo": bench_photo,
     "glyph90": bench_glyph90,
     "sample-overhead": bench_sample_overhead,
+    "seed-overhead": bench_seed_overhead,
 }
 
 
