@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ddpm_lessons import (
     DiffusionSchedule,
+    InputError,
     TimePositionalEncoding,
     count_parameters,
     ddim_step,
@@ -38,6 +39,7 @@ from ddpm_lessons import (
     to_image,
     variational_bound_bpd,
 )
+from ddpm_lessons import ode
 from ddpm_lessons.data import toy_data
 from ddpm_lessons.evaluation import psnr, sliced_wasserstein
 from ddpm_lessons.models import MLPDenoiser
@@ -310,6 +312,35 @@ CASES["sample"] = (
     },
 )
 
+CASES |= {
+    "ode.euler_step": (
+        lambda **k: ode.euler_step(
+            k.get("x", batch()), k.get("sigma", 2.0), k.get("sigma_next", 0.5), k.get("eps", batch())
+        ),
+        {
+            "sigma": NOT_FINITE + [-1.0, "2", torch.ones(2)],
+            "sigma_next": ["0", None],
+            "eps": NOT_A_TENSOR + [torch.zeros(2, 2)],
+        },
+    ),
+    "ode.ode_sample": (
+        lambda **k: ode.ode_sample(
+            k.get("eps_fn", lambda x, level: x),
+            batch(),
+            k.get("sigmas", [2.0, 1.0, 0.0]),
+            points=k.get("points", None),
+            method=k.get("method", "heun"),
+        ),
+        {"eps_fn": [None, "eps"], "sigmas": [[1.0], [1.0, -1.0], ["1", 0.0]], "points": [[1]], "method": ["rk4", None]},
+    ),
+    "ode.ode_timesteps": (
+        lambda **k: torch.tensor(ode.ode_timesteps(k.get("schedule", SCHEDULE), k.get("steps", 5))[1]),
+        {"schedule": ["linear", None], "steps": [0, T + 1, 2.5]},
+    ),
+}
+# Every case but these (other modules' functions) raises the package's one exception type, InputError.
+NOT_INPUT_ERROR = {"psnr", "sliced_wasserstein", "toy_data", "ema_update", "tile_images", "to_image"}
+
 BAD = [
     (name, parameter, i)
     for name, (_, bad) in CASES.items()
@@ -334,7 +365,8 @@ def test_bad_arguments_are_refused_naming_the_parameter(name, data):
     call, bad = CASES[name]
     parameter = data.draw(st.sampled_from(sorted(bad)), label="parameter")
     value = data.draw(st.sampled_from(bad[parameter]), label="value")
-    with pytest.raises((ValueError, TypeError)) as error:
+    expected = (ValueError, TypeError) if name in NOT_INPUT_ERROR else InputError
+    with pytest.raises(expected) as error:
         call(**{parameter: value})
     message = str(error.value)
     assert parameter in message or parameter.replace("_", " ") in message, (parameter, value, message)
