@@ -27,6 +27,7 @@ from ddpm_lessons import (
     mean_flat,
     model_eps,
     normal_kl,
+    ode,
     p_mean_variance,
     predict_x0_from_eps,
     q_posterior_mean_variance,
@@ -39,7 +40,6 @@ from ddpm_lessons import (
     to_image,
     variational_bound_bpd,
 )
-from ddpm_lessons import ode
 from ddpm_lessons.data import toy_data
 from ddpm_lessons.evaluation import psnr, sliced_wasserstein
 from ddpm_lessons.models import MLPDenoiser
