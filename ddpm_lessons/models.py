@@ -106,6 +106,25 @@ class SelfAttention(nn.Module):
         return x + self.out((v @ attn.transpose(1, 2)).reshape(b, c, h, w))
 
 
+def _check_unet_config(in_channels, base_channels, channel_mults, num_res_blocks, num_classes, dropout, groups):
+    """ResidualUNet's arguments checked; returns ``channel_mults`` as a tuple of ints."""
+    check_positive_int(base_channels, "base_channels")
+    check_positive_int(num_res_blocks, "num_res_blocks")
+    check_positive_int(groups, "groups")
+    check_real(dropout, "dropout", minimum=0.0, maximum=1.0)
+    if isinstance(channel_mults, (str, bytes)) or not isinstance(channel_mults, Sequence) or not channel_mults:
+        raise InputError(f"channel_mults must be a non-empty sequence of positive integers, got {channel_mults!r}")
+    channel_mults = tuple(check_positive_int(m, "channel_mults") for m in channel_mults)
+    if in_channels not in (1, 3):
+        raise InputError(f"in_channels must be 1 or 3, got {in_channels}")
+    widths = [base_channels * m for m in channel_mults]
+    if any(w % groups for w in widths):
+        raise InputError(f"groups={groups} must divide every level width {widths}")
+    if num_classes is not None and num_classes < 1:
+        raise InputError(f"num_classes must be None or >= 1, got {num_classes}")
+    return channel_mults
+
+
 class ResidualUNet(nn.Module):
     """An ε-predicting U-Net in the style of Ho et al. and improved-diffusion, sized for a CPU (lessons 05–07).
 
@@ -135,20 +154,10 @@ class ResidualUNet(nn.Module):
         groups: int = 8,
     ):
         super().__init__()
-        check_positive_int(base_channels, "base_channels")
-        check_positive_int(num_res_blocks, "num_res_blocks")
-        check_positive_int(groups, "groups")
-        check_real(dropout, "dropout", minimum=0.0, maximum=1.0)
-        if isinstance(channel_mults, (str, bytes)) or not isinstance(channel_mults, Sequence) or not channel_mults:
-            raise InputError(f"channel_mults must be a non-empty sequence of positive integers, got {channel_mults!r}")
-        channel_mults = tuple(check_positive_int(m, "channel_mults") for m in channel_mults)
-        if in_channels not in (1, 3):
-            raise InputError(f"in_channels must be 1 or 3, got {in_channels}")
+        channel_mults = _check_unet_config(
+            in_channels, base_channels, channel_mults, num_res_blocks, num_classes, dropout, groups
+        )
         widths = [base_channels * m for m in channel_mults]
-        if any(w % groups for w in widths):
-            raise InputError(f"groups={groups} must divide every level width {widths}")
-        if num_classes is not None and num_classes < 1:
-            raise InputError(f"num_classes must be None or >= 1, got {num_classes}")
         self.config = {
             "in_channels": in_channels,
             "base_channels": base_channels,
@@ -173,33 +182,42 @@ class ResidualUNet(nn.Module):
         self.label_embed = nn.Embedding(num_classes + 1, emb_dim) if num_classes is not None else None
 
         self.stem = nn.Conv2d(in_channels, widths[0], 3, padding=1)
-        self.down = nn.ModuleList()
-        skip_widths = [widths[0]]
-        ch = widths[0]
-        for level, width in enumerate(widths):
-            for _ in range(num_res_blocks):
-                self.down.append(ResBlock(ch, width, emb_dim, groups, dropout))
-                ch = width
-                skip_widths.append(ch)
-            if level < self.depth:
-                self.down.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
-                skip_widths.append(ch)
+        self.down, skip_widths = self._down_path(widths, num_res_blocks, emb_dim, groups, dropout)
+        ch = widths[-1]
 
         self.mid1 = ResBlock(ch, ch, emb_dim, groups, dropout)
         self.mid_attn = SelfAttention(ch, groups) if attention else nn.Identity()
         self.mid2 = ResBlock(ch, ch, emb_dim, groups, dropout)
 
-        self.up = nn.ModuleList()
-        for level, width in reversed(list(enumerate(widths))):
-            for _ in range(num_res_blocks + 1):
-                self.up.append(ResBlock(ch + skip_widths.pop(), width, emb_dim, groups, dropout))
-                ch = width
-            if level > 0:
-                self.up.append(
-                    nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1))
-                )
+        self.up = self._up_path(widths, skip_widths, num_res_blocks, emb_dim, groups, dropout)
+        ch = widths[0]
 
         self.out = nn.Sequential(nn.GroupNorm(groups, ch), nn.SiLU(), _zero(nn.Conv2d(ch, in_channels, 3, padding=1)))
+
+    def _down_path(self, widths, num_res_blocks, emb_dim, groups, dropout) -> tuple[nn.ModuleList, list[int]]:
+        # Residual blocks per level, a strided conv between levels; returns them and the width of every skip.
+        down, skip_widths, ch = nn.ModuleList(), [widths[0]], widths[0]
+        for level, width in enumerate(widths):
+            for _ in range(num_res_blocks):
+                down.append(ResBlock(ch, width, emb_dim, groups, dropout))
+                ch = width
+                skip_widths.append(ch)
+            if level < self.depth:
+                down.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
+                skip_widths.append(ch)
+        return down, skip_widths
+
+    @staticmethod
+    def _up_path(widths, skip_widths, num_res_blocks, emb_dim, groups, dropout) -> nn.ModuleList:
+        # One more block per level than on the way down, each reading a skip; nearest-neighbour upsampling.
+        up, ch = nn.ModuleList(), widths[-1]
+        for level, width in reversed(list(enumerate(widths))):
+            for _ in range(num_res_blocks + 1):
+                up.append(ResBlock(ch + skip_widths.pop(), width, emb_dim, groups, dropout))
+                ch = width
+            if level > 0:
+                up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1)))
+        return up
 
     @property
     def null_label(self) -> int:
