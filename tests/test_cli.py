@@ -166,7 +166,15 @@ def test_benchmark_script_has_help(capsys):
     with pytest.raises(SystemExit) as info:
         bench_main(["--help"])
     assert info.value.code == 0
-    assert set(BENCHMARKS) == {"train-speed", "samplers", "photo", "glyph90", "sample-overhead"}
+    assert set(BENCHMARKS) == {
+        "train-speed",
+        "samplers",
+        "photo",
+        "glyph90",
+        "sample-overhead",
+        "seed-overhead",
+        "check-lines",
+    }
     with pytest.raises(SystemExit):
         bench_main(["--only", "nonsense"])
 
