@@ -194,8 +194,8 @@ def reverse_step(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoised
     """One reverse step x_t → x_{t−1} given ε_θ(x_t, t) (DDPM Algorithm 2, line 4; the seed's 反向去噪过程).
 
     x_{t−1} = μ_θ(x_t, t) + σ_t z with μ_θ from :func:`p_mean_variance` (eq. 11) and z ~ N(0, I), except at
-    t = 0, where no noise is added. Both :func:`denoising_step` (the seed's function) and
-    :func:`ddpm_lessons.sample` take their steps through here.
+    t = 0, where no noise is added. The step itself is :func:`ddpm_lessons.steps.ddpm_step`, the one that
+    :func:`denoising_step` (the seed's function) and :func:`ddpm_lessons.sample` take as well.
 
     Args:
         schedule; x_t ``(B, ...)``; t: int (one step for the batch: no device sync) or ``(B,)`` integer tensor;
@@ -263,9 +263,11 @@ def denoising_step(x_t, t, model, alphas, alphas_cumprod, betas, *, variance="be
 
     x_{t−1} = (1/√α_t) (x_t − (1 − α_t)/√(1 − ᾱ_t) · ε_θ(x_t, t)) + σ_t z, with z = 0 at t = 0.
 
-    The seed's function: ``model(x_t, t)`` predicts ε and σ_t = √β_t. It asks the model for ε and takes the step
-    with :func:`reverse_step`, the same step :func:`ddpm_lessons.sample` loops over. ``alphas`` and
-    ``alphas_cumprod`` must be the ones ``betas`` defines (α = 1 − β, ᾱ its running product; checked).
+    The seed's function: ``model(x_t, t)`` predicts ε and σ_t = √β_t. It asks the model for ε and takes
+    :func:`reverse_step`'s step (:func:`ddpm_lessons.steps.ddpm_step`, the one :func:`ddpm_lessons.sample` loops
+    over). ``alphas`` and ``alphas_cumprod`` must be the ones ``betas`` defines (α = 1 − β, ᾱ its running
+    product); that check runs once per set of arrays (:func:`ddpm_lessons.schedule.schedule_from_arrays` caches
+    it), so a loop of T calls costs about T calls of :func:`reverse_step`.
     Keyword-only extensions:
 
     Args:

@@ -3,7 +3,13 @@
 
 :func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
 any number of steps and any η, or Heun's second-order solver of the probability-flow ODE (lesson 09), optionally
-with classifier-free guidance, and can return the trajectory at chosen steps. All noise comes from one seeded generator, so a seed reproduces the same samples.
+with classifier-free guidance, and can return the trajectory at chosen steps. All noise comes from one seeded
+generator, so a seed reproduces the same samples.
+
+:class:`SamplerSpec` holds the options and owns the rules between them (η only for DDIM, σ² only for DDPM, …);
+:func:`sample_trajectory` checks once, builds the step table and the step function from the spec, and runs
+:func:`ddpm_lessons.steps.run_chain`, the one sampling loop. A new sampler is a step function in
+:mod:`ddpm_lessons.steps` plus its entry in :meth:`SamplerSpec.step_function`.
 """
 
 from __future__ import annotations
