@@ -35,12 +35,13 @@ from ddpm_lessons import (
     q_sample_iterative,
     sample,
     sample_trajectory,
+    score,
     simple_loss,
     tile_images,
     to_image,
     variational_bound_bpd,
 )
-from ddpm_lessons.data import toy_data
+from ddpm_lessons.data import eight_gaussians, toy_data
 from ddpm_lessons.evaluation import psnr, sliced_wasserstein
 from ddpm_lessons.models import MLPDenoiser
 from ddpm_lessons.process import reverse_step
@@ -336,6 +337,41 @@ CASES |= {
     "ode.ode_timesteps": (
         lambda **k: torch.tensor(ode.ode_timesteps(k.get("schedule", SCHEDULE), k.get("steps", 5))[1]),
         {"schedule": ["linear", None], "steps": [0, T + 1, 2.5]},
+    ),
+}
+MIXTURE = eight_gaussians()
+POINTS = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+ALPHA_BAR_BAD = NOT_FINITE + [0.0, 1.5, torch.full((3,), 0.5), "0.5"]
+CASES |= {
+    "score.noised_score": (
+        lambda **k: score.noised_score(k.get("mixture", MIXTURE), k.get("x", POINTS), k.get("alpha_bar", 0.5)),
+        {"mixture": [object(), None], "x": NOT_A_TENSOR + [POINTS[:, :1]], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.optimal_eps": (
+        lambda **k: score.optimal_eps(MIXTURE, POINTS, k.get("alpha_bar", 0.5)),
+        {"alpha_bar": ALPHA_BAR_BAD + [1.0]},  # ε* needs noise: ᾱ = 1 is refused
+    ),
+    "score.posterior_mean": (
+        lambda **k: score.posterior_mean(MIXTURE, POINTS, k.get("signal", 0.5), k.get("noise", 0.5)),
+        {"signal": [-0.1, 1.5, "0.5"], "noise": [0.0, 1.5, None]},
+    ),
+    "score.x0_from_eps": (
+        lambda **k: score.x0_from_eps(POINTS, k.get("eps", POINTS), k.get("alpha_bar", 0.5)),
+        {"eps": NOT_A_TENSOR + [POINTS[:3]], "alpha_bar": ALPHA_BAR_BAD + [1.0]},
+    ),
+    "score.score_from_eps": (
+        lambda **k: score.score_from_eps(k.get("eps", POINTS), k.get("alpha_bar", 0.5)),
+        {"eps": NOT_A_TENSOR, "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.VPSDE": (
+        lambda **k: score.VPSDE(k.get("beta_min", 0.1), k.get("beta_max", 20.0)).sample(
+            lambda x, tau: -x, POINTS, k.get("steps", 4), tau_min=k.get("tau_min", 1e-3)
+        ),
+        {"beta_min": [-1.0, "0.1"], "beta_max": [0.05, math.nan], "steps": [0, 2.5], "tau_min": [1.0, -0.5]},
+    ),
+    "score.VPSDE.from_schedule": (
+        lambda **k: torch.tensor(score.VPSDE.from_schedule(k.get("schedule", SCHEDULE)).beta_max),
+        {"schedule": [DiffusionSchedule.cosine(10), "linear"]},
     ),
 }
 # Every case but these (other modules' functions) raises the package's one exception type, InputError.
