@@ -270,17 +270,24 @@ class _ArrayCache:
 
     @staticmethod
     def _versions(arrays):
-        return tuple(getattr(a, "_version", None) for a in arrays)
+        try:
+            return tuple(a._version for a in arrays)
+        except RuntimeError:  # inference-mode tensors keep no version counter: never cached, checked every time
+            return None
 
     def get(self, arrays: tuple, extra: tuple):
         versions = self._versions(arrays)
+        if versions is None:
+            return None
         for held, held_versions, held_extra, value in self.entries:
             if held_extra == extra and held_versions == versions and all(a is b for a, b in zip(held, arrays)):
                 return value
         return None
 
     def put(self, arrays: tuple, extra: tuple, value) -> None:
-        self.entries = [(arrays, self._versions(arrays), extra, value), *self.entries[: self.size - 1]]
+        versions = self._versions(arrays)
+        if versions is not None:
+            self.entries = [(arrays, versions, extra, value), *self.entries[: self.size - 1]]
 
 
 _SCHEDULES_FROM_ARRAYS = _ArrayCache()
