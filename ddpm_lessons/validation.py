@@ -43,7 +43,7 @@ def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool
     ``data_dims`` dimensions after the batch, and ``timesteps`` integer indices of shape ``(B,)`` — no broadcasting
     of one timestep over a batch. Values are checked against ``model.num_timesteps`` when the model knows its T
     and the tensor is on the CPU (elsewhere the check would wait for the device at every step); negative
-    indices are refused by every network.
+    indices are refused by every network. A network's ``unchecked_forward`` skips this (lesson 08's off-by-one).
     ``integer_time=False`` also accepts float times (flow matching's continuous s, lesson 09)."""
     x = check_tensor(x, "x")
     if x.dim() != data_dims + 1:
