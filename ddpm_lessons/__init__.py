@@ -6,6 +6,9 @@ Where things live:
   ``process`` (forward and reverse steps), ``losses`` (the variational bound, L_simple), ``embedding`` (time),
   ``unet`` (the article's network), ``models`` (a stronger U-Net, an MLP), ``sampling``, ``train``,
   ``checkpoints``, ``plots``, ``device``, ``validation`` (argument checks), ``cli`` (``python -m ddpm_lessons``);
+- **the math layer** under those entry points — ``kernels`` (the Gaussian kernels, each equation once) and ``steps``
+  (the DDPM, DDIM, Euler and Heun steps and the one sampling loop): unchecked, never waiting for the device; the
+  public functions above check their arguments once (raising ``InputError``) and call them;
 - **lesson 09's continuation** — ``score`` (exact mixture scores, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE), ``ode``
   (the probability-flow ODE: Euler = DDIM η = 0, Heun) and ``flow`` (flow matching), imported as sub-modules
   (``from ddpm_lessons import score``);
@@ -30,7 +33,7 @@ Conventions used everywhere:
   A schedule must be on the same device as the data it scales; otherwise a ``ValueError`` says how to move it.
 """
 
-from . import flow, ode, score
+from . import flow, kernels, ode, score, steps
 from .checkpoints import MANIFEST, CheckpointError, load_checkpoint, save_checkpoint, shipped_path, verify_shipped
 from .device import environment_report, pick_device
 from .embedding import TimePositionalEncoding
@@ -59,7 +62,7 @@ from .process import (
     q_sample_iterative,
     reverse_log_variance,
 )
-from .sampling import ddim_timesteps, model_eps, sample, sample_trajectory
+from .sampling import SamplerSpec, ddim_timesteps, model_eps, sample, sample_trajectory
 from .schedule import DiffusionSchedule, get_beta_schedule
 from .train import ema_update, load_trained, train
 from .unet import DiagramWiredUNet, DiffusionUNet, UNetStage
@@ -122,6 +125,7 @@ __all__ = [
     "q_sample",
     "q_sample_iterative",
     "reverse_log_variance",
+    "SamplerSpec",
     "ddim_timesteps",
     "model_eps",
     "sample",
@@ -136,7 +140,9 @@ __all__ = [
     "UNetStage",
     "InputError",
     "flow",
+    "kernels",
     "ode",
     "score",
+    "steps",
     *_PLOTS,
 ]

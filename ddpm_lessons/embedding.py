@@ -13,7 +13,7 @@ import math
 import torch
 import torch.nn as nn
 
-from .validation import check_positive_int
+from .validation import InputError, check_positive_int
 
 __all__ = ["TimePositionalEncoding"]
 
@@ -32,7 +32,7 @@ class TimePositionalEncoding(nn.Module):
         super().__init__()
         dim = check_positive_int(dim, "dim", minimum=4)
         if dim % 2:
-            raise ValueError(f"dim must be even (half sines, half cosines), got {dim}")
+            raise InputError(f"dim must be even (half sines, half cosines), got {dim}")
         self.dim = dim
 
     def frequencies(self, device=None, dtype=torch.float32) -> torch.Tensor:
@@ -43,9 +43,9 @@ class TimePositionalEncoding(nn.Module):
 
     def forward(self, timesteps: torch.Tensor) -> torch.Tensor:
         if not isinstance(timesteps, torch.Tensor):
-            raise TypeError(f"timesteps must be a torch.Tensor of shape (B,), got {type(timesteps).__name__}")
+            raise InputError(f"timesteps must be a torch.Tensor of shape (B,), got {type(timesteps).__name__}")
         if timesteps.dim() != 1:
-            raise ValueError(f"timesteps must have shape (B,), got {tuple(timesteps.shape)}")
+            raise InputError(f"timesteps must have shape (B,), got {tuple(timesteps.shape)}")
         dtype = timesteps.dtype if timesteps.is_floating_point() else torch.float32
         exponents = self.frequencies(timesteps.device, dtype)
         args = timesteps.to(dtype)[:, None] * exponents[None, :]

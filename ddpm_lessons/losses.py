@@ -17,8 +17,22 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .process import p_mean_variance, q_posterior_mean_variance, q_sample, reverse_log_variance
-from .validation import as_timesteps, check_model, check_same_device, check_same_shape, check_schedule, check_tensor
+from . import kernels
+from .process import VARIANCES
+from .schedule import gather
+from .validation import (
+    InputError,
+    as_timesteps,
+    check_bool,
+    check_choice,
+    check_generator,
+    check_model,
+    check_same_device,
+    check_same_shape,
+    check_schedule,
+    check_tensor,
+    schedule_steps,
+)
 
 __all__ = [
     "normal_kl",
@@ -39,6 +53,10 @@ BIN_HALF_WIDTH = 1.0 / 255.0
 def mean_flat(x: torch.Tensor) -> torch.Tensor:
     """Mean over every dimension except the batch: ``(B, ...)`` → ``(B,)``."""
     check_tensor(x, "x")
+    return _mean_flat(x)
+
+
+def _mean_flat(x: torch.Tensor) -> torch.Tensor:
     return x.reshape(x.shape[0], -1).mean(dim=1)
 
 
@@ -51,7 +69,7 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
     for value, name in ((mean1, "mean1"), (logvar1, "logvar1"), (mean2, "mean2"), (logvar2, "logvar2")):
         if not isinstance(value, torch.Tensor) or not value.is_floating_point():
             kind = f"dtype {value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__
-            raise TypeError(f"{name} must be a floating-point tensor, got {kind}")
+            raise InputError(f"{name} must be a floating-point tensor, got {kind}")
     return 0.5 * (-1.0 + logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
 
 
@@ -74,20 +92,29 @@ def discretized_gaussian_log_likelihood(x, means, log_scales):
     """
     check_tensor(x, "x")
     check_same_shape(x, means, "x", "means")
-    if bool((x.abs() > 1.0 + 1e-6).any()):
-        raise ValueError("x must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)")
-    levels = (x.double() + 1) * 127.5
-    if bool(((levels - levels.round()).abs() > 1e-3).any()):
-        raise ValueError(
-            "x must lie on the 8-bit grid {-1, -1 + 2/255, ..., 1} (pixel/127.5 - 1); "
-            "the discretized decoder is not defined for continuous data"
-        )
+    _check_8bit(x)
     try:
         torch.broadcast_shapes(log_scales.shape, x.shape)
     except RuntimeError as error:
-        raise ValueError(
+        raise InputError(
             f"log_scales of shape {tuple(log_scales.shape)} does not broadcast to x {tuple(x.shape)}"
         ) from error
+    return _discretized_log_likelihood(x, means, log_scales)
+
+
+def _check_8bit(x: torch.Tensor) -> None:
+    if bool((x.abs() > 1.0 + 1e-6).any()):
+        raise InputError("x must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)")
+    levels = (x.double() + 1) * 127.5
+    if bool(((levels - levels.round()).abs() > 1e-3).any()):
+        raise InputError(
+            "x must lie on the 8-bit grid {-1, -1 + 2/255, ..., 1} (pixel/127.5 - 1); "
+            "the discretized decoder is not defined for continuous data"
+        )
+
+
+def _discretized_log_likelihood(x, means, log_scales):
+    # The decoder term L_0, eq. 13: the Gaussian's mass in each pixel's bin (edge bins open).
     centred = x - means
     inv_std = torch.exp(-log_scales)
     upper = inv_std * (centred + BIN_HALF_WIDTH)
@@ -107,11 +134,15 @@ def prior_kl_bpd(schedule, x0):
     check_schedule(schedule)
     check_tensor(x0, "x0")
     check_same_device(x0, schedule.betas, "x0", "schedule")
+    return _prior_kl_bpd(schedule, x0)
+
+
+def _prior_kl_bpd(schedule, x0):
     # float64 and log1p: for small ᾱ_T the terms cancel almost exactly (float32 would return 0 for x0 = 0).
     alpha_bar = schedule.alphas_cumprod[-1].double()
     x = x0.double()
     kl = 0.5 * (alpha_bar * x**2 - alpha_bar - torch.log1p(-alpha_bar))
-    return (mean_flat(kl) / LN2).to(x0.dtype)
+    return (_mean_flat(kl) / LN2).to(x0.dtype)
 
 
 def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=False):
@@ -125,17 +156,35 @@ def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=Fal
         eps: the model's ε prediction at (x_t, t); variance: ``"beta"`` or ``"posterior"``; clip_denoised as in
         :func:`ddpm_lessons.p_mean_variance`.
     """
-    t = as_timesteps(t, x0.shape[0], len(schedule), x0.device)
-    true_mean, _, true_logvar = q_posterior_mean_variance(schedule, x0, x_t, t)
-    model = p_mean_variance(schedule, x_t, t, eps, variance=variance, clip_denoised=clip_denoised)
-    kl = mean_flat(normal_kl(true_mean, true_logvar, model["mean"], model["log_variance"])) / LN2
-    result = kl.clone()
+    check_schedule(schedule)
+    for name, value in (("x0", x0), ("x_t", x_t), ("eps", eps)):
+        check_tensor(value, name)
+    check_same_shape(x0, x_t, "x0", "x_t")
+    check_same_shape(x_t, eps, "x_t", "eps")
+    check_schedule(schedule, x=x0)
+    check_choice(variance, VARIANCES, "variance")
+    check_bool(clip_denoised, "clip_denoised")
+    t = schedule_steps(schedule, x0, t)
     first = t == 0
-    if bool(first.any()):  # the decoder term exists only at t = 0, and only for 8-bit data (checked there)
-        log_likelihood = discretized_gaussian_log_likelihood(
-            x0[first], model["mean"][first], 0.5 * model["log_variance"][first]
-        )
-        result[first] = -mean_flat(log_likelihood) / LN2
+    if not bool(first.any()):
+        first = False
+    else:
+        _check_8bit(x0[first])
+    return _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first)
+
+
+def _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first):
+    # first: the elements at t = 0, a mask, or a host bool for a batch at one step (no device sync in a loop).
+    true_mean = kernels.posterior_mean(schedule, x0, x_t, t)
+    true_logvar = gather(schedule.posterior_log_variance_clipped, t, x0)
+    mean, _ = kernels.reverse_mean(schedule, x_t, t, eps, clip_denoised)
+    log_variance = gather(kernels.reverse_log_variance(schedule, variance), t, x_t)
+    kl = _mean_flat(normal_kl(true_mean, true_logvar, mean, log_variance)) / LN2  # L_{t−1}, eq. 5
+    result = kl.clone()
+    if first is False:
+        return result
+    decoder = _discretized_log_likelihood(x0[first], mean[first], 0.5 * log_variance[first])  # L_0, eq. 13
+    result[first] = -_mean_flat(decoder) / LN2
     return result
 
 
@@ -146,7 +195,8 @@ def eps_mse_weight(schedule, t=None, *, variance="beta"):
     the decoder term) has no such form; its entry is the formula's value with σ at index 0, for plotting only.
     """
     check_schedule(schedule)
-    sigma2 = torch.exp(reverse_log_variance(schedule, variance))
+    check_choice(variance, VARIANCES, "variance")
+    sigma2 = torch.exp(kernels.reverse_log_variance(schedule, variance))
     weights = schedule.betas**2 / (2.0 * sigma2 * schedule.alphas * (1.0 - schedule.alphas_cumprod))
     if t is None:
         return weights
@@ -167,7 +217,7 @@ def weighted_eps_mse(schedule, t, eps, eps_pred, *, variance="beta"):
     check_same_device(eps, schedule.betas, "eps", "schedule")
     t = as_timesteps(t, eps.shape[0], len(schedule), eps.device, minimum=1)
     weight = eps_mse_weight(schedule, variance=variance)[t]
-    ratio = (schedule.posterior_variance / torch.exp(reverse_log_variance(schedule, variance)))[t]
+    ratio = (schedule.posterior_variance / torch.exp(kernels.reverse_log_variance(schedule, variance)))[t]
     const = 0.5 * (ratio - 1.0 - torch.log(ratio))
     dims = eps[0].numel()
     return weight.to(eps.dtype) * (eps - eps_pred).reshape(eps.shape[0], -1).pow(2).sum(dim=1) + dims * const.to(
@@ -194,17 +244,23 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
     check_model(model)
     check_schedule(schedule)
     check_tensor(x0, "x0")
+    check_schedule(schedule, x=x0)
+    check_choice(variance, VARIANCES, "variance")
+    check_bool(clip_denoised, "clip_denoised")
+    check_generator(generator)
+    _check_8bit(x0)
     batch, T = x0.shape[0], len(schedule)
     terms = torch.zeros(batch, T, dtype=x0.dtype, device=x0.device)
     mse = torch.zeros_like(terms)
     for i in reversed(range(T)):
         t = torch.full((batch,), i, dtype=torch.long, device=x0.device)
         noise = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
-        x_t = q_sample(schedule, x0, t, noise)
+        x_t = kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
         eps = model(x_t, t)
-        terms[:, i] = vb_term_bpd(schedule, x0, x_t, t, eps, variance=variance, clip_denoised=clip_denoised)
-        mse[:, i] = mean_flat((eps - noise) ** 2)
-    prior = prior_kl_bpd(schedule, x0)
+        first = i == 0 and torch.ones(batch, dtype=torch.bool, device=x0.device)  # the decoder term at index 0
+        terms[:, i] = _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first)
+        mse[:, i] = _mean_flat((eps - noise) ** 2)
+    prior = _prior_kl_bpd(schedule, x0)
     return {"prior_bpd": prior, "terms_bpd": terms, "total_bpd": prior + terms.sum(dim=1), "eps_mse": mse}
 
 

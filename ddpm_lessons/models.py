@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from .embedding import TimePositionalEncoding
 from .unet import DiagramWiredUNet, DiffusionUNet, check_spatial_size
-from .validation import check_model_input, check_positive_int, check_real
+from .validation import InputError, check_model_input, check_positive_int, check_real
 
 __all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parameters", "count_macs"]
 
@@ -26,7 +26,7 @@ __all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parame
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable and frozen parameters of ``model`` (lesson 05: 62,714,307 for the seed's network)."""
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+        raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters())
 
 
@@ -106,6 +106,25 @@ class SelfAttention(nn.Module):
         return x + self.out((v @ attn.transpose(1, 2)).reshape(b, c, h, w))
 
 
+def _check_unet_config(in_channels, base_channels, channel_mults, num_res_blocks, num_classes, dropout, groups):
+    """ResidualUNet's arguments checked; returns ``channel_mults`` as a tuple of ints."""
+    check_positive_int(base_channels, "base_channels")
+    check_positive_int(num_res_blocks, "num_res_blocks")
+    check_positive_int(groups, "groups")
+    check_real(dropout, "dropout", minimum=0.0, maximum=1.0)
+    if isinstance(channel_mults, (str, bytes)) or not isinstance(channel_mults, Sequence) or not channel_mults:
+        raise InputError(f"channel_mults must be a non-empty sequence of positive integers, got {channel_mults!r}")
+    channel_mults = tuple(check_positive_int(m, "channel_mults") for m in channel_mults)
+    if in_channels not in (1, 3):
+        raise InputError(f"in_channels must be 1 or 3, got {in_channels}")
+    widths = [base_channels * m for m in channel_mults]
+    if any(w % groups for w in widths):
+        raise InputError(f"groups={groups} must divide every level width {widths}")
+    if num_classes is not None and num_classes < 1:
+        raise InputError(f"num_classes must be None or >= 1, got {num_classes}")
+    return channel_mults
+
+
 class ResidualUNet(nn.Module):
     """An ε-predicting U-Net in the style of Ho et al. and improved-diffusion, sized for a CPU (lessons 05–07).
 
@@ -135,20 +154,10 @@ class ResidualUNet(nn.Module):
         groups: int = 8,
     ):
         super().__init__()
-        check_positive_int(base_channels, "base_channels")
-        check_positive_int(num_res_blocks, "num_res_blocks")
-        check_positive_int(groups, "groups")
-        check_real(dropout, "dropout", minimum=0.0, maximum=1.0)
-        if isinstance(channel_mults, (str, bytes)) or not isinstance(channel_mults, Sequence) or not channel_mults:
-            raise TypeError(f"channel_mults must be a non-empty sequence of positive integers, got {channel_mults!r}")
-        channel_mults = tuple(check_positive_int(m, "channel_mults") for m in channel_mults)
-        if in_channels not in (1, 3):
-            raise ValueError(f"in_channels must be 1 or 3, got {in_channels}")
+        channel_mults = _check_unet_config(
+            in_channels, base_channels, channel_mults, num_res_blocks, num_classes, dropout, groups
+        )
         widths = [base_channels * m for m in channel_mults]
-        if any(w % groups for w in widths):
-            raise ValueError(f"groups={groups} must divide every level width {widths}")
-        if num_classes is not None and num_classes < 1:
-            raise ValueError(f"num_classes must be None or >= 1, got {num_classes}")
         self.config = {
             "in_channels": in_channels,
             "base_channels": base_channels,
@@ -173,59 +182,68 @@ class ResidualUNet(nn.Module):
         self.label_embed = nn.Embedding(num_classes + 1, emb_dim) if num_classes is not None else None
 
         self.stem = nn.Conv2d(in_channels, widths[0], 3, padding=1)
-        self.down = nn.ModuleList()
-        skip_widths = [widths[0]]
-        ch = widths[0]
-        for level, width in enumerate(widths):
-            for _ in range(num_res_blocks):
-                self.down.append(ResBlock(ch, width, emb_dim, groups, dropout))
-                ch = width
-                skip_widths.append(ch)
-            if level < self.depth:
-                self.down.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
-                skip_widths.append(ch)
+        self.down, skip_widths = self._down_path(widths, num_res_blocks, emb_dim, groups, dropout)
+        ch = widths[-1]
 
         self.mid1 = ResBlock(ch, ch, emb_dim, groups, dropout)
         self.mid_attn = SelfAttention(ch, groups) if attention else nn.Identity()
         self.mid2 = ResBlock(ch, ch, emb_dim, groups, dropout)
 
-        self.up = nn.ModuleList()
-        for level, width in reversed(list(enumerate(widths))):
-            for _ in range(num_res_blocks + 1):
-                self.up.append(ResBlock(ch + skip_widths.pop(), width, emb_dim, groups, dropout))
-                ch = width
-            if level > 0:
-                self.up.append(
-                    nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1))
-                )
+        self.up = self._up_path(widths, skip_widths, num_res_blocks, emb_dim, groups, dropout)
+        ch = widths[0]
 
         self.out = nn.Sequential(nn.GroupNorm(groups, ch), nn.SiLU(), _zero(nn.Conv2d(ch, in_channels, 3, padding=1)))
+
+    def _down_path(self, widths, num_res_blocks, emb_dim, groups, dropout) -> tuple[nn.ModuleList, list[int]]:
+        # Residual blocks per level, a strided conv between levels; returns them and the width of every skip.
+        down, skip_widths, ch = nn.ModuleList(), [widths[0]], widths[0]
+        for level, width in enumerate(widths):
+            for _ in range(num_res_blocks):
+                down.append(ResBlock(ch, width, emb_dim, groups, dropout))
+                ch = width
+                skip_widths.append(ch)
+            if level < self.depth:
+                down.append(nn.Conv2d(ch, ch, 3, stride=2, padding=1))
+                skip_widths.append(ch)
+        return down, skip_widths
+
+    @staticmethod
+    def _up_path(widths, skip_widths, num_res_blocks, emb_dim, groups, dropout) -> nn.ModuleList:
+        # One more block per level than on the way down, each reading a skip; nearest-neighbour upsampling.
+        up, ch = nn.ModuleList(), widths[-1]
+        for level, width in reversed(list(enumerate(widths))):
+            for _ in range(num_res_blocks + 1):
+                up.append(ResBlock(ch + skip_widths.pop(), width, emb_dim, groups, dropout))
+                ch = width
+            if level > 0:
+                up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(ch, ch, 3, padding=1)))
+        return up
 
     @property
     def null_label(self) -> int:
         """The label meaning "no class" (classifier-free guidance's unconditional model)."""
         if self.num_classes is None:
-            raise ValueError("this ResidualUNet is unconditional (num_classes=None): it has no null label")
+            raise InputError("this ResidualUNet is unconditional (num_classes=None): it has no null label")
         return self.num_classes
 
     def embed(self, timesteps: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         emb = self.time_embed(timesteps)
         if self.num_classes is None:
             if labels is not None:
-                raise ValueError("labels were given but this ResidualUNet is unconditional (num_classes=None)")
+                raise InputError("labels were given but this ResidualUNet is unconditional (num_classes=None)")
             return emb
         if labels is None:
-            raise ValueError(
+            raise InputError(
                 f"labels are required: this ResidualUNet is class-conditional (num_classes={self.num_classes}); "
                 f"pass model.null_label ({self.num_classes}) for the unconditional prediction"
             )
         if labels.dtype != torch.long or labels.shape != timesteps.shape:
-            raise ValueError(
+            raise InputError(
                 f"labels must be a long tensor of shape {tuple(timesteps.shape)}, got {labels.dtype} "
                 f"{tuple(labels.shape)}"
             )
         if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) > self.num_classes):
-            raise ValueError(
+            raise InputError(
                 f"labels must lie in [0, {self.num_classes}] ({self.num_classes} = null label), got "
                 f"{int(labels.min()) if int(labels.min()) < 0 else int(labels.max())}"
             )
@@ -234,6 +252,10 @@ class ResidualUNet(nn.Module):
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         check_model_input(self, x, timesteps, data_dims=3)
         check_spatial_size(x, self.depth, self.in_channels)
+        return self.unchecked_forward(x, timesteps, labels)
+
+    def unchecked_forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
+        """The network without the input checks of :meth:`forward`: for lesson 08's deliberately wrong timesteps."""
         emb = self.embed(timesteps, labels)
         h = self.stem(x)
         skips = [h]
@@ -276,7 +298,7 @@ class MLPDenoiser(nn.Module):
         check_positive_int(time_dim, "time_dim")
         check_positive_int(num_timesteps, "num_timesteps")
         if time_input not in self.TIME_INPUTS:
-            raise ValueError(f"time_input must be one of {self.TIME_INPUTS}, got {time_input!r}")
+            raise InputError(f"time_input must be one of {self.TIME_INPUTS}, got {time_input!r}")
         self.config = {
             "data_dim": data_dim,
             "hidden": hidden,
@@ -299,10 +321,14 @@ class MLPDenoiser(nn.Module):
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if labels is not None:
-            raise ValueError("labels were given but MLPDenoiser is unconditional")
+            raise InputError("labels were given but MLPDenoiser is unconditional")
         check_model_input(self, x, timesteps, data_dims=1, integer_time=False)
         if x.shape[1] != self.data_dim:
-            raise ValueError(f"x must have shape (B, {self.data_dim}) (data_dim), got {tuple(x.shape)}")
+            raise InputError(f"x must have shape (B, {self.data_dim}) (data_dim), got {tuple(x.shape)}")
+        return self.unchecked_forward(x, timesteps)
+
+    def unchecked_forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
+        """The network without the input checks of :meth:`forward`: for lesson 08's deliberately wrong timesteps."""
         if self.time_input == "sinusoidal":
             features = [x, self.time_encoding(timesteps)]
         elif self.time_input == "scalar":
@@ -328,5 +354,5 @@ MODELS = {
 def build_model(kind: str, config: dict) -> nn.Module:
     """Rebuild a model from its class name and ``model.config`` (as stored in checkpoints)."""
     if kind not in MODELS:
-        raise ValueError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
+        raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
     return MODELS[kind](**config)

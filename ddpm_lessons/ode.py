@@ -9,16 +9,29 @@ Models", eq. 4 with s(t) = 1/√(1 + σ²)). One Euler step from σ to σ′,
 is exactly DDIM's update (DDIM eq. 12, η = 0; lesson 07's :func:`ddpm_lessons.ddim_step`). Heun's method (Karras et
 al. 2022's deterministic sampler) averages the slope at both ends: two network evaluations per step, one on
 the last step to σ = 0, where it is Euler. States ``x`` are always on the DDPM scale (x = √ᾱ y).
+
+The checked edge: each function checks its arguments once and calls :func:`ddpm_lessons.steps.euler_step` and
+:func:`ddpm_lessons.steps.heun_step`, the one Heun stepper that :func:`ddpm_lessons.sample` also runs.
 """
 
 from __future__ import annotations
 
 import numbers
+from functools import partial
 
 import torch
 
+from . import steps
 from .sampling import ddim_timesteps
-from .validation import check_positive_int, check_real, check_same_shape, check_schedule, check_tensor
+from .validation import (
+    InputError,
+    check_choice,
+    check_positive_int,
+    check_real,
+    check_same_shape,
+    check_schedule,
+    check_tensor,
+)
 
 __all__ = [
     "sigma_from_alpha_bar",
@@ -46,10 +59,10 @@ def alpha_bar_from_sigma(sigma):
 def _sigma(value, name):
     if isinstance(value, torch.Tensor):
         if value.dim() != 0 or not bool(torch.isfinite(value)) or bool(value < 0):
-            raise ValueError(f"{name} must be a finite number >= 0 (a 0-d tensor at most), got {value}")
+            raise InputError(f"{name} must be a finite number >= 0 (a 0-d tensor at most), got {value}")
         return value
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number >= 0, got {type(value).__name__}")
+        raise InputError(f"{name} must be a real number >= 0, got {type(value).__name__}")
     return check_real(value, name, minimum=0.0)
 
 
@@ -61,9 +74,7 @@ def euler_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor) -> torch.T
     check_tensor(x, "x")
     check_tensor(eps, "eps")
     check_same_shape(x, eps, "x", "eps")
-    sigma, sigma_next = _sigma(sigma, "sigma"), _sigma(sigma_next, "sigma_next")
-    y = x * (1 + sigma**2) ** 0.5
-    return (y + (sigma_next - sigma) * eps) / (1 + sigma_next**2) ** 0.5
+    return steps.euler_step(x, _sigma(sigma, "sigma"), _sigma(sigma_next, "sigma_next"), eps)
 
 
 def heun_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor, eps_next_fn) -> torch.Tensor:
@@ -73,15 +84,32 @@ def heun_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor, eps_next_fn
     Args:
         x: the state at σ; eps: ε at (x, σ); eps_next_fn: ``eps_next_fn(x̃) → ε`` at σ′ (one network call).
     """
-    predicted = euler_step(x, sigma, sigma_next, eps)
-    if float(sigma_next) == 0.0:
-        return predicted
-    if not callable(eps_next_fn):
-        raise TypeError(f"eps_next_fn must be a function x -> eps at sigma_next, got {type(eps_next_fn).__name__}")
-    eps_next = eps_next_fn(predicted)
-    check_tensor(eps_next, "eps_next_fn(x)")
-    check_same_shape(x, eps_next, "x", "eps_next_fn(x)")
-    return euler_step(x, sigma, sigma_next, 0.5 * (eps + eps_next))
+    check_tensor(x, "x")
+    check_tensor(eps, "eps")
+    check_same_shape(x, eps, "x", "eps")
+    sigma, sigma_next = _sigma(sigma, "sigma"), _sigma(sigma_next, "sigma_next")
+    last = float(sigma_next) == 0.0
+    if not last and not callable(eps_next_fn):
+        raise InputError(f"eps_next_fn must be a function x -> eps at sigma_next, got {type(eps_next_fn).__name__}")
+    return _heun(x, sigma, sigma_next, eps, _checked_eps(eps_next_fn, x, "eps_next_fn(x)"), last)
+
+
+def _heun(x, sigma, sigma_next, eps, eps_next_fn, last: bool):
+    def euler(state, slope):
+        return steps.euler_step(state, sigma, sigma_next, slope)
+
+    return steps.heun_step(euler, x, eps, eps_next_fn, last=last)
+
+
+def _checked_eps(eps_fn, x, name: str):
+    # A caller's ε function is outside the package: what it returns is checked at each call.
+    def checked(*args):
+        eps = eps_fn(*args)
+        check_tensor(eps, name)
+        check_same_shape(x, eps, "x", name)
+        return eps
+
+    return checked
 
 
 def ode_sample(eps_fn, x: torch.Tensor, sigmas, *, points=None, method: str = "euler", trajectory: bool = False):
@@ -94,31 +122,39 @@ def ode_sample(eps_fn, x: torch.Tensor, sigmas, *, points=None, method: str = "e
             encode. points: what ``eps_fn`` receives at each level (default: the σ themselves; for a discrete
             DDPM model the timestep indices, from :func:`ode_timesteps`).
         method: ``"euler"`` (one evaluation per step, = DDIM η = 0) or ``"heun"`` (two, one on a last step to 0).
-        trajectory: also return the list of states at every level.
+        trajectory: also return the list of states at every level (the first as given, the others on the CPU).
 
     Returns:
         x at ``sigmas[-1]``, or ``(x, [states])`` with ``trajectory=True``.
     """
     check_tensor(x, "x")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_choice(method, METHODS, "method")
     if not callable(eps_fn):
-        raise TypeError(f"eps_fn must be a function (x, point) -> eps, got {type(eps_fn).__name__}")
+        raise InputError(f"eps_fn must be a function (x, point) -> eps, got {type(eps_fn).__name__}")
     sigmas = [_sigma(s, "sigmas") for s in sigmas]
     if len(sigmas) < 2:
-        raise ValueError(f"sigmas must hold at least two noise levels, got {len(sigmas)}")
+        raise InputError(f"sigmas must hold at least two noise levels, got {len(sigmas)}")
     points = list(sigmas) if points is None else list(points)
     if len(points) != len(sigmas):
-        raise ValueError(f"points must have one entry per sigma ({len(sigmas)}), got {len(points)}")
-    states = [x]
-    for k in range(len(sigmas) - 1):
-        eps = eps_fn(x, points[k])
-        if method == "euler":
-            x = euler_step(x, sigmas[k], sigmas[k + 1], eps)
-        else:
-            x = heun_step(x, sigmas[k], sigmas[k + 1], eps, lambda x_pred, p=points[k + 1]: eps_fn(x_pred, p))
-        states.append(x)
-    return (x, states) if trajectory else x
+        raise InputError(f"points must have one entry per sigma ({len(sigmas)}), got {len(points)}")
+    eps_fn = _checked_eps(eps_fn, x, "eps_fn(x, point)")
+    levels = range(len(sigmas))
+    ends_at_zero = [float(sigma) == 0.0 for sigma in sigmas]  # read once, before the loop
+
+    def eps_at(state, k: int):
+        return eps_fn(state, points[k])
+
+    step = partial(_ode_step, method, sigmas, ends_at_zero, eps_at)
+    keep = frozenset(levels[1:]) if trajectory else frozenset()
+    end, states = steps.run_chain(x, list(zip(levels[:-1], levels[1:])), step, eps_at, keep=keep)
+    return (end, [x, *states.values()]) if trajectory else end
+
+
+def _ode_step(method, sigmas, ends_at_zero, eps_at, x, k: int, k_next: int, eps, z):
+    # One step of steps.run_chain's table from level k to k_next; ODE steps take no noise z.
+    if method == "euler":
+        return steps.euler_step(x, sigmas[k], sigmas[k_next], eps)
+    return _heun(x, sigmas[k], sigmas[k_next], eps, partial(eps_at, k=k_next), last=ends_at_zero[k_next])
 
 
 def ode_timesteps(schedule, steps: int) -> tuple[list[int], list[float]]:
@@ -139,7 +175,6 @@ def ode_timesteps(schedule, steps: int) -> tuple[list[int], list[float]]:
 def ode_nfe(method: str, steps: int, *, ends_at_zero: bool = True) -> int:
     """Network evaluations of ``steps`` ODE steps: Euler ``steps``; Heun ``2·steps − 1`` (``2·steps`` if the last
     step does not end at σ = 0)."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_choice(method, METHODS, "method")
     steps = check_positive_int(steps, "steps")
     return steps if method == "euler" else 2 * steps - int(bool(ends_at_zero))

@@ -3,6 +3,10 @@
 Shapes: ``x`` is any batch ``(B, ...)`` — images ``(B, C, H, W)``, toy points ``(B, 2)``. ``t`` is either a Python
 int (the same step for the whole batch) or an integer tensor of shape ``(B,)``; indices are 0-based, so code step
 ``i`` is paper step ``i + 1`` and the last sampling step ``i = 0`` adds no noise.
+
+The checked edge of the kernels: each function checks its arguments once (raising
+:class:`~ddpm_lessons.InputError`) and then calls the unchecked math in :mod:`ddpm_lessons.kernels` and
+:mod:`ddpm_lessons.steps`, where every equation is written once.
 """
 
 from __future__ import annotations
@@ -11,10 +15,13 @@ import numbers
 
 import torch
 
+from . import kernels, steps
+from .schedule import broadcast_to_batch, check_forward_arrays, gather, schedule_from_arrays
 from .validation import (
+    InputError,
     as_timesteps,
-    broadcast_to_batch,
     check_bool,
+    check_choice,
     check_generator,
     check_model,
     check_real,
@@ -22,8 +29,6 @@ from .validation import (
     check_same_shape,
     check_schedule,
     check_tensor,
-    gather,
-    schedule_from_arrays,
     schedule_steps,
 )
 
@@ -59,33 +64,10 @@ def forward_diffusion_sample(x_0, t, sqrt_alphas_cumprod, sqrt_one_minus_alphas_
         ``(x_t, noise)``, both shaped like ``x_0``.
     """
     check_tensor(x_0, "x_0")
-    for name, array in (
-        ("sqrt_alphas_cumprod", sqrt_alphas_cumprod),
-        ("sqrt_one_minus_alphas_cumprod", sqrt_one_minus_alphas_cumprod),
-    ):
-        if not isinstance(array, torch.Tensor) or not array.is_floating_point():
-            raise TypeError(
-                f"{name} must be a 1-D floating-point tensor of the T step values, got {type(array).__name__}"
-            )
-        if not bool(torch.isfinite(array).all()) or bool((array < 0).any()) or bool((array > 1).any()):
-            raise ValueError(f"{name} must hold finite values in [0, 1] (square roots of ᾱ_t and 1 − ᾱ_t)")
-    if sqrt_alphas_cumprod.shape != sqrt_one_minus_alphas_cumprod.shape or sqrt_alphas_cumprod.dim() != 1:
-        raise ValueError(
-            "sqrt_alphas_cumprod and sqrt_one_minus_alphas_cumprod must be 1-D tensors of the same length T, got "
-            f"{tuple(sqrt_alphas_cumprod.shape)} and {tuple(sqrt_one_minus_alphas_cumprod.shape)}"
-        )
-    total = sqrt_alphas_cumprod.double() ** 2 + sqrt_one_minus_alphas_cumprod.double() ** 2
-    if not torch.allclose(total, torch.ones_like(total), atol=1e-4):
-        raise ValueError(
-            "sqrt_alphas_cumprod² + sqrt_one_minus_alphas_cumprod² must be 1 at every t (ᾱ_t + (1 − ᾱ_t)); "
-            "pass the two arrays of one schedule"
-        )
+    check_forward_arrays(sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod, x_0)
     t = as_timesteps(t, x_0.shape[0], len(sqrt_alphas_cumprod), x_0.device)
     noise = torch.randn_like(x_0)
-    sqrt_alpha_cumprod_t = gather(sqrt_alphas_cumprod, t, x_0, "sqrt_alphas_cumprod")
-    sqrt_one_minus_alpha_cumprod_t = gather(sqrt_one_minus_alphas_cumprod, t, x_0, "sqrt_one_minus_alphas_cumprod")
-    x_t = sqrt_alpha_cumprod_t * x_0 + sqrt_one_minus_alpha_cumprod_t * noise
-    return x_t, noise
+    return kernels.q_sample(sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod, x_0, t, noise), noise
 
 
 def q_sample(schedule, x0, t, noise):
@@ -104,10 +86,9 @@ def q_sample(schedule, x0, t, noise):
     check_tensor(x0, "x0")
     check_tensor(noise, "noise")
     check_same_shape(x0, noise, "x0", "noise")
+    check_schedule(schedule, x=x0)
     t = schedule_steps(schedule, x0, t)
-    return (
-        gather(schedule.sqrt_alphas_cumprod, t, x0) * x0 + gather(schedule.sqrt_one_minus_alphas_cumprod, t, x0) * noise
-    )
+    return kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
 
 
 def q_sample_iterative(schedule, x0, t, generator=None):
@@ -129,11 +110,11 @@ def q_sample_iterative(schedule, x0, t, generator=None):
     x = x0
     shrink = torch.sqrt(schedule.alphas).tolist()
     spread = torch.sqrt(schedule.betas).tolist()
+    every_element_until = int(t.min())  # read once: the loop below never asks the device
     for k in range(int(t.max()) + 1):
         eps = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
-        stepped = shrink[k] * x + spread[k] * eps
-        active = k <= t
-        x = stepped if bool(active.all()) else torch.where(broadcast_to_batch(active, x).bool(), stepped, x)
+        stepped = shrink[k] * x + spread[k] * eps  # eq. 2
+        x = stepped if k <= every_element_until else torch.where(broadcast_to_batch(k <= t, x).bool(), stepped, x)
     return x
 
 
@@ -150,8 +131,9 @@ def q_posterior_mean_variance(schedule, x0, x_t, t):
     check_tensor(x0, "x0")
     check_tensor(x_t, "x_t")
     check_same_shape(x0, x_t, "x0", "x_t")
+    check_schedule(schedule, x=x0)
     t = schedule_steps(schedule, x0, t)
-    mean = _posterior_mean(schedule, x0, x_t, t)
+    mean = kernels.posterior_mean(schedule, x0, x_t, t)
     return mean, gather(schedule.posterior_variance, t, x0), gather(schedule.posterior_log_variance_clipped, t, x0)
 
 
@@ -162,13 +144,13 @@ def predict_x0_from_eps(schedule, x_t, t, eps):
         x̂_0, shaped like ``x_t``.
     """
     _check_model_output(schedule, x_t, eps, "eps")
-    return _x0_from_eps(schedule, x_t, schedule_steps(schedule, x_t, t), eps)
+    return kernels.x0_from_eps(schedule, x_t, schedule_steps(schedule, x_t, t), eps)
 
 
 def predict_eps_from_x0(schedule, x_t, t, x0):
     """ε = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t): the inverse of :func:`predict_x0_from_eps` (used after clipping x̂_0)."""
     _check_model_output(schedule, x_t, x0, "x0")
-    return _eps_from_x0(schedule, x_t, schedule_steps(schedule, x_t, t), x0)
+    return kernels.eps_from_x0(schedule, x_t, schedule_steps(schedule, x_t, t), x0)
 
 
 def reverse_log_variance(schedule, variance: str = "beta") -> torch.Tensor:
@@ -179,8 +161,8 @@ def reverse_log_variance(schedule, variance: str = "beta") -> torch.Tensor:
     sampling step, so this value only enters the decoder term L_0 of the variational bound.
     """
     check_schedule(schedule)
-    _check_variance(variance)
-    return _reverse_log_variance(schedule, variance)
+    check_choice(variance, VARIANCES, "variance")
+    return kernels.reverse_log_variance(schedule, variance)
 
 
 def p_mean_variance(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoised: bool = False):
@@ -200,11 +182,11 @@ def p_mean_variance(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoi
         (shaped ``(B, 1, ..., 1)``).
     """
     _check_model_output(schedule, x_t, eps, "eps")
-    _check_variance(variance)
+    check_choice(variance, VARIANCES, "variance")
     clip_denoised = check_bool(clip_denoised, "clip_denoised")
     t = schedule_steps(schedule, x_t, t)
-    mean, pred_x0 = _reverse_mean(schedule, x_t, t, eps, clip_denoised)
-    log_variance = gather(_reverse_log_variance(schedule, variance), t, x_t)
+    mean, pred_x0 = kernels.reverse_mean(schedule, x_t, t, eps, clip_denoised)
+    log_variance = gather(kernels.reverse_log_variance(schedule, variance), t, x_t)
     return {"mean": mean, "variance": torch.exp(log_variance), "log_variance": log_variance, "pred_x0": pred_x0}
 
 
@@ -212,8 +194,8 @@ def reverse_step(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoised
     """One reverse step x_t → x_{t−1} given ε_θ(x_t, t) (DDPM Algorithm 2, line 4; the seed's 反向去噪过程).
 
     x_{t−1} = μ_θ(x_t, t) + σ_t z with μ_θ from :func:`p_mean_variance` (eq. 11) and z ~ N(0, I), except at
-    t = 0, where no noise is added. Both :func:`denoising_step` (the seed's function) and
-    :func:`ddpm_lessons.sample` take their steps through here.
+    t = 0, where no noise is added. The step itself is :func:`ddpm_lessons.steps.ddpm_step`, the one that
+    :func:`denoising_step` (the seed's function) and :func:`ddpm_lessons.sample` take as well.
 
     Args:
         schedule; x_t ``(B, ...)``; t: int (one step for the batch: no device sync) or ``(B,)`` integer tensor;
@@ -224,22 +206,25 @@ def reverse_step(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoised
         x_{t−1}, shaped like x_t.
     """
     _check_model_output(schedule, x_t, eps, "eps")
-    _check_variance(variance)
-    clip_denoised = check_bool(clip_denoised, "clip_denoised")
-    steps = _host_or_tensor_steps(schedule, x_t, t)
-    mean, _ = _reverse_mean(schedule, x_t, steps, eps, clip_denoised)
-    if isinstance(steps, int):
-        if steps == 0:
-            return mean
-        keep = 1.0
+    _check_reverse_options(variance, clip_denoised, noise, x_t)
+    return _ancestral(schedule, x_t, _host_or_tensor_steps(schedule, x_t, t), eps, variance, clip_denoised, noise)
+
+
+def _ancestral(schedule, x_t, t, eps, variance: str, clip_denoised: bool, noise):
+    # After the checks: the seed's noise rule (z drawn with torch.randn_like only if some t > 0), then the math.
+    # A tensor t is looked at here, once per call, to decide whether noise is drawn at all.
+    keep = 1.0
+    if isinstance(t, int):
+        noisy = t > 0
     else:
-        nonzero = steps > 0
-        if not bool(nonzero.any()):
-            return mean
+        nonzero = t > 0
+        noisy = bool(nonzero.any())
         keep = broadcast_to_batch(nonzero, x_t)
-    z = _draw_or_check_noise(noise, x_t)
-    sigma = torch.exp(0.5 * gather(_reverse_log_variance(schedule, variance), steps, x_t))
-    return mean + keep * sigma * z
+    if noisy and noise is None:
+        noise = torch.randn_like(x_t)
+    log_variance = kernels.reverse_log_variance(schedule, variance)
+    z = noise if noisy else None
+    return steps.ddpm_step(schedule, x_t, t, eps, z, log_variance=log_variance, clip_denoised=clip_denoised, keep=keep)
 
 
 def _host_or_tensor_steps(schedule, x_t, t, name: str = "t", minimum: int = 0):
@@ -256,56 +241,20 @@ def _check_model_output(schedule, x_t, out, name: str) -> None:
     check_tensor(x_t, "x_t")
     check_tensor(out, name)
     check_same_shape(x_t, out, "x_t", name)
+    check_schedule(schedule, x=x_t)
 
 
-def _check_variance(variance) -> None:
-    if variance not in VARIANCES:
-        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+def _check_reverse_options(variance, clip_denoised, noise, x_t) -> None:
+    check_choice(variance, VARIANCES, "variance")
+    check_bool(clip_denoised, "clip_denoised")
+    _check_noise(noise, x_t)
 
 
-# The equations themselves, each written once. Callers above have validated the inputs and turned t into a
-# (B,) index tensor on x's device; nothing below checks again or synchronises with the device.
-def _x0_from_eps(schedule, x_t, t, eps):
-    # x̂_0 = √(1/ᾱ_t) x_t − √(1/ᾱ_t − 1) ε                                     (eq. 15)
-    return (
-        gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t
-        - gather(schedule.sqrt_recipm1_alphas_cumprod, t, x_t) * eps
-    )
-
-
-def _eps_from_x0(schedule, x_t, t, x0):
-    # ε = (√(1/ᾱ_t) x_t − x̂_0) / √(1/ᾱ_t − 1)                                  (eq. 15 solved for ε)
-    return (gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - x0) / gather(
-        schedule.sqrt_recipm1_alphas_cumprod, t, x_t
-    )
-
-
-def _posterior_mean(schedule, x0, x_t, t):
-    # μ̃_t(x_t, x_0) = coef1 · x_0 + coef2 · x_t                                  (eq. 7)
-    return gather(schedule.posterior_mean_coef1, t, x0) * x0 + gather(schedule.posterior_mean_coef2, t, x0) * x_t
-
-
-def _reverse_mean(schedule, x_t, t, eps, clip_denoised: bool):
-    # μ_θ(x_t, t) = μ̃_t(x_t, x̂_0(x_t, ε_θ))                                     (eq. 11 = eq. 7 at eq. 15's x̂_0)
-    pred_x0 = _x0_from_eps(schedule, x_t, t, eps)
-    if clip_denoised:
-        pred_x0 = pred_x0.clamp(-1.0, 1.0)
-    return _posterior_mean(schedule, pred_x0, x_t, t), pred_x0
-
-
-def _reverse_log_variance(schedule, variance: str) -> torch.Tensor:
-    if variance == "posterior":
-        return schedule.posterior_log_variance_clipped
-    return schedule.beta_log_variance_clipped
-
-
-def _draw_or_check_noise(noise, x_t: torch.Tensor) -> torch.Tensor:
-    if noise is None:
-        return torch.randn_like(x_t)
-    check_tensor(noise, "noise")
-    check_same_shape(x_t, noise, "x_t", "noise")
-    check_same_device(x_t, noise, "x_t", "noise")
-    return noise
+def _check_noise(noise, x_t) -> None:
+    if noise is not None:
+        check_tensor(noise, "noise")
+        check_same_shape(x_t, noise, "x_t", "noise")
+        check_same_device(x_t, noise, "x_t", "noise")
 
 
 @torch.no_grad()
@@ -314,9 +263,11 @@ def denoising_step(x_t, t, model, alphas, alphas_cumprod, betas, *, variance="be
 
     x_{t−1} = (1/√α_t) (x_t − (1 − α_t)/√(1 − ᾱ_t) · ε_θ(x_t, t)) + σ_t z, with z = 0 at t = 0.
 
-    The seed's function: ``model(x_t, t)`` predicts ε and σ_t = √β_t. It asks the model for ε and takes the step
-    with :func:`reverse_step`, the same step :func:`ddpm_lessons.sample` loops over. ``alphas`` and
-    ``alphas_cumprod`` must be the ones ``betas`` defines (α = 1 − β, ᾱ its running product; checked).
+    The seed's function: ``model(x_t, t)`` predicts ε and σ_t = √β_t. It asks the model for ε and takes
+    :func:`reverse_step`'s step (:func:`ddpm_lessons.steps.ddpm_step`, the one :func:`ddpm_lessons.sample` loops
+    over). ``alphas`` and ``alphas_cumprod`` must be the ones ``betas`` defines (α = 1 − β, ᾱ its running
+    product); that check runs once per set of arrays (:func:`ddpm_lessons.schedule.schedule_from_arrays` caches
+    it), so a loop of T calls costs about T calls of :func:`reverse_step`.
     Keyword-only extensions:
 
     Args:
@@ -330,12 +281,14 @@ def denoising_step(x_t, t, model, alphas, alphas_cumprod, betas, *, variance="be
     """
     check_tensor(x_t, "x_t")
     check_model(model)
-    schedule = schedule_from_arrays(alphas, alphas_cumprod, betas, x_t)
-    steps = schedule_steps(schedule, x_t, t)
-    predicted_noise = model(x_t, steps)
+    schedule = schedule_from_arrays(alphas, alphas_cumprod, betas, x_t)  # checked once per set of arrays (cached)
+    _check_reverse_options(variance, clip_denoised, noise, x_t)
+    t = _host_or_tensor_steps(schedule, x_t, t)
+    batch_t = t if isinstance(t, torch.Tensor) else torch.full((x_t.shape[0],), t, dtype=torch.long, device=x_t.device)
+    predicted_noise = model(x_t, batch_t)
     if not isinstance(predicted_noise, torch.Tensor) or predicted_noise.shape != x_t.shape:
-        raise ValueError(f"model(x_t, t) must return a tensor shaped like x_t {tuple(x_t.shape)}")
-    return reverse_step(schedule, x_t, t, predicted_noise, variance=variance, clip_denoised=clip_denoised, noise=noise)
+        raise InputError(f"model(x_t, t) must return a tensor shaped like x_t {tuple(x_t.shape)}")
+    return _ancestral(schedule, x_t, t, predicted_noise, variance, clip_denoised, noise)
 
 
 def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denoised=False):
@@ -357,6 +310,7 @@ def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denois
     _check_model_output(schedule, x_t, eps, "eps")
     eta = check_real(eta, "eta", minimum=0.0, maximum=1.0)
     clip_denoised = check_bool(clip_denoised, "clip_denoised")
+    _check_noise(noise, x_t)
     t_idx = _host_or_tensor_steps(schedule, x_t, t)
     prev_idx = _host_or_tensor_steps(schedule, x_t, t_prev, name="t_prev", minimum=-1)
     if isinstance(t_idx, int) and isinstance(prev_idx, int):
@@ -366,28 +320,10 @@ def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denois
         prev_idx = schedule_steps(schedule, x_t, prev_idx, name="t_prev", minimum=-1)
         backwards = bool((prev_idx < t_idx).all())
     if not backwards:
-        raise ValueError("t_prev must be smaller than t for every element (DDIM steps go backwards in time)")
-    pred_x0 = _x0_from_eps(schedule, x_t, t_idx, eps)
-    if clip_denoised:
-        pred_x0 = pred_x0.clamp(-1.0, 1.0)
-        eps = _eps_from_x0(schedule, x_t, t_idx, pred_x0)
-    alpha_bar = gather(schedule.alphas_cumprod, t_idx, x_t)
-    if isinstance(prev_idx, int):
-        alpha_bar_prev = gather(schedule.alphas_cumprod_prev, prev_idx + 1, x_t)  # ᾱ_prev[i + 1] = ᾱ[i]; ᾱ := 1 at −1
-    else:
-        alpha_bar_prev = torch.where(
-            prev_idx >= 0, schedule.alphas_cumprod[prev_idx.clamp(min=0)], torch.ones_like(schedule.alphas_cumprod[0])
-        )
-        alpha_bar_prev = broadcast_to_batch(alpha_bar_prev, x_t)
-    # σ = η √((1 − ᾱ_prev)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev)                          (eq. 16)
-    sigma = eta * torch.sqrt((1.0 - alpha_bar_prev) / (1.0 - alpha_bar)) * torch.sqrt(1.0 - alpha_bar / alpha_bar_prev)
-    # η ≤ 1 keeps σ² ≤ 1 − ᾱ_prev, so the square root below is real; clamp only absorbs round-off.
-    direction = torch.sqrt((1.0 - alpha_bar_prev - sigma**2).clamp(min=0.0)) * eps
-    # x_prev = √ᾱ_prev x̂_0 + √(1 − ᾱ_prev − σ²) ε + σ z                        (eq. 12)
-    x_prev = torch.sqrt(alpha_bar_prev) * pred_x0 + direction
-    if eta == 0:
-        return x_prev
-    return x_prev + sigma * _draw_or_check_noise(noise, x_t)
+        raise InputError("t_prev must be smaller than t for every element (DDIM steps go backwards in time)")
+    if eta != 0 and noise is None:
+        noise = torch.randn_like(x_t)
+    return steps.ddim_step(schedule, x_t, t_idx, prev_idx, eps, noise, eta=eta, clip_denoised=clip_denoised)
 
 
 def guided_eps(eps_cond, eps_uncond, w):
@@ -403,16 +339,20 @@ def guided_eps(eps_cond, eps_uncond, w):
     check_tensor(eps_cond, "eps_cond")
     check_tensor(eps_uncond, "eps_uncond")
     check_same_shape(eps_cond, eps_uncond, "eps_cond", "eps_uncond")
+    _check_guidance_weight(w, eps_cond)
+    return steps.guided_eps(eps_cond, eps_uncond, w)
+
+
+def _check_guidance_weight(w, eps_cond) -> None:
     if isinstance(w, bool) or not isinstance(w, (numbers.Real, torch.Tensor)):
-        raise TypeError(f"w must be a real number or a tensor, got {type(w).__name__}")
+        raise InputError(f"w must be a real number or a tensor, got {type(w).__name__}")
     if isinstance(w, torch.Tensor):
         per_example = (eps_cond.shape[0],) + (1,) * (eps_cond.dim() - 1)
         if w.dim() and tuple(w.shape) != per_example:
-            raise ValueError(f"w must be a number or a tensor of shape () or {per_example}, got {tuple(w.shape)}")
+            raise InputError(f"w must be a number or a tensor of shape () or {per_example}, got {tuple(w.shape)}")
         if not bool(torch.isfinite(w).all()):
-            raise ValueError("w must be finite")
+            raise InputError("w must be finite")
         if bool((w < 0).any()):
-            raise ValueError("w must be >= 0 (w = 0 is the plain conditional model)")
+            raise InputError("w must be >= 0 (w = 0 is the plain conditional model)")
     elif check_real(w, "w") < 0:
-        raise ValueError(f"w must be >= 0 (w = 0 is the plain conditional model), got {w}")
-    return (1.0 + w) * eps_cond - w * eps_uncond
+        raise InputError(f"w must be >= 0 (w = 0 is the plain conditional model), got {w}")

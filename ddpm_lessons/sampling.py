@@ -3,21 +3,40 @@
 
 :func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
 any number of steps and any η, or Heun's second-order solver of the probability-flow ODE (lesson 09), optionally
-with classifier-free guidance, and can return the trajectory at chosen steps. All noise comes from one seeded generator, so a seed reproduces the same samples.
+with classifier-free guidance, and can return the trajectory at chosen steps. All noise comes from one seeded
+generator, so a seed reproduces the same samples.
+
+:class:`SamplerSpec` holds the options and owns the rules between them (η only for DDIM, σ² only for DDPM, …);
+:func:`sample_trajectory` checks once, builds the step table and the step function from the spec, and runs
+:func:`ddpm_lessons.steps.run_chain`, the one sampling loop. A new sampler is a step function in
+:mod:`ddpm_lessons.steps` plus its entry in :meth:`SamplerSpec.step_function`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections.abc import Sequence
+from functools import partial
 
 import torch
 
-from .process import VARIANCES, ddim_step, guided_eps, reverse_step
+from .kernels import reverse_log_variance
+from .process import VARIANCES
 from .schedule import DiffusionSchedule
-from .validation import check_bool, check_model, check_positive_int, check_real, check_schedule
+from .steps import ddim_step, ddpm_step, heun_step, run_chain
+from .steps import model_eps as unchecked_model_eps
+from .validation import (
+    InputError,
+    check_bool,
+    check_choice,
+    check_model,
+    check_positive_int,
+    check_real,
+    check_schedule,
+)
 
-__all__ = ["SAMPLERS", "ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
+__all__ = ["SAMPLERS", "SamplerSpec", "ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
 
 SAMPLERS = ("ddpm", "ddim", "heun")
 
@@ -30,7 +49,7 @@ def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
     """
     T, steps = check_positive_int(T, "T"), check_positive_int(steps, "steps")
     if steps > T:
-        raise ValueError(f"steps must be <= T = {T}, got {steps}")
+        raise InputError(f"steps must be <= T = {T}, got {steps}")
     points = torch.linspace(-1, T - 1, steps + 1).round().long().tolist()[::-1]
     return list(zip(points[:-1], points[1:]))
 
@@ -46,84 +65,123 @@ def model_eps(
     """
     check_model(model)
     guidance = check_real(guidance, "guidance", minimum=0.0)
-    if labels is None:
-        return model(x_t, t)
-    if guidance == 0:
-        return model(x_t, t, labels)
-    eps_cond = model(x_t, t, labels)
-    eps_uncond = model(x_t, t, torch.full_like(labels, model.null_label))
-    return guided_eps(eps_cond, eps_uncond, guidance)
+    return unchecked_model_eps(model, x_t, t, labels, guidance)
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplerSpec:
+    """How to sample, checked once: building one refuses every bad value and every option that does not apply.
+
+    Attributes:
+        method: ``"ddpm"`` (all T steps, DDPM Algorithm 2), ``"ddim"`` (``steps`` steps, η = ``eta``) or ``"heun"``
+            (``steps`` steps of Heun's method on the probability-flow ODE at DDIM's timesteps, 2·steps − 1 network
+            calls; lesson 09, Karras et al. 2022's deterministic sampler).
+        steps: DDIM's or Heun's number of steps (required by them); DDPM takes all T (None or T).
+        eta: DDIM's η in [0, 1] (0: deterministic; 1: DDPM's β̃ between consecutive steps). DDIM only.
+        variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃). DDPM only.
+        clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
+        noise_scale: DDPM only: multiplies σ_t z (1 is Algorithm 2; 0 leaves the noise out, the mistake that lesson
+            08's failure gallery shows; values in between are the "temperature" some papers lower).
+        guidance: classifier-free weight w ≥ 0 (needs labels).
+        seed: seeds x_T and every z.
+    """
+
+    method: str = "ddpm"
+    steps: int | None = None
+    eta: float = 0.0
+    variance: str = "beta"
+    clip_denoised: bool = False
+    noise_scale: float = 1.0
+    guidance: float = 0.0
+    seed: int = 0
+
+    def __post_init__(self):
+        check_choice(self.method, SAMPLERS, "method")
+        set_ = partial(object.__setattr__, self)
+        if self.steps is not None:
+            set_("steps", check_positive_int(self.steps, "steps"))
+        elif self.method != "ddpm":
+            raise InputError(f"method={self.method!r} needs steps (the number of {self.method.upper()} steps)")
+        set_("eta", check_real(self.eta, "eta", minimum=0.0, maximum=1.0))
+        set_("noise_scale", check_real(self.noise_scale, "noise_scale", minimum=0.0))
+        set_("guidance", check_real(self.guidance, "guidance", minimum=0.0))
+        set_("clip_denoised", check_bool(self.clip_denoised, "clip_denoised"))
+        set_("seed", check_positive_int(self.seed, "seed", minimum=0))
+        check_choice(self.variance, VARIANCES, "variance")
+        if self.method != "ddim" and self.eta != 0:
+            why = "DDPM's variance is chosen with variance=..." if self.method == "ddpm" else "Heun solves the ODE"
+            raise InputError(f"eta applies to method='ddim' only ({why})")
+        if self.method != "ddpm" and (self.variance != "beta" or self.noise_scale != 1.0):
+            raise InputError(
+                "variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)"
+            )
+
+    @property
+    def stochastic(self) -> bool:
+        """Whether the steps take fresh noise z (DDPM, and DDIM with η > 0)."""
+        return self.method == "ddpm" or self.eta > 0
+
+    def table(self, T: int) -> list[tuple[int, int]]:
+        """The step table: pairs (t, t_prev) from T − 1 down to −1 (x₀); every index for DDPM, DDIM's otherwise."""
+        if self.method != "ddpm":
+            return ddim_timesteps(T, self.steps)
+        if self.steps not in (None, T):
+            raise InputError(f"method='ddpm' always takes all T = {T} steps; use method='ddim' for fewer")
+        return [(i, i - 1) for i in reversed(range(T))]
+
+    def step_function(self, schedule, eps_fn):
+        """``step(x, t, t_prev, eps, z) → x`` for :func:`ddpm_lessons.steps.run_chain`, with this spec's options."""
+        if self.method == "ddpm":
+            log_variance = reverse_log_variance(schedule, self.variance)
+            return partial(_ddpm, schedule, log_variance, self.clip_denoised)
+        if self.method == "ddim":
+            return partial(_ddim, schedule, self.eta, self.clip_denoised)
+        return partial(_heun, schedule, self.clip_denoised, eps_fn)
+
+
+def _ddpm(schedule, log_variance, clip_denoised, x, t, t_prev, eps, z):
+    return ddpm_step(schedule, x, t, eps, z, log_variance=log_variance, clip_denoised=clip_denoised)
+
+
+def _ddim(schedule, eta, clip_denoised, x, t, t_prev, eps, z):
+    return ddim_step(schedule, x, t, t_prev, eps, z, eta=eta, clip_denoised=clip_denoised)
+
+
+def _heun(schedule, clip_denoised, eps_fn, x, t, t_prev, eps, z):
+    # Heun around DDIM's η = 0 step (an Euler step in y = x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)); the last step, to x₀, is Euler.
+    def euler(state, slope):
+        return ddim_step(schedule, state, t, t_prev, slope, None, clip_denoised=clip_denoised)
+
+    return heun_step(euler, x, eps, lambda predicted: eps_fn(predicted, t_prev), last=t_prev < 0)
 
 
 @torch.no_grad()
-def sample(
-    model,
-    schedule: DiffusionSchedule,
-    shape: Sequence[int],
-    *,
-    method: str = "ddpm",
-    steps: int | None = None,
-    eta: float = 0.0,
-    variance: str = "beta",
-    clip_denoised: bool = False,
-    noise_scale: float = 1.0,
-    labels: torch.Tensor | None = None,
-    guidance: float = 0.0,
-    seed: int = 0,
-    progress: bool = True,
-    device=None,
-) -> torch.Tensor:
-    """Draw samples from an ε-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12).
+def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], **options) -> torch.Tensor:
+    """Draw samples from an ε-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12; Heun on the ODE).
 
-    DDPM takes every one of its T steps with :func:`ddpm_lessons.reverse_step` — the step the seed's
-    :func:`ddpm_lessons.denoising_step` takes — and DDIM its steps with :func:`ddpm_lessons.ddim_step`.
-    Arguments are checked once, here; the loop itself passes plain integer timesteps, so it never waits for
+    Every step is one of :mod:`ddpm_lessons.steps`: DDPM's is the step :func:`ddpm_lessons.denoising_step` (the
+    seed's function) and :func:`ddpm_lessons.reverse_step` take, DDIM's is :func:`ddpm_lessons.ddim_step`'s.
+    Arguments are checked once, before the loop; the loop passes plain integer timesteps, so it never waits for
     the device to answer a check.
 
     Args:
         model: ``model(x_t, t[, labels]) → ε``, in eval mode.
         schedule: the schedule the model was trained with.
         shape: ``(B, ...)`` of the samples, e.g. ``(16, 1, 28, 28)``.
-        method: ``"ddpm"`` (all T steps), ``"ddim"`` (``steps`` steps, η = ``eta``) or ``"heun"`` (``steps`` steps
-            of Heun's method on the probability-flow ODE at DDIM's timesteps, 2·steps − 1 network calls; lesson 09,
-            Karras et al. 2022's deterministic sampler).
-        variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃).
-        clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
-        noise_scale: DDPM only: multiplies σ_t z (1 is Algorithm 2; 0 leaves the noise out, the mistake that lesson
-            08's failure gallery shows; values in between are the "temperature" some papers lower).
-        labels: ``(B,)`` long class labels for a conditional model; guidance: classifier-free weight w ≥ 0.
-        seed: seeds x_T and every z. progress: ``tqdm.auto`` bar; device: must be the model's device (the
-            default); move the model to sample elsewhere.
+        options: :func:`sample_trajectory`'s keywords: ``labels`` ``(B,)`` long class labels for a conditional
+            model; ``progress`` (``tqdm.auto`` bar, default True); ``device`` (must be the model's, the default);
+            and the fields of :class:`SamplerSpec` (``method``, ``steps``, ``eta``, ``variance``,
+            ``clip_denoised``, ``noise_scale``, ``guidance``, ``seed``) or ``spec=SamplerSpec(...)``.
 
     Returns:
         The samples ``(B, ...)`` on the CPU. :func:`sample_trajectory` also returns the states along the way.
     """
-    samples, _ = sample_trajectory(
-        model, schedule, shape, (), method=method, steps=steps, eta=eta, variance=variance,
-        clip_denoised=clip_denoised, noise_scale=noise_scale, labels=labels, guidance=guidance, seed=seed,
-        progress=progress, device=device,
-    )  # fmt: skip
-    return samples
+    return sample_trajectory(model, schedule, shape, (), **options)[0]
 
 
 @torch.no_grad()
 def sample_trajectory(
-    model,
-    schedule: DiffusionSchedule,
-    shape: Sequence[int],
-    trajectory_at: Sequence[int],
-    *,
-    method: str = "ddpm",
-    steps: int | None = None,
-    eta: float = 0.0,
-    variance: str = "beta",
-    clip_denoised: bool = False,
-    noise_scale: float = 1.0,
-    labels: torch.Tensor | None = None,
-    guidance: float = 0.0,
-    seed: int = 0,
-    progress: bool = True,
-    device=None,
+    model, schedule, shape, trajectory_at, *, labels=None, progress=True, device=None, spec=None, **options
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
     """:func:`sample`, keeping x_t at the indices ``trajectory_at`` as well (lesson 07's generation plots).
 
@@ -136,98 +194,81 @@ def sample_trajectory(
     """
     from tqdm.auto import tqdm
 
+    spec = _spec(spec, options)
     check_schedule(schedule)
-    if method not in SAMPLERS:
-        raise ValueError(f"method must be one of {SAMPLERS}, got {method!r}")
-    if method in ("ddim", "heun") and steps is None:
-        raise ValueError(f"method={method!r} needs steps (the number of {method.upper()} steps)")
-    if method == "ddpm" and steps not in (None, len(schedule)):
-        raise ValueError(f"method='ddpm' always takes all T = {len(schedule)} steps; use method='ddim' for fewer")
-    eta = check_real(eta, "eta", minimum=0.0, maximum=1.0)
-    noise_scale = check_real(noise_scale, "noise_scale", minimum=0.0)
-    guidance = check_real(guidance, "guidance", minimum=0.0)
-    clip_denoised = check_bool(clip_denoised, "clip_denoised")
-    seed = check_positive_int(seed, "seed", minimum=0)
-    if guidance and labels is None:
-        raise ValueError("guidance needs labels (classifier-free guidance steers towards a class)")
-    if method == "ddpm" and eta != 0:
-        raise ValueError("eta applies to method='ddim' only (DDPM's variance is chosen with variance=...)")
-    if method == "heun" and eta != 0:
-        raise ValueError("eta applies to method='ddim' only (Heun solves the noise-free probability-flow ODE)")
-    if method != "ddpm" and (variance != "beta" or noise_scale != 1.0):
-        raise ValueError("variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)")
-    if variance not in VARIANCES:
-        raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+    table = spec.table(len(schedule))
+    device, dtype = _model_device_and_dtype(check_model(model), len(schedule), device)
+    shape = tuple(shape)
+    labels = _labels(labels, shape, spec.guidance, device)
+    keep = _trajectory_indices(trajectory_at, table)
+    schedule = schedule.to(device=device)
+    generator = torch.Generator().manual_seed(spec.seed)  # CPU draws, moved: the same samples on every device
+    x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
+    start = {table[0][0]: x.cpu()} if table[0][0] in keep else {}  # x_T, the starting noise, is the state at T - 1
+
+    def eps_fn(state, t: int):
+        t = torch.full((shape[0],), t, dtype=torch.long, device=device)
+        return unchecked_model_eps(model, state, t, labels, spec.guidance)
+
+    def draw():
+        z = torch.randn(shape, generator=generator, dtype=dtype).to(device)
+        return z * spec.noise_scale if spec.noise_scale != 1.0 else z
+
+    pairs = tqdm(table, disable=not progress, desc=spec.method, leave=False)
+    step = spec.step_function(schedule, eps_fn)
+    x, trajectory = run_chain(x, pairs, step, eps_fn, draw if spec.stochastic else None, keep)
+    return x.cpu(), start | trajectory
+
+
+def _spec(spec, options) -> SamplerSpec:
+    if spec is None:
+        return SamplerSpec(**options)
+    if not isinstance(spec, SamplerSpec) or options:
+        raise InputError(f"spec must be a SamplerSpec, given without its fields as keywords (got {sorted(options)})")
+    return spec
+
+
+def _model_device_and_dtype(model, T: int, device) -> tuple[torch.device, torch.dtype]:
     model_T = getattr(model, "num_timesteps", None)
-    if model_T is not None and model_T != len(schedule):
-        raise ValueError(
-            f"schedule has T = {len(schedule)} steps but the model was built for num_timesteps = {model_T}; "
+    if model_T is not None and model_T != T:
+        raise InputError(
+            f"schedule has T = {T} steps but the model was built for num_timesteps = {model_T}; "
             "sample with the schedule it was trained with"
         )
     if getattr(model, "training", False):
-        raise ValueError(
+        raise InputError(
             "the model is in training mode: call model.eval() before sampling (BatchNorm and dropout "
             "behave differently in training)"
         )
-    first = next(model.parameters())
+    first = next(model.parameters(), None) if hasattr(model, "parameters") else None
+    if first is None:
+        raise InputError("model must have parameters: sample() reads its device and dtype from them")
     if device is not None and torch.device(device) != first.device:
-        raise ValueError(f"device {device} differs from the model's device {first.device}; move the model first")
-    device = first.device
-    dtype = first.dtype
-    schedule = schedule.to(device=device)
-    shape = tuple(shape)
-    if labels is not None:
-        if labels.shape != shape[:1]:
-            raise ValueError(f"labels must have shape ({shape[0]},), got {tuple(labels.shape)}")
-        labels = labels.to(device)
+        raise InputError(f"device {device} differs from the model's device {first.device}; move the model first")
+    return first.device, first.dtype
 
-    generator = torch.Generator().manual_seed(seed)  # CPU draws, moved: the same samples on every device
-    x = torch.randn(shape, generator=generator, dtype=dtype).to(device)
+
+def _labels(labels, shape: tuple, guidance: float, device):
+    if labels is None:
+        if guidance:
+            raise InputError("guidance needs labels (classifier-free guidance steers towards a class)")
+        return None
+    if not isinstance(labels, torch.Tensor) or labels.shape != shape[:1]:
+        got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise InputError(f"labels must have shape ({shape[0]},), got {got}")
+    return labels.to(device)
+
+
+def _trajectory_indices(trajectory_at, table) -> frozenset:
     if isinstance(trajectory_at, (str, bytes)) or not all(
         isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in trajectory_at
     ):
-        raise TypeError(f"trajectory_at must be a sequence of integer step indices, got {trajectory_at!r}")
-    keep = set(trajectory_at)
-    trajectory = {}
-    if method in ("ddim", "heun"):
-        pairs = ddim_timesteps(len(schedule), steps)
-    else:
-        pairs = [(i, i - 1) for i in reversed(range(len(schedule)))]
-    visited = {pairs[0][0]} | {t_prev for _, t_prev in pairs}
+        raise InputError(f"trajectory_at must be a sequence of integer step indices, got {trajectory_at!r}")
+    keep = frozenset(trajectory_at)
+    visited = {table[0][0]} | {t_prev for _, t_prev in table}
     if keep - visited:
-        raise ValueError(
+        raise InputError(
             f"trajectory_at has steps the chain never visits: {sorted(keep - visited)}; "
             f"this chain visits {sorted(visited, reverse=True)[:8]} … -1"
         )
-    if pairs[0][0] in keep:  # x_T, the starting noise, is the state at index T - 1
-        trajectory[pairs[0][0]] = x.cpu()
-    for t_index, t_prev in tqdm(pairs, disable=not progress, desc=method, leave=False):
-        t = torch.full((shape[0],), t_index, dtype=torch.long, device=device)
-        eps = model_eps(model, x, t, labels, guidance)
-        if method == "heun":
-            x = _heun_step(model, schedule, x, t_index, t_prev, eps, labels, guidance, clip_denoised)
-            if t_prev in keep:
-                trajectory[t_prev] = x.cpu()
-            continue
-        z = torch.randn(shape, generator=generator, dtype=dtype).to(device)
-        if method == "ddpm":
-            z = z * noise_scale if noise_scale != 1.0 else z
-            x = reverse_step(schedule, x, t_index, eps, variance=variance, clip_denoised=clip_denoised, noise=z)
-        else:
-            x = ddim_step(schedule, x, t_index, t_prev, eps, eta=eta, noise=z, clip_denoised=clip_denoised)
-        if t_prev in keep:
-            trajectory[t_prev] = x.cpu()
-    return x.cpu(), trajectory
-
-
-def _heun_step(model, schedule, x, t_index: int, t_prev: int, eps, labels, guidance, clip_denoised):
-    # One Heun step of the probability-flow ODE between trained indices (lesson 09; Karras et al. 2022):
-    # the predictor is DDIM's η = 0 step (an Euler step in y = x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)); the corrector repeats the
-    # step from x with the mean of ε at both ends. The last step, to x₀ (index −1), is Euler. Arguments were
-    # checked by sample_trajectory.
-    predicted = ddim_step(schedule, x, t_index, t_prev, eps, clip_denoised=clip_denoised)
-    if t_prev < 0:
-        return predicted
-    t = torch.full((x.shape[0],), t_prev, dtype=torch.long, device=x.device)
-    eps_next = model_eps(model, predicted, t, labels, guidance)
-    return ddim_step(schedule, x, t_index, t_prev, 0.5 * (eps + eps_next), clip_denoised=clip_denoised)
+    return keep

@@ -1,4 +1,5 @@
-"""Noise schedules: the β_t of every step and everything derived from them (lesson 02, the seed's 扩散过程相关代码).
+"""Noise schedules: the β_t of every step and everything derived from them (lesson 02, the seed's 扩散过程相关代码),
+and indexing a schedule at a timestep (:func:`gather`, :func:`broadcast_to_batch`: the math layer's lookups).
 
 Every derived quantity is computed in float64 from a float64 copy of the betas and only then cast to the schedule's
 dtype, so ``schedule.to(dtype=torch.float64)`` gives exact reference values even when the schedule was built in
@@ -13,9 +14,17 @@ import numbers
 
 import torch
 
-from .validation import check_positive_int
+from .validation import InputError, ScheduleBase, check_positive_int, check_same_device
 
-__all__ = ["SCHEDULES", "get_beta_schedule", "DiffusionSchedule"]
+__all__ = [
+    "SCHEDULES",
+    "get_beta_schedule",
+    "DiffusionSchedule",
+    "gather",
+    "broadcast_to_batch",
+    "schedule_from_arrays",
+    "check_forward_arrays",
+]
 
 SCHEDULES = ("linear", "cosine")  # the DiffusionSchedule constructors of those names
 MAX_T = 100_000  # far beyond any schedule in use; a larger T is a typo that would allocate gigabytes
@@ -24,11 +33,11 @@ MAX_T = 100_000  # far beyond any schedule in use; a larger T is a typo that wou
 def _check_beta_range(beta_start, beta_end) -> None:
     for name, value in (("beta_start", beta_start), ("beta_end", beta_end)):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a real number in (0, 1), got {type(value).__name__}")
+            raise InputError(f"{name} must be a real number in (0, 1), got {type(value).__name__}")
         if not 0.0 < float(value) < 1.0:
-            raise ValueError(f"{name} must lie in the open interval (0, 1), got {value}")
+            raise InputError(f"{name} must lie in the open interval (0, 1), got {value}")
     if beta_start > beta_end:
-        raise ValueError(
+        raise InputError(
             f"beta_start must be <= beta_end (a schedule adds more noise later), got {beta_start} > {beta_end}"
         )
 
@@ -50,11 +59,11 @@ def get_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, *, dtype=None):
     timesteps = check_positive_int(timesteps, "timesteps")
     _check_beta_range(beta_start, beta_end)
     if dtype is not None and not dtype.is_floating_point:
-        raise TypeError(f"dtype must be a floating-point torch dtype, got {dtype}")
+        raise InputError(f"dtype must be a floating-point torch dtype, got {dtype}")
     return torch.linspace(float(beta_start), float(beta_end), timesteps, dtype=dtype)
 
 
-class DiffusionSchedule:
+class DiffusionSchedule(ScheduleBase):
     """All per-step constants of a DDPM, indexed by the 0-based code step ``i`` (paper step ``t = i + 1``).
 
     Attributes (each a tensor of shape ``(T,)``; DDPM paper equation in brackets):
@@ -98,25 +107,25 @@ class DiffusionSchedule:
         """
         betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
         if betas64.dim() != 1 or betas64.numel() < 1:
-            raise ValueError(f"betas must be a non-empty 1-D sequence, got shape {tuple(betas64.shape)}")
+            raise InputError(f"betas must be a non-empty 1-D sequence, got shape {tuple(betas64.shape)}")
         if not torch.isfinite(betas64).all() or (betas64 <= 0).any() or (betas64 >= 1).any():
             bad = betas64[~(torch.isfinite(betas64) & (betas64 > 0) & (betas64 < 1))][0].item()
-            raise ValueError(f"every beta must lie in the open interval (0, 1), got {bad}")
+            raise InputError(f"every beta must lie in the open interval (0, 1), got {bad}")
         if betas64.numel() > MAX_T:
-            raise ValueError(f"betas has {betas64.numel():,} steps; the package allows at most T = {MAX_T:,}")
+            raise InputError(f"betas has {betas64.numel():,} steps; the package allows at most T = {MAX_T:,}")
         self.name = name
         self._betas64 = betas64
         self.config = {"name": "custom", "betas": betas64.tolist()}
         self.dtype = torch.float32 if dtype is None else dtype
         self.device = torch.device("cpu") if device is None else torch.device(device)
         if not self.dtype.is_floating_point:
-            raise TypeError(f"dtype must be a floating-point torch dtype, got {self.dtype}")
+            raise InputError(f"dtype must be a floating-point torch dtype, got {self.dtype}")
         for field, value in self._derive(betas64).items():
             value = value.to(dtype=self.dtype)
             if not torch.isfinite(value).all() or (field == "alphas_cumprod" and (value <= 0).any()):
                 first = int((~torch.isfinite(value) | (value <= 0)).nonzero()[0]) if field == "alphas_cumprod" else None
                 where = f" from step index {first}" if first is not None else ""
-                raise ValueError(
+                raise InputError(
                     f"the schedule's alpha_bar underflows to 0 in {self.dtype}{where}, so {field} is not finite "
                     "(1/sqrt(alpha_bar) is infinite): use smaller betas, fewer steps or float64"
                 )
@@ -167,9 +176,9 @@ class DiffusionSchedule:
         """
         T = check_positive_int(T, "T", maximum=MAX_T)
         if isinstance(s, bool) or not (isinstance(s, numbers.Real) and 0 < s < math.inf):
-            raise ValueError(f"s must be a positive offset (Nichol & Dhariwal use 0.008), got {s!r}")
+            raise InputError(f"s must be a positive offset (Nichol & Dhariwal use 0.008), got {s!r}")
         if isinstance(max_beta, bool) or not (isinstance(max_beta, numbers.Real) and 0 < max_beta < 1):
-            raise ValueError(f"max_beta must lie in (0, 1), got {max_beta!r}")
+            raise InputError(f"max_beta must lie in (0, 1), got {max_beta!r}")
         steps = torch.arange(T + 1, dtype=torch.float64) / T
         f = torch.cos((steps + s) / (1 + s) * math.pi / 2) ** 2
         betas = torch.clamp(1.0 - f[1:] / f[:-1], max=max_beta)
@@ -186,7 +195,7 @@ class DiffusionSchedule:
         """
         steps = check_positive_int(steps, "steps")
         if steps > len(self):
-            raise ValueError(f"steps must be <= T = {len(self)}, got {steps}")
+            raise InputError(f"steps must be <= T = {len(self)}, got {steps}")
         alphas_cumprod = torch.cumprod(1.0 - self._betas64, dim=0)
         kept = alphas_cumprod[torch.linspace(0, len(self) - 1, steps, dtype=torch.float64).round().long()]
         previous = torch.cat([torch.ones(1, dtype=torch.float64), kept[:-1]])
@@ -204,7 +213,7 @@ class DiffusionSchedule:
             return cls.cosine(**options, dtype=dtype, device=device)
         if config.get("name") == "custom":
             return cls(options["betas"], dtype=dtype, device=device)
-        raise ValueError(f"config['name'] must be 'linear', 'cosine' or 'custom', got {config.get('name')!r}")
+        raise InputError(f"config['name'] must be 'linear', 'cosine' or 'custom', got {config.get('name')!r}")
 
     def to(self, device=None, dtype=None) -> DiffusionSchedule:
         """A copy on ``device`` with ``dtype``; values are re-derived from the float64 betas, never down-then-up cast."""
@@ -230,4 +239,136 @@ class DiffusionSchedule:
         return (
             f"DiffusionSchedule({self.name}, T={len(b)}, beta {b[0].item():.4g} -> {b[-1].item():.4g}, "
             f"alpha_bar_T={self.alphas_cumprod[-1].item():.4g}, dtype={self.dtype}, device={self.device})"
+        )
+
+
+def broadcast_to_batch(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Reshape per-example values ``(B,)`` to ``(B, 1, ..., 1)`` so they scale ``x`` of any rank, in ``x``'s dtype."""
+    return values.reshape(values.shape[0], *([1] * (x.dim() - 1))).to(x.dtype)
+
+
+def gather(array: torch.Tensor, t, x: torch.Tensor) -> torch.Tensor:
+    """``array[t]`` shaped to broadcast against ``x``, in ``x``'s dtype. Unchecked: ``t`` holds valid indices and
+    ``array`` is on ``x``'s device (the entry points check both once).
+
+    ``t`` is a ``(B,)`` index tensor (result ``(B, 1, ..., 1)``) or a Python int, one step for the whole batch
+    (result 0-d: a plain index, the cheap path a sampling loop takes; the products it enters are the same).
+    """
+    if isinstance(t, int):
+        return array[t].to(x.dtype)
+    return broadcast_to_batch(array[t], x)
+
+
+class _ArrayCache:
+    """The result of checking a set of tensors, kept while the same tensors (the same objects, unmodified: their
+    ``_version`` counts in-place writes) come back. The entries hold the tensors, so an ``id`` is never reused
+    while cached. A few entries: a lesson alternates between a handful of schedules at most."""
+
+    def __init__(self, size: int = 8):
+        self.size = size
+        self.entries: list[tuple[tuple, tuple, tuple, object]] = []
+
+    @staticmethod
+    def _versions(arrays):
+        try:
+            return tuple(a._version for a in arrays)
+        except RuntimeError:  # inference-mode tensors keep no version counter: never cached, checked every time
+            return None
+
+    def get(self, arrays: tuple, extra: tuple):
+        versions = self._versions(arrays)
+        if versions is None:
+            return None
+        for held, held_versions, held_extra, value in self.entries:
+            if held_extra == extra and held_versions == versions and all(a is b for a, b in zip(held, arrays)):
+                return value
+        return None
+
+    def put(self, arrays: tuple, extra: tuple, value) -> None:
+        versions = self._versions(arrays)
+        if versions is not None:
+            self.entries = [(arrays, versions, extra, value), *self.entries[: self.size - 1]]
+
+
+_SCHEDULES_FROM_ARRAYS = _ArrayCache()
+_FORWARD_ARRAYS = _ArrayCache()
+
+
+def schedule_from_arrays(alphas, alphas_cumprod, betas, x: torch.Tensor) -> DiffusionSchedule:
+    """The :class:`DiffusionSchedule` that the seed's three arrays describe, on ``x``'s device and in its dtype.
+
+    The seed passes α, ᾱ and β separately; they must agree (α = 1 − β, ᾱ = ∏ α, to float32 round-off), or the
+    step would silently mix two schedules. The check (a float64 comparison of T values) runs once per set of
+    arrays: the schedule is cached while the same, unmodified tensors come back, so the seed's sampling loop pays
+    it once, not at each of its T steps.
+    """
+    arrays = (alphas, alphas_cumprod, betas)
+    for name, array in zip(("alphas", "alphas_cumprod", "betas"), arrays):
+        if not isinstance(array, torch.Tensor) or array.dim() != 1 or not array.is_floating_point():
+            raise InputError(f"{name} must be a 1-D floating-point tensor of the T step values")
+        check_same_device(x, array, "x", name)
+    extra = (x.device, x.dtype)
+    schedule = _SCHEDULES_FROM_ARRAYS.get(arrays, extra)
+    if schedule is None:
+        schedule = _check_seed_arrays(alphas, alphas_cumprod, betas).to(device=x.device, dtype=x.dtype)
+        _SCHEDULES_FROM_ARRAYS.put(arrays, extra, schedule)
+    return schedule
+
+
+def _check_seed_arrays(alphas, alphas_cumprod, betas) -> DiffusionSchedule:
+    if not (len(alphas) == len(alphas_cumprod) == len(betas)):
+        raise InputError(
+            f"alphas, alphas_cumprod and betas must have the same length T, got {len(alphas)}, "
+            f"{len(alphas_cumprod)} and {len(betas)}"
+        )
+    try:
+        schedule = DiffusionSchedule(betas)  # checks every β lies in (0, 1) and is finite
+    except InputError as error:
+        raise InputError(f"betas: {error}") from None
+    reference = schedule.to(dtype=torch.float64)
+    for name, array, expected in (
+        ("alphas", alphas, reference.alphas),
+        ("alphas_cumprod", alphas_cumprod, reference.alphas_cumprod),
+    ):
+        got = array.detach().to(device="cpu", dtype=torch.float64)
+        if not torch.allclose(got, expected, rtol=1e-4, atol=1e-7):
+            raise InputError(
+                f"{name} does not match betas (expected {'1 − betas' if name == 'alphas' else 'cumprod(1 − betas)'}); "
+                "pass the arrays of one schedule"
+            )
+    return schedule
+
+
+def check_forward_arrays(sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod, x: torch.Tensor) -> None:
+    """Check the seed's √ᾱ and √(1 − ᾱ) arrays: 1-D, of one length, on ``x``'s device, with values in [0, 1] whose
+    squares add up to 1 (the two arrays of one schedule). The value checks run once per pair of arrays (cached
+    like :func:`schedule_from_arrays`)."""
+    names = ("sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod")
+    arrays = (sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod)
+    for name, array in zip(names, arrays):
+        if not isinstance(array, torch.Tensor) or not array.is_floating_point():
+            raise InputError(
+                f"{name} must be a 1-D floating-point tensor of the T step values, got {type(array).__name__}"
+            )
+    if sqrt_alphas_cumprod.shape != sqrt_one_minus_alphas_cumprod.shape or sqrt_alphas_cumprod.dim() != 1:
+        raise InputError(
+            "sqrt_alphas_cumprod and sqrt_one_minus_alphas_cumprod must be 1-D tensors of the same length T, got "
+            f"{tuple(sqrt_alphas_cumprod.shape)} and {tuple(sqrt_one_minus_alphas_cumprod.shape)}"
+        )
+    for name, array in zip(names, arrays):
+        check_same_device(x, array, "x", name)
+    if _FORWARD_ARRAYS.get(arrays, ()) is None:
+        _check_forward_values(names, arrays)
+        _FORWARD_ARRAYS.put(arrays, (), True)
+
+
+def _check_forward_values(names, arrays) -> None:
+    for name, array in zip(names, arrays):
+        if not bool(torch.isfinite(array).all()) or bool((array < 0).any()) or bool((array > 1).any()):
+            raise InputError(f"{name} must hold finite values in [0, 1] (square roots of ᾱ_t and 1 − ᾱ_t)")
+    total = arrays[0].double() ** 2 + arrays[1].double() ** 2
+    if not torch.allclose(total, torch.ones_like(total), atol=1e-4):
+        raise InputError(
+            "sqrt_alphas_cumprod² + sqrt_one_minus_alphas_cumprod² must be 1 at every t (ᾱ_t + (1 − ᾱ_t)); "
+            "pass the two arrays of one schedule"
         )

@@ -23,7 +23,15 @@ import numbers
 
 import torch
 
-from .validation import check_positive_int, check_real, check_same_shape, check_tensor
+from .validation import (
+    InputError,
+    as_timesteps,
+    check_positive_int,
+    check_real,
+    check_same_shape,
+    check_schedule,
+    check_tensor,
+)
 
 __all__ = [
     "noised_log_prob",
@@ -45,19 +53,19 @@ __all__ = [
 def _levels(values, x: torch.Tensor, name: str, *, low_open: bool = True, high: float = 1.0, high_open=False):
     """``values`` (a number or a tensor ``()``/``(B,)``) as a ``(B, 1)`` tensor in x's dtype, each in the range."""
     if isinstance(values, bool) or not isinstance(values, (numbers.Real, torch.Tensor)):
-        raise TypeError(f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {type(values)}")
+        raise InputError(f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {type(values)}")
     tensor = torch.as_tensor(values, dtype=x.dtype, device=x.device)
     if tensor.dim() == 0:
         tensor = tensor.expand(x.shape[0])
     if tensor.shape != (x.shape[0],):
-        raise ValueError(
+        raise InputError(
             f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {tuple(tensor.shape)}"
         )
     bad_low = (tensor <= 0) if low_open else (tensor < 0)
     bad_high = (tensor >= high) if high_open else (tensor > high)
     if not torch.isfinite(tensor).all() or bad_low.any() or bad_high.any():
         interval = f"{'(' if low_open else '['}0, {high:g}{')' if high_open else ']'}"
-        raise ValueError(
+        raise InputError(
             f"{name} must lie in {interval}, got values from {tensor.min().item():g} to {tensor.max().item():g}"
         )
     return tensor[:, None]
@@ -67,13 +75,13 @@ def _mixture(mixture, x: torch.Tensor):
     """(log π (K,), μ (K, D), s² (K,)) in x's dtype, for a GaussianMixture or a GaussianMixture1D."""
     for attribute in ("weights", "means", "stds"):
         if not hasattr(mixture, attribute):
-            raise TypeError(
+            raise InputError(
                 f"mixture must have weights, means and stds (a GaussianMixture), got {type(mixture).__name__}"
             )
     means = mixture.means if mixture.means.dim() == 2 else mixture.means[:, None]
     check_tensor(x, "x")
     if x.dim() != 2 or x.shape[1] != means.shape[1]:
-        raise ValueError(f"x must have shape (B, {means.shape[1]}) for this mixture, got {tuple(x.shape)}")
+        raise InputError(f"x must have shape (B, {means.shape[1]}) for this mixture, got {tuple(x.shape)}")
     to = {"dtype": x.dtype, "device": x.device}
     return torch.log(mixture.weights.to(**to)), means.to(**to), (mixture.stds**2).to(**to)
 
@@ -210,17 +218,15 @@ class VPSDE:
         self.beta_min = check_real(beta_min, "beta_min", minimum=0.0)
         self.beta_max = check_real(beta_max, "beta_max", minimum=self.beta_min)
         if self.beta_max <= 0:
-            raise ValueError(f"beta_max must be > 0, got {beta_max}")
+            raise InputError(f"beta_max must be > 0, got {beta_max}")
 
     @classmethod
     def from_schedule(cls, schedule) -> VPSDE:
         """The SDE a linear :class:`~ddpm_lessons.schedule.DiffusionSchedule` discretises (β_min = T β_start, …)."""
-        from .validation import check_schedule
-
         check_schedule(schedule)
         config = schedule.config
         if config.get("name") != "linear":
-            raise ValueError(
+            raise InputError(
                 f"schedule must be a linear schedule (DiffusionSchedule.linear), got {config.get('name')!r}"
             )
         return cls(config["T"] * config["beta_start"], config["T"] * config["beta_end"])
@@ -231,7 +237,7 @@ class VPSDE:
     def _tau(self, tau):
         if isinstance(tau, torch.Tensor):
             if not bool(((tau >= 0) & (tau <= 1)).all()):
-                raise ValueError("tau must lie in [0, 1]")
+                raise InputError("tau must lie in [0, 1]")
             return tau
         return check_real(tau, "tau", minimum=0.0, maximum=1.0)
 
@@ -279,7 +285,7 @@ class VPSDE:
         steps = check_positive_int(steps, "steps")
         tau_min = check_real(tau_min, "tau_min", minimum=0.0, maximum=1.0)
         if tau_min >= 1:
-            raise ValueError(f"tau_min must be < 1, got {tau_min}")
+            raise InputError(f"tau_min must be < 1, got {tau_min}")
         taus = torch.linspace(1.0, tau_min, steps + 1, dtype=torch.float64).tolist()
         for tau, tau_next in zip(taus[:-1], taus[1:]):
             h = tau - tau_next
@@ -303,8 +309,6 @@ class MixtureEps(torch.nn.Module):
 
     def __init__(self, mixture, schedule):
         super().__init__()
-        from .validation import check_schedule
-
         check_schedule(schedule)
         _mixture(mixture, torch.zeros(1, mixture.means.shape[1] if mixture.means.dim() == 2 else 1))
         self.mixture = mixture
@@ -313,8 +317,6 @@ class MixtureEps(torch.nn.Module):
         self.eval()
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor) -> torch.Tensor:
-        from .validation import as_timesteps
-
         check_tensor(x, "x")
         t = as_timesteps(timesteps, x.shape[0], len(self.alphas_cumprod), torch.device("cpu"), name="timesteps")
         x64 = x.detach().to(device="cpu", dtype=torch.float64)

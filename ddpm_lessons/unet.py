@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 
 from .embedding import TimePositionalEncoding
-from .validation import check_model_input, check_positive_int
+from .validation import InputError, check_model_input, check_positive_int
 
 __all__ = ["UNetStage", "DiffusionUNet", "DiagramWiredUNet", "check_spatial_size"]
 
@@ -28,15 +28,15 @@ __all__ = ["UNetStage", "DiffusionUNet", "DiagramWiredUNet", "check_spatial_size
 def check_spatial_size(x: torch.Tensor, depth: int, channels: int) -> None:
     """Raise a clear error unless ``x`` is ``(B, channels, H, W)`` with H and W divisible by ``2**depth``."""
     if x.dim() != 4:
-        raise ValueError(f"x must have shape (B, C, H, W), got {tuple(x.shape)}")
+        raise InputError(f"x must have shape (B, C, H, W), got {tuple(x.shape)}")
     if x.shape[1] != channels:
-        raise ValueError(f"x must have {channels} channels (img_channels), got {x.shape[1]} in shape {tuple(x.shape)}")
+        raise InputError(f"x must have {channels} channels (img_channels), got {x.shape[1]} in shape {tuple(x.shape)}")
     factor = 2**depth
     for name, size in (("height", x.shape[2]), ("width", x.shape[3])):
         if size % factor:
             lower, upper = (size // factor) * factor, (size // factor + 1) * factor
             nearest = f"{lower} or {upper}" if lower else f"{upper}"
-            raise ValueError(
+            raise InputError(
                 f"x {name} {size} is not divisible by 2**{depth} = {factor} (the network halves the size {depth} "
                 f"times); nearest valid sizes: {nearest}"
             )
@@ -85,7 +85,7 @@ class UNetStage(nn.Module):
         out = out + t_emb[..., None, None]
         if self.use_label_cond:
             if labels is None:
-                raise ValueError("labels are required: this stage was built with use_label_cond=True")
+                raise InputError("labels are required: this stage was built with use_label_cond=True")
             lbl_emb = self.act(self.label_proj(labels))
             out = out + lbl_emb[..., None, None]
         out = self.bn2(self.act(self.conv_feat(out)))
@@ -113,10 +113,10 @@ class DiffusionUNet(nn.Module):
         check_positive_int(img_channels, "img_channels")
         check_positive_int(time_dim, "time_dim")
         if isinstance(channel_sequence, (str, bytes)) or not isinstance(channel_sequence, Sequence):
-            raise TypeError(f"channel_sequence must be a sequence of positive integers, got {channel_sequence!r}")
+            raise InputError(f"channel_sequence must be a sequence of positive integers, got {channel_sequence!r}")
         channel_sequence = tuple(check_positive_int(c, "channel_sequence") for c in channel_sequence)
         if len(channel_sequence) < 2:
-            raise ValueError(f"channel_sequence needs at least two widths, got {channel_sequence}")
+            raise InputError(f"channel_sequence needs at least two widths, got {channel_sequence}")
         self.config = {
             "img_channels": img_channels,
             "time_dim": time_dim,
@@ -150,14 +150,18 @@ class DiffusionUNet(nn.Module):
         check_model_input(self, x, timesteps, data_dims=3)
         check_spatial_size(x, self.depth, self.img_channels)
         if self.label_conditioning and labels is None:
-            raise ValueError(f"labels are required: this {name} was built with label_conditioning=True")
+            raise InputError(f"labels are required: this {name} was built with label_conditioning=True")
         if not self.label_conditioning and labels is not None:
-            raise ValueError(f"labels were given but this {name} was built with label_conditioning=False")
+            raise InputError(f"labels were given but this {name} was built with label_conditioning=False")
         if labels is not None and labels.shape != (x.shape[0], 1):
-            raise ValueError(f"labels must have shape (B, 1) = ({x.shape[0]}, 1), got {tuple(labels.shape)}")
+            raise InputError(f"labels must have shape (B, 1) = ({x.shape[0]}, 1), got {tuple(labels.shape)}")
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         self.check_inputs(x, timesteps, labels)
+        return self.unchecked_forward(x, timesteps, labels)
+
+    def unchecked_forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
+        """The article's forward pass without :meth:`check_inputs` (lesson 08 evaluates unseen timesteps on purpose)."""
         skips = []
         h = self.stem(x)
         for down in self.down_blocks:
@@ -192,7 +196,7 @@ class DiagramWiredUNet(DiffusionUNet):
     ):
         super().__init__(img_channels, time_dim, label_conditioning, channel_sequence)
         if not isinstance(stem_skip, bool):
-            raise TypeError(f"stem_skip must be True or False, got {stem_skip!r}")
+            raise InputError(f"stem_skip must be True or False, got {stem_skip!r}")
         self.config["stem_skip"] = stem_skip
         self.stem_skip = stem_skip
         widths = self.config["channel_sequence"]
@@ -200,8 +204,8 @@ class DiagramWiredUNet(DiffusionUNet):
         if stem_skip:
             self.head = nn.Conv2d(2 * widths[0], img_channels, 1)  # up4's output + the stem's
 
-    def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
-        self.check_inputs(x, timesteps, labels)
+    def unchecked_forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
+        """The diagram's wiring without :meth:`check_inputs` (:meth:`forward` checks, then calls this)."""
         h = self.stem(x)
         skips = [h]  # the stem, down1, …, down_{n−1}: one per resolution above the bottleneck
         for down in self.down_blocks:

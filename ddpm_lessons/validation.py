@@ -2,16 +2,21 @@
 
 Nothing here is taught in a lesson; it exists so that a learner's mistake (a float timestep, a batch mismatch, a
 schedule left on another device) fails loudly at the call that made it instead of broadcasting silently.
+
+The package has two layers. The public entry points (``process``, ``sampling``, ``ode``, ``score``, ``losses``)
+call these checks once, at the top, and raise :class:`InputError` only; then they call the math layer
+(:mod:`ddpm_lessons.kernels`, :mod:`ddpm_lessons.steps`, the indexing in :mod:`ddpm_lessons.schedule`), which
+never checks and never waits for the device. This module imports no other module of the package.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
+import abc
 import math
 import numbers
 
 import torch
+
 
 class InputError(ValueError, TypeError):
     """A bad argument from the caller, named in the message (a wrong type, shape, range or combination).
@@ -33,26 +38,12 @@ def check_positive_int(value, name: str, minimum: int = 1, maximum: int | None =
     return int(value)
 
 
-_UNSEEN_TIMESTEPS = contextvars.ContextVar("unseen_timesteps", default=False)
-
-
-@contextlib.contextmanager
-def unseen_timesteps_allowed():
-    """Let models be evaluated at timestep indices outside ``[0, T)``, on purpose: lesson 08's off-by-one bug
-    (:class:`~ddpm_lessons.course.failures.TimeShifted`) shows what a network does at an index it never saw."""
-    token = _UNSEEN_TIMESTEPS.set(True)
-    try:
-        yield
-    finally:
-        _UNSEEN_TIMESTEPS.reset(token)
-
-
 def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool = True) -> None:
     """What every network checks before its first layer: ``x`` a float tensor of the network's dtype with
     ``data_dims`` dimensions after the batch, and ``timesteps`` integer indices of shape ``(B,)`` — no broadcasting
     of one timestep over a batch. Values are checked against ``model.num_timesteps`` when the model knows its T
     and the tensor is on the CPU (elsewhere the check would wait for the device at every step); negative
-    indices are refused by every network.
+    indices are refused by every network. A network's ``unchecked_forward`` skips this (lesson 08's off-by-one).
     ``integer_time=False`` also accepts float times (flow matching's continuous s, lesson 09)."""
     x = check_tensor(x, "x")
     if x.dim() != data_dims + 1:
@@ -72,10 +63,8 @@ def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool
             f"timesteps must have shape ({x.shape[0]},), one per example, got {tuple(timesteps.shape)} "
             "(a single timestep is not broadcast over the batch)"
         )
-    if timesteps.device.type != "cpu" or not timesteps.numel():
+    if timesteps.device.type != "cpu" or not timesteps.numel() or timesteps.is_floating_point():
         return
-    if _UNSEEN_TIMESTEPS.get() or timesteps.is_floating_point():
-        return  # the failure gallery's off-by-one bug evaluates t = -1 and t = T on purpose
     if int(timesteps.min()) < 0:
         # Even a network that does not know its T (the U-Nets) reads t as a 0-based step index.
         raise InputError(f"timesteps must be >= 0 (0-based step indices), got {int(timesteps.min())}")
@@ -155,31 +144,19 @@ def as_timesteps(
     return t
 
 
-def broadcast_to_batch(values: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Reshape per-example values ``(B,)`` to ``(B, 1, ..., 1)`` so they scale ``x`` of any rank."""
-    return values.reshape(values.shape[0], *([1] * (x.dim() - 1))).to(x.dtype)
+class ScheduleBase(abc.ABC):  # noqa: B024 (a marker: nothing to override)
+    """The type :func:`check_schedule` accepts. :class:`~ddpm_lessons.schedule.DiffusionSchedule` derives from it,
+    so this module checks a schedule without importing ``schedule.py`` (which imports this module)."""
 
 
-def gather(array: torch.Tensor, t, x: torch.Tensor, array_name: str = "schedule") -> torch.Tensor:
-    """``array[t]`` shaped to broadcast against ``x``, in ``x``'s dtype.
-
-    ``t`` is a ``(B,)`` index tensor (result ``(B, 1, ..., 1)``) or a Python int, one step for the whole batch
-    (result 0-d: a plain index, the cheap path a sampling loop takes; the products it enters are the same).
-    """
-    check_same_device(
-        x, array, "x", array_name, hint=f" (for a DiffusionSchedule: schedule.to(device={str(x.device)!r}))"
-    )
-    if isinstance(t, int):
-        return array[t].to(x.dtype)
-    return broadcast_to_batch(array[t], x)
-
-
-def check_schedule(schedule, name: str = "schedule"):
-    """``schedule`` if it is a :class:`~ddpm_lessons.schedule.DiffusionSchedule`, else a ``TypeError``."""
-    from .schedule import DiffusionSchedule  # schedule.py imports this module, so the class is looked up late
-
-    if not isinstance(schedule, DiffusionSchedule):
+def check_schedule(schedule, name: str = "schedule", *, x: torch.Tensor | None = None):
+    """``schedule`` if it is a :class:`~ddpm_lessons.schedule.DiffusionSchedule` (on ``x``'s device when ``x`` is
+    given), else an :class:`InputError` naming ``name`` and, for a device mismatch, how to move it."""
+    if not isinstance(schedule, ScheduleBase):
         raise InputError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}")
+    if x is not None:
+        hint = f" (for a DiffusionSchedule: schedule.to(device={str(x.device)!r}))"
+        check_same_device(x, schedule.betas, "x", name, hint=hint)
     return schedule
 
 
@@ -191,7 +168,9 @@ def schedule_steps(schedule, x: torch.Tensor, t, name: str = "t", minimum: int =
 def check_model(model, name: str = "model"):
     """``model`` if it can be called like a network (``model(x_t, t)``), else a ``TypeError`` naming ``name``."""
     if not callable(model):
-        raise InputError(f"{name} must be a network called as {name}(x_t, t) (an nn.Module), got {type(model).__name__}")
+        raise InputError(
+            f"{name} must be a network called as {name}(x_t, t) (an nn.Module), got {type(model).__name__}"
+        )
     return model
 
 
@@ -203,6 +182,13 @@ def check_generator(generator, name: str = "generator"):
             "for a seed s pass torch.Generator().manual_seed(s)"
         )
     return generator
+
+
+def check_choice(value, choices: tuple, name: str):
+    """``value`` if it is one of ``choices``, else an :class:`InputError` listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise InputError(f"{name} must be one of {choices}, got {value!r}")
+    return value
 
 
 def check_bool(value, name: str) -> bool:
@@ -224,42 +210,6 @@ def check_real(value, name: str, *, minimum: float | None = None, maximum: float
         high = "inf" if maximum is None else f"{maximum:g}"
         raise InputError(f"{name} must lie in [{low}, {high}], got {value:g}")
     return value
-
-
-def schedule_from_arrays(alphas, alphas_cumprod, betas, x: torch.Tensor):
-    """The :class:`~ddpm_lessons.schedule.DiffusionSchedule` that the seed's three arrays describe, on ``x``'s
-    device and in its dtype.
-
-    The seed passes α, ᾱ and β separately; they must agree (α = 1 − β, ᾱ = ∏ α, to float32 round-off), or the
-    step would silently mix two schedules.
-    """
-    from .schedule import DiffusionSchedule
-
-    for name, array in (("alphas", alphas), ("alphas_cumprod", alphas_cumprod), ("betas", betas)):
-        if not isinstance(array, torch.Tensor) or array.dim() != 1 or not array.is_floating_point():
-            raise InputError(f"{name} must be a 1-D floating-point tensor of the T step values")
-        check_same_device(x, array, "x", name)
-    if not (len(alphas) == len(alphas_cumprod) == len(betas)):
-        raise InputError(
-            f"alphas, alphas_cumprod and betas must have the same length T, got {len(alphas)}, "
-            f"{len(alphas_cumprod)} and {len(betas)}"
-        )
-    try:
-        schedule = DiffusionSchedule(betas)  # checks every β lies in (0, 1) and is finite
-    except ValueError as error:
-        raise InputError(f"betas: {error}") from None
-    reference = schedule.to(dtype=torch.float64)
-    for name, array, expected in (
-        ("alphas", alphas, reference.alphas),
-        ("alphas_cumprod", alphas_cumprod, reference.alphas_cumprod),
-    ):
-        got = array.detach().to(device="cpu", dtype=torch.float64)
-        if not torch.allclose(got, expected, rtol=1e-4, atol=1e-7):
-            raise InputError(
-                f"{name} does not match betas (expected {'1 − betas' if name == 'alphas' else 'cumprod(1 − betas)'}); "
-                "pass the arrays of one schedule"
-            )
-    return schedule.to(device=x.device, dtype=x.dtype)
 
 
 def check_image_batch(images, name: str, *, channels=(1, 3), size: tuple[int, int] | None = None) -> torch.Tensor:

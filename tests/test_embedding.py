@@ -41,19 +41,6 @@ def test_different_timesteps_give_different_rows():
     assert distances.min().item() > 1e-3
 
 
-@pytest.mark.parametrize(
-    "dim, exc, words",
-    [
-        (7, ValueError, "dim must be even"),
-        (2, ValueError, "dim must be an integer >= 4"),
-        (16.0, TypeError, "dim must be an integer"),
-    ],
-)
-def test_bad_dim(dim, exc, words):
-    with pytest.raises(exc, match=words):
-        TimePositionalEncoding(dim)
-
-
 def test_bad_timesteps_shape():
     with pytest.raises(ValueError, match=r"timesteps must have shape \(B,\)"):
         TimePositionalEncoding(8)(torch.zeros(2, 1))

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ddpm_lessons import (
     DiffusionSchedule,
+    InputError,
     TimePositionalEncoding,
     count_parameters,
     ddim_step,
@@ -26,6 +27,7 @@ from ddpm_lessons import (
     mean_flat,
     model_eps,
     normal_kl,
+    ode,
     p_mean_variance,
     predict_x0_from_eps,
     q_posterior_mean_variance,
@@ -33,12 +35,13 @@ from ddpm_lessons import (
     q_sample_iterative,
     sample,
     sample_trajectory,
+    score,
     simple_loss,
     tile_images,
     to_image,
     variational_bound_bpd,
 )
-from ddpm_lessons.data import toy_data
+from ddpm_lessons.data import eight_gaussians, toy_data
 from ddpm_lessons.evaluation import psnr, sliced_wasserstein
 from ddpm_lessons.models import MLPDenoiser
 from ddpm_lessons.process import reverse_step
@@ -310,6 +313,70 @@ CASES["sample"] = (
     },
 )
 
+CASES |= {
+    "ode.euler_step": (
+        lambda **k: ode.euler_step(
+            k.get("x", batch()), k.get("sigma", 2.0), k.get("sigma_next", 0.5), k.get("eps", batch())
+        ),
+        {
+            "sigma": NOT_FINITE + [-1.0, "2", torch.ones(2)],
+            "sigma_next": ["0", None],
+            "eps": NOT_A_TENSOR + [torch.zeros(2, 2)],
+        },
+    ),
+    "ode.ode_sample": (
+        lambda **k: ode.ode_sample(
+            k.get("eps_fn", lambda x, level: x),
+            batch(),
+            k.get("sigmas", [2.0, 1.0, 0.0]),
+            points=k.get("points", None),
+            method=k.get("method", "heun"),
+        ),
+        {"eps_fn": [None, "eps"], "sigmas": [[1.0], [1.0, -1.0], ["1", 0.0]], "points": [[1]], "method": ["rk4", None]},
+    ),
+    "ode.ode_timesteps": (
+        lambda **k: torch.tensor(ode.ode_timesteps(k.get("schedule", SCHEDULE), k.get("steps", 5))[1]),
+        {"schedule": ["linear", None], "steps": [0, T + 1, 2.5]},
+    ),
+}
+MIXTURE = eight_gaussians()
+POINTS = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+ALPHA_BAR_BAD = NOT_FINITE + [0.0, 1.5, torch.full((3,), 0.5), "0.5"]
+CASES |= {
+    "score.noised_score": (
+        lambda **k: score.noised_score(k.get("mixture", MIXTURE), k.get("x", POINTS), k.get("alpha_bar", 0.5)),
+        {"mixture": [object(), None], "x": NOT_A_TENSOR + [POINTS[:, :1]], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.optimal_eps": (
+        lambda **k: score.optimal_eps(MIXTURE, POINTS, k.get("alpha_bar", 0.5)),
+        {"alpha_bar": ALPHA_BAR_BAD + [1.0]},  # ε* needs noise: ᾱ = 1 is refused
+    ),
+    "score.posterior_mean": (
+        lambda **k: score.posterior_mean(MIXTURE, POINTS, k.get("signal", 0.5), k.get("noise", 0.5)),
+        {"signal": [-0.1, 1.5, "0.5"], "noise": [0.0, 1.5, None]},
+    ),
+    "score.x0_from_eps": (
+        lambda **k: score.x0_from_eps(POINTS, k.get("eps", POINTS), k.get("alpha_bar", 0.5)),
+        {"eps": NOT_A_TENSOR + [POINTS[:3]], "alpha_bar": ALPHA_BAR_BAD + [1.0]},
+    ),
+    "score.score_from_eps": (
+        lambda **k: score.score_from_eps(k.get("eps", POINTS), k.get("alpha_bar", 0.5)),
+        {"eps": NOT_A_TENSOR, "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.VPSDE": (
+        lambda **k: score.VPSDE(k.get("beta_min", 0.1), k.get("beta_max", 20.0)).sample(
+            lambda x, tau: -x, POINTS, k.get("steps", 4), tau_min=k.get("tau_min", 1e-3)
+        ),
+        {"beta_min": [-1.0, "0.1"], "beta_max": [0.05, math.nan], "steps": [0, 2.5], "tau_min": [1.0, -0.5]},
+    ),
+    "score.VPSDE.from_schedule": (
+        lambda **k: torch.tensor(score.VPSDE.from_schedule(k.get("schedule", SCHEDULE)).beta_max),
+        {"schedule": [DiffusionSchedule.cosine(10), "linear"]},
+    ),
+}
+# Every case but these (other modules' functions) raises the package's one exception type, InputError.
+NOT_INPUT_ERROR = {"psnr", "sliced_wasserstein", "toy_data", "ema_update", "tile_images", "to_image"}
+
 BAD = [
     (name, parameter, i)
     for name, (_, bad) in CASES.items()
@@ -334,7 +401,8 @@ def test_bad_arguments_are_refused_naming_the_parameter(name, data):
     call, bad = CASES[name]
     parameter = data.draw(st.sampled_from(sorted(bad)), label="parameter")
     value = data.draw(st.sampled_from(bad[parameter]), label="value")
-    with pytest.raises((ValueError, TypeError)) as error:
+    expected = (ValueError, TypeError) if name in NOT_INPUT_ERROR else InputError
+    with pytest.raises(expected) as error:
         call(**{parameter: value})
     message = str(error.value)
     assert parameter in message or parameter.replace("_", " ") in message, (parameter, value, message)

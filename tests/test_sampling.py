@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from ddpm_lessons import DiffusionSchedule
+from ddpm_lessons import DiffusionSchedule, InputError
 from ddpm_lessons.models import ResidualUNet
-from ddpm_lessons.sampling import ddim_timesteps, sample, sample_trajectory
+from ddpm_lessons.sampling import SamplerSpec, ddim_timesteps, sample, sample_trajectory
 from ddpm_lessons.train import train
 
 SCHEDULE = DiffusionSchedule.linear(50, beta_start=1e-3, beta_end=0.2)
@@ -46,8 +46,6 @@ def test_ddim_timesteps_start_at_last_index_and_end_at_x0():
     assert pairs[0][0] == 999 and pairs[-1][1] == -1 and len(pairs) == 50
     assert all(a > b for a, b in pairs)
     assert ddim_timesteps(10, 10) == [(i, i - 1) for i in range(9, -1, -1)]
-    with pytest.raises(ValueError, match="steps must be <= T = 10"):
-        ddim_timesteps(10, 11)
 
 
 def test_sample_ddpm_ddim_guidance_and_trajectory():
@@ -64,19 +62,15 @@ def test_sample_ddpm_ddim_guidance_and_trajectory():
     assert torch.equal(traj[-1], x)
     plain = sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, guidance=2.0, method="ddim", steps=10, progress=False)
     assert isinstance(plain, torch.Tensor) and torch.equal(plain, x), "sample() always returns the samples alone"
-    with pytest.raises(ValueError, match="trajectory_at has steps the chain never visits: \\[20\\]"):
+    with pytest.raises(InputError, match="trajectory_at has steps the chain never visits: \\[20\\]"):
         sample_trajectory(model, SCHEDULE, (4, 1, 8, 8), [20], labels=labels, method="ddim", steps=10, progress=False)
-    with pytest.raises(ValueError, match="eta applies to method='ddim' only"):
-        sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, eta=1.0, progress=False)
-    with pytest.raises(ValueError, match="call model.eval\\(\\) before sampling"):
+    with pytest.raises(InputError, match="call model.eval\\(\\) before sampling"):
         sample(model.train(), SCHEDULE, (4, 1, 8, 8), labels=labels, progress=False)
     model.eval()
     x_full, traj_full = sample_trajectory(model, SCHEDULE, (4, 1, 8, 8), [49, 20, 0, -1], labels=labels, progress=False)
     assert sorted(traj_full) == [-1, 0, 20, 49]
-    with pytest.raises(ValueError, match="guidance needs labels"):
+    with pytest.raises(InputError, match="guidance needs labels"):
         sample(model, SCHEDULE, (4, 1, 8, 8), guidance=1.0, progress=False)
-    with pytest.raises(ValueError, match="method='ddim' needs steps"):
-        sample(model, SCHEDULE, (4, 1, 8, 8), labels=labels, method="ddim", progress=False)
 
 
 def test_sample_with_oracle_recovers_the_single_training_point():
@@ -94,3 +88,42 @@ def test_sample_with_oracle_recovers_the_single_training_point():
 
     out = sample(Oracle().eval(), s, (5, 2), progress=False)
     assert torch.allclose(out, target.expand(5, 2), atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        ({"method": "ddim"}, "method='ddim' needs steps"),
+        ({"method": "heun"}, "method='heun' needs steps"),
+        ({"eta": 0.5}, "eta applies to method='ddim' only (DDPM's variance"),
+        ({"method": "heun", "steps": 3, "eta": 0.5}, "eta applies to method='ddim' only (Heun"),
+        ({"method": "ddim", "steps": 3, "variance": "posterior"}, "variance and noise_scale apply to method='ddpm'"),
+        ({"method": "heun", "steps": 3, "noise_scale": 0.5}, "variance and noise_scale apply to method='ddpm'"),
+        ({"variance": "large"}, "variance must be one of ('beta', 'posterior')"),
+    ],
+)
+def test_sampler_spec_refuses_each_option_that_does_not_apply(options, words):
+    with pytest.raises(InputError) as error:
+        SamplerSpec(**options)
+    assert words in str(error.value)
+
+
+def test_sampler_spec_tables_and_the_ddpm_step_count():
+    assert SamplerSpec().table(4) == [(3, 2), (2, 1), (1, 0), (0, -1)]
+    assert SamplerSpec(steps=4).table(4) == SamplerSpec().table(4), "DDPM accepts steps=T"
+    assert SamplerSpec(method="ddim", steps=2).table(10) == ddim_timesteps(10, 2)
+    with pytest.raises(InputError, match="method='ddpm' always takes all T = 10 steps"):
+        SamplerSpec(steps=5).table(10)
+    assert (
+        SamplerSpec(method="ddim", steps=3, eta=0.5).stochastic and not SamplerSpec(method="heun", steps=3).stochastic
+    )
+
+
+def test_a_spec_and_its_keywords_draw_the_same_samples():
+    model = tiny_unet().eval()
+    torch.nn.init.normal_(model.out[-1].weight, std=0.1)
+    options = {"method": "ddim", "steps": 5, "eta": 0.5, "seed": 4}
+    by_keywords = sample(model, SCHEDULE, (2, 1, 8, 8), progress=False, **options)
+    assert torch.equal(sample(model, SCHEDULE, (2, 1, 8, 8), progress=False, spec=SamplerSpec(**options)), by_keywords)
+    with pytest.raises(InputError, match="spec must be a SamplerSpec, given without its fields"):
+        sample(model, SCHEDULE, (2, 1, 8, 8), spec=SamplerSpec(**options), seed=1)

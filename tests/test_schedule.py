@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ddpm_lessons import DiffusionSchedule, get_beta_schedule
+from ddpm_lessons import DiffusionSchedule, InputError, get_beta_schedule
 
 
 def test_seed_get_beta_schedule_is_linspace():
@@ -124,3 +124,23 @@ def test_respaced_keeps_the_noise_levels_at_fewer_steps():
         base.respaced(1001)
     with pytest.raises((ValueError, TypeError), match="steps"):
         base.respaced(0)
+
+
+def test_the_seed_arrays_are_checked_once_per_set_and_again_after_a_change(monkeypatch):
+    import ddpm_lessons.schedule as schedule_module
+
+    s = DiffusionSchedule.linear(20)
+    alphas, alphas_cumprod, betas = s.alphas.clone(), s.alphas_cumprod.clone(), s.betas.clone()
+    x = torch.zeros(2, 3)
+    checks = []
+    original = schedule_module._check_seed_arrays
+    monkeypatch.setattr(schedule_module, "_check_seed_arrays", lambda *a: checks.append(1) or original(*a))
+    first = schedule_module.schedule_from_arrays(alphas, alphas_cumprod, betas, x)
+    assert schedule_module.schedule_from_arrays(alphas, alphas_cumprod, betas, x) is first and len(checks) == 1
+    assert torch.allclose(first.alphas_cumprod, s.alphas_cumprod, rtol=1e-6)  # rebuilt from the float32 betas
+    schedule_module.schedule_from_arrays(alphas, alphas_cumprod, betas, x.double())
+    assert len(checks) == 2, "another dtype is another schedule"
+    alphas[3] = 0.5  # an in-place change makes the cached check stale
+    with pytest.raises(InputError, match="alphas does not match betas"):
+        schedule_module.schedule_from_arrays(alphas, alphas_cumprod, betas, x)
+    assert len(checks) == 3

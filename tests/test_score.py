@@ -113,36 +113,8 @@ def test_reverse_sde_and_ddpm_with_the_exact_score_regenerate_the_mixture():
     assert sliced_wasserstein(x, reference) / floor < 2.0
 
 
-def test_bad_inputs_name_the_parameter():
-    mixture, x = eight_gaussians(), _points()
-    with pytest.raises(ValueError, match="alpha_bar"):
-        score.noised_score(mixture, x, 0.0)
-    with pytest.raises(ValueError, match="alpha_bar"):
-        score.noised_score(mixture, x, 1.5)
-    with pytest.raises(ValueError, match="alpha_bar"):
-        score.optimal_eps(mixture, x, 1.0)  # ε* needs noise
-    with pytest.raises(ValueError, match="alpha_bar"):
-        score.noised_score(mixture, x, torch.full((3,), 0.5))
-    with pytest.raises(TypeError, match="alpha_bar"):
-        score.score_from_eps(x, "0.5")
-    with pytest.raises(ValueError, match=r"x must have shape \(B, 2\)"):
-        score.noised_score(mixture, x[:, :1], 0.5)
-    with pytest.raises(TypeError, match="x must be a torch.Tensor"):
-        score.noised_score(mixture, [[0.0, 0.0]], 0.5)
-    with pytest.raises(TypeError, match="mixture"):
-        score.noised_score(object(), x, 0.5)
-    with pytest.raises(ValueError, match="eps must have the same shape"):
-        score.x0_from_eps(x, x[:3], 0.5)
-    with pytest.raises(ValueError, match="noise"):
-        score.posterior_mean(mixture, x, 0.5, 0.0)
-    with pytest.raises(ValueError, match="tau"):
-        score.VPSDE().beta(1.5)
-    with pytest.raises(ValueError, match="beta_max"):
-        score.VPSDE(1.0, 0.5)
-    with pytest.raises(ValueError, match="steps"):
-        score.VPSDE().sample(lambda x, t: x, x, 0)
-    with pytest.raises(ValueError, match="linear"):
-        score.VPSDE.from_schedule(DiffusionSchedule.cosine(10))
+def test_a_mixture_is_checked_where_it_is_built():
+    # score.py's own bad arguments are the property suite's (tests/test_properties.py); these are data's.
     with pytest.raises(ValueError, match="weights"):
         GaussianMixture([0.5, 0.6], [[0.0], [1.0]], [1.0, 1.0])
     with pytest.raises(ValueError, match="stds"):

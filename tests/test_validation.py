@@ -100,3 +100,21 @@ def test_denoising_step_checks_model_output_and_noise():
         denoising_step(X, 1, lambda x, t: x[:, :1], S.alphas, S.alphas_cumprod, S.betas)
     with pytest.raises(ValueError, match="noise must have the same shape as x_t"):
         denoising_step(X, 1, lambda x, t: x, S.alphas, S.alphas_cumprod, S.betas, noise=NOISE[:1])
+
+
+def test_validation_imports_no_module_of_the_package():
+    import ast
+    from pathlib import Path
+
+    import ddpm_lessons.validation as validation
+
+    tree = ast.parse(Path(validation.__file__).read_text())
+    relative = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level > 0]
+    absolute = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+        if "ddpm_lessons" in (getattr(node, "module", None) or alias.name)
+    ]
+    assert not relative and not absolute

@@ -1,7 +1,9 @@
 """Deliberately wrong pieces for the failure gallery (lesson 08; lesson 07 uses :func:`sample_without_noise`).
 
 Each reproduces a bug found in public DDPM tutorials (see the course README), so the lesson can train or sample
-with it and measure the damage against the correct version. Never use these for anything else.
+with it and measure the damage against the correct version. Never use these for anything else. They are built on
+the unchecked layer (:func:`ddpm_lessons.schedule.gather`, a network's ``unchecked_forward``): the checked entry
+points would refuse exactly what these get wrong on purpose.
 
 - :func:`q_sample_noise_not_sqrt` — noise scaled by (1 − ᾱ_t) instead of √(1 − ᾱ_t) in training.
 - :class:`TimeShifted` — the sampler hands the network t + shift: an off-by-one between training and sampling.
@@ -17,14 +19,8 @@ import torch
 from torch import nn
 
 from ..sampling import sample
-from ..validation import (
-    check_same_shape,
-    check_schedule,
-    check_tensor,
-    gather,
-    schedule_steps,
-    unseen_timesteps_allowed,
-)
+from ..schedule import gather
+from ..validation import InputError, check_same_shape, check_schedule, check_tensor, schedule_steps
 
 __all__ = ["q_sample_noise_not_sqrt", "TimeShifted", "sample_without_noise"]
 
@@ -40,6 +36,7 @@ def q_sample_noise_not_sqrt(schedule, x0: torch.Tensor, t, noise: torch.Tensor) 
     check_tensor(x0, "x0")
     check_tensor(noise, "noise")
     check_same_shape(x0, noise, "x0", "noise")
+    check_schedule(schedule, x=x0)
     t = schedule_steps(schedule, x0, t)
     return gather(schedule.sqrt_alphas_cumprod, t, x0) * x0 + (1.0 - gather(schedule.alphas_cumprod, t, x0)) * noise
 
@@ -49,20 +46,22 @@ class TimeShifted(nn.Module):
 
     This is what happens when training draws 0-based indices t ∈ {0 … T−1} and the sampler passes paper steps
     t ∈ {1 … T} (``shift=1``), or the reverse (``shift=-1``). Indices are not clamped: the network is evaluated at
-    a timestep it was never trained on at one end of the chain, as in the bug.
+    a timestep it was never trained on at one end of the chain, as in the bug: the wrapped network's
+    ``unchecked_forward`` (every network of the package has one) runs it without the range check of ``forward``;
+    any other callable is called as it is.
     """
 
     def __init__(self, model: nn.Module, shift: int):
         super().__init__()
         if isinstance(shift, bool) or not isinstance(shift, numbers.Integral) or shift == 0:
-            raise ValueError(f"shift must be a non-zero integer, got {shift!r}")
+            raise InputError(f"shift must be a non-zero integer, got {shift!r}")
         self.model = model
         self.shift = int(shift)
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
-        shifted = timesteps + self.shift
-        with unseen_timesteps_allowed():  # the point of the bug: an index the network never saw (t = T)
-            return self.model(x, shifted) if labels is None else self.model(x, shifted, labels)
+        shifted = timesteps + self.shift  # the point of the bug: an index the network never saw (t = T or -1)
+        network = getattr(self.model, "unchecked_forward", self.model)
+        return network(x, shifted) if labels is None else network(x, shifted, labels)
 
 
 def sample_without_noise(
