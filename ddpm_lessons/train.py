@@ -7,6 +7,11 @@ One :func:`train` serves the notebooks and the CLI. Each step is DDPM Algorithm 
 with an exponential moving average (EMA) of the weights, optional label dropout for classifier-free guidance, and
 checkpoints that resume exactly: every random draw comes from one seeded ``torch.Generator`` whose state is saved,
 together with the model, EMA, optimizer, step, torch's global RNG state (dropout) and the loss history.
+
+The run's settings are a :class:`~ddpm_lessons.config.TrainConfig` (or its fields as keywords), its checkpointing a
+:class:`~ddpm_lessons.config.CheckpointPolicy`; both are checked before the first step. What is learnt is an
+objective: :class:`EpsObjective` (L_simple, the default) or :class:`ddpm_lessons.flow.FlowObjective` (lesson 09's
+flow matching, through :func:`ddpm_lessons.flow.train_flow`) — one loop, one seeding, one checkpoint format.
 """
 
 from __future__ import annotations
@@ -209,7 +214,8 @@ def _check_resumable(payload: dict, path, state: TrainState) -> None:
     model, schedule = state.model, None if state.schedule is None else state.schedule.config
     if payload.get("kind") != state.kind:
         raise CheckpointError(
-            f"checkpoint {path} is not a {state.kind} training checkpoint (kind={payload.get('kind')!r})"
+            f"checkpoint {path} is not a training checkpoint of this objective (kind={payload.get('kind')!r}, "
+            f"this run's is {state.kind!r})"
         )
     if payload["model_kind"] != type(model).__name__ or payload["model_config"] != model.config:
         raise CheckpointError(
