@@ -38,6 +38,7 @@ __all__ = [
     "train",
     "TrainState",
     "EpsObjective",
+    "TrainConfig",
     "CheckpointPolicy",
     "TrainingDivergedError",
     "load_trained",
@@ -396,7 +397,7 @@ def train(
     data_info: dict | None = None,
     **overrides,
 ) -> TrainState:
-    """Train an ε-prediction model with L_simple (DDPM Algorithm 1, eq. 14; seed §3 ``main()``).
+    """Train an ε-prediction model with L_simple (DDPM Algorithm 1, eq. 14; seed §3 ``main()``), or with ``objective``.
 
     Args:
         model: a network ``model(x_t, t[, labels]) → ε``, e.g. :class:`~ddpm_lessons.models.ResidualUNet`.
@@ -420,6 +421,8 @@ def train(
     Every argument is checked here, before anything is trained (:class:`~ddpm_lessons.validation.InputError`); a
     checkpoint that cannot be resumed raises :class:`~ddpm_lessons.checkpoints.CheckpointError`.
     """
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
     settings, policy = _settings(config, checkpoint, overrides)
     steps = check_positive_int(steps, "steps", minimum=0)
     check_bool(progress, "progress")

@@ -127,6 +127,7 @@ def test_a_checkpoint_policy_is_the_same_as_its_keywords(tmp_path):
             r"train\(\) got unknown keyword argument\(s\) 'bach_size'; the valid ones are batch_size, lr",
         ),
         ({"steps": 10.5}, "steps must be an integer"),
+        ({"model": lambda x, t: x}, "model must be an nn.Module, got function"),
         ({"config": {"lr": 1e-3}}, "config must be a TrainConfig or None, got dict"),
         ({"checkpoint": "run.pt"}, "checkpoint must be a CheckpointPolicy or None, got str"),
         ({"checkpoint": CheckpointPolicy("a.pt"), "checkpoint_every": 2}, "give the checkpoint settings once"),
@@ -138,7 +139,7 @@ def test_a_checkpoint_policy_is_the_same_as_its_keywords(tmp_path):
 )
 def test_bad_arguments_are_refused_before_training(options, words):
     with pytest.raises(InputError, match=words):
-        train(tiny_mlp(), torch.randn(16, 2), **({"schedule": SCHEDULE, "steps": 2} | options))
+        train(**({"model": tiny_mlp(), "data": torch.randn(16, 2), "schedule": SCHEDULE, "steps": 2} | options))
 
 
 def test_bad_data_is_refused_naming_what_is_wrong():
