@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import dataclasses
+import inspect
 import time
 from pathlib import Path
 
@@ -353,7 +354,8 @@ _POLICY_KEYWORDS = {
 def _settings(config, checkpoint, overrides: dict) -> tuple[TrainConfig, CheckpointPolicy]:
     """The run's :class:`TrainConfig` (``config`` with ``overrides``) and its :class:`CheckpointPolicy`."""
     fields = [f.name for f in dataclasses.fields(TrainConfig)]
-    check_option_names(overrides, [*fields, *_POLICY_KEYWORDS], "train()")
+    named = [name for name in inspect.signature(train).parameters if name not in ("model", "data", "overrides")]
+    check_option_names(overrides, [*named, *fields, *_POLICY_KEYWORDS], "train()")
     if config is not None and not isinstance(config, TrainConfig):
         raise InputError(f"config must be a TrainConfig or None, got {type(config).__name__}")
     if checkpoint is not None and not isinstance(checkpoint, CheckpointPolicy):

@@ -124,7 +124,7 @@ def test_a_checkpoint_policy_is_the_same_as_its_keywords(tmp_path):
     [
         (
             {"bach_size": 8},
-            r"train\(\) got unknown keyword argument\(s\) 'bach_size'; the valid ones are batch_size, lr",
+            r"train\(\) got unknown keyword argument\(s\) 'bach_size'; the valid ones are config, steps, .*, batch_size, lr, .*, stop_after$",
         ),
         ({"steps": 10.5}, "steps must be an integer"),
         ({"model": lambda x, t: x}, "model must be an nn.Module, got function"),
