@@ -448,7 +448,8 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
     is in eval mode on ``device``. The file is verified as :func:`~ddpm_lessons.checkpoints.load_checkpoint` says
     (``verify=False`` loads a file without a checksum, with a warning).
     """
-    payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=verify)
+    check_bool(use_ema, "use_ema")
+    payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=check_bool(verify, "verify"))
     if payload.get("kind") != "ddpm":
         raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
     try:
