@@ -153,15 +153,36 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
     else:
         raise InputError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
     x = check_tensor(x, "data")
+    if x.shape[0] == 0:
+        raise InputError(f"data must hold at least one example, got shape {tuple(x.shape)}")
     if not torch.isfinite(x).all():
         bad = int((~torch.isfinite(x)).flatten(1).any(1).sum())
         raise InputError(f"data must be finite: {bad} of {x.shape[0]} examples hold NaN or inf values")
     if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
         shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
         raise InputError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got {shape}")
-    if settings.label_dropout and getattr(model, "num_classes", None) is None:
+    num_classes = getattr(model, "num_classes", None)
+    if settings.label_dropout and num_classes is None:
         raise InputError("label_dropout needs a class-conditional model (num_classes set)")
+    if labels is not None and num_classes is not None:
+        labels = _check_class_labels(labels, num_classes)
     return x, labels
+
+
+def _check_class_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Class labels as int64 in [0, num_classes): index num_classes is the model's null class, never a label."""
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        raise InputError(
+            f"labels must be an integer tensor (class indices) for a class-conditional model, got {labels.dtype}"
+        )
+    outside = labels[(labels < 0) | (labels >= num_classes)].unique()
+    if len(outside):
+        shown = ", ".join(str(int(v)) for v in outside[:10]) + (", …" if len(outside) > 10 else "")
+        raise InputError(
+            f"labels must lie in [0, {num_classes}) for a model with num_classes = {num_classes} (index {num_classes} "
+            f"is its null class for classifier-free guidance), got {shown}"
+        )
+    return labels.long()  # lossless for every integer dtype that passed the range check
 
 
 class EpsObjective:

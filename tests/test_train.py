@@ -151,6 +151,20 @@ def test_bad_data_is_refused_naming_what_is_wrong():
         train(tiny_unet(num_classes=10), (torch.zeros(16, 1, 8, 8), torch.zeros(8)), schedule=SCHEDULE, steps=1)
     with pytest.raises(InputError, match="label_dropout needs a class-conditional model"):
         train(tiny_mlp(), torch.randn(16, 2), schedule=SCHEDULE, steps=1, label_dropout=0.1)
+    with pytest.raises(InputError, match=r"data must hold at least one example, got shape \(0, 2\)"):
+        train(tiny_mlp(), torch.zeros(0, 2), schedule=SCHEDULE, steps=1)
+
+
+def test_class_labels_are_checked_once_and_never_become_the_null_class():
+    x, labels = glyph_like(16)
+    nine_classes = ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1, 2), num_classes=9)
+    with pytest.raises(InputError, match=r"labels must lie in \[0, 9\) .*num_classes = 9 .*null class.*, got 9$"):
+        train(nine_classes, (x, torch.arange(16) % 10), schedule=SCHEDULE, steps=1)
+    with pytest.raises(InputError, match="labels must be an integer tensor .*got torch.float32"):
+        train(tiny_unet(num_classes=10), (x, labels.float()), schedule=SCHEDULE, steps=1)
+    as_int64 = train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=2, progress=False, seed=1)
+    as_int32 = train(tiny_unet(num_classes=10), (x, labels.int()), schedule=SCHEDULE, steps=2, progress=False, seed=1)
+    assert as_int32.history["loss"] == as_int64.history["loss"], "int32 labels are converted losslessly"
 
 
 def test_train_accepts_a_forward_process_and_records_its_name():
