@@ -1,7 +1,6 @@
 """Checkpoints (ddpm_lessons.checkpoints, and load_trained on top of it): integrity (sha256 sidecars and the
 manifest), weights-only loading, atomic saves that a kill cannot tear apart, the run lock."""
 
-import json
 import os
 
 import pytest
@@ -30,18 +29,6 @@ def tiny_unet(seed=0, num_classes=None):
 def glyph_like(n=64):
     g = torch.Generator().manual_seed(3)
     return torch.rand(n, 1, 8, 8, generator=g) * 2 - 1, torch.randint(0, 10, (n,), generator=g)
-
-
-@pytest.fixture
-def data_folder(tmp_path):
-    """A stand-in for data/: one 'shipped' file listed in its own MANIFEST.json."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shipped = folder / "moons_ddpm.pt"
-    save_checkpoint(shipped, {"kind": "other", "weights": torch.zeros(3)})
-    entry = {"sha256": sha256_file(shipped), "bytes": shipped.stat().st_size, "command": "the original command"}
-    (folder / "MANIFEST.json").write_text(json.dumps({"moons_ddpm.pt": entry}), encoding="utf-8")
-    return folder
 
 
 def run(tmp_path, steps, stop_after=None, resume=False, name="ckpt.pt"):

@@ -15,23 +15,11 @@ import pytest
 import torch
 
 from ddpm_lessons import DiffusionSchedule, train
-from ddpm_lessons.checkpoints import load_checkpoint, save_checkpoint, sha256_file
+from ddpm_lessons.checkpoints import load_checkpoint, sha256_file
 from ddpm_lessons.models import MLPDenoiser
 
 TINY = ["--data", "moons", "--model", "mlp", "--hidden", "16", "--layers", "1", "--T", "20", "--n-train", "256"]
 TINY += ["--batch-size", "16", "--no-progress"]
-
-
-@pytest.fixture
-def data_folder(tmp_path):
-    """A stand-in for data/: one 'shipped' file listed in its own MANIFEST.json."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    shipped = folder / "moons_ddpm.pt"
-    save_checkpoint(shipped, {"kind": "other", "weights": torch.zeros(3)})
-    entry = {"sha256": sha256_file(shipped), "bytes": shipped.stat().st_size, "command": "the original command"}
-    (folder / "MANIFEST.json").write_text(json.dumps({"moons_ddpm.pt": entry}), encoding="utf-8")
-    return folder
 
 
 def cli(*args, data_folder=None, timeout=240, wait=True):
