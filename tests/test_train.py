@@ -132,6 +132,7 @@ def test_a_checkpoint_policy_is_the_same_as_its_keywords(tmp_path):
         ({"checkpoint": "run.pt"}, "checkpoint must be a CheckpointPolicy or None, got str"),
         ({"checkpoint": CheckpointPolicy("a.pt"), "checkpoint_every": 2}, "give the checkpoint settings once"),
         ({"objective": FlowObjective()}, "schedule and forward belong to the default objective"),
+        ({"objective": object(), "schedule": None}, "objective must be an objective like EpsObjective; it lacks kind"),
         ({"schedule": None}, "schedule must be a DiffusionSchedule, got NoneType"),
         ({"forward": "q_sample"}, "forward must be a function"),
         ({"progress": "no"}, "progress must be True or False"),
