@@ -203,6 +203,29 @@ def _expected_digests(path: Path, manifest: Path) -> tuple[list[str], str] | Non
     return digests, side.name
 
 
+def _verify(given, path: Path, expected_sha256, verify: bool, manifest: Path) -> None:
+    """Check ``path``'s sha256 against the given digest, its manifest entry or its sidecar (see load_checkpoint)."""
+    if expected_sha256 is not None:
+        expected, source = [str(expected_sha256).lower()], "the expected digest"
+    else:
+        found = _expected_digests(path, manifest)
+        if found is None:
+            if verify:
+                raise CheckpointError(
+                    f"checkpoint {given} has no checksum to verify (no {sidecar(path).name} beside it and not listed "
+                    "in MANIFEST.json); load it with verify=False (command line: --no-verify) if you trust it"
+                )
+            warnings.warn(f"loading {given} without verifying it: it has no checksum", stacklevel=3)
+            return
+        expected, source = found
+    actual = sha256_file(path)
+    if actual not in expected:
+        raise CheckpointError(
+            f"checkpoint {given} fails its sha256 check against {source}: expected {expected[0]}, got {actual} "
+            "(the file is damaged or was replaced; re-fetch or retrain it)"
+        )
+
+
 def load_checkpoint(
     path, *, expected_sha256: str | None = None, verify: bool = True, map_location="cpu", manifest=None
 ) -> dict:
@@ -231,27 +254,7 @@ def load_checkpoint(
         raise CheckpointError(f"checkpoint {given} is a directory, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {given} is not a regular file (a device or pipe cannot be a checkpoint)")
-    if expected_sha256 is not None:
-        expected, source = [str(expected_sha256).lower()], "the expected digest"
-    else:
-        found = _expected_digests(path, Path(MANIFEST if manifest is None else manifest))
-        if found is None:
-            if verify:
-                raise CheckpointError(
-                    f"checkpoint {given} has no checksum to verify (no {sidecar(path).name} beside it and not listed "
-                    "in MANIFEST.json); load it with verify=False (command line: --no-verify) if you trust it"
-                )
-            warnings.warn(f"loading {given} without verifying it: it has no checksum", stacklevel=2)
-            expected, source = None, None
-        else:
-            expected, source = found
-    if expected is not None:
-        actual = sha256_file(path)
-        if actual not in expected:
-            raise CheckpointError(
-                f"checkpoint {given} fails its sha256 check against {source}: expected {expected[0]}, got {actual} "
-                "(the file is damaged or was replaced; re-fetch or retrain it)"
-            )
+    _verify(given, path, expected_sha256, verify, Path(MANIFEST if manifest is None else manifest))
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # torch raises several types for truncated or foreign files

@@ -1,8 +1,9 @@
 """Configurations as typed records: what :func:`~ddpm_lessons.train.train` and the command line share (lessons 05–06).
 
 * :class:`TrainConfig` — the optimisation settings of one training run. :func:`~ddpm_lessons.train.train` takes
-  them as keyword arguments with these defaults, validates them here once, and stores :meth:`TrainConfig.to_dict`
-  in every checkpoint's ``train_config``; ``resume`` compares the stored record with the new one.
+  one (or its fields as keyword overrides), validated here once, and stores :meth:`TrainConfig.to_dict` in every
+  checkpoint's ``train_config``; ``resume`` compares the stored record with the new one.
+* :class:`CheckpointPolicy` — where a run writes its checkpoint, how often, and whether it resumes from it.
 * :class:`MLPConfig`, :class:`ResidualUNetConfig`, :class:`SeedUNetConfig` — the architecture choices the command
   line exposes for each model, with CPU-sized defaults (the seed's own 62.7M-parameter ``DiffusionUNet`` is the
   Python default, ``SeedUNetConfig`` a smaller one). :meth:`build` makes the model for a data shape; the model's own
@@ -15,19 +16,22 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import typing
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .validation import check_positive_int, check_real
+from .validation import InputError, check_bool, check_positive_int, check_real
 
 __all__ = [
     "TrainConfig",
+    "CheckpointPolicy",
     "MLPConfig",
     "ResidualUNetConfig",
     "SeedUNetConfig",
     "MODEL_CONFIGS",
     "choices_of",
+    "check_option_names",
     "fields_with_flags",
 ]
 
@@ -55,16 +59,16 @@ class TrainConfig:
     def __post_init__(self):
         check_positive_int(self.batch_size, "batch_size")
         if check_real(self.lr, "lr") <= 0:
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}")
+            raise InputError(f"lr must be a positive number, got {self.lr!r}")
         if self.optimizer not in choices_of(TrainConfig, "optimizer"):
-            raise ValueError(f"optimizer must be one of {choices_of(TrainConfig, 'optimizer')}, got {self.optimizer!r}")
+            raise InputError(f"optimizer must be one of {choices_of(TrainConfig, 'optimizer')}, got {self.optimizer!r}")
         check_real(self.weight_decay, "weight_decay", minimum=0.0)
         check_real(self.ema_decay, "ema_decay", minimum=0.0)
         if not self.ema_decay < 1:
-            raise ValueError(f"ema_decay must lie in [0, 1), got {self.ema_decay}")
+            raise InputError(f"ema_decay must lie in [0, 1), got {self.ema_decay}")
         check_real(self.label_dropout, "label_dropout", minimum=0.0, maximum=1.0)
         if self.grad_clip is not None and check_real(self.grad_clip, "grad_clip") <= 0:
-            raise ValueError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
+            raise InputError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
         check_positive_int(self.warmup, "warmup", minimum=0)
         check_positive_int(self.seed, "seed", minimum=0)
         check_positive_int(self.loss_buckets, "loss_buckets")
@@ -72,6 +76,42 @@ class TrainConfig:
     def to_dict(self) -> dict:
         """Plain types only, so a checkpoint that stores it loads with ``weights_only=True``."""
         return dataclasses.asdict(self)
+
+    def replace(self, **changes) -> TrainConfig:
+        """A copy with ``changes`` (field names), validated again; an unknown name is refused, naming the fields."""
+        check_option_names(changes, [f.name for f in dataclasses.fields(self)], "TrainConfig.replace()")
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """Where a training run keeps its checkpoint and how it uses it (:func:`~ddpm_lessons.train.train`).
+
+    ``path``: the checkpoint file (None: no checkpoint). ``every``: also write it every this many steps (None: only
+    at the end). ``resume``: continue from ``path`` when it exists (the run then ends exactly where an uninterrupted
+    one would). ``stop_after``: stop (and write it) after this many steps of this call, as an interruption would.
+    ``train``'s keywords ``checkpoint_path``, ``checkpoint_every``, ``resume`` and ``stop_after`` build one of these;
+    the error messages use those names.
+    """
+
+    path: str | os.PathLike | None = None
+    every: int | None = None
+    resume: bool = False
+    stop_after: int | None = None
+
+    def __post_init__(self):
+        if self.path is not None and not isinstance(self.path, (str, os.PathLike)):
+            raise InputError(
+                f"checkpoint_path must be a path (str or pathlib.Path) or None, got {type(self.path).__name__}"
+            )
+        if self.every is not None:
+            check_positive_int(self.every, "checkpoint_every")
+        if self.stop_after is not None:
+            check_positive_int(self.stop_after, "stop_after")
+        if check_bool(self.resume, "resume") and self.path is None:
+            raise InputError("resume=True needs checkpoint_path (the file to continue from)")
+        if self.every is not None and self.path is None:
+            raise InputError("checkpoint_every needs checkpoint_path (the file to write)")
 
 
 @dataclass(frozen=True)
@@ -90,7 +130,7 @@ class MLPConfig:
         from .models import MLPDenoiser
 
         if len(data_shape) != 1 or num_classes is not None:
-            raise ValueError(
+            raise InputError(
                 f"the MLP is an unconditional model for points (D,), got data of shape {tuple(data_shape)}"
             )
         return MLPDenoiser(
@@ -115,7 +155,7 @@ class ResidualUNetConfig:
     def __post_init__(self):
         check_positive_int(self.base_channels, "base_channels")
         if not self.channel_mults:
-            raise ValueError("channel_mults must name at least one level")
+            raise InputError("channel_mults must name at least one level")
         for m in self.channel_mults:
             check_positive_int(m, "channel_mults")
         check_positive_int(self.num_res_blocks, "num_res_blocks")
@@ -125,7 +165,7 @@ class ResidualUNetConfig:
         from .models import ResidualUNet
 
         if len(data_shape) != 3:
-            raise ValueError(f"the U-Net is for images (C, H, W), got data of shape {tuple(data_shape)}")
+            raise InputError(f"the U-Net is for images (C, H, W), got data of shape {tuple(data_shape)}")
         return ResidualUNet(
             in_channels=data_shape[0],
             base_channels=self.base_channels,
@@ -146,7 +186,7 @@ class SeedUNetConfig:
 
     def __post_init__(self):
         if len(self.channel_sequence) < 2:
-            raise ValueError(f"channel_sequence needs at least two widths, got {self.channel_sequence}")
+            raise InputError(f"channel_sequence needs at least two widths, got {self.channel_sequence}")
         for c in self.channel_sequence:
             check_positive_int(c, "channel_sequence")
         check_positive_int(self.time_dim, "time_dim")
@@ -155,9 +195,9 @@ class SeedUNetConfig:
         from .unet import DiffusionUNet
 
         if len(data_shape) != 3:
-            raise ValueError(f"the U-Net is for images (C, H, W), got data of shape {tuple(data_shape)}")
+            raise InputError(f"the U-Net is for images (C, H, W), got data of shape {tuple(data_shape)}")
         if num_classes is not None:
-            raise ValueError(
+            raise InputError(
                 "class labels need --model residual-unet (labels with a null class); the seed's DiffusionUNet "
                 "takes float labels and is used from Python"
             )
@@ -171,8 +211,18 @@ def choices_of(record, name: str) -> tuple:
     """The allowed values of a ``Literal`` field, e.g. ``choices_of(TrainConfig, "optimizer")``."""
     hint = typing.get_type_hints(record)[name]
     if typing.get_origin(hint) is not Literal:
-        raise ValueError(f"{record.__name__}.{name} is not a field with a fixed list of choices")
+        raise InputError(f"{record.__name__}.{name} is not a field with a fixed list of choices")
     return typing.get_args(hint)
+
+
+def check_option_names(given, valid, where: str) -> None:
+    """Refuse keyword names not in ``valid``, naming them and every valid one: a misspelt option is never ignored."""
+    unknown = [name for name in given if name not in valid]
+    if unknown:
+        raise InputError(
+            f"{where} got unknown keyword argument(s) {', '.join(map(repr, unknown))}; the valid ones are "
+            f"{', '.join(valid)}"
+        )
 
 
 def fields_with_flags(record):

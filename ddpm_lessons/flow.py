@@ -5,7 +5,8 @@ the marginal velocity v*(x, s) = E[ε − x₀ | x_s = x] (Lipman et al. 2023, "
 Modeling"; Liu et al. 2023, "Flow Straight and Fast" — rectified flow; Albergo & Vanden-Eijnden 2023). Samples come
 from integrating dx/ds = v from s = 1 to 0 (:func:`flow_sample`, Euler).
 
-- :func:`flow_path`, :func:`flow_target`, :func:`flow_matching_loss`, :func:`train_flow`;
+- :func:`flow_path`, :func:`flow_target`, :func:`flow_matching_loss`; :func:`train_flow`, which is
+  :func:`ddpm_lessons.train.train` with the :class:`FlowObjective`;
 - :func:`exact_velocity`: v* for a Gaussian mixture (x_s is again a mixture);
 - the bridge from DDPM: the flow state x_t/(√ᾱ + √(1 − ᾱ)) at s = √(1 − ᾱ)/(√ᾱ + √(1 − ᾱ)) lies on the straight
   path with the same x̂₀ and ε, so an ε-model is a velocity model (:func:`eps_model_as_flow`);
@@ -15,19 +16,21 @@ from integrating dx/ds = v from s = 1 to 0 (:func:`flow_sample`, Euler).
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import torch
 import torch.nn as nn
 
+from .config import CheckpointPolicy, TrainConfig
 from .score import _levels, posterior_mean, velocity_from_eps
-from .validation import check_positive_int, check_real, check_same_shape, check_schedule, check_tensor
+from .train import train
+from .validation import InputError, check_positive_int, check_real, check_same_shape, check_schedule, check_tensor
 
 __all__ = [
     "flow_path",
     "flow_target",
     "flow_matching_loss",
+    "FlowObjective",
     "train_flow",
     "flow_times",
     "flow_sample",
@@ -47,13 +50,17 @@ def _times(s, x: torch.Tensor, name: str = "s") -> torch.Tensor:
     return tensor.reshape(x.shape[0], *([1] * (x.dim() - 1)))
 
 
+def _straight(x0: torch.Tensor, noise: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    # the straight path with s already shaped (B, 1, ..., 1)
+    return (1 - s) * x0 + s * noise
+
+
 def flow_path(x0: torch.Tensor, noise: torch.Tensor, s) -> torch.Tensor:
     """x_s = (1 − s) x₀ + s ε (the conditional optimal-transport path; ``s`` a number or ``(B,)`` in [0, 1])."""
     check_tensor(x0, "x0")
     check_tensor(noise, "noise")
     check_same_shape(x0, noise, "x0", "noise")
-    s = _times(s, x0)
-    return (1 - s) * x0 + s * noise
+    return _straight(x0, noise, _times(s, x0))
 
 
 def flow_target(x0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -75,57 +82,70 @@ def flow_matching_loss(velocity_fn, x0: torch.Tensor, noise: torch.Tensor, s: to
     return (v - target).pow(2).mean()
 
 
+class FlowObjective:
+    """Flow matching as an objective of :func:`ddpm_lessons.train.train` (its loop, seeding, EMA and checkpoints):
+    s ~ U[0, 1], x_s = (1 − s) x₀ + s ε, loss mean ‖v_θ(x_s, time_scale·s) − (ε − x₀)‖² (:func:`flow_matching_loss`).
+
+    ``time_scale`` maps s onto the range of timesteps the network's embedding was built for. The loss-by-level
+    statistics of the history bucket s into equal ranges of [0, 1].
+    """
+
+    kind = "flow"
+    schedule = None
+
+    def __init__(self, time_scale: float = 1000.0):
+        self.time_scale = check_real(time_scale, "time_scale", minimum=0.0)
+        self.settings = {"objective": "flow matching", "time_scale": self.time_scale}
+
+    def to(self, device) -> FlowObjective:
+        return self
+
+    def check(self, model: nn.Module) -> None:
+        """Any network ``model(x, time_scale·s[, labels]) → v`` that takes real-valued times will do."""
+
+    def draw(self, batch: int, generator: torch.Generator) -> torch.Tensor:
+        return torch.rand(batch, generator=generator)  # s ~ U[0, 1]
+
+    def loss(self, model, x0, s, noise, labels):
+        x_s = _straight(x0, noise, s.to(x0.dtype).reshape(-1, *([1] * (x0.dim() - 1))))  # s in the data's dtype
+        times = self.time_scale * s
+        v = model(x_s, times) if labels is None else model(x_s, times, labels)
+        target = noise - x0  # u = ε − x₀
+        if v.shape != target.shape:
+            raise InputError(f"the model must return a velocity of shape {tuple(target.shape)}, got {tuple(v.shape)}")
+        return (v - target).pow(2).mean(), v.detach() - target
+
+    def bucket(self, s: torch.Tensor, buckets: int) -> torch.Tensor:
+        return (s.cpu() * buckets).long().clamp(max=buckets - 1)
+
+
 def train_flow(
     model: nn.Module,
-    data: torch.Tensor,
+    data,
+    config: TrainConfig | None = None,
     *,
     steps: int,
-    batch_size: int = 64,
-    lr: float = 2e-4,
-    ema_decay: float = 0.999,
-    grad_clip: float | None = 1.0,
     time_scale: float = 1000.0,
-    seed: int = 0,
+    checkpoint: CheckpointPolicy | None = None,
+    device="cpu",
+    progress: bool = False,
+    **overrides,
 ):
-    """Train ``model(x, time_scale·s) → v`` with :func:`flow_matching_loss`: the same loop, optimiser (Adam),
-    gradient clipping and EMA as :func:`ddpm_lessons.train`, with s ~ U[0, 1] instead of a timestep index.
+    """Train ``model(x, time_scale·s) → v`` with :func:`flow_matching_loss`: :func:`ddpm_lessons.train.train`'s loop
+    (its seeding, optimiser, warm-up, gradient clipping, EMA and checkpoints) with :class:`FlowObjective`, s ~ U[0, 1]
+    instead of a timestep index.
 
-    ``time_scale`` maps s onto the range of timesteps the network's embedding was built for (an
-    :class:`~ddpm_lessons.MLPDenoiser` takes real-valued timesteps). Returns ``(model, ema, losses)``; use the
-    EMA copy for sampling (:func:`flow_sample` with ``lambda x, s: ema(x, time_scale * s)``).
+    ``config`` and ``overrides`` (``batch_size``, ``lr``, ``ema_decay``, ``grad_clip``, ``seed``, …) and
+    ``checkpoint`` are :func:`~ddpm_lessons.train.train`'s, with the same defaults; ``device`` is the CPU unless
+    given (None picks CUDA, MPS or CPU). ``time_scale`` maps s onto the range of timesteps the network's embedding
+    was built for (an :class:`~ddpm_lessons.MLPDenoiser` takes real-valued timesteps). Returns ``(model, ema,
+    losses)``; use the EMA copy for sampling (:func:`flow_sample` with ``lambda x, s: ema(x, time_scale * s)``).
     """
-    from .train import ema_update
-
-    check_tensor(data, "data")
     steps = check_positive_int(steps, "steps")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    lr = check_real(lr, "lr", minimum=0.0)
-    ema_decay = check_real(ema_decay, "ema_decay", minimum=0.0, maximum=1.0)
-    if ema_decay == 1.0:
-        raise ValueError("ema_decay must lie in [0, 1), got 1 (the EMA would never move)")
-    time_scale = check_real(time_scale, "time_scale", minimum=0.0)
-    if grad_clip is not None:
-        grad_clip = check_real(grad_clip, "grad_clip", minimum=0.0)
-    generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
-    torch.manual_seed(seed)
-    ema = copy.deepcopy(model).eval().requires_grad_(False)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    model.train()
-    for _ in range(steps):
-        idx = torch.randint(0, data.shape[0], (batch_size,), generator=generator)
-        s = torch.rand(batch_size, generator=generator)
-        noise = torch.randn((batch_size, *data.shape[1:]), generator=generator)
-        loss = flow_matching_loss(lambda x, times: model(x, time_scale * times), data[idx], noise, s)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if grad_clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-        optimizer.step()
-        ema_update(ema, model, ema_decay)
-        losses.append(float(loss.detach()))
-    model.eval()
-    return model, ema, losses
+    objective = FlowObjective(time_scale)
+    options = {"checkpoint": checkpoint, "device": device, "progress": progress}
+    state = train(model, data, config, steps=steps, objective=objective, **options, **overrides)
+    return state.model, state.ema, state.history["loss"]
 
 
 def flow_times(steps: int) -> list[float]:

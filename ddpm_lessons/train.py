@@ -7,12 +7,19 @@ One :func:`train` serves the notebooks and the CLI. Each step is DDPM Algorithm 
 with an exponential moving average (EMA) of the weights, optional label dropout for classifier-free guidance, and
 checkpoints that resume exactly: every random draw comes from one seeded ``torch.Generator`` whose state is saved,
 together with the model, EMA, optimizer, step, torch's global RNG state (dropout) and the loss history.
+
+The run's settings are a :class:`~ddpm_lessons.config.TrainConfig` (or its fields as keywords), its checkpointing a
+:class:`~ddpm_lessons.config.CheckpointPolicy`; both are checked before the first step. What is learnt is an
+objective: :class:`EpsObjective` (L_simple, the default) or :class:`ddpm_lessons.flow.FlowObjective` (lesson 09's
+flow matching, through :func:`ddpm_lessons.flow.train_flow`) — one loop, one seeding, one checkpoint format.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
+import inspect
 import time
 from pathlib import Path
 
@@ -20,17 +27,20 @@ import torch
 import torch.nn as nn
 
 from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
 from .losses import simple_loss
 from .models import build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
-from .validation import check_bool, check_positive_int, check_real, check_schedule, check_tensor
+from .validation import InputError, check_bool, check_positive_int, check_real, check_schedule, check_tensor
 
 __all__ = [
     "train",
     "TrainState",
+    "EpsObjective",
+    "TrainConfig",
+    "CheckpointPolicy",
     "TrainingDivergedError",
     "load_trained",
     "checkpoint_payload",
@@ -49,22 +59,31 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     decay = check_real(decay, "decay", minimum=0.0, maximum=1.0)
     for name, module in (("ema", ema), ("model", model)):
         if not isinstance(module, nn.Module):
-            raise TypeError(f"{name} must be an nn.Module, got {type(module).__name__}")
+            raise InputError(f"{name} must be an nn.Module, got {type(module).__name__}")
     shapes = [[tuple(p.shape) for p in m.parameters()] + [tuple(b.shape) for b in m.buffers()] for m in (ema, model)]
     if shapes[0] != shapes[1]:
-        raise ValueError("ema must be a copy of model (the same parameters and buffers, shape for shape)")
+        raise InputError("ema must be a copy of model (the same parameters and buffers, shape for shape)")
+    _ema_lerp(ema, model, decay)
+
+
+@torch.no_grad()
+def _ema_lerp(ema: nn.Module, model: nn.Module, decay: float) -> None:
+    # ema_update without its checks: the training loop's copy of the model is known to match
     for e, p in zip(ema.parameters(), model.parameters()):
-        e.lerp_(p, 1.0 - decay)
+        e.lerp_(p, 1.0 - float(decay))
     for e, b in zip(ema.buffers(), model.buffers()):
         e.copy_(b)
 
 
 class TrainState:
-    """What :func:`train` returns: the model, its EMA copy, the optimizer, the step reached and the history."""
+    """What :func:`train` returns: the model, its EMA copy, the optimizer, the step reached and the history.
 
-    def __init__(self, model, ema, optimizer, schedule, step, history, config):
+    ``kind`` is the objective's (``"ddpm"`` for L_simple, ``"flow"`` for flow matching, whose ``schedule`` is None).
+    """
+
+    def __init__(self, model, ema, optimizer, schedule, step, history, config, kind: str = "ddpm"):
         self.model, self.ema, self.optimizer, self.schedule = model, ema, optimizer, schedule
-        self.step, self.history, self.config = step, history, config
+        self.step, self.history, self.config, self.kind = step, history, config, kind
 
     def __repr__(self) -> str:
         last = self.history["loss"][-1] if self.history["loss"] else float("nan")
@@ -74,10 +93,10 @@ class TrainState:
 def checkpoint_payload(state: TrainState, generator: torch.Generator) -> dict:
     """Everything needed to resume exactly, in types that load with ``weights_only=True``."""
     return {
-        "kind": "ddpm",
+        "kind": state.kind,
         "model_kind": type(state.model).__name__,
         "model_config": state.model.config,
-        "schedule": state.schedule.config,
+        "schedule": None if state.schedule is None else state.schedule.config,
         "train_config": state.config,
         "model": state.model.state_dict(),
         "ema": state.ema.state_dict(),
@@ -125,17 +144,6 @@ def _restore_rng(state: dict, generator: torch.Generator) -> None:
         torch.mps.set_rng_state(state["mps"])
 
 
-def _check_run_arguments(steps, checkpoint_every, stop_after, checkpoint_path, resume) -> None:
-    check_positive_int(steps, "steps", minimum=0)
-    if checkpoint_every is not None:
-        check_positive_int(checkpoint_every, "checkpoint_every")
-    if stop_after is not None:
-        check_positive_int(stop_after, "stop_after")
-    check_bool(resume, "resume")
-    if resume and checkpoint_path is None:
-        raise ValueError("resume=True needs checkpoint_path")
-
-
 def _check_data(data, model: nn.Module, settings: TrainConfig):
     """``(x, labels or None)`` from ``data``, checked against the model and the label-dropout setting."""
     if isinstance(data, torch.Tensor):
@@ -143,34 +151,107 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
     elif isinstance(data, (tuple, list)) and len(data) == 2:
         x, labels = data
     else:
-        raise TypeError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
+        raise InputError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
     x = check_tensor(x, "data")
+    if x.shape[0] == 0:
+        raise InputError(f"data must hold at least one example, got shape {tuple(x.shape)}")
     if not torch.isfinite(x).all():
         bad = int((~torch.isfinite(x)).flatten(1).any(1).sum())
-        raise ValueError(f"data must be finite: {bad} of {x.shape[0]} examples hold NaN or inf values")
+        raise InputError(f"data must be finite: {bad} of {x.shape[0]} examples hold NaN or inf values")
     if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
         shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
-        raise ValueError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got {shape}")
-    if settings.label_dropout and getattr(model, "num_classes", None) is None:
-        raise ValueError("label_dropout needs a class-conditional model (num_classes set)")
+        raise InputError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got {shape}")
+    num_classes = getattr(model, "num_classes", None)
+    if settings.label_dropout and num_classes is None:
+        raise InputError("label_dropout needs a class-conditional model (num_classes set)")
+    if labels is not None and num_classes is not None:
+        labels = _check_class_labels(labels, num_classes)
     return x, labels
 
 
-def _check_resumable(payload: dict, path, model: nn.Module, config: dict, schedule: DiffusionSchedule) -> None:
-    if payload.get("kind") != "ddpm":
-        raise CheckpointError(f"checkpoint {path} is not a DDPM training checkpoint (kind={payload.get('kind')!r})")
+def _check_class_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Class labels as int64 in [0, num_classes): index num_classes is the model's null class, never a label."""
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        raise InputError(
+            f"labels must be an integer tensor (class indices) for a class-conditional model, got {labels.dtype}"
+        )
+    outside = labels[(labels < 0) | (labels >= num_classes)].unique()
+    if len(outside):
+        shown = ", ".join(str(int(v)) for v in outside[:10]) + (", …" if len(outside) > 10 else "")
+        raise InputError(
+            f"labels must lie in [0, {num_classes}) for a model with num_classes = {num_classes} (index {num_classes} "
+            f"is its null class for classifier-free guidance), got {shown}"
+        )
+    return labels.long()  # lossless for every integer dtype that passed the range check
+
+
+class EpsObjective:
+    """L_simple (eq. 14), what :func:`train` minimises by default: t ~ U{0, …, T−1}, x_t from the forward process,
+    ‖ε − ε_θ(x_t, t)‖².
+
+    ``forward(schedule, x0, t, noise) → x_t`` is the forward-process draw; None uses the closed form
+    :func:`~ddpm_lessons.process.q_sample`. Lesson 08 passes a deliberately wrong one
+    (:mod:`ddpm_lessons.course.failures`); its ``__name__`` is stored in the run's config.
+
+    An objective (this one, or :class:`ddpm_lessons.flow.FlowObjective`) tells the shared loop of :func:`train` what
+    differs between objectives: ``kind`` and ``settings`` (stored in the checkpoint), ``schedule`` (or None),
+    ``to(device)``, ``check(model)`` (once, before training), ``draw(batch, generator)`` (the noise levels, drawn
+    between the minibatch indices and ε), ``loss(model, x0, levels, noise, labels) → (loss, residual)`` and
+    ``bucket(levels, buckets)`` (which bucket of the loss-by-level statistics each example falls in).
+    """
+
+    kind = "ddpm"
+
+    def __init__(self, schedule: DiffusionSchedule, forward=None):
+        self.schedule = check_schedule(schedule)
+        if forward is not None and not callable(forward):
+            raise InputError(
+                f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}"
+            )
+        self.forward = forward
+        self.settings = {} if forward is None else {"forward": getattr(forward, "__name__", repr(forward))}
+
+    def to(self, device) -> EpsObjective:
+        return EpsObjective(self.schedule.to(device=device), self.forward)
+
+    def check(self, model: nn.Module) -> None:
+        if getattr(model, "num_timesteps", None) not in (None, len(self.schedule)):
+            raise InputError(
+                f"schedule has T = {len(self.schedule)} steps but the model was built for num_timesteps = "
+                f"{model.num_timesteps}; build the model with num_timesteps={len(self.schedule)}"
+            )
+
+    def draw(self, batch: int, generator: torch.Generator) -> torch.Tensor:
+        return torch.randint(0, len(self.schedule), (batch,), generator=generator)  # t ~ U{0, …, T−1}
+
+    def loss(self, model, x0, t, noise, labels):
+        x_t = (self.forward or q_sample)(self.schedule, x0, t, noise)
+        eps = model(x_t, t) if labels is None else model(x_t, t, labels)
+        return simple_loss(noise, eps), eps.detach() - noise  # eq. 14
+
+    def bucket(self, t: torch.Tensor, buckets: int) -> torch.Tensor:
+        return (t.cpu() * buckets) // len(self.schedule)
+
+
+def _check_resumable(payload: dict, path, state: TrainState) -> None:
+    model, schedule = state.model, None if state.schedule is None else state.schedule.config
+    if payload.get("kind") != state.kind:
+        raise CheckpointError(
+            f"checkpoint {path} is not a training checkpoint of this objective (kind={payload.get('kind')!r}, "
+            f"this run's is {state.kind!r})"
+        )
     if payload["model_kind"] != type(model).__name__ or payload["model_config"] != model.config:
         raise CheckpointError(
             f"checkpoint {path} belongs to a different model: {payload['model_kind']} {payload['model_config']} "
             f"vs {type(model).__name__} {model.config}"
         )
-    if payload["schedule"] != schedule.config:
+    if payload["schedule"] != schedule:
         raise CheckpointError(
-            f"checkpoint {path} was trained with another schedule: {payload['schedule']} vs {schedule.config}"
+            f"checkpoint {path} was trained with another schedule: {payload['schedule']} vs {schedule}"
         )
     changed = {
         k: (payload["train_config"].get(k), v)
-        for k, v in config.items()
+        for k, v in state.config.items()
         if k not in ("steps", "progress") and payload["train_config"].get(k) != v
     }
     if changed:
@@ -181,7 +262,7 @@ def _resume(state: TrainState, generator: torch.Generator, checkpoint_path) -> N
     """Load model, EMA, optimizer, RNG states, step and history from ``checkpoint_path`` into ``state``."""
     # RNG states must stay on the CPU; load_state_dict moves weights and optimizer state to the device.
     payload = load_checkpoint(checkpoint_path, map_location="cpu")
-    _check_resumable(payload, checkpoint_path, state.model, state.config, state.schedule)
+    _check_resumable(payload, checkpoint_path, state)
     state.model.load_state_dict(payload["model"])
     state.ema.load_state_dict(payload["ema"])
     state.optimizer.load_state_dict(payload["optimizer"])
@@ -189,209 +270,196 @@ def _resume(state: TrainState, generator: torch.Generator, checkpoint_path) -> N
     state.step, state.history = payload["step"], payload["history"]
 
 
-def _draw_batch(x_all, labels_all, settings: TrainConfig, T: int, null_label, generator, device):
-    """Algorithm 1's random draws for one step, all from the CPU ``generator``: x_0, t ~ U{0..T−1}, ε ~ N(0, I)."""
-    batch = settings.batch_size
-    idx = torch.randint(0, x_all.shape[0], (batch,), generator=generator)
-    t = torch.randint(0, T, (batch,), generator=generator)
-    noise = torch.randn((batch, *x_all.shape[1:]), generator=generator)
-    labels = None
-    if labels_all is not None:
-        labels = labels_all[idx].clone()
-        if settings.label_dropout:
-            labels[torch.rand(batch, generator=generator) < settings.label_dropout] = null_label
-        labels = labels.to(device)
-    return x_all[idx].to(device), t.to(device), noise.to(device), labels
+class _Run:
+    """One call of :func:`train`: the state, the settings, the data and the generator, and the loop over them."""
+
+    def __init__(self, model, data, settings: TrainConfig, objective, record: dict, device: torch.device):
+        self.settings, self.objective, self.device = settings, objective.to(device), device
+        self.x, self.labels = data
+        self.null = getattr(model, "num_classes", None)
+        model = model.to(device)
+        ema = copy.deepcopy(model).eval().requires_grad_(False)
+        opt_class = torch.optim.AdamW if settings.optimizer == "adamw" else torch.optim.Adam
+        optimizer = opt_class(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+        self.generator = seeded_generator(settings.seed)
+        n = settings.loss_buckets
+        history = {"loss": [], "bucket_loss": [0.0] * n, "bucket_count": [0] * n, "seconds": 0.0}
+        self.state = TrainState(model, ema, optimizer, self.objective.schedule, 0, history, record, kind=objective.kind)
+
+    def draw(self):
+        """One step's random draws, all from the CPU generator: x_0, the levels (t or s), ε, then label dropout."""
+        batch, generator, dropout = self.settings.batch_size, self.generator, self.settings.label_dropout
+        idx = torch.randint(0, self.x.shape[0], (batch,), generator=generator)
+        levels = self.objective.draw(batch, generator)
+        noise = torch.randn((batch, *self.x.shape[1:]), generator=generator)
+        labels = None
+        if self.labels is not None:
+            labels = self.labels[idx].clone()
+            if dropout:
+                labels[torch.rand(batch, generator=generator) < dropout] = self.null
+            labels = labels.to(self.device)
+        return self.x[idx].to(self.device), levels.to(self.device), noise.to(self.device), labels
+
+    def descend(self, loss: torch.Tensor) -> None:
+        """One gradient step with warm-up, clipping and the EMA update; a non-finite loss never reaches the weights."""
+        state, settings = self.state, self.settings
+        if not torch.isfinite(loss):
+            raise TrainingDivergedError(
+                f"training diverged at step {state.step + 1}: the loss is {loss.item()} (lr={settings.lr:g}); "
+                "no weights were updated with it, and the checkpoint on disk (if any) is the last good one"
+            )
+        lr = settings.lr * min(1.0, (state.step + 1) / settings.warmup) if settings.warmup else settings.lr
+        for group in state.optimizer.param_groups:
+            group["lr"] = lr
+        state.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if settings.grad_clip is not None:
+            nn.utils.clip_grad_norm_(state.model.parameters(), settings.grad_clip)
+        state.optimizer.step()
+        _ema_lerp(state.ema, state.model, settings.ema_decay)
+        state.history["loss"].append(float(loss.detach()))
+
+    @torch.no_grad()
+    def record_buckets(self, residual: torch.Tensor, levels: torch.Tensor) -> None:
+        """Add each example's ‖prediction − target‖² / dim to the bucket of its level (lesson 06's loss-by-t plot)."""
+        history, buckets = self.state.history, self.settings.loss_buckets
+        per_example = residual.pow(2).reshape(len(levels), -1).mean(dim=1).cpu()
+        index = self.objective.bucket(levels, buckets)
+        for b in range(buckets):
+            mask = index == b
+            history["bucket_loss"][b] += float(per_example[mask].sum())
+            history["bucket_count"][b] += int(mask.sum())
+
+    def save(self, policy: CheckpointPolicy, started: float) -> float:
+        """Add the time since ``started`` to the history, write the checkpoint (if any); returns the new start."""
+        self.state.history["seconds"] += time.perf_counter() - started
+        if policy.path is not None:
+            save_checkpoint(policy.path, checkpoint_payload(self.state, self.generator))
+        return time.perf_counter()
+
+    def loop(self, steps: int, policy: CheckpointPolicy, progress: bool) -> TrainState:
+        """DDPM Algorithm 1 (or the objective's variant) one step at a time, with periodic checkpoints."""
+        from tqdm.auto import tqdm
+
+        state = self.state
+        last = steps if policy.stop_after is None else min(steps, state.step + policy.stop_after)
+        bar = tqdm(total=steps, initial=state.step, disable=not progress, desc="training", leave=False)
+        started = time.perf_counter()
+        state.model.train()
+        while state.step < last:
+            x0, levels, noise, labels = self.draw()
+            loss, residual = self.objective.loss(state.model, x0, levels, noise, labels)
+            self.descend(loss)
+            self.record_buckets(residual, levels)
+            state.step += 1
+            bar.update(1)
+            if state.step % 50 == 0:
+                bar.set_postfix(loss=f"{sum(state.history['loss'][-50:]) / 50:.4f}")
+            if policy.every and state.step % policy.every == 0 and state.step < last:
+                started = self.save(policy, started)
+        bar.close()
+        state.model.eval()
+        self.save(policy, started)
+        return state
 
 
-def _optimisation_step(state: TrainState, settings: TrainConfig, forward, x0, t, noise, labels) -> torch.Tensor:
-    """One gradient step on L_simple (eq. 14) with warm-up, clipping and the EMA update; returns ε_θ (detached)."""
-    x_t = forward(state.schedule, x0, t, noise)
-    eps = state.model(x_t, t) if labels is None else state.model(x_t, t, labels)
-    loss = simple_loss(noise, eps)
-    if not torch.isfinite(loss):
-        raise TrainingDivergedError(
-            f"training diverged at step {state.step + 1}: the loss is {loss.item()} (lr={settings.lr:g}); "
-            "no weights were updated with it, and the checkpoint on disk (if any) is the last good one"
+# train()'s keywords for the fields of a CheckpointPolicy (the names it has always taken)
+_POLICY_KEYWORDS = {
+    "checkpoint_path": "path",
+    "checkpoint_every": "every",
+    "resume": "resume",
+    "stop_after": "stop_after",
+}
+
+
+def _settings(config, checkpoint, overrides: dict) -> tuple[TrainConfig, CheckpointPolicy]:
+    """The run's :class:`TrainConfig` (``config`` with ``overrides``) and its :class:`CheckpointPolicy`."""
+    fields = [f.name for f in dataclasses.fields(TrainConfig)]
+    named = [name for name in inspect.signature(train).parameters if name not in ("model", "data", "overrides")]
+    check_option_names(overrides, [*named, *fields, *_POLICY_KEYWORDS], "train()")
+    if config is not None and not isinstance(config, TrainConfig):
+        raise InputError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+    if checkpoint is not None and not isinstance(checkpoint, CheckpointPolicy):
+        raise InputError(f"checkpoint must be a CheckpointPolicy or None, got {type(checkpoint).__name__}")
+    keywords = {_POLICY_KEYWORDS[k]: v for k, v in overrides.items() if k in _POLICY_KEYWORDS}
+    if checkpoint is not None and keywords:
+        raise InputError(
+            "give the checkpoint settings once: checkpoint=CheckpointPolicy(...) or the keywords "
+            f"{', '.join(_POLICY_KEYWORDS)}, not both"
         )
-    lr = settings.lr * min(1.0, (state.step + 1) / settings.warmup) if settings.warmup else settings.lr
-    for group in state.optimizer.param_groups:
-        group["lr"] = lr
-    state.optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    if settings.grad_clip is not None:
-        nn.utils.clip_grad_norm_(state.model.parameters(), settings.grad_clip)
-    state.optimizer.step()
-    ema_update(state.ema, state.model, settings.ema_decay)
-    state.history["loss"].append(float(loss.detach()))
-    return eps.detach()
+    settings = (config or TrainConfig()).replace(**{k: v for k, v in overrides.items() if k in fields})
+    return settings, checkpoint or CheckpointPolicy(**keywords)
 
 
-@torch.no_grad()
-def _record_bucket_loss(history: dict, eps: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, T: int) -> None:
-    """Add each example's ‖ε − ε_θ‖² / dim to the bucket of its timestep (lesson 06's loss-by-t plot)."""
-    buckets = len(history["bucket_loss"])
-    per_example = (eps - noise).pow(2).reshape(len(t), -1).mean(dim=1).cpu()
-    index = (t.cpu() * buckets) // T
-    for b in range(buckets):
-        mask = index == b
-        history["bucket_loss"][b] += float(per_example[mask].sum())
-        history["bucket_count"][b] += int(mask.sum())
+def _objective(objective, schedule, forward):
+    """L_simple on ``schedule`` (with ``forward``) by default, else ``objective``, which brings its own levels."""
+    if objective is None:
+        return EpsObjective(schedule, forward)
+    if schedule is not None or forward is not None:
+        raise InputError("schedule and forward belong to the default objective (L_simple); give them or objective")
+    missing = [
+        name for name in ("kind", "settings", "to", "check", "draw", "loss", "bucket") if not hasattr(objective, name)
+    ]
+    if missing:
+        raise InputError(f"objective must be an objective like EpsObjective; it lacks {', '.join(missing)}")
+    return objective
 
 
 def train(
     model: nn.Module,
     data,
+    config: TrainConfig | None = None,
     *,
-    schedule: DiffusionSchedule,
     steps: int,
-    batch_size: int = TrainConfig.batch_size,
-    lr: float = TrainConfig.lr,
-    optimizer: str = TrainConfig.optimizer,
-    weight_decay: float = TrainConfig.weight_decay,
-    ema_decay: float = TrainConfig.ema_decay,
-    label_dropout: float = TrainConfig.label_dropout,
-    grad_clip: float | None = TrainConfig.grad_clip,
-    warmup: int = TrainConfig.warmup,
-    seed: int = TrainConfig.seed,
-    device=None,
-    checkpoint_path=None,
-    checkpoint_every: int | None = None,
-    resume: bool = False,
-    loss_buckets: int = TrainConfig.loss_buckets,
-    progress: bool = True,
-    stop_after: int | None = None,
-    data_info: dict | None = None,
+    schedule: DiffusionSchedule | None = None,
     forward=None,
+    objective=None,
+    checkpoint: CheckpointPolicy | None = None,
+    device=None,
+    progress: bool = True,
+    data_info: dict | None = None,
+    **overrides,
 ) -> TrainState:
-    """Train an ε-prediction model with L_simple (DDPM Algorithm 1, eq. 14; seed §3 ``main()``).
+    """Train an ε-prediction model with L_simple (DDPM Algorithm 1, eq. 14; seed §3 ``main()``), or with ``objective``.
 
     Args:
         model: a network ``model(x_t, t[, labels]) → ε``, e.g. :class:`~ddpm_lessons.models.ResidualUNet`.
         data: a tensor ``x (N, ...)`` in the model's data range, or ``(x, labels)`` with labels ``(N,)`` long.
-        schedule: the noise schedule (moved to the training device).
+        config: the run's :class:`~ddpm_lessons.config.TrainConfig` (None: its defaults); ``overrides`` are its
+            field names (``batch_size=256, lr=1e-3, …``) and replace those fields. ``seed`` seeds the minibatch,
+            level, noise and label-dropout draws (one CPU generator) and torch's global RNG (dropout); for a
+            reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
         steps: total optimisation steps (a resumed run continues up to this number).
-        batch_size, lr, optimizer, weight_decay, ema_decay, label_dropout, grad_clip, warmup, seed, loss_buckets:
-            the run's :class:`~ddpm_lessons.config.TrainConfig` (defaults and meanings there). ``seed`` seeds the
-            minibatch, timestep, noise and label-dropout draws (one CPU generator) and torch's global RNG (dropout);
-            for a reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
-        device: None picks CUDA, MPS or CPU; checkpoint_path / checkpoint_every / resume: write a checkpoint every
-            ``checkpoint_every`` steps and at the end; with ``resume=True`` continue from ``checkpoint_path``.
-        progress: show a ``tqdm.auto`` progress bar; stop_after: stop (and checkpoint) after this many steps of
-            this call, as an interruption would (used to test resuming).
+        schedule, forward: the noise schedule (moved to the training device) and the forward-process draw of
+            :class:`EpsObjective`; objective: another objective instead (e.g. :class:`ddpm_lessons.flow.FlowObjective`).
+        checkpoint: a :class:`~ddpm_lessons.config.CheckpointPolicy` (where, how often, resume, stop after); or
+            its fields as the keywords ``checkpoint_path``, ``checkpoint_every``, ``resume``, ``stop_after``.
+        device: None picks CUDA, MPS or CPU; progress: show a ``tqdm.auto`` progress bar.
         data_info: a description of the data (name, size, seed), stored in the checkpoint for evaluation.
-        forward: ``forward(schedule, x0, t, noise) → x_t``, the forward-process draw; None uses the closed form
-            :func:`~ddpm_lessons.process.q_sample`. Lesson 08 passes a deliberately wrong one
-            (:mod:`ddpm_lessons.course.failures`); its ``__name__`` is stored in the config.
 
     Returns:
         :class:`TrainState` with ``model``, ``ema``, ``optimizer``, ``step`` and ``history`` (``loss`` per step,
         ``bucket_loss`` sum and ``bucket_count`` per timestep bucket, ``seconds``).
+
+    Every argument is checked here, before anything is trained (:class:`~ddpm_lessons.validation.InputError`); a
+    checkpoint that cannot be resumed raises :class:`~ddpm_lessons.checkpoints.CheckpointError`.
     """
-    # 1. Arguments: the settings record validates itself; the run's own arguments and the data are checked here.
-    settings = TrainConfig(
-        batch_size=batch_size,
-        lr=lr,
-        optimizer=optimizer,
-        weight_decay=weight_decay,
-        ema_decay=ema_decay,
-        label_dropout=label_dropout,
-        grad_clip=grad_clip,
-        warmup=warmup,
-        seed=seed,
-        loss_buckets=loss_buckets,
-    )
-    _check_run_arguments(steps, checkpoint_every, stop_after, checkpoint_path, resume)
-    check_schedule(schedule)
-    if getattr(model, "num_timesteps", None) not in (None, len(schedule)):
-        raise ValueError(
-            f"schedule has T = {len(schedule)} steps but the model was built for num_timesteps = "
-            f"{model.num_timesteps}; build the model with num_timesteps={len(schedule)}"
-        )
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
+    settings, policy = _settings(config, checkpoint, overrides)
+    steps = check_positive_int(steps, "steps", minimum=0)
+    check_bool(progress, "progress")
+    objective = _objective(objective, schedule, forward)
+    objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
-    if forward is not None and not callable(forward):
-        raise TypeError(f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}")
-    config = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
-    if forward is not None:
-        config["forward"] = getattr(forward, "__name__", repr(forward))
-
-    # 2. Model, EMA copy, optimizer and the random generators, on the chosen device.
-    device = pick_device(device)
-    model = model.to(device)
-    ema = copy.deepcopy(model).eval().requires_grad_(False)
-    opt_class = torch.optim.AdamW if settings.optimizer == "adamw" else torch.optim.Adam
-    opt = opt_class(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
-    generator = seeded_generator(settings.seed)
-    history = {"loss": [], "bucket_loss": [0.0] * loss_buckets, "bucket_count": [0] * loss_buckets, "seconds": 0.0}
-    state = TrainState(model, ema, opt, schedule.to(device=device), 0, history, config)
-
-    # 3. Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
-    #    checkpoint holds its lock from here to the end, so a second run on the same file stops at once.
-    with exclusive_run(checkpoint_path) if checkpoint_path is not None else contextlib.nullcontext():
-        if resume and Path(checkpoint_path).exists():
-            _resume(state, generator, checkpoint_path)
-        return _run(
-            state,
-            settings,
-            forward,
-            x_all,
-            labels_all,
-            generator,
-            steps,
-            stop_after,
-            checkpoint_path,
-            checkpoint_every,
-            progress,
-            device,
-        )
-
-
-def _run(
-    state,
-    settings,
-    forward,
-    x_all,
-    labels_all,
-    generator,
-    steps,
-    stop_after,
-    checkpoint_path,
-    checkpoint_every,
-    progress,
-    device,
-) -> TrainState:
-    """Step 4, the loop: Algorithm 1 one step at a time, with the per-timestep statistics and periodic checkpoints."""
-    from tqdm.auto import tqdm
-
-    model = state.model
-
-    def save():
-        if checkpoint_path is not None:
-            save_checkpoint(checkpoint_path, checkpoint_payload(state, generator))
-
-    forward = forward or q_sample
-    T, null = len(state.schedule), getattr(model, "num_classes", None)
-    last = steps if stop_after is None else min(steps, state.step + stop_after)
-    bar = tqdm(total=steps, initial=state.step, disable=not progress, desc="training", leave=False)
-    started = time.perf_counter()
-    model.train()
-    while state.step < last:
-        x0, t, noise, labels = _draw_batch(x_all, labels_all, settings, T, null, generator, device)
-        eps = _optimisation_step(state, settings, forward, x0, t, noise, labels)
-        _record_bucket_loss(state.history, eps, noise, t, T)
-        state.step += 1
-        bar.update(1)
-        if state.step % 50 == 0:
-            bar.set_postfix(loss=f"{sum(state.history['loss'][-50:]) / 50:.4f}")
-        if checkpoint_every and state.step % checkpoint_every == 0 and state.step < last:
-            state.history["seconds"] += time.perf_counter() - started
-            started = time.perf_counter()
-            save()
-    bar.close()
-    state.history["seconds"] += time.perf_counter() - started
-    model.eval()
-    save()
-    return state
+    record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
+    run = _Run(model, (x_all, labels_all), settings, objective, record | objective.settings, pick_device(device))
+    # Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
+    # checkpoint holds its lock from here to the end, so a second run on the same file stops at once.
+    with exclusive_run(policy.path) if policy.path is not None else contextlib.nullcontext():
+        if policy.resume and Path(policy.path).exists():
+            _resume(run.state, run.generator, policy.path)
+        return run.loop(steps, policy, progress)
 
 
 def load_trained(path, *, expected_sha256: str | None = None, device=None, use_ema: bool = True, verify: bool = True):
@@ -401,7 +469,8 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
     is in eval mode on ``device``. The file is verified as :func:`~ddpm_lessons.checkpoints.load_checkpoint` says
     (``verify=False`` loads a file without a checksum, with a warning).
     """
-    payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=verify)
+    check_bool(use_ema, "use_ema")
+    payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=check_bool(verify, "verify"))
     if payload.get("kind") != "ddpm":
         raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
     try:

@@ -7,6 +7,7 @@ import shlex
 import pytest
 import torch
 
+from ddpm_lessons import InputError
 from ddpm_lessons import config as cfg
 from ddpm_lessons.checkpoints import load_checkpoint, read_manifest, shipped_path
 from ddpm_lessons.cli import build_model_from_args, config_from_args, parser
@@ -61,6 +62,14 @@ def test_flags_reach_the_records():
         (cfg.TrainConfig, {"label_dropout": 1.5}, "label_dropout"),
         (cfg.TrainConfig, {"grad_clip": float("inf")}, "grad_clip must be finite"),
         (cfg.TrainConfig, {"seed": -1}, "seed"),
+        (cfg.TrainConfig, {"warmup": -1}, "warmup must be an integer >= 0"),
+        (cfg.TrainConfig, {"grad_clip": 0}, "grad_clip must be None or a positive number"),
+        (cfg.CheckpointPolicy, {"path": 3}, "checkpoint_path must be a path"),
+        (cfg.CheckpointPolicy, {"path": "a.pt", "every": 0}, "checkpoint_every must be an integer >= 1"),
+        (cfg.CheckpointPolicy, {"every": 5}, "checkpoint_every needs checkpoint_path"),
+        (cfg.CheckpointPolicy, {"stop_after": 0}, "stop_after must be an integer >= 1"),
+        (cfg.CheckpointPolicy, {"resume": "yes"}, "resume must be True or False"),
+        (cfg.CheckpointPolicy, {"resume": True}, "resume=True needs checkpoint_path"),
         (cfg.MLPConfig, {"hidden": 0}, "hidden"),
         (cfg.MLPConfig, {"num_layers": 2.5}, "num_layers"),
         (cfg.ResidualUNetConfig, {"channel_mults": ()}, "channel_mults"),
@@ -69,8 +78,19 @@ def test_flags_reach_the_records():
     ],
 )
 def test_records_refuse_bad_values_by_name(record, changes, words):
-    with pytest.raises((ValueError, TypeError), match=words):
+    with pytest.raises(InputError, match=words):
         record(**changes)
+
+
+def test_replace_checks_names_and_values():
+    base = cfg.TrainConfig(lr=1e-3)
+    assert base.replace(batch_size=8) == cfg.TrainConfig(lr=1e-3, batch_size=8) and base.batch_size == 64
+    with pytest.raises(
+        InputError, match=r"got unknown keyword argument\(s\) 'learning_rate'; the valid ones are batch_size"
+    ):
+        base.replace(learning_rate=1e-3)
+    with pytest.raises(InputError, match="batch_size must be an integer >= 1"):
+        base.replace(batch_size=0)
 
 
 def test_models_built_from_records_match_the_data():

@@ -1,15 +1,19 @@
-"""train(): exact resume, EMA, label dropout, argument errors, the forward process it records."""
+"""train(): exact resume, EMA, label dropout, the config + overrides + checkpoint-policy edge, the forward process it
+records, divergence, and the checkpoints it refuses to resume from."""
 
 import pytest
 import torch
 
-from ddpm_lessons import DiffusionSchedule
-from ddpm_lessons.checkpoints import CheckpointError
+from ddpm_lessons import DiffusionSchedule, InputError
+from ddpm_lessons.checkpoints import CheckpointError, load_checkpoint
+from ddpm_lessons.config import CheckpointPolicy, TrainConfig
 from ddpm_lessons.data import toy_data
+from ddpm_lessons.flow import FlowObjective
 from ddpm_lessons.models import MLPDenoiser, ResidualUNet
-from ddpm_lessons.train import train
+from ddpm_lessons.train import TrainingDivergedError, train
 
 SCHEDULE = DiffusionSchedule.linear(50, beta_start=1e-3, beta_end=0.2)
+RECIPE = {"batch_size": 8, "lr": 1e-3, "label_dropout": 0.2, "seed": 5}
 
 
 def tiny_unet(seed=0, num_classes=None):
@@ -29,10 +33,7 @@ def run(tmp_path, steps, stop_after=None, resume=False, name="ckpt.pt"):
         (x, labels),
         schedule=SCHEDULE,
         steps=steps,
-        batch_size=8,
-        lr=1e-3,
-        label_dropout=0.2,
-        seed=5,
+        **RECIPE,
         device="cpu",
         checkpoint_path=tmp_path / name,
         checkpoint_every=3,
@@ -42,6 +43,15 @@ def run(tmp_path, steps, stop_after=None, resume=False, name="ckpt.pt"):
     )
 
 
+def tiny_mlp():
+    torch.manual_seed(0)
+    return MLPDenoiser(hidden=16, num_layers=1, num_timesteps=50)
+
+
+def same_weights(a, b):
+    return all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+
+
 def test_resume_is_exact(tmp_path):
     full = run(tmp_path, 10, name="full.pt")
     first = run(tmp_path, 10, stop_after=4, name="split.pt")
@@ -49,47 +59,21 @@ def test_resume_is_exact(tmp_path):
     resumed = run(tmp_path, 10, resume=True, name="split.pt")
     assert resumed.step == 10
     assert resumed.history["loss"] == full.history["loss"], "same losses, step for step"
-    for a, b in zip(full.model.state_dict().values(), resumed.model.state_dict().values()):
-        assert torch.equal(a, b)
-    for a, b in zip(full.ema.state_dict().values(), resumed.ema.state_dict().values()):
-        assert torch.equal(a, b)
+    assert same_weights(full.model, resumed.model) and same_weights(full.ema, resumed.ema)
     assert resumed.history["bucket_count"] == full.history["bucket_count"]
 
 
-def test_resume_refuses_other_model_or_settings(tmp_path):
+def test_resume_refuses_another_model_settings_or_schedule(tmp_path):
     run(tmp_path, 3, name="a.pt")
     x, labels = glyph_like()
+    options = {**RECIPE, "steps": 6, "device": "cpu", "checkpoint_path": tmp_path / "a.pt", "resume": True}
     other = ResidualUNet(in_channels=1, base_channels=16, channel_mults=(1, 2), num_classes=10)
     with pytest.raises(CheckpointError, match="a.pt belongs to a different model"):
-        train(
-            other,
-            (x, labels),
-            schedule=SCHEDULE,
-            steps=6,
-            batch_size=8,
-            lr=1e-3,
-            label_dropout=0.2,
-            seed=5,
-            device="cpu",
-            checkpoint_path=tmp_path / "a.pt",
-            resume=True,
-            progress=False,
-        )
+        train(other, (x, labels), schedule=SCHEDULE, progress=False, **options)
     with pytest.raises(CheckpointError, match="other settings.*'lr'"):
-        train(
-            tiny_unet(num_classes=10),
-            (x, labels),
-            schedule=SCHEDULE,
-            steps=6,
-            batch_size=8,
-            lr=5e-3,
-            label_dropout=0.2,
-            seed=5,
-            device="cpu",
-            checkpoint_path=tmp_path / "a.pt",
-            resume=True,
-            progress=False,
-        )
+        train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, progress=False, **(options | {"lr": 5e-3}))
+    with pytest.raises(CheckpointError, match="a.pt was trained with another schedule"):
+        train(tiny_unet(num_classes=10), (x, labels), schedule=DiffusionSchedule.cosine(50), progress=False, **options)
 
 
 def test_training_reduces_loss_and_ema_differs():
@@ -113,54 +97,85 @@ def test_training_reduces_loss_and_ema_differs():
     assert not torch.equal(next(state.ema.parameters()), next(state.model.parameters()))
 
 
-def test_resume_refuses_another_schedule(tmp_path):
-    run(tmp_path, 3, name="s.pt")
-    x, labels = glyph_like()
-    other = DiffusionSchedule.cosine(50)
-    with pytest.raises(CheckpointError, match="s.pt was trained with another schedule"):
-        train(
-            tiny_unet(num_classes=10),
-            (x, labels),
-            schedule=other,
-            steps=6,
-            batch_size=8,
-            lr=1e-3,
-            label_dropout=0.2,
-            seed=5,
-            device="cpu",
-            checkpoint_path=tmp_path / "s.pt",
-            resume=True,
-            progress=False,
-        )
+def test_a_config_with_overrides_is_the_same_run_as_keywords():
+    data = torch.randn(64, 2)
+    keywords = train(tiny_mlp(), data, schedule=SCHEDULE, steps=4, batch_size=8, lr=1e-3, seed=2, progress=False)
+    config = TrainConfig(batch_size=8, lr=5e-3, seed=2)
+    overridden = train(tiny_mlp(), data, config, schedule=SCHEDULE, steps=4, lr=1e-3, progress=False)
+    assert overridden.history["loss"] == keywords.history["loss"]
+    assert same_weights(overridden.ema, keywords.ema)
+    assert overridden.config["lr"] == 1e-3 and config.lr == 5e-3, "an override replaces the field; config is kept"
+
+
+def test_a_checkpoint_policy_is_the_same_as_its_keywords(tmp_path):
+    data = torch.randn(64, 2)
+    options = {"schedule": SCHEDULE, "steps": 6, "batch_size": 8, "progress": False}
+    train(tiny_mlp(), data, **options, checkpoint_path=tmp_path / "k.pt", checkpoint_every=2, stop_after=3)
+    keywords = train(tiny_mlp(), data, **options, checkpoint_path=tmp_path / "k.pt", resume=True)
+    policy = CheckpointPolicy(tmp_path / "p.pt", every=2, stop_after=3)
+    assert train(tiny_mlp(), data, **options, checkpoint=policy).step == 3
+    resumed = train(tiny_mlp(), data, **options, checkpoint=CheckpointPolicy(tmp_path / "p.pt", resume=True))
+    assert resumed.history["loss"] == keywords.history["loss"] and same_weights(resumed.ema, keywords.ema)
+    assert load_checkpoint(tmp_path / "p.pt")["step"] == 6
 
 
 @pytest.mark.parametrize(
-    "kwargs, words",
+    "options, words",
     [
+        (
+            {"bach_size": 8},
+            r"train\(\) got unknown keyword argument\(s\) 'bach_size'; the valid ones are config, steps, .*, batch_size, lr, .*, stop_after$",
+        ),
         ({"steps": 10.5}, "steps must be an integer"),
-        ({"batch_size": 0}, "batch_size must be an integer >= 1"),
-        ({"warmup": -1}, "warmup must be an integer >= 0"),
-        ({"lr": -1e-3}, "lr must be a positive number"),
-        ({"label_dropout": 1.5}, "label_dropout must lie in \\[0, 1\\]"),
-        ({"grad_clip": 0}, "grad_clip must be None"),
+        ({"model": lambda x, t: x}, "model must be an nn.Module, got function"),
+        ({"config": {"lr": 1e-3}}, "config must be a TrainConfig or None, got dict"),
+        ({"checkpoint": "run.pt"}, "checkpoint must be a CheckpointPolicy or None, got str"),
+        ({"checkpoint": CheckpointPolicy("a.pt"), "checkpoint_every": 2}, "give the checkpoint settings once"),
+        ({"objective": FlowObjective()}, "schedule and forward belong to the default objective"),
+        ({"objective": object(), "schedule": None}, "objective must be an objective like EpsObjective; it lacks kind"),
+        ({"schedule": None}, "schedule must be a DiffusionSchedule, got NoneType"),
+        ({"forward": "q_sample"}, "forward must be a function"),
+        ({"progress": "no"}, "progress must be True or False"),
     ],
 )
-def test_train_argument_errors(kwargs, words):
-    options = {"schedule": SCHEDULE, "steps": 2, "batch_size": 4, "device": "cpu", "progress": False, **kwargs}
-    with pytest.raises((ValueError, TypeError), match=words):
-        train(MLPDenoiser(hidden=8, num_layers=1, num_timesteps=50), torch.randn(16, 2), **options)
+def test_bad_arguments_are_refused_before_training(options, words):
+    with pytest.raises(InputError, match=words):
+        train(**({"model": tiny_mlp(), "data": torch.randn(16, 2), "schedule": SCHEDULE, "steps": 2} | options))
+
+
+def test_bad_data_is_refused_naming_what_is_wrong():
+    data = torch.randn(64, 2)
+    data[3, 1] = float("nan")
+    with pytest.raises(InputError, match="data must be finite: 1 of 64 examples"):
+        train(tiny_mlp(), data, schedule=SCHEDULE, steps=1, progress=False)
+    with pytest.raises(InputError, match=r"labels must be a tensor of shape \(16,\)"):
+        train(tiny_unet(num_classes=10), (torch.zeros(16, 1, 8, 8), torch.zeros(8)), schedule=SCHEDULE, steps=1)
+    with pytest.raises(InputError, match="label_dropout needs a class-conditional model"):
+        train(tiny_mlp(), torch.randn(16, 2), schedule=SCHEDULE, steps=1, label_dropout=0.1)
+    with pytest.raises(InputError, match=r"data must hold at least one example, got shape \(0, 2\)"):
+        train(tiny_mlp(), torch.zeros(0, 2), schedule=SCHEDULE, steps=1)
+
+
+def test_class_labels_are_checked_once_and_never_become_the_null_class():
+    x, labels = glyph_like(16)
+    nine_classes = ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1, 2), num_classes=9)
+    with pytest.raises(InputError, match=r"labels must lie in \[0, 9\) .*num_classes = 9 .*null class.*, got 9$"):
+        train(nine_classes, (x, torch.arange(16) % 10), schedule=SCHEDULE, steps=1)
+    with pytest.raises(InputError, match="labels must be an integer tensor .*got torch.float32"):
+        train(tiny_unet(num_classes=10), (x, labels.float()), schedule=SCHEDULE, steps=1)
+    as_int64 = train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=2, progress=False, seed=1)
+    as_int32 = train(tiny_unet(num_classes=10), (x, labels.int()), schedule=SCHEDULE, steps=2, progress=False, seed=1)
+    assert as_int32.history["loss"] == as_int64.history["loss"], "int32 labels are converted losslessly"
 
 
 def test_train_accepts_a_forward_process_and_records_its_name():
     from ddpm_lessons.course.failures import q_sample_noise_not_sqrt
 
     data = toy_data("moons", 512, seed=0)
-    schedule = DiffusionSchedule.linear(50)
-    torch.manual_seed(0)
     state = train(
-        MLPDenoiser(hidden=16, num_layers=1, num_timesteps=50),
+        tiny_mlp(),
         data,
-        schedule=schedule,
+        schedule=DiffusionSchedule.linear(50),
         steps=3,
         batch_size=32,
         seed=0,
@@ -169,13 +184,31 @@ def test_train_accepts_a_forward_process_and_records_its_name():
         forward=q_sample_noise_not_sqrt,
     )
     assert state.config["forward"] == "q_sample_noise_not_sqrt"
-    with pytest.raises(TypeError, match="forward must be a function"):
+
+
+def test_a_diverging_run_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
+    calls = []
+
+    def forward_that_breaks(schedule, x0, t, noise):
+        calls.append(1)
+        x_t = schedule.sqrt_alphas_cumprod[t][:, None] * x0 + schedule.sqrt_one_minus_alphas_cumprod[t][:, None] * noise
+        return x_t * float("nan") if len(calls) > 5 else x_t
+
+    out = tmp_path / "run.pt"
+    torch.manual_seed(0)
+    with pytest.raises(TrainingDivergedError, match="diverged at step 6"):
         train(
-            MLPDenoiser(hidden=16, num_layers=1, num_timesteps=50),
-            data,
-            schedule=schedule,
-            steps=1,
+            MLPDenoiser(hidden=16, num_layers=1, num_timesteps=20),
+            torch.randn(64, 2),
+            schedule=DiffusionSchedule.linear(20),
+            steps=10,
+            batch_size=8,
             device="cpu",
             progress=False,
-            forward="q_sample",
+            checkpoint_path=out,
+            checkpoint_every=2,
+            forward=forward_that_breaks,
         )
+    kept = load_checkpoint(out)
+    assert kept["step"] == 4
+    assert all(torch.isfinite(w).all() for w in kept["model"].values())
