@@ -67,8 +67,7 @@ from .schedule import DiffusionSchedule, get_beta_schedule
 from .train import ema_update, load_trained, train
 from .unet import DiagramWiredUNet, DiffusionUNet, UNetStage
 from .validation import InputError
-
-__version__ = "0.1.0"
+from .version import __version__ as __version__
 
 _PLOTS = (
     "plot_noise_distribution",

@@ -56,8 +56,8 @@ def environment_report() -> tuple[list[str], bool]:
     import numpy
     import torchvision
 
-    from . import __version__
     from .checkpoints import MANIFEST, missing_data_message, read_manifest, verify_shipped
+    from .version import __version__
 
     lines = [
         f"ddpm_lessons {__version__}",

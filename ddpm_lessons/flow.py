@@ -22,9 +22,17 @@ import torch
 import torch.nn as nn
 
 from .config import CheckpointPolicy, TrainConfig
-from .score import _levels, posterior_mean, velocity_from_eps
+from .score import posterior_mean, velocity_from_eps
 from .train import train
-from .validation import InputError, check_positive_int, check_real, check_same_shape, check_schedule, check_tensor
+from .validation import (
+    InputError,
+    check_levels,
+    check_positive_int,
+    check_real,
+    check_same_shape,
+    check_schedule,
+    check_tensor,
+)
 
 __all__ = [
     "flow_path",
@@ -46,7 +54,7 @@ __all__ = [
 
 def _times(s, x: torch.Tensor, name: str = "s") -> torch.Tensor:
     # s as (B, 1, ..., 1) in [0, 1], from a number or a (B,) tensor
-    tensor = _levels(s, x, name, low_open=False)
+    tensor = check_levels(s, x, name, low_open=False)
     return tensor.reshape(x.shape[0], *([1] * (x.dim() - 1)))
 
 
@@ -188,7 +196,7 @@ def exact_velocity(mixture, x: torch.Tensor, s) -> torch.Tensor:
     """The marginal velocity v*(x, s) = E[ε − x₀ | x_s = x] of a Gaussian mixture on the straight path, s in (0, 1]:
     E[x₀ | x] from :func:`ddpm_lessons.score.posterior_mean` (a = 1 − s, b = s), E[ε | x] = (x − (1 − s) E[x₀|x])/s."""
     check_tensor(x, "x")
-    s_col = _levels(s, x, "s")
+    s_col = check_levels(s, x, "s")
     x0_mean = posterior_mean(mixture, x, 1 - s_col[:, 0], s_col[:, 0])
     eps_mean = (x - (1 - s_col) * x0_mean) / s_col
     return eps_mean - x0_mean
@@ -203,14 +211,14 @@ def flow_time_from_alpha_bar(alpha_bar):
 def vp_to_flow(x: torch.Tensor, alpha_bar) -> torch.Tensor:
     """x_t on the DDPM path → the point x_t/(√ᾱ + √(1 − ᾱ)) = (1 − s) x₀ + s ε of the straight path."""
     check_tensor(x, "x")
-    ab = _levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
+    ab = check_levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
     return x / (ab.sqrt() + (1 - ab).sqrt())
 
 
 def flow_to_vp(x: torch.Tensor, alpha_bar) -> torch.Tensor:
     """The inverse of :func:`vp_to_flow`."""
     check_tensor(x, "x")
-    ab = _levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
+    ab = check_levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
     return x * (ab.sqrt() + (1 - ab).sqrt())
 
 

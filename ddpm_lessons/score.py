@@ -19,13 +19,13 @@ Shapes: points ``x`` are ``(B, D)``; ``alpha_bar`` is a number or a tensor of sh
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
 from .validation import (
     InputError,
     as_timesteps,
+    check_levels,
     check_positive_int,
     check_real,
     check_same_shape,
@@ -48,27 +48,6 @@ __all__ = [
     "VPSDE",
     "MixtureEps",
 ]
-
-
-def _levels(values, x: torch.Tensor, name: str, *, low_open: bool = True, high: float = 1.0, high_open=False):
-    """``values`` (a number or a tensor ``()``/``(B,)``) as a ``(B, 1)`` tensor in x's dtype, each in the range."""
-    if isinstance(values, bool) or not isinstance(values, (numbers.Real, torch.Tensor)):
-        raise InputError(f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {type(values)}")
-    tensor = torch.as_tensor(values, dtype=x.dtype, device=x.device)
-    if tensor.dim() == 0:
-        tensor = tensor.expand(x.shape[0])
-    if tensor.shape != (x.shape[0],):
-        raise InputError(
-            f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {tuple(tensor.shape)}"
-        )
-    bad_low = (tensor <= 0) if low_open else (tensor < 0)
-    bad_high = (tensor >= high) if high_open else (tensor > high)
-    if not torch.isfinite(tensor).all() or bad_low.any() or bad_high.any():
-        interval = f"{'(' if low_open else '['}0, {high:g}{')' if high_open else ']'}"
-        raise InputError(
-            f"{name} must lie in {interval}, got values from {tensor.min().item():g} to {tensor.max().item():g}"
-        )
-    return tensor[:, None]
 
 
 def _mixture(mixture, x: torch.Tensor):
@@ -102,7 +81,7 @@ def noised_log_prob(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
     ``alpha_bar`` in (0, 1] (1 is the data itself). Computed with logsumexp, in x's dtype.
     """
     check_tensor(x, "x")
-    ab = _levels(alpha_bar, x, "alpha_bar")
+    ab = check_levels(alpha_bar, x, "alpha_bar")
     log_joint, *_ = _components(mixture, x, ab.sqrt(), (1 - ab).sqrt())
     return torch.logsumexp(log_joint, dim=1)
 
@@ -114,7 +93,7 @@ def noised_score(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
     :func:`noised_log_prob` (lesson 09 and tests/test_score.py check it).
     """
     check_tensor(x, "x")
-    ab = _levels(alpha_bar, x, "alpha_bar")
+    ab = check_levels(alpha_bar, x, "alpha_bar")
     log_joint, centres, v, *_ = _components(mixture, x, ab.sqrt(), (1 - ab).sqrt())
     r = torch.softmax(log_joint, dim=1)
     return ((r / v)[:, :, None] * (centres - x[:, None, :])).sum(1)
@@ -123,7 +102,7 @@ def noised_score(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
 def optimal_eps(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
     """ε*(x_t, t) = E[ε | x_t] = −√(1 − ᾱ_t) ∇log q_t(x_t): the minimiser of L_simple at each t, ``(B, D)``."""
     check_tensor(x, "x")
-    ab = _levels(alpha_bar, x, "alpha_bar", high_open=True)
+    ab = check_levels(alpha_bar, x, "alpha_bar", high_open=True)
     return -(1 - ab).sqrt() * noised_score(mixture, x, alpha_bar)
 
 
@@ -135,8 +114,8 @@ def posterior_mean(mixture, x: torch.Tensor, signal, noise) -> torch.Tensor:
     flow-matching path a = 1 − s, b = s (:func:`ddpm_lessons.flow.exact_velocity`).
     """
     check_tensor(x, "x")
-    a = _levels(signal, x, "signal", low_open=False)
-    b = _levels(noise, x, "noise")
+    a = check_levels(signal, x, "signal", low_open=False)
+    b = check_levels(noise, x, "noise")
     log_joint, centres, v, means, variances = _components(mixture, x, a, b)
     r = torch.softmax(log_joint, dim=1)
     per_component = means[None] + (a * variances[None] / v)[:, :, None] * (x[:, None, :] - centres)
@@ -150,7 +129,7 @@ def _pair(x, other, name):
 
 
 def _scales(x, alpha_bar, *, strict=True):
-    ab = _levels(alpha_bar, x, "alpha_bar", high_open=strict)
+    ab = check_levels(alpha_bar, x, "alpha_bar", high_open=strict)
     if x.dim() > 2:
         ab = ab.reshape(x.shape[0], *([1] * (x.dim() - 1)))
     return ab.sqrt(), (1 - ab).sqrt()

@@ -231,3 +231,24 @@ def check_image_batch(images, name: str, *, channels=(1, 3), size: tuple[int, in
     ):
         raise InputError(f"{name} must have shape {expected} with B >= 1, got {tuple(images.shape)}")
     return images
+
+
+def check_levels(values, x: torch.Tensor, name: str, *, low_open: bool = True, high: float = 1.0, high_open=False):
+    """Per-example levels (ᾱ, a flow time s, a signal scale): ``values`` (a number or a tensor ``()``/``(B,)``) as a ``(B, 1)`` tensor in x's dtype, each in the range."""
+    if isinstance(values, bool) or not isinstance(values, (numbers.Real, torch.Tensor)):
+        raise InputError(f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {type(values)}")
+    tensor = torch.as_tensor(values, dtype=x.dtype, device=x.device)
+    if tensor.dim() == 0:
+        tensor = tensor.expand(x.shape[0])
+    if tensor.shape != (x.shape[0],):
+        raise InputError(
+            f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {tuple(tensor.shape)}"
+        )
+    bad_low = (tensor <= 0) if low_open else (tensor < 0)
+    bad_high = (tensor >= high) if high_open else (tensor > high)
+    if not torch.isfinite(tensor).all() or bad_low.any() or bad_high.any():
+        interval = f"{'(' if low_open else '['}0, {high:g}{')' if high_open else ']'}"
+        raise InputError(
+            f"{name} must lie in {interval}, got values from {tensor.min().item():g} to {tensor.max().item():g}"
+        )
+    return tensor[:, None]

@@ -17,19 +17,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ddpm_lessons"
 
-ALLOWED_CYCLE_EDGES = {
-    # validation.py holds schedule indexing (schedule_from_arrays) and schedule.py imports its checks (issue 19, 1).
-    ("ddpm_lessons.validation", "ddpm_lessons.schedule"),
-    # device.py reads __version__ from the package's __init__, which imports device.py.
-    ("ddpm_lessons.device", "ddpm_lessons"),
-}
-"""Import edges that close a known cycle, each in a module owned by another change."""
-
-ALLOWED_PRIVATE_IMPORTS = {
-    ("ddpm_lessons.flow", "ddpm_lessons.score", "_levels"),
-}
-"""(importer, module, name) of known cross-module imports of a private helper."""
-
 
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
@@ -125,12 +112,7 @@ def test_the_scanner_sees_function_level_imports_and_the_package_itself():
 
 def test_no_import_cycle():
     graph = import_graph()
-    allowed_present = {(a, b) for a, b in ALLOWED_CYCLE_EDGES if b in graph.get(a, ())}
-    assert allowed_present == ALLOWED_CYCLE_EDGES, (
-        f"allowed edges no longer in the code; remove them from ALLOWED_CYCLE_EDGES: {ALLOWED_CYCLE_EDGES - allowed_present}"
-    )
-    pruned = {module: targets - {b for a, b in ALLOWED_CYCLE_EDGES if a == module} for module, targets in graph.items()}
-    found = cycles(pruned)
+    found = cycles(graph)
     assert not found, "import cycles (function-level imports count too):\n" + "\n".join(
         " ↔ ".join(component) for component in found
     )
@@ -144,10 +126,4 @@ def test_no_private_helper_is_imported_from_another_module():
         if name is not None and name.startswith("_") and not name.startswith("__") and target != module
     }
     private |= {use for module, path in MODULES.items() for use in private_attributes(module, path)}
-    assert ALLOWED_PRIVATE_IMPORTS <= private, (
-        f"no longer imported; remove from ALLOWED_PRIVATE_IMPORTS: {ALLOWED_PRIVATE_IMPORTS - private}"
-    )
-    assert private == ALLOWED_PRIVATE_IMPORTS, (
-        "private helpers imported across modules (make them public, or move them): "
-        f"{sorted(private - ALLOWED_PRIVATE_IMPORTS)}"
-    )
+    assert not private, f"private helpers imported across modules (make them public, or move them): {sorted(private)}"
