@@ -24,17 +24,26 @@ class InputError(ValueError, TypeError):
     The one exception type every public entry point raises for bad input. It subclasses ``ValueError`` (and
     ``TypeError``, which wrong types used to raise), so existing ``except ValueError`` / ``except TypeError`` code
     keeps working; the command line turns it, and only it, into a one-line "error: …" naming the flag.
+
+    ``parameter`` names the argument at fault (the checks below set it), so the command line can map it to the flag
+    that set it without reading the message.
     """
+
+    def __init__(self, message: str, *, parameter: str | None = None):
+        super().__init__(message)
+        self.parameter = parameter
 
 
 def check_positive_int(value, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     """Return ``value`` as an int, or raise if it is not an integer in ``[minimum, maximum]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InputError(f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}")
+        raise InputError(
+            f"{name} must be an integer >= {minimum}, got {type(value).__name__} {value!r}", parameter=name
+        )
     if value < minimum:
-        raise InputError(f"{name} must be an integer >= {minimum}, got {value}")
+        raise InputError(f"{name} must be an integer >= {minimum}, got {value}", parameter=name)
     if maximum is not None and value > maximum:
-        raise InputError(f"{name} must be an integer <= {maximum:,}, got {value:,}")
+        raise InputError(f"{name} must be an integer <= {maximum:,}, got {value:,}", parameter=name)
     return int(value)
 
 
@@ -75,11 +84,11 @@ def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool
 
 def check_tensor(x, name: str) -> torch.Tensor:
     if not isinstance(x, torch.Tensor):
-        raise InputError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        raise InputError(f"{name} must be a torch.Tensor, got {type(x).__name__}", parameter=name)
     if not x.is_floating_point():
-        raise InputError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+        raise InputError(f"{name} must be a floating-point tensor, got dtype {x.dtype}", parameter=name)
     if x.dim() < 1:
-        raise InputError(f"{name} must have a batch dimension (shape (B, ...)), got a 0-d tensor")
+        raise InputError(f"{name} must have a batch dimension (shape (B, ...)), got a 0-d tensor", parameter=name)
     return x
 
 
@@ -87,7 +96,8 @@ def check_same_shape(a: torch.Tensor, b: torch.Tensor, name_a: str, name_b: str)
     if a.shape != b.shape:
         raise InputError(
             f"{name_b} must have the same shape as {name_a} {tuple(a.shape)}, got {tuple(b.shape)} "
-            "(nothing is broadcast)"
+            "(nothing is broadcast)",
+            parameter=name_b,
         )
 
 
@@ -97,7 +107,8 @@ def check_same_device(
     if reference.device != other.device:
         raise InputError(
             f"{name_other} is on {other.device} but {name_ref} is on {reference.device}; "
-            f"move {name_other} to {reference.device}{hint}"
+            f"move {name_other} to {reference.device}{hint}",
+            parameter=name_other,
         )
 
 
@@ -111,36 +122,42 @@ def as_timesteps(
     timesteps are refused: they are code indices, not continuous times.
     """
     if isinstance(t, bool):
-        raise InputError(f"{name} must be an integer timestep index, got bool")
+        raise InputError(f"{name} must be an integer timestep index, got bool", parameter=name)
     if isinstance(t, numbers.Integral):
         if not minimum <= t < num_timesteps:  # checked on the host: a sampling loop's int never syncs the device
             raise InputError(
-                f"{name} must lie in [{minimum}, {num_timesteps}) (0-based, T = {num_timesteps}), got {int(t)}"
+                f"{name} must lie in [{minimum}, {num_timesteps}) (0-based, T = {num_timesteps}), got {int(t)}",
+                parameter=name,
             )
         return torch.full((batch_size,), int(t), dtype=torch.long, device=device)
     if isinstance(t, torch.Tensor):
         if t.is_floating_point() or t.is_complex() or t.dtype == torch.bool:
             raise InputError(
                 f"{name} must hold integer timestep indices (torch.long), got dtype {t.dtype}; "
-                "use torch.randint(...) or t.long() if the values really are integers"
+                "use torch.randint(...) or t.long() if the values really are integers",
+                parameter=name,
             )
         if t.dim() == 0:
             t = t.reshape(1).expand(batch_size)
         elif t.dim() != 1:
             raise InputError(
-                f"{name} must be an int or a 1-D tensor of shape ({batch_size},), got shape {tuple(t.shape)}"
+                f"{name} must be an int or a 1-D tensor of shape ({batch_size},), got shape {tuple(t.shape)}",
+                parameter=name,
             )
         elif t.shape[0] != batch_size:
             raise InputError(
                 f"{name} has {t.shape[0]} timesteps but the batch has {batch_size} elements; pass one timestep per "
-                "element, or a Python int for the same step everywhere"
+                "element, or a Python int for the same step everywhere",
+                parameter=name,
             )
         t = t.to(device=device, dtype=torch.long)
     else:
-        raise InputError(f"{name} must be an int or an integer torch.Tensor, got {type(t).__name__}")
+        raise InputError(f"{name} must be an int or an integer torch.Tensor, got {type(t).__name__}", parameter=name)
     if t.numel() and (int(t.min()) < minimum or int(t.max()) >= num_timesteps):
         bad = int(t.min()) if int(t.min()) < minimum else int(t.max())
-        raise InputError(f"{name} must lie in [{minimum}, {num_timesteps}) (0-based, T = {num_timesteps}), got {bad}")
+        raise InputError(
+            f"{name} must lie in [{minimum}, {num_timesteps}) (0-based, T = {num_timesteps}), got {bad}", parameter=name
+        )
     return t
 
 
@@ -153,7 +170,7 @@ def check_schedule(schedule, name: str = "schedule", *, x: torch.Tensor | None =
     """``schedule`` if it is a :class:`~ddpm_lessons.schedule.DiffusionSchedule` (on ``x``'s device when ``x`` is
     given), else an :class:`InputError` naming ``name`` and, for a device mismatch, how to move it."""
     if not isinstance(schedule, ScheduleBase):
-        raise InputError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}")
+        raise InputError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}", parameter=name)
     if x is not None:
         hint = f" (for a DiffusionSchedule: schedule.to(device={str(x.device)!r}))"
         check_same_device(x, schedule.betas, "x", name, hint=hint)
@@ -169,7 +186,8 @@ def check_model(model, name: str = "model"):
     """``model`` if it can be called like a network (``model(x_t, t)``), else a ``TypeError`` naming ``name``."""
     if not callable(model):
         raise InputError(
-            f"{name} must be a network called as {name}(x_t, t) (an nn.Module), got {type(model).__name__}"
+            f"{name} must be a network called as {name}(x_t, t) (an nn.Module), got {type(model).__name__}",
+            parameter=name,
         )
     return model
 
@@ -179,7 +197,8 @@ def check_generator(generator, name: str = "generator"):
     if generator is not None and not isinstance(generator, torch.Generator):
         raise InputError(
             f"{name} must be a torch.Generator or None, got {type(generator).__name__}; "
-            "for a seed s pass torch.Generator().manual_seed(s)"
+            "for a seed s pass torch.Generator().manual_seed(s)",
+            parameter=name,
         )
     return generator
 
@@ -187,7 +206,7 @@ def check_generator(generator, name: str = "generator"):
 def check_choice(value, choices: tuple, name: str):
     """``value`` if it is one of ``choices``, else an :class:`InputError` listing them."""
     if not isinstance(value, str) or value not in choices:
-        raise InputError(f"{name} must be one of {choices}, got {value!r}")
+        raise InputError(f"{name} must be one of {choices}, got {value!r}", parameter=name)
     return value
 
 
@@ -195,20 +214,20 @@ def check_bool(value, name: str) -> bool:
     """``value`` if it is True or False, else a ``TypeError``: the string ``"no"`` is not False, nor is 0."""
     if isinstance(value, bool):
         return value
-    raise InputError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    raise InputError(f"{name} must be True or False, got {type(value).__name__} {value!r}", parameter=name)
 
 
 def check_real(value, name: str, *, minimum: float | None = None, maximum: float | None = None) -> float:
     """``value`` as a finite float within ``[minimum, maximum]`` (either bound optional), else a clear error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InputError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise InputError(f"{name} must be a real number, got {type(value).__name__} {value!r}", parameter=name)
     value = float(value)
     if not math.isfinite(value):
-        raise InputError(f"{name} must be finite, got {value}")
+        raise InputError(f"{name} must be finite, got {value}", parameter=name)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         low = "-inf" if minimum is None else f"{minimum:g}"
         high = "inf" if maximum is None else f"{maximum:g}"
-        raise InputError(f"{name} must lie in [{low}, {high}], got {value:g}")
+        raise InputError(f"{name} must lie in [{low}, {high}], got {value:g}", parameter=name)
     return value
 
 
@@ -221,7 +240,9 @@ def check_image_batch(images, name: str, *, channels=(1, 3), size: tuple[int, in
     expected = f"(B, {channel_text}, {'H, W' if size is None else ', '.join(map(str, size))})"
     if not isinstance(images, torch.Tensor) or not images.is_floating_point():
         got = f"dtype {images.dtype}" if isinstance(images, torch.Tensor) else type(images).__name__
-        raise InputError(f"{name} must be a floating-point tensor of images {expected} in [-1, 1], got {got}")
+        raise InputError(
+            f"{name} must be a floating-point tensor of images {expected} in [-1, 1], got {got}", parameter=name
+        )
     if (
         images.dim() != 4
         or images.shape[0] < 1
@@ -229,26 +250,30 @@ def check_image_batch(images, name: str, *, channels=(1, 3), size: tuple[int, in
         or (not any_channels and images.shape[1] not in channels)
         or (size is not None and tuple(images.shape[2:]) != tuple(size))
     ):
-        raise InputError(f"{name} must have shape {expected} with B >= 1, got {tuple(images.shape)}")
+        raise InputError(f"{name} must have shape {expected} with B >= 1, got {tuple(images.shape)}", parameter=name)
     return images
 
 
 def check_levels(values, x: torch.Tensor, name: str, *, low_open: bool = True, high: float = 1.0, high_open=False):
     """Per-example levels (ᾱ, a flow time s, a signal scale): ``values`` (a number or a tensor ``()``/``(B,)``) as a ``(B, 1)`` tensor in x's dtype, each in the range."""
     if isinstance(values, bool) or not isinstance(values, (numbers.Real, torch.Tensor)):
-        raise InputError(f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {type(values)}")
+        raise InputError(
+            f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {type(values)}", parameter=name
+        )
     tensor = torch.as_tensor(values, dtype=x.dtype, device=x.device)
     if tensor.dim() == 0:
         tensor = tensor.expand(x.shape[0])
     if tensor.shape != (x.shape[0],):
         raise InputError(
-            f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {tuple(tensor.shape)}"
+            f"{name} must be a number or a tensor of shape () or ({x.shape[0]},), got {tuple(tensor.shape)}",
+            parameter=name,
         )
     bad_low = (tensor <= 0) if low_open else (tensor < 0)
     bad_high = (tensor >= high) if high_open else (tensor > high)
     if not torch.isfinite(tensor).all() or bad_low.any() or bad_high.any():
         interval = f"{'(' if low_open else '['}0, {high:g}{')' if high_open else ']'}"
         raise InputError(
-            f"{name} must lie in {interval}, got values from {tensor.min().item():g} to {tensor.max().item():g}"
+            f"{name} must lie in {interval}, got values from {tensor.min().item():g} to {tensor.max().item():g}",
+            parameter=name,
         )
     return tensor[:, None]

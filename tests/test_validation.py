@@ -118,3 +118,14 @@ def test_validation_imports_no_module_of_the_package():
         if "ddpm_lessons" in (getattr(node, "module", None) or alias.name)
     ]
     assert not relative and not absolute
+
+
+def test_input_error_names_its_parameter_and_is_both_value_and_type_error():
+    from ddpm_lessons.validation import InputError, check_positive_int, check_real
+
+    with pytest.raises(InputError) as info:
+        check_positive_int(0, "batch_size")
+    assert info.value.parameter == "batch_size" and isinstance(info.value, ValueError)
+    with pytest.raises(TypeError) as info:
+        check_real("x", "lr")
+    assert info.value.parameter == "lr"
