@@ -5,7 +5,8 @@ Where things live:
 - **here, at the top** — the DDPM library a reader of the seed article looks for: ``schedule`` (β, ᾱ),
   ``process`` (forward and reverse steps), ``losses`` (the variational bound, L_simple), ``embedding`` (time),
   ``unet`` (the article's network), ``models`` (a stronger U-Net, an MLP), ``sampling``, ``train``,
-  ``checkpoints``, ``plots``, ``device``, ``validation`` (argument checks), ``cli`` (``python -m ddpm_lessons``);
+  ``config`` (``TrainConfig``, ``CheckpointPolicy``), ``checkpoints``, ``plots``, ``device``, ``validation``
+  (``InputError`` and the argument checks), ``cli`` with ``flags`` and ``release`` (``python -m ddpm_lessons``);
 - **the math layer** under those entry points — ``kernels`` (the Gaussian kernels, each equation once) and ``steps``
   (the DDPM, DDIM, Euler and Heun steps and the one sampling loop): unchecked, never waiting for the device; the
   public functions above check their arguments once (raising ``InputError``) and call them;

@@ -8,7 +8,11 @@ deliberate bugs, the ink simulation, the notation table and lesson map, the expl
 - :mod:`.widgets` — slider explorers (lessons 01, 02, 07); imported on first use (ipywidgets).
 - :mod:`.language` — :func:`set_language` and :func:`tr`: the course's messages in English or Chinese (zh edition).
 - :mod:`.edition` — the zh edition (``notebooks/zh/``) kept in step with the English lessons.
-- :mod:`.lecture` — slides, the student edition and README figures (``python3 course.py …``).
+- :mod:`.notebooks` — reading and writing the lessons, the lesson list of each edition (the one notebook I/O).
+- :mod:`.slides` — slide metadata rules, RISE settings, the student edition.
+- :mod:`.decks` — offline reveal.js decks and their assets, README figures.
+- :mod:`.lecture` — the commands ``python3 course.py mark-slides / slides / student / figures`` run.
+- :mod:`.assignments` — the nbgrader course directory (``python3 course.py assignments``).
 """
 
 from .exercises import *  # noqa: F403 — the checks are the sub-package's public face
