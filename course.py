@@ -10,6 +10,7 @@
     python3 course.py student  # the student edition, worked solutions removed, in _build/student/ (--out DIR)
     python3 course.py figures  # copy the figures tagged readme-figure into notebooks/figures/ for the README
     python3 course.py assignments  # an nbgrader course directory of the lessons in _build/nbgrader/ (--out DIR)
+    python3 course.py timings  # measure the budgets of CONTRIBUTING.md: unit tests, slow tests, each lesson, architecture
 
 All create and reuse a virtual environment in ``.venv`` next to this file, with the course and its ``test`` extra
 (``pip install -e .[test]``); ``test``, ``assignments`` and ``slides`` add the ``instructor`` extra (nbgrader, and
@@ -17,6 +18,9 @@ the reveal.js and MathJax files of offline decks). It is
 (re)installed only when ``pyproject.toml`` changed since the last install or an extra is missing. ``lab`` starts
 JupyterLab with the course's Jupyter settings (``jupyter_config/``: no news prompt), as root with --allow-root. Extra arguments are passed on: ``python3 course.py lab
 --no-browser``, ``python3 course.py test -k schedule -x``, ``python3 course.py slides notebooks/02_*.ipynb``.
+``test`` leaves the tests marked slow out unless ``CI`` is set (``.ci/run``) or ``--run-slow`` is given (conftest.py);
+in CI it spreads the tests and lessons over the CPUs (pytest-xdist). ``timings [arch] [unit] [slow] [notebooks]
+[--clean-clone]`` prints each measure against its budget and never fails.
 ``--lang zh`` selects the Chinese edition (``notebooks/zh/``) for ``lab`` (with JupyterLab's interface in Chinese),
 ``execute``, ``mark-slides``, ``slides``, ``student`` and ``assignments``.
 ``mark-slides``, ``slides``, ``student`` and ``figures`` run ``python -m ddpm_lessons.course.lecture`` in the
@@ -129,10 +133,32 @@ def cmd_lab(python: Path, extra: list[str]) -> int:
     return run(lab_command(python, extra), **jupyter_env())
 
 
+def in_ci() -> bool:
+    """``CI`` set to anything but 0 or false, as CI services and ``.ci/run`` set it."""
+    return os.environ.get("CI", "").lower() not in ("", "0", "false")
+
+
+MAX_WORKERS = 4
+
+
+def parallel(extra: list[str], cpus: int | None) -> tuple[list[str], dict[str, str]]:
+    """In CI, pytest's arguments and environment that spread the tests and lessons over the CPUs (pytest-xdist):
+    ``--dist loadfile`` keeps each notebook's cells in one worker, in order, in one kernel; each worker and its
+    kernels compute on one thread, so the workers do not slow each other down. Nothing when the caller chose the
+    workers (``-n``, ``-p no:xdist``), outside CI, or on one CPU."""
+    workers = min(cpus or 1, MAX_WORKERS)
+    chosen = any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg == "no:xdist" for arg in extra)
+    if not in_ci() or workers < 2 or chosen:
+        return [], {}
+    return ["-n", str(workers), "--dist", "loadfile"], {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def cmd_test(python: Path, extra: list[str]) -> int:
-    # pytest's options (strict nbval, sanitize file, test paths) live in pyproject.toml. No MPLBACKEND here: the
-    # notebook kernels inherit the environment and must keep their inline backend to reproduce their figures.
-    return run([str(python), "-m", "pytest", *extra])
+    # pytest's options (strict nbval, sanitize file, test paths) live in pyproject.toml; the slow tests run in CI
+    # only (conftest.py). No MPLBACKEND here: the notebook kernels inherit the environment and must keep their
+    # inline backend to reproduce their figures.
+    workers, env = parallel(extra, os.cpu_count())
+    return run([str(python), "-m", "pytest", *workers, *extra], **env)
 
 
 def cmd_execute(python: Path, extra: list[str]) -> int:
