@@ -148,3 +148,121 @@ def test_jupyterlab_takes_the_zh_locale_from_the_course_settings(course, tmp_pat
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_timings_takes_parts_in_a_fixed_order_and_refuses_unknown_ones(course, capsys):
+    assert course.timings_arguments([]).parts == ["arch", "unit", "slow", "notebooks"]
+    assert course.timings_arguments(["notebooks", "arch"]).parts == ["arch", "notebooks"]
+    assert course.timings_arguments(["arch", "--clean-clone"]).parts == ["arch", "clean-clone"]
+    assert course.timings_arguments(["--clean-clone"]).parts[-1] == "clean-clone"
+    with pytest.raises(SystemExit):
+        course.timings_arguments(["lessons"])
+    assert "unknown part lessons" in capsys.readouterr().err
+    assert course.COMMANDS["timings"] is course.cmd_timings and "course.py timings" in course.__doc__
+
+
+SMALL_MODULE = '''"""A module docstring: not code."""
+
+
+def check_positive(x, name):
+    """Docstring lines are not code lines."""
+    if x <= 0:
+        raise ValueError(
+            f"{name} must be positive"
+        )
+    return x
+
+
+class Stepper:
+    def step(self, x, eta):
+        # a comment is not code
+        eta = check_real(eta, "eta")
+        validation.check_tensor(x, "x")
+        if eta > 1:
+            eta = 1.0
+        else:
+            raise ValueError("eta")
+
+        def inner():
+            return x
+
+        return x * eta
+'''
+
+
+def test_ast_statistics_count_functions_and_check_lines(course):
+    assert course.functions(SMALL_MODULE) == {"check_positive": 7, "Stepper.step": 13, "Stepper.step.inner": 2}
+    code = course.code_lines(SMALL_MODULE)
+    assert code == {4, 6, 7, 8, 9, 10, 13, 14, 16, 17, 18, 19, 20, 21, 23, 24, 26}, "no docstring, comment or blank"
+    # if + multi-line raise (6-9), check_real and validation.check_tensor (16, 17), the else's raise (21).
+    assert course.check_lines(SMALL_MODULE) & code == {6, 7, 8, 9, 16, 17, 21}
+    assert course.check_share(SMALL_MODULE) == (7, 17)
+
+
+def test_architecture_rows_read_a_package_without_importing_it(course, tmp_path):
+    package = tmp_path / "ddpm_lessons"
+    (package / "sub").mkdir(parents=True)
+    body = "\n".join(f"    x{i} = {i}" for i in range(50))
+    (package / "sampling.py").write_text(f"def sample_trajectory():\n{body}\n\n\ndef sample():\n    return 1\n")
+    (package / "process.py").write_text("import nothing_importable\n\n\ndef f(x):\n    check_x(x)\n    return x\n")
+    (package / "sub" / "long.py").write_text("def big():\n" + "\n".join(f"    y{i} = {i}" for i in range(70)) + "\n")
+    rows = {row[0]: row[1:] for row in course.architecture_rows(package)}
+    assert rows["lines of ddpm_lessons.sampling.sample_trajectory"] == ("51", "≤ 40", True)
+    assert rows["lines of ddpm_lessons.sampling.sample"] == ("2", "≤ 40", False)
+    assert rows["lines of ddpm_lessons.train.train"] == ("not found", "≤ 60", False)
+    assert rows["longest function: ddpm_lessons.sub.long.big"] == ("71", "≤ 60", True)
+    assert rows["check lines in process.py"][0] == "1/4 = 25%"
+
+
+def test_timings_table_aligns_columns_and_flags_what_is_over_budget(course):
+    text = course.table(
+        [("unit tests", "45.0 s", "≤ 60 s", False), ("  notebooks/07.ipynb", "102.3 s", "≤ 90 s", True)]
+    )
+    header, unit, lesson = text.splitlines()
+    assert header.split() == ["measure", "value", "budget"]
+    assert unit.index("45.0 s") == lesson.index("102.3 s") == header.index("value")
+    assert lesson.endswith("OVER") and not unit.endswith("OVER")
+
+
+def test_junit_outcomes_count_and_sum_per_file(course, tmp_path):
+    xml = tmp_path / "junit.xml"
+    xml.write_text(
+        '<testsuites><testsuite><testcase file="notebooks/03.ipynb" name="Cell 0" time="1.5"/>'
+        '<testcase file="notebooks/03.ipynb" name="Cell 1" time="2.0"><failure message="x"/></testcase>'
+        '<testcase file="tests/test_a.py" name="t" time="0.25"><skipped message="y"/></testcase>'
+        "</testsuite></testsuites>"
+    )
+    counts, seconds = course.junit_outcomes(xml)
+    assert counts == {"passed": 1, "failed": 1, "skipped": 1}
+    assert seconds == {"notebooks/03.ipynb": 3.5, "tests/test_a.py": 0.25}
+    assert course.summary(counts, 1) == "1 passed, 1 failed, 1 skipped; pytest exit code 1"
+
+
+def test_ci_spreads_the_tests_over_the_cpus_one_notebook_per_worker(course, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    assert course.parallel([], 2) == ([], {}), "a local run stays in one process (pdb, -x and output as usual)"
+    monkeypatch.setenv("CI", "true")
+    args, env = course.parallel([], 2)
+    assert args == ["-n", "2", "--dist", "loadfile"] and env["OMP_NUM_THREADS"] == "1"
+    assert course.parallel([], 64)[0][1] == str(course.MAX_WORKERS)
+    assert course.parallel([], 1) == ([], {})
+    assert course.parallel(["-n", "3"], 2) == course.parallel(["-p", "no:xdist"], 2) == ([], {})
+    monkeypatch.setenv("CI", "false")
+    assert course.parallel([], 2) == ([], {})
+
+
+@pytest.fixture(scope="module")
+def root_conftest():
+    spec = importlib.util.spec_from_file_location("root_conftest_under_test", ROOT / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_slow_list_names_tests_files_and_parametrisations(root_conftest):
+    listed = root_conftest.is_listed
+    assert listed("tests/a.py::test_x", "tests/a.py::test_x") and listed("tests/a.py::test_x[1]", "tests/a.py::test_x")
+    assert listed("tests/a.py::test_x", "tests/a.py") and not listed("tests/a.py::test_xy", "tests/a.py::test_x")
+    assert not listed("tests/ab.py::test_x", "tests/a.py")
+    for entry in root_conftest.SLOW_TESTS:
+        assert (ROOT / entry.split("::")[0]).is_file(), entry
