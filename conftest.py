@@ -33,7 +33,7 @@ SLOW_TESTS = (
     "tests/test_reliability.py::test_an_existing_checkpoint_is_not_replaced_without_overwrite",
     "tests/test_reliability.py::test_a_run_killed_by_sigkill_resumes_to_the_same_weights",
     "tests/test_reliability.py::test_sample_works_in_chunks_with_bounded_memory",
-    "tests/test_reliability.py::test_nan_data_and_infinite_settings_are_refused",
+    "tests/test_reliability.py::test_infinite_settings_are_refused_naming_the_flag",
     "tests/test_reliability.py::test_resume_of_a_missing_file_says_it_starts_fresh",
     "tests/test_reliability.py::test_the_output_is_checked_before_training",
     # The shipped checkpoints sampled at their documented quality.
