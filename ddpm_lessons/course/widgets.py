@@ -350,34 +350,11 @@ def noising_explorer(image, schedules, *, seed: int = 0):
     import ipywidgets as widgets
 
     image = _check_photo(image).detach().to("cpu", torch.float32)
-    if not isinstance(schedules, Mapping) or not schedules:
-        raise TypeError(f"schedules must be a non-empty dict {{name: DiffusionSchedule}}, got {schedules!r}")
-    for name, schedule in schedules.items():
-        if not isinstance(name, str):
-            raise TypeError(f"schedules must be keyed by names (str), got the key {name!r}")
-        check_schedule(schedule, f"schedules[{name!r}]")
+    _check_schedules(schedules)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int, got {type(seed).__name__} {seed!r}")
     noise = torch.randn(image.shape, generator=torch.Generator().manual_seed(int(seed)))
-    scale = _display_scale(image[0])
-    # x_t for every t of every schedule at once: (T, C, H, W) → uint8 (T, H, W, C); PNGs are made on first view.
-    pictures = {}
-    for name, schedule in schedules.items():
-        T = len(schedule)
-        x_all = q_sample(
-            schedule.to(device="cpu", dtype=torch.float32),
-            image.expand(T, *image.shape),
-            torch.arange(T),
-            noise.expand(T, *noise.shape),
-        )
-        pictures[name] = _to_uint8(x_all)
-    cache: dict[tuple[str, int], bytes] = {}
-
-    def render(name: str, t: int) -> bytes:
-        if (name, t) not in cache:
-            cache[name, t] = png_bytes(pictures[name][t], scale=scale)
-        return cache[name, t]
-
+    render = _noised_picture_renderer(image, schedules, noise)
     names = list(schedules)
     toggle = widgets.ToggleButtons(options=names, value=names[0], description=tr("schedule"))
     slider = widgets.IntSlider(
@@ -400,6 +377,43 @@ def noising_explorer(image, schedules, *, seed: int = 0):
     toggle.observe(update, names="value")
     slider.observe(update, names="value")
     return _explorer(tr("noising explorer"), [toggle, slider, label, picture])
+
+
+def _check_schedules(schedules) -> None:
+    """Raise TypeError unless ``schedules`` is a non-empty ``{name (str): DiffusionSchedule}``."""
+    if not isinstance(schedules, Mapping) or not schedules:
+        raise TypeError(f"schedules must be a non-empty dict {{name: DiffusionSchedule}}, got {schedules!r}")
+    for name, schedule in schedules.items():
+        if not isinstance(name, str):
+            raise TypeError(f"schedules must be keyed by names (str), got the key {name!r}")
+        check_schedule(schedule, f"schedules[{name!r}]")
+
+
+def _noised_picture_renderer(image: torch.Tensor, schedules, noise: torch.Tensor):
+    """``render(name, t)``: the PNG of x_t for schedule ``name``, enlarged to about the display size.
+
+    Every x_t of every schedule is computed at once up front, (T, C, H, W) → uint8 (T, H, W, C), so moving the
+    slider costs no arithmetic; the PNGs are encoded only on first view (most t are never looked at) and kept.
+    """
+    scale = _display_scale(image[0])
+    pictures = {}
+    for name, schedule in schedules.items():
+        T = len(schedule)
+        x_all = q_sample(
+            schedule.to(device="cpu", dtype=torch.float32),
+            image.expand(T, *image.shape),
+            torch.arange(T),
+            noise.expand(T, *noise.shape),
+        )
+        pictures[name] = _to_uint8(x_all)
+    cache: dict[tuple[str, int], bytes] = {}
+
+    def render(name: str, t: int) -> bytes:
+        if (name, t) not in cache:
+            cache[name, t] = png_bytes(pictures[name][t], scale=scale)
+        return cache[name, t]
+
+    return render
 
 
 # ------------------------------------------------------------------------------------ lesson 07: sampling

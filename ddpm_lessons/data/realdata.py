@@ -111,6 +111,22 @@ def real_dataset(
         a :class:`RealDataset`; items ``(x (C, H, W) float32 in [−1, 1], int label)``, ``C, H, W`` = ``1, 28, 28``
         or ``3, 32, 32``.
     """
+    _check_real_dataset_arguments(name, root, train, download, verify_checksums)
+    cls, (folder, files), shape = REAL_DATASETS[name]
+    if cls is datasets.CIFAR10 and not verify_checksums:
+        cls = _CIFAR10Unverified
+    root = os.fspath(root)
+    if not download:
+        _require_files(name, root, folder, files)
+    base = _open_torchvision(cls, root, folder, train=train, download=download)
+    images, labels = _images_and_labels(name, base)
+    if tuple(images.shape[1:]) != shape:
+        raise ValueError(f"{name} images in {root!r} have shape {tuple(images.shape[1:])}, expected {shape}")
+    return RealDataset(name, train, images, labels, base.classes)
+
+
+def _check_real_dataset_arguments(name, root, train, download, verify_checksums) -> None:
+    """Raise a clear error, naming the parameter, for any bad argument of :func:`real_dataset`."""
     if not isinstance(name, str):
         raise TypeError(f"name must be a string, one of {sorted(REAL_DATASETS)}, got {type(name).__name__}")
     if name not in REAL_DATASETS:
@@ -121,33 +137,38 @@ def real_dataset(
     check_bool(download, "download")
     check_bool(verify_checksums, "verify_checksums")
 
-    cls, (folder, files), shape = REAL_DATASETS[name]
-    if cls is datasets.CIFAR10 and not verify_checksums:
-        cls = _CIFAR10Unverified
-    root = os.fspath(root)
 
-    # torchvision's own message ("Dataset not found. You can use download=True") names neither the folder nor the
-    # files, so look first and say exactly what is missing.
-    if not download:
-        missing = [f for f in files if not os.path.isfile(os.path.join(root, folder, f))]
-        if missing:
-            raise FileNotFoundError(
-                f"{name} is not in root {root!r}: expected the files {files} in {os.path.join(root, folder)!r}, "
-                f"missing {missing}. Pass download=True (or the --download option of a course script) to fetch "
-                "them once; nothing is downloaded unless you ask."
-            )
+def _require_files(name: str, root: str, folder: str, files) -> None:
+    """Raise FileNotFoundError naming the folder and every missing file of data set ``name``.
 
+    torchvision's own message ("Dataset not found. You can use download=True") names neither the folder nor the
+    files, so look first and say exactly what is missing.
+    """
+    missing = [f for f in files if not os.path.isfile(os.path.join(root, folder, f))]
+    if missing:
+        raise FileNotFoundError(
+            f"{name} is not in root {root!r}: expected the files {files} in {os.path.join(root, folder)!r}, "
+            f"missing {missing}. Pass download=True (or the --download option of a course script) to fetch "
+            "them once; nothing is downloaded unless you ask."
+        )
+
+
+def _open_torchvision(cls, root: str, folder: str, *, train: bool, download: bool):
+    """The torchvision data set ``cls`` in ``root``; a checksum refusal of CIFAR-10 gets a message saying what to do."""
     try:
-        base = cls(root, train=train, download=download)
+        return cls(root, train=train, download=download)
     except RuntimeError as error:
         if cls is datasets.CIFAR10 and not download:
-            # All files exist (checked above), so torchvision refused them for their checksums.
+            # All files exist (checked by _require_files), so torchvision refused them for their checksums.
             raise RuntimeError(
                 f"cifar10 files in {os.path.join(root, folder)!r} do not match the official md5 checksums: "
                 "delete them and pass download=True, or pass verify_checksums=False for files you made yourself"
             ) from error
         raise
 
+
+def _images_and_labels(name: str, base) -> tuple[torch.Tensor, torch.Tensor]:
+    """The images of torchvision's data set ``base`` as uint8 (n, C, H, W) and its labels as int64 (n,)."""
     if name == "cifar10":
         # torchvision keeps CIFAR-10 as a numpy (n, H, W, C) uint8 array and the labels as a list.
         images = torch.from_numpy(base.data).permute(0, 3, 1, 2).contiguous()
@@ -155,6 +176,4 @@ def real_dataset(
     else:
         images = base.data.unsqueeze(1)  # (n, 28, 28) uint8 -> (n, 1, 28, 28)
         labels = base.targets.to(torch.int64)
-    if tuple(images.shape[1:]) != shape:
-        raise ValueError(f"{name} images in {root!r} have shape {tuple(images.shape[1:])}, expected {shape}")
-    return RealDataset(name, train, images, labels, base.classes)
+    return images, labels

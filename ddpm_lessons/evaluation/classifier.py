@@ -133,8 +133,6 @@ def train_classifier(
         ``(model, history)``: the model in eval mode and ``{"loss": [...], "accuracy": [...], "lr": [...]}``, one
         float per step (loss and accuracy on that step's batch).
     """
-    from tqdm.auto import tqdm
-
     steps = check_positive_int(steps, "steps")
     batch_size = check_positive_int(batch_size, "batch_size")
     n_train = check_positive_int(n_train, "n_train")
@@ -146,30 +144,61 @@ def train_classifier(
 
     x, labels = GlyphDigits(n_train, seed=seed).tensors()
     x, labels = x.to(device), labels.to(device)
-    history = {"loss": [], "accuracy": [], "lr": []}
+    # fork_rng restores the caller's global RNG state, which seeded_generator below reseeds.
     with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
         batches = seeded_generator(seed)  # batch order; torch's global RNG: initial weights and dropout masks
         model = GlyphClassifier(**config).to(device).train()
-        optimizer = torch.optim.Adam(model.parameters(), lr=float(lr))
-        schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-        order, position = torch.randperm(n_train, generator=batches), 0
-        bar = tqdm(range(steps), desc="glyph classifier", disable=not progress)
-        for _ in bar:
-            if position + batch_size > n_train:  # a new epoch: reshuffle
-                order, position = torch.randperm(n_train, generator=batches), 0
-            index = order[position : position + batch_size].to(device)
-            position += batch_size
-            logits = model(x[index])
-            loss = F.cross_entropy(logits, labels[index])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            history["lr"].append(float(schedule.get_last_lr()[0]))
-            schedule.step()
-            history["loss"].append(loss.item())
-            history["accuracy"].append(float((logits.argmax(1) == labels[index]).float().mean()))
-            bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", refresh=False)
+        history = _fit(model, x, labels, batches, steps=steps, batch_size=batch_size, lr=float(lr), progress=progress)
     return model.eval(), history
+
+
+def _fit(model, x, labels, batches: torch.Generator, *, steps: int, batch_size: int, lr: float, progress: bool):
+    """Train ``model`` on ``(x, labels)`` in place with Adam and a cosine learning rate; return the history.
+
+    ``batches`` draws the batch order; dropout draws from torch's global RNG, so call this inside the caller's
+    seeded fork of it.
+    """
+    from tqdm.auto import tqdm
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    history = {"loss": [], "accuracy": [], "lr": []}
+    bar = tqdm(
+        _batch_indices(len(x), batch_size, steps, batches), total=steps, desc="glyph classifier", disable=not progress
+    )
+    for index in bar:
+        index = index.to(x.device)
+        logits, loss = _train_step(model, optimizer, x[index], labels[index])
+        history["lr"].append(float(schedule.get_last_lr()[0]))  # the rate this step used, before the decay
+        schedule.step()
+        history["loss"].append(loss.item())
+        history["accuracy"].append(float((logits.argmax(1) == labels[index]).float().mean()))
+        bar.set_postfix(loss=f"{history['loss'][-1]:.4f}", refresh=False)
+    return history
+
+
+def _batch_indices(n: int, batch_size: int, steps: int, generator: torch.Generator):
+    """Yield ``steps`` batches of indices into ``n`` images: epochs in a shuffled order drawn from ``generator``.
+
+    An epoch ends when the next batch would not be full; the few images left over wait for a later shuffle
+    rather than make one step's batch smaller than the others.
+    """
+    order, position = torch.randperm(n, generator=generator), 0
+    for _ in range(steps):
+        if position + batch_size > n:  # a new epoch: reshuffle
+            order, position = torch.randperm(n, generator=generator), 0
+        yield order[position : position + batch_size]
+        position += batch_size
+
+
+def _train_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, labels: torch.Tensor):
+    """One optimizer step on the cross-entropy of ``model(x)``; returns ``(logits, loss)`` of this batch."""
+    logits = model(x)
+    loss = F.cross_entropy(logits, labels)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return logits, loss
 
 
 # --- checkpoints ---------------------------------------------------------------------------------------------------

@@ -74,90 +74,7 @@ def check_capstone(
     points, as in the lesson's tables), both from :mod:`ddpm_lessons.evaluation.metrics`. Prints ✓ or ✗ with the likely problem; never raises.
     """
     try:
-        if callable(samples):
-            samples, problem = call_answer(samples)
-            if problem:
-                return report(False, problem)
-        elif (
-            samples is not None
-            and not isinstance(samples, (torch.Tensor, list, tuple))
-            and not hasattr(samples, "__array__")
-        ):
-            return report(
-                False,
-                tr(
-                    "the capstone wants your samples, a tensor of shape (n, 2), or pass your function itself (one "
-                    "with no arguments that returns them); got {type}",
-                    type=type_name(samples),
-                ),
-            )
-        if dataset not in TOY_DATASETS or dataset == "mixture1d":
-            names = sorted(set(TOY_DATASETS) - {"mixture1d"})
-            return report(False, tr("dataset must be one of {names}, got {dataset!r}", names=names, dataset=dataset))
-        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
-            return report(False, tr("scale must be a positive number, got {scale!r}", scale=scale))
-        x, problem = _as_samples(samples)
-        if problem:
-            return report(False, problem)
-        n = x.shape[0]
-        draw = lambda size, seed: scale * toy_data(dataset, size, seed=seed).double()  # noqa: E731
-        reference = draw(n, _REFERENCE_SEED)
-        floor = sliced_wasserstein_floor(draw, n)  # the floor every lesson uses (two fresh draws, seeds 101 and 202)
-        distance = sliced_wasserstein(x, reference)
-        ratio = distance / floor
-        if ratio <= factor:
-            return report(
-                True,
-                tr(
-                    "sliced W {distance:.4f} = {ratio:.2f}× the data floor {floor:.4f} (needed ≤ {factor:g}×)",
-                    distance=distance,
-                    ratio=ratio,
-                    floor=floor,
-                    factor=factor,
-                ),
-            )
-        spread, spread_data = x.std(dim=0), reference.std(dim=0)
-        shift = (x.mean(dim=0) - reference.mean(dim=0)).norm().item()
-        width = (spread / spread_data).mean().item()
-        if spread.max().item() < 0.05 * spread_data.min().item():
-            hint = tr(
-                "the samples have collapsed to a point or a line (std {std:.3g}): is the same x reused for every "
-                "sample, or the noise z left out?",
-                std=spread.max().item(),
-            )
-        elif sliced_wasserstein(x, torch.randn(n, 2, generator=torch.Generator().manual_seed(7), dtype=x.dtype)) < (
-            0.5 * distance
-        ):
-            hint = tr(
-                "they are closer to N(0, I) than to the data: does the loop update x at every step, and was the net "
-                "trained?"
-            )
-        elif width > 1.25:
-            hint = tr(
-                "they are {width:.2f}× as wide as the data: noise at the last step, σ_t too large, or train longer",
-                width=width,
-            )
-        elif width < 0.8:
-            hint = tr(
-                "they are only {width:.2f}× as wide as the data: is σ_t z added at each step but the last?", width=width
-            )
-        elif shift > 0.25 * spread_data.mean().item():
-            hint = tr("their mean is off by {shift:.3f}: check the 1/√α_t and β_t/√(1 − ᾱ_t) coefficients", shift=shift)
-        else:
-            hint = tr("the shape is roughly right: train longer or with a larger batch, and use the EMA weights")
-        return report(
-            False,
-            tr(
-                "sliced W {distance:.4f} is {ratio:.2f}× the data floor {floor:.4f}, {excess:.2f}× more than the "
-                "{factor:g}× needed; {hint}",
-                distance=distance,
-                ratio=ratio,
-                floor=floor,
-                excess=ratio / factor,
-                factor=factor,
-                hint=hint,
-            ),
-        )
+        return _judge_capstone(samples, dataset, scale, factor)
     except Exception as error:  # never a traceback from inside the package
         return report(
             False,
@@ -167,3 +84,117 @@ def check_capstone(
                 error=error,
             ),
         )
+
+
+def _judge_capstone(samples, dataset: str, scale: float, factor: float) -> CheckResult:
+    """:func:`check_capstone` without its safety net: reads the samples, measures them, and reports."""
+    x, problem = _read_capstone_samples(samples, dataset, scale)
+    if problem:
+        return report(False, problem)
+    n = x.shape[0]
+    draw = lambda size, seed: scale * toy_data(dataset, size, seed=seed).double()  # noqa: E731
+    reference = draw(n, _REFERENCE_SEED)
+    floor = sliced_wasserstein_floor(draw, n)  # the floor every lesson uses (two fresh draws, seeds 101 and 202)
+    distance = sliced_wasserstein(x, reference)
+    ratio = distance / floor
+    if ratio <= factor:
+        return report(
+            True,
+            tr(
+                "sliced W {distance:.4f} = {ratio:.2f}× the data floor {floor:.4f} (needed ≤ {factor:g}×)",
+                distance=distance,
+                ratio=ratio,
+                floor=floor,
+                factor=factor,
+            ),
+        )
+    return report(
+        False,
+        tr(
+            "sliced W {distance:.4f} is {ratio:.2f}× the data floor {floor:.4f}, {excess:.2f}× more than the "
+            "{factor:g}× needed; {hint}",
+            distance=distance,
+            ratio=ratio,
+            floor=floor,
+            excess=ratio / factor,
+            factor=factor,
+            hint=_capstone_hint(x, reference, distance),
+        ),
+    )
+
+
+def _read_capstone_samples(samples, dataset: str, scale: float) -> tuple[torch.Tensor | None, str | None]:
+    """The samples as a float64 tensor (n, 2), or a message saying what is wrong with them or with the settings.
+
+    The learner's function is called first, so an error inside it is named before any problem with the settings.
+    """
+    if callable(samples):
+        samples, problem = call_answer(samples)
+        if problem:
+            return None, problem
+    elif _cannot_be_samples(samples):
+        return None, tr(
+            "the capstone wants your samples, a tensor of shape (n, 2), or pass your function itself (one "
+            "with no arguments that returns them); got {type}",
+            type=type_name(samples),
+        )
+    problem = _capstone_setting_problem(dataset, scale)
+    if problem:
+        return None, problem
+    return _as_samples(samples)
+
+
+def _cannot_be_samples(value) -> bool:
+    """True when ``value`` is neither a tensor, a list or tuple, nor array-like: most likely the learner passed
+    something else by mistake. None is let through so that :func:`_as_samples` can ask about a missing `return`."""
+    return value is not None and not isinstance(value, (torch.Tensor, list, tuple)) and not hasattr(value, "__array__")
+
+
+def _capstone_setting_problem(dataset, scale) -> str | None:
+    """What is wrong with ``dataset`` or ``scale`` (the 1-D mixture has no 2-D points), or None."""
+    if dataset not in TOY_DATASETS or dataset == "mixture1d":
+        names = sorted(set(TOY_DATASETS) - {"mixture1d"})
+        return tr("dataset must be one of {names}, got {dataset!r}", names=names, dataset=dataset)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale < float("inf"):
+        return tr("scale must be a positive number, got {scale!r}", scale=scale)
+    return None
+
+
+def _capstone_hint(x: torch.Tensor, reference: torch.Tensor, distance: float) -> str:
+    """The likely bug behind samples that failed, guessed from how they differ from the reference data.
+
+    The checks go from the most telling symptom to the least, so the first that fits is the one to fix first.
+    """
+    spread, spread_data = x.std(dim=0), reference.std(dim=0)
+    shift = (x.mean(dim=0) - reference.mean(dim=0)).norm().item()
+    width = (spread / spread_data).mean().item()
+    if spread.max().item() < 0.05 * spread_data.min().item():
+        return tr(
+            "the samples have collapsed to a point or a line (std {std:.3g}): is the same x reused for every "
+            "sample, or the noise z left out?",
+            std=spread.max().item(),
+        )
+    if _closer_to_noise(x, distance):
+        return tr(
+            "they are closer to N(0, I) than to the data: does the loop update x at every step, and was the net "
+            "trained?"
+        )
+    if width > 1.25:
+        return tr(
+            "they are {width:.2f}× as wide as the data: noise at the last step, σ_t too large, or train longer",
+            width=width,
+        )
+    if width < 0.8:
+        return tr(
+            "they are only {width:.2f}× as wide as the data: is σ_t z added at each step but the last?", width=width
+        )
+    if shift > 0.25 * spread_data.mean().item():
+        return tr("their mean is off by {shift:.3f}: check the 1/√α_t and β_t/√(1 − ᾱ_t) coefficients", shift=shift)
+    return tr("the shape is roughly right: train longer or with a larger batch, and use the EMA weights")
+
+
+def _closer_to_noise(x: torch.Tensor, distance: float) -> bool:
+    """True when ``x`` is much nearer pure noise N(0, I) than the data: the sampler barely moved it. The noise is
+    drawn from its own seeded generator, so the verdict is the same on every run."""
+    noise = torch.randn(x.shape[0], 2, generator=torch.Generator().manual_seed(7), dtype=x.dtype)
+    return sliced_wasserstein(x, noise) < 0.5 * distance
