@@ -127,3 +127,14 @@ def test_no_private_helper_is_imported_from_another_module():
     }
     private |= {use for module, path in MODULES.items() for use in private_attributes(module, path)}
     assert not private, f"private helpers imported across modules (make them public, or move them): {sorted(private)}"
+
+
+def test_no_function_of_the_library_is_over_sixty_lines():
+    too_long = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                if node.end_lineno - start + 1 > 60:
+                    too_long.append(f"{module}.{node.name}: {node.end_lineno - start + 1} lines")
+    assert not too_long, "split these into named steps (CONTRIBUTING.md):\n" + "\n".join(too_long)

@@ -122,6 +122,55 @@ def check_q_sample(fn) -> CheckResult:
     return report(True, tr("x_t = √ᾱ_t·x_0 + √(1 − ᾱ_t)·ε"))
 
 
+def _jump_scale_problem(scale, a_t, a_s, where):
+    """What is wrong with the jump's scale (with the likely slip), or None when it is √(ᾱ_t/ᾱ_s)."""
+    expected = math.sqrt(a_t / a_s)
+    if close(scale, expected, rtol=1e-5):
+        return None
+    hint = which_mistake(
+        scale,
+        {
+            tr(" — the signal scale is a square root: √(ᾱ_t/ᾱ_s)"): a_t / a_s,
+            tr(" — that is the scale from x₀, √ᾱ_t; from x_s the steps 1 … s are already done"): math.sqrt(a_t),
+            tr(" — the ratio is ᾱ_t/ᾱ_s (the steps s+1 … t), not its inverse"): math.sqrt(a_s / a_t),
+        },
+        rtol=1e-5,
+    )
+    return tr(
+        "{where}: scale expected {expected:.6g}, got {got:.6g}{hint}",
+        where=where,
+        expected=expected,
+        got=scale,
+        hint=hint,
+    )
+
+
+def _jump_variance_problem(variance, a_t, a_s, where):
+    """What is wrong with the jump's variance (with the likely slip), or None when it is 1 − ᾱ_t/ᾱ_s."""
+    expected = 1 - a_t / a_s
+    if close(variance, expected, rtol=1e-5):
+        return None
+    hint = which_mistake(
+        variance,
+        {
+            tr(
+                " — variances do not subtract: the jump multiplies the α of steps s+1 … t, so its variance "
+                "is 1 − ᾱ_t/ᾱ_s"
+            ): a_s - a_t,
+            tr(" — that is the variance from x₀, 1 − ᾱ_t"): 1 - a_t,
+            tr(" — that is the standard deviation; the variance is 1 − ᾱ_t/ᾱ_s"): math.sqrt(1 - a_t / a_s),
+        },
+        rtol=1e-5,
+    )
+    return tr(
+        "{where}: variance expected {expected:.6g}, got {got:.6g}{hint}",
+        where=where,
+        expected=expected,
+        got=variance,
+        hint=hint,
+    )
+
+
 @robust_check
 def check_forward_jump(fn) -> CheckResult:
     """Lesson 02, exercise 4 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = (scale, variance) of the forward jump
@@ -137,49 +186,8 @@ def check_forward_jump(fn) -> CheckResult:
         (scale, problem_scale), (variance, problem_var) = number_answer(scale, "scale"), number_answer(variance)
         if problem_scale or problem_var:
             return report(False, problem_scale or tr("the variance: {problem}", problem=problem_var))
-        expected_scale, expected_var = math.sqrt(a_t / a_s), 1 - a_t / a_s
         where = f"alpha_bar_t={a_t}, alpha_bar_s={a_s}"
-        if not close(scale, expected_scale, rtol=1e-5):
-            hint = which_mistake(
-                scale,
-                {
-                    tr(" — the signal scale is a square root: √(ᾱ_t/ᾱ_s)"): a_t / a_s,
-                    tr(" — that is the scale from x₀, √ᾱ_t; from x_s the steps 1 … s are already done"): math.sqrt(a_t),
-                    tr(" — the ratio is ᾱ_t/ᾱ_s (the steps s+1 … t), not its inverse"): math.sqrt(a_s / a_t),
-                },
-                rtol=1e-5,
-            )
-            return report(
-                False,
-                tr(
-                    "{where}: scale expected {expected:.6g}, got {got:.6g}{hint}",
-                    where=where,
-                    expected=expected_scale,
-                    got=scale,
-                    hint=hint,
-                ),
-            )
-        if not close(variance, expected_var, rtol=1e-5):
-            hint = which_mistake(
-                variance,
-                {
-                    tr(
-                        " — variances do not subtract: the jump multiplies the α of steps s+1 … t, so its variance "
-                        "is 1 − ᾱ_t/ᾱ_s"
-                    ): a_s - a_t,
-                    tr(" — that is the variance from x₀, 1 − ᾱ_t"): 1 - a_t,
-                    tr(" — that is the standard deviation; the variance is 1 − ᾱ_t/ᾱ_s"): math.sqrt(1 - a_t / a_s),
-                },
-                rtol=1e-5,
-            )
-            return report(
-                False,
-                tr(
-                    "{where}: variance expected {expected:.6g}, got {got:.6g}{hint}",
-                    where=where,
-                    expected=expected_var,
-                    got=variance,
-                    hint=hint,
-                ),
-            )
+        wrong = _jump_scale_problem(scale, a_t, a_s, where) or _jump_variance_problem(variance, a_t, a_s, where)
+        if wrong:
+            return report(False, wrong)
     return report(True, tr("q(x_t | x_s) = N(√(ᾱ_t/ᾱ_s)·x_s, 1 − ᾱ_t/ᾱ_s): the closed form restarted at s"))
