@@ -13,9 +13,9 @@ Measured, never asserted (tests do not time anything). Each benchmark prints one
 - ``seed-overhead``: the seed's ``denoising_step`` against ``reverse_step``, and ``forward_diffusion_sample``
   against ``q_sample``, on the same input (x_t of shape (16, 1, 28, 28), T = 1000, one thread, a model that
   returns a fixed ε): milliseconds per call and the ratios, which should stay ≤ 1.5.
-- ``check-lines``: not a clock but a count (AST): the share of argument-check lines among the executable lines of
-  ``process.py`` and ``sampling.py`` (raise statements, ``if`` blocks that only raise, ``check_*`` calls), and the
-  lengths of ``sample`` and ``sample_trajectory``.
+
+The architecture numbers (lines of the central functions, the share of check lines) are counted by
+``python3 course.py timings arch``, not here.
 
 Training clocks exclude the evaluation pauses (reported separately). Targets: photo ≤ 3 min,
 glyph90 ≤ 10 min, DDIM-50 within 2 points of DDPM-1000 and ≥ 15× faster.
@@ -24,7 +24,6 @@ glyph90 ≤ 10 min, DDIM-50 within 2 points of DDPM-1000 and ≥ 15× faster.
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import time
 from pathlib import Path
@@ -114,7 +113,6 @@ def _until(target, evaluate, model, data, schedule, every, max_steps, **train_kw
     equals one long run; only the evaluation pauses are added (and timed separately).
     """
     import tempfile
-    from pathlib import Path
 
     checkpoint = Path(tempfile.mkdtemp(prefix="ddpm-bench-")) / "run.pt"
     train_seconds = eval_seconds = 0.0
@@ -248,56 +246,6 @@ def bench_seed_overhead(shape=(16, 1, 28, 28), calls=200, repeats=7):
         torch.set_num_threads(threads)
 
 
-def check_lines(package_dir=None, modules=("process", "sampling", "kernels", "steps")):
-    package = Path(package_dir) if package_dir else Path(__file__).resolve().parents[1]
-    result, total = {}, [0, 0]
-    for module in modules:
-        if not (package / f"{module}.py").exists():
-            continue  # the math-layer modules exist from the two-layer layout on
-        executable, checks = _executable_and_check_lines(ast.parse((package / f"{module}.py").read_text()))
-        result[f"{module}.py"] = f"{len(checks)}/{len(executable)} = {len(checks) / len(executable):.0%}"
-        total = [total[0] + len(checks), total[1] + len(executable)]
-    result["together"] = f"{total[0]}/{total[1]} = {total[0] / total[1]:.0%}"
-    sampling = ast.parse((package / "sampling.py").read_text())
-    for node in ast.walk(sampling):
-        if isinstance(node, ast.FunctionDef) and node.name in ("sample", "sample_trajectory"):
-            result[f"{node.name} lines"] = node.end_lineno - node.lineno + 1 + len(node.decorator_list)
-    return result
-
-
-def _executable_and_check_lines(tree) -> tuple[set[int], set[int]]:
-    # Executable: the lines of every statement except docstrings, imports and def/class headers (a compound
-    # statement counts its header line; its body counts itself). Check lines: a raise, an `if` whose body only
-    # raises (header included), a statement that calls check_* / _check_* (or a helper of that name).
-    executable, checks = set(), set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.stmt) or isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            continue  # a docstring
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
-        compound = hasattr(node, "body") and isinstance(node.body, list)
-        lines = {node.lineno} if compound else set(range(node.lineno, node.end_lineno + 1))
-        executable |= lines
-        if isinstance(node, ast.Raise) or (isinstance(node, ast.If) and _only_raises(node)):
-            checks |= set(range(node.lineno, node.end_lineno + 1))
-        elif not compound and any(_is_check_call(call) for call in ast.walk(node)):
-            checks |= lines
-    return executable, checks
-
-
-def _only_raises(node: ast.If) -> bool:
-    return all(isinstance(child, ast.Raise) for child in node.body) and not node.orelse
-
-
-def _is_check_call(node) -> bool:
-    if not isinstance(node, ast.Call):
-        return False
-    name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-    return name.lstrip("_").startswith("check")
-
-
 def _seconds(fn) -> float:
     started = time.perf_counter()
     fn()
@@ -311,7 +259,6 @@ BENCHMARKS = {
     "glyph90": bench_glyph90,
     "sample-overhead": bench_sample_overhead,
     "seed-overhead": bench_seed_overhead,
-    "check-lines": check_lines,
 }
 
 
