@@ -266,3 +266,16 @@ def test_slow_list_names_tests_files_and_parametrisations(root_conftest):
     assert not listed("tests/ab.py::test_x", "tests/a.py")
     for entry in root_conftest.SLOW_TESTS:
         assert (ROOT / entry.split("::")[0]).is_file(), entry
+
+
+@pytest.mark.parametrize("readme, language", [("README.md", "en"), ("README.zh-CN.md", "zh")])
+def test_the_readmes_rise_address_is_relative_to_the_folder_lab_serves(course, readme, language):
+    # `jupyter lab FOLDER/00_start_here.ipynb` serves FOLDER: RISE finds a lesson at /rise/<name>, the address that
+    # tests/course/test_rise.py opens; /rise/notebooks/... was a 404.
+    command = course.lab_command(Path("python"), ["--lang", language] if language == "zh" else [])
+    opened = ROOT / command[4]  # python -m jupyter lab FILE
+    assert opened.name == "00_start_here.ipynb" and opened.parent == ROOT / course.LANGUAGES[language]
+    addresses = re.findall(r"localhost:8888(/rise/[^?`\s]+)\?token", (ROOT / readme).read_text(encoding="utf-8"))
+    assert addresses, f"{readme} gives no RISE address"
+    for address in addresses:
+        assert (opened.parent / address.removeprefix("/rise/")).is_file(), (readme, address)
