@@ -130,6 +130,11 @@ class Exercise:
     solution: int
 
 
+def counted(n: int, noun: str) -> str:
+    """``"1 point"``, ``"2 points"``: a count with its noun in the right number."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def exercises(nb) -> list[Exercise]:
     """The checked exercises of a lesson: every worked solution (:func:`is_solution`) and the stub cell before it,
     whose last line calls ``check_…(fn)``. A solution without such a stub is an error naming the cell."""
@@ -252,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         nb = read_notebook(target)
         graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
         total = sum(c.metadata["nbgrader"]["points"] for c in graded)
-        print(f"{display_path(target)}  ({len(graded)} graded exercises, {total} points)")
+        print(f"{display_path(target)}  ({counted(len(graded), 'graded exercise')}, {counted(total, 'point')})")
     print(
         f"course directory {display_path(args.out)}: cd there, then `nbgrader generate_assignment <lesson>` "
         "(README, For instructors)"

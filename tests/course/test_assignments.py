@@ -189,3 +189,9 @@ def test_nbgrader_release_autograde_feedback(tmp_path):
     assert rows == {(lesson, s): expected[lesson][s] for lesson in LESSONS for s in ("worked", "mistaken")}
     shutil.rmtree(course / "autograded", ignore_errors=True)
     print(f"nbgrader release -> autograde -> feedback for {LESSONS}: {time.monotonic() - started:.1f} s")
+
+
+def test_counts_are_printed_in_the_right_number():
+    from ddpm_lessons.course.assignments import counted
+
+    assert counted(1, "graded exercise") == "1 graded exercise" and counted(3, "point") == "3 points"
