@@ -19,8 +19,10 @@ TINY += ["--batch-size", "8", "--steps", "1", "--no-progress", "--device", "cpu"
 
 @pytest.fixture
 def manifest(tmp_path, monkeypatch):
-    """Redirect data/MANIFEST.json to a temporary folder so tests never touch the shipped manifest."""
-    path = tmp_path / "MANIFEST.json"
+    """Redirect data/MANIFEST.json to a temporary data folder so tests never touch the shipped manifest (outputs go
+    to tmp_path, outside it: nothing in the data folder is written except by a release)."""
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "MANIFEST.json"
     monkeypatch.setattr(checkpoints, "MANIFEST", path)
     for fn in (
         checkpoints.read_manifest,
@@ -76,7 +78,7 @@ def test_train_toy_resume_record_sample_evaluate(tmp_path, manifest, capsys):
         "cpu",
     ]
     assert main(common + ["--steps", "10"]) == 0
-    release = tmp_path / "toy_release.pt"
+    release = manifest.parent / "toy_release.pt"
     assert main(common + ["--steps", "20", "--resume", "--release", str(release)]) == 0
     entry = json.loads(manifest.read_text())["toy_release.pt"]
     assert entry["steps"] == 20 and entry["seed"] == 0 and entry["command"].startswith("python -m ddpm_lessons train")
@@ -94,7 +96,7 @@ def test_train_toy_resume_record_sample_evaluate(tmp_path, manifest, capsys):
 
 
 def test_info_verifies_shipped_files(tmp_path, manifest, capsys):
-    blob = tmp_path / "blob.pt"
+    blob = manifest.parent / "blob.pt"
     checkpoints.save_checkpoint(blob, {"a": torch.zeros(3)})
     checkpoints.record_in_manifest(blob, {"command": "test"}, manifest=manifest)
     assert main(["info"]) == 0
