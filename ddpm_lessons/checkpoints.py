@@ -292,7 +292,7 @@ def _read_once(given, path: Path) -> bytes:
     return data
 
 
-def check_unpacked_size(given, data: bytes, limit: int = MAX_UNPACKED_BYTES) -> None:
+def check_unpacked_size(given, data: bytes, limit: int | None = None) -> None:
     """Refuse an archive whose entries unpack to more than ``limit`` bytes (a small deflated file can ask for GBs).
 
     Data that is not a zip archive is left to ``torch.load``, which refuses it (or reads torch's legacy format,
@@ -303,6 +303,7 @@ def check_unpacked_size(given, data: bytes, limit: int = MAX_UNPACKED_BYTES) -> 
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError):
         return
+    limit = MAX_UNPACKED_BYTES if limit is None else limit
     if unpacked > limit:
         raise CheckpointError(
             f"checkpoint {given} would unpack to {unpacked:,} bytes (limit {limit:,}); refusing to load it"
