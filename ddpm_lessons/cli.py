@@ -371,6 +371,7 @@ def add_train_classifier(commands) -> None:
         help="train the glyph-digit classifier used as a metric",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    c.set_defaults(checkpoint_flag="--out")
     add_option(c, "--out", required=True, type=Path, help="checkpoint file")
     add_option(c, "--steps", type=integer, default=2000, help="optimisation steps")
     add_option(c, "--batch-size", type=integer, default=128, help="minibatch size")
