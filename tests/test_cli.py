@@ -424,3 +424,6 @@ def test_a_checkpoint_of_another_kind_is_not_replaced_without_overwrite(tmp_path
         ["train", *TINY, "--steps", "100000", "--out", str(classifier)], "--out", capsys, tmp_path
     )
     assert "already exists" in err and "--overwrite" in err
+    resume = ["train", *TINY, "--steps", "100000", "--out", str(classifier), "--resume"]
+    err = refused_before_work(resume, "(--out)", capsys, tmp_path)
+    assert "is not a training checkpoint of this objective (kind='glyph-classifier'" in err
