@@ -10,12 +10,16 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
+import io
 import json
 import os
+import pickle
 import platform
+import sys
 import tempfile
 import time
 import warnings
+import zipfile
 from pathlib import Path
 
 import torch
@@ -32,6 +36,8 @@ __all__ = [
     "atomic_write_bytes",
     "save_checkpoint",
     "load_checkpoint",
+    "check_unpacked_size",
+    "MAX_UNPACKED_BYTES",
     "sidecar",
     "sha256_file",
     "read_manifest",
@@ -41,6 +47,17 @@ __all__ = [
 ]
 
 DATA_ENV = "DDPM_LESSONS_DATA"
+
+MAX_SIDECAR_BYTES = 4096
+"""A sidecar holds one digest line (two during a save's swap): 4 KiB is ample, and a larger file is not read."""
+MAX_SIDECAR_DIGESTS = 8
+MAX_MANIFEST_BYTES = 1 << 20
+"""The manifest lists a handful of files (about 4 KiB today); 1 MiB bounds what a damaged or hostile one costs."""
+MAX_CHECKPOINT_BYTES = 1 << 30
+MAX_UNPACKED_BYTES = 2 << 30
+"""A checkpoint is a zip archive. The shipped ones unpack to at most ~4.3 MB and a long training run's checkpoint
+(weights, EMA and Adam state of the largest course model) to a few hundred MB: 2 GiB leaves room for any model the
+course trains, yet refuses a small deflated file that would unpack to more memory than a laptop has."""
 
 
 def find_data_dir() -> Path:
@@ -122,8 +139,11 @@ def exclusive_run(path):
     """Hold an exclusive lock on ``<path>.lock`` while a run writes ``path``; a second run fails at once.
 
     The lock file names its holder (process id, host, start time), so the error says which run to wait for. The
-    lock is released when the run ends or its process dies (``fcntl.flock``); stale temporary files of killed writes
-    are removed once the lock is held. Where ``fcntl`` does not exist (Windows) the run is not locked.
+    lock is ``fcntl.flock``: the kernel releases it when its process dies, so a lock file left by a killed run is
+    taken over by the next one (with a note naming the dead holder). The lock file is removed when the run ends;
+    a run that opened it just before the removal sees that its file is no longer the one at the path and tries
+    again. Stale temporary files of killed writes are removed once the lock is held. Where ``fcntl`` does not exist
+    (Windows) the run is not locked.
     """
     path = Path(path)
     try:
@@ -132,16 +152,11 @@ def exclusive_run(path):
         yield
         return
     lock_path = path.with_name(path.name + ".lock")
-    handle = open(lock_path, "a+", encoding="utf-8")
+    handle = _acquire(lock_path, path, fcntl)
     try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown process"
-            raise RunLockedError(
-                f"another run is writing {path} ({holder}); wait for it to finish or choose another output file"
-            ) from None
+        previous = handle.read().strip()
+        if previous:
+            print(f"note: took over the lock {lock_path} left by a run that ended ({previous})", file=sys.stderr)
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} on {platform.node()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
@@ -149,7 +164,32 @@ def exclusive_run(path):
         remove_stale_temporaries(path)
         yield
     finally:
-        handle.close()  # closing releases the lock; the file stays (removing it would race a waiting run)
+        with contextlib.suppress(OSError):
+            lock_path.unlink()  # still held: a waiting run that opened this file retries on the new one
+        handle.close()
+
+
+def _acquire(lock_path: Path, path: Path, fcntl):
+    """Open and flock ``lock_path``, retrying while the file we locked was removed by the run that held it."""
+    while True:
+        handle = open(lock_path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown process"
+            handle.close()
+            raise RunLockedError(
+                f"another run is writing {path} ({holder}); wait for it to finish or choose another output file"
+            ) from None
+        try:
+            same = os.fstat(handle.fileno()).st_ino == os.stat(lock_path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            handle.seek(0)
+            return handle
+        handle.close()
 
 
 def sidecar(path) -> Path:
@@ -190,21 +230,35 @@ def _expected_digests(path: Path, manifest: Path) -> tuple[list[str], str] | Non
     """The digests ``path`` may have and where they come from: the manifest for a shipped file, else its sidecar."""
     entry = read_manifest(manifest).get(path.name) if path.parent == Path(manifest).resolve().parent else None
     if entry is not None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+            raise CheckpointError(f"{Path(manifest).name} lists {path.name} without a sha256 digest")
         return [entry["sha256"].lower()], Path(manifest).name
     side = sidecar(path)
     if not side.exists():
         return None
     if not side.is_file():
         raise CheckpointError(f"checksum file {side} is not a file")
-    words = side.read_text(encoding="utf-8", errors="replace").split()
+    return _sidecar_digests(side), side.name
+
+
+def _sidecar_digests(side: Path) -> list[str]:
+    """The digests a sidecar lists, read only if it is small (a sidecar is one line; two during a save's swap)."""
+    with open(side, "rb") as handle:
+        data = handle.read(MAX_SIDECAR_BYTES + 1)
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise CheckpointError(f"checksum file {side} is larger than {MAX_SIDECAR_BYTES} bytes; it is not a sidecar")
+    words = data.decode("utf-8", errors="replace").split()
     digests = [w.lower() for w in words if len(w) == 64 and all(c in "0123456789abcdefABCDEF" for c in w)]
     if not digests:
         raise CheckpointError(f"checksum file {side} is malformed (expected a sha256 hex digest)")
-    return digests, side.name
+    if len(digests) > MAX_SIDECAR_DIGESTS:
+        raise CheckpointError(f"checksum file {side} lists {len(digests)} digests (at most {MAX_SIDECAR_DIGESTS})")
+    return digests
 
 
-def _verify(given, path: Path, expected_sha256, verify: bool, manifest: Path) -> None:
-    """Check ``path``'s sha256 against the given digest, its manifest entry or its sidecar (see load_checkpoint)."""
+def _verify(given, path: Path, data: bytes, expected_sha256, verify: bool, manifest: Path) -> None:
+    """Check the sha256 of ``data`` (the bytes read from ``path``, the ones that will be loaded) against the given
+    digest, ``path``'s manifest entry or its sidecar (see load_checkpoint)."""
     if expected_sha256 is not None:
         expected, source = [str(expected_sha256).lower()], "the expected digest"
     else:
@@ -218,12 +272,64 @@ def _verify(given, path: Path, expected_sha256, verify: bool, manifest: Path) ->
             warnings.warn(f"loading {given} without verifying it: it has no checksum", stacklevel=3)
             return
         expected, source = found
-    actual = sha256_file(path)
+    actual = hashlib.sha256(data).hexdigest()
     if actual not in expected:
         raise CheckpointError(
             f"checkpoint {given} fails its sha256 check against {source}: expected {expected[0]}, got {actual} "
             "(the file is damaged or was replaced; re-fetch or retrain it)"
         )
+
+
+def _read_once(given, path: Path) -> bytes:
+    """The file's bytes, read once and bounded: what is hashed is what is loaded (no second open to swap under)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_CHECKPOINT_BYTES + 1)
+    except OSError as error:
+        raise CheckpointError(f"checkpoint {given} could not be read ({error.strerror or error})") from None
+    if len(data) > MAX_CHECKPOINT_BYTES:
+        raise CheckpointError(f"checkpoint {given} is larger than {MAX_CHECKPOINT_BYTES:,} bytes; refusing to load it")
+    return data
+
+
+def check_unpacked_size(given, data: bytes, limit: int | None = None) -> None:
+    """Refuse an archive whose entries unpack to more than ``limit`` bytes (a small deflated file can ask for GBs).
+
+    Data that is not a zip archive is left to ``torch.load``, which refuses it (or reads torch's legacy format,
+    which is not compressed, so its size is bounded by the file's).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return
+    limit = MAX_UNPACKED_BYTES if limit is None else limit
+    if unpacked > limit:
+        raise CheckpointError(
+            f"checkpoint {given} would unpack to {unpacked:,} bytes (limit {limit:,}); refusing to load it"
+        )
+
+
+def _torch_load(given, data: bytes, map_location) -> object:
+    try:
+        return torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:  # weights_only refused an object: the file asks to run code
+        raise CheckpointError(
+            f"checkpoint {given} may be unsafe: it asks to build objects other than tensors and plain data "
+            f"({_refused_object(error)}), so it could not be read safely; use only checkpoints written by this package"
+        ) from None
+    except Exception as error:  # torch raises several types for truncated or foreign files
+        raise CheckpointError(
+            f"checkpoint {given} could not be read safely ({type(error).__name__}: {_refused_object(error)})"
+        ) from None
+
+
+def _refused_object(error: BaseException) -> str:
+    """What torch refused, without its advice: it suggests ``weights_only=False``, which would run the file's code."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    named = [line for line in lines if "GLOBAL" in line or "Unsupported" in line]
+    kept = named or [line for line in lines if "weights_only" not in line and "Weights only" not in line]
+    return (kept or ["refused by the weights-only loader"])[0][:300]
 
 
 def load_checkpoint(
@@ -254,13 +360,10 @@ def load_checkpoint(
         raise CheckpointError(f"checkpoint {given} is a directory, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {given} is not a regular file (a device or pipe cannot be a checkpoint)")
-    _verify(given, path, expected_sha256, verify, Path(MANIFEST if manifest is None else manifest))
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as error:  # torch raises several types for truncated or foreign files
-        raise CheckpointError(
-            f"checkpoint {given} could not be read safely ({type(error).__name__}: {error})"
-        ) from error
+    data = _read_once(given, path)
+    _verify(given, path, data, expected_sha256, verify, Path(MANIFEST if manifest is None else manifest))
+    check_unpacked_size(given, data)
+    payload = _torch_load(given, data, map_location)
     if not isinstance(payload, dict):
         raise CheckpointError(f"checkpoint {given} does not hold a dict payload (got {type(payload).__name__})")
     return payload
@@ -271,7 +374,17 @@ def read_manifest(manifest=MANIFEST) -> dict:
     manifest = Path(manifest)
     if not manifest.exists():
         return {}
-    return json.loads(manifest.read_text(encoding="utf-8"))
+    with open(manifest, "rb") as handle:
+        data = handle.read(MAX_MANIFEST_BYTES + 1)
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise CheckpointError(f"{manifest} is larger than {MAX_MANIFEST_BYTES:,} bytes; it is not the course manifest")
+    try:
+        entries = json.loads(data.decode("utf-8"))
+    except ValueError as error:
+        raise CheckpointError(f"{manifest} is not valid JSON ({error})") from None
+    if not isinstance(entries, dict):
+        raise CheckpointError(f"{manifest} does not hold an object of file entries")
+    return entries
 
 
 def record_in_manifest(path, info: dict, manifest=MANIFEST) -> dict:

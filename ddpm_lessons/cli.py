@@ -73,22 +73,51 @@ def add_info(commands) -> None:
 
 
 # --------------------------------------------------------------------------------------------- output files
-def check_output_file(path: Path, option: str, *, overwrite: bool = True, resume: bool = False) -> None:
-    """Refuse an output that would lose work before any work is done: a directory, an unwritable folder, a shipped
-    file (those change only through --release / --record with --replace-shipped), or an existing file that
-    neither --resume nor --overwrite allows replacing."""
+def check_output_file(path: Path, option: str, *, overwrite: bool = False, resume: bool | None = None) -> None:
+    """Refuse an output that would lose work, before any work is done: a directory or another non-regular file (a
+    pipe, a device: never, whatever the flags), anything in the shipped data folder (it changes only through
+    --release / --record with --replace-shipped), an existing file without --overwrite (or --resume, for commands
+    that have it: ``resume`` is None where the command has no --resume), or a folder that cannot be written."""
     path, dest = Path(path), option.removeprefix("--").replace("-", "_")
     if path.is_dir():
         raise OptionError(f"{option} {path} is a directory; give a file name inside it, e.g. {path / 'run.pt'}", dest)
+    if path.exists() and not path.is_file():
+        raise OptionError(
+            f"{option} {path} is not a regular file (a pipe, socket or device); it is never replaced, "
+            "even with --overwrite: give a file name",
+            dest,
+        )
+    check_outside_shipped(path, option)
+    if path.exists() and not (overwrite or resume):
+        advice = (
+            "pass --resume to continue it or --overwrite to replace it" if resume is not None else "pass --overwrite"
+        )
+        raise OptionError(f"{option} {path} already exists; {advice}", dest)
+    check_writable_folder(path, option)
+
+
+def check_outside_shipped(path: Path, option: str) -> None:
+    """Nothing in the shipped data folder (MANIFEST.json's, and the checkout's data/ beside the package) is written
+    through an ordinary output option."""
+    dest = option.removeprefix("--").replace("-", "_")
     if release.shipped_entry(path) is not None:
         raise OptionError(
             f"{option} {path} is a shipped file listed in MANIFEST.json; write to another file (e.g. runs/{path.name}) "
             "and publish it with --release (train) or --record (train-classifier) and --replace-shipped",
             dest,
         )
-    if path.exists() and not (overwrite or resume):
-        raise OptionError(f"{option} {path} already exists; pass --resume to continue it or --overwrite to replace it")
-    folder = path.parent
+    folder = release.shipped_folder_of(path)
+    if folder is not None:
+        raise OptionError(
+            f"{option} {path} is in the shipped data folder {folder} (checkpoints, MANIFEST.json, sidecars, "
+            "records), which only --release (train) and --record (train-classifier) write; write to another file, "
+            f"e.g. runs/{path.name}",
+            dest,
+        )
+
+
+def check_writable_folder(path: Path, option: str) -> None:
+    folder, dest = path.parent, option.removeprefix("--").replace("-", "_")
     try:
         if not folder.exists():
             folder.mkdir(parents=True)
@@ -294,10 +323,9 @@ def add_train(commands) -> None:
 
 
 # ----------------------------------------------------------------------------------------- train-classifier
-def cmd_train_classifier(args) -> int:
-    from .evaluation.classifier import save_classifier, train_classifier
-
-    set_threads(args)
+def check_classifier_outputs(args) -> None:
+    """--out of train-classifier: with --record a shipped file (replaced only with --replace-shipped), otherwise an
+    ordinary output; a DDPM checkpoint is never replaced by a classifier without --overwrite."""
     if args.record:
         release.check_in_data_folder(args.out, "--out with --record")
         release.check_release_target(args.out, "--out with --record", args.replace_shipped)
@@ -305,18 +333,27 @@ def cmd_train_classifier(args) -> int:
             raise OptionError(f"--out {args.out} is a directory")
     else:
         check_output_file(args.out, "--out", overwrite=args.overwrite)
-    started = time.perf_counter()
-    model, history = train_classifier(
-        steps=args.steps,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        seed=args.seed,
-        n_train=args.n_train,
-        device=args.device,
-        progress=not args.no_progress,
-    )
-    wall = time.perf_counter() - started
-    save_classifier(args.out, model, history=history)
+
+
+def cmd_train_classifier(args) -> int:
+    from .checkpoints import exclusive_run
+    from .evaluation.classifier import save_classifier, train_classifier
+
+    set_threads(args)
+    check_classifier_outputs(args)
+    with exclusive_run(args.out):  # one writer per file, taken before the first byte (as train does)
+        started = time.perf_counter()
+        model, history = train_classifier(
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            seed=args.seed,
+            n_train=args.n_train,
+            device=args.device,
+            progress=not args.no_progress,
+        )
+        wall = time.perf_counter() - started
+        save_classifier(args.out, model, history=history)
     print(f"classifier trained for {args.steps} steps in {wall:.1f} s; saved to {args.out}")
     if args.record:
         info = release.record_run(
@@ -334,6 +371,7 @@ def add_train_classifier(commands) -> None:
         help="train the glyph-digit classifier used as a metric",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
+    c.set_defaults(checkpoint_flag="--out")
     add_option(c, "--out", required=True, type=Path, help="checkpoint file")
     add_option(c, "--steps", type=integer, default=2000, help="optimisation steps")
     add_option(c, "--batch-size", type=integer, default=128, help="minibatch size")
@@ -431,7 +469,7 @@ def cmd_sample(args) -> int:
 
     if args.out.suffix.lower() != ".png":
         raise OptionError(f"--out {args.out}: sample writes a PNG image, so the file name must end in .png")
-    check_output_file(args.out, "--out")
+    check_output_file(args.out, "--out", overwrite=args.overwrite)
     model, schedule, payload = load_trained(
         args.checkpoint, device=args.device, use_ema=not args.raw_weights, verify=not args.no_verify
     )
@@ -477,6 +515,7 @@ def add_sample(commands) -> None:
     add_option(s, "--guidance", type=float, default=0.0, help="classifier-free guidance weight w")
     add_option(s, "--seed", type=integer, default=0, help="seed of the sampling noise")
     add_option(s, "--raw-weights", action="store_true", help="use the raw weights instead of the EMA")
+    add_option(s, "--overwrite", action="store_true", help="replace an existing --out")
     add_option(
         s,
         "--no-verify",

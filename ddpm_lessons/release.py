@@ -32,6 +32,8 @@ from .validation import InputError
 __all__ = [
     "data_folder",
     "shipped_entry",
+    "shipped_folders",
+    "shipped_folder_of",
     "check_in_data_folder",
     "check_release_target",
     "run_record",
@@ -54,6 +56,22 @@ def shipped_entry(path) -> dict | None:
     return checkpoints.read_manifest(checkpoints.MANIFEST).get(path.name)
 
 
+def shipped_folders() -> list[Path]:
+    """Every shipped data folder: MANIFEST.json's (``DDPM_LESSONS_DATA`` moves it) and the checkout's ``data/``
+    beside the package when it holds a manifest (still shipped when the variable points elsewhere)."""
+    beside = Path(checkpoints.__file__).resolve().parent.parent / "data"
+    folders = [data_folder()]
+    if (beside / "MANIFEST.json").is_file() and beside.resolve() not in folders:
+        folders.append(beside.resolve())
+    return folders
+
+
+def shipped_folder_of(path) -> Path | None:
+    """The shipped data folder ``path`` lies in (at any depth), or None."""
+    path = Path(path).resolve()
+    return next((folder for folder in shipped_folders() if path.is_relative_to(folder)), None)
+
+
 def check_in_data_folder(path, option: str) -> None:
     """Refuse a shipped file's target outside the folder of ``MANIFEST.json``."""
     folder = data_folder()
@@ -62,8 +80,21 @@ def check_in_data_folder(path, option: str) -> None:
 
 
 def check_release_target(path, option: str, replace_shipped: bool) -> None:
-    """A release may replace a shipped file only when asked (``replace_shipped``), and then says what it replaces."""
+    """A release writes a checkpoint (``*.pt``) in the data folder: a new one, or — only when asked
+    (``replace_shipped``), and then it says what it replaces — one the manifest lists. The manifest, sidecars,
+    records and README are never a release's target."""
+    path = Path(path)
     entry = shipped_entry(path)
+    if path.suffix != ".pt" or (path.exists() and not path.is_file()):
+        raise InputError(
+            f"{option} {path}: a release writes a checkpoint file (*.pt); the data folder's manifest, checksums, "
+            "records and README are never replaced"
+        )
+    if entry is None and path.exists():
+        raise InputError(
+            f"{option} {path} exists but is not listed in MANIFEST.json; only listed checkpoints are replaced "
+            "(remove it yourself if it is yours)"
+        )
     if entry is None:
         return
     what = f"the shipped {Path(path).name} (sha256 {entry['sha256'][:12]}…, made by: {entry.get('command', '?')})"
@@ -88,13 +119,18 @@ def run_record(argv, *, seed: int, steps: int, wall_time_s: float, data: dict | 
 def publish_release(training_checkpoint, release, record: dict) -> dict:
     """Write the slim release copy of ``training_checkpoint`` (EMA weights only) to ``release`` and record it in the
     manifest with ``record`` (:func:`run_record`); returns the manifest entry."""
-    checkpoints.save_checkpoint(release, release_payload(checkpoints.load_checkpoint(training_checkpoint)))
+    with checkpoints.exclusive_run(release):  # one writer of the release copy at a time
+        checkpoints.save_checkpoint(release, release_payload(checkpoints.load_checkpoint(training_checkpoint)))
     return record_run(release, record)
 
 
 def record_run(path, record: dict) -> dict:
-    """Add or replace ``path``'s manifest entry: its sha256 and size, plus ``record``; returns the entry."""
-    return checkpoints.record_in_manifest(path, record, checkpoints.MANIFEST)
+    """Add or replace ``path``'s manifest entry: its sha256 and size, plus ``record``; returns the entry.
+
+    The manifest has one writer at a time (its lock is removed when the write ends), so two records never lose one.
+    """
+    with checkpoints.exclusive_run(checkpoints.MANIFEST):
+        return checkpoints.record_in_manifest(path, record, checkpoints.MANIFEST)
 
 
 def record_metrics(path, metrics: dict) -> dict:

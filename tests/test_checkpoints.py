@@ -188,3 +188,171 @@ def test_a_checkpoints_config_is_sized_before_anything_is_allocated(tmp_path):
     with pytest.raises(CheckpointError, match="nan.pt holds NaN or infinite weights"):
         load_trained(tmp_path / "nan.pt")
     assert state.step == 1
+
+
+# ----------------------------------------------------------------------- issue 25: load what you verified, bounded
+def test_the_loaded_bytes_are_the_hashed_bytes_read_once(tmp_path, monkeypatch):
+    import builtins
+    import io
+
+    from ddpm_lessons import checkpoints
+
+    path = tmp_path / "run.pt"
+    save_checkpoint(path, {"w": torch.arange(5.0)})
+    opened, loaded, real_open, real_load = [], [], builtins.open, torch.load
+
+    def counting_open(file, *args, **kwargs):
+        opened.append(os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    def recording_load(source, *args, **kwargs):
+        assert isinstance(source, io.BytesIO) and kwargs["weights_only"] is True
+        loaded.append(source.getvalue())
+        return real_load(source, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(checkpoints.torch, "load", recording_load)
+    assert torch.equal(load_checkpoint(path)["w"], torch.arange(5.0))
+    assert opened.count(str(path)) == 1, opened  # never reopened between the hash and the load
+    assert loaded == [path.read_bytes()] and sha256_file(path) in path.with_name("run.pt.sha256").read_text()
+
+
+def test_a_file_swapped_during_loads_never_loads_unverified_bytes(tmp_path):
+    import threading
+    import time
+
+    path, good, evil = tmp_path / "run.pt", tmp_path / "good.bin", tmp_path / "evil.bin"
+    save_checkpoint(path, {"who": torch.tensor(1)})
+    good.write_bytes(path.read_bytes())
+    torch.save({"who": torch.tensor(2)}, evil)  # a valid checkpoint whose digest is not in the sidecar
+    stop, loads, refused = threading.Event(), [], []
+
+    def swap():
+        while not stop.is_set():
+            for source in (evil, good):
+                tmp = tmp_path / "swap.tmp"
+                tmp.write_bytes(source.read_bytes())
+                os.replace(tmp, path)
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            try:
+                loads.append(int(load_checkpoint(path)["who"]))
+            except CheckpointError as error:
+                assert "fails its sha256 check" in str(error)
+                refused.append(error)
+    finally:
+        stop.set()
+        swapper.join()
+    assert loads and set(loads) == {1}, "only the verified content is ever returned"
+    assert refused, "the swap was seen (and refused) at least once"
+
+
+def test_the_sidecar_is_bounded_in_size_and_digests(tmp_path):
+    path = tmp_path / "run.pt"
+    save_checkpoint(path, {"w": torch.zeros(2)})
+    side = tmp_path / "run.pt.sha256"
+    digest = sha256_file(path)
+    side.write_text(f"{digest}  run.pt\n" + "x" * 5000)
+    with pytest.raises(CheckpointError, match="run.pt.sha256 is larger than 4096 bytes"):
+        load_checkpoint(path)
+    side.write_text("".join(f"{'0' * 63}{i}  run.pt\n" for i in range(8)) + f"{digest}  run.pt\n")
+    with pytest.raises(CheckpointError, match="lists 9 digests"):
+        load_checkpoint(path)
+    side.write_text(f"{digest}  run.pt\n{'0' * 64}  run.pt\n")  # two digests: a save's swap in progress
+    assert load_checkpoint(path)["w"].shape == (2,)
+
+
+def test_the_manifest_read_is_bounded_and_checked(tmp_path):
+    from ddpm_lessons.checkpoints import read_manifest
+
+    manifest = tmp_path / "MANIFEST.json"
+    manifest.write_text('{"a.pt": {"sha256": "' + "0" * (1 << 20) + '"}}')
+    with pytest.raises(CheckpointError, match="MANIFEST.json is larger than 1,048,576 bytes"):
+        read_manifest(manifest)
+    manifest.write_text("[1, 2]")
+    with pytest.raises(CheckpointError, match="does not hold an object"):
+        read_manifest(manifest)
+    manifest.write_text("{not json")
+    with pytest.raises(CheckpointError, match="is not valid JSON"):
+        read_manifest(manifest)
+    manifest.write_text('{"run.pt": {"bytes": 3}}')  # an entry without its sha256
+    (tmp_path / "run.pt").write_bytes(b"abc")
+    with pytest.raises(CheckpointError, match="lists run.pt without a sha256"):
+        load_checkpoint(tmp_path / "run.pt", manifest=manifest)
+
+
+def test_an_archive_that_unpacks_beyond_the_ceiling_is_refused_before_torch_load(tmp_path, monkeypatch):
+    import zipfile
+
+    from ddpm_lessons import checkpoints
+
+    bomb = tmp_path / "bomb.pt"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb/data.pkl", b"\0" * (64 << 20))  # 64 MiB of zeros deflate to ~64 KB
+    assert bomb.stat().st_size < 200_000
+    assert checkpoints.MAX_UNPACKED_BYTES >= 100 * (5 << 20)  # shipped files unpack to < 5 MB: ample headroom
+    monkeypatch.setattr(checkpoints, "MAX_UNPACKED_BYTES", 32 << 20)  # the 2 GiB ceiling, scaled down for the test
+    monkeypatch.setattr(checkpoints.torch, "load", lambda *a, **k: pytest.fail("torch.load reached"))
+    with pytest.warns(UserWarning, match="without verifying"):
+        with pytest.raises(CheckpointError, match=r"bomb.pt would unpack to 67,108,864 bytes \(limit 33,554,432\)"):
+            load_checkpoint(bomb, verify=False)
+
+
+def test_a_malicious_pickle_is_called_unsafe_without_torchs_advice(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo owned > " + str(tmp_path / "owned"),))
+
+    path = tmp_path / "evil.pt"
+    torch.save({"x": Evil()}, path)
+    (tmp_path / "evil.pt.sha256").write_text(f"{sha256_file(path)}  evil.pt\n")
+    with pytest.raises(CheckpointError) as refused:
+        load_checkpoint(path)
+    message = str(refused.value)
+    assert "evil.pt may be unsafe" in message and "GLOBAL" in message
+    assert "weights_only" not in message and "\n" not in message
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
+    assert not (tmp_path / "owned").exists()
+
+
+def test_the_lock_file_is_removed_on_exit_and_a_dead_holders_lock_is_taken_over(tmp_path, capsys):
+    out = tmp_path / "run.pt"
+    lock = tmp_path / "run.pt.lock"
+    with exclusive_run(out):
+        assert lock.read_text().startswith(f"pid {os.getpid()} ")
+    assert not lock.exists()
+    with pytest.raises(RuntimeError), exclusive_run(out):
+        raise RuntimeError("the run failed")
+    assert not lock.exists()
+    lock.write_text("pid 999999999 on elsewhere, started 2026-01-01 00:00:00\n")  # a killed run's file
+    with exclusive_run(out):
+        assert lock.read_text().startswith(f"pid {os.getpid()} ")
+    note = capsys.readouterr().err
+    assert "took over the lock" in note and "pid 999999999" in note
+    assert not lock.exists()
+
+
+def test_a_lock_removed_while_a_second_run_opened_it_is_not_shared(tmp_path, monkeypatch):
+    """The holder removes its lock file on exit; a run that opened the old file must not think it holds the lock."""
+    from ddpm_lessons import checkpoints
+
+    out = tmp_path / "run.pt"
+    lock = tmp_path / "run.pt.lock"
+    real_open, swapped = open, []
+
+    def open_then_replace(file, *args, **kwargs):
+        handle = real_open(file, *args, **kwargs)
+        if os.fspath(file) == str(lock) and not swapped:
+            swapped.append(True)
+            os.unlink(lock)  # as the previous holder's exit would, after this run opened the file
+        return handle
+
+    monkeypatch.setattr("builtins.open", open_then_replace)
+    with checkpoints.exclusive_run(out):
+        assert swapped and lock.exists()
+        assert os.stat(lock).st_ino  # this run holds the file that is at the path now
+    assert not lock.exists()

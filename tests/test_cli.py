@@ -10,8 +10,8 @@ import sys
 import pytest
 import torch
 
-from ddpm_lessons import checkpoints
-from ddpm_lessons.cli import main, parser
+from ddpm_lessons import InputError, checkpoints
+from ddpm_lessons.cli import check_output_file, main, parser
 
 TINY = ["--data", "moons", "--model", "mlp", "--hidden", "8", "--layers", "1", "--T", "10", "--n-train", "64"]
 TINY += ["--batch-size", "8", "--steps", "1", "--no-progress", "--device", "cpu"]
@@ -19,8 +19,10 @@ TINY += ["--batch-size", "8", "--steps", "1", "--no-progress", "--device", "cpu"
 
 @pytest.fixture
 def manifest(tmp_path, monkeypatch):
-    """Redirect data/MANIFEST.json to a temporary folder so tests never touch the shipped manifest."""
-    path = tmp_path / "MANIFEST.json"
+    """Redirect data/MANIFEST.json to a temporary data folder so tests never touch the shipped manifest (outputs go
+    to tmp_path, outside it: nothing in the data folder is written except by a release)."""
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / "MANIFEST.json"
     monkeypatch.setattr(checkpoints, "MANIFEST", path)
     for fn in (
         checkpoints.read_manifest,
@@ -76,7 +78,7 @@ def test_train_toy_resume_record_sample_evaluate(tmp_path, manifest, capsys):
         "cpu",
     ]
     assert main(common + ["--steps", "10"]) == 0
-    release = tmp_path / "toy_release.pt"
+    release = manifest.parent / "toy_release.pt"
     assert main(common + ["--steps", "20", "--resume", "--release", str(release)]) == 0
     entry = json.loads(manifest.read_text())["toy_release.pt"]
     assert entry["steps"] == 20 and entry["seed"] == 0 and entry["command"].startswith("python -m ddpm_lessons train")
@@ -94,7 +96,7 @@ def test_train_toy_resume_record_sample_evaluate(tmp_path, manifest, capsys):
 
 
 def test_info_verifies_shipped_files(tmp_path, manifest, capsys):
-    blob = tmp_path / "blob.pt"
+    blob = manifest.parent / "blob.pt"
     checkpoints.save_checkpoint(blob, {"a": torch.zeros(3)})
     checkpoints.record_in_manifest(blob, {"command": "test"}, manifest=manifest)
     assert main(["info"]) == 0
@@ -285,3 +287,143 @@ def test_a_bug_is_not_disguised_as_a_user_error(tmp_path, monkeypatch):
     assert result.returncode not in (0, 2), result.stderr
     assert "Traceback (most recent call last)" in result.stderr and "in broken" in result.stderr
     assert "error: batch_size" not in result.stderr
+
+
+# ---------------------------------------------------------------- issue 25: one output policy, refusals before work
+def snapshot(folder):
+    """Every file under ``folder`` with its bytes and mtime: a refusal must leave all of them as they were."""
+    return {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def shipped(manifest):
+    """The stand-in data folder of ``manifest`` holding what data/ holds: a listed checkpoint with its sidecar, the
+    manifest, README and JSON records."""
+    folder = manifest.parent
+    checkpoints.save_checkpoint(folder / "glyph_ddpm.pt", {"kind": "ddpm", "w": torch.zeros(2)})
+    checkpoints.record_in_manifest(folder / "glyph_ddpm.pt", {"command": "the original command"}, manifest=manifest)
+    for name in ("README.md", "unet_wiring.json", "unet_wiring_single_read.json"):
+        (folder / name).write_text("{}\n")
+    return folder
+
+
+def refused_before_work(argv, flag, capsys, folder):
+    """``main(argv)`` returns 2 at once with one line naming ``flag``, and no file under ``folder`` changed."""
+    import time
+
+    before = snapshot(folder)
+    started = time.perf_counter()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and flag in err and "Traceback" not in err, err
+    assert time.perf_counter() - started < 10, "refused before any training"
+    assert snapshot(folder) == before
+    return err
+
+
+@pytest.mark.parametrize(
+    "target, flag",
+    [
+        ("MANIFEST.json", "--release"),
+        ("README.md", "--release"),
+        ("unet_wiring.json", "--release"),
+        ("glyph_ddpm.pt.sha256", "--release"),
+        ("glyph_ddpm.pt.lock", "--release"),
+    ],
+)
+@pytest.mark.parametrize("replace", [[], ["--replace-shipped"]], ids=["plain", "replace-shipped"])
+def test_a_release_never_writes_the_data_folders_other_files(target, flag, replace, shipped, tmp_path, capsys):
+    argv = ["train", *TINY, "--steps", "100000", "--out", str(tmp_path / "r.pt"), "--release", str(shipped / target)]
+    err = refused_before_work(argv + replace, flag, capsys, tmp_path)
+    assert "never replaced" in err and not (tmp_path / "r.pt").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["train-classifier", "--record", "--out", "{data}/unet_wiring_single_read.json"], "--out with --record"),
+        (["train-classifier", "--record", "--replace-shipped", "--out", "{data}/README.md"], "--out with --record"),
+        (["train", *TINY, "--out", "{data}/MANIFEST.json", "--overwrite"], "--out"),
+        (["train", *TINY, "--out", "{data}/glyph_ddpm.pt.sha256", "--overwrite"], "--out"),
+        (["train", *TINY, "--out", "{data}/new_run.pt"], "--out"),
+        (["train-classifier", "--out", "{data}/unet_wiring.json", "--overwrite"], "--out"),
+        (["sample", "--checkpoint", "{data}/glyph_ddpm.pt", "--out", "{data}/fig.png", "--overwrite"], "--out"),
+    ],
+    ids=lambda value: " ".join(value).replace("{data}/", "data/") if isinstance(value, list) else "",
+)
+def test_nothing_in_the_shipped_folder_is_written_by_an_ordinary_output(argv, flag, shipped, tmp_path, capsys):
+    argv = [a.replace("{data}", str(shipped)) for a in argv]
+    if argv[0] == "train-classifier":
+        argv += ["--steps", "100000", "--no-progress"]
+    err = refused_before_work(argv, flag, capsys, tmp_path)
+    assert "shipped" in err or "never replaced" in err
+
+
+def test_the_checkouts_data_folder_stays_shipped_when_the_variable_points_elsewhere(manifest, tmp_path, capsys):
+    repo_data = checkpoints.Path(checkpoints.__file__).resolve().parent.parent / "data"
+    if not (repo_data / "MANIFEST.json").is_file():
+        pytest.skip("no checkout data/ beside the package")
+    argv = ["sample", "--checkpoint", str(tmp_path / "missing.pt"), "--overwrite"]
+    before = {p.name: p.stat().st_mtime_ns for p in repo_data.iterdir()}
+    for name in ("moons_ddpm.png", "new.png"):
+        assert main([*argv, "--out", str(repo_data / name)]) == 2
+        err = capsys.readouterr().err
+        assert "shipped data folder" in err and err.startswith("error: --out ")
+    with pytest.raises(InputError, match="moons_ddpm.pt is in the shipped data folder"):
+        check_output_file(repo_data / "moons_ddpm.pt", "--out", overwrite=True)
+    assert {p.name: p.stat().st_mtime_ns for p in repo_data.iterdir()} == before
+
+
+def test_sample_replaces_an_existing_figure_only_with_overwrite(tmp_path, capsys):
+    fig = tmp_path / "fig.png"
+    fig.write_bytes(b"my figure")
+    argv = ["sample", "--checkpoint", str(tmp_path / "run.pt"), "--out", str(fig), "--n", "4", "--no-progress"]
+    err = refused_before_work(argv, "--out", capsys, tmp_path)
+    assert "already exists; pass --overwrite" in err and "--resume" not in err  # sample has no --resume
+    assert main(["train", *TINY, "--out", str(tmp_path / "run.pt")]) == 0
+    assert main([*argv, "--overwrite"]) == 0
+    assert fig.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sample", "--checkpoint", "missing.pt", "--overwrite"],
+        ["train", *TINY, "--steps", "100000", "--overwrite"],
+        ["train", *TINY, "--steps", "100000", "--resume"],
+        ["train-classifier", "--steps", "100000", "--overwrite", "--no-progress"],
+    ],
+    ids=lambda value: value[0],
+)
+def test_a_non_regular_output_is_never_replaced(argv, tmp_path, capsys):
+    fifo = tmp_path / ("out.png" if argv[0] == "sample" else "out.pt")
+    os.mkfifo(fifo)
+    err = refused_before_work([*argv, "--out", str(fifo)], "--out", capsys, tmp_path)
+    assert "is not a regular file" in err and "even with --overwrite" in err
+    assert fifo.is_fifo()
+
+
+def test_train_classifier_takes_the_run_lock_before_its_first_byte(tmp_path, capsys):
+    out = tmp_path / "f.pt"
+    checkpoints.save_checkpoint(out, {"kind": "ddpm", "step": 3000})
+    argv = ["train-classifier", "--steps", "100000", "--out", str(out), "--overwrite", "--no-progress"]
+    with checkpoints.exclusive_run(out):  # as a running `train --out f.pt` holds it
+        err = refused_before_work(argv, "--out", capsys, tmp_path)
+    assert "another run is writing" in err and f"pid {os.getpid()}" in err
+    assert checkpoints.load_checkpoint(out)["step"] == 3000
+
+
+def test_a_checkpoint_of_another_kind_is_not_replaced_without_overwrite(tmp_path, capsys):
+    ddpm, classifier = tmp_path / "ddpm.pt", tmp_path / "classifier.pt"
+    checkpoints.save_checkpoint(ddpm, {"kind": "ddpm", "step": 3000})
+    checkpoints.save_checkpoint(classifier, {"kind": "glyph-classifier"})
+    argv = ["train-classifier", "--steps", "100000", "--out", str(ddpm), "--no-progress"]
+    err = refused_before_work(argv, "--out", capsys, tmp_path)
+    assert "already exists; pass --overwrite" in err and "--resume" not in err  # train-classifier has no --resume
+    err = refused_before_work(
+        ["train", *TINY, "--steps", "100000", "--out", str(classifier)], "--out", capsys, tmp_path
+    )
+    assert "already exists" in err and "--overwrite" in err
+    resume = ["train", *TINY, "--steps", "100000", "--out", str(classifier), "--resume"]
+    err = refused_before_work(resume, "(--out)", capsys, tmp_path)
+    assert "is not a training checkpoint of this objective (kind='glyph-classifier'" in err

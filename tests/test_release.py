@@ -77,3 +77,43 @@ def test_record_metrics_keeps_the_entry_and_adds_the_numbers(data_folder):
     entry = release.record_metrics(data_folder / "shipped.pt", {"swd": 0.1, "meets_bar": True})
     assert entry["command"] == "the original command" and entry["metrics"] == {"swd": 0.1, "meets_bar": True}
     assert manifest(data_folder)["shipped.pt"] == entry
+
+
+@pytest.mark.parametrize("name", ["MANIFEST.json", "README.md", "unet_wiring.json", "shipped.pt.sha256", "x.pt.lock"])
+def test_a_release_target_is_a_checkpoint_never_the_folders_other_files(data_folder, name):
+    target = data_folder / name
+    if name != "shipped.pt.sha256" and name != "MANIFEST.json":
+        target.write_text("{}\n")
+    for replace_shipped in (False, True):
+        with pytest.raises(InputError, match=r"^--release .*: a release writes a checkpoint file \(\*\.pt\)"):
+            release.check_release_target(target, "--release", replace_shipped=replace_shipped)
+
+
+def test_a_release_replaces_only_listed_checkpoints(data_folder):
+    unlisted = data_folder / "mine.pt"
+    unlisted.write_bytes(b"not listed")
+    with pytest.raises(InputError, match="exists but is not listed in MANIFEST.json"):
+        release.check_release_target(unlisted, "--release", replace_shipped=True)
+    (data_folder / "folder.pt").mkdir()
+    with pytest.raises(InputError, match="a release writes a checkpoint file"):
+        release.check_release_target(data_folder / "folder.pt", "--release", replace_shipped=True)
+
+
+def test_shipped_folders_include_the_checkouts_data_when_the_manifest_is_elsewhere(data_folder, tmp_path):
+    assert release.shipped_folder_of(data_folder / "deep" / "x.pt") == data_folder.resolve()
+    assert release.shipped_folder_of(tmp_path / "x.pt") is None
+    beside = checkpoints.Path(checkpoints.__file__).resolve().parent.parent / "data"
+    if (beside / "MANIFEST.json").is_file():
+        assert release.shipped_folder_of(beside / "moons_ddpm.pt") == beside.resolve()
+
+
+def test_a_manifest_record_holds_the_manifests_lock_and_removes_it(data_folder):
+    from ddpm_lessons.checkpoints import RunLockedError
+
+    lock = data_folder / "MANIFEST.json.lock"
+    with checkpoints.exclusive_run(data_folder / "MANIFEST.json"):
+        with pytest.raises(RunLockedError, match="another run is writing"):
+            release.record_run(data_folder / "shipped.pt", {"command": "a second writer"})
+    assert manifest(data_folder)["shipped.pt"]["command"] == "the original command"
+    release.record_run(data_folder / "shipped.pt", {"command": "now"})
+    assert manifest(data_folder)["shipped.pt"]["command"] == "now" and not lock.exists()

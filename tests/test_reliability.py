@@ -280,3 +280,28 @@ def test_a_run_killed_by_sigkill_resumes_to_the_same_weights(tmp_path, data_fold
         for name in a[key]:
             assert torch.equal(a[key][name], b[key][name]), (key, name)
     assert not list(tmp_path.glob(".killed.pt.*.tmp")), "no temporary file of the killed save is left after resuming"
+
+
+def test_train_classifier_cannot_replace_a_running_trainers_checkpoint(tmp_path, data_folder):
+    """Issue 25: `train-classifier --overwrite --out f.pt` while `train --out f.pt` runs used to replace the DDPM
+    checkpoint; it now meets the trainer's lock before its first byte."""
+    out = tmp_path / "run.pt"
+    first = cli("train", *TINY, "--steps", "1000000", "--checkpoint-every", "1", "--out", out, wait=False,
+                data_folder=data_folder)  # fmt: skip
+    try:
+        lock = tmp_path / "run.pt.lock"
+        deadline = time.time() + 120
+        while not (out.exists() and lock.exists() and lock.read_text().startswith("pid")) and time.time() < deadline:
+            assert first.poll() is None, first.communicate()
+            time.sleep(0.2)
+        second = cli("train-classifier", "--steps", "100000", "--out", out, "--overwrite", "--no-progress",
+                     data_folder=data_folder)  # fmt: skip
+        assert_user_error(second, "another run is writing", f"pid {first.pid}", "(--out)")
+        assert load_checkpoint(out)["kind"] == "ddpm"
+    finally:
+        first.kill()
+        first.communicate()
+    resumed = cli("train", *TINY, "--steps", "1", "--out", out, "--resume", data_folder=data_folder)
+    assert resumed.returncode == 0, resumed.stderr  # the killed trainer's lock is taken over, its run resumable
+    assert "took over the lock" in resumed.stderr and f"pid {first.pid}" in resumed.stderr
+    assert not lock.exists(), "the lock is removed when the run ends"
