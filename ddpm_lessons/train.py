@@ -31,7 +31,7 @@ from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_c
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
 from .losses import simple_loss
-from .models import build_model
+from .models import MLPDenoiser, build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
 from .unet import check_spatial_size
@@ -247,8 +247,8 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
 
 
 def _takes_no_labels(model: nn.Module) -> bool:
-    """True for a model built unconditional (``num_classes=None``) or whose forward has no ``labels`` parameter."""
-    if hasattr(model, "num_classes") and model.num_classes is None:
+    """True for a model built unconditional (``num_classes=None``), the MLP, or a forward without a labels parameter."""
+    if isinstance(model, MLPDenoiser) or (hasattr(model, "num_classes") and model.num_classes is None):
         return True
     parameters = inspect.signature(model.forward).parameters.values()
     return not any(p.kind is p.VAR_POSITIONAL for p in parameters) and len(parameters) < 3
