@@ -147,8 +147,9 @@ def _load_photo(args):
 
 def config_from_args(record, args):
     """The config record whose fields the parser made from ``record`` (see :func:`add_config_options`)."""
-    with arguments():
-        return record(**{f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)})
+    values = {f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)}
+    with arguments():  # an option --recipe could have set but that was parsed without apply_recipe: its default
+        return record(**{k: v.value if isinstance(v, Default) else v for k, v in values.items()})
 
 
 def build_model_from_args(args, x, conditional: bool):
