@@ -509,9 +509,12 @@ def train(
 
     Args:
         model: a network ``model(x_t, t[, labels]) → ε``, e.g. :class:`~ddpm_lessons.models.ResidualUNet`.
-        data: a tensor ``x (N, ...)`` in the model's data range, or ``(x, labels)`` with labels ``(N,)`` long.
-        config: the run's :class:`~ddpm_lessons.config.TrainConfig` (None: its defaults); ``overrides`` are its
-            field names (``batch_size=256, lr=1e-3, …``) and replace those fields. ``seed`` seeds the minibatch,
+        data: a float tensor ``x (N, ...)`` in [−1, 1], or ``(x, labels)`` with integer labels ``(N,)`` in
+            ``[0, num_classes)`` for a class-conditional model. The whole set is checked once, before the first step:
+            its shape against the model, integer images (refused, with how to rescale), labels against the model's
+            conditioning; values far from [−1, 1] raise a :class:`DataRangeWarning` that says how to rescale.
+        config: the run's :class:`~ddpm_lessons.config.TrainConfig` (None: its defaults), e.g. one of the course's
+            measured recipes, ``TrainConfig.recipe("digits-fast")``; ``overrides`` are its field names (``batch_size=256, lr=1e-3, …``) and replace those fields. ``seed`` seeds the minibatch,
             level, noise and label-dropout draws (one CPU generator) and torch's global RNG (dropout); for a
             reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
         steps: total optimisation steps (a resumed run continues up to this number).
