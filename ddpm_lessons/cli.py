@@ -279,14 +279,6 @@ def add_train(commands) -> None:
     )
     add_option(t, "--out", required=True, type=Path, help="checkpoint file (written atomically)")
     add_option(t, "--steps", type=integer, default=None, help="total optimisation steps (required without --recipe)")
-    add_option(
-        t,
-        "--recipe",
-        choices=tuple(RECIPES),
-        default=None,
-        help="start from one of the course's measured recipes (its training settings, model sizes and steps; "
-        "TrainConfig.recipe); flags given explicitly override its values",
-    )
     add_config_options(t, TrainConfig)
     add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
     add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
@@ -322,6 +314,20 @@ def add_train(commands) -> None:
         "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)",
     )
     add_run_options(t)
+    add_recipe_option(t)
+
+
+def add_recipe_option(t) -> None:
+    """``--recipe``: the options a recipe sets get a :class:`Default`, so that :func:`apply_recipe` can tell them from
+    flags given explicitly (which override the recipe)."""
+    add_option(
+        t,
+        "--recipe",
+        choices=tuple(RECIPES),
+        default=None,
+        help="start from one of the course's measured recipes (its training settings, model sizes and steps; "
+        "TrainConfig.recipe); flags given explicitly override its values",
+    )
     recipe_dests = {dest for recipe in RECIPES.values() for dest in recipe.options()}
     for action in t._actions:  # argparse has no public way to walk a parser's options
         if action.dest in recipe_dests:  # a string default is what argparse would convert with the option's type

@@ -261,6 +261,11 @@ class Recipe:
     measured: str
     source: str
 
+    def changes(self) -> dict:
+        """The :class:`TrainConfig` fields this recipe sets away from their defaults, as keywords for ``train``."""
+        defaults = TrainConfig().to_dict()
+        return {k: v for k, v in self.config.to_dict().items() if v != defaults[k]}
+
     def options(self) -> dict:
         """The values the command line takes from the recipe: the TrainConfig and model fields, and ``steps``."""
         return {**self.config.to_dict(), **self.model_settings, "steps": self.steps}

@@ -54,9 +54,9 @@ GLYPH_CONFIG = {
 # fast a learner gets recognisable conditional digits from scratch on a CPU. Its settings, and the photo's, are the
 # course's named recipes (TrainConfig.recipe), which also record the numbers measured here.
 GLYPH90_CONFIG = {**GLYPH_CONFIG, **RECIPES["digits-fast"].model_settings}
-GLYPH90_TRAIN = RECIPES["digits-fast"].config.to_dict()
+GLYPH90_TRAIN = RECIPES["digits-fast"].changes()
 PHOTO_CONFIG = {"img_channels": 3, **RECIPES["photo-ddpm"].model_settings}
-PHOTO_TRAIN = RECIPES["photo-ddpm"].config.to_dict()
+PHOTO_TRAIN = RECIPES["photo-ddpm"].changes()
 
 
 def _glyph_accuracy(model, schedule, method, steps, per_digit=10):
