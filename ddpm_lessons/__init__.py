@@ -65,7 +65,7 @@ from .process import (
 )
 from .sampling import SamplerSpec, ddim_timesteps, model_eps, sample, sample_trajectory
 from .schedule import DiffusionSchedule, get_beta_schedule
-from .train import ema_update, load_trained, train
+from .train import DataRangeWarning, ema_update, load_trained, train
 from .unet import DiagramWiredUNet, DiffusionUNet, UNetStage
 from .validation import InputError
 from .version import __version__ as __version__
@@ -133,6 +133,7 @@ __all__ = [
     "DiffusionSchedule",
     "get_beta_schedule",
     "ema_update",
+    "DataRangeWarning",
     "load_trained",
     "train",
     "DiagramWiredUNet",

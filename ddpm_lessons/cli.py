@@ -28,7 +28,7 @@ import torch
 
 from . import release
 from .checkpoints import DATA_DIR, CheckpointError
-from .config import MODEL_CONFIGS, TrainConfig, fields_with_flags
+from .config import MODEL_CONFIGS, RECIPES, TrainConfig, fields_with_flags
 from .data.toy import TOY_DATASETS
 from .device import environment_report
 from .flags import (
@@ -176,8 +176,9 @@ def _load_photo(args):
 
 def config_from_args(record, args):
     """The config record whose fields the parser made from ``record`` (see :func:`add_config_options`)."""
-    with arguments():
-        return record(**{f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)})
+    values = {f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)}
+    with arguments():  # an option --recipe could have set but that was parsed without apply_recipe: its default
+        return record(**{k: v.value if isinstance(v, Default) else v for k, v in values.items()})
 
 
 def build_model_from_args(args, x, conditional: bool):
@@ -226,10 +227,32 @@ def check_train_outputs(args) -> None:
         release.check_release_target(args.release, "--release", args.replace_shipped)
 
 
+class Default:
+    """An option's default that ``--recipe`` may replace: shown in ``--help`` as the value, told apart from the same
+    value given on the command line (an explicit flag overrides the recipe)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self) -> str:
+        return ",".join(map(str, self.value)) if isinstance(self.value, tuple) else str(self.value)
+
+
+def apply_recipe(args) -> None:
+    """Each option left at its default takes the ``--recipe``'s value (or its own default without a recipe)."""
+    recipe = RECIPES[args.recipe].options() if args.recipe else {}
+    for dest, value in vars(args).copy().items():
+        if isinstance(value, Default):
+            setattr(args, dest, recipe.get(dest, value.value))
+    if args.steps is None:
+        raise OptionError("--steps is required (or give --recipe, which sets it)", "steps")
+
+
 def cmd_train(args) -> int:
     from .models import count_parameters
     from .train import train
 
+    apply_recipe(args)
     set_threads(args)
     x, labels, data_info = load_training_data(args)
     check_train_options(args, x, labels)
@@ -284,7 +307,7 @@ def add_train(commands) -> None:
         help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data",
     )
     add_option(t, "--out", required=True, type=Path, help="checkpoint file (written atomically)")
-    add_option(t, "--steps", type=integer, required=True, help="total optimisation steps")
+    add_option(t, "--steps", type=integer, default=None, help="total optimisation steps (required without --recipe)")
     add_config_options(t, TrainConfig)
     add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
     add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
@@ -320,6 +343,25 @@ def add_train(commands) -> None:
         "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)",
     )
     add_run_options(t)
+    add_recipe_option(t)
+
+
+def add_recipe_option(t) -> None:
+    """``--recipe``: the options a recipe sets get a :class:`Default`, so that :func:`apply_recipe` can tell them from
+    flags given explicitly (which override the recipe)."""
+    add_option(
+        t,
+        "--recipe",
+        choices=tuple(RECIPES),
+        default=None,
+        help="start from one of the course's measured recipes (its training settings, model sizes and steps; "
+        "TrainConfig.recipe); flags given explicitly override its values",
+    )
+    recipe_dests = {dest for recipe in RECIPES.values() for dest in recipe.options()}
+    for action in t._actions:  # argparse has no public way to walk a parser's options
+        if action.dest in recipe_dests:  # a string default is what argparse would convert with the option's type
+            value = action.default
+            action.default = Default(action.type(value) if isinstance(value, str) and action.type else value)
 
 
 # ----------------------------------------------------------------------------------------- train-classifier

@@ -26,6 +26,8 @@ from .validation import InputError, check_bool, check_positive_int, check_real
 __all__ = [
     "TrainConfig",
     "CheckpointPolicy",
+    "Recipe",
+    "RECIPES",
     "MLPConfig",
     "ResidualUNetConfig",
     "SeedUNetConfig",
@@ -72,6 +74,17 @@ class TrainConfig:
         check_positive_int(self.warmup, "warmup", minimum=0)
         check_positive_int(self.seed, "seed", minimum=0)
         check_positive_int(self.loss_buckets, "loss_buckets")
+
+    @classmethod
+    def recipe(cls, name: str) -> TrainConfig:
+        """The training settings of one of the course's measured recipes (:data:`RECIPES`), e.g. ``"digits-fast"``.
+
+        The :class:`Recipe` record (``RECIPES[name]``) also says which model, data and steps it was measured with and
+        how fast it reached its quality bar. Change a value with :meth:`replace`.
+        """
+        if not isinstance(name, str) or name not in RECIPES:
+            raise InputError(f"recipe must be one of {', '.join(RECIPES)}, got {name!r}", parameter="recipe")
+        return RECIPES[name].config
 
     def to_dict(self) -> dict:
         """Plain types only, so a checkpoint that stores it loads with ``weights_only=True``."""
@@ -230,3 +243,83 @@ def fields_with_flags(record):
     hints = typing.get_type_hints(record)
     for f in dataclasses.fields(record):
         yield f, f.metadata.get("flag") or "--" + f.name.replace("_", "-"), hints[f.name]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One of the course's training recipes, as measured: the :class:`TrainConfig`, the model (``model`` is the
+    command line's ``--model``, ``model_settings`` the fields of its record in :data:`MODEL_CONFIGS`), the data
+    (``--data`` and its options), the steps, and how fast it reached quality (``measured``, with ``source``: where the
+    number is recorded). ``python -m ddpm_lessons train --recipe NAME`` starts from these values."""
+
+    name: str
+    config: TrainConfig
+    model: str
+    model_settings: dict
+    data: dict
+    steps: int
+    measured: str
+    source: str
+
+    def changes(self) -> dict:
+        """The :class:`TrainConfig` fields this recipe sets away from their defaults, as keywords for ``train``."""
+        defaults = TrainConfig().to_dict()
+        return {k: v for k, v in self.config.to_dict().items() if v != defaults[k]}
+
+    def options(self) -> dict:
+        """The values the command line takes from the recipe: the TrainConfig and model fields, and ``steps``."""
+        return {**self.config.to_dict(), **self.model_settings, "steps": self.steps}
+
+
+_GLYPH_NET = {"channel_mults": (1, 2, 2), "num_res_blocks": 1, "attention": True}
+
+RECIPES = {
+    recipe.name: recipe
+    for recipe in (
+        Recipe(
+            "digits-fast",
+            TrainConfig(batch_size=64, lr=2e-3, warmup=100, ema_decay=0.995, label_dropout=0.1),
+            "residual-unet",
+            {"base_channels": 16, **_GLYPH_NET},
+            {"data": "glyphs", "n_train": 60000, "data_seed": 0, "conditional": True},
+            1000,
+            "90 % of 100 guided DDIM-50 digits classified as requested after 1,000 steps: 101 s of training on 2 CPU "
+            "threads (AMD EPYC, torch 2.14.1); 57 % after 500 steps. A 268 k-parameter ResidualUNet (num_classes=10).",
+            "README.md, CPU benchmark ('glyph90' of python -m ddpm_lessons.evaluation.benchmark)",
+        ),
+        Recipe(
+            "glyph-ddpm",
+            TrainConfig(batch_size=64, lr=1e-3, warmup=200, ema_decay=0.999, label_dropout=0.1),
+            "residual-unet",
+            {"base_channels": 32, **_GLYPH_NET},
+            {"data": "glyphs", "n_train": 60000, "data_seed": 0, "conditional": True},
+            8000,
+            "data/glyph_ddpm.pt: 8,000 steps in 3,920 s on 2 CPU threads (AMD EPYC); 100 % of 1,000 guided DDIM-50 "
+            "digits classified as requested (bar: ≥ 95 %), FID 119.0 by the glyph classifier.",
+            "data/MANIFEST.json, glyph_ddpm.pt (command, wall_time_s, metrics)",
+        ),
+        Recipe(
+            "photo-ddpm",
+            TrainConfig(batch_size=32, lr=1e-3, ema_decay=0.99),
+            "seed-unet",
+            {"channel_sequence": (16, 32, 64, 128)},
+            {"data": "photo", "image_size": 32},
+            1500,
+            "data/photo_ddpm.pt: 1,500 steps in 358 s on 1 CPU thread; every one of 8 samples ≥ 25 dB PSNR (min "
+            "25.97). From scratch, 25 dB is first reached after 1,250 steps, 76 s of training on 2 threads.",
+            "data/MANIFEST.json, photo_ddpm.pt; README.md, CPU benchmark ('photo')",
+        ),
+        Recipe(
+            "moons-ddpm",
+            TrainConfig(batch_size=512, lr=1e-3, warmup=100, ema_decay=0.995),
+            "mlp",
+            {"hidden": 128, "num_layers": 3},
+            {"data": "moons", "n_train": 50000, "data_seed": 0},
+            12000,
+            "data/moons_ddpm.pt: 12,000 steps in 250 s on 1 CPU thread; sliced Wasserstein distance 0.955 × the data's "
+            "own floor (bar: ≤ 2 ×).",
+            "data/MANIFEST.json, moons_ddpm.pt",
+        ),
+    )
+}
+"""The course's measured recipes by name (:meth:`TrainConfig.recipe`, ``train --recipe``)."""

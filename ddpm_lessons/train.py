@@ -21,6 +21,7 @@ import copy
 import dataclasses
 import inspect
 import time
+import warnings
 from pathlib import Path
 
 import torch
@@ -30,9 +31,10 @@ from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_c
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
 from .losses import simple_loss
-from .models import build_model
+from .models import MLPDenoiser, build_model
 from .process import q_sample
 from .schedule import DiffusionSchedule
+from .unet import check_spatial_size
 from .validation import InputError, check_bool, check_positive_int, check_real, check_schedule, check_tensor
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "TrainConfig",
     "CheckpointPolicy",
     "TrainingDivergedError",
+    "DataRangeWarning",
     "load_trained",
     "checkpoint_payload",
     "release_payload",
@@ -144,29 +147,111 @@ def _restore_rng(state: dict, generator: torch.Generator) -> None:
         torch.mps.set_rng_state(state["mps"])
 
 
-def _check_data(data, model: nn.Module, settings: TrainConfig):
-    """``(x, labels or None)`` from ``data``, checked against the model and the label-dropout setting."""
+class DataRangeWarning(UserWarning):
+    """The training data lies far from [−1, 1], the range the schedule and the samplers assume; train() still runs."""
+
+
+# The warning's thresholds. Every data set of the course lies well inside them: the toy sets (moons, swiss roll,
+# checkerboard, eight Gaussians, the 1-D mixture) span at most ±1.7, the images [−1, 1]. Raw pixel data does not:
+# 0..16 (scikit-learn's digits) and 0..255 (bytes) are all ≥ 0 with a maximum above 2, and anything beyond ±8 is
+# far outside the unit-variance noise that q(x_T) ≈ N(0, I) compares it with.
+_RANGE_LIMIT, _NONNEGATIVE_LIMIT = 8.0, 2.0
+
+
+def _split_data(data):
     if isinstance(data, torch.Tensor):
-        x, labels = data, None
-    elif isinstance(data, (tuple, list)) and len(data) == 2:
-        x, labels = data
-    else:
-        raise InputError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
+        return data, None
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return data[0], data[1]
+    raise InputError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
+
+
+def _describe(x: torch.Tensor) -> str:
+    return f"data has shape {tuple(x.shape)} and dtype {x.dtype}"
+
+
+def _check_values(x) -> torch.Tensor:
+    """``x`` a non-empty, finite float tensor: an integer image tensor is refused with how to rescale it."""
+    if isinstance(x, torch.Tensor) and not (x.is_floating_point() or x.is_complex() or x.dtype == torch.bool):
+        low, high = (int(x.min()), int(x.max())) if x.numel() else (0, 0)
+        raise InputError(
+            f"data must be a float tensor in [−1, 1]; {_describe(x)} with values in [{low}, {high}]: rescale it, "
+            "e.g. x.float() / 127.5 - 1 for 0..255, or 2 * (x.float() - x.min()) / (x.max() - x.min()) - 1"
+        )
     x = check_tensor(x, "data")
     if x.shape[0] == 0:
         raise InputError(f"data must hold at least one example, got shape {tuple(x.shape)}")
     if not torch.isfinite(x).all():
         bad = int((~torch.isfinite(x)).flatten(1).any(1).sum())
         raise InputError(f"data must be finite: {bad} of {x.shape[0]} examples hold NaN or inf values")
+    return x
+
+
+def _warn_range(x: torch.Tensor) -> None:
+    low, high = float(x.min()), float(x.max())
+    if max(abs(low), abs(high)) <= _RANGE_LIMIT and not (low >= 0 and high > _NONNEGATIVE_LIMIT):
+        return
+    warnings.warn(
+        f"{_describe(x)} with values in [{low:g}, {high:g}], far from [−1, 1], the range the noise schedule assumes "
+        f"(x_T ≈ N(0, I)); rescale it before training: 2 * (x - {low:g}) / ({high:g} - {low:g}) - 1 "
+        "(x / 127.5 - 1 for 0..255, 2 * x / 16 - 1 for 0..16)",
+        DataRangeWarning,
+        stacklevel=4,  # _warn_range ← _check_data ← train ← the caller
+    )
+
+
+def _check_shape(x: torch.Tensor, model: nn.Module) -> None:
+    """The data set against the example shape the package's networks declare (other modules are not inspected)."""
+    channels = next((getattr(model, a) for a in ("in_channels", "img_channels") if hasattr(model, a)), None)
+    if isinstance(channels, int) and hasattr(model, "depth"):
+        expected, wanted = f"(N, C, H, W) with C = {channels}", (x.dim() == 4 and x.shape[1] == channels)
+    elif isinstance(getattr(model, "data_dim", None), int):
+        expected, wanted = f"(N, {model.data_dim})", (x.dim() == 2 and x.shape[1] == model.data_dim)
+    else:
+        return
+    if not wanted:
+        hint = "; add the channel axis with x.unsqueeze(1)" if channels == 1 and x.dim() == 3 else ""
+        raise InputError(f"{_describe(x)}; the model ({type(model).__name__}) expects {expected}{hint}")
+    if channels is not None:
+        try:
+            check_spatial_size(x, model.depth, channels)
+        except InputError as error:
+            raise InputError(f"{_describe(x)}, which {type(model).__name__} cannot take: {error}") from None
+
+
+def _check_data(data, model: nn.Module, settings: TrainConfig):
+    """``(x, labels or None)`` from ``data``, the whole set checked once against the model and the settings."""
+    x, labels = _split_data(data)
+    x = _check_values(x)
+    _check_shape(x, model)
+    _warn_range(x)
     if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
         shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
         raise InputError(f"labels must be a tensor of shape ({x.shape[0]},) to match x, got {shape}")
     num_classes = getattr(model, "num_classes", None)
     if settings.label_dropout and num_classes is None:
         raise InputError("label_dropout needs a class-conditional model (num_classes set)")
+    if labels is not None and _takes_no_labels(model):
+        raise InputError(
+            f"labels were given but the model ({type(model).__name__}) is unconditional; pass x alone, or build a "
+            "class-conditional model (e.g. ResidualUNet(num_classes=...))"
+        )
+    if labels is None and isinstance(num_classes, int):
+        raise InputError(
+            f"labels are missing: the model is class-conditional (num_classes = {num_classes}); pass data=(x, labels)"
+            " or build the model with num_classes=None"
+        )
     if labels is not None and num_classes is not None:
         labels = _check_class_labels(labels, num_classes)
     return x, labels
+
+
+def _takes_no_labels(model: nn.Module) -> bool:
+    """True for a model built unconditional (``num_classes=None``), the MLP, or a forward without a labels parameter."""
+    if isinstance(model, MLPDenoiser) or (hasattr(model, "num_classes") and model.num_classes is None):
+        return True
+    parameters = inspect.signature(model.forward).parameters.values()
+    return not any(p.kind is p.VAR_POSITIONAL for p in parameters) and len(parameters) < 3
 
 
 def _check_class_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
@@ -424,9 +509,12 @@ def train(
 
     Args:
         model: a network ``model(x_t, t[, labels]) → ε``, e.g. :class:`~ddpm_lessons.models.ResidualUNet`.
-        data: a tensor ``x (N, ...)`` in the model's data range, or ``(x, labels)`` with labels ``(N,)`` long.
-        config: the run's :class:`~ddpm_lessons.config.TrainConfig` (None: its defaults); ``overrides`` are its
-            field names (``batch_size=256, lr=1e-3, …``) and replace those fields. ``seed`` seeds the minibatch,
+        data: a float tensor ``x (N, ...)`` in [−1, 1], or ``(x, labels)`` with integer labels ``(N,)`` in
+            ``[0, num_classes)`` for a class-conditional model. The whole set is checked once, before the first step:
+            its shape against the model, integer images (refused, with how to rescale), labels against the model's
+            conditioning; values far from [−1, 1] raise a :class:`DataRangeWarning` that says how to rescale.
+        config: the run's :class:`~ddpm_lessons.config.TrainConfig` (None: its defaults), e.g. one of the course's
+            measured recipes, ``TrainConfig.recipe("digits-fast")``; ``overrides`` are its field names (``batch_size=256, lr=1e-3, …``) and replace those fields. ``seed`` seeds the minibatch,
             level, noise and label-dropout draws (one CPU generator) and torch's global RNG (dropout); for a
             reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
         steps: total optimisation steps (a resumed run continues up to this number).

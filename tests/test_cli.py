@@ -427,3 +427,19 @@ def test_a_checkpoint_of_another_kind_is_not_replaced_without_overwrite(tmp_path
     resume = ["train", *TINY, "--steps", "100000", "--out", str(classifier), "--resume"]
     err = refused_before_work(resume, "(--out)", capsys, tmp_path)
     assert "is not a training checkpoint of this objective (kind='glyph-classifier'" in err
+
+
+def test_train_recipe_gives_its_settings_and_explicit_flags_win(tmp_path, capsys):
+    small = ["--data", "moons", "--model", "mlp", "--hidden", "8", "--T", "10", "--n-train", "64", "--no-progress"]
+    out = tmp_path / "r.pt"
+    assert main(["train", *small, "--recipe", "moons-ddpm", "--steps", "1", "--lr", "2e-4", "--out", str(out)]) == 0
+    stored = checkpoints.load_checkpoint(out)["train_config"]
+    assert (stored["batch_size"], stored["warmup"], stored["ema_decay"], stored["lr"]) == (512, 100, 0.995, 2e-4)
+    assert stored["steps"] == 1
+    assert main(["train", *small, "--out", str(tmp_path / "s.pt")]) == 2
+    assert capsys.readouterr().err.endswith("error: --steps is required (or give --recipe, which sets it)\n")
+    with pytest.raises(SystemExit) as stopped:
+        main(["train", *small, "--recipe", "digits", "--steps", "1", "--out", str(tmp_path / "t.pt")])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.replace("'", "")
+    assert "--recipe: invalid choice: digits (choose from digits-fast, glyph-ddpm, photo-ddpm, moons-ddpm)" in err

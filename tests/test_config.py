@@ -10,7 +10,7 @@ import torch
 from ddpm_lessons import InputError
 from ddpm_lessons import config as cfg
 from ddpm_lessons.checkpoints import load_checkpoint, read_manifest, shipped_path
-from ddpm_lessons.cli import build_model_from_args, config_from_args, parser
+from ddpm_lessons.cli import apply_recipe, build_model_from_args, config_from_args, parser
 
 TRAIN_REQUIRED = ["train", "--data", "moons", "--model", "mlp", "--out", "x.pt", "--steps", "1"]
 
@@ -144,3 +144,39 @@ def test_the_recorded_command_rebuilds_each_shipped_checkpoint(name):
     assert (type(model).__name__, model.config) == (payload["model_kind"], payload["model_config"])
     settings = config_from_args(cfg.TrainConfig, args).to_dict()
     assert {k: payload["train_config"][k] for k in settings} == settings
+
+
+SHIPPED_RECIPES = {"moons_ddpm.pt": "moons-ddpm", "photo_ddpm.pt": "photo-ddpm", "glyph_ddpm.pt": "glyph-ddpm"}
+
+
+@pytest.mark.parametrize("name", SHIPPED_RECIPES)
+def test_each_shipped_checkpoint_has_its_recipe(name):
+    """The recipe of a shipped file is exactly what its recorded command trains: settings, model and steps."""
+    recipe, entry = cfg.RECIPES[SHIPPED_RECIPES[name]], read_manifest()[name]
+    recorded = parser().parse_args(shlex.split(entry["command"])[3:])
+    apply_recipe(recorded)
+    assert config_from_args(cfg.TrainConfig, recorded) == recipe.config == cfg.TrainConfig.recipe(recipe.name)
+    assert recorded.model == recipe.model and recorded.steps == recipe.steps == entry["steps"]
+    assert all(getattr(recorded, key) == value for key, value in recipe.model_settings.items())
+    assert all(getattr(recorded, key) == value for key, value in recipe.data.items())
+    assert name in recipe.source and str(entry["steps"]) in recipe.measured.replace(",", "")
+    # --recipe with the data flags alone gives the same run as the recorded command
+    data_flags = shlex.split(entry["command"])[3:8]  # train --data NAME --model KIND
+    by_recipe = parser().parse_args([*data_flags, "--out", "x.pt", "--recipe", recipe.name])
+    apply_recipe(by_recipe)
+    assert config_from_args(cfg.TrainConfig, by_recipe) == recipe.config and by_recipe.steps == recipe.steps
+    shape = load_checkpoint(shipped_path(name))["train_config"]["data_shape"]
+    conditional = recipe.data.get("conditional", False)
+    built = [build_model_from_args(a, torch.zeros(1, *shape), conditional).config for a in (recorded, by_recipe)]
+    assert built[0] == built[1]
+
+
+def test_explicit_flags_override_the_recipe_and_unknown_names_are_refused():
+    args = parser().parse_args([*TRAIN_REQUIRED, "--recipe", "digits-fast", "--lr", "2e-4", "--base-channels", "8"])
+    apply_recipe(args)
+    assert (args.lr, args.base_channels, args.steps) == (2e-4, 8, 1)  # given explicitly, even at the default value
+    assert (args.warmup, args.ema_decay, args.label_dropout) == (100, 0.995, 0.1)  # from the recipe
+    with pytest.raises(InputError, match="recipe must be one of digits-fast, glyph-ddpm, photo-ddpm, moons-ddpm"):
+        cfg.TrainConfig.recipe("digits")
+    for recipe in cfg.RECIPES.values():
+        assert recipe.measured and recipe.source and recipe.steps > 0

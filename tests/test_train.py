@@ -11,7 +11,7 @@ from ddpm_lessons.config import CheckpointPolicy, TrainConfig
 from ddpm_lessons.data import toy_data
 from ddpm_lessons.flow import FlowObjective
 from ddpm_lessons.models import MLPDenoiser, ResidualUNet
-from ddpm_lessons.train import TrainingDivergedError, train
+from ddpm_lessons.train import DataRangeWarning, TrainingDivergedError, train
 
 
 def tiny_mlp():
@@ -137,6 +137,83 @@ def test_class_labels_are_checked_once_and_never_become_the_null_class():
     as_int64 = train(tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=2, progress=False, seed=1)
     as_int32 = train(tiny_unet(num_classes=10), (x, labels.int()), schedule=SCHEDULE, steps=2, progress=False, seed=1)
     assert as_int32.history["loss"] == as_int64.history["loss"], "int32 labels are converted losslessly"
+
+
+def test_the_whole_data_set_is_checked_against_the_model_before_the_first_step():
+    x, labels = glyph_like(16)
+    unet = tiny_unet(num_classes=10)
+    with pytest.raises(
+        InputError,
+        match=r"data has shape \(16, 8, 8\) and dtype torch.float32; the model \(ResidualUNet\) "
+        r"expects \(N, C, H, W\) with C = 1; add the channel axis with x.unsqueeze\(1\)",
+    ):
+        train(unet, (x[:, 0], labels), schedule=SCHEDULE, steps=1)
+    with pytest.raises(InputError, match=r"data has shape \(16, 3, 8, 8\) .*expects \(N, C, H, W\) with C = 1$"):
+        train(unet, (x.expand(16, 3, 8, 8), labels), schedule=SCHEDULE, steps=1)
+    with pytest.raises(
+        InputError, match=r"data has shape \(16, 1, 7, 7\) .*which ResidualUNet cannot take: x height 7"
+    ):
+        train(unet, (x[..., :7, :7], labels), schedule=SCHEDULE, steps=1)
+    with pytest.raises(InputError, match=r"data has shape \(16, 3\) .*the model \(MLPDenoiser\) expects \(N, 2\)"):
+        train(tiny_mlp(), torch.randn(16, 3), schedule=SCHEDULE, steps=1)
+
+
+def test_integer_images_are_refused_with_how_to_rescale():
+    pixels = torch.randint(0, 256, (16, 1, 8, 8), dtype=torch.uint8)
+    with pytest.raises(
+        InputError,
+        match=r"data must be a float tensor in \[−1, 1\]; data has shape \(16, 1, 8, 8\) "
+        r"and dtype torch.uint8 with values in \[\d+, \d+\]: rescale it, e.g. x.float\(\) / 127.5 - 1",
+    ):
+        train(tiny_unet(), pixels, schedule=SCHEDULE, steps=1)
+
+
+def test_labels_must_match_the_models_conditioning():
+    x, labels = glyph_like(16)
+    with pytest.raises(InputError, match=r"labels were given but the model \(ResidualUNet\) is unconditional"):
+        train(tiny_unet(), (x, labels), schedule=SCHEDULE, steps=1)
+    with pytest.raises(InputError, match=r"labels were given but the model \(MLPDenoiser\) is unconditional"):
+        train(tiny_mlp(), (torch.randn(16, 2), labels), schedule=SCHEDULE, steps=1)
+    with pytest.raises(InputError, match=r"labels are missing: the model is class-conditional \(num_classes = 10\)"):
+        train(tiny_unet(num_classes=10), x, schedule=SCHEDULE, steps=1)
+
+
+@pytest.mark.parametrize(
+    ("scale", "shift", "found"),
+    [(127.5, 127.5, r"\[0, 255\]"), (8.0, 8.0, r"\[0, 16\]"), (20.0, 0.0, r"\[-20, 20\]")],
+)
+def test_data_far_from_the_unit_range_is_warned_with_the_range_found(scale, shift, found):
+    x = torch.linspace(-1, 1, 16 * 64).reshape(16, 1, 8, 8) * scale + shift
+    with pytest.warns(DataRangeWarning, match=rf"values in {found}, far from \[−1, 1\].*rescale it") as caught:
+        train(tiny_unet(), x, schedule=SCHEDULE, steps=1, progress=False)
+    assert caught[0].filename == __file__, "the warning points at the caller of train()"
+
+
+@pytest.mark.parametrize("name", ["moons", "swiss_roll", "checkerboard", "gaussian_mixture", "mixture1d"])
+def test_the_course_data_sets_raise_no_range_warning(name, recwarn):
+    x = toy_data(name, 20000, seed=0)
+    dim = x.shape[1]
+    train(
+        MLPDenoiser(data_dim=dim, hidden=8, num_layers=1, num_timesteps=50),
+        x,
+        schedule=SCHEDULE,
+        steps=1,
+        progress=False,
+    )
+    images = glyph_like(16)[0]
+    train(tiny_unet(), images, schedule=SCHEDULE, steps=1, progress=False)
+    assert not [w for w in recwarn if issubclass(w.category, DataRangeWarning)]
+
+
+def test_a_recipe_is_the_same_run_as_its_settings_given_as_keywords():
+    x, labels = glyph_like(16)
+    recipe = TrainConfig.recipe("digits-fast")
+    assert recipe == TrainConfig(batch_size=64, lr=2e-3, warmup=100, ema_decay=0.995, label_dropout=0.1)
+    by_name = train(tiny_unet(num_classes=10), (x, labels), recipe, schedule=SCHEDULE, steps=2, progress=False)
+    by_keywords = train(
+        tiny_unet(num_classes=10), (x, labels), schedule=SCHEDULE, steps=2, progress=False, **recipe.to_dict()
+    )
+    assert by_name.history["loss"] == by_keywords.history["loss"]
 
 
 def test_train_accepts_a_forward_process_and_records_its_name():
