@@ -9,6 +9,7 @@ GroupNorm normalises each sample on its own, so (without dropout) train and eval
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Sequence
 
@@ -20,7 +21,17 @@ from .embedding import TimePositionalEncoding
 from .unet import DiagramWiredUNet, DiffusionUNet, check_spatial_size
 from .validation import InputError, check_model_input, check_positive_int, check_real
 
-__all__ = ["ResidualUNet", "MLPDenoiser", "build_model", "MODELS", "count_parameters", "count_macs"]
+__all__ = [
+    "ResidualUNet",
+    "MLPDenoiser",
+    "build_model",
+    "MODELS",
+    "count_parameters",
+    "count_macs",
+    "check_example_shape",
+    "check_class_labels",
+    "takes_no_labels",
+]
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -356,3 +367,57 @@ def build_model(kind: str, config: dict) -> nn.Module:
     if kind not in MODELS:
         raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
     return MODELS[kind](**config)
+
+
+def check_example_shape(shape: tuple, model: nn.Module, what: str, dtype=None) -> None:
+    """A batch shape ``(N, …)`` against the example shape the package's networks declare (``in_channels`` or
+    ``img_channels`` with ``depth`` for the U-Nets, ``data_dim`` for the MLP; other modules are not inspected), so
+    :func:`~ddpm_lessons.train` and :func:`~ddpm_lessons.sample` refuse a wrong shape before any work, naming
+    ``what`` (the data set, or the requested shape) rather than a batch deep inside the network."""
+    channels = next((getattr(model, a) for a in ("in_channels", "img_channels") if hasattr(model, a)), None)
+    shape = tuple(shape)
+    described = f"{what} is {shape}" if dtype is None else f"{what} has shape {shape} and dtype {dtype}"
+    if isinstance(channels, int) and hasattr(model, "depth"):
+        expected, wanted = f"(N, C, H, W) with C = {channels}", (len(shape) == 4 and shape[1] == channels)
+    elif isinstance(getattr(model, "data_dim", None), int):
+        expected, wanted = f"(N, {model.data_dim})", (len(shape) == 2 and shape[1] == model.data_dim)
+    else:
+        return
+    if not wanted:
+        fix = "x.unsqueeze(1)" if dtype is not None else f"{(shape[0], 1, *shape[1:])}"
+        hint = f"; add the channel axis: {fix}" if channels == 1 and len(shape) == 3 else ""
+        raise InputError(f"{described}; the model ({type(model).__name__}) expects {expected}{hint}", parameter=what)
+    if channels is not None:
+        try:
+            check_spatial_size(torch.empty(shape, device="meta"), model.depth, channels)  # reads the shape only
+        except InputError as error:
+            raise InputError(
+                f"{described}, which {type(model).__name__} cannot take: {error}", parameter=what
+            ) from None
+
+
+def takes_no_labels(model: nn.Module) -> bool:
+    """True for a model built unconditional (``num_classes=None``), the MLP, or a forward without a labels parameter."""
+    if isinstance(model, MLPDenoiser) or (hasattr(model, "num_classes") and model.num_classes is None):
+        return True
+    parameters = inspect.signature(model.forward).parameters.values()
+    return not any(p.kind is p.VAR_POSITIONAL for p in parameters) and len(parameters) < 3
+
+
+def check_class_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Class labels as int64 in [0, num_classes): index num_classes is the model's null class (classifier-free
+    guidance's ∅), never a label, so a label there is refused instead of silently giving an unconditional sample."""
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        raise InputError(
+            f"labels must be an integer tensor (class indices) for a class-conditional model, got {labels.dtype}",
+            parameter="labels",
+        )
+    outside = labels[(labels < 0) | (labels >= num_classes)].unique()
+    if len(outside):
+        shown = ", ".join(str(int(v)) for v in outside[:10]) + (", …" if len(outside) > 10 else "")
+        raise InputError(
+            f"labels must lie in [0, {num_classes}) for a model with num_classes = {num_classes} (index {num_classes} "
+            f"is its null class for classifier-free guidance), got {shown}",
+            parameter="labels",
+        )
+    return labels.long()  # lossless for every integer dtype that passed the range check

@@ -22,6 +22,7 @@ from functools import partial
 import torch
 
 from .kernels import reverse_log_variance
+from .models import check_class_labels, check_example_shape, takes_no_labels
 from .process import VARIANCES
 from .schedule import DiffusionSchedule
 from .steps import ddim_step, ddpm_step, heun_step, run_chain
@@ -199,7 +200,8 @@ def sample_trajectory(
     table = spec.table(len(schedule))
     device, dtype = _model_device_and_dtype(check_model(model), len(schedule), device)
     shape = tuple(shape)
-    labels = _labels(labels, shape, spec.guidance, device)
+    check_example_shape(shape, model, "shape")
+    labels = _labels(labels, model, shape, spec.guidance, device)
     keep = _trajectory_indices(trajectory_at, table)
     schedule = schedule.to(device=device)
     generator = torch.Generator().manual_seed(spec.seed)  # CPU draws, moved: the same samples on every device
@@ -248,14 +250,21 @@ def _model_device_and_dtype(model, T: int, device) -> tuple[torch.device, torch.
     return first.device, first.dtype
 
 
-def _labels(labels, shape: tuple, guidance: float, device):
+def _labels(labels, model, shape: tuple, guidance: float, device):
+    # The request's labels, checked against the model as train() checks a data set's: a label equal to num_classes
+    # would silently select the null class and give an unconditional sample.
     if labels is None:
         if guidance:
             raise InputError("guidance needs labels (classifier-free guidance steers towards a class)")
         return None
     if not isinstance(labels, torch.Tensor) or labels.shape != shape[:1]:
         got = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
-        raise InputError(f"labels must have shape ({shape[0]},), got {got}")
+        raise InputError(f"labels must have shape ({shape[0]},), one per requested sample, got {got}")
+    if takes_no_labels(model):
+        raise InputError(f"labels were given but the model ({type(model).__name__}) is unconditional")
+    num_classes = getattr(model, "num_classes", None)
+    if isinstance(num_classes, int):
+        labels = check_class_labels(labels, num_classes)
     return labels.to(device)
 
 

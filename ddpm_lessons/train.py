@@ -31,10 +31,9 @@ from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_c
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
 from .losses import simple_loss
-from .models import MLPDenoiser, build_model
+from .models import build_model, check_class_labels, check_example_shape, takes_no_labels
 from .process import q_sample
 from .schedule import DiffusionSchedule
-from .unet import check_spatial_size
 from .validation import InputError, check_bool, check_positive_int, check_real, check_schedule, check_tensor
 
 __all__ = [
@@ -200,30 +199,11 @@ def _warn_range(x: torch.Tensor) -> None:
     )
 
 
-def _check_shape(x: torch.Tensor, model: nn.Module) -> None:
-    """The data set against the example shape the package's networks declare (other modules are not inspected)."""
-    channels = next((getattr(model, a) for a in ("in_channels", "img_channels") if hasattr(model, a)), None)
-    if isinstance(channels, int) and hasattr(model, "depth"):
-        expected, wanted = f"(N, C, H, W) with C = {channels}", (x.dim() == 4 and x.shape[1] == channels)
-    elif isinstance(getattr(model, "data_dim", None), int):
-        expected, wanted = f"(N, {model.data_dim})", (x.dim() == 2 and x.shape[1] == model.data_dim)
-    else:
-        return
-    if not wanted:
-        hint = "; add the channel axis with x.unsqueeze(1)" if channels == 1 and x.dim() == 3 else ""
-        raise InputError(f"{_describe(x)}; the model ({type(model).__name__}) expects {expected}{hint}")
-    if channels is not None:
-        try:
-            check_spatial_size(x, model.depth, channels)
-        except InputError as error:
-            raise InputError(f"{_describe(x)}, which {type(model).__name__} cannot take: {error}") from None
-
-
 def _check_data(data, model: nn.Module, settings: TrainConfig):
     """``(x, labels or None)`` from ``data``, the whole set checked once against the model and the settings."""
     x, labels = _split_data(data)
     x = _check_values(x)
-    _check_shape(x, model)
+    check_example_shape(tuple(x.shape), model, "data", x.dtype)
     _warn_range(x)
     if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
         shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
@@ -231,7 +211,7 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
     num_classes = getattr(model, "num_classes", None)
     if settings.label_dropout and num_classes is None:
         raise InputError("label_dropout needs a class-conditional model (num_classes set)")
-    if labels is not None and _takes_no_labels(model):
+    if labels is not None and takes_no_labels(model):
         raise InputError(
             f"labels were given but the model ({type(model).__name__}) is unconditional; pass x alone, or build a "
             "class-conditional model (e.g. ResidualUNet(num_classes=...))"
@@ -242,32 +222,8 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
             " or build the model with num_classes=None"
         )
     if labels is not None and num_classes is not None:
-        labels = _check_class_labels(labels, num_classes)
+        labels = check_class_labels(labels, num_classes)
     return x, labels
-
-
-def _takes_no_labels(model: nn.Module) -> bool:
-    """True for a model built unconditional (``num_classes=None``), the MLP, or a forward without a labels parameter."""
-    if isinstance(model, MLPDenoiser) or (hasattr(model, "num_classes") and model.num_classes is None):
-        return True
-    parameters = inspect.signature(model.forward).parameters.values()
-    return not any(p.kind is p.VAR_POSITIONAL for p in parameters) and len(parameters) < 3
-
-
-def _check_class_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
-    """Class labels as int64 in [0, num_classes): index num_classes is the model's null class, never a label."""
-    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
-        raise InputError(
-            f"labels must be an integer tensor (class indices) for a class-conditional model, got {labels.dtype}"
-        )
-    outside = labels[(labels < 0) | (labels >= num_classes)].unique()
-    if len(outside):
-        shown = ", ".join(str(int(v)) for v in outside[:10]) + (", …" if len(outside) > 10 else "")
-        raise InputError(
-            f"labels must lie in [0, {num_classes}) for a model with num_classes = {num_classes} (index {num_classes} "
-            f"is its null class for classifier-free guidance), got {shown}"
-        )
-    return labels.long()  # lossless for every integer dtype that passed the range check
 
 
 class EpsObjective:

@@ -94,3 +94,25 @@ def test_a_spec_and_its_keywords_draw_the_same_samples():
     assert torch.equal(sample(model, SCHEDULE, (2, 1, 8, 8), progress=False, spec=SamplerSpec(**options)), by_keywords)
     with pytest.raises(InputError, match="spec must be a SamplerSpec, given without its fields"):
         sample(model, SCHEDULE, (2, 1, 8, 8), spec=SamplerSpec(**options), seed=1)
+
+
+def test_sample_checks_the_request_against_the_model_as_train_checks_data():
+    # Issue 26: a label equal to num_classes is the null class — refused, never an unconditional sample in
+    # disguise; integer labels of any dtype are converted losslessly; the shape is checked before any step, by name.
+    model = tiny_unet(num_classes=10).eval()
+    as_long = sample(model, SCHEDULE, (4, 1, 8, 8), labels=torch.arange(4), progress=False)
+    as_int32 = sample(model, SCHEDULE, (4, 1, 8, 8), labels=torch.arange(4, dtype=torch.int32), progress=False)
+    assert torch.equal(as_long, as_int32)
+    with pytest.raises(InputError, match=r"labels must lie in \[0, 10\) .* null class .* got 10") as info:
+        sample(model, SCHEDULE, (4, 1, 8, 8), labels=torch.tensor([0, 1, 2, 10]), progress=False)
+    assert info.value.parameter == "labels"
+    with pytest.raises(InputError, match=r"labels must be an integer tensor"):
+        sample(model, SCHEDULE, (4, 1, 8, 8), labels=torch.zeros(4), progress=False)
+    with pytest.raises(
+        InputError, match=r"shape is \(4, 8, 8\); .* expects \(N, C, H, W\) with C = 1; .*\(4, 1, 8, 8\)"
+    ):
+        sample(model, SCHEDULE, (4, 8, 8), labels=torch.arange(4), progress=False)
+    with pytest.raises(InputError, match=r"shape is \(4, 1, 9, 8\), which ResidualUNet cannot take"):
+        sample(model, SCHEDULE, (4, 1, 9, 8), labels=torch.arange(4), progress=False)
+    with pytest.raises(InputError, match=r"labels were given but the model \(ResidualUNet\) is unconditional"):
+        sample(tiny_unet().eval(), SCHEDULE, (4, 1, 8, 8), labels=torch.arange(4), progress=False)

@@ -145,7 +145,7 @@ def test_the_whole_data_set_is_checked_against_the_model_before_the_first_step()
     with pytest.raises(
         InputError,
         match=r"data has shape \(16, 8, 8\) and dtype torch.float32; the model \(ResidualUNet\) "
-        r"expects \(N, C, H, W\) with C = 1; add the channel axis with x.unsqueeze\(1\)",
+        r"expects \(N, C, H, W\) with C = 1; add the channel axis: x.unsqueeze\(1\)",
     ):
         train(unet, (x[:, 0], labels), schedule=SCHEDULE, steps=1)
     with pytest.raises(InputError, match=r"data has shape \(16, 3, 8, 8\) .*expects \(N, C, H, W\) with C = 1$"):
