@@ -30,6 +30,7 @@ from .validation import (
     check_same_device,
     check_same_shape,
     check_schedule,
+    check_schedule_device,
     check_tensor,
     schedule_steps,
 )
@@ -161,7 +162,7 @@ def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=Fal
         check_tensor(value, name)
     check_same_shape(x0, x_t, "x0", "x_t")
     check_same_shape(x_t, eps, "x_t", "eps")
-    check_schedule(schedule, x=x0)
+    check_schedule_device(schedule, x0)
     check_choice(variance, VARIANCES, "variance")
     check_bool(clip_denoised, "clip_denoised")
     t = schedule_steps(schedule, x0, t)
@@ -244,7 +245,7 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
     check_model(model)
     check_schedule(schedule)
     check_tensor(x0, "x0")
-    check_schedule(schedule, x=x0)
+    check_schedule_device(schedule, x0)
     check_choice(variance, VARIANCES, "variance")
     check_bool(clip_denoised, "clip_denoised")
     check_generator(generator)

@@ -28,6 +28,7 @@ from .validation import (
     check_same_device,
     check_same_shape,
     check_schedule,
+    check_schedule_device,
     check_tensor,
     schedule_steps,
 )
@@ -35,6 +36,7 @@ from .validation import (
 __all__ = [
     "forward_diffusion_sample",
     "q_sample",
+    "check_forward_inputs",
     "q_sample_iterative",
     "q_posterior_mean_variance",
     "predict_x0_from_eps",
@@ -82,13 +84,20 @@ def q_sample(schedule, x0, t, noise):
     Returns:
         x_t, shaped like ``x0``.
     """
+    t = check_forward_inputs(schedule, x0, t, noise)
+    return kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
+
+
+def check_forward_inputs(schedule, x0, t, noise) -> torch.Tensor:
+    """:func:`q_sample`'s checks, for any function with its signature (``train(forward=...)``; lesson 08's wrong
+    forward process): the schedule, ``x0`` and ``noise`` of one shape on the schedule's device, and ``t`` returned
+    as ``(B,)`` indices."""
     check_schedule(schedule)
     check_tensor(x0, "x0")
     check_tensor(noise, "noise")
     check_same_shape(x0, noise, "x0", "noise")
-    check_schedule(schedule, x=x0)
-    t = schedule_steps(schedule, x0, t)
-    return kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
+    check_schedule_device(schedule, x0)
+    return schedule_steps(schedule, x0, t)
 
 
 def q_sample_iterative(schedule, x0, t, generator=None):
@@ -131,7 +140,7 @@ def q_posterior_mean_variance(schedule, x0, x_t, t):
     check_tensor(x0, "x0")
     check_tensor(x_t, "x_t")
     check_same_shape(x0, x_t, "x0", "x_t")
-    check_schedule(schedule, x=x0)
+    check_schedule_device(schedule, x0)
     t = schedule_steps(schedule, x0, t)
     mean = kernels.posterior_mean(schedule, x0, x_t, t)
     return mean, gather(schedule.posterior_variance, t, x0), gather(schedule.posterior_log_variance_clipped, t, x0)
@@ -241,7 +250,7 @@ def _check_model_output(schedule, x_t, out, name: str) -> None:
     check_tensor(x_t, "x_t")
     check_tensor(out, name)
     check_same_shape(x_t, out, "x_t", name)
-    check_schedule(schedule, x=x_t)
+    check_schedule_device(schedule, x_t)
 
 
 def _check_reverse_options(variance, clip_denoised, noise, x_t) -> None:

@@ -166,15 +166,18 @@ class ScheduleBase(abc.ABC):  # noqa: B024 (a marker: nothing to override)
     so this module checks a schedule without importing ``schedule.py`` (which imports this module)."""
 
 
-def check_schedule(schedule, name: str = "schedule", *, x: torch.Tensor | None = None):
-    """``schedule`` if it is a :class:`~ddpm_lessons.schedule.DiffusionSchedule` (on ``x``'s device when ``x`` is
-    given), else an :class:`InputError` naming ``name`` and, for a device mismatch, how to move it."""
+def check_schedule(schedule, name: str = "schedule"):
+    """``schedule`` if it is a :class:`~ddpm_lessons.schedule.DiffusionSchedule`, else an :class:`InputError`."""
     if not isinstance(schedule, ScheduleBase):
         raise InputError(f"{name} must be a DiffusionSchedule, got {type(schedule).__name__}", parameter=name)
-    if x is not None:
-        hint = f" (for a DiffusionSchedule: schedule.to(device={str(x.device)!r}))"
-        check_same_device(x, schedule.betas, "x", name, hint=hint)
     return schedule
+
+
+def check_schedule_device(schedule, x: torch.Tensor, name: str = "schedule") -> None:
+    """A schedule already checked by :func:`check_schedule` on ``x``'s device, else an :class:`InputError` saying
+    how to move it (run after ``x`` is known to be a tensor, so a bad ``x`` is named first)."""
+    hint = f" (for a DiffusionSchedule: schedule.to(device={str(x.device)!r}))"
+    check_same_device(x, schedule.betas, "x", name, hint=hint)
 
 
 def schedule_steps(schedule, x: torch.Tensor, t, name: str = "t", minimum: int = 0) -> torch.Tensor:

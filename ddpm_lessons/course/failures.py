@@ -18,9 +18,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ..process import check_forward_inputs
 from ..sampling import sample
 from ..schedule import gather
-from ..validation import InputError, check_same_shape, check_schedule, check_tensor, schedule_steps
+from ..validation import InputError
 
 __all__ = ["q_sample_noise_not_sqrt", "TimeShifted", "sample_without_noise"]
 
@@ -32,12 +33,7 @@ def q_sample_noise_not_sqrt(schedule, x0: torch.Tensor, t, noise: torch.Tensor) 
     variance ᾱ_t + (1 − ᾱ_t)² < 1, so training sees less noise than the sampler will meet.
     Same signature as :func:`~ddpm_lessons.process.q_sample`, so it can be passed to ``train(forward=...)``.
     """
-    check_schedule(schedule)
-    check_tensor(x0, "x0")
-    check_tensor(noise, "noise")
-    check_same_shape(x0, noise, "x0", "noise")
-    check_schedule(schedule, x=x0)
-    t = schedule_steps(schedule, x0, t)
+    t = check_forward_inputs(schedule, x0, t, noise)
     return gather(schedule.sqrt_alphas_cumprod, t, x0) * x0 + (1.0 - gather(schedule.alphas_cumprod, t, x0)) * noise
 
 
