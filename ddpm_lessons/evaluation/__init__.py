@@ -3,6 +3,8 @@ evaluation and the CPU benchmark (lessons 04–09).
 
 - :mod:`.metrics` — PSNR (lesson 06) and sliced Wasserstein distance with its data floor (lesson 04).
 - :mod:`.classifier` — a small digit classifier: accuracy and Fréchet distance of generated digits (lesson 07).
+- :mod:`.references` — fresh data's level of a distance with its spread; the ends of the bits/dim scale (issue 20).
+- :mod:`.modes` — ``mode_report``: modes found, their shares, off-mode samples and likelihood for a known mixture.
 - :mod:`.evaluate` — one verdict per shipped checkpoint (``python -m ddpm_lessons evaluate``).
 - :mod:`.benchmark` — ``python -m ddpm_lessons.evaluation.benchmark``: training and sampling speed on this machine.
 """
@@ -20,6 +22,14 @@ from .classifier import (
 )
 from .evaluate import GLYPH_EVAL, evaluate_checkpoint
 from .metrics import psnr, psnr_to_rmse, sliced_wasserstein, sliced_wasserstein_floor
+from .modes import mode_report
+from .references import (
+    ReferenceLevel,
+    data_reference,
+    discretized_entropy_bits_per_dim,
+    mixture_entropy,
+    uniform_bits_per_dim,
+)
 
 __all__ = [
     "GlyphClassifier",
@@ -37,4 +47,10 @@ __all__ = [
     "psnr_to_rmse",
     "sliced_wasserstein",
     "sliced_wasserstein_floor",
+    "mode_report",
+    "ReferenceLevel",
+    "data_reference",
+    "discretized_entropy_bits_per_dim",
+    "mixture_entropy",
+    "uniform_bits_per_dim",
 ]
