@@ -260,6 +260,7 @@ def _open(path: Path):
         raise _Unreadable(reason) from None
     limit = Image.MAX_IMAGE_PIXELS
     if limit is not None and image.size[0] * image.size[1] > limit:
+        image.close()
         raise _bomb(path, f"{image.size[0]}×{image.size[1]} pixels")
     return image
 
