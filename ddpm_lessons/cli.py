@@ -373,6 +373,38 @@ def add_train(commands) -> None:
     add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
     add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
     add_option(t, "--conditional", action="store_true", help="class-conditional model (labelled data only)")
+    add_train_data_options(t)
+    for record in MODEL_CONFIGS.values():
+        add_config_options(t, record)
+    add_option(t, "--checkpoint-every", type=integer, default=500, help="write the checkpoint every N steps")
+    add_option(
+        t,
+        "--resume",
+        action="store_true",
+        help="continue the run in --out; if --out does not exist yet, say so and start a fresh run there",
+    )
+    add_option(t, "--overwrite", action="store_true", help="replace an existing --out with a new run")
+    add_option(
+        t,
+        "--replace-shipped",
+        action="store_true",
+        help="allow --release to replace a file already listed in data/MANIFEST.json (it says which)",
+    )
+    add_option(
+        t,
+        "--release",
+        type=Path,
+        default=None,
+        help="also write a slim copy (EMA weights only) here and record its command, seed, steps, wall time "
+        "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)",
+    )
+    add_run_options(t)
+    add_recipe_option(t)
+
+
+def add_train_data_options(t) -> None:
+    """The options that say which data ``--data`` loads: the photo's, the generated sets', the real sets' and the
+    folder of your own images'."""
     add_option(
         t,
         "--image-size",
@@ -413,32 +445,6 @@ def add_train(commands) -> None:
         help="folder: train an unconditional model even when the images are in class sub-folders",
     )
     add_option(t, "--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
-    for record in MODEL_CONFIGS.values():
-        add_config_options(t, record)
-    add_option(t, "--checkpoint-every", type=integer, default=500, help="write the checkpoint every N steps")
-    add_option(
-        t,
-        "--resume",
-        action="store_true",
-        help="continue the run in --out; if --out does not exist yet, say so and start a fresh run there",
-    )
-    add_option(t, "--overwrite", action="store_true", help="replace an existing --out with a new run")
-    add_option(
-        t,
-        "--replace-shipped",
-        action="store_true",
-        help="allow --release to replace a file already listed in data/MANIFEST.json (it says which)",
-    )
-    add_option(
-        t,
-        "--release",
-        type=Path,
-        default=None,
-        help="also write a slim copy (EMA weights only) here and record its command, seed, steps, wall time "
-        "and hardware in data/MANIFEST.json (how the shipped checkpoints are made)",
-    )
-    add_run_options(t)
-    add_recipe_option(t)
 
 
 def add_recipe_option(t) -> None:
