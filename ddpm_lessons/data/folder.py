@@ -19,7 +19,7 @@ Held in memory as uint8 ``(N, C, S, S)`` and served as float32 in [−1, 1] (pix
 
 Rules, each checked before anything is decoded where it can be:
 
-- a file PIL cannot read (not an image, truncated, an unsupported pixel mode) is skipped with a
+- a file PIL cannot read (not an image, truncated, an unsupported pixel mode, not a regular file) is skipped with a
   :class:`SkippedFilesWarning` that lists it, as long as the skipped files are at most 10 % of the files (or one
   file, whichever is more) and every class keeps an image; otherwise loading stops with an error listing them;
 - an image of more than PIL's ``Image.MAX_IMAGE_PIXELS`` pixels (89.5 million by default: a decompression bomb, a
@@ -249,6 +249,8 @@ def read_image(path, image_size: int, channels: int | None = None) -> np.ndarray
 def _open(path: Path):
     from PIL import Image, UnidentifiedImageError
 
+    if not path.is_file():  # a pipe would block the read forever; a broken link has nothing to read
+        raise _Unreadable("not a regular file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below, by name

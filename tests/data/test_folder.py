@@ -163,6 +163,17 @@ def test_more_than_ten_percent_unreadable_is_an_error_listing_them(tmp_path):
     assert info.value.parameter == "root"
 
 
+def test_a_pipe_and_a_broken_link_are_skipped_without_being_opened(tmp_path):
+    import os
+
+    for i in range(20):
+        save(tmp_path / f"{i:02d}.png", grey(i))
+    os.mkfifo(tmp_path / "pipe.png")  # opening it for reading would wait for a writer forever
+    (tmp_path / "link.png").symlink_to(tmp_path / "missing.png")
+    with pytest.warns(SkippedFilesWarning, match=r"link\.png \(not a regular file\); pipe\.png \(not a regular file\)"):
+        assert len(load_image_folder(tmp_path, 4)) == 20
+
+
 def test_one_unreadable_file_is_allowed_even_in_a_small_folder(tmp_path):
     save(tmp_path / "a.png", grey(1))
     (tmp_path / "b.txt").write_text("junk")
