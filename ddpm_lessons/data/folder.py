@@ -168,7 +168,10 @@ def _visible(names) -> list[str]:
 
 def _find_files(root: Path):
     """``(classes, [(file, label)], stray files)``: class folders and their files (any depth), or the root's files."""
-    entries = _visible(os.listdir(root))
+    try:
+        entries = _visible(os.listdir(root))
+    except OSError as error:
+        raise _unlistable(root, error) from None
     folders = [name for name in entries if (root / name).is_dir()]
     top = [(root / name, -1) for name in entries if name not in folders]
     if not entries:
@@ -192,11 +195,17 @@ def _find_files(root: Path):
 
 def _walk(folder: Path) -> list[Path]:
     """Every visible file below ``folder``, sorted; symbolic links to folders are not followed (no loops)."""
-    found = []
-    for here, dirs, names in os.walk(folder):
+    found, errors = [], []
+    for here, dirs, names in os.walk(folder, onerror=errors.append):
         dirs[:] = _visible(dirs)
         found += [Path(here) / name for name in _visible(names)]
+    if errors:  # a folder that cannot be listed would otherwise be left out without a word
+        raise _unlistable(Path(errors[0].filename or folder), errors[0])
     return sorted(found)
+
+
+def _unlistable(folder: Path, error: OSError) -> InputError:
+    return InputError(f"root: cannot list the folder {folder} ({error.strerror or error})", parameter="root")
 
 
 def _check_budget(root: Path, n: int, image_size: int, channels, max_images: int) -> None:

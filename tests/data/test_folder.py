@@ -1,6 +1,8 @@
 """Your own images (ddpm_lessons.data.folder): layout, labels, resizing, channels, every refusal and the skip rule."""
 
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -164,8 +166,6 @@ def test_more_than_ten_percent_unreadable_is_an_error_listing_them(tmp_path):
 
 
 def test_a_pipe_and_a_broken_link_are_skipped_without_being_opened(tmp_path):
-    import os
-
     for i in range(20):
         save(tmp_path / f"{i:02d}.png", grey(i))
     os.mkfifo(tmp_path / "pipe.png")  # opening it for reading would wait for a writer forever
@@ -230,6 +230,23 @@ def test_a_missing_folder_a_file_and_an_empty_folder_are_refused(tmp_path):
         with pytest.raises(InputError, match=f"root .*{root.name} {message}") as info:
             load_image_folder(root, 4)
         assert info.value.parameter == "root"
+
+
+def test_a_folder_that_cannot_be_listed_is_refused(tmp_path, monkeypatch):
+    labelled(tmp_path, 1)
+    scandir, listdir = os.scandir, os.listdir
+
+    def refuse(path, refused):
+        if Path(path).name == refused:
+            raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(os, "scandir", lambda path=".": refuse(path, "dogs") or scandir(path))
+    with pytest.raises(InputError, match=r"cannot list the folder .*dogs \(Permission denied\)") as info:
+        load_image_folder(tmp_path, 4)
+    assert info.value.parameter == "root"
+    monkeypatch.setattr(os, "listdir", lambda path=".": refuse(path, tmp_path.name) or listdir(path))
+    with pytest.raises(InputError, match=f"cannot list the folder .*{tmp_path.name} \\(Permission denied\\)"):
+        load_image_folder(tmp_path, 4)
 
 
 def test_a_folder_without_images_is_refused_listing_its_files(tmp_path):
