@@ -29,6 +29,7 @@ import torch
 from . import release
 from .checkpoints import DATA_DIR, CheckpointError
 from .config import MODEL_CONFIGS, RECIPES, TrainConfig, fields_with_flags
+from .data.folder import MAX_IMAGES
 from .data.toy import TOY_DATASETS
 from .device import environment_report
 from .flags import (
@@ -52,7 +53,7 @@ from .validation import InputError
 
 TOY_NAMES = tuple(TOY_DATASETS)
 REAL_NAMES = ("mnist", "fashion-mnist", "cifar10")  # ddpm_lessons.data.realdata (imported lazily: torchvision)
-IMAGE_NAMES = ("photo", "glyphs", *REAL_NAMES)
+IMAGE_NAMES = ("photo", "glyphs", "folder", *REAL_NAMES)
 MAX_SAMPLES = 1_000_000
 
 
@@ -134,6 +135,8 @@ def load_training_data(args):
     """(x, labels or None, description) for ``--data``."""
     if args.data == "photo":
         return _load_photo(args)
+    if args.data == "folder":
+        return _load_folder(args)
     if args.data in TOY_NAMES:
         from .data.toy import toy_data
 
@@ -174,6 +177,55 @@ def _load_photo(args):
     return photo[None], None, description
 
 
+def _load_folder(args):
+    """``--data folder``: the images in ``--data-root`` (:func:`~ddpm_lessons.data.load_image_folder`); skipped files
+    are listed as ``warning:`` lines; the labels are those of the class folders unless ``--ignore-labels``."""
+    import warnings
+
+    from .data.folder import load_image_folder
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with arguments("data_root", root="data_root", channels="image_channels"):
+            folder = load_image_folder(
+                args.data_root, args.image_size, channels=args.image_channels, max_images=args.max_images
+            )
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    classes = ", ".join(f"{i} = {name}" for i, name in enumerate(folder.classes))
+    print(
+        f"--data-root {folder.root}: {len(folder)} images, {folder.channels} channel(s)"
+        + (f"; classes {classes}" if folder.classes else "")
+    )
+    x, labels = folder.tensors()
+    return x, None if args.ignore_labels else labels, folder.description()
+
+
+def check_folder_labels(args, labels, info) -> None:
+    """``--data folder``: two class folders or more make the model class-conditional (``--conditional`` implied),
+    unless ``--ignore-labels``; the flags that contradict that are refused."""
+    if args.data != "folder":
+        if args.ignore_labels:
+            raise OptionError(
+                "--ignore-labels is for --data folder (other data sets: leave out --conditional)", "ignore_labels"
+            )
+        return
+    if args.ignore_labels and args.conditional:
+        raise OptionError("--ignore-labels trains an unconditional model; leave out --conditional", "ignore_labels")
+    if args.conditional and labels is None:
+        raise OptionError(
+            f"--conditional needs at least two class sub-folders in --data-root {info['root']} (one per class)",
+            "conditional",
+        )
+    if labels is not None and args.model != "residual-unet":
+        raise OptionError(
+            f"--data-root {info['root']} has {len(info['classes'])} class folders; class labels need --model "
+            f"residual-unet; pass --ignore-labels to train an unconditional --model {args.model}",
+            "model",
+        )
+    args.conditional = labels is not None
+
+
 def config_from_args(record, args):
     """The config record whose fields the parser made from ``record`` (see :func:`add_config_options`)."""
     values = {f.name: getattr(args, f.name) for f, _, _ in fields_with_flags(record)}
@@ -181,12 +233,14 @@ def config_from_args(record, args):
         return record(**{k: v.value if isinstance(v, Default) else v for k, v in values.items()})
 
 
-def build_model_from_args(args, x, conditional: bool):
+def build_model_from_args(args, x, conditional: bool, num_classes: int = 10):
     settings = config_from_args(MODEL_CONFIGS[args.model], args)
     # The model's parts name their own parameters: T is num_timesteps, the time embedding's width is dim, and the
     # group norm's groups must divide the widths that --base-channels sets.
     with arguments("model", num_timesteps="T", dim="time_dim", groups="base_channels"):
-        return settings.build(tuple(x.shape[1:]), num_timesteps=args.T, num_classes=10 if conditional else None)
+        return settings.build(
+            tuple(x.shape[1:]), num_timesteps=args.T, num_classes=num_classes if conditional else None
+        )
 
 
 def make_schedule(args):
@@ -255,11 +309,13 @@ def cmd_train(args) -> int:
     apply_recipe(args)
     set_threads(args)
     x, labels, data_info = load_training_data(args)
+    check_folder_labels(args, labels, data_info)
     check_train_options(args, x, labels)
     check_train_outputs(args)
     settings, schedule = config_from_args(TrainConfig, args), make_schedule(args)
     torch.manual_seed(args.seed)
-    model = build_model_from_args(args, x, args.conditional)
+    classes = len(data_info["classes"]) if args.data == "folder" else 10  # glyphs and the real sets: 10
+    model = build_model_from_args(args, x, args.conditional, classes)
     print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
     started = time.perf_counter()
     state = train(
@@ -295,10 +351,15 @@ def add_train(commands) -> None:
         "train",
         cmd_train,
         help="train a DDPM model (resumable)",
+        description="Train a DDPM model (resumable) on a course data set or on your own images: --data folder "
+        "--data-root PATH --image-size N reads every image in PATH (any size, RGB or grey; one sub-folder per class "
+        "makes a class-conditional model, --ignore-labels does not), resized and centre-cropped to N x N.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     t.set_defaults(checkpoint_flag="--out")
-    add_option(t, "--data", required=True, choices=IMAGE_NAMES + TOY_NAMES, help="training data")
+    add_option(
+        t, "--data", required=True, choices=IMAGE_NAMES + TOY_NAMES, help="training data (folder: your own images)"
+    )
     add_option(
         t,
         "--model",
@@ -312,12 +373,7 @@ def add_train(commands) -> None:
     add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
     add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
     add_option(t, "--conditional", action="store_true", help="class-conditional model (labelled data only)")
-    add_option(t, "--image-size", type=integer, default=32, help="photo: resize to this square size")
-    add_option(t, "--photo", type=Path, default=None, help="photo: any image file (default: matplotlib's sample)")
-    add_option(t, "--n-train", type=integer, default=60000, help="glyphs/toy: number of training examples")
-    add_option(t, "--data-seed", type=integer, default=0, help="glyphs/toy: seed of the generated data set")
-    add_option(t, "--data-root", type=Path, default=Path("datasets"), help="mnist/fashion-mnist/cifar10: folder")
-    add_option(t, "--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
+    add_train_data_options(t)
     for record in MODEL_CONFIGS.values():
         add_config_options(t, record)
     add_option(t, "--checkpoint-every", type=integer, default=500, help="write the checkpoint every N steps")
@@ -344,6 +400,51 @@ def add_train(commands) -> None:
     )
     add_run_options(t)
     add_recipe_option(t)
+
+
+def add_train_data_options(t) -> None:
+    """The options that say which data ``--data`` loads: the photo's, the generated sets', the real sets' and the
+    folder of your own images'."""
+    add_option(
+        t,
+        "--image-size",
+        type=integer,
+        default=32,
+        help="photo: resize to this square size; folder: resize the shorter side to it, then crop the centre square",
+    )
+    add_option(t, "--photo", type=Path, default=None, help="photo: any image file (default: matplotlib's sample)")
+    add_option(t, "--n-train", type=integer, default=60000, help="glyphs/toy: number of training examples")
+    add_option(t, "--data-seed", type=integer, default=0, help="glyphs/toy: seed of the generated data set")
+    add_option(
+        t,
+        "--data-root",
+        type=Path,
+        default=Path("datasets"),
+        help="mnist/fashion-mnist/cifar10: their folder; folder: the folder of your images (or of one sub-folder "
+        "per class)",
+    )
+    add_option(
+        t,
+        "--image-channels",
+        type=int,
+        choices=(1, 3),
+        default=None,
+        help="folder: 1 (grey) or 3 (RGB); when left out, grey if every image is grey, else RGB",
+    )
+    add_option(
+        t,
+        "--max-images",
+        type=count(1),
+        default=MAX_IMAGES,
+        help="folder: refuse a folder with more files than this (all are held in memory)",
+    )
+    add_option(
+        t,
+        "--ignore-labels",
+        action="store_true",
+        help="folder: train an unconditional model even when the images are in class sub-folders",
+    )
+    add_option(t, "--download", action="store_true", help="mnist/fashion-mnist/cifar10: download once if missing")
 
 
 def add_recipe_option(t) -> None:
@@ -432,11 +533,12 @@ def add_train_classifier(commands) -> None:
 
 
 # --------------------------------------------------------------------------------------------------- sample
-def parse_labels(text, n: int):
+def parse_labels(text, n: int, classes: int | None = 10):
+    """``--labels`` as n labels; ``all`` is 0..classes−1 repeated (the model's classes: 10 digits, or a folder's)."""
     if text is None:
         return None
     if text == "all":
-        return torch.arange(n) % 10
+        return torch.arange(n) % (classes or 10)
     try:
         values = comma_ints(text)
     except ValueError:
@@ -515,8 +617,9 @@ def cmd_sample(args) -> int:
     model, schedule, payload = load_trained(
         args.checkpoint, device=args.device, use_ema=not args.raw_weights, verify=not args.no_verify
     )
-    labels = parse_labels(args.labels, args.n)
-    check_labels(labels, getattr(model, "num_classes", None), args.checkpoint)
+    classes = getattr(model, "num_classes", None)
+    labels = parse_labels(args.labels, args.n, classes)
+    check_labels(labels, classes, args.checkpoint)
     samples = draw_samples(args, model, schedule, tuple(payload["train_config"]["data_shape"]), labels)
     write_sample_figure(samples, args.out, conditional=labels is not None)
     print(f"wrote {args.n} samples to {args.out}")
@@ -553,7 +656,7 @@ def add_sample(commands) -> None:
         default=False,
         help="clip the x0 prediction to [-1, 1] (image data)",
     )
-    add_option(s, "--labels", default=None, help="conditional models: one label, 'all' (0..9 repeated) or a list")
+    add_option(s, "--labels", default=None, help="conditional models: one label, 'all' (every class in turn) or a list")
     add_option(s, "--guidance", type=float, default=0.0, help="classifier-free guidance weight w")
     add_option(s, "--seed", type=integer, default=0, help="seed of the sampling noise")
     add_option(s, "--raw-weights", action="store_true", help="use the raw weights instead of the EMA")

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+from torch.utils.data import Dataset
 
 from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_checkpoint
 from .config import CheckpointPolicy, TrainConfig, check_option_names
@@ -162,7 +163,13 @@ def _split_data(data):
         return data, None
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return data[0], data[1]
-    raise InputError("data must be a tensor x (N, ...) or a pair (x, labels) of tensors")
+    if isinstance(data, Dataset) and callable(getattr(data, "tensors", None)):
+        # The package's data sets (FolderImages, GlyphDigits, RealDataset) give (x, labels or None) at once.
+        return _split_data(data.tensors())
+    raise InputError(
+        "data must be a tensor x (N, ...), a pair (x, labels) of tensors, or one of the package's data sets "
+        "(e.g. ddpm_lessons.data.load_image_folder(...))"
+    )
 
 
 def _describe(x: torch.Tensor) -> str:
@@ -213,8 +220,8 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
         raise InputError("label_dropout needs a class-conditional model (num_classes set)")
     if labels is not None and takes_no_labels(model):
         raise InputError(
-            f"labels were given but the model ({type(model).__name__}) is unconditional; pass x alone, or build a "
-            "class-conditional model (e.g. ResidualUNet(num_classes=...))"
+            f"labels were given but the model ({type(model).__name__}) is unconditional; pass x alone (of a data "
+            "set: data.tensors()[0]), or build a class-conditional model (e.g. ResidualUNet(num_classes=...))"
         )
     if labels is None and isinstance(num_classes, int):
         raise InputError(
@@ -466,7 +473,9 @@ def train(
     Args:
         model: a network ``model(x_t, t[, labels]) → ε``, e.g. :class:`~ddpm_lessons.models.ResidualUNet`.
         data: a float tensor ``x (N, ...)`` in [−1, 1], or ``(x, labels)`` with integer labels ``(N,)`` in
-            ``[0, num_classes)`` for a class-conditional model. The whole set is checked once, before the first step:
+            ``[0, num_classes)`` for a class-conditional model, or one of the package's data sets (its ``tensors()``:
+            :func:`~ddpm_lessons.data.load_image_folder`'s images of your own, ``GlyphDigits``, a ``RealDataset``).
+            The whole set is checked once, before the first step:
             its shape against the model, integer images (refused, with how to rescale), labels against the model's
             conditioning; values far from [−1, 1] raise a :class:`DataRangeWarning` that says how to rescale.
         config: the run's :class:`~ddpm_lessons.config.TrainConfig` (None: its defaults), e.g. one of the course's

@@ -443,3 +443,78 @@ def test_train_recipe_gives_its_settings_and_explicit_flags_win(tmp_path, capsys
     assert stopped.value.code == 2
     err = capsys.readouterr().err.replace("'", "")
     assert "--recipe: invalid choice: digits (choose from digits-fast, glyph-ddpm, photo-ddpm, moons-ddpm)" in err
+
+
+# ------------------------------------------------------------------------------- train --data folder (own images)
+FOLDER_NET = ["--model", "residual-unet", "--base-channels", "8", "--channel-mults", "1,2", "--no-attention"]
+FOLDER_NET += ["--T", "10", "--steps", "1", "--batch-size", "4", "--image-size", "8", "--no-progress"]
+
+
+def image_folder(root, classes=("cats", "dogs"), n=3):
+    from PIL import Image
+
+    for label, name in enumerate(classes):
+        for i in range(n):
+            (root / name).mkdir(parents=True, exist_ok=True)
+            Image.new("RGB" if label == 0 else "L", (10 + i, 12), 40 * i).save(root / name / f"{i}.png")
+    return root
+
+
+def test_train_on_a_folder_of_images_then_sample_every_class(tmp_path, capsys):
+    root = image_folder(tmp_path / "images")
+    (root / "dogs" / "junk.txt").write_text("not an image")
+    out = tmp_path / "run.pt"
+    assert main(["train", "--data", "folder", "--data-root", str(root), *FOLDER_NET, "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "warning: 1 file(s)" in captured.err and "dogs/junk.txt" in captured.err
+    assert "6 images, 3 channel(s); classes 0 = cats, 1 = dogs" in captured.out
+    payload = torch.load(out, weights_only=True)
+    assert payload["model_config"]["num_classes"] == 2 and payload["model_config"]["in_channels"] == 3
+    data = payload["train_config"]["data"]
+    assert data["name"] == "folder" and data["root"] == str(root.resolve()) and data["classes"] == ["cats", "dogs"]
+    assert data["n"] == 6 and data["skipped"] == 1 and payload["train_config"]["data_shape"] == [3, 8, 8]
+    png = tmp_path / "samples.png"
+    sample = ["sample", "--checkpoint", str(out), "--labels", "all", "--n", "4", "--method", "ddim", "--steps", "2"]
+    assert main([*sample, "--no-progress", "--out", str(png)]) == 0  # 'all' is 0, 1, 0, 1: the model's two classes
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    unlabelled = tmp_path / "plain.pt"
+    args = ["train", "--data", "folder", "--data-root", str(root), *FOLDER_NET, "--image-channels", "1"]
+    assert main([*args, "--ignore-labels", "--out", str(unlabelled)]) == 0
+    payload = torch.load(unlabelled, weights_only=True)
+    assert payload["model_config"]["num_classes"] is None and payload["model_config"]["in_channels"] == 1
+    assert main(["evaluate", str(unlabelled), "--no-progress"]) == 2  # no bar for your own images; one line
+    assert "no evaluation is defined for data 'folder'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"--data-root": "missing"}, r"missing does not exist.*\(--data-root\)$"),
+        ({"--max-images": "5"}, r"holds 6 files, more than max_images = 5.*\(--max-images\)$"),
+        ({"--image-size": "4096"}, r"image_size must be an integer <= 1,024.*\(--image-size\)$"),
+        ({"--model": "seed-unet"}, r"2 class folders; class labels need --model residual-unet; pass --ignore-labels"),
+        (
+            {"--ignore-labels": None, "--conditional": None},
+            r"--ignore-labels trains an unconditional model; leave out --conditional$",
+        ),
+        ({"--data-root": "images/cats", "--conditional": None}, r"--conditional needs at least two class sub-folders"),
+        ({"--data": "moons", "--ignore-labels": None}, r"--ignore-labels is for --data folder"),
+    ],
+)
+def test_folder_mistakes_are_one_line_naming_the_flag(tmp_path, capsys, change, message):
+    import re
+
+    image_folder(tmp_path / "images")
+    options = {"--data": "folder", "--data-root": str(tmp_path / "images"), "--out": str(tmp_path / "run.pt")}
+    options |= {k: (str(tmp_path / v) if k == "--data-root" else v) for k, v in change.items()}
+    argv = ["train", *FOLDER_NET] + [item for k, v in options.items() for item in ((k,) if v is None else (k, v))]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and re.search(message, err[0]), err
+    assert not (tmp_path / "run.pt").exists()
+
+
+def test_train_help_describes_the_folder_data(capsys):
+    train_help = parser()._subparsers._group_actions[0].choices["train"].format_help()
+    for text in ("--data folder --data-root PATH", "--image-channels", "--max-images", "--ignore-labels", "folder:"):
+        assert text in train_help

@@ -22,6 +22,7 @@ import torch
 from ..checkpoints import load_checkpoint
 from ..sampling import sample
 from ..train import load_trained
+from ..validation import InputError
 
 __all__ = ["evaluate_checkpoint", "GLYPH_EVAL", "PHOTO_BAR_DB", "TOY_BAR_RATIO", "GLYPH_BAR_ACCURACY"]
 
@@ -142,6 +143,11 @@ def evaluate_checkpoint(path, *, quick: bool = False, device=None, progress: boo
     elif payload["model_kind"] == "MLPDenoiser" and name:
         result = _toy(model, schedule, payload, quick, progress)
     else:
-        raise ValueError(f"no evaluation is defined for data {name!r} (checkpoint {path})")
+        # A checkpoint of your own images (train --data folder) has no bar to meet; its folder is never re-read.
+        raise InputError(
+            f"no evaluation is defined for data {name!r} (checkpoint {path}); evaluate measures the course's data sets "
+            "(photo, glyphs, toy points): look at samples instead (python -m ddpm_lessons sample --checkpoint …)",
+            parameter="checkpoint",
+        )
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
