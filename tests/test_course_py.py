@@ -308,7 +308,7 @@ def checkout(tmp_path):
         (root / folder).mkdir(parents=True)
         for name in ("00_start_here", "02_forward_process", "10_claims_and_capstone"):
             (root / folder / f"{name}.ipynb").write_text(lesson_json(f"# {folder} {name}"), encoding="utf-8")
-    for name in ("course.py", ".gitignore"):
+    for name in ("course.py", ".gitignore", "pyproject.toml"):
         (root / name).write_bytes((ROOT / name).read_bytes())
     git(root, "init", "-q")
     git(root, "add", "-A")
@@ -472,3 +472,33 @@ def test_a_learner_jupyterlab_shows_no_nbgrader(tmp_path):
         server.wait(timeout=20)
     text = log.read_text(encoding="utf-8")
     assert "nbgrader" not in text, text[-2000:]
+
+
+def test_a_first_set_up_says_what_it_installs_and_shows_pips_progress(checkout, monkeypatch, capsys):
+    """Set-up was 5.5 minutes of silence after "Installing …": now it says what it installs and for how long, brings
+    pip up to one that draws an install progress bar, and runs pip without -q (pip and venv stubbed)."""
+    course = checkout
+
+    class Builder:
+        def __init__(self, with_pip):
+            assert with_pip
+
+        def create(self, folder):
+            course.venv_python().parent.mkdir(parents=True)
+            course.venv_python().write_text("")
+
+    ran = []
+    monkeypatch.setattr(course.venv, "EnvBuilder", Builder)
+    monkeypatch.setattr(
+        course.subprocess, "run", lambda args, **kw: ran.append(args) or subprocess.CompletedProcess(args, 0)
+    )
+    assert course.ensure_environment(("test", "instructor")) == course.venv_python()
+    said = capsys.readouterr().out
+    assert said.index("Updating pip") < said.index("Installing ddpm-lessons") < said.index("ready")
+    assert "PyTorch" in said and "nbgrader" in said and "5 minutes" in said
+    update, install = ran
+    assert update[-1] == course.PIP_WITH_INSTALL_PROGRESS and "pip>=25.2" == update[-1]
+    assert "-q" not in install and install[install.index("--progress-bar") + 1] == "on"
+    assert install[-1].endswith("[instructor,test]")
+    ran.clear()
+    assert course.ensure_environment(("test",)) == course.venv_python() and not ran, "an install that covers it stays"
