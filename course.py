@@ -27,7 +27,7 @@ from the committed ``notebooks/``.
 in CI it spreads the tests and lessons over the CPUs (pytest-xdist). ``timings [arch] [unit] [slow] [notebooks]
 [--clean-clone]`` prints each measure against its budget and never fails.
 ``--lang zh`` selects the Chinese edition (``notebooks/zh/``) for ``lab`` (with JupyterLab's interface in Chinese),
-``execute``, ``mark-slides``, ``slides``, ``student`` and ``assignments``.
+``reset``, ``execute``, ``mark-slides``, ``slides``, ``student`` and ``assignments``.
 ``mark-slides``, ``slides``, ``student`` and ``figures`` run ``python -m ddpm_lessons.course.lecture`` in the
 environment (its docstring gives the slide rules); ``assignments`` runs ``python -m ddpm_lessons.course.assignments``.
 """
