@@ -320,11 +320,12 @@ def reset_lesson(language: str, source: Path) -> str:
     backup = None
     if target.exists() and file_sha256(target) == file_sha256(source):
         said = f"{shown(target)} is already the course's version"
-    else:
-        if target.exists():
-            backup = backup_path(target)
-            target.rename(backup)
+    elif target.exists():
+        backup = backup_path(target)
+        target.rename(backup)
         said = f"{shown(target)} restored from {shown(source)}"
+    else:
+        said = f"{shown(target)} copied from {shown(source)}"
     copy_lesson(source, target, record)
     write_record(folder, record)
     return said + (f"; your previous copy is kept as {shown(backup)}" if backup else "")

@@ -362,6 +362,7 @@ def test_reset_restores_a_lesson_and_keeps_the_learners_copy_as_a_backup(checkou
     assert len(sorted(mine.parent.glob("02_forward_process.backup-*.ipynb"))) == 1
     # The Chinese edition, and a lesson the workspace does not have yet.
     assert checkout.main(["reset", "10", "--lang", "zh"]) == 0
+    assert "my-lessons/zh/10_claims_and_capstone.ipynb copied from notebooks/zh/" in capsys.readouterr().out
     assert "notebooks/zh" in (checkout.ROOT / "my-lessons" / "zh" / "10_claims_and_capstone.ipynb").read_text()
     assert git(checkout.ROOT, "status", "--porcelain", "--untracked-files=all") == ""
 
