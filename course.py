@@ -2,6 +2,7 @@
 """Set up and run the ddpm-lessons course. Needs nothing but Python >= 3.10 with pip and venv.
 
     python3 course.py lab      # set up .venv if needed, then open the course in JupyterLab (--lang zh: 中文版)
+    python3 course.py reset 02 # restore your copy of lesson 02 from the course's (yours is kept as a backup)
     python3 course.py test     # set up .venv if needed, then run the unit tests and strict nbval on every notebook
     python3 course.py lint     # ruff check and ruff format --check (CI runs it before the tests)
     python3 course.py execute  # re-execute notebooks in place to refresh their committed outputs (all, or those named)
@@ -16,13 +17,17 @@ All create and reuse a virtual environment in ``.venv`` next to this file, with 
 (``pip install -e .[test]``); ``test``, ``assignments`` and ``slides`` add the ``instructor`` extra (nbgrader, and
 the reveal.js and MathJax files of offline decks). It is
 (re)installed only when ``pyproject.toml`` changed since the last install or an extra is missing. ``lab`` starts
-JupyterLab with the course's Jupyter settings (``jupyter_config/``: no news prompt), as root with --allow-root. Extra arguments are passed on: ``python3 course.py lab
+JupyterLab with the course's Jupyter settings (``jupyter_config/``: no news prompt, no nbgrader menus), as root with --allow-root. Extra arguments are passed on: ``python3 course.py lab
 --no-browser``, ``python3 course.py test -k schedule -x``, ``python3 course.py slides notebooks/02_*.ipynb``.
+``lab`` opens the learner's own copies of the lessons in ``my-lessons/`` (``my-lessons/zh/``), git-ignored, made
+on first run from ``notebooks/`` and never overwritten; ``reset NN`` restores one (the learner's copy kept as a
+backup file next to it); ``--threads N`` sets the kernels' threads (default 1). The instructors' commands build
+from the committed ``notebooks/``.
 ``test`` leaves the tests marked slow out unless ``CI`` is set (``.ci/run``) or ``--run-slow`` is given (conftest.py);
 in CI it spreads the tests and lessons over the CPUs (pytest-xdist). ``timings [arch] [unit] [slow] [notebooks]
 [--clean-clone]`` prints each measure against its budget and never fails.
 ``--lang zh`` selects the Chinese edition (``notebooks/zh/``) for ``lab`` (with JupyterLab's interface in Chinese),
-``execute``, ``mark-slides``, ``slides``, ``student`` and ``assignments``.
+``reset``, ``execute``, ``mark-slides``, ``slides``, ``student`` and ``assignments``.
 ``mark-slides``, ``slides``, ``student`` and ``figures`` run ``python -m ddpm_lessons.course.lecture`` in the
 environment (its docstring gives the slide rules); ``assignments`` runs ``python -m ddpm_lessons.course.assignments``.
 """
@@ -33,8 +38,10 @@ import argparse
 import ast
 import hashlib
 import io
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,11 +88,42 @@ def ensure_environment(extras: tuple[str, ...] = EXTRAS) -> Path:
     if not python.exists():
         print(f"Creating the virtual environment {VENV.relative_to(ROOT)}/ ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    print("Installing ddpm-lessons and its dependencies (a few minutes the first time) ...", flush=True)
-    target = f"{ROOT}[{','.join(sorted(extras))}]"
-    subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", target], check=True)
+        update_pip(python)
+    print(install_notice(extras), flush=True)
+    subprocess.run(install_command(python, extras), check=True)
     STAMP.write_text(wanted_stamp(extras) + "\n")
+    print("The course's environment is ready.", flush=True)
     return python
+
+
+PIP_WITH_INSTALL_PROGRESS = "pip>=25.2"
+"""The first pip that draws a progress bar while it installs (unpacking PyTorch is most of the set-up's minutes); the
+pip that ``venv`` bundles is often older and prints nothing for that long."""
+
+
+def update_pip(python: Path) -> None:
+    """Bring a new environment's pip up to :data:`PIP_WITH_INSTALL_PROGRESS`; the bundled pip still works if not."""
+    print("Updating pip in the new environment (its progress bars show the set-up's progress) ...", flush=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check"]
+    if subprocess.run([*pip, "-q", "-U", PIP_WITH_INSTALL_PROGRESS]).returncode:
+        print("(pip could not be updated; going on with the one venv installed)", flush=True)
+
+
+def install_notice(extras: tuple[str, ...]) -> str:
+    """What the install is about to do and for how long, printed before pip's own output."""
+    tools = "the test tools" + (", nbgrader and the offline decks' files" if "instructor" in extras else "")
+    return (
+        "Installing ddpm-lessons into .venv/ with its dependencies: PyTorch (on Linux x86-64 the CUDA build, about "
+        f"6 GB on disk), JupyterLab and RISE, {tools}.\n"
+        "The first time this takes about 5 minutes on a laptop: pip lists what it downloads, then installs ~150 "
+        "packages with a progress bar (PyTorch's files are the slow part). Later runs skip this."
+    )
+
+
+def install_command(python: Path, extras: tuple[str, ...]) -> list[str]:
+    """pip's editable install of the course with ``extras``, with its progress shown (no ``-q``)."""
+    target = f"{ROOT}[{','.join(sorted(extras))}]"
+    return [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on", "-e", target]
 
 
 def run(args: list[str], **env: str) -> int:
@@ -119,18 +157,205 @@ def take_language(extra: list[str]) -> tuple[str, list[str]]:
     return language, rest
 
 
+# ---- the learner's workspace: lab opens the learner's own copies of the lessons, never the committed ones ----
+
+WORKSPACE = ROOT / "my-lessons"
+"""The learner's own copies of the lessons (git-ignored): ``lab`` makes them on first run and opens them, so a
+sitting's autosaves never touch ``notebooks/`` (a clean ``git status``, a ``git pull`` without conflicts) and the
+instructors' commands (slides, student, assignments, execute) keep building from the committed lessons."""
+WORKSPACES = {"en": WORKSPACE, "zh": WORKSPACE / "zh"}
+RECORD = ".copied-from.json"
+"""In each workspace folder: each lesson's sha256 of the committed file it was copied from, so ``lab`` can tell a
+lesson the course changed since (a ``git pull``) from one the learner edited."""
+START = "00_start_here.ipynb"
+LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+
+
+def committed_lessons(language: str) -> list[Path]:
+    return sorted((ROOT / LANGUAGES[language]).glob(LESSON_GLOB))
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_record(folder: Path) -> dict[str, str]:
+    """The workspace's :data:`RECORD`; empty when it is missing or unreadable (copies are then never reported)."""
+    try:
+        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def write_record(folder: Path, record: dict[str, str]) -> None:
+    (folder / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def copy_lesson(source: Path, target: Path, record: dict[str, str]) -> None:
+    shutil.copyfile(source, target)
+    record[source.name] = file_sha256(source)
+
+
+def prepare_workspace(language: str) -> tuple[list[str], list[str]]:
+    """Copy into the learner's workspace every committed lesson it does not have yet; a copy that is there is never
+    touched. Returns (the lessons copied now, the lessons whose committed version changed since they were copied)."""
+    folder = WORKSPACES[language]
+    folder.mkdir(parents=True, exist_ok=True)
+    record = read_record(folder)
+    copied, changed = [], []
+    for source in committed_lessons(language):
+        target, digest = folder / source.name, file_sha256(source)
+        if not target.exists():
+            copy_lesson(source, target, record)
+            copied.append(source.name)
+        elif source.name not in record and file_sha256(target) == digest:
+            record[source.name] = digest  # an untouched copy whose record was lost
+        elif record.get(source.name, digest) != digest:
+            changed.append(source.name)
+    write_record(folder, record)
+    return copied, changed
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def lang_flag(language: str) -> str:
+    return "" if language == "en" else f" --lang {language}"
+
+
+def workspace_report(language: str, copied: list[str], changed: list[str]) -> str:
+    """What ``lab`` tells the learner about the workspace before JupyterLab starts."""
+    folder, committed = shown(WORKSPACES[language]), LANGUAGES[language]
+    lines = [
+        f"Your lessons: {folder}/ (your own copies; JupyterLab saves your work there, git ignores it, and the "
+        f"course's originals in {committed}/ stay as they are). "
+        f"To start a lesson again: python3 course.py reset NN{lang_flag(language)}"
+    ]
+    if copied:
+        lines.append(f"Copied {len(copied)} lesson(s) from {committed}/ into {folder}/: {', '.join(copied)}")
+    for name in changed:
+        lines.append(
+            f"Note: {committed}/{name} has changed since your copy was made; your copy is kept. To take the new "
+            f"version: python3 course.py reset {name[:2]}{lang_flag(language)} (your copy is kept as a backup)."
+        )
+    return "\n".join(lines)
+
+
+DEFAULT_THREADS = 1
+"""Threads of the lessons' kernels (``OMP_NUM_THREADS``; ``lab --threads N`` changes it). One, measured on the 2-core
+course machine (torch 2.14.1, whose default there is 2 threads) while other jobs kept it busy (load average 4 to 13):
+lesson 03's bound cell (100 of its 1000 U-Net calls) took 6.3 s on 1 thread, 31 s and over 300 s on 2; with one more
+busy process beside it (a browser's stand-in), 35 s on 1 thread and over 300 s on 2; lesson 04's ablation cell (one
+training, 500 steps, and a 4000-point sample) took 193 s on 1 thread and over 300 s on 2. Two threads that must
+meet at every operation wait for a core whenever anything else runs; one thread never waits for another."""
+
+
+def take_threads(extra: list[str]) -> tuple[int | None, list[str]]:
+    """``--threads N`` / ``--threads=N`` taken out of the arguments: (N or None, the other arguments)."""
+    threads, rest, args = None, [], iter(extra)
+    for arg in args:
+        if arg == "--threads" or arg.startswith("--threads="):
+            value = next(args, "") if arg == "--threads" else arg.split("=", 1)[1]
+            if not value.isdigit() or int(value) < 1:
+                sys.exit(f"--threads must be a whole number of at least 1; got {value!r}")
+            threads = int(value)
+        else:
+            rest.append(arg)
+    return threads, rest
+
+
+def thread_env(threads: int | None) -> dict[str, str]:
+    """The kernels' thread settings: ``--threads`` if given, else a thread count already set in the environment,
+    else :data:`DEFAULT_THREADS`. torch reads ``OMP_NUM_THREADS`` when a lesson imports it."""
+    if threads is None and os.environ.get("OMP_NUM_THREADS"):
+        return {}
+    count = str(threads or DEFAULT_THREADS)
+    return {"OMP_NUM_THREADS": count, "MKL_NUM_THREADS": count}
+
+
 def lab_command(python: Path, extra: list[str]) -> list[str]:
     language, extra = take_language(extra)
-    folder = ROOT / LANGUAGES[language]
-    start = folder / "00_start_here.ipynb"
-    target = start if start.exists() else folder
+    _, extra = take_threads(extra)
+    folder = WORKSPACES[language]
+    target = folder / START if (ROOT / LANGUAGES[language] / START).exists() else folder
     root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra else []
     locale = [f"--LabApp.app_settings_dir={ZH_SETTINGS}"] if language == "zh" else []
     return [str(python), "-m", "jupyter", "lab", str(target.relative_to(ROOT)), *root, *locale, *extra]
 
 
 def cmd_lab(python: Path, extra: list[str]) -> int:
-    return run(lab_command(python, extra), **jupyter_env())
+    language, _ = take_language(extra)
+    threads, _ = take_threads(extra)
+    copied, changed = prepare_workspace(language)
+    print(workspace_report(language, copied, changed), flush=True)
+    return run(lab_command(python, extra), **jupyter_env(), **thread_env(threads))
+
+
+def find_lesson(language: str, key: str) -> Path | None:
+    """The committed lesson named by ``key``: its number (``2``, ``02``), name (``02_forward_process``) or file."""
+    stem = Path(key).name.removesuffix(".ipynb")
+    for lesson in committed_lessons(language):
+        if lesson.stem == stem or (stem.isdigit() and int(stem) == int(lesson.name[:2])):
+            return lesson
+    return None
+
+
+def backup_path(target: Path) -> Path:
+    """A new file next to ``target`` for the learner's copy: ``02_forward_process.backup-20260101-120000.ipynb``."""
+    stem = f"{target.stem}.backup-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, n = target.with_name(stem + ".ipynb"), 2
+    while path.exists():
+        path, n = target.with_name(f"{stem}-{n}.ipynb"), n + 1
+    return path
+
+
+def reset_lesson(language: str, source: Path) -> str:
+    """Restore the learner's copy of ``source`` from the committed lesson. The learner's copy is renamed to a backup
+    next to it, never deleted: a reset of the wrong lesson loses nothing. Returns what was done."""
+    folder = WORKSPACES[language]
+    folder.mkdir(parents=True, exist_ok=True)
+    target, record = folder / source.name, read_record(folder)
+    backup = None
+    if target.exists() and file_sha256(target) == file_sha256(source):
+        said = f"{shown(target)} is already the course's version"
+    elif target.exists():
+        backup = backup_path(target)
+        target.rename(backup)
+        said = f"{shown(target)} restored from {shown(source)}"
+    else:
+        said = f"{shown(target)} copied from {shown(source)}"
+    copy_lesson(source, target, record)
+    write_record(folder, record)
+    return said + (f"; your previous copy is kept as {shown(backup)}" if backup else "")
+
+
+def reset_arguments(extra: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python3 course.py reset",
+        description="Restore lessons in your workspace (my-lessons/) from the course's committed ones. Your copy "
+        "is kept next to it as NN_name.backup-DATE-TIME.ipynb. Close the lesson's tab first (or choose Revert "
+        "when JupyterLab says the file changed on disk).",
+    )
+    parser.add_argument("lessons", nargs="+", metavar="NN", help="a lesson's number (02) or name (02_forward_process)")
+    parser.add_argument(
+        "--lang", choices=sorted(LANGUAGES), default="en", help="zh: the Chinese edition (my-lessons/zh/)"
+    )
+    args = parser.parse_args(extra)
+    args.sources = [find_lesson(args.lang, key) for key in args.lessons]
+    unknown = [key for key, source in zip(args.lessons, args.sources) if source is None]
+    if unknown:
+        numbers = " ".join(p.name[:2] for p in committed_lessons(args.lang))
+        parser.error(f"no lesson {', '.join(unknown)}; the lessons are {numbers}")
+    return args
+
+
+def cmd_reset(extra: list[str]) -> int:
+    args = reset_arguments(extra)
+    for source in args.sources:
+        print(reset_lesson(args.lang, source), flush=True)
+    return 0
 
 
 def in_ci() -> bool:
@@ -465,7 +690,13 @@ COMMANDS = {
 }
 
 
+LOCAL_COMMANDS = {"reset": cmd_reset}
+"""Commands that need only this file, not the course's environment."""
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] and argv[0] in LOCAL_COMMANDS:
+        return LOCAL_COMMANDS[argv[0]](argv[1:])
     if not argv or argv[0] not in COMMANDS:
         print(__doc__)
         return 0 if argv[:1] in (["-h"], ["--help"]) else 2

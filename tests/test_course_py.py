@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,9 +88,9 @@ def test_ci_workflow_runs_the_readme_test_command():
 def test_lab_lang_zh_opens_the_chinese_edition_with_a_chinese_interface(course, monkeypatch):
     monkeypatch.setattr(course.os, "geteuid", lambda: 1000, raising=False)
     english = course.lab_command(Path("python"), ["--no-browser"])
-    assert english[4] == "notebooks/00_start_here.ipynb" and not any("app_settings_dir" in a for a in english)
+    assert english[4] == "my-lessons/00_start_here.ipynb" and not any("app_settings_dir" in a for a in english)
     zh = course.lab_command(Path("python"), ["--lang", "zh", "--no-browser"])
-    assert zh[4] == "notebooks/zh/00_start_here.ipynb" and "--lang" not in zh and zh[-1] == "--no-browser"
+    assert zh[4] == "my-lessons/zh/00_start_here.ipynb" and "--lang" not in zh and zh[-1] == "--no-browser"
     assert f"--LabApp.app_settings_dir={course.ZH_SETTINGS}" in zh
     overrides = (course.ZH_SETTINGS / "overrides.json").read_text(encoding="utf-8")
     assert '"locale": "zh_CN"' in overrides
@@ -270,12 +274,232 @@ def test_slow_list_names_tests_files_and_parametrisations(root_conftest):
 
 @pytest.mark.parametrize("readme, language", [("README.md", "en"), ("README.zh-CN.md", "zh")])
 def test_the_readmes_rise_address_is_relative_to_the_folder_lab_serves(course, readme, language):
-    # `jupyter lab FOLDER/00_start_here.ipynb` serves FOLDER: RISE finds a lesson at /rise/<name>, the address that
+    # `jupyter lab FOLDER/00_start_here.ipynb` serves FOLDER, the learner's workspace, which holds a copy of every
+    # committed lesson under its own name: RISE finds a lesson at /rise/<name>, the address that
     # tests/course/test_rise.py opens; /rise/notebooks/... was a 404.
     command = course.lab_command(Path("python"), ["--lang", language] if language == "zh" else [])
     opened = ROOT / command[4]  # python -m jupyter lab FILE
-    assert opened.name == "00_start_here.ipynb" and opened.parent == ROOT / course.LANGUAGES[language]
+    assert opened.name == "00_start_here.ipynb" and opened.parent == course.WORKSPACES[language]
     addresses = re.findall(r"localhost:8888(/rise/[^?`\s]+)\?token", (ROOT / readme).read_text(encoding="utf-8"))
     assert addresses, f"{readme} gives no RISE address"
+    copied = {lesson.name for lesson in course.committed_lessons(language)}  # what prepare_workspace copies there
     for address in addresses:
-        assert (opened.parent / address.removeprefix("/rise/")).is_file(), (readme, address)
+        assert address.removeprefix("/rise/") in copied, (readme, address)
+
+
+# ---- the learner's workspace (issue 24, item 2): lab opens my-lessons/, reset restores a lesson ----
+
+
+def lesson_json(title: str) -> str:
+    return json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": [title]}], "metadata": {}}) + "\n"
+
+
+def git(checkout: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=checkout, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture
+def checkout(tmp_path):
+    """A small git checkout of the course: this course.py and .gitignore, three lessons in each edition, committed;
+    course.py loaded from it, so its ROOT and my-lessons/ lie in the checkout."""
+    root = tmp_path / "ddpm-lessons"
+    for folder in ("notebooks", "notebooks/zh"):
+        (root / folder).mkdir(parents=True)
+        for name in ("00_start_here", "02_forward_process", "10_claims_and_capstone"):
+            (root / folder / f"{name}.ipynb").write_text(lesson_json(f"# {folder} {name}"), encoding="utf-8")
+    for name in ("course.py", ".gitignore", "pyproject.toml"):
+        (root / name).write_bytes((ROOT / name).read_bytes())
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "course")
+    spec = importlib.util.spec_from_file_location("course_py_in_checkout", root / "course.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_first_lab_run_copies_every_lesson_into_the_ignored_workspace(checkout):
+    copied, changed = checkout.prepare_workspace("en")
+    assert copied == ["00_start_here.ipynb", "02_forward_process.ipynb", "10_claims_and_capstone.ipynb"] and not changed
+    workspace = checkout.ROOT / "my-lessons"
+    for name in copied:
+        assert (workspace / name).read_bytes() == (checkout.ROOT / "notebooks" / name).read_bytes()
+    assert checkout.prepare_workspace("zh")[0] == copied
+    assert "notebooks/zh" in (workspace / "zh" / "02_forward_process.ipynb").read_text(encoding="utf-8")
+    assert git(checkout.ROOT, "status", "--porcelain", "--untracked-files=all") == "", "the workspace is git-ignored"
+    report = checkout.workspace_report("zh", copied, changed)
+    assert "my-lessons/zh/" in report and "python3 course.py reset NN --lang zh" in report
+
+
+def test_a_second_run_keeps_an_edited_copy_and_reports_a_newer_committed_lesson(checkout):
+    checkout.prepare_workspace("en")
+    mine = checkout.ROOT / "my-lessons" / "02_forward_process.ipynb"
+    mine.write_text(lesson_json("my answers"), encoding="utf-8")
+    (checkout.ROOT / "my-lessons" / "00_start_here.ipynb").unlink()  # a learner deleted one: it comes back
+    assert checkout.prepare_workspace("en") == (["00_start_here.ipynb"], [])
+    assert "my answers" in mine.read_text(encoding="utf-8")
+    # The course changes the lesson (a git pull): the learner's copy stays and the change is reported, not forced.
+    (checkout.ROOT / "notebooks" / "02_forward_process.ipynb").write_text(lesson_json("new"), encoding="utf-8")
+    copied, changed = checkout.prepare_workspace("en")
+    assert (copied, changed) == ([], ["02_forward_process.ipynb"]) and "my answers" in mine.read_text(encoding="utf-8")
+    report = checkout.workspace_report("en", copied, changed)
+    assert "notebooks/02_forward_process.ipynb has changed" in report and "course.py reset 02 " in report
+
+
+def test_reset_restores_a_lesson_and_keeps_the_learners_copy_as_a_backup(checkout, capsys):
+    checkout.prepare_workspace("en")
+    mine = checkout.ROOT / "my-lessons" / "02_forward_process.ipynb"
+    mine.write_text(lesson_json("my answers"), encoding="utf-8")
+    assert checkout.main(["reset", "2"]) == 0
+    assert mine.read_bytes() == (checkout.ROOT / "notebooks" / "02_forward_process.ipynb").read_bytes()
+    backups = sorted(mine.parent.glob("02_forward_process.backup-*.ipynb"))
+    assert len(backups) == 1 and "my answers" in backups[0].read_text(encoding="utf-8")
+    said = capsys.readouterr().out
+    assert "my-lessons/02_forward_process.ipynb restored" in said and backups[0].name in said
+    assert checkout.main(["reset", "02_forward_process"]) == 0, "an unchanged copy: nothing to back up"
+    assert "already the course's version" in capsys.readouterr().out
+    assert len(sorted(mine.parent.glob("02_forward_process.backup-*.ipynb"))) == 1
+    # The Chinese edition, and a lesson the workspace does not have yet.
+    assert checkout.main(["reset", "10", "--lang", "zh"]) == 0
+    assert "my-lessons/zh/10_claims_and_capstone.ipynb copied from notebooks/zh/" in capsys.readouterr().out
+    assert "notebooks/zh" in (checkout.ROOT / "my-lessons" / "zh" / "10_claims_and_capstone.ipynb").read_text()
+    assert git(checkout.ROOT, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_reset_refuses_an_unknown_lesson_before_touching_anything(checkout, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        checkout.main(["reset", "02", "99"])
+    assert stopped.value.code == 2
+    assert "no lesson 99; the lessons are 00 02 10" in capsys.readouterr().err
+    assert not (checkout.ROOT / "my-lessons").exists()
+
+
+def test_a_sitting_in_the_workspace_leaves_the_checkout_clean(checkout, monkeypatch):
+    """lab's preparation, then what a sitting does: edit and save lessons, JupyterLab's checkpoints, a run folder."""
+    commands = []
+    monkeypatch.setattr(checkout, "run", lambda args, **env: commands.append((args, env)) or 0)
+    monkeypatch.setattr(checkout.os, "geteuid", lambda: 1000, raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert checkout.cmd_lab(Path("python"), ["--no-browser", "--lang", "zh", "--threads", "2"]) == 0
+    (args, env) = commands[0]
+    assert args[4] == "my-lessons/zh/00_start_here.ipynb" and "--threads" not in args and args[-1] == "--no-browser"
+    assert env["OMP_NUM_THREADS"] == "2" and env["JUPYTER_CONFIG_PATH"].startswith(str(checkout.ROOT))
+    checkout.cmd_lab(Path("python"), [])
+    lesson = checkout.ROOT / "my-lessons" / "02_forward_process.ipynb"
+    lesson.write_text(lesson_json("edited in a sitting"), encoding="utf-8")
+    (lesson.parent / ".ipynb_checkpoints").mkdir()
+    (lesson.parent / ".ipynb_checkpoints" / "02_forward_process-checkpoint.ipynb").write_text("{}")
+    (lesson.parent / "runs").mkdir()
+    assert git(checkout.ROOT, "status", "--porcelain", "--untracked-files=all") == ""
+    assert "edited" not in (checkout.ROOT / "notebooks" / "02_forward_process.ipynb").read_text(encoding="utf-8")
+
+
+def test_lab_sets_the_kernels_threads(course, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert course.thread_env(None) == {"OMP_NUM_THREADS": str(course.DEFAULT_THREADS), "MKL_NUM_THREADS": "1"}
+    assert course.thread_env(3) == {"OMP_NUM_THREADS": "3", "MKL_NUM_THREADS": "3"}
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    assert course.thread_env(None) == {}, "a thread count the learner set stays"
+    assert course.take_threads(["--threads=2", "x"]) == (2, ["x"])
+    for bad in (["--threads", "0"], ["--threads", "two"], ["--threads"]):
+        with pytest.raises(SystemExit, match="--threads must be a whole number"):
+            course.take_threads(bad)
+
+
+def test_learner_lab_runs_without_nbgrader_menus_or_server_extensions():
+    """nbgrader's lab extension and server extensions are switched off in the course's jupyter_config/, which
+    `course.py lab` (and the browser tests) put first on JUPYTER_CONFIG_PATH; the instructor's nbgrader commands
+    do not read it. Checked against what the installed nbgrader enables, when it is installed."""
+    config = ROOT / "jupyter_config"
+    page = json.loads((config / "labconfig" / "page_config.json").read_text(encoding="utf-8"))
+    assert page["disabledExtensions"]["@jupyter/nbgrader"] is True
+    server = json.loads((config / "jupyter_server_config.json").read_text(encoding="utf-8"))
+    disabled = server["ServerApp"]["jpserver_extensions"]
+    assert disabled and not any(disabled.values())
+    enabled_by_nbgrader = Path(sys.prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "nbgrader.json"
+    if enabled_by_nbgrader.exists():
+        enabled = json.loads(enabled_by_nbgrader.read_text(encoding="utf-8"))["ServerApp"]["jpserver_extensions"]
+        assert set(enabled) <= set(disabled), f"nbgrader enables {sorted(set(enabled) - set(disabled))} as well"
+    nbgrader = importlib.util.find_spec("nbgrader")
+    if nbgrader is not None:
+        module = importlib.import_module("nbgrader")
+        assert [p["dest"] for p in module._jupyter_labextension_paths()] == ["@jupyter/nbgrader"]
+
+
+@pytest.mark.slow
+def test_a_learner_jupyterlab_shows_no_nbgrader(tmp_path):
+    """A real JupyterLab started with the course's jupyter_config/ (as `course.py lab` starts it) loads none of
+    nbgrader's server extensions (no /formgrader, no "No nbgrader_config.py file found" warning) and tells the
+    page to leave nbgrader's lab extension out."""
+    import os
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    pytest.importorskip("nbgrader", reason="nbgrader is the instructor extra; without it there is nothing to hide")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "jupyter.log"
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(ROOT / "jupyter_config")}
+    with open(log, "w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", f"--port={port}"]
+            + ["--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=t", f"--ServerApp.root_dir={tmp_path}"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{base}/lab?token=t", timeout=2) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 60 s")
+        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>\s*(\{.*?\})\s*</script>', page, re.S).group(1))
+        assert "@jupyter/nbgrader" in config["disabledExtensions"]
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{base}/formgrader?token=t", timeout=10)
+        assert missing.value.code == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    text = log.read_text(encoding="utf-8")
+    assert "nbgrader" not in text, text[-2000:]
+
+
+def test_a_first_set_up_says_what_it_installs_and_shows_pips_progress(checkout, monkeypatch, capsys):
+    """Set-up was 5.5 minutes of silence after "Installing …": now it says what it installs and for how long, brings
+    pip up to one that draws an install progress bar, and runs pip without -q (pip and venv stubbed)."""
+    course = checkout
+
+    class Builder:
+        def __init__(self, with_pip):
+            assert with_pip
+
+        def create(self, folder):
+            course.venv_python().parent.mkdir(parents=True)
+            course.venv_python().write_text("")
+
+    ran = []
+    monkeypatch.setattr(course.venv, "EnvBuilder", Builder)
+    monkeypatch.setattr(
+        course.subprocess, "run", lambda args, **kw: ran.append(args) or subprocess.CompletedProcess(args, 0)
+    )
+    assert course.ensure_environment(("test", "instructor")) == course.venv_python()
+    said = capsys.readouterr().out
+    assert said.index("Updating pip") < said.index("Installing ddpm-lessons") < said.index("ready")
+    assert "PyTorch" in said and "nbgrader" in said and "5 minutes" in said
+    update, install = ran
+    assert update[-1] == course.PIP_WITH_INSTALL_PROGRESS and "pip>=25.2" == update[-1]
+    assert "-q" not in install and install[install.index("--progress-bar") + 1] == "on"
+    assert install[-1].endswith("[instructor,test]")
+    ran.clear()
+    assert course.ensure_environment(("test",)) == course.venv_python() and not ran, "an install that covers it stays"

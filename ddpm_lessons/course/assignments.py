@@ -22,6 +22,11 @@ The released notebook is the student edition (:func:`ddpm_lessons.course.slides.
 :func:`~ddpm_lessons.course.slides.is_solution` decides what goes) with each exercise's stub replaced by the
 released solution cell and the test cell; tests/course/test_assignments.py checks that on nbgrader's own release.
 
+The feedback HTML (``nbgrader generate_feedback``) shows the lessons' maths offline: ``nbgrader_config.py`` has
+nbgrader render markdown with :func:`markdown_with_mathml`, which typesets every ``$…$``/``$$…$$`` as MathML (drawn
+by the browser itself, no script), and ``templates/feedback/mathjax.html.j2`` in the course directory stands in for
+nbconvert's, which loaded MathJax from a CDN (offline the maths showed as raw ``$$…$$``).
+
 nbgrader itself is needed only to release and grade: it is the ``instructor`` extra of pyproject.toml, which
 ``python3 course.py assignments`` and ``python3 course.py test`` install.
 
@@ -35,8 +40,10 @@ from __future__ import annotations
 import argparse
 import ast
 import copy
+import html
 import re
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +62,18 @@ from .notebooks import (
 )
 from .slides import is_solution
 
-__all__ = ["POINTS", "COURSE_ID", "Exercise", "exercises", "assignment_notebook", "write_course", "main"]
+__all__ = [
+    "POINTS",
+    "COURSE_ID",
+    "Exercise",
+    "exercises",
+    "assignment_notebook",
+    "write_course",
+    "typeset_math",
+    "markdown_with_mathml",
+    "FEEDBACK_MATHJAX",
+    "main",
+]
 
 COURSE_ID = "ddpm-lessons"
 POINTS: dict[str, dict[str, int]] = {
@@ -113,7 +131,32 @@ c.CourseDirectory.course_id = "{COURSE_ID}"
 c.ClearOutput.enabled = False
 # The lessons run in a few seconds to a minute on a CPU; the autograder re-executes every submission.
 c.Execute.timeout = 900
+# Feedback with its maths typeset offline: markdown rendered with the maths as MathML, and templates/feedback/ here
+# (before nbgrader's own feedback template) leaves out the MathJax that nbconvert loads from a CDN.
+import os  # noqa: E402
+import nbgrader  # noqa: E402
+c.HTMLExporter.filters = {{"markdown2html": "ddpm_lessons.course.assignments.markdown_with_mathml"}}
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]
 '''
+
+FEEDBACK_MATHJAX = """\
+{%- macro mathjax(url=None) -%}
+<!-- ddpm-lessons: the maths is MathML, typeset when this feedback was made; no MathJax, nothing from the network -->
+{%- endmacro %}
+"""
+"""``templates/feedback/mathjax.html.j2`` of the course directory: found before nbconvert's ``mathjax.html.j2``, whose
+macro nbgrader's feedback template calls to load MathJax from a CDN."""
+
+_DISPLAY_MATH = r"\$\$(?P<display>[^<]+?)\$\$"
+_INLINE_MATH = r"(?<![\\$\w])\$(?P<inline>[^\s$<](?:[^$<]*?[^\s$<\\])?)\$(?!\w)"
+MATH = re.compile(f"{_DISPLAY_MATH}|{_INLINE_MATH}", re.S)
+"""TeX in HTML that nbconvert's markdown renderer made: ``$$…$$`` and ``$…$`` as it leaves them for MathJax (with
+``<``, ``>`` and ``&`` escaped, so a ``<`` ends a candidate: "costs $5, not $6" with a tag between is not maths)."""
+LITERAL = re.compile(r"<(pre|code|script|style|textarea)\b.*?</\1\s*>", re.S | re.I)
+"""Code, printouts and scripts: never typeset."""
 
 _STUB_CALL = re.compile(r"^(check_\w+)\((\w+)\)\s*$", re.MULTILINE)
 _ASSERT_LINE = re.compile(r"^assert\s+check_\w+\(\w+\)\s*$")
@@ -229,6 +272,8 @@ def write_course(paths: list[Path], out: Path) -> list[Path]:
     """Write ``out/nbgrader_config.py`` and ``out/source/<lesson>/<lesson>.ipynb`` for every lesson notebook."""
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "nbgrader_config.py", CONFIG)
+    (out / "templates" / "feedback").mkdir(parents=True, exist_ok=True)
+    write_text(out / "templates" / "feedback" / "mathjax.html.j2", FEEDBACK_MATHJAX)
     written = []
     for path in paths:
         target = out / "source" / path.stem / path.name
@@ -236,6 +281,44 @@ def write_course(paths: list[Path], out: Path) -> list[Path]:
         write_notebook(assignment_notebook(read_notebook(path), path.stem), target)
         written.append(target)
     return written
+
+
+def _mathml(match: re.Match, convert) -> str:
+    display = match.group("display") is not None
+    tex = html.unescape(match.group("display") if display else match.group("inline")).strip()
+    # latex2mathml lays out `split` (the same columns as `aligned`, which it reads as plain text with a stray `&`).
+    tex = tex.replace("{aligned}", "{split}")
+    try:
+        mathml = convert(tex, display="block" if display else "inline")
+    except Exception:  # latex2mathml raises many kinds on TeX it does not know: keep that TeX as text
+        return match.group(0)
+    return match.group(0) if "<mi>&</mi>" in mathml else mathml  # an alignment it could not lay out
+
+
+def typeset_math(rendered: str) -> str:
+    """HTML with every ``$$…$$`` and ``$…$`` outside code typeset as MathML (latex2mathml, the ``instructor``
+    extra), which browsers draw without a script or a network. Without latex2mathml the HTML is returned as it is
+    (the maths stays TeX), with a warning."""
+    try:
+        from latex2mathml.converter import convert
+    except ImportError:
+        warnings.warn("latex2mathml is missing (pip install -e .[instructor]): feedback keeps its maths as TeX")
+        return rendered
+    pieces, start = [], 0
+    for literal in LITERAL.finditer(rendered):
+        pieces.append(MATH.sub(lambda m: _mathml(m, convert), rendered[start : literal.start()]))
+        pieces.append(literal.group(0))
+        start = literal.end()
+    pieces.append(MATH.sub(lambda m: _mathml(m, convert), rendered[start:]))
+    return "".join(pieces)
+
+
+def markdown_with_mathml(source: str) -> str:
+    """A markdown cell as nbconvert renders it, with its maths typeset by :func:`typeset_math`: nbgrader's
+    ``markdown2html`` filter in the course directory's feedback (``nbgrader_config.py``)."""
+    from nbconvert.filters.markdown import markdown2html
+
+    return typeset_math(markdown2html(source))
 
 
 def main(argv: list[str] | None = None) -> int:

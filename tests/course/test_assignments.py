@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -181,6 +182,7 @@ def test_nbgrader_release_autograde_feedback(tmp_path):
         assert named in html.unescape(feedback), f"the feedback on {lesson} does not name the mistake {named!r}"
         good = (course / "feedback" / "worked" / lesson / f"{lesson}.html").read_text(encoding="utf-8")
         assert named not in html.unescape(good)
+        assert_maths_typeset_offline(feedback, lesson)
     nbgrader(course, "export")  # grades.csv, one row per student and assignment
     import csv
 
@@ -195,3 +197,74 @@ def test_counts_are_printed_in_the_right_number():
     from ddpm_lessons.course.assignments import counted
 
     assert counted(1, "graded exercise") == "1 graded exercise" and counted(3, "point") == "3 points"
+
+
+def assert_maths_typeset_offline(page: str, lesson: str) -> None:
+    """Feedback that shows its maths without the network: no script or style sheet from http(s), no MathJax, every
+    ``$$…$$`` of the lesson's prose typeset as MathML."""
+    remote = re.findall(r"<(?:script|link)\b[^>]*(?:src|href)=[\"']?https?:[^>]*>", page, re.I)
+    assert not remote, f"the feedback on {lesson} loads {remote}"
+    assert "MathJax" not in page.replace("no MathJax", ""), f"the feedback on {lesson} still sets up MathJax"
+    prose = re.sub(r"<(pre|code|script|style)\b.*?</\1>", "", page, flags=re.S | re.I)
+    assert "$$" not in prose, f"raw $$ in the feedback on {lesson}"
+
+
+def feedback_page(course: Path, lesson: str) -> str:
+    """The feedback HTML of ``lesson`` (every test passed) made with the course directory's nbgrader_config.py and
+    templates/feedback/ applied to nbgrader's feedback template, as ``nbgrader generate_feedback`` applies them."""
+    require_nbgrader()
+    from nbconvert import HTMLExporter
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import PyFileConfigLoader
+
+    assert assignments.main(["--out", str(course), str(ROOT / "notebooks" / f"{lesson}.ipynb")]) == 0
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    # nbgrader's converter adds its own settings (the template "feedback", its style sheet) to the course's config.
+    converter = GenerateFeedback(coursedir=CourseDirectory(config=config, root=str(course)), config=config)
+    exporter = HTMLExporter(config=converter.config)
+    source = nbformat.read(str(course / "source" / lesson / f"{lesson}.ipynb"), as_version=4)
+    for cell in source.cells:  # the scores nbgrader's GetGrades puts in from the gradebook
+        if nbgrader_meta(cell).get("grade"):
+            cell.metadata.nbgrader["score"] = cell.metadata.nbgrader["points"]
+    grades = {"notebook": lesson, "score": 5, "max_score": 5, "late_penalty": 0}
+    page, _ = exporter.from_notebook_node(source, resources={"nbgrader": grades})
+    return page
+
+
+def test_feedback_typesets_the_lessons_maths_as_mathml_without_a_network(tmp_path):
+    """Lesson 02's feedback: display maths and an aligned derivation, as MathML; no MathJax, no CDN."""
+    page = feedback_page(tmp_path, "02_forward_process")
+    assert_maths_typeset_offline(page, "02_forward_process")
+    assert len(re.findall(r'<math\b[^>]*display="block"', page)) >= 3, "the lesson's display maths as MathML"
+    assert "<mtable" in page, "the aligned derivation of the closed form is laid out as a table"
+
+
+@pytest.mark.browser
+def test_feedback_shows_its_maths_in_a_browser_offline(tmp_path):
+    """The feedback HTML opened from disk in headless Chromium with the network cut: nothing is requested, and the
+    maths is drawn (each MathML formula has a size; the aligned derivation is several lines tall)."""
+    from jupyter_browser import chromium_page, require_browser, screenshot_dir
+
+    require_browser()
+    page_file = tmp_path / "02_forward_process.html"
+    page_file.write_text(feedback_page(tmp_path / "course", "02_forward_process"), encoding="utf-8")
+    attempted: list[str] = []
+    with chromium_page(offline=attempted) as page:
+        page.goto(page_file.as_uri())
+        sizes = page.evaluate("() => [...document.querySelectorAll('math')].map(m => m.getBoundingClientRect().height)")
+        page.locator("mtable").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshot_dir(tmp_path) / "feedback_maths.png"))
+    assert not attempted, f"the feedback tried the network: {attempted}"
+    assert len(sizes) >= 3 and min(sizes) > 0, sizes
+    assert max(sizes) > 4 * min(sizes), f"the aligned derivation is not laid out over several lines: {sizes}"
+
+
+def test_typeset_math_leaves_code_and_prices_alone():
+    rendered = assignments.markdown_with_mathml(
+        "Noise $\\epsilon_t < 1$ and\n\n$$x_t = \\sqrt{\\bar\\alpha_t}\\,x_0$$\n\nit costs $5, not $6; `$a$` is code"
+    )
+    assert rendered.count("<math ") == 2 and 'display="block"' in rendered and "<mo>&#x0003C;</mo>" in rendered
+    assert "$5, not $6" in rendered and "<code>$a$</code>" in rendered
+    unknown = assignments.typeset_math("<p>$$\\left( x^$$</p>")
+    assert "$$" in unknown and "<math" not in unknown, "TeX that latex2mathml cannot read stays as TeX"

@@ -1,7 +1,8 @@
 """Lecturing from lesson 02 with RISE (jupyterlab-rise) in a real browser, with the network cut.
 
-What an instructor does in a lecture hall without Wi-Fi: open ``/rise/02_forward_process.ipynb`` on the local
-JupyterLab, step through the slides with the space bar, and run each code cell on its slide (Ctrl+Enter). Every
+What an instructor does in a lecture hall without Wi-Fi: open the README's RISE address
+(``/rise/02_forward_process.ipynb``) on the local JupyterLab, serving the folder ``course.py lab`` serves (the
+workspace it prepares, ``my-lessons/``, here made in a temporary folder by course.py's own code), step through the slides with the space bar, and run each code cell on its slide (Ctrl+Enter). Every
 request that is not to the local server is aborted and recorded (jupyter_browser.chromium_page(offline=…)); the
 test asserts that none was even attempted. It checks:
 
@@ -24,9 +25,9 @@ Screenshots of three slides (title, math with code output, code with its figure)
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import re
-import shutil
 import time
 
 import pytest
@@ -86,18 +87,37 @@ def run_code_cells_on_slide(page) -> int:
     return count
 
 
+def readme_rise_address() -> str:
+    """The RISE address the README gives (``/rise/02_forward_process.ipynb``)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    addresses = re.findall(r"localhost:8888(/rise/[^?`\s]+)\?token", readme)
+    assert addresses, "README.md gives no RISE address"
+    return addresses[0]
+
+
+def course_lab_folder(tmp_path):
+    """The folder ``course.py lab`` serves, made by course.py's own prepare_workspace in a temporary workspace."""
+    spec = importlib.util.spec_from_file_location("course_py_for_rise", ROOT / "course.py")
+    course = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(course)
+    course.WORKSPACES = {"en": tmp_path / "my-lessons"}
+    copied, _ = course.prepare_workspace("en")
+    assert NOTEBOOK in copied
+    return course.WORKSPACES["en"]
+
+
 def test_lesson02_in_rise_offline(tmp_path):
     from playwright.sync_api import expect
 
     require_browser()
     started = time.monotonic()
-    lab = tmp_path / "lab"
-    lab.mkdir()
     source = ROOT / "notebooks" / NOTEBOOK
     assert json.loads(source.read_text(encoding="utf-8"))["metadata"].get("rise") == RISE_SETTINGS, (
         "run python3 course.py mark-slides"
     )
-    shutil.copy(source, lab / NOTEBOOK)
+    address = readme_rise_address()
+    assert address == f"/rise/{NOTEBOOK}", f"the README's RISE address {address} is not lesson 02's"
+    lab = course_lab_folder(tmp_path)
     shots = screenshot_dir(tmp_path)
     attempted: list[str] = []
     console: list[str] = []
@@ -111,7 +131,7 @@ def test_lesson02_in_rise_offline(tmp_path):
         page.on("console", lambda message: console.append(message.text))
         page.on("pageerror", lambda error: console.append(str(error)))
         try:
-            page.goto(f"{base}/rise/{NOTEBOOK}?token={token}", wait_until="domcontentloaded")
+            page.goto(f"{base}{address}?token={token}", wait_until="domcontentloaded")
             slide = page.locator(".reveal .slides section.present:not(.stack)").last
             expect(slide).to_be_visible(timeout=LOAD_TIMEOUT)
             expect(slide.locator("h1")).to_have_text(re.compile(re.escape(TITLE), re.IGNORECASE), timeout=LOAD_TIMEOUT)
