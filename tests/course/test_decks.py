@@ -85,6 +85,8 @@ def test_offline_deck_loads_every_script_from_its_folder(tmp_path):
     remote = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(https?://[^"]*)"', body)
     assert not remote, f"the offline deck still loads {remote}"
     assert "from 'https://" not in body and "https://unpkg.com" not in body
-    assert decks.WIDGET_VIEW not in body and "run this cell in JupyterLab" in body, "a widget shows its text line"
+    assert decks.WIDGET_VIEW not in body and "show in JupyterLab's notebook view" in body, (
+        "a widget shows its text line"
+    )
     assert "press the RISE button" not in body
     assert decks.install_offline_assets(tmp_path) == settings, "a second deck folder reuses the copies"
