@@ -171,6 +171,10 @@ START = "00_start_here.ipynb"
 LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 
 
+# rise.css: jupyterlab-rise reads it from the notebook's folder (slide headings keep their case, no ¶ anchors)
+COURSE_FILES = ("rise.css",)
+
+
 def committed_lessons(language: str) -> list[Path]:
     return sorted((ROOT / LANGUAGES[language]).glob(LESSON_GLOB))
 
@@ -213,6 +217,10 @@ def prepare_workspace(language: str) -> tuple[list[str], list[str]]:
             record[source.name] = digest  # an untouched copy whose record was lost
         elif record.get(source.name, digest) != digest:
             changed.append(source.name)
+    for name in COURSE_FILES:  # the course's own files beside the lessons, not the learner's: kept current
+        source = ROOT / LANGUAGES[language] / name
+        if not (folder / name).exists() or file_sha256(folder / name) != file_sha256(source):
+            shutil.copyfile(source, folder / name)
     write_record(folder, record)
     return copied, changed
 

@@ -308,6 +308,7 @@ def checkout(tmp_path):
         (root / folder).mkdir(parents=True)
         for name in ("00_start_here", "02_forward_process", "10_claims_and_capstone"):
             (root / folder / f"{name}.ipynb").write_text(lesson_json(f"# {folder} {name}"), encoding="utf-8")
+        (root / folder / "rise.css").write_text("h1 { text-transform: none; }\n", encoding="utf-8")
     for name in ("course.py", ".gitignore", "pyproject.toml"):
         (root / name).write_bytes((ROOT / name).read_bytes())
     git(root, "init", "-q")
@@ -328,6 +329,12 @@ def test_first_lab_run_copies_every_lesson_into_the_ignored_workspace(checkout):
     assert checkout.prepare_workspace("zh")[0] == copied
     assert "notebooks/zh" in (workspace / "zh" / "02_forward_process.ipynb").read_text(encoding="utf-8")
     assert git(checkout.ROOT, "status", "--porcelain", "--untracked-files=all") == "", "the workspace is git-ignored"
+    # the slides' style sheet is the course's, not the learner's: copied beside the lessons and kept current
+    style = checkout.ROOT / "notebooks" / "rise.css"
+    assert (workspace / "rise.css").read_bytes() == style.read_bytes()
+    style.write_text("h2 { text-transform: none; }\n", encoding="utf-8")
+    checkout.prepare_workspace("en")
+    assert (workspace / "rise.css").read_bytes() == style.read_bytes()
     report = checkout.workspace_report("zh", copied, changed)
     assert "my-lessons/zh/" in report and "python3 course.py reset NN --lang zh" in report
 

@@ -51,9 +51,22 @@ ASSETS = "_static"
 """Folder next to offline decks holding reveal.js, require.js, jQuery and MathJax 2."""
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MATHJAX_CONFIG = """\
-MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});
+MathJax.Hub.Config({
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+  styles: {".MJX_Assistive_MathML [mathvariant]": {"font-family": "inherit"}}
+});
 MathJax.Ajax.loadComplete("[MathJax]/config/ddpm-lessons.js");
 """
+"""The offline decks' MathJax 2 settings. nbclassic's MathJax ships the STIX-Web fonts only: the HTML-CSS output
+uses them (as nbclassic does). The combined configuration's MathML styles give the hidden assistive MathML of
+``\\mathcal`` and friends the TeX fonts (``fonts/HTML-CSS/TeX/otf/MathJax_Script-Regular.otf``), which are not
+shipped, so the browser logged a missing file: that hidden copy inherits the page's font instead."""
+HEADING_CSS = """<style type="text/css">
+/* reveal's white theme sets headings in capitals, which turns β_t into "Β_T" and x_T into "X_T" */
+.reveal h1, .reveal h2, .reveal h3, .reveal h4, .reveal h5, .reveal h6 { text-transform: none; }
+</style>
+"""
+"""Added after the reveal theme's style sheet in every deck (RISE gets the same rule from ``notebooks/rise.css``)."""
 
 
 def _package_dir(name: str) -> Path | None:
@@ -103,7 +116,6 @@ def install_offline_assets(out: Path) -> dict[str, str]:
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.map"))
         else:
             shutil.copyfile(source, target)
-    # nbclassic's MathJax 2 ships the STIX-Web fonts only: tell the HTML-CSS output to use them (as nbclassic does).
     write_text(assets / "MathJax" / "config" / "ddpm-lessons.js", MATHJAX_CONFIG)
     return {
         "reveal_url_prefix": f"{ASSETS}/reveal.js",
@@ -144,10 +156,12 @@ def export_slides(nb, *, reveal_url_prefix: str = REVEAL_CDN, scroll: bool = Tru
         reveal_transition=RISE_SETTINGS["transition"],
         reveal_width=str(RISE_SETTINGS["width"]),
         reveal_height=str(RISE_SETTINGS["height"]),
+        exclude_anchor_links=True,  # the headings' "¶" links are for long pages, not slides
         **settings,
     )
     body, _ = exporter.from_notebook_node(marked)
-    return body
+    head_end = body.rindex("</head>")
+    return body[:head_end] + HEADING_CSS + body[head_end:]
 
 
 FIGURE_TAG = "readme-figure"

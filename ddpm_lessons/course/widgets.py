@@ -105,7 +105,10 @@ def _explorer(name: str, children):
 
     class Explorer(widgets.VBox):
         def __repr__(self) -> str:
-            return tr("<{name}: an interactive explorer; run this cell in JupyterLab to use it>", name=name)
+            return tr(
+                "<{name}: sliders that show in JupyterLab's notebook view, not on slides or in static copies>",
+                name=name,
+            )
 
     return Explorer(children)
 

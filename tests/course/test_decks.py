@@ -85,6 +85,52 @@ def test_offline_deck_loads_every_script_from_its_folder(tmp_path):
     remote = re.findall(r'<(?:script|link)[^>]*(?:src|href)="(https?://[^"]*)"', body)
     assert not remote, f"the offline deck still loads {remote}"
     assert "from 'https://" not in body and "https://unpkg.com" not in body
-    assert decks.WIDGET_VIEW not in body and "run this cell in JupyterLab" in body, "a widget shows its text line"
+    assert decks.WIDGET_VIEW not in body and "show in JupyterLab's notebook view" in body, (
+        "a widget shows its text line"
+    )
     assert "press the RISE button" not in body
     assert decks.install_offline_assets(tmp_path) == settings, "a second deck folder reuses the copies"
+
+
+HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S)
+
+
+def test_deck_headings_keep_their_case_and_show_no_anchor():
+    """reveal's white theme sets headings in capitals (β_t became "Β_T", x_T "X_T"), and nbconvert adds a "¶" link
+    to every heading: the decks keep the headings as written and leave the links out."""
+    body = decks.export_slides(committed(ROOT / "notebooks" / "07_sampling.ipynb"))
+    headings = [text for _, text in HEADING.findall(body)]
+    assert len(headings) >= 8
+    assert not [h for h in headings if "¶" in h or "anchor-link" in h], "a heading of the deck shows its ¶ link"
+    theme = body.index('id="theme"')
+    style = body.index(decks.HEADING_CSS)
+    assert theme < style < body.index("</head>"), "the heading style must come after the theme's style sheet"
+    assert re.search(r"\.reveal h1\b[^{]*\{\s*text-transform:\s*none", decks.HEADING_CSS)
+
+
+@pytest.mark.parametrize("folder", ["notebooks", "notebooks/zh"])
+def test_rise_css_beside_the_lessons_keeps_heading_case_and_hides_anchors(folder):
+    """jupyterlab-rise loads ``rise.css`` from the notebook's folder (``course.py lab`` serves these folders)."""
+    css = (ROOT / folder / "rise.css").read_text(encoding="utf-8")
+    rules = dict(re.findall(r"([^{}]+)\{([^}]*)\}", re.sub(r"/\*.*?\*/", "", css, flags=re.S)))
+    headings = next(body for selector, body in rules.items() if ".reveal h1" in selector and ".reveal h2" in selector)
+    assert re.search(r"text-transform:\s*none", headings)
+    anchors = next(body for selector, body in rules.items() if "jp-InternalAnchorLink" in selector)
+    assert re.search(r"display:\s*none", anchors)
+    assert "uppercase" not in css
+
+
+def test_offline_deck_references_only_files_it_has(tmp_path):
+    """Every script, style sheet and image an offline deck names is in its folder, and MathJax is told not to ask
+    for the TeX web fonts that nbclassic's MathJax does not ship (the browser logged MathJax_Script-Regular.otf)."""
+    settings = offline_settings(tmp_path)
+    body = decks.export_slides(committed(ROOT / "notebooks" / "02_forward_process.ipynb"), offline=settings)
+    named = re.findall(r'<(?:script|link|img)[^>]*(?:src|href)="([^"#]+)"', body)
+    local = [ref.split("?")[0] for ref in named if not ref.startswith(("data:", "http://", "https://", "#"))]
+    assert local, "the offline deck names its scripts"
+    missing = [ref for ref in local if not (tmp_path / ref).exists()]
+    assert not missing, f"the deck names files it does not have: {missing}"
+    mathjax = tmp_path / decks.ASSETS / "MathJax"
+    if not (mathjax / "fonts" / "HTML-CSS" / "TeX").exists():
+        config = (mathjax / "config" / "ddpm-lessons.js").read_text(encoding="utf-8")
+        assert ".MJX_Assistive_MathML [mathvariant]" in config and '"font-family": "inherit"' in config

@@ -118,6 +118,8 @@ def test_lesson02_in_rise_offline(tmp_path):
     address = readme_rise_address()
     assert address == f"/rise/{NOTEBOOK}", f"the README's RISE address {address} is not lesson 02's"
     lab = course_lab_folder(tmp_path)
+    # jupyterlab-rise loads rise.css from the notebook's folder: the workspace must carry it (headings keep their case)
+    assert (lab / "rise.css").read_bytes() == (source.parent / "rise.css").read_bytes()
     shots = screenshot_dir(tmp_path)
     attempted: list[str] = []
     console: list[str] = []
@@ -137,6 +139,9 @@ def test_lesson02_in_rise_offline(tmp_path):
             expect(slide.locator("h1")).to_have_text(re.compile(re.escape(TITLE), re.IGNORECASE), timeout=LOAD_TIMEOUT)
             time.sleep(1)  # let MathJax finish the title slide before the picture
             page.screenshot(path=str(shots / "rise_1_title.png"))
+            case = slide.locator("h1").first.evaluate("h => getComputedStyle(h).textTransform")
+            assert case == "none", f"slide headings are set in {case} (rise.css not applied)"
+            assert "¶" not in slide.locator("h1").first.inner_text(), "the heading shows its anchor link"
 
             seen, ran, math_done, code_done, widget_slide = set(), 0, False, False, None
             for _ in range(MAX_SLIDES):
@@ -218,8 +223,11 @@ def test_lesson02_static_deck_offline(tmp_path):
     deck = decks / NOTEBOOK.replace(".ipynb", ".slides.html")
     shots = screenshot_dir(tmp_path)
     attempted: list[str] = []
+    failed: list[str] = []
     viewport = {"width": RISE_SETTINGS["width"], "height": RISE_SETTINGS["height"]}
     with chromium_page(offline=attempted, viewport=viewport) as page:
+        # MathJax's own blank test font is src: url('about:blank') by design; anything else is a missing file
+        page.on("requestfailed", lambda request: None if request.url == "about:blank" else failed.append(request.url))
         page.goto(deck.as_uri())
         expect(page.locator(".reveal.ready")).to_be_attached(timeout=30_000)
         slide = page.locator(".reveal .slides section.present:not(.stack)").last
@@ -237,5 +245,10 @@ def test_lesson02_static_deck_offline(tmp_path):
         expect(slide.locator("img").first).to_be_visible()
         assert slide.locator("img").first.evaluate("img => img.complete && img.naturalWidth > 0")
         page.screenshot(path=str(shots / "deck_2_figure.png"))
+        cases = page.evaluate(
+            "[...document.querySelectorAll('.reveal h1, .reveal h2')].map(h => getComputedStyle(h).textTransform)"
+        )
+        assert cases and set(cases) == {"none"}, f"deck headings set in {set(cases)}"
     assert not attempted, f"the offline deck tried the network: {attempted}"
+    assert not failed, f"the offline deck asked for files it does not have: {failed}"
     print(f"offline deck of lesson 02: {time.monotonic() - started:.1f} s")

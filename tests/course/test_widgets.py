@@ -313,4 +313,6 @@ def test_explorers_have_a_short_stable_text_form():
 
     box = noising_explorer(torch.zeros(3, 8, 8), {"linear": DiffusionSchedule.linear(10)})
     text = box._repr_mimebundle_()["text/plain"]
-    assert text == "<noising explorer: an interactive explorer; run this cell in JupyterLab to use it>"
+    assert (
+        text == "<noising explorer: sliders that show in JupyterLab's notebook view, not on slides or in static copies>"
+    )

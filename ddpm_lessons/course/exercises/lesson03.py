@@ -187,4 +187,6 @@ def check_jump_posterior_variance(fn) -> CheckResult:
                     hint=hint,
                 ),
             )
-    return report(True, tr("Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is β̃_t"))
+    return report(
+        True, tr("Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is the posterior variance (beta_tilde_t)")
+    )

@@ -75,13 +75,18 @@ def check_posterior_variance(fn) -> CheckResult:
         expected = schedule.posterior_variance
         got, shape_problem = tensor_answer(got, expected, tr("the result"))
         if shape_problem:
-            return report(False, tr("{problem}: return one β̃ per step, shape (T,)", problem=shape_problem))
+            return report(
+                False, tr("{problem}: return one posterior variance per step, shape (T,)", problem=shape_problem)
+            )
         # a float32 answer is off by up to ~1e-4 relative where 1 − ᾱ_t is small; every named mistake by far more
         if not close(got, expected, rtol=2e-4, atol=1e-9):
             if close(got, schedule.betas, rtol=2e-4):
                 hint = tr("that is β_t itself; multiply by (1 − ᾱ_{t−1})/(1 − ᾱ_t)")
             elif abs(float(got[0])) > 1e-12:
-                hint = tr("at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so β̃ there is 0; got {value:.3g}", value=float(got[0]))
+                hint = tr(
+                    "at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so the posterior variance there is 0; got {value:.3g}",
+                    value=float(got[0]),
+                )
             else:
                 hint = tr(
                     "expected {expected} … at the first three indices, got {got}",
@@ -92,7 +97,7 @@ def check_posterior_variance(fn) -> CheckResult:
                 False,
                 tr("{schedule} schedule with T = {T}: {hint}", schedule=schedule.name, T=len(schedule), hint=hint),
             )
-    return report(True, tr("β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere"))
+    return report(True, tr("beta_tilde_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere"))
 
 
 @robust_check
@@ -119,7 +124,9 @@ def check_guided_eps(fn) -> CheckResult:
             else:
                 hint = tr("w = 0 must return eps_cond; larger w moves further from eps_uncond")
             return report(False, tr("w={w}: {hint}", w=w, hint=hint))
-    return report(True, tr("ε̃ = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class"))
+    return report(
+        True, tr("guided ε = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class")
+    )
 
 
 @robust_check

@@ -49,7 +49,7 @@ MESSAGES: dict[str, str] = {
     "alpha_bar_t={a_t}, alpha_bar_s={a_s}: expected {expected:.6g}, got {got:.6g}{hint}": (
         "alpha_bar_t={a_t}, alpha_bar_s={a_s}：应为 {expected:.6g}，你的结果是 {got:.6g}{hint}"
     ),
-    "Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is β̃_t": (
-        "Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t)；取 s = t − 1 时就是 β̃_t"
+    "Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is the posterior variance (beta_tilde_t)": (
+        "Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t)；取 s = t − 1 时就是后验方差（beta_tilde_t）"
     ),
 }

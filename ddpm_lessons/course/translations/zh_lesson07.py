@@ -2,8 +2,8 @@
 
 MESSAGES: dict[str, str] = {
     "x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z, with z = 0 at the last step": "x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z，最后一步取 z = 0",
-    "β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere": "β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t)：第一步为 0，其余各步都小于 β_t",
-    "ε̃ = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class": "ε̃ = (1 + w)·ε_c − w·ε_∅：w = 0 就是条件模型，w > 0 则把样本进一步推向该类别",
+    "beta_tilde_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t), zero at the first step, below β_t elsewhere": "beta_tilde_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t)：第一步为 0，其余各步都小于 β_t",
+    "guided ε = (1 + w)·ε_c − w·ε_∅: w = 0 is the conditional model, w > 0 pushes towards the class": "引导后的 ε = (1 + w)·ε_c − w·ε_∅：w = 0 就是条件模型，w > 0 则把样本进一步推向该类别",
     "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise": "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ：把闭式解反过来用，不加入新的噪声",
     "{problem}: return a tensor shaped like x_t": "{problem}：请返回与 x_t 形状相同的张量",
     "the last step (t = 1, code index 0) must not add noise: return the mean there": "最后一步（t = 1，代码索引 0）不能加噪声：那里直接返回均值",
@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
     "σ_t z uses β_t; σ_t = √β_t": "σ_t z 里用了 β_t；应为 σ_t = √β_t",
     "the mean is divided by √ᾱ_t; it is divided by √α_t = √(1 − β_t)": "均值除以了 √ᾱ_t；应当除以 √α_t = √(1 − β_t)",
     "compare with (x_t − β/√(1 − ᾱ)·ε)/√(1 − β) + √β·z at beta={beta}, alpha_bar={alpha_bar}": "在 beta={beta}、alpha_bar={alpha_bar} 处，请与 (x_t − β/√(1 − ᾱ)·ε)/√(1 − β) + √β·z 对照",
-    "{problem}: return one β̃ per step, shape (T,)": "{problem}：每个时间步返回一个 β̃，形状为 (T,)",
+    "{problem}: return one posterior variance per step, shape (T,)": "{problem}：每个时间步返回一个后验方差，形状为 (T,)",
     "that is β_t itself; multiply by (1 − ᾱ_{t−1})/(1 − ᾱ_t)": "这就是 β_t 本身；还要乘以 (1 − ᾱ_{t−1})/(1 − ᾱ_t)",
     "{schedule} schedule with T = {T}: {hint}": "T = {T} 的 {schedule} 方差调度：{hint}",
     "{problem}: return a tensor shaped like eps_cond": "{problem}：请返回与 eps_cond 形状相同的张量",
@@ -24,7 +24,7 @@ MESSAGES: dict[str, str] = {
     "x̂₀ must divide by √ᾱ_t: x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t": "x̂₀ 必须除以 √ᾱ_t：x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t",
     "the ε removed from x_t carries √(1 − ᾱ_t), not 1 − ᾱ_t": "从 x_t 中减去的 ε 带的系数是 √(1 − ᾱ_t)，不是 1 − ᾱ_t",
     "compare with √ᾱ_{{t′}}·x̂₀ + √(1 − ᾱ_{{t′}})·ε at alpha_bar_t={alpha_bar}, alpha_bar_prev={alpha_bar_prev}": "在 alpha_bar_t={alpha_bar}、alpha_bar_prev={alpha_bar_prev} 处，请与 √ᾱ_{{t′}}·x̂₀ + √(1 − ᾱ_{{t′}})·ε 对照",
-    "at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so β̃ there is 0; got {value:.3g}": "在索引 0 处，ᾱ_{{t−1}} 是 ᾱ_0 := 1，所以那里的 β̃ 为 0；实际得到 {value:.3g}",
+    "at index 0, ᾱ_{{t−1}} is ᾱ_0 := 1, so the posterior variance there is 0; got {value:.3g}": "在索引 0 处，ᾱ_{{t−1}} 是 ᾱ_0 := 1，所以那里的后验方差为 0；实际得到 {value:.3g}",
     "expected {expected} … at the first three indices, got {got}": "前三个索引处应为 {expected} …，实际得到 {got}",
     "that is ε_∅ + w(ε_c − ε_∅), the other convention: here w = 0 must give the conditional model, so use s = 1 + w": "这是另一种约定 ε_∅ + w(ε_c − ε_∅)：这里 w = 0 必须给出条件模型，所以要用 s = 1 + w",
     "w = 0 must return eps_cond; larger w moves further from eps_uncond": "w = 0 必须返回 eps_cond；w 越大，离 eps_uncond 越远",

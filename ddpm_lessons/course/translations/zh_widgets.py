@@ -1,8 +1,8 @@
 """Chinese templates for widgets.py (the explorers' slider names, captions and text form)."""
 
 MESSAGES: dict[str, str] = {
-    "<{name}: an interactive explorer; run this cell in JupyterLab to use it>": (
-        "<{name}：交互式探索器；在 JupyterLab 中运行这个单元格即可使用>"
+    "<{name}: sliders that show in JupyterLab's notebook view, not on slides or in static copies>": (
+        "<{name}：滑块只在 JupyterLab 的笔记本视图中显示，幻灯片和静态副本中不显示>"
     ),
     # lesson 01
     "ink explorer": "墨水扩散探索器",
