@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoints import load_checkpoint
+from ..checkpoints import CheckpointError, load_checkpoint
 from ..sampling import sample
 from ..train import load_trained
 
@@ -142,6 +142,6 @@ def evaluate_checkpoint(path, *, quick: bool = False, device=None, progress: boo
     elif payload["model_kind"] == "MLPDenoiser" and name:
         result = _toy(model, schedule, payload, quick, progress)
     else:
-        raise ValueError(f"no evaluation is defined for data {name!r} (checkpoint {path})")
+        raise CheckpointError(f"no evaluation is defined for data {name!r} (checkpoint {path})")
     result["seconds"] = round(time.perf_counter() - started, 1)
     return result
