@@ -91,7 +91,7 @@ def test_lab_lang_zh_opens_the_chinese_edition_with_a_chinese_interface(course, 
     overrides = (course.ZH_SETTINGS / "overrides.json").read_text(encoding="utf-8")
     assert '"locale": "zh_CN"' in overrides
     assert course.take_language(["--lang=zh", "x"]) == ("zh", ["x"])
-    with pytest.raises(SystemExit, match="--lang must be one of"):
+    with pytest.raises(course.CommandLineError, match="--lang must be one of"):
         course.take_language(["--lang", "fr"])
 
 
