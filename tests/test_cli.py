@@ -659,3 +659,36 @@ def test_help_states_each_options_default_once(capsys):
         assert not doubled, f"{command}: {doubled}"
     train = parser()._subparsers._group_actions[0].choices["train"].format_help()
     assert "the best available)" in train and "(default: 1000)" in train, "defaults are still shown"
+
+
+HUGE = str(10**12)
+HUGE_CASES = [
+    (["train", *TINY, "--hidden", HUGE], "--hidden"),
+    (["train", *TINY, "--layers", HUGE], "--layers"),
+    (["train", *TINY, "--n-train", HUGE], "--n-train"),
+    (["train", *TINY, "--batch-size", HUGE], "--batch-size"),
+    (["train", *TINY, "--T", HUGE], "--T"),
+    (["train", *PHOTO, "--image-size", HUGE], "--image-size"),
+    (["train", *GLYPHS, "--model", "seed-unet", "--channels", f"{HUGE},{HUGE}"], "--channels"),
+    (["train", *GLYPHS, "--model", "seed-unet", "--time-dim", HUGE], "--time-dim"),
+    (["train", *GLYPHS, "--model", "residual-unet", "--base-channels", HUGE], "--base-channels"),
+    (["train-classifier", "--steps", "1", "--batch-size", HUGE], "--batch-size"),
+    (["train-classifier", "--steps", "1", "--n-train", HUGE], "--n-train"),
+    (["sample", "--checkpoint", "{f}/toy.pt", "--n", HUGE, "--out", "{o}/s.png"], "--n"),
+]
+
+
+@pytest.mark.skipif(
+    not hasattr(importlib.import_module("ddpm_lessons.validation"), "MAX_WIDTH"),
+    reason="the library's size ceilings (validation.MAX_*) come with the bounds change; the CLI maps them to flags",
+)
+@pytest.mark.parametrize("argv, flag", HUGE_CASES, ids=lambda v: " ".join(v[-2:]) if isinstance(v, list) else v)
+def test_a_huge_size_is_one_line_naming_its_flag(argv, flag, files, tmp_path, capsys):
+    """A size far above anything the course uses is refused by the library's ceiling before any allocation; the
+    command line names the flag that set it."""
+    argv = [word.format(f=files, o=tmp_path) for word in argv]
+    if argv[0] != "sample":
+        argv += ["--out", str(tmp_path / "run.pt")]
+    assert main(argv) == 2
+    assert_one_line_naming(capsys.readouterr().err, flag, argv[0])
+    assert not list(tmp_path.iterdir())
