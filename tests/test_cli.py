@@ -636,6 +636,7 @@ def test_every_flag_refuses_a_family_of_bad_values_in_one_line(command, dest, fl
     assert snapshot(files) == before and not [p for p in tmp_path.iterdir()], "refused before any work"
 
 
+@pytest.mark.slow  # three interpreters importing torch: CI runs it
 def test_a_real_process_answers_mistakes_in_one_line_without_a_traceback(files, tmp_path):
     """In a real process (the entry point ``python -m ddpm_lessons``): argparse's refusal, an option rule and a
     library check, each one line on stderr and exit status 2."""
