@@ -214,6 +214,21 @@ def check_train_options(args, x, labels) -> None:
         )
     if args.label_dropout and not args.conditional:
         raise OptionError("--label-dropout drops class labels, so it needs --conditional", "label_dropout")
+    check_model_flags(args)
+
+
+def check_model_flags(args) -> None:
+    """A flag of another model's configuration given on the command line would be ignored: refuse it instead."""
+    given = {word.split("=", 1)[0] for word in args.argv if word.startswith("--")}
+    own = {flag for _, flag, _ in fields_with_flags(MODEL_CONFIGS[args.model])}
+    for name, record in MODEL_CONFIGS.items():
+        for f, flag, hint in fields_with_flags(record):
+            spellings = {flag, f"--no-{flag[2:]}"} if hint is bool else {flag}
+            if spellings & given and flag not in own:
+                said = sorted(spellings & given)[0]
+                raise OptionError(
+                    f"{said} is an option of --model {name}; this run trains --model {args.model}", f.name
+                )
 
 
 def check_train_outputs(args) -> None:
