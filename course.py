@@ -30,6 +30,10 @@ in CI it spreads the tests and lessons over the CPUs (pytest-xdist). ``timings [
 ``reset``, ``execute``, ``mark-slides``, ``slides``, ``student`` and ``assignments``.
 ``mark-slides``, ``slides``, ``student`` and ``figures`` run ``python -m ddpm_lessons.course.lecture`` in the
 environment (its docstring gives the slide rules); ``assignments`` runs ``python -m ddpm_lessons.course.assignments``.
+``slides``, ``student``, ``figures`` and ``assignments`` replace a file already in their ``--out`` only with
+``--overwrite``, and refuse an ``--out`` that holds lessons. A mistake on the command line (an unknown command, a
+``--lang`` other than en or zh, a notebook that does not exist or is not a notebook) is one line, ``error: …``, with
+exit status 2, before the environment is set up or anything is written.
 """
 
 from __future__ import annotations
@@ -142,6 +146,17 @@ ZH_SETTINGS = JUPYTER_CONFIG / "zh" / "settings"
 """JupyterLab settings overrides of the zh edition: the interface's locale is zh_CN (jupyterlab-language-pack-zh-CN)."""
 
 
+class CommandLineError(Exception):
+    """A mistake on course.py's command line: :func:`main` prints ``error: …`` (naming the argument) and exits 2."""
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose refusal is one line, ``error: …``, exit status 2 (not the usage first)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message}\n")
+
+
 def take_language(extra: list[str]) -> tuple[str, list[str]]:
     """``--lang X`` / ``--lang=X`` taken out of the arguments: (language, the other arguments)."""
     language, rest, args = "en", [], iter(extra)
@@ -153,7 +168,7 @@ def take_language(extra: list[str]) -> tuple[str, list[str]]:
         else:
             rest.append(arg)
     if language not in LANGUAGES:
-        sys.exit(f"--lang must be one of {', '.join(LANGUAGES)}; got {language!r}")
+        raise CommandLineError(f"--lang must be one of {', '.join(LANGUAGES)}; got {language!r}")
     return language, rest
 
 
@@ -394,10 +409,31 @@ def cmd_test(python: Path, extra: list[str]) -> int:
     return run([str(python), "-m", "pytest", *workers, *extra], **env)
 
 
-def cmd_execute(python: Path, extra: list[str]) -> int:
+def execute_notebooks(extra: list[str]) -> list[Path]:
+    """The notebooks ``execute`` rewrites in place (those named, or the edition's lessons), each checked first: a
+    regular file holding a notebook's JSON. An option other than --lang is refused (it would reach nbconvert as a
+    file name)."""
     language, extra = take_language(extra)
+    options = [arg for arg in extra if arg.startswith("-")]
+    if options:
+        raise CommandLineError(f"execute takes notebooks and --lang, not {options[0]}")
     notebooks = [Path(p) for p in extra] or sorted((ROOT / LANGUAGES[language]).glob("[0-9][0-9]_*.ipynb"))
     for notebook in notebooks:
+        if not notebook.exists():
+            raise CommandLineError(f"no such notebook: {notebook} (NOTEBOOK)")
+        if not notebook.is_file():
+            raise CommandLineError(f"{notebook} is not a notebook file (a folder, pipe or device) (NOTEBOOK)")
+        try:
+            data = json.loads(notebook.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise CommandLineError(f"{notebook} is not a Jupyter notebook (not JSON: {error}) (NOTEBOOK)") from None
+        if not (isinstance(data, dict) and isinstance(data.get("cells"), list) and "nbformat" in data):
+            raise CommandLineError(f"{notebook} is not a Jupyter notebook (no cells and nbformat) (NOTEBOOK)")
+    return notebooks
+
+
+def cmd_execute(python: Path, extra: list[str]) -> int:
+    for notebook in execute_notebooks(extra):
         print(f"executing {notebook.name} ...", flush=True)
         code = run(
             [
@@ -459,7 +495,7 @@ CHECK_CALL = re.compile(r"_?check_\w*")
 
 
 def timings_arguments(extra: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="course.py timings",
         description="Measure the course's budgets: unit tests, slow tests, each lesson under strict nbval, "
         "the whole .ci/run on a clean clone, and the library's architecture numbers. Prints a table; never fails.",
@@ -701,15 +737,41 @@ COMMANDS = {
 LOCAL_COMMANDS = {"reset": cmd_reset}
 """Commands that need only this file, not the course's environment."""
 
+LANGUAGE_COMMANDS = ("lab", "execute", "mark-slides", "slides", "student", "assignments")
+"""The commands that take ``--lang``; :func:`check_arguments` checks it before the environment is set up."""
+
+
+def check_arguments(command: str, extra: list[str]) -> None:
+    """What course.py can check of a command's arguments before setting up the environment (nothing installed or
+    written for a mistake): the command, its ``--lang``, the notebooks ``execute`` would rewrite."""
+    if command not in COMMANDS:
+        raise CommandLineError(
+            f"unknown command {command!r}; the commands are {', '.join([*COMMANDS, *LOCAL_COMMANDS])} "
+            "(python3 course.py --help says what each does)"
+        )
+    if command in LANGUAGE_COMMANDS:
+        take_language(extra)
+    if command == "execute":
+        execute_notebooks(extra)
+
 
 def main(argv: list[str]) -> int:
     if argv[:1] and argv[0] in LOCAL_COMMANDS:
         return LOCAL_COMMANDS[argv[0]](argv[1:])
-    if not argv or argv[0] not in COMMANDS:
+    if argv[:1] in (["-h"], ["--help"]):
         print(__doc__)
-        return 0 if argv[:1] in (["-h"], ["--help"]) else 2
-    python = ensure_environment(COMMAND_EXTRAS.get(argv[0], EXTRAS))
-    return COMMANDS[argv[0]](python, argv[1:])
+        return 0
+    if not argv:
+        print(__doc__)
+        print(f"error: give a command: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    try:
+        check_arguments(argv[0], argv[1:])
+        python = ensure_environment(COMMAND_EXTRAS.get(argv[0], EXTRAS))
+        return COMMANDS[argv[0]](python, argv[1:])
+    except CommandLineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -78,7 +78,15 @@ MANIFEST = DATA_DIR / "MANIFEST.json"
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file is missing, damaged, fails its checksum, or belongs to another configuration."""
+    """A checkpoint file is missing, damaged, fails its checksum, or belongs to another configuration.
+
+    ``reason`` says what is wrong; ``advice`` (or None) what to do, in terms of the loader's keyword ``parameter``
+    (``verify``, ``use_ema``); the message is both. The command line gives its own advice for that parameter, in
+    terms of its flags."""
+
+    def __init__(self, reason: str, *, advice: str | None = None, parameter: str | None = None):
+        super().__init__(reason if advice is None else f"{reason}; {advice}")
+        self.reason, self.advice, self.parameter = reason, advice, parameter
 
 
 def sha256_file(path) -> str:
@@ -267,7 +275,9 @@ def _verify(given, path: Path, data: bytes, expected_sha256, verify: bool, manif
             if verify:
                 raise CheckpointError(
                     f"checkpoint {given} has no checksum to verify (no {sidecar(path).name} beside it and not listed "
-                    "in MANIFEST.json); load it with verify=False (command line: --no-verify) if you trust it"
+                    "in MANIFEST.json)",
+                    advice="load it with verify=False if you trust it",
+                    parameter="verify",
                 )
             warnings.warn(f"loading {given} without verifying it: it has no checksum", stacklevel=3)
             return
@@ -408,11 +418,12 @@ def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
     path = Path(manifest).parent / name
     if not path.is_file():
         raise CheckpointError(f"shipped file {path} is missing")
+    expected = entries[name].get("sha256") if isinstance(entries[name], dict) else None
+    if not isinstance(expected, str):
+        raise CheckpointError(f"{Path(manifest).name} lists {name} without a sha256 digest")
     actual = sha256_file(path)
-    if actual != entries[name]["sha256"].lower():
-        raise CheckpointError(
-            f"shipped file {path} fails its sha256 check: manifest {entries[name]['sha256']}, file {actual}"
-        )
+    if actual != expected.lower():
+        raise CheckpointError(f"shipped file {path} fails its sha256 check: manifest {expected}, file {actual}")
     return path
 
 

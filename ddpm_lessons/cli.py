@@ -33,6 +33,8 @@ from .data.folder import MAX_IMAGES
 from .data.toy import TOY_DATASETS
 from .device import environment_report
 from .flags import (
+    CommandLineParser,
+    DefaultsHelpFormatter,
     OptionError,
     add_command,
     add_config_options,
@@ -266,6 +268,21 @@ def check_train_options(args, x, labels) -> None:
         )
     if args.label_dropout and not args.conditional:
         raise OptionError("--label-dropout drops class labels, so it needs --conditional", "label_dropout")
+    check_model_flags(args)
+
+
+def check_model_flags(args) -> None:
+    """A flag of another model's configuration given on the command line would be ignored: refuse it instead."""
+    given = {word.split("=", 1)[0] for word in args.argv if word.startswith("--")}
+    own = {flag for _, flag, _ in fields_with_flags(MODEL_CONFIGS[args.model])}
+    for name, record in MODEL_CONFIGS.items():
+        for f, flag, hint in fields_with_flags(record):
+            spellings = {flag, f"--no-{flag[2:]}"} if hint is bool else {flag}
+            if spellings & given and flag not in own:
+                said = sorted(spellings & given)[0]
+                raise OptionError(
+                    f"{said} is an option of --model {name}; this run trains --model {args.model}", f.name
+                )
 
 
 def check_train_outputs(args) -> None:
@@ -317,6 +334,8 @@ def cmd_train(args) -> int:
     classes = len(data_info["classes"]) if args.data == "folder" else 10  # glyphs and the real sets: 10
     model = build_model_from_args(args, x, args.conditional, classes)
     print(f"{type(model).__name__}: {count_parameters(model):,} parameters; data {data_info}; {x.shape[0]} examples")
+    if args.data == "photo":  # the photo's shape is the one --image-size sets: a shape the model refuses is that flag's
+        args.flags = {**args.flags, "data": args.flags["image_size"]}
     started = time.perf_counter()
     state = train(
         model,
@@ -354,7 +373,7 @@ def add_train(commands) -> None:
         description="Train a DDPM model (resumable) on a course data set or on your own images: --data folder "
         "--data-root PATH --image-size N reads every image in PATH (any size, RGB or grey; one sub-folder per class "
         "makes a class-conditional model, --ignore-labels does not), resized and centre-cropped to N x N.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     t.set_defaults(checkpoint_flag="--out")
     add_option(
@@ -368,7 +387,7 @@ def add_train(commands) -> None:
         help="the seed's DiffusionUNet, the improved ResidualUNet, or the MLP for toy data",
     )
     add_option(t, "--out", required=True, type=Path, help="checkpoint file (written atomically)")
-    add_option(t, "--steps", type=integer, default=None, help="total optimisation steps (required without --recipe)")
+    add_option(t, "--steps", type=count(1), default=None, help="total optimisation steps (required without --recipe)")
     add_config_options(t, TrainConfig)
     add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
     add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
@@ -512,7 +531,7 @@ def add_train_classifier(commands) -> None:
         "train-classifier",
         cmd_train_classifier,
         help="train the glyph-digit classifier used as a metric",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     c.set_defaults(checkpoint_flag="--out")
     add_option(c, "--out", required=True, type=Path, help="checkpoint file")
@@ -548,6 +567,21 @@ def parse_labels(text, n: int, classes: int | None = 10):
     if len(values) != n:
         raise OptionError(f"--labels needs one label, 'all', or exactly --n = {n} labels; got {len(values)}")
     return torch.tensor(values, dtype=torch.long)
+
+
+def check_sample_options(args) -> None:
+    """The rules between sample's options (:class:`~ddpm_lessons.sampling.SamplerSpec`'s, said in flags), checked
+    before the checkpoint is loaded."""
+    if args.method == "ddpm" and args.steps is not None:
+        raise OptionError("--steps is for --method ddim or heun; --method ddpm always takes all T steps", "steps")
+    if args.method != "ddpm" and args.steps is None:
+        raise OptionError(f"--method {args.method} needs --steps (the number of {args.method.upper()} steps)", "steps")
+    if args.method != "ddim" and args.eta != 0:
+        raise OptionError(f"--eta applies to --method ddim only (this is --method {args.method})", "eta")
+    if args.method != "ddpm" and args.variance != "beta":
+        raise OptionError("--variance applies to --method ddpm only (DDIM's noise is set with --eta)", "variance")
+    if args.guidance != 0 and args.labels is None:
+        raise OptionError("--guidance needs --labels (classifier-free guidance steers towards a class)", "guidance")
 
 
 def check_labels(labels, classes, checkpoint) -> None:
@@ -614,6 +648,7 @@ def cmd_sample(args) -> int:
     if args.out.suffix.lower() != ".png":
         raise OptionError(f"--out {args.out}: sample writes a PNG image, so the file name must end in .png")
     check_output_file(args.out, "--out", overwrite=args.overwrite)
+    check_sample_options(args)
     model, schedule, payload = load_trained(
         args.checkpoint, device=args.device, use_ema=not args.raw_weights, verify=not args.no_verify
     )
@@ -632,7 +667,7 @@ def add_sample(commands) -> None:
         "sample",
         cmd_sample,
         help="draw samples from a checkpoint and write a PNG",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     s.set_defaults(checkpoint_flag="--checkpoint")
     add_option(s, "--checkpoint", required=True, type=Path, help="a checkpoint written by train")
@@ -708,7 +743,7 @@ def add_evaluate(commands) -> None:
         "evaluate",
         cmd_evaluate,
         help="measure a checkpoint against its quality bar",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsHelpFormatter,
     )
     e.set_defaults(checkpoint_flag="CHECKPOINT")
     add_option(e, "checkpoint", type=Path, help="a checkpoint written by train")
@@ -729,7 +764,7 @@ SUBCOMMANDS = (add_info, add_train, add_train_classifier, add_sample, add_evalua
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CommandLineParser(
         prog="python -m ddpm_lessons",
         description=__doc__.split("\n\nHow it is built")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -740,18 +775,41 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+CHECKPOINT_ADVICE = {
+    "verify": (
+        ("no_verify", "pass --no-verify if you trust it"),
+        ("overwrite", "train resumes only the checkpoints it wrote (they have one); pass --overwrite to start anew"),
+    ),
+    "use_ema": (("raw_weights", "leave out --raw-weights"),),
+}
+"""A checkpoint refusal's advice in the command's own terms: for the loader's parameter that would change the
+outcome (``CheckpointError.parameter``), the first (flag's dest, advice) whose flag the command has."""
+
+
+def checkpoint_message(error: CheckpointError, args) -> str:
+    """``error``'s reason with advice in terms of the command's flags (never the library's keywords), then the flag
+    that named the checkpoint."""
+    choices = CHECKPOINT_ADVICE.get(error.parameter, ())
+    advice = next((text for dest, text in choices if dest in args.flags), None)
+    message = error.reason if advice is None else f"{error.reason}; {advice}"
+    flag = getattr(args, "checkpoint_flag", None)
+    return message + (f" ({flag})" if flag and flag not in message else "")
+
+
 def main(argv=None) -> int:
     """Run one command. A user error prints ``error: … (--flag)`` and returns 2, without a traceback; a checkpoint
     that cannot be used prints ``error: …`` and returns 2; a diverged run returns 1. Any other exception is a bug
     and propagates with its traceback."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as stop:  # --help (0), or a command line the parser refused in one line (2)
+        return stop.code
     args.argv = argv
     try:
         return args.run(args)
     except CheckpointError as error:
-        flag = getattr(args, "checkpoint_flag", None)
-        print(f"error: {error}" + (f" ({flag})" if flag and flag not in str(error) else ""), file=sys.stderr)
+        print(f"error: {checkpoint_message(error, args)}", file=sys.stderr)
     except InputError as error:
         print(f"error: {message_with_flag(error, args.flags)}", file=sys.stderr)
     except TrainingDivergedError as error:

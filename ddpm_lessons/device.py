@@ -72,5 +72,7 @@ def environment_report() -> tuple[list[str], bool]:
     if not results:
         lines.append(f"shipped checkpoints: none listed in {MANIFEST}")
     for name, ok, message in results:
-        lines.append(f"  {'OK  ' if ok else 'FAIL'} {name} ({manifest[name]['bytes'] / 1e6:.2f} MB): {message}")
+        size = manifest[name].get("bytes") if isinstance(manifest[name], dict) else None
+        megabytes = f"{size / 1e6:.2f} MB" if isinstance(size, (int, float)) else "size not recorded"
+        lines.append(f"  {'OK  ' if ok else 'FAIL'} {name} ({megabytes}): {message}")
     return lines, all(ok for _, ok, _ in results)

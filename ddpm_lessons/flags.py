@@ -1,5 +1,7 @@
 """The command line's options and the flags that set them: :mod:`ddpm_lessons.cli` builds its sub-commands with these.
 
+- :class:`CommandLineParser` — an ``ArgumentParser`` whose refusals are one line, ``error: argument --flag: …``,
+  exit status 2 (argparse's own prints the whole usage first: 30 lines for ``train``);
 - :func:`add_command` / :func:`add_option` — a sub-command whose parser records, in ``args.flags``, the flag of every
   parameter (``dest``) its options set: ``n_train → --n-train``, ``T → --T``, ``channel_sequence → --channels``;
   :func:`add_config_options` adds one option per field of a config record (:mod:`ddpm_lessons.config`);
@@ -24,6 +26,8 @@ from .config import choices_of, fields_with_flags
 from .validation import InputError
 
 __all__ = [
+    "CommandLineParser",
+    "DefaultsHelpFormatter",
     "OptionError",
     "parameter_named",
     "arguments",
@@ -40,6 +44,26 @@ __all__ = [
     "add_config_options",
     "add_run_options",
 ]
+
+
+class CommandLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose refusal of the command line is one line on stderr, ``error: …`` naming the
+    argument (argparse's messages do: ``argument --seed: expected an integer, got '1e23'``), and exit status 2.
+    ``--help`` still prints the usage. Its sub-command parsers are of the same class."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message}\n")
+
+
+class DefaultsHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` with each option's default said once: added as ``(default: …)`` unless the help states it already
+    (``--device``: "default: the best available") or there is none to state (a default of None)."""
+
+    def _get_help_string(self, action):  # the one method argparse's formatters override for this
+        help = action.help or ""
+        if action.default is None or "default:" in help:
+            return help
+        return super()._get_help_string(action)
 
 
 class OptionError(InputError):

@@ -97,7 +97,9 @@ def check_release_target(path, option: str, replace_shipped: bool) -> None:
         )
     if entry is None:
         return
-    what = f"the shipped {Path(path).name} (sha256 {entry['sha256'][:12]}…, made by: {entry.get('command', '?')})"
+    digest = str(entry.get("sha256", "not recorded"))[:12] if isinstance(entry, dict) else "not recorded"
+    made_by = entry.get("command", "?") if isinstance(entry, dict) else "?"
+    what = f"the shipped {Path(path).name} (sha256 {digest}…, made by: {made_by})"
     if not replace_shipped:
         raise InputError(f"{option} {path} would replace {what}; add --replace-shipped to do that")
     print(f"replacing {what}", file=sys.stderr)

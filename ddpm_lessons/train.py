@@ -526,9 +526,15 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
     payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=check_bool(verify, "verify"))
     if payload.get("kind") != "ddpm":
         raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
+    if not isinstance(payload.get("train_config"), dict) or "data_shape" not in payload["train_config"]:
+        raise CheckpointError(f"checkpoint {path} has no train_config with the data_shape its samples take")
     try:
         if not use_ema and "model" not in payload:
-            raise CheckpointError(f"checkpoint {path} is a release copy with EMA weights only; use use_ema=True")
+            raise CheckpointError(
+                f"checkpoint {path} is a release copy with EMA weights only",
+                advice="use use_ema=True",
+                parameter="use_ema",
+            )
         weights = payload["ema" if use_ema else "model"]
         schedule = DiffusionSchedule.from_config(payload["schedule"])
         # The configuration is sized on the meta device first: a small file whose config asks for gigabytes is

@@ -4,6 +4,7 @@ answers mistakes: a user error is one line naming the flag (exit 2), a bug shows
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import torch
 
 from ddpm_lessons import InputError, checkpoints
 from ddpm_lessons.cli import check_output_file, main, parser
+from ddpm_lessons.config import MODEL_CONFIGS, fields_with_flags
 
 TINY = ["--data", "moons", "--model", "mlp", "--hidden", "8", "--layers", "1", "--T", "10", "--n-train", "64"]
 TINY += ["--batch-size", "8", "--steps", "1", "--no-progress", "--device", "cpu"]
@@ -194,11 +196,6 @@ def test_each_subcommand_records_the_flag_of_every_parameter_it_sets(tmp_path):
         (["--n-train", "0"], "(--n-train)"),
         (["--data-seed", "-1"], "(--data-seed)"),
         (["--T", "0"], "(--T)"),
-        (["--data", "glyphs", "--n-train", "4", "--model", "seed-unet", "--time-dim", "3"], "(--time-dim)"),
-        (
-            ["--data", "glyphs", "--n-train", "4", "--model", "residual-unet", "--base-channels", "12"],
-            "(--base-channels)",
-        ),
         (["--checkpoint-every", "0"], "(--checkpoint-every)"),
         (["--label-dropout", "0.1"], "--label-dropout drops class labels, so it needs --conditional"),
         (["--data", "glyphs", "--n-train", "4", "--model", "seed-unet", "--conditional"], "--model residual-unet"),
@@ -226,9 +223,9 @@ def test_a_bad_train_option_is_one_line_naming_its_flag(options, flag, tmp_path,
     ids=lambda value: " ".join(value[-2:]) if isinstance(value, list) else "",
 )
 def test_values_the_parser_refuses(command, words, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(command)
-    assert info.value.code == 2 and words in capsys.readouterr().err
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {words}") and err.count("\n") == 1, "one line, not the usage first"
 
 
 def test_a_photo_that_decodes_to_too_many_pixels_is_refused(tmp_path, capsys):
@@ -438,9 +435,7 @@ def test_train_recipe_gives_its_settings_and_explicit_flags_win(tmp_path, capsys
     assert stored["steps"] == 1
     assert main(["train", *small, "--out", str(tmp_path / "s.pt")]) == 2
     assert capsys.readouterr().err.endswith("error: --steps is required (or give --recipe, which sets it)\n")
-    with pytest.raises(SystemExit) as stopped:
-        main(["train", *small, "--recipe", "digits", "--steps", "1", "--out", str(tmp_path / "t.pt")])
-    assert stopped.value.code == 2
+    assert main(["train", *small, "--recipe", "digits", "--steps", "1", "--out", str(tmp_path / "t.pt")]) == 2
     err = capsys.readouterr().err.replace("'", "")
     assert "--recipe: invalid choice: digits (choose from digits-fast, glyph-ddpm, photo-ddpm, moons-ddpm)" in err
 
@@ -518,3 +513,255 @@ def test_train_help_describes_the_folder_data(capsys):
     train_help = parser()._subparsers._group_actions[0].choices["train"].format_help()
     for text in ("--data folder --data-root PATH", "--image-channels", "--max-images", "--ignore-labels", "folder:"):
         assert text in train_help
+
+
+# ------------------------------------------------------------ issue 25 §5: every mistake is one line naming its flag
+def command_flags(command: str) -> set[str]:
+    """Every option string of a sub-command's parser (argparse's own record), ``--help`` included."""
+    sub = parser()._subparsers._group_actions[0].choices[command]
+    return {flag for action in sub._actions for flag in action.option_strings}
+
+
+def assert_one_line_naming(err: str, flag: str, command: str) -> None:
+    """``error: …`` on one line, no traceback, ``flag`` named, and every ``--flag`` the line mentions (its advice
+    included) an option of ``command``."""
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert flag in err, f"{flag} not named in {err!r}"
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", err))
+    assert named <= command_flags(command), f"{sorted(named - command_flags(command))} are not options of {command}"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A toy checkpoint (1 step), copies of it without train_config, without raw weights (a release copy) and without
+    a checksum, a folder and a FIFO."""
+    folder = tmp_path_factory.mktemp("cli-files")
+    toy = folder / "toy.pt"
+    assert main(["train", *TINY, "--out", str(toy)]) == 0
+    payload = checkpoints.load_checkpoint(toy)
+    checkpoints.save_checkpoint(folder / "notc.pt", {k: v for k, v in payload.items() if k != "train_config"})
+    checkpoints.save_checkpoint(folder / "release.pt", {k: v for k, v in payload.items() if k != "model"})
+    (folder / "nosum.pt").write_bytes(toy.read_bytes())
+    (folder / "adir").mkdir()
+    os.mkfifo(folder / "fifo")
+    return folder
+
+
+PHOTO = ["--data", "photo", "--model", "seed-unet", "--steps", "1", "--T", "10", "--no-progress", "--device", "cpu"]
+GLYPHS = ["--data", "glyphs", "--n-train", "4", "--steps", "1", "--T", "10", "--no-progress", "--device", "cpu"]
+
+
+def sample_argv(checkpoint, *options):
+    return ["sample", "--checkpoint", str(checkpoint), "--no-progress", *options]
+
+
+ISSUE_CASES = [
+    # (name, argv with {f} for the files folder and {o} for a fresh output folder, the flag the error must name)
+    ("device bogus", ["train", *TINY, "--device", "bogus"], "--device"),
+    ("device meta", ["train", *TINY, "--device", "meta"], "--device"),
+    ("threads -1", ["train", *TINY, "--threads", "-1"], "--threads"),
+    ("photo missing", ["train", *PHOTO, "--photo", "{f}/missing.png"], "--photo"),
+    ("photo folder", ["train", *PHOTO, "--photo", "{f}/adir"], "--photo"),
+    ("photo fifo", ["train", *PHOTO, "--photo", "{f}/fifo"], "--photo"),
+    (
+        "mnist absent",
+        ["train", "--data", "mnist", "--model", "seed-unet", "--steps", "1", "--data-root", "{f}/adir"],
+        "--data-root",
+    ),
+    ("no train_config sample", sample_argv("{f}/notc.pt", "--out", "{o}/s.png"), "--checkpoint"),
+    ("no train_config evaluate", ["evaluate", "{f}/notc.pt", "--quick", "--no-progress"], "CHECKPOINT"),
+    ("n-train 0", ["train", *TINY, "--n-train", "0"], "--n-train"),
+    ("data-seed -1", ["train", *TINY, "--data-seed", "-1"], "--data-seed"),
+    ("T 0", ["train", *TINY, "--T", "0"], "--T"),
+    ("time-dim 3", ["train", *GLYPHS, "--model", "seed-unet", "--time-dim", "3"], "--time-dim"),
+    ("base-channels 12", ["train", *GLYPHS, "--model", "residual-unet", "--base-channels", "12"], "--base-channels"),
+    ("seed 1e23", ["train", *TINY, "--seed", "1e23"], "--seed"),
+    ("seed 10**23", ["train", *TINY, "--seed", str(10**23)], "--seed"),
+    ("steps 0", ["train", *TINY, "--steps", "0"], "--steps"),
+    ("another model's flag", ["train", *GLYPHS, "--model", "seed-unet", "--hidden", "64"], "--hidden"),
+    ("another model's switch", ["train", *TINY, "--no-attention"], "--no-attention"),
+    ("image-size 5", ["train", *PHOTO, "--image-size", "5"], "--image-size"),
+    ("ddim without steps", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--method", "ddim"), "--steps"),
+    ("ddpm with steps", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--steps", "5"), "--steps"),
+    ("eta with ddpm", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--eta", "0.5"), "--eta"),
+    ("guidance without labels", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--guidance", "1"), "--guidance"),
+    ("resume without checksum", ["train", *TINY, "--resume", "--out", "{f}/nosum.pt"], "--overwrite"),
+    ("classifier onto a file", ["train-classifier", "--out", "{f}/toy.pt", "--steps", "1"], "--overwrite"),
+    (
+        "raw weights of a release copy",
+        sample_argv("{f}/release.pt", "--out", "{o}/s.png", "--raw-weights"),
+        "--raw-weights",
+    ),
+    ("unverified sample", sample_argv("{f}/nosum.pt", "--out", "{o}/s.png"), "--no-verify"),
+]
+
+
+@pytest.mark.parametrize("argv, flag", [case[1:] for case in ISSUE_CASES], ids=[case[0] for case in ISSUE_CASES])
+def test_the_issues_cases_are_one_line_naming_the_flag(argv, flag, files, tmp_path, capsys):
+    argv = [word.format(f=files, o=tmp_path) for word in argv]
+    if argv[0] in ("train", "train-classifier") and "--out" not in argv:
+        argv += ["--out", str(tmp_path / "run.pt")]
+    before = snapshot(files)
+    assert main(argv) == 2
+    assert_one_line_naming(capsys.readouterr().err, flag, argv[0])
+    assert snapshot(files) == before and not list(tmp_path.iterdir()), "refused before any work"
+
+
+def test_checkpoint_advice_names_the_commands_flags_never_the_librarys_keywords(files, tmp_path, capsys):
+    assert main(["train", *TINY, "--resume", "--out", str(files / "nosum.pt")]) == 2
+    err = capsys.readouterr().err
+    assert "--no-verify" not in err and "verify=False" not in err, "train has no --no-verify"
+    assert main(sample_argv(files / "release.pt", "--out", str(tmp_path / "s.png"), "--raw-weights")) == 2
+    assert "use_ema" not in capsys.readouterr().err
+    assert main(["train-classifier", "--out", str(files / "toy.pt"), "--steps", "1"]) == 2
+    assert "--resume" not in capsys.readouterr().err, "train-classifier has no --resume"
+    with pytest.raises(checkpoints.CheckpointError, match=r"; load it with verify=False if you trust it$"):
+        checkpoints.load_checkpoint(files / "nosum.pt")  # the library's own advice is in its keywords
+
+
+def test_a_manifest_entry_without_a_digest_is_one_line(manifest, files, tmp_path, capsys):
+    shipped = manifest.parent / "toy.pt"
+    shipped.write_bytes((files / "toy.pt").read_bytes())
+    manifest.write_text(json.dumps({"toy.pt": {"command": "python -m ddpm_lessons train …"}}), encoding="utf-8")
+    assert main(sample_argv(shipped, "--out", str(tmp_path / "s.png"))) == 2
+    assert_one_line_naming(capsys.readouterr().err, "without a sha256 digest", "sample")
+    assert checkpoints.verify_shipped(manifest) == [
+        ("toy.pt", False, "MANIFEST.json lists toy.pt without a sha256 digest")
+    ]
+
+
+def bad_values(action) -> list[str]:
+    """The family of values ``action``'s option must refuse, by the kind of value it takes."""
+    if action.choices is not None:
+        return ["bogus"]
+    kind = getattr(action.type, "__name__", "")
+    if action.type is None:  # free text: --labels
+        return ["abc", "1.5", "-1"]
+    if kind in ("integer", "parse", "_bounded_samples"):  # integers (count(k)'s parser is called parse)
+        return ["-1", "1.5", "nan", "abc", "1e23"]
+    if kind in ("float", "positive_float", "clip_norm"):
+        return ["-1", "nan", "inf", "abc"]
+    if kind == "tuple_of_ints":
+        return ["abc", "0,0", "1.5"]
+    if kind == "device_name":
+        return ["bogus", "meta", *([] if torch.cuda.is_available() else ["cuda"])]
+    if kind == "Path":
+        return ["{f}/adir", "{f}/fifo"] + ([] if action.dest in ("out", "release") else ["{f}/missing"])
+    raise AssertionError(f"no family of bad values for {action.option_strings or action.dest} ({kind})")
+
+
+ACCEPTED = {
+    # (command, flag, value) that are not mistakes: a folder is what --data-root names; a checkpoint folder named
+    # CHECKPOINT is refused as a checkpoint (CheckpointError names it) — listed here only where a value is valid.
+    ("train", "--data-root", "{f}/adir"),
+}
+
+
+def base_argv(command: str, dest: str) -> list[str]:
+    """A command line on which ``dest``'s value matters (its model, its data), otherwise valid and tiny."""
+    if command == "train":
+        for name, record in MODEL_CONFIGS.items():
+            if dest in {f.name for f, _, _ in fields_with_flags(record)}:
+                return ["train", *(GLYPHS if name != "mlp" else TINY), "--model", name]
+        if dest in ("image_size", "photo"):
+            return ["train", *PHOTO]
+        if dest == "data_root":
+            return ["train", "--data", "mnist", "--model", "seed-unet", "--steps", "1"]
+        if dest == "label_dropout":
+            return ["train", *GLYPHS, "--model", "residual-unet", "--conditional"]
+        return ["train", *TINY]
+    if command == "train-classifier":
+        return ["train-classifier", "--steps", "1", "--n-train", "8", "--batch-size", "4", "--no-progress"]
+    if command == "sample":
+        method = ["--method", "ddim", "--steps", "2"] if dest in ("steps", "eta") else []
+        return ["sample", "--checkpoint", "{f}/toy.pt", "--no-progress", *method]
+    return {"evaluate": ["evaluate", "{f}/toy.pt", "--quick", "--no-progress"]}[command]
+
+
+def family_cases():
+    for command, sub in parser()._subparsers._group_actions[0].choices.items():
+        for action in sub._actions:
+            if action.nargs == 0 or action.dest in ("help", "recipe"):  # switches take no value
+                continue
+            flag = action.option_strings[0] if action.option_strings else action.dest.upper()
+            for value in bad_values(action):
+                if (command, flag, value) not in ACCEPTED:
+                    yield pytest.param(command, action.dest, flag, value, id=f"{command} {flag} {value}")
+
+
+@pytest.mark.parametrize("command, dest, flag, value", list(family_cases()))
+def test_every_flag_refuses_a_family_of_bad_values_in_one_line(command, dest, flag, value, files, tmp_path, capsys):
+    """Each sub-command's options, enumerated from its parser, each given 0-ish, negative, fractional, NaN, infinite,
+    non-numeric, 64-bit-overflowing, unknown, missing, folder and FIFO values as fits its type."""
+    argv = [word.format(f=files) for word in base_argv(command, dest)]
+    outputs = {"train": "run.pt", "train-classifier": "c.pt", "sample": "s.png"}
+    if dest != "out" and command in outputs:
+        argv += ["--out", str(tmp_path / outputs[command])]
+    value = value.format(f=files)
+    argv = argv[:1] + [value] + argv[1:] if flag == "CHECKPOINT" else [*argv, flag, value]
+    if flag == "CHECKPOINT":
+        argv.remove(str(files / "toy.pt"))
+    before = snapshot(files)
+    assert main(argv) == 2, argv
+    err = capsys.readouterr().err
+    assert_one_line_naming(err, flag if flag != "CHECKPOINT" else value, command)
+    assert snapshot(files) == before and not [p for p in tmp_path.iterdir()], "refused before any work"
+
+
+@pytest.mark.slow  # three interpreters importing torch: CI runs it
+def test_a_real_process_answers_mistakes_in_one_line_without_a_traceback(files, tmp_path):
+    """In a real process (the entry point ``python -m ddpm_lessons``): argparse's refusal, an option rule and a
+    library check, each one line on stderr and exit status 2."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for argv, flag in [
+        (["train", *TINY, "--out", str(tmp_path / "r.pt"), "--seed", "1e23"], "--seed"),
+        (["train", *TINY, "--out", str(tmp_path / "r.pt"), "--n-train", "0"], "--n-train"),
+        (sample_argv(files / "release.pt", "--out", str(tmp_path / "s.png"), "--raw-weights"), "--raw-weights"),
+    ]:
+        result = subprocess.run([sys.executable, "-m", "ddpm_lessons", *argv], capture_output=True, text=True, env=env)
+        assert result.returncode == 2, result.stderr
+        assert_one_line_naming(result.stderr, flag, argv[0])
+
+
+def test_help_states_each_options_default_once(capsys):
+    """``--help`` of every sub-command: no option says its default twice ("(default: the best available)
+    (default: None)" was --device's)."""
+    for command, sub in parser()._subparsers._group_actions[0].choices.items():
+        entries = re.split(r"\n(?=  \S)", sub.format_help())
+        doubled = [entry.split()[0] for entry in entries if entry.count("default:") > 1]
+        assert not doubled, f"{command}: {doubled}"
+    train = parser()._subparsers._group_actions[0].choices["train"].format_help()
+    assert "the best available)" in train and "(default: 1000)" in train, "defaults are still shown"
+
+
+HUGE = str(10**12)
+HUGE_CASES = [
+    (["train", *TINY, "--hidden", HUGE], "--hidden"),
+    (["train", *TINY, "--layers", HUGE], "--layers"),
+    (["train", *TINY, "--n-train", HUGE], "--n-train"),
+    (["train", *TINY, "--batch-size", HUGE], "--batch-size"),
+    (["train", *TINY, "--T", HUGE], "--T"),
+    (["train", *PHOTO, "--image-size", HUGE], "--image-size"),
+    (["train", *GLYPHS, "--model", "seed-unet", "--channels", f"{HUGE},{HUGE}"], "--channels"),
+    (["train", *GLYPHS, "--model", "seed-unet", "--time-dim", HUGE], "--time-dim"),
+    (["train", *GLYPHS, "--model", "residual-unet", "--base-channels", HUGE], "--base-channels"),
+    (["train-classifier", "--steps", "1", "--batch-size", HUGE], "--batch-size"),
+    (["train-classifier", "--steps", "1", "--n-train", HUGE], "--n-train"),
+    (["sample", "--checkpoint", "{f}/toy.pt", "--n", HUGE, "--out", "{o}/s.png"], "--n"),
+]
+
+
+@pytest.mark.skipif(
+    not hasattr(importlib.import_module("ddpm_lessons.validation"), "MAX_WIDTH"),
+    reason="the library's size ceilings (validation.MAX_*) come with the bounds change; the CLI maps them to flags",
+)
+@pytest.mark.parametrize("argv, flag", HUGE_CASES, ids=lambda v: " ".join(v[-2:]) if isinstance(v, list) else v)
+def test_a_huge_size_is_one_line_naming_its_flag(argv, flag, files, tmp_path, capsys):
+    """A size far above anything the course uses is refused by the library's ceiling before any allocation; the
+    command line names the flag that set it."""
+    argv = [word.format(f=files, o=tmp_path) for word in argv]
+    if argv[0] != "sample":
+        argv += ["--out", str(tmp_path / "run.pt")]
+    assert main(argv) == 2
+    assert_one_line_naming(capsys.readouterr().err, flag, argv[0])
+    assert not list(tmp_path.iterdir())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import re
 import subprocess
 import sys
@@ -95,7 +96,7 @@ def test_lab_lang_zh_opens_the_chinese_edition_with_a_chinese_interface(course, 
     overrides = (course.ZH_SETTINGS / "overrides.json").read_text(encoding="utf-8")
     assert '"locale": "zh_CN"' in overrides
     assert course.take_language(["--lang=zh", "x"]) == ("zh", ["x"])
-    with pytest.raises(SystemExit, match="--lang must be one of"):
+    with pytest.raises(course.CommandLineError, match="--lang must be one of"):
         course.take_language(["--lang", "fr"])
 
 
@@ -510,3 +511,63 @@ def test_a_first_set_up_says_what_it_installs_and_shows_pips_progress(checkout, 
     assert install[-1].endswith("[instructor,test]")
     ran.clear()
     assert course.ensure_environment(("test",)) == course.venv_python() and not ran, "an install that covers it stays"
+
+
+# ---------------------------------------------------- issue 25 §5: one line for every mistake, before the environment
+@pytest.fixture
+def no_environment(course, monkeypatch):
+    """course.py's environment set-up replaced by a failure: a refusal must come before it."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the environment was set up before the arguments were checked")
+
+    monkeypatch.setattr(course, "ensure_environment", refuse)
+
+
+def test_an_unknown_command_is_named_and_the_commands_listed(course, no_environment, capsys):
+    assert course.main(["bogus"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("error: unknown command 'bogus'; the commands are lab, test, lint, execute")
+    assert all(name in captured.err for name in course.COMMANDS)
+    assert course.main([]) == 2 and "error: give a command: lab, test" in capsys.readouterr().err
+    assert course.main(["--help"]) == 0 and "python3 course.py lab" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["lab", "execute", "student", "slides", "assignments", "mark-slides"])
+def test_the_language_is_checked_before_the_environment(course, no_environment, command, capsys):
+    assert course.main([command, "--lang", "xx"]) == 2
+    assert capsys.readouterr().err == "error: --lang must be one of en, zh; got 'xx'\n"
+
+
+def test_execute_checks_its_notebooks_before_the_environment(course, no_environment, tmp_path, capsys):
+    (tmp_path / "README.md").write_text("# not a notebook\n", encoding="utf-8")
+    (tmp_path / "broken.ipynb").write_text('{"cells": [\n', encoding="utf-8")
+    (tmp_path / "list.ipynb").write_text("[]", encoding="utf-8")
+    (tmp_path / "folder.ipynb").mkdir()
+    os.mkfifo(tmp_path / "pipe.ipynb")
+    for name, words in [
+        ("nonexistent.ipynb", "no such notebook"),
+        ("README.md", "is not a Jupyter notebook (not JSON"),
+        ("broken.ipynb", "is not a Jupyter notebook (not JSON"),
+        ("list.ipynb", "is not a Jupyter notebook (no cells"),
+        ("folder.ipynb", "is not a notebook file"),
+        ("pipe.ipynb", "is not a notebook file"),
+    ]:
+        assert course.main(["execute", str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and words in err and err.endswith("(NOTEBOOK)\n") and err.count("\n") == 1
+    lesson = ROOT / "notebooks" / "02_forward_process.ipynb"
+    assert course.execute_notebooks([str(lesson)]) == [lesson], "a lesson passes the checks"
+    assert course.execute_notebooks(["--lang", "zh"]) == sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+    assert course.main(["execute", "--timeout", "5"]) == 2
+    assert capsys.readouterr().err == "error: execute takes notebooks and --lang, not --timeout\n"
+
+
+def test_timings_refuses_in_one_line(course, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        course.timings_arguments(["bogus"])
+    assert stopped.value.code == 2
+    assert (
+        capsys.readouterr().err == "error: unknown part bogus; choose from arch, unit, slow, notebooks, clean-clone\n"
+    )

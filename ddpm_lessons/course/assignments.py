@@ -32,12 +32,15 @@ nbgrader itself is needed only to release and grade: it is the ``instructor`` ex
 
 Command line::
 
-    python -m ddpm_lessons.course.assignments [--out DIR] [NOTEBOOK ...]   # default _build/nbgrader
+    python -m ddpm_lessons.course.assignments [--out DIR] [--overwrite] [NOTEBOOK ...]   # default _build/nbgrader
+
+Every notebook is read and turned into its assignment before the first write; a file already in ``--out`` (an
+``nbgrader_config.py`` an instructor edited, a source notebook) is replaced only with ``--overwrite``, and an
+``--out`` holding lessons is refused. A mistake is one line ``error: …`` with exit status 2.
 """
 
 from __future__ import annotations
 
-import argparse
 import ast
 import copy
 import html
@@ -49,14 +52,19 @@ from pathlib import Path
 
 import nbformat
 
+from ..flags import CommandLineParser
+from ..validation import InputError
 from .notebooks import (
     ROOT,
     add_language_option,
     cell_source,
+    check_out_folder,
+    check_targets,
     course_notebooks,
     default_out,
     display_path,
-    read_notebook,
+    main_with_errors,
+    read_notebooks,
     write_notebook,
     write_text,
 )
@@ -268,19 +276,30 @@ def assignment_notebook(nb, lesson: str):
     return source
 
 
-def write_course(paths: list[Path], out: Path) -> list[Path]:
-    """Write ``out/nbgrader_config.py`` and ``out/source/<lesson>/<lesson>.ipynb`` for every lesson notebook."""
+def write_course(paths: list[Path], out: Path, overwrite: bool = False) -> list[Path]:
+    """Write ``out/nbgrader_config.py`` and ``out/source/<lesson>/<lesson>.ipynb`` for every lesson notebook.
+
+    Everything is checked and made before the first write: each notebook read and turned into its assignment (a
+    notebook that is not a lesson is an :class:`~ddpm_lessons.InputError` naming it), ``out`` a folder without
+    lessons, and no file in it replaced without ``overwrite`` (the config an instructor may have edited included)."""
+    notebooks = read_notebooks(paths)
+    check_out_folder(out, paths)
+    targets = [out / "source" / path.stem / path.name for path in paths]
+    check_targets([out / "nbgrader_config.py", out / "templates" / "feedback" / "mathjax.html.j2", *targets], overwrite)
+    made = []
+    for path, nb in zip(paths, notebooks):
+        try:
+            made.append(assignment_notebook(nb, path.stem))
+        except ValueError as error:  # not a lesson with checked exercises
+            raise InputError(f"{path} cannot be an assignment: {error} (NOTEBOOK)", parameter="NOTEBOOK") from None
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "nbgrader_config.py", CONFIG)
     (out / "templates" / "feedback").mkdir(parents=True, exist_ok=True)
     write_text(out / "templates" / "feedback" / "mathjax.html.j2", FEEDBACK_MATHJAX)
-    written = []
-    for path in paths:
-        target = out / "source" / path.stem / path.name
+    for assignment, target in zip(made, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_notebook(assignment_notebook(read_notebook(path), path.stem), target)
-        written.append(target)
-    return written
+        write_notebook(assignment, target)
+    return targets
 
 
 def _mathml(match: re.Match, convert) -> str:
@@ -322,27 +341,29 @@ def markdown_with_mathml(source: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = CommandLineParser(
         prog="python -m ddpm_lessons.course.assignments", description="An nbgrader course directory from the lessons."
     )
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument(
         "--out", type=Path, default=None, help="default _build/nbgrader (_build/nbgrader-zh with --lang zh)"
     )
+    parser.add_argument("--overwrite", action="store_true", help="replace files already in --out")
     add_language_option(parser)
     args = parser.parse_args(argv)
     args.out = default_out(args.out, ROOT / "_build" / "nbgrader", args.lang)
     paths = args.notebooks or course_notebooks(args.lang)
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        parser.error("no such notebook: " + ", ".join(missing))
-    for target in write_course(paths, args.out):
-        nb = read_notebook(target)
+    return main_with_errors(lambda: report(write_course(paths, args.out, args.overwrite), args.out))
+
+
+def report(written: list[Path], out: Path) -> int:
+    """Print each assignment written with its graded exercises and points, then what to do next."""
+    for target, nb in zip(written, read_notebooks(written)):
         graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
         total = sum(c.metadata["nbgrader"]["points"] for c in graded)
         print(f"{display_path(target)}  ({counted(len(graded), 'graded exercise')}, {counted(total, 'point')})")
     print(
-        f"course directory {display_path(args.out)}: cd there, then `nbgrader generate_assignment <lesson>` "
+        f"course directory {display_path(out)}: cd there, then `nbgrader generate_assignment <lesson>` "
         "(README, For instructors)"
     )
     return 0

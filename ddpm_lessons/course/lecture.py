@@ -8,11 +8,14 @@ this module only wires them into commands.
 Command line (used by ``python3 course.py mark-slides | slides | student``)::
 
     python -m ddpm_lessons.course.lecture mark-slides [NOTEBOOK ...]          # write slide metadata in place
-    python -m ddpm_lessons.course.lecture slides [--out DIR] [--cdn] [NOTEBOOK ...]  # reveal.js decks, _build/slides
-    python -m ddpm_lessons.course.lecture student [--out DIR] [NOTEBOOK ...]  # no solutions, default _build/student
-    python -m ddpm_lessons.course.lecture figures [--out DIR] [NOTEBOOK ...]  # the README's figures, notebooks/figures
+    python -m ddpm_lessons.course.lecture slides [--out DIR] [--cdn] [--overwrite] [NOTEBOOK ...]  # _build/slides
+    python -m ddpm_lessons.course.lecture student [--out DIR] [--overwrite] [NOTEBOOK ...]  # default _build/student
+    python -m ddpm_lessons.course.lecture figures [--out DIR] [--overwrite] [NOTEBOOK ...]  # notebooks/figures
 
-Without notebooks, all ``notebooks/NN_*.ipynb`` of the course are used. ``mark-slides`` rewrites a notebook with
+Without notebooks, all ``notebooks/NN_*.ipynb`` of the course are used. Every notebook is read and validated, and
+every output checked, before the first write (:func:`~ddpm_lessons.course.notebooks.check_targets`): a file already
+in ``--out`` is replaced only with ``--overwrite``, and an ``--out`` holding lessons is refused; a mistake is one
+line ``error: …`` with exit status 2. ``mark-slides`` rewrites a notebook with
 nbformat in its own format version (as ``jupyter nbconvert --inplace`` writes it), only when a slide type changed.
 ``slides`` builds each deck with :func:`~ddpm_lessons.course.decks.export_slides` (marked in memory first, figures
 embedded). By default the decks are offline: :func:`~ddpm_lessons.course.decks.install_offline_assets` copies
@@ -33,6 +36,8 @@ from pathlib import Path
 import nbformat
 
 from ..checkpoints import atomic_write_bytes
+from ..flags import CommandLineParser
+from ..validation import InputError
 from .decks import (
     ASSETS,
     REVEAL_CDN,
@@ -45,10 +50,13 @@ from .decks import (
 from .notebooks import (
     ROOT,
     add_language_option,
+    check_out_folder,
+    check_targets,
     course_notebooks,
     default_out,
     display_path,
-    read_notebook,
+    main_with_errors,
+    read_notebooks,
     write_notebook,
     write_text,
 )
@@ -67,8 +75,7 @@ __all__ = [
 
 
 def cmd_mark_slides(paths: list[Path]) -> int:
-    for path in paths:
-        nb = read_notebook(path)
+    for path, nb in zip(paths, read_notebooks(paths)):
         marked = mark_slides(nb)
         if marked == nb:
             print(f"unchanged  {display_path(path)}  ({slide_count(marked)} slides)")
@@ -79,8 +86,7 @@ def cmd_mark_slides(paths: list[Path]) -> int:
 
 
 def cmd_hide_solution_outputs(paths: list[Path]) -> int:
-    for path in paths:
-        nb = read_notebook(path)
+    for path, nb in zip(paths, read_notebooks(paths)):
         hidden = without_solution_outputs(nb)
         if hidden != nb:
             write_notebook(hidden, path)
@@ -88,7 +94,15 @@ def cmd_hide_solution_outputs(paths: list[Path]) -> int:
     return 0
 
 
-def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str | None, cdn: bool = False) -> int:
+def cmd_slides(
+    paths: list[Path], out: Path, reveal_url_prefix: str | None, cdn: bool = False, overwrite: bool = False
+) -> int:
+    notebooks = read_notebooks(paths)
+    check_out_folder(out, paths)
+    targets = [out / (path.stem + ".slides.html") for path in paths]
+    check_targets(targets, overwrite)
+    if (out / ASSETS).exists() and not (out / ASSETS).is_dir():
+        raise InputError(f"{display_path(out / ASSETS)} exists and is not a folder (--out)", parameter="--out")
     out.mkdir(parents=True, exist_ok=True)
     offline = None
     if reveal_url_prefix is None and not cdn:
@@ -96,9 +110,7 @@ def cmd_slides(paths: list[Path], out: Path, reveal_url_prefix: str | None, cdn:
             print("sphinx-revealjs or nbclassic is missing (pip install -e .[instructor]): building CDN decks")
         else:
             offline = install_offline_assets(out)
-    for path in paths:
-        nb = read_notebook(path)
-        target = out / (path.stem + ".slides.html")
+    for nb, target in zip(notebooks, targets):
         write_text(target, export_slides(nb, reveal_url_prefix=reveal_url_prefix or REVEAL_CDN, offline=offline))
         print(f"{display_path(target)}  ({slide_count(mark_slides(nb))} slides)")
     if offline is not None:
@@ -126,19 +138,22 @@ Everything else is unchanged: the lesson text, every code cell with its saved ou
 prompt and stub cell, whose check_...() call tells you whether your answer is right. Where a lesson's text
 mentions a collapsed solution cell, it is not in this edition.
 
-Made by `python3 course.py student`; regenerated each time, so do not edit the copies here -- copy a notebook
-elsewhere to work in it. The notebooks import the course package `ddpm_lessons`, so open them with the course's
+Made by `python3 course.py student` (`--overwrite` makes them again over these), so do not edit the copies
+here -- copy a notebook elsewhere to work in it. The notebooks import the course package `ddpm_lessons`, so open them with the course's
 environment (`python3 course.py lab` sets it up), e.g. `.venv/bin/jupyter lab _build/student`.
 """
 
 
-def cmd_student(paths: list[Path], out: Path) -> int:
+def cmd_student(paths: list[Path], out: Path, overwrite: bool = False) -> int:
+    notebooks = read_notebooks(paths)
+    check_out_folder(out, paths)
+    targets = [out / path.name for path in paths]
+    check_targets([*targets, out / "README.txt"], overwrite)
+    editions = [student_edition(nb) for nb in notebooks]
+    for edition in editions:
+        nbformat.validate(edition)
     out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        nb = read_notebook(path)
-        student = student_edition(nb)
-        nbformat.validate(student)
-        target = out / path.name
+    for nb, student, target in zip(notebooks, editions, targets):
         write_notebook(student, target)
         removed = len(nb["cells"]) - len(student["cells"])
         print(f"{display_path(target)}  ({removed} solution cells removed)")
@@ -147,14 +162,19 @@ def cmd_student(paths: list[Path], out: Path) -> int:
     return 0
 
 
-def cmd_figures(paths: list[Path], out: Path) -> int:
+def cmd_figures(paths: list[Path], out: Path, overwrite: bool = False) -> int:
+    notebooks = read_notebooks(paths)
+    check_out_folder(out, paths)
+    figures = {
+        out / f"{path.stem}-{k}.png": readme_png(figure)
+        for path, nb in zip(paths, notebooks)
+        for k, figure in enumerate(readme_figures(nb), start=1)
+    }
+    check_targets(list(figures), overwrite)
     out.mkdir(parents=True, exist_ok=True)
-    for path in paths:
-        for k, figure in enumerate(readme_figures(read_notebook(path)), start=1):
-            png, width, height = readme_png(figure)
-            target = out / f"{path.stem}-{k}.png"
-            atomic_write_bytes(target, png)
-            print(f"{display_path(target)}  ({width}x{height}, {len(png) // 1024} KB)")
+    for target, (png, width, height) in figures.items():
+        atomic_write_bytes(target, png)
+        print(f"{display_path(target)}  ({width}x{height}, {len(png) // 1024} KB)")
     return 0
 
 
@@ -187,7 +207,8 @@ def add_hide_solution_outputs(commands) -> None:
 
 
 def run_slides(paths: list[Path], args) -> int:
-    return cmd_slides(paths, default_out(args.out, ROOT / "_build" / "slides", args.lang), args.reveal_url, args.cdn)
+    out = default_out(args.out, ROOT / "_build" / "slides", args.lang)
+    return cmd_slides(paths, out, args.reveal_url, args.cdn, args.overwrite)
 
 
 def add_slides(commands) -> None:
@@ -201,10 +222,11 @@ def add_slides(commands) -> None:
         help="URL or path (relative to the deck) of reveal.js 4; the other scripts then load from CDNs",
     )
     slides.add_argument("--cdn", action="store_true", help="load every script from CDNs (no _static/ folder)")
+    add_overwrite_option(slides)
 
 
 def run_student(paths: list[Path], args) -> int:
-    return cmd_student(paths, default_out(args.out, ROOT / "_build" / "student", args.lang))
+    return cmd_student(paths, default_out(args.out, ROOT / "_build" / "student", args.lang), args.overwrite)
 
 
 def add_student(commands) -> None:
@@ -212,17 +234,23 @@ def add_student(commands) -> None:
     student.add_argument(
         "--out", type=Path, default=None, help="default _build/student (_build/student-zh with --lang zh)"
     )
+    add_overwrite_option(student)
 
 
 def add_figures(commands) -> None:
     figures = add_command(
         commands,
         "figures",
-        lambda paths, args: cmd_figures(paths, args.out),
+        lambda paths, args: cmd_figures(paths, args.out, args.overwrite),
         "copy the figures tagged readme-figure for the README",
         language=False,
     )
     figures.add_argument("--out", type=Path, default=ROOT / "notebooks" / "figures")
+    add_overwrite_option(figures)
+
+
+def add_overwrite_option(command) -> None:
+    command.add_argument("--overwrite", action="store_true", help="replace files already in --out")
 
 
 SUBCOMMANDS = (add_mark_slides, add_hide_solution_outputs, add_slides, add_student, add_figures)
@@ -230,7 +258,7 @@ SUBCOMMANDS = (add_mark_slides, add_hide_solution_outputs, add_slides, add_stude
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = CommandLineParser(
         prog="python -m ddpm_lessons.course.lecture",
         description="Slide metadata, reveal.js decks and the student edition.",
     )
@@ -241,13 +269,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    command_line = parser()
-    args = command_line.parse_args(argv)
+    args = parser().parse_args(argv)
     paths = args.notebooks or course_notebooks(getattr(args, "lang", "en"))
-    missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
-        command_line.error("no such notebook: " + ", ".join(missing))
-    return args.run(paths, args)
+    return main_with_errors(lambda: args.run(paths, args))
 
 
 if __name__ == "__main__":

@@ -268,3 +268,50 @@ def test_typeset_math_leaves_code_and_prices_alone():
     assert "$5, not $6" in rendered and "<code>$a$</code>" in rendered
     unknown = assignments.typeset_math("<p>$$\\left( x^$$</p>")
     assert "$$" in unknown and "<math" not in unknown, "TeX that latex2mathml cannot read stays as TeX"
+
+
+# -------------------------------------------------------------- issue 25: the course directory's output policy
+def test_an_existing_course_directory_is_replaced_only_with_overwrite(tmp_path, capsys):
+    """``assignments --out DIR`` replaced an nbgrader_config.py the instructor had edited: now every file already in
+    --out (the config, a source notebook) needs --overwrite, checked before anything is written."""
+    out = tmp_path / "nbgrader"
+    lesson = str(ROOT / "notebooks" / "00_start_here.ipynb")
+    assert assignments.main(["--out", str(out), lesson]) == 0
+    capsys.readouterr()
+    config = out / "nbgrader_config.py"
+    config.write_text(config.read_text(encoding="utf-8") + "c.Exchange.root = '/srv/exchange'\n", encoding="utf-8")
+    edited = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = str(ROOT / "notebooks" / "02_forward_process.ipynb")
+    assert assignments.main(["--out", str(out), second]) == 2
+    err = capsys.readouterr().err
+    # the config and the feedback template of the first run are both in --out
+    assert err == f"error: {config} and 1 more already exist; pass --overwrite to replace them (--out)\n"
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == edited
+    assert not (out / "source" / "02_forward_process").exists(), "refused before any write"
+    assert assignments.main(["--out", str(out), "--overwrite", lesson, second]) == 0
+    assert "/srv/exchange" not in config.read_text(encoding="utf-8")
+    assert (out / "source" / "02_forward_process" / "02_forward_process.ipynb").is_file()
+
+
+def test_a_notebook_that_is_not_a_lesson_is_one_line_before_any_write(tmp_path, capsys):
+    from ddpm_lessons.course.notebooks import write_notebook
+
+    (tmp_path / "README.md").write_text("# not a notebook\n", encoding="utf-8")
+    solution_alone = nbformat.v4.new_code_cell("# Solution\ndef f(x):\n    return x")  # no stub cell before it
+    write_notebook(nbformat.v4.new_notebook(cells=[solution_alone]), tmp_path / "plain.ipynb")
+    (tmp_path / "file").write_text("mine\n", encoding="utf-8")
+    lesson = str(ROOT / "notebooks" / "00_start_here.ipynb")
+    out = tmp_path / "out"
+    for argv, words in [
+        ([lesson, str(tmp_path / "README.md")], "is not a valid Jupyter notebook"),
+        ([lesson, str(tmp_path / "plain.ipynb")], "plain.ipynb cannot be an assignment: cell 0 is a worked solution"),
+        ([lesson, str(tmp_path / "missing.ipynb")], "no such notebook"),
+        (["--out", str(tmp_path / "file"), lesson], "exists and is not a folder"),
+        (["--out", str(ROOT / "notebooks"), lesson], "holds the lessons"),
+    ]:
+        argv = argv if "--out" in argv else ["--out", str(out), *argv]
+        assert assignments.main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1 and words in err, err
+        assert not out.exists()
+    assert (tmp_path / "file").read_text(encoding="utf-8") == "mine\n"
