@@ -31,10 +31,25 @@ from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_c
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
 from .losses import simple_loss
-from .models import build_model, check_class_labels, check_example_shape, takes_no_labels
+from .models import (
+    build_model,
+    check_class_labels,
+    check_data_shape,
+    check_example_shape,
+    planned_parameters,
+    takes_no_labels,
+)
 from .process import q_sample
 from .schedule import DiffusionSchedule
-from .validation import InputError, check_bool, check_positive_int, check_real, check_schedule, check_tensor
+from .validation import (
+    InputError,
+    check_bool,
+    check_positive_int,
+    check_real,
+    check_schedule,
+    check_shape,
+    check_tensor,
+)
 
 __all__ = [
     "train",
@@ -496,6 +511,7 @@ def train(
     objective = _objective(objective, schedule, forward)
     objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
+    check_shape((settings.batch_size, *x_all.shape[1:]), "batch_size")  # one step's draws, before any is made
     record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
     run = _Run(model, (x_all, labels_all), settings, objective, record | objective.settings, pick_device(device))
     # Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
@@ -522,10 +538,9 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
             raise CheckpointError(f"checkpoint {path} is a release copy with EMA weights only; use use_ema=True")
         weights = payload["ema" if use_ema else "model"]
         schedule = DiffusionSchedule.from_config(payload["schedule"])
-        # The configuration is sized on the meta device first: a small file whose config asks for gigabytes is
-        # refused before anything is allocated.
-        with torch.device("meta"):
-            wanted = sum(p.numel() for p in build_model(payload["model_kind"], payload["model_config"]).parameters())
+        # The configuration is sized from its numbers first (ceilings included): a small file whose config asks for
+        # gigabytes is refused before anything is built or allocated.
+        wanted = planned_parameters(payload["model_kind"], payload["model_config"])
         stored = sum(v.numel() for k, v in weights.items() if isinstance(v, torch.Tensor) and "running" not in k)
         if wanted > stored:
             raise CheckpointError(
@@ -534,8 +549,11 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
             )
         model = build_model(payload["model_kind"], payload["model_config"])
         model.load_state_dict(weights)
+        check_data_shape(payload["train_config"]["data_shape"], model)  # what sample and evaluate will draw
     except CheckpointError:
         raise
+    except InputError as error:  # a size above a ceiling, or a data shape the model cannot take
+        raise CheckpointError(f"checkpoint {path} cannot be used: {error}") from None
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
         raise CheckpointError(f"checkpoint {path} does not match its model configuration: {error}") from error
     if not all(

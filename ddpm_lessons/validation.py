@@ -297,6 +297,7 @@ MAX_CLASSES = 100_000  # class labels: the glyphs have 10, ImageNet-21k 21,841
 MAX_PARAMETERS = 1 << 28  # 268 M: 4.3× the seed's 62.7 M DiffusionUNet, 1 GiB of float32 (= MAX_CHECKPOINT_BYTES)
 MAX_IMAGE_SIZE = 1_024  # image side in pixels: the course uses 28–64 (the seed 48, the shipped photo 32); 16× 64
 MAX_GLYPH_SIZE = 64  # glyph digits: 28 like MNIST; the cached masters cost 21 faces × 100 × (2·size)² floats
+MAX_PHOTO_PIXELS = 1 << 26  # pixels of a photo file before resizing (67 M): a 64-MP camera photo has 64.1 M
 MAX_EXAMPLE_VALUES = 3 * MAX_IMAGE_SIZE**2  # values in one example: an RGB image of MAX_IMAGE_SIZE (3.1 M)
 MAX_BATCH = 1_000_000  # examples at once (a minibatch, a sample request): the course's largest is 10,000 samples
 MAX_BATCH_VALUES = 1 << 28  # values in one batch or sample request (1 GiB of float32): 10,000 samples use 20,000
@@ -310,7 +311,8 @@ def check_size(value, name: str, ceiling: int, ceiling_name: str, minimum: int =
     value = check_positive_int(value, name, minimum=minimum)
     if value > ceiling:
         raise InputError(
-            f"{name} must be at most {ceiling:,} (the package's ceiling {ceiling_name}), got {value:,}", parameter=name
+            f"{name} must be an integer <= {ceiling:,} (the package's ceiling {ceiling_name}), got {value:,}",
+            parameter=name,
         )
     return value
 

@@ -175,7 +175,11 @@ def test_a_checkpoints_config_is_sized_before_anything_is_allocated(tmp_path):
         checkpoint_path=tmp_path / "run.pt",
     )
     payload = load_checkpoint(tmp_path / "run.pt")
-    payload["model_config"]["hidden"] = 200_000  # 160 GB of weights for a file of a few KB
+    payload["model_config"]["hidden"] = 200_000  # 160 GB of weights for a file of a few KB: above MAX_WIDTH
+    save_checkpoint(tmp_path / "huge.pt", payload)
+    with pytest.raises(CheckpointError, match=r"huge.pt cannot be used: hidden must be an integer <= 16,384"):
+        load_trained(tmp_path / "huge.pt")
+    payload["model_config"]["hidden"] = 4096  # within the ceilings, but 33 M parameters the file does not hold
     save_checkpoint(tmp_path / "huge.pt", payload)
     with pytest.raises(
         CheckpointError,
