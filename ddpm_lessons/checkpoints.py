@@ -405,9 +405,17 @@ def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
     if name not in entries:
         known = ", ".join(sorted(entries)) or "none"
         raise CheckpointError(f"{name!r} is not listed in {Path(manifest).name} (shipped files: {known})")
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        # a manifest lists files of its own folder; a name with a folder in it would make the package hash any file
+        raise CheckpointError(f"{Path(manifest).name} lists {name!r}, which is not a file name in its folder")
+    entry = entries[name]
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        raise CheckpointError(f"{Path(manifest).name} lists {name} without a sha256 digest")
     path = Path(manifest).parent / name
     if not path.is_file():
         raise CheckpointError(f"shipped file {path} is missing")
+    if path.stat().st_size > MAX_CHECKPOINT_BYTES:  # hashed in full below: bounded like a load
+        raise CheckpointError(f"shipped file {path} is larger than {MAX_CHECKPOINT_BYTES:,} bytes; refusing to hash it")
     actual = sha256_file(path)
     if actual != entries[name]["sha256"].lower():
         raise CheckpointError(

@@ -58,7 +58,8 @@ def load_photo(path=None, image_shape=(48, 48)) -> torch.Tensor:
     """
     image_shape = _check_image_shape(image_shape)
     path = default_photo_path() if path is None else _check_path(path)
-    return photo_transform(image_shape)(_read_rgb(path))
+    rgb = _read_rgb(path)  # refused from its header before torchvision (seconds to import) is needed
+    return photo_transform(image_shape)(rgb)
 
 
 def _check_image_shape(image_shape) -> tuple[int, int]:
