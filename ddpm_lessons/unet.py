@@ -50,6 +50,18 @@ def check_spatial_size(x: torch.Tensor, depth: int, channels: int) -> None:
             )
 
 
+def _stage_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample) -> int:
+    # UNetStage's layers, counted (sizes already checked)
+    return (
+        (time_dim + 1) * out_ch  # time_proj
+        + (2 * out_ch if use_label_cond else 0)  # label_proj: Linear(1, out_ch)
+        + ((in_ch if downsample else 2 * in_ch) * kernel_size**2 + 1) * out_ch  # conv_in
+        + (out_ch * 16 + 1) * out_ch  # spatial: 4×4 conv or transposed conv
+        + 4 * out_ch  # bn1, bn2
+        + (out_ch * 9 + 1) * out_ch  # conv_feat
+    )
+
+
 class UNetStage(nn.Module):
     """One encoder or decoder stage of the seed's U-Net (seed §3, ``UNetStage``).
 
@@ -96,14 +108,7 @@ class UNetStage(nn.Module):
         out_ch = check_size(out_ch, "out_ch", MAX_WIDTH, "MAX_WIDTH")
         time_dim = check_size(time_dim, "time_dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
         kernel_size = check_size(kernel_size, "kernel_size", MAX_KERNEL_SIZE, "MAX_KERNEL_SIZE")
-        count = (
-            (time_dim + 1) * out_ch  # time_proj
-            + (2 * out_ch if use_label_cond else 0)  # label_proj: Linear(1, out_ch)
-            + ((in_ch if downsample else 2 * in_ch) * kernel_size**2 + 1) * out_ch  # conv_in
-            + (out_ch * 16 + 1) * out_ch  # spatial: 4×4 conv or transposed conv
-            + 4 * out_ch  # bn1, bn2
-            + (out_ch * 9 + 1) * out_ch  # conv_feat
-        )
+        count = _stage_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample)
         return check_parameter_count(count, "UNetStage", "out_ch")
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
@@ -197,12 +202,13 @@ class DiffusionUNet(nn.Module):
         — its sizes checked against the ceilings — before anything is built; above ``MAX_PARAMETERS`` it is refused."""
         img_channels = check_size(config["img_channels"], "img_channels", MAX_WIDTH, "MAX_WIDTH")
         widths = _check_channel_sequence(config["channel_sequence"])
-        stage = {"time_dim": config["time_dim"], "use_label_cond": config["label_conditioning"]}
+        time_dim = check_size(config["time_dim"], "time_dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
+        stage = (time_dim, config["label_conditioning"], 3)
         count = (img_channels * 9 + 1) * widths[0] + (widths[0] + 1) * img_channels  # stem, head
         for c_in, c_out in zip(widths, widths[1:]):
-            count += UNetStage.planned_parameters(c_in, c_out, downsample=True, **stage)
+            count += _stage_parameters(c_in, c_out, *stage, downsample=True)
         for c_in, c_out in zip(widths[::-1], widths[::-1][1:]):
-            count += UNetStage.planned_parameters(c_in, c_out, downsample=False, **stage)
+            count += _stage_parameters(c_in, c_out, *stage, downsample=False)
         return check_parameter_count(count, "DiffusionUNet", "channel_sequence")
 
     def check_inputs(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None) -> None:

@@ -119,7 +119,7 @@ def test_image_checkpoints_asking_for_too_much_are_refused_by_name(tmp_path):
     ]
     for changes, words in cases:
         path = ddpm_file(tmp_path / "photo_bomb.pt", net, data=photo, **changes)
-        for call in (lambda: load_trained(path), lambda: evaluate_checkpoint(path, quick=True, progress=False)):
+        for call in (lambda p=path: load_trained(p), lambda p=path: evaluate_checkpoint(p, quick=True, progress=False)):
             message = refused(call)
             assert all(word in message for word in words), message
 
@@ -136,7 +136,7 @@ def test_a_residual_unets_ceilings_hold_in_a_file(tmp_path):
         ({"channel_mults": [1] * 100}, ["channel_mults", "MAX_LEVELS"]),
     ):
         path = ddpm_file(tmp_path / "unet_bomb.pt", net, data_shape=[1, 8, 8], config=config)
-        message = refused(lambda: load_trained(path))
+        message = refused(lambda p=path: load_trained(p))
         assert all(word in message for word in words), message
 
 
