@@ -213,8 +213,9 @@ class GlyphDigits(torch.utils.data.Dataset):
         self.size = check_size(size, "size", MAX_GLYPH_SIZE, "MAX_GLYPH_SIZE", minimum=8)
         if self.n * self.size**2 > MAX_DATA_VALUES:  # tensors() returns them as float32
             raise InputError(
-                f"n = {self.n:,} glyphs of {self.size}×{self.size} are {self.n * self.size**2:,} values; the "
-                f"package's ceiling is MAX_DATA_VALUES = {MAX_DATA_VALUES:,}",
+                f"n must be at most {MAX_DATA_VALUES // self.size**2:,} for {self.size}×{self.size} glyphs: "
+                f"{self.n:,} of them are {self.n * self.size**2:,} values; the package's ceiling is MAX_DATA_VALUES "
+                f"= {MAX_DATA_VALUES:,}",
                 parameter="n",
             )
         self.images, self.labels, self.fonts = _generate(self.n, self.seed, self.size)

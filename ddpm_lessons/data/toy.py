@@ -93,8 +93,8 @@ class GaussianMixture:
         n = check_size(n, "n", MAX_EXAMPLES, "MAX_EXAMPLES")
         if n * self.dim > MAX_DATA_VALUES:
             raise InputError(
-                f"n = {n:,} points of dimension {self.dim} are {n * self.dim:,} values; the package's ceiling is "
-                f"MAX_DATA_VALUES = {MAX_DATA_VALUES:,}",
+                f"n must be at most {MAX_DATA_VALUES // self.dim:,} for points of dimension {self.dim}: {n:,} of "
+                f"them are {n * self.dim:,} values; the package's ceiling is MAX_DATA_VALUES = {MAX_DATA_VALUES:,}",
                 parameter="n",
             )
         component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
