@@ -282,11 +282,16 @@ def _verify(given, path: Path, data: bytes, expected_sha256, verify: bool, manif
 
 def _read_once(given, path: Path) -> bytes:
     """The file's bytes, read once and bounded: what is hashed is what is loaded (no second open to swap under)."""
+    chunks, size = [], 0
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_CHECKPOINT_BYTES + 1)
+            # in 1-MiB pieces: read(MAX + 1) would reserve a whole GiB for a file of a few kB
+            while size <= MAX_CHECKPOINT_BYTES and (chunk := handle.read(1 << 20)):
+                chunks.append(chunk)
+                size += len(chunk)
     except OSError as error:
         raise CheckpointError(f"checkpoint {given} could not be read ({error.strerror or error})") from None
+    data = b"".join(chunks)
     if len(data) > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(f"checkpoint {given} is larger than {MAX_CHECKPOINT_BYTES:,} bytes; refusing to load it")
     return data
