@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -21,6 +22,7 @@ from .embedding import TimePositionalEncoding
 from .unet import DiagramWiredUNet, DiffusionUNet, check_spatial_size
 from .validation import (
     MAX_CLASSES,
+    MAX_EXAMPLE_VALUES,
     MAX_LAYERS,
     MAX_LEVELS,
     MAX_T,
@@ -513,9 +515,18 @@ def check_data_shape(data_shape, model: nn.Module, name: str = "data_shape") -> 
     cannot take, or for gigabytes per sample."""
     if isinstance(data_shape, (str, bytes)) or not isinstance(data_shape, (list, tuple)):
         raise InputError(f"{name} must be a list of sizes, got {type(data_shape).__name__}", parameter=name)
-    shape = check_shape((1, *data_shape), name)
-    check_example_shape(shape, model, name)
-    return shape[1:]
+    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in data_shape):
+        raise InputError(f"{name} must be a list of integer sizes >= 1, got {list(data_shape)}", parameter=name)
+    values = math.prod(int(s) for s in data_shape)
+    if values > MAX_EXAMPLE_VALUES:
+        raise InputError(
+            f"{name} {list(data_shape)} asks for {values:,} values per example; the package's ceiling is "
+            f"MAX_EXAMPLE_VALUES = {MAX_EXAMPLE_VALUES:,}",
+            parameter=name,
+        )
+    shape = tuple(int(s) for s in data_shape)
+    check_example_shape((1, *shape), model, name)
+    return shape
 
 
 def takes_no_labels(model: nn.Module) -> bool:
