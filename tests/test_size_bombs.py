@@ -204,7 +204,10 @@ def test_a_classifier_file_asking_for_a_huge_network_is_refused_by_name(tmp_path
 def test_evaluate_refuses_a_chain_longer_than_its_ceiling_before_sampling(tmp_path, monkeypatch):
     from ddpm_lessons.evaluation import evaluate
 
-    path = toy_file(tmp_path / "long.pt", schedule={**TOY_SCHEDULE, "T": 100_000, "beta_end": 1e-3})
+    torch.manual_seed(0)
+    model = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=100_000)  # a model trained for T = 100,000
+    schedule = {**TOY_SCHEDULE, "T": 100_000, "beta_end": 1e-3}
+    path = ddpm_file(tmp_path / "long.pt", model, data_shape=[2], schedule=schedule)
     monkeypatch.setattr(evaluate, "sample", lambda *a, **k: pytest.fail("sampling started"))
     message = refused(lambda: evaluate_checkpoint(path, quick=True, progress=False), CheckpointError)
     assert "T = 100,000" in message and "MAX_EVALUATE_T = 10,000" in message
