@@ -268,3 +268,26 @@ def test_evaluate_never_opens_a_path_stored_in_a_checkpoint(tmp_path, monkeypatc
     assert "photo not found" in message
     err = cli_refused(["evaluate", str(path), "--quick", "--no-progress", "--photo", str(tmp_path)], capsys)
     assert "is a directory" in err and err.endswith("(--photo)\n")
+
+
+@pytest.mark.parametrize("what", ["missing", "directory", "fifo"])
+def test_a_photo_that_is_not_an_image_file_is_one_error_line_naming_photo(tmp_path, capsys, what):
+    import os
+
+    photo = tmp_path / "photo.png"
+    if what == "directory":
+        photo.mkdir()
+    elif what == "fifo":
+        os.mkfifo(photo)  # opening it would block: refused before any open
+    tiny = ["--steps", "1", "--no-progress", "--threads", "1", "--out", str(tmp_path / "p.pt")]
+    err = cli_refused(["train", "--data", "photo", "--model", "seed-unet", "--photo", str(photo), *tiny], capsys)
+    assert "--photo" in err and "photo.png" in err
+    torch.manual_seed(0)
+    net = DiffusionUNet(img_channels=3, time_dim=8, channel_sequence=(4, 8))
+    data = {"name": "photo", "path": "elsewhere.png", "image_size": 8}
+    path = ddpm_file(tmp_path / "photo.pt", net, data=data, data_shape=[3, 8, 8])
+    err = cli_refused(["evaluate", str(path), "--quick", "--no-progress", "--photo", str(photo)], capsys)
+    assert "--photo" in err and "photo.png" in err
+    with pytest.raises((InputError, FileNotFoundError)) as info:
+        load_photo(photo)
+    assert "photo.png" in str(info.value)
