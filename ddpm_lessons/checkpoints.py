@@ -292,11 +292,16 @@ def _verify(given, path: Path, data: bytes, expected_sha256, verify: bool, manif
 
 def _read_once(given, path: Path) -> bytes:
     """The file's bytes, read once and bounded: what is hashed is what is loaded (no second open to swap under)."""
+    chunks, size = [], 0
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_CHECKPOINT_BYTES + 1)
+            # in 1-MiB pieces: read(MAX + 1) would reserve a whole GiB for a file of a few kB
+            while size <= MAX_CHECKPOINT_BYTES and (chunk := handle.read(1 << 20)):
+                chunks.append(chunk)
+                size += len(chunk)
     except OSError as error:
         raise CheckpointError(f"checkpoint {given} could not be read ({error.strerror or error})") from None
+    data = b"".join(chunks)
     if len(data) > MAX_CHECKPOINT_BYTES:
         raise CheckpointError(f"checkpoint {given} is larger than {MAX_CHECKPOINT_BYTES:,} bytes; refusing to load it")
     return data
@@ -415,9 +420,17 @@ def shipped_path(name: str, *, manifest=MANIFEST) -> Path:
     if name not in entries:
         known = ", ".join(sorted(entries)) or "none"
         raise CheckpointError(f"{name!r} is not listed in {Path(manifest).name} (shipped files: {known})")
+    if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+        # a manifest lists files of its own folder; a name with a folder in it would make the package hash any file
+        raise CheckpointError(f"{Path(manifest).name} lists {name!r}, which is not a file name in its folder")
+    entry = entries[name]
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        raise CheckpointError(f"{Path(manifest).name} lists {name} without a sha256 digest")
     path = Path(manifest).parent / name
     if not path.is_file():
         raise CheckpointError(f"shipped file {path} is missing")
+    if path.stat().st_size > MAX_CHECKPOINT_BYTES:  # hashed in full below: bounded like a load
+        raise CheckpointError(f"shipped file {path} is larger than {MAX_CHECKPOINT_BYTES:,} bytes; refusing to hash it")
     expected = entries[name].get("sha256") if isinstance(entries[name], dict) else None
     if not isinstance(expected, str):
         raise CheckpointError(f"{Path(manifest).name} lists {name} without a sha256 digest")

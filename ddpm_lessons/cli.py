@@ -727,7 +727,12 @@ def cmd_evaluate(args) -> int:
         release.check_in_data_folder(path, "evaluate --record")
         shipped_path(path.name)  # the file must match its manifest digest before numbers are recorded for it
     metrics = evaluate_checkpoint(
-        path, quick=args.quick, device=args.device, progress=not args.no_progress, verify=not args.no_verify
+        path,
+        quick=args.quick,
+        device=args.device,
+        progress=not args.no_progress,
+        verify=not args.no_verify,
+        photo=args.photo,
     )
     for key, value in metrics.items():
         print(f"{key}: {value}")
@@ -749,6 +754,13 @@ def add_evaluate(commands) -> None:
     add_option(e, "checkpoint", type=Path, help="a checkpoint written by train")
     add_option(e, "--quick", action="store_true", help="fewer samples (a smoke check, not the bar)")
     add_option(e, "--record", action="store_true", help="store the numbers in data/MANIFEST.json")
+    add_option(
+        e,
+        "--photo",
+        type=Path,
+        default=None,
+        help="photo checkpoints: the image file it was trained on (a path stored in a checkpoint is never opened)",
+    )
     add_option(
         e,
         "--no-verify",

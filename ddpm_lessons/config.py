@@ -21,7 +21,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .validation import InputError, check_bool, check_positive_int, check_real
+from .validation import MAX_BATCH, InputError, check_bool, check_positive_int, check_real, check_size
 
 __all__ = [
     "TrainConfig",
@@ -59,7 +59,7 @@ class TrainConfig:
     loss_buckets: int = _option(10, "the loss is also recorded per bucket of timesteps (this many equal ranges of t)")
 
     def __post_init__(self):
-        check_positive_int(self.batch_size, "batch_size")
+        check_size(self.batch_size, "batch_size", MAX_BATCH, "MAX_BATCH")
         if check_real(self.lr, "lr") <= 0:
             raise InputError(f"lr must be a positive number, got {self.lr!r}")
         if self.optimizer not in choices_of(TrainConfig, "optimizer"):

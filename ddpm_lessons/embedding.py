@@ -13,7 +13,7 @@ import math
 import torch
 import torch.nn as nn
 
-from .validation import InputError, check_positive_int
+from .validation import MAX_WIDTH, InputError, check_size
 
 __all__ = ["TimePositionalEncoding"]
 
@@ -22,7 +22,7 @@ class TimePositionalEncoding(nn.Module):
     """Sinusoidal embedding of timesteps, ``(B,)`` → ``(B, dim)`` (seed §3; Ho et al.'s ``get_timestep_embedding``).
 
     Args:
-        dim: embedding size, even and at least 4 (the exponent divides by ``dim/2 − 1``).
+        dim: embedding size, even, at least 4 (the exponent divides by ``dim/2 − 1``) and at most ``MAX_WIDTH``.
 
     Accepts integer or real-valued timesteps of shape ``(B,)``; returns float32 (or the timesteps' float dtype).
     It has no parameters: the frequencies are fixed, so the same t always maps to the same vector.
@@ -30,7 +30,7 @@ class TimePositionalEncoding(nn.Module):
 
     def __init__(self, dim: int):
         super().__init__()
-        dim = check_positive_int(dim, "dim", minimum=4)
+        dim = check_size(dim, "dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
         if dim % 2:
             raise InputError(f"dim must be even (half sines, half cosines), got {dim}")
         self.dim = dim

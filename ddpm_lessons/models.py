@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 from collections.abc import Sequence
 
 import torch
@@ -19,16 +20,31 @@ import torch.nn.functional as F
 
 from .embedding import TimePositionalEncoding
 from .unet import DiagramWiredUNet, DiffusionUNet, check_spatial_size
-from .validation import InputError, check_model_input, check_positive_int, check_real
+from .validation import (
+    MAX_CLASSES,
+    MAX_EXAMPLE_VALUES,
+    MAX_LAYERS,
+    MAX_LEVELS,
+    MAX_T,
+    MAX_WIDTH,
+    InputError,
+    check_model_input,
+    check_parameter_count,
+    check_real,
+    check_shape,
+    check_size,
+)
 
 __all__ = [
     "ResidualUNet",
     "MLPDenoiser",
     "build_model",
+    "planned_parameters",
     "MODELS",
     "count_parameters",
     "count_macs",
     "check_example_shape",
+    "check_data_shape",
     "check_class_labels",
     "takes_no_labels",
 ]
@@ -118,22 +134,39 @@ class SelfAttention(nn.Module):
 
 
 def _check_unet_config(in_channels, base_channels, channel_mults, num_res_blocks, num_classes, dropout, groups):
-    """ResidualUNet's arguments checked; returns ``channel_mults`` as a tuple of ints."""
-    check_positive_int(base_channels, "base_channels")
-    check_positive_int(num_res_blocks, "num_res_blocks")
-    check_positive_int(groups, "groups")
+    """ResidualUNet's arguments checked, sizes against the ceilings; returns ``channel_mults`` as a tuple of ints."""
+    check_size(base_channels, "base_channels", MAX_WIDTH, "MAX_WIDTH")
+    check_size(num_res_blocks, "num_res_blocks", MAX_LAYERS, "MAX_LAYERS")
+    check_size(groups, "groups", MAX_WIDTH, "MAX_WIDTH")
     check_real(dropout, "dropout", minimum=0.0, maximum=1.0)
     if isinstance(channel_mults, (str, bytes)) or not isinstance(channel_mults, Sequence) or not channel_mults:
         raise InputError(f"channel_mults must be a non-empty sequence of positive integers, got {channel_mults!r}")
-    channel_mults = tuple(check_positive_int(m, "channel_mults") for m in channel_mults)
-    if in_channels not in (1, 3):
-        raise InputError(f"in_channels must be 1 or 3, got {in_channels}")
+    if len(channel_mults) > MAX_LEVELS:
+        raise InputError(
+            f"channel_mults has {len(channel_mults)} levels; the package's ceiling is MAX_LEVELS = {MAX_LEVELS}",
+            parameter="channel_mults",
+        )
+    channel_mults = tuple(check_size(m, "channel_mults", MAX_WIDTH, "MAX_WIDTH") for m in channel_mults)
+    if isinstance(in_channels, bool) or in_channels not in (1, 3):
+        raise InputError(f"in_channels must be 1 or 3, got {in_channels!r}", parameter="in_channels")
     widths = [base_channels * m for m in channel_mults]
+    if max(widths) > MAX_WIDTH:
+        raise InputError(
+            f"base_channels × channel_mults gives level widths {widths}; the package's ceiling is MAX_WIDTH = "
+            f"{MAX_WIDTH:,}",
+            parameter="base_channels",
+        )
     if any(w % groups for w in widths):
         raise InputError(f"groups={groups} must divide every level width {widths}")
-    if num_classes is not None and num_classes < 1:
-        raise InputError(f"num_classes must be None or >= 1, got {num_classes}")
+    if num_classes is not None:
+        check_size(num_classes, "num_classes", MAX_CLASSES, "MAX_CLASSES")
     return channel_mults
+
+
+def _res_block_parameters(in_ch: int, out_ch: int, emb_dim: int) -> int:
+    # norm1, conv1, emb_proj, norm2, conv2, and the 1×1 skip when the width changes (see ResBlock)
+    skip = (in_ch + 1) * out_ch if in_ch != out_ch else 0
+    return 2 * in_ch + (9 * in_ch + 1) * out_ch + (emb_dim + 1) * out_ch + 2 * out_ch + (9 * out_ch + 1) * out_ch + skip
 
 
 class ResidualUNet(nn.Module):
@@ -169,6 +202,9 @@ class ResidualUNet(nn.Module):
             in_channels, base_channels, channel_mults, num_res_blocks, num_classes, dropout, groups
         )
         widths = [base_channels * m for m in channel_mults]
+        check_parameter_count(
+            self._count(in_channels, widths, num_res_blocks, attention, num_classes), "ResidualUNet", "base_channels"
+        )
         self.config = {
             "in_channels": in_channels,
             "base_channels": base_channels,
@@ -204,6 +240,44 @@ class ResidualUNet(nn.Module):
         ch = widths[0]
 
         self.out = nn.Sequential(nn.GroupNorm(groups, ch), nn.SiLU(), _zero(nn.Conv2d(ch, in_channels, 3, padding=1)))
+
+    @staticmethod
+    def planned_parameters(config: dict) -> int:
+        """The parameter count of ``ResidualUNet(**config)`` (every argument given), computed from the configuration
+        — checked as the constructor checks it, ceilings included — before anything is built."""
+        mults = _check_unet_config(
+            *(config[k] for k in ("in_channels", "base_channels", "channel_mults", "num_res_blocks")),
+            *(config[k] for k in ("num_classes", "dropout", "groups")),
+        )
+        widths = [config["base_channels"] * m for m in mults]
+        count = ResidualUNet._count(
+            config["in_channels"], widths, config["num_res_blocks"], config["attention"], config["num_classes"]
+        )
+        return check_parameter_count(count, "ResidualUNet", "base_channels")
+
+    @staticmethod
+    def _count(in_channels, widths, num_res_blocks, attention, num_classes) -> int:
+        # The layers of __init__, _down_path and _up_path, counted in the same walk (a test compares it with them).
+        emb, depth = 4 * widths[0], len(widths) - 1
+        count = (widths[0] + 1) * emb + (emb + 1) * emb + (0 if num_classes is None else (num_classes + 1) * emb)
+        count += (9 * in_channels + 1) * widths[0] + 2 * widths[0] + (9 * widths[0] + 1) * in_channels  # stem, out
+        skips, ch = [widths[0]], widths[0]
+        for level, width in enumerate(widths):
+            for _ in range(num_res_blocks):
+                count, ch = count + _res_block_parameters(ch, width, emb), width
+                skips.append(ch)
+            if level < depth:
+                count += (9 * ch + 1) * ch
+                skips.append(ch)
+        count += 2 * _res_block_parameters(ch, ch, emb) + (
+            2 * ch + (ch + 1) * 3 * ch + (ch + 1) * ch if attention else 0
+        )
+        for level, width in reversed(list(enumerate(widths))):
+            for _ in range(num_res_blocks + 1):
+                count, ch = count + _res_block_parameters(ch + skips.pop(), width, emb), width
+            if level > 0:
+                count += (9 * ch + 1) * ch
+        return count
 
     def _down_path(self, widths, num_res_blocks, emb_dim, groups, dropout) -> tuple[nn.ModuleList, list[int]]:
         # Residual blocks per level, a strided conv between levels; returns them and the width of every skip.
@@ -303,13 +377,16 @@ class MLPDenoiser(nn.Module):
         num_timesteps: int = 1000,
     ):
         super().__init__()
-        check_positive_int(data_dim, "data_dim")
-        check_positive_int(hidden, "hidden")
-        check_positive_int(num_layers, "num_layers", minimum=0)
-        check_positive_int(time_dim, "time_dim")
-        check_positive_int(num_timesteps, "num_timesteps")
-        if time_input not in self.TIME_INPUTS:
-            raise InputError(f"time_input must be one of {self.TIME_INPUTS}, got {time_input!r}")
+        self.planned_parameters(
+            {
+                "data_dim": data_dim,
+                "hidden": hidden,
+                "num_layers": num_layers,
+                "time_input": time_input,
+                "time_dim": time_dim,
+                "num_timesteps": num_timesteps,
+            }
+        )
         self.config = {
             "data_dim": data_dim,
             "hidden": hidden,
@@ -329,6 +406,24 @@ class MLPDenoiser(nn.Module):
             for _ in range(num_layers)
         )
         self.out = nn.Sequential(nn.LayerNorm(hidden), nn.Linear(hidden, data_dim))
+
+    @staticmethod
+    def planned_parameters(config: dict) -> int:
+        """The parameter count of ``MLPDenoiser(**config)`` (every argument given), computed from the configuration —
+        checked as the constructor checks it, sizes against the ceilings — before anything is built."""
+        data_dim = check_size(config["data_dim"], "data_dim", MAX_WIDTH, "MAX_WIDTH")
+        hidden = check_size(config["hidden"], "hidden", MAX_WIDTH, "MAX_WIDTH")
+        num_layers = check_size(config["num_layers"], "num_layers", MAX_LAYERS, "MAX_LAYERS", minimum=0)
+        time_dim = check_size(config["time_dim"], "time_dim", MAX_WIDTH, "MAX_WIDTH")
+        check_size(config["num_timesteps"], "num_timesteps", MAX_T, "MAX_T")
+        time_input = config["time_input"]
+        if time_input not in MLPDenoiser.TIME_INPUTS:
+            raise InputError(f"time_input must be one of {MLPDenoiser.TIME_INPUTS}, got {time_input!r}")
+        t_features = {"sinusoidal": time_dim, "scalar": 1, "raw": 1, "none": 0}[time_input]
+        count = (data_dim + t_features + 1) * hidden  # inp
+        count += num_layers * (2 * hidden + 2 * (hidden + 1) * hidden)  # blocks: LayerNorm, two Linear
+        count += 2 * hidden + (hidden + 1) * data_dim  # out: LayerNorm, Linear
+        return check_parameter_count(count, "MLPDenoiser", "hidden")
 
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         if labels is not None:
@@ -364,18 +459,36 @@ MODELS = {
 
 def build_model(kind: str, config: dict) -> nn.Module:
     """Rebuild a model from its class name and ``model.config`` (as stored in checkpoints)."""
-    if kind not in MODELS:
+    if not isinstance(kind, str) or kind not in MODELS:
         raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
     return MODELS[kind](**config)
+
+
+def planned_parameters(kind: str, config: dict) -> int:
+    """The number of parameters ``build_model(kind, config)`` would build, computed from the configuration alone:
+    its arguments are checked as the constructor checks them, sizes against the package's ceilings (an
+    :class:`InputError` naming the argument), and nothing is allocated — so a file's configuration that asks for
+    billions of weights is refused in microseconds."""
+    if not isinstance(kind, str) or kind not in MODELS:
+        raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
+    if not isinstance(config, dict):
+        raise InputError(f"config must be a dict of {kind} arguments, got {type(config).__name__}", parameter="config")
+    try:
+        bound = inspect.signature(MODELS[kind]).bind(**config)
+    except TypeError as error:
+        raise InputError(f"config is not a set of {kind} arguments: {error}", parameter="config") from None
+    bound.apply_defaults()
+    return MODELS[kind].planned_parameters(dict(bound.arguments))
 
 
 def check_example_shape(shape: tuple, model: nn.Module, what: str, dtype=None) -> None:
     """A batch shape ``(N, …)`` against the example shape the package's networks declare (``in_channels`` or
     ``img_channels`` with ``depth`` for the U-Nets, ``data_dim`` for the MLP; other modules are not inspected), so
     :func:`~ddpm_lessons.train` and :func:`~ddpm_lessons.sample` refuse a wrong shape before any work, naming
-    ``what`` (the data set, or the requested shape) rather than a batch deep inside the network."""
+    ``what`` (the data set, or the requested shape) rather than a batch deep inside the network. A requested shape
+    (``dtype`` None) must also lie within the ceilings (:func:`~ddpm_lessons.validation.check_shape`), for any model."""
     channels = next((getattr(model, a) for a in ("in_channels", "img_channels") if hasattr(model, a)), None)
-    shape = tuple(shape)
+    shape = tuple(shape) if dtype is not None else check_shape(shape, what)  # a request: sizes within the ceilings
     described = f"{what} is {shape}" if dtype is None else f"{what} has shape {shape} and dtype {dtype}"
     if isinstance(channels, int) and hasattr(model, "depth"):
         expected, wanted = f"(N, C, H, W) with C = {channels}", (len(shape) == 4 and shape[1] == channels)
@@ -394,6 +507,26 @@ def check_example_shape(shape: tuple, model: nn.Module, what: str, dtype=None) -
             raise InputError(
                 f"{described}, which {type(model).__name__} cannot take: {error}", parameter=what
             ) from None
+
+
+def check_data_shape(data_shape, model: nn.Module, name: str = "data_shape") -> tuple[int, ...]:
+    """One example's shape (a checkpoint's ``train_config["data_shape"]``, which sampling and evaluation draw)
+    as a tuple of ints, checked against the ceilings and against ``model``: a file cannot ask for samples its model
+    cannot take, or for gigabytes per sample."""
+    if isinstance(data_shape, (str, bytes)) or not isinstance(data_shape, (list, tuple)):
+        raise InputError(f"{name} must be a list of sizes, got {type(data_shape).__name__}", parameter=name)
+    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in data_shape):
+        raise InputError(f"{name} must be a list of integer sizes >= 1, got {list(data_shape)}", parameter=name)
+    values = math.prod(int(s) for s in data_shape)
+    if values > MAX_EXAMPLE_VALUES:
+        raise InputError(
+            f"{name} {list(data_shape)} asks for {values:,} values per example; the package's ceiling is "
+            f"MAX_EXAMPLE_VALUES = {MAX_EXAMPLE_VALUES:,}",
+            parameter=name,
+        )
+    shape = tuple(int(s) for s in data_shape)
+    check_example_shape((1, *shape), model, name)
+    return shape
 
 
 def takes_no_labels(model: nn.Module) -> bool:

@@ -14,10 +14,11 @@ import numbers
 
 import torch
 
-from .validation import InputError, ScheduleBase, check_positive_int, check_same_device
+from .validation import MAX_T, InputError, ScheduleBase, check_positive_int, check_same_device, check_size
 
 __all__ = [
     "SCHEDULES",
+    "MAX_T",
     "get_beta_schedule",
     "DiffusionSchedule",
     "gather",
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 SCHEDULES = ("linear", "cosine")  # the DiffusionSchedule constructors of those names
-MAX_T = 100_000  # far beyond any schedule in use; a larger T is a typo that would allocate gigabytes
 
 
 def _check_beta_range(beta_start, beta_end) -> None:
@@ -49,14 +49,14 @@ def get_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, *, dtype=None):
     included. ``betas[i]`` is the variance of the noise added at code step ``i`` (paper step ``i + 1``).
 
     Args:
-        timesteps: T, the number of diffusion steps (int >= 1).
+        timesteps: T, the number of diffusion steps (int, 1 … ``MAX_T`` = 100,000).
         beta_start, beta_end: first and last β, in (0, 1), with ``beta_start <= beta_end``.
         dtype: torch dtype of the result; default: torch's default dtype (float32), as in the seed.
 
     Returns:
         Tensor of shape ``(T,)``.
     """
-    timesteps = check_positive_int(timesteps, "timesteps")
+    timesteps = check_size(timesteps, "timesteps", MAX_T, "MAX_T")
     _check_beta_range(beta_start, beta_end)
     if dtype is not None and not dtype.is_floating_point:
         raise InputError(f"dtype must be a floating-point torch dtype, got {dtype}")
@@ -105,6 +105,11 @@ class DiffusionSchedule(ScheduleBase):
         device: device of the stored tensors (default CPU).
         name: a label shown in ``repr`` (``"linear"``, ``"cosine"`` or ``"custom"``).
         """
+        if isinstance(betas, (list, tuple)) and len(betas) > MAX_T:
+            # refused before the conversion: a file's list of a billion betas would take minutes to convert
+            raise InputError(
+                f"betas has {len(betas):,} steps; the package's ceiling is MAX_T = {MAX_T:,}", parameter="betas"
+            )
         betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
         if betas64.dim() != 1 or betas64.numel() < 1:
             raise InputError(f"betas must be a non-empty 1-D sequence, got shape {tuple(betas64.shape)}")
@@ -112,7 +117,9 @@ class DiffusionSchedule(ScheduleBase):
             bad = betas64[~(torch.isfinite(betas64) & (betas64 > 0) & (betas64 < 1))][0].item()
             raise InputError(f"every beta must lie in the open interval (0, 1), got {bad}")
         if betas64.numel() > MAX_T:
-            raise InputError(f"betas has {betas64.numel():,} steps; the package allows at most T = {MAX_T:,}")
+            raise InputError(
+                f"betas has {betas64.numel():,} steps; the package's ceiling is MAX_T = {MAX_T:,}", parameter="betas"
+            )
         self.name = name
         self._betas64 = betas64
         self.config = {"name": "custom", "betas": betas64.tolist()}
@@ -162,7 +169,7 @@ class DiffusionSchedule(ScheduleBase):
 
         β is not rescaled when T ≠ 1000 (as in the seed and in Ho et al.'s code; improved-diffusion rescales).
         """
-        betas = get_beta_schedule(check_positive_int(T, "T", maximum=MAX_T), beta_start, beta_end, dtype=torch.float64)
+        betas = get_beta_schedule(check_size(T, "T", MAX_T, "MAX_T"), beta_start, beta_end, dtype=torch.float64)
         schedule = cls(betas, dtype=dtype, device=device, name="linear")
         schedule.config = {"name": "linear", "T": int(T), "beta_start": float(beta_start), "beta_end": float(beta_end)}
         return schedule
@@ -174,7 +181,7 @@ class DiffusionSchedule(ScheduleBase):
 
         The last unclipped β is exactly 1 (f(T) = 0), so exactly one β is clipped to 0.999 for T = 1000.
         """
-        T = check_positive_int(T, "T", maximum=MAX_T)
+        T = check_size(T, "T", MAX_T, "MAX_T")
         if isinstance(s, bool) or not (isinstance(s, numbers.Real) and 0 < s < math.inf):
             raise InputError(f"s must be a positive offset (Nichol & Dhariwal use 0.008), got {s!r}")
         if isinstance(max_beta, bool) or not (isinstance(max_beta, numbers.Real) and 0 < max_beta < 1):

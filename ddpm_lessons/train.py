@@ -32,10 +32,25 @@ from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_c
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
 from .losses import simple_loss
-from .models import build_model, check_class_labels, check_example_shape, takes_no_labels
+from .models import (
+    build_model,
+    check_class_labels,
+    check_data_shape,
+    check_example_shape,
+    planned_parameters,
+    takes_no_labels,
+)
 from .process import q_sample
 from .schedule import DiffusionSchedule
-from .validation import InputError, check_bool, check_positive_int, check_real, check_schedule, check_tensor
+from .validation import (
+    InputError,
+    check_bool,
+    check_positive_int,
+    check_real,
+    check_schedule,
+    check_shape,
+    check_tensor,
+)
 
 __all__ = [
     "train",
@@ -211,6 +226,7 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
     x, labels = _split_data(data)
     x = _check_values(x)
     check_example_shape(tuple(x.shape), model, "data", x.dtype)
+    check_shape((settings.batch_size, *x.shape[1:]), "batch_size")  # one step's draws, before any is made
     _warn_range(x)
     if labels is not None and (not isinstance(labels, torch.Tensor) or labels.shape != (x.shape[0],)):
         shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else type(labels).__name__
@@ -475,13 +491,14 @@ def train(
         data: a float tensor ``x (N, ...)`` in [−1, 1], or ``(x, labels)`` with integer labels ``(N,)`` in
             ``[0, num_classes)`` for a class-conditional model, or one of the package's data sets (its ``tensors()``:
             :func:`~ddpm_lessons.data.load_image_folder`'s images of your own, ``GlyphDigits``, a ``RealDataset``).
-            The whole set is checked once, before the first step:
-            its shape against the model, integer images (refused, with how to rescale), labels against the model's
-            conditioning; values far from [−1, 1] raise a :class:`DataRangeWarning` that says how to rescale.
+            The whole set is checked once, before the first step: its shape against the model, integer images
+            (refused, with how to rescale), labels against the model's conditioning; values far from [−1, 1] raise
+            a :class:`DataRangeWarning` that says how to rescale.
         config: the run's :class:`~ddpm_lessons.config.TrainConfig` (None: its defaults), e.g. one of the course's
-            measured recipes, ``TrainConfig.recipe("digits-fast")``; ``overrides`` are its field names (``batch_size=256, lr=1e-3, …``) and replace those fields. ``seed`` seeds the minibatch,
-            level, noise and label-dropout draws (one CPU generator) and torch's global RNG (dropout); for a
-            reproducible initialisation, build the model after ``torch.manual_seed(seed)``.
+            measured recipes, ``TrainConfig.recipe("digits-fast")``; ``overrides`` are its field names
+            (``batch_size=256, lr=1e-3, …``) and replace those fields. ``seed`` seeds the minibatch, level, noise and
+            label-dropout draws (one CPU generator) and torch's global RNG (dropout); for a reproducible
+            initialisation, build the model after ``torch.manual_seed(seed)``.
         steps: total optimisation steps (a resumed run continues up to this number).
         schedule, forward: the noise schedule (moved to the training device) and the forward-process draw of
             :class:`EpsObjective`; objective: another objective instead (e.g. :class:`ddpm_lessons.flow.FlowObjective`).
@@ -495,8 +512,7 @@ def train(
         ``bucket_loss`` sum and ``bucket_count`` per timestep bucket, ``seconds``).
 
     Every argument is checked here, before anything is trained (:class:`~ddpm_lessons.validation.InputError`); a
-    checkpoint that cannot be resumed raises :class:`~ddpm_lessons.checkpoints.CheckpointError`.
-    """
+    checkpoint that cannot be resumed raises :class:`~ddpm_lessons.checkpoints.CheckpointError`."""
     if not isinstance(model, nn.Module):
         raise InputError(f"model must be an nn.Module, got {type(model).__name__}")
     settings, policy = _settings(config, checkpoint, overrides)
@@ -537,10 +553,9 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
             )
         weights = payload["ema" if use_ema else "model"]
         schedule = DiffusionSchedule.from_config(payload["schedule"])
-        # The configuration is sized on the meta device first: a small file whose config asks for gigabytes is
-        # refused before anything is allocated.
-        with torch.device("meta"):
-            wanted = sum(p.numel() for p in build_model(payload["model_kind"], payload["model_config"]).parameters())
+        # The configuration is sized from its numbers first (ceilings included): a small file whose config asks for
+        # gigabytes is refused before anything is built or allocated.
+        wanted = planned_parameters(payload["model_kind"], payload["model_config"])
         stored = sum(v.numel() for k, v in weights.items() if isinstance(v, torch.Tensor) and "running" not in k)
         if wanted > stored:
             raise CheckpointError(
@@ -549,8 +564,11 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
             )
         model = build_model(payload["model_kind"], payload["model_config"])
         model.load_state_dict(weights)
+        check_data_shape(payload["train_config"]["data_shape"], model)  # what sample and evaluate will draw
     except CheckpointError:
         raise
+    except InputError as error:  # a size above a ceiling, or a data shape the model cannot take
+        raise CheckpointError(f"checkpoint {path} cannot be used: {error}") from None
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
         raise CheckpointError(f"checkpoint {path} does not match its model configuration: {error}") from error
     if not all(

@@ -20,7 +20,15 @@ import torch
 import torch.nn as nn
 
 from .embedding import TimePositionalEncoding
-from .validation import InputError, check_model_input, check_positive_int
+from .validation import (
+    MAX_KERNEL_SIZE,
+    MAX_LEVELS,
+    MAX_WIDTH,
+    InputError,
+    check_model_input,
+    check_parameter_count,
+    check_size,
+)
 
 __all__ = ["UNetStage", "DiffusionUNet", "DiagramWiredUNet", "check_spatial_size"]
 
@@ -42,6 +50,18 @@ def check_spatial_size(x: torch.Tensor, depth: int, channels: int) -> None:
             )
 
 
+def _stage_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample) -> int:
+    # UNetStage's layers, counted (sizes already checked)
+    return (
+        (time_dim + 1) * out_ch  # time_proj
+        + (2 * out_ch if use_label_cond else 0)  # label_proj: Linear(1, out_ch)
+        + ((in_ch if downsample else 2 * in_ch) * kernel_size**2 + 1) * out_ch  # conv_in
+        + (out_ch * 16 + 1) * out_ch  # spatial: 4×4 conv or transposed conv
+        + 4 * out_ch  # bn1, bn2
+        + (out_ch * 9 + 1) * out_ch  # conv_feat
+    )
+
+
 class UNetStage(nn.Module):
     """One encoder or decoder stage of the seed's U-Net (seed §3, ``UNetStage``).
 
@@ -59,6 +79,7 @@ class UNetStage(nn.Module):
         downsample: bool = True,
     ):
         super().__init__()
+        self.planned_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample)
         self.use_label_cond = use_label_cond
         self.is_down = downsample
 
@@ -79,6 +100,17 @@ class UNetStage(nn.Module):
         self.conv_feat = nn.Conv2d(out_ch, out_ch, 3, padding=1)
         self.act = nn.ReLU()
 
+    @staticmethod
+    def planned_parameters(in_ch, out_ch, time_dim, use_label_cond=False, kernel_size=3, downsample=True) -> int:
+        """The stage's parameter count, computed from its arguments (checked against the ceilings) before any layer
+        is built; a count above ``MAX_PARAMETERS`` is refused."""
+        in_ch = check_size(in_ch, "in_ch", MAX_WIDTH, "MAX_WIDTH")
+        out_ch = check_size(out_ch, "out_ch", MAX_WIDTH, "MAX_WIDTH")
+        time_dim = check_size(time_dim, "time_dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
+        kernel_size = check_size(kernel_size, "kernel_size", MAX_KERNEL_SIZE, "MAX_KERNEL_SIZE")
+        count = _stage_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample)
+        return check_parameter_count(count, "UNetStage", "out_ch")
+
     def forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
         out = self.bn1(self.act(self.conv_in(x)))
         t_emb = self.act(self.time_proj(self.time_encoder(timesteps)))
@@ -90,6 +122,24 @@ class UNetStage(nn.Module):
             out = out + lbl_emb[..., None, None]
         out = self.bn2(self.act(self.conv_feat(out)))
         return self.spatial(out)
+
+
+def _check_channel_sequence(channel_sequence) -> tuple[int, ...]:
+    """The seed U-Net's widths as a tuple of 2 … MAX_LEVELS ints, each at most MAX_WIDTH."""
+    if isinstance(channel_sequence, (str, bytes)) or not isinstance(channel_sequence, Sequence):
+        raise InputError(
+            f"channel_sequence must be a sequence of positive integers, got {channel_sequence!r}",
+            parameter="channel_sequence",
+        )
+    if len(channel_sequence) > MAX_LEVELS:
+        raise InputError(
+            f"channel_sequence has {len(channel_sequence)} widths; the package's ceiling is MAX_LEVELS = {MAX_LEVELS}",
+            parameter="channel_sequence",
+        )
+    channel_sequence = tuple(check_size(c, "channel_sequence", MAX_WIDTH, "MAX_WIDTH") for c in channel_sequence)
+    if len(channel_sequence) < 2:
+        raise InputError(f"channel_sequence needs at least two widths, got {channel_sequence}")
+    return channel_sequence
 
 
 class DiffusionUNet(nn.Module):
@@ -110,13 +160,15 @@ class DiffusionUNet(nn.Module):
         channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024),
     ):
         super().__init__()
-        check_positive_int(img_channels, "img_channels")
-        check_positive_int(time_dim, "time_dim")
-        if isinstance(channel_sequence, (str, bytes)) or not isinstance(channel_sequence, Sequence):
-            raise InputError(f"channel_sequence must be a sequence of positive integers, got {channel_sequence!r}")
-        channel_sequence = tuple(check_positive_int(c, "channel_sequence") for c in channel_sequence)
-        if len(channel_sequence) < 2:
-            raise InputError(f"channel_sequence needs at least two widths, got {channel_sequence}")
+        channel_sequence = _check_channel_sequence(channel_sequence)
+        DiffusionUNet.planned_parameters(
+            {
+                "img_channels": img_channels,
+                "time_dim": time_dim,
+                "label_conditioning": label_conditioning,
+                "channel_sequence": channel_sequence,
+            }
+        )
         self.config = {
             "img_channels": img_channels,
             "time_dim": time_dim,
@@ -143,6 +195,21 @@ class DiffusionUNet(nn.Module):
             ]
         )
         self.head = nn.Conv2d(channel_sequence[0], img_channels, 1)
+
+    @staticmethod
+    def planned_parameters(config: dict) -> int:
+        """The parameter count of ``DiffusionUNet(**config)`` (every argument given), computed from the configuration
+        — its sizes checked against the ceilings — before anything is built; above ``MAX_PARAMETERS`` it is refused."""
+        img_channels = check_size(config["img_channels"], "img_channels", MAX_WIDTH, "MAX_WIDTH")
+        widths = _check_channel_sequence(config["channel_sequence"])
+        time_dim = check_size(config["time_dim"], "time_dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
+        stage = (time_dim, config["label_conditioning"], 3)
+        count = (img_channels * 9 + 1) * widths[0] + (widths[0] + 1) * img_channels  # stem, head
+        for c_in, c_out in zip(widths, widths[1:]):
+            count += _stage_parameters(c_in, c_out, *stage, downsample=True)
+        for c_in, c_out in zip(widths[::-1], widths[::-1][1:]):
+            count += _stage_parameters(c_in, c_out, *stage, downsample=False)
+        return check_parameter_count(count, "DiffusionUNet", "channel_sequence")
 
     def check_inputs(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None) -> None:
         """Raise a clear error unless ``forward`` can run on these arguments (not part of the article's code)."""
@@ -194,15 +261,26 @@ class DiagramWiredUNet(DiffusionUNet):
         channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024),
         stem_skip: bool = True,
     ):
-        super().__init__(img_channels, time_dim, label_conditioning, channel_sequence)
         if not isinstance(stem_skip, bool):
             raise InputError(f"stem_skip must be True or False, got {stem_skip!r}")
+        super().__init__(img_channels, time_dim, label_conditioning, channel_sequence)
         self.config["stem_skip"] = stem_skip
         self.stem_skip = stem_skip
         widths = self.config["channel_sequence"]
         self.up_blocks[0].conv_in = nn.Conv2d(widths[-1], widths[-2], 3, padding=1)  # the bottleneck, once
         if stem_skip:
             self.head = nn.Conv2d(2 * widths[0], img_channels, 1)  # up4's output + the stem's
+
+    @staticmethod
+    def planned_parameters(config: dict) -> int:
+        """:meth:`DiffusionUNet.planned_parameters` for the diagram's wiring: up1 reads the bottleneck once, and with
+        ``stem_skip`` the head reads twice the stem's width."""
+        if not isinstance(config["stem_skip"], bool):
+            raise InputError(f"stem_skip must be True or False, got {config['stem_skip']!r}", parameter="stem_skip")
+        count = DiffusionUNet.planned_parameters(config)
+        widths = _check_channel_sequence(config["channel_sequence"])
+        count -= widths[-1] * widths[-2] * 9  # up1's first convolution: C_last inputs, not 2·C_last
+        return count + (widths[0] * config["img_channels"] if config["stem_skip"] else 0)
 
     def unchecked_forward(self, x: torch.Tensor, timesteps: torch.Tensor, labels: torch.Tensor | None = None):
         """The diagram's wiring without :meth:`check_inputs` (:meth:`forward` checks, then calls this)."""

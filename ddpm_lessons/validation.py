@@ -280,3 +280,76 @@ def check_levels(values, x: torch.Tensor, name: str, *, low_open: bool = True, h
             parameter=name,
         )
     return tensor[:, None]
+
+
+# ---------------------------------------------------------------------------------------------------------- ceilings
+# The largest size any argument, command-line flag or file may ask for. Each is checked before anything is allocated
+# or built, so a typo or a hostile file is refused at once, by name, instead of allocating gigabytes or running for
+# hours. Each lies far above every use in the course (lessons, recipes, shipped checkpoints, benchmark) — the reason
+# is beside it — and far below what a laptop cannot hold.
+
+MAX_T = 100_000  # diffusion steps: lesson 09 builds T = 10,000, everything else uses 1,000; 10× the largest
+MAX_WIDTH = 16_384  # hidden, channel widths, time_dim, data_dim: the seed's widest level is 1,024; 16× it
+MAX_LAYERS = 1_024  # MLP blocks, residual blocks per level: the course uses at most 3; a deep MLP is ~100
+MAX_LEVELS = 12  # U-Net resolutions: the seed has 5; 11 halvings already reduce MAX_IMAGE_SIZE to one pixel
+MAX_KERNEL_SIZE = 15  # UNetStage's kernel: the seed's is 3
+MAX_CLASSES = 100_000  # class labels: the glyphs have 10, ImageNet-21k 21,841
+MAX_PARAMETERS = 1 << 28  # 268 M: 4.3× the seed's 62.7 M DiffusionUNet, 1 GiB of float32 (= MAX_CHECKPOINT_BYTES)
+MAX_IMAGE_SIZE = 1_024  # image side in pixels: the course uses 28–64 (the seed 48, the shipped photo 32); 16× 64
+MAX_GLYPH_SIZE = 64  # glyph digits: 28 like MNIST; the cached masters cost 21 faces × 100 × (2·size)² floats
+MAX_PHOTO_PIXELS = 1 << 26  # pixels of a photo file before resizing (67 M): a 64-MP camera photo has 64.1 M
+MAX_EXAMPLE_VALUES = 3 * MAX_IMAGE_SIZE**2  # values in one example: an RGB image of MAX_IMAGE_SIZE (3.1 M)
+MAX_BATCH = 1_000_000  # examples at once (a minibatch, a sample request): the course's largest is 10,000 samples
+MAX_BATCH_VALUES = 1 << 28  # values in one batch or sample request (1 GiB of float32): 10,000 samples use 20,000
+MAX_EXAMPLES = 10_000_000  # examples in a generated data set: the course's largest is 60,000 glyph digits
+MAX_DATA_VALUES = 1 << 29  # values in a generated data set (2 GiB of float32): 60,000 glyphs hold 47 M
+
+
+def check_size(value, name: str, ceiling: int, ceiling_name: str, minimum: int = 1) -> int:
+    """``value`` as an int in ``[minimum, ceiling]``; above the ceiling, an :class:`InputError` naming ``name`` and
+    the ceiling (``ceiling_name``, one of the constants above)."""
+    value = check_positive_int(value, name, minimum=minimum)
+    if value > ceiling:
+        raise InputError(
+            f"{name} must be an integer <= {ceiling:,} (the package's ceiling {ceiling_name}), got {value:,}",
+            parameter=name,
+        )
+    return value
+
+
+def check_shape(shape, name: str, *, examples: int = MAX_BATCH, total: int = MAX_BATCH_VALUES) -> tuple[int, ...]:
+    """A requested shape ``(N, ...)`` as a tuple of ints ≥ 1 within the ceilings: N ≤ ``examples``, one example ≤
+    MAX_EXAMPLE_VALUES values, the whole ≤ ``total`` values — checked before anything of that shape is allocated."""
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise InputError(f"{name} must be a tuple of sizes (N, ...), got {type(shape).__name__}", parameter=name)
+    shape = tuple(shape)
+    if not shape or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in shape):
+        raise InputError(f"{name} must be a tuple of integer sizes >= 1, (N, ...), got {shape}", parameter=name)
+    per_example = math.prod(int(s) for s in shape[1:])
+    if shape[0] > examples:
+        raise InputError(f"{name} asks for {shape[0]:,} examples; the ceiling is {examples:,}", parameter=name)
+    if per_example > MAX_EXAMPLE_VALUES:
+        raise InputError(
+            f"{name} {shape} asks for {per_example:,} values per example; the ceiling is MAX_EXAMPLE_VALUES = "
+            f"{MAX_EXAMPLE_VALUES:,} (an RGB image of {MAX_IMAGE_SIZE}×{MAX_IMAGE_SIZE})",
+            parameter=name,
+        )
+    if shape[0] * per_example > total:
+        raise InputError(
+            f"{name} {shape} asks for {shape[0] * per_example:,} values at once; the ceiling is {total:,} "
+            "(draw them in smaller batches)",
+            parameter=name,
+        )
+    return tuple(int(s) for s in shape)
+
+
+def check_parameter_count(count: int, model: str, parameter: str) -> int:
+    """Refuse a network configuration whose parameter count (computed from the configuration, before building
+    anything) is above MAX_PARAMETERS, naming the argument that sets its size."""
+    if count > MAX_PARAMETERS:
+        raise InputError(
+            f"{model} with this {parameter} would have {count:,} parameters; the package's ceiling is "
+            f"MAX_PARAMETERS = {MAX_PARAMETERS:,} (4× the seed's 62.7 M network)",
+            parameter=parameter,
+        )
+    return count

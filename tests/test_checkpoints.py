@@ -175,7 +175,11 @@ def test_a_checkpoints_config_is_sized_before_anything_is_allocated(tmp_path):
         checkpoint_path=tmp_path / "run.pt",
     )
     payload = load_checkpoint(tmp_path / "run.pt")
-    payload["model_config"]["hidden"] = 200_000  # 160 GB of weights for a file of a few KB
+    payload["model_config"]["hidden"] = 200_000  # 160 GB of weights for a file of a few KB: above MAX_WIDTH
+    save_checkpoint(tmp_path / "huge.pt", payload)
+    with pytest.raises(CheckpointError, match=r"huge.pt cannot be used: hidden must be an integer <= 16,384"):
+        load_trained(tmp_path / "huge.pt")
+    payload["model_config"]["hidden"] = 4096  # within the ceilings, but 33 M parameters the file does not hold
     save_checkpoint(tmp_path / "huge.pt", payload)
     with pytest.raises(
         CheckpointError,
@@ -356,3 +360,22 @@ def test_a_lock_removed_while_a_second_run_opened_it_is_not_shared(tmp_path, mon
         assert swapped and lock.exists()
         assert os.stat(lock).st_ino  # this run holds the file that is at the path now
     assert not lock.exists()
+
+
+def test_a_small_checkpoint_is_read_without_reserving_the_size_limit(tmp_path, monkeypatch):
+    import tracemalloc
+
+    from ddpm_lessons import checkpoints
+
+    save_checkpoint(tmp_path / "small.pt", {"x": torch.zeros(10)})
+    tracemalloc.start()
+    try:
+        load_checkpoint(tmp_path / "small.pt")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20, f"reading a {(tmp_path / 'small.pt').stat().st_size}-byte file reserved {peak:,} bytes"
+    monkeypatch.setattr(checkpoints, "MAX_CHECKPOINT_BYTES", 1000)  # the 1 GiB limit, scaled down
+    save_checkpoint(tmp_path / "large.pt", {"x": torch.zeros(1000)})
+    with pytest.raises(CheckpointError, match="large.pt is larger than 1,000 bytes; refusing to load it"):
+        load_checkpoint(tmp_path / "large.pt")

@@ -250,7 +250,11 @@ def test_a_photo_that_decodes_to_too_many_pixels_is_refused(tmp_path, capsys):
         )
         == 2
     )
-    assert capsys.readouterr().err.startswith(f"error: --photo {bomb}: Image size (200000000 pixels) exceeds limit")
+    err = capsys.readouterr().err
+    assert (
+        err.startswith(f"error: photo {bomb} declares more than twice the pixels PIL decodes") and err.count("\n") == 1
+    )
+    assert "MAX_PHOTO_PIXELS = 67,108,864" in err and err.endswith("(--photo)\n")
 
 
 def test_a_checkpoint_that_cannot_be_used_is_one_line(tmp_path, capsys):

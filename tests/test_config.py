@@ -63,6 +63,7 @@ def test_flags_reach_the_records():
         (cfg.TrainConfig, {"grad_clip": float("inf")}, "grad_clip must be finite"),
         (cfg.TrainConfig, {"seed": -1}, "seed"),
         (cfg.TrainConfig, {"warmup": -1}, "warmup must be an integer >= 0"),
+        (cfg.TrainConfig, {"batch_size": 10**9}, r"batch_size must be an integer <= 1,000,000 \(.*MAX_BATCH\)"),
         (cfg.TrainConfig, {"grad_clip": 0}, "grad_clip must be None or a positive number"),
         (cfg.CheckpointPolicy, {"path": 3}, "checkpoint_path must be a path"),
         (cfg.CheckpointPolicy, {"path": "a.pt", "every": 0}, "checkpoint_every must be an integer >= 1"),

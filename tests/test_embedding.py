@@ -44,3 +44,17 @@ def test_different_timesteps_give_different_rows():
 def test_bad_timesteps_shape():
     with pytest.raises(ValueError, match=r"timesteps must have shape \(B,\)"):
         TimePositionalEncoding(8)(torch.zeros(2, 1))
+
+
+def test_a_width_above_the_ceiling_is_refused_before_anything_is_allocated():
+    import time
+
+    from ddpm_lessons.validation import MAX_WIDTH, InputError
+
+    started = time.perf_counter()
+    with pytest.raises(
+        InputError, match=r"dim must be an integer <= 16,384 \(the package's ceiling MAX_WIDTH\)"
+    ) as info:
+        TimePositionalEncoding(10**9)  # the seed's class: (B, 10**9) embeddings would be 4 GB per timestep
+    assert info.value.parameter == "dim" and time.perf_counter() - started < 1
+    assert TimePositionalEncoding(MAX_WIDTH).dim == MAX_WIDTH

@@ -217,3 +217,140 @@ def test_count_macs_of_single_layers():
     up = torch.nn.ConvTranspose2d(4, 2, 4, stride=2, padding=1)
     assert count_macs(up, torch.zeros(1, 4, 5, 5)) == 4 * 5 * 5 * 2 * 4 * 4
     assert count_macs(torch.nn.Linear(7, 3), torch.zeros(2, 7)) == 2 * 3 * 7
+
+
+# ----------------------------------------------------------------------------- issue 25 §4: bounded sizes
+PLANNED = [
+    ("MLPDenoiser", {}),
+    ("MLPDenoiser", {"data_dim": 1, "hidden": 64, "num_layers": 2, "time_input": "scalar"}),
+    ("MLPDenoiser", {"num_layers": 0, "time_input": "none"}),
+    ("ResidualUNet", {}),
+    ("ResidualUNet", {"base_channels": 16, "num_classes": 10}),
+    ("ResidualUNet", {"in_channels": 3, "channel_mults": (1, 2, 4, 4), "num_res_blocks": 2, "attention": False}),
+    ("ResidualUNet", {"channel_mults": (1,), "num_res_blocks": 3}),
+    ("DiffusionUNet", {}),
+    ("DiffusionUNet", {"channel_sequence": (8, 16, 32), "label_conditioning": True}),
+    ("DiagramWiredUNet", {"channel_sequence": (16, 32, 64, 128)}),
+    ("DiagramWiredUNet", {"channel_sequence": (16, 32, 64), "stem_skip": False, "img_channels": 1, "time_dim": 32}),
+]
+
+
+@pytest.mark.parametrize(("kind", "config"), PLANNED)
+def test_planned_parameters_equal_the_built_count(kind, config):
+    from ddpm_lessons.models import MODELS, planned_parameters
+
+    assert planned_parameters(kind, config) == count_parameters(MODELS[kind](**config))
+
+
+@pytest.mark.parametrize(
+    "args", [(3, 8, 32), (4, 6, 16, True, 5, False), (8, 16, 32, False, 3, True)], ids=["down", "up", "plain"]
+)
+def test_a_stages_planned_parameters_equal_its_built_count(args):
+    assert UNetStage.planned_parameters(*args) == count_parameters(UNetStage(*args))
+
+
+HUGE = [
+    (lambda: MLPDenoiser(num_layers=10**7), "num_layers", "MAX_LAYERS"),  # > 90 s in the old size guard
+    (lambda: MLPDenoiser(hidden=10**6), "hidden", "MAX_WIDTH"),
+    (lambda: MLPDenoiser(data_dim=10**9), "data_dim", "MAX_WIDTH"),
+    (lambda: MLPDenoiser(num_timesteps=10**9), "num_timesteps", "MAX_T"),
+    (lambda: MLPDenoiser(hidden=16_384, num_layers=1_024), "hidden", "MAX_PARAMETERS"),  # each within its ceiling
+    (lambda: ResidualUNet(base_channels=10**6), "base_channels", "MAX_WIDTH"),
+    (lambda: ResidualUNet(base_channels=8_192, channel_mults=(1, 4)), "base_channels", "MAX_WIDTH"),
+    (lambda: ResidualUNet(num_res_blocks=10**6), "num_res_blocks", "MAX_LAYERS"),
+    (lambda: ResidualUNet(channel_mults=(1,) * 13), "channel_mults", "MAX_LEVELS"),
+    (lambda: ResidualUNet(num_classes=10**9), "num_classes", "MAX_CLASSES"),
+    (lambda: ResidualUNet(base_channels=2_048, channel_mults=(1, 2, 4, 8)), "base_channels", "MAX_PARAMETERS"),
+    (lambda: UNetStage(10**6, 8, 32), "in_ch", "MAX_WIDTH"),
+    (lambda: UNetStage(8, 10**6, 32), "out_ch", "MAX_WIDTH"),
+    (lambda: UNetStage(8, 8, 10**9), "time_dim", "MAX_WIDTH"),
+    (lambda: UNetStage(8, 8, 32, kernel_size=10**4), "kernel_size", "MAX_KERNEL_SIZE"),
+    (lambda: UNetStage(16_384, 16_384, 32), "out_ch", "MAX_PARAMETERS"),
+    (lambda: DiffusionUNet(time_dim=10**8), "time_dim", "MAX_WIDTH"),
+    (lambda: DiffusionUNet(img_channels=10**6), "img_channels", "MAX_WIDTH"),
+    (lambda: DiffusionUNet(channel_sequence=(10**6, 10**6)), "channel_sequence", "MAX_WIDTH"),
+    (lambda: DiffusionUNet(channel_sequence=(4,) * 13), "channel_sequence", "MAX_LEVELS"),
+    (lambda: DiffusionUNet(channel_sequence=(64, 8_192, 16_384)), "channel_sequence", "MAX_PARAMETERS"),
+    (lambda: DiagramWiredUNet(channel_sequence=(10**6, 10**6)), "channel_sequence", "MAX_WIDTH"),
+]
+
+
+@pytest.mark.parametrize(("build", "name", "ceiling"), HUGE, ids=[f"{h[1]}-{h[2]}" for h in HUGE])
+def test_a_network_above_a_ceiling_is_refused_by_name_before_any_layer_is_built(build, name, ceiling, monkeypatch):
+    import time
+
+    from ddpm_lessons.validation import InputError
+
+    monkeypatch.setattr(torch.nn.Conv2d, "__init__", lambda *a, **k: pytest.fail("a layer was built"))
+    monkeypatch.setattr(torch.nn.Linear, "__init__", lambda *a, **k: pytest.fail("a layer was built"))
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=ceiling) as info:
+        build()
+    assert info.value.parameter == name and name in str(info.value)
+    assert time.perf_counter() - started < 1
+
+
+def test_a_file_config_is_checked_by_planned_parameters_without_building(monkeypatch):
+    from ddpm_lessons.models import planned_parameters
+    from ddpm_lessons.validation import InputError
+
+    monkeypatch.setattr(torch.nn.Linear, "__init__", lambda *a, **k: pytest.fail("a layer was built"))
+    with pytest.raises(InputError, match="num_layers must be an integer <= 1,024"):
+        planned_parameters("MLPDenoiser", {"num_layers": 10**7})
+    with pytest.raises(InputError, match="config is not a set of MLPDenoiser arguments"):
+        planned_parameters("MLPDenoiser", {"layers": 3})
+    with pytest.raises(InputError, match="model kind must be one of"):
+        planned_parameters("Evil", {})
+    with pytest.raises(InputError, match="stem_skip must be True or False"):
+        planned_parameters("DiagramWiredUNet", {"stem_skip": "yes"})
+
+
+def test_a_requested_sample_shape_is_bounded_for_any_model():
+    import time
+
+    from ddpm_lessons import DiffusionSchedule
+    from ddpm_lessons.sampling import sample
+    from ddpm_lessons.validation import InputError
+
+    schedule, mlp = DiffusionSchedule.linear(10), MLPDenoiser(num_timesteps=10).eval()
+
+    class Zero(torch.nn.Module):  # not one of the package's networks: the shape's sizes are still checked
+        def __init__(self):
+            super().__init__()
+            self.scale = torch.nn.Parameter(torch.zeros(()))
+
+        def forward(self, x, t):
+            return self.scale * x
+
+    eps = Zero().eval()
+
+    for model in (mlp, eps):
+        for shape, words in (
+            ((10**9, 2), "asks for 1,000,000,000 examples; the ceiling is 1,000,000"),
+            ((10, 10**8), "MAX_EXAMPLE_VALUES"),
+            ((900_000, 1000), "values at once; the ceiling is 268,435,456"),
+            ((-1, 2), "integer sizes >= 1"),
+            ((4, 2.5), "integer sizes >= 1"),
+        ):
+            started = time.perf_counter()
+            with pytest.raises(InputError, match=words) as info:
+                sample(model, schedule, shape, progress=False)
+            assert info.value.parameter == "shape" and time.perf_counter() - started < 1
+
+
+def test_a_checkpoints_data_shape_must_fit_its_model():
+    from ddpm_lessons.models import check_data_shape
+    from ddpm_lessons.validation import InputError
+
+    assert check_data_shape([2], MLPDenoiser()) == (2,)
+    assert check_data_shape([3, 32, 32], DiffusionUNet(channel_sequence=(4, 8))) == (3, 32, 32)
+    for shape, model, words in (
+        ([3], MLPDenoiser(), r"expects \(N, 2\)"),
+        ([1, 32, 32], DiffusionUNet(channel_sequence=(4, 8)), "C = 3"),
+        ([3, 33, 33], DiffusionUNet(channel_sequence=(4, 8)), "not divisible"),
+        ([10**9], MLPDenoiser(), "MAX_EXAMPLE_VALUES"),
+        ("2", MLPDenoiser(), "must be a list of sizes"),
+    ):
+        with pytest.raises(InputError, match=words) as info:
+            check_data_shape(shape, model)
+        assert info.value.parameter == "data_shape"

@@ -144,3 +144,25 @@ def test_the_seed_arrays_are_checked_once_per_set_and_again_after_a_change(monke
     with pytest.raises(InputError, match="alphas does not match betas"):
         schedule_module.schedule_from_arrays(alphas, alphas_cumprod, betas, x)
     assert len(checks) == 3
+
+
+def test_every_schedule_constructor_has_the_ceiling_max_t():
+    import time
+
+    from ddpm_lessons.schedule import MAX_T
+    from ddpm_lessons.validation import InputError
+
+    assert MAX_T == 100_000 and len(get_beta_schedule(MAX_T)) == MAX_T  # lesson 09 builds T = 10,000
+    for call, name in (
+        (lambda: get_beta_schedule(10**9), "timesteps"),  # the seed's function: 4 GB of betas
+        (lambda: DiffusionSchedule.linear(10**9), "T"),
+        (lambda: DiffusionSchedule.cosine(10**9), "T"),
+        (lambda: DiffusionSchedule([0.01] * (MAX_T + 1)), "betas"),
+        (lambda: DiffusionSchedule(torch.full((MAX_T + 1,), 0.01)), "betas"),
+        (lambda: DiffusionSchedule.from_config({"name": "linear", "T": 10**9}), "T"),
+    ):
+        started = time.perf_counter()
+        with pytest.raises(InputError, match=r"100,000") as info:
+            call()
+        assert info.value.parameter == name and "MAX_T" in str(info.value)
+        assert time.perf_counter() - started < 1

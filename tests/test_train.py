@@ -260,3 +260,18 @@ def test_a_diverging_run_stops_naming_the_step_and_keeps_the_last_good_checkpoin
     kept = load_checkpoint(out)
     assert kept["step"] == 4
     assert all(torch.isfinite(w).all() for w in kept["model"].values())
+
+
+def test_a_batch_above_the_ceilings_is_refused_before_any_draw(monkeypatch):
+    import time
+
+    monkeypatch.setattr(torch, "randn", lambda *a, **k: pytest.fail("a batch was drawn"))
+    for batch_size, words in (
+        (10**9, r"batch_size must be an integer <= 1,000,000 \(the package's ceiling MAX_BATCH\)"),
+        (500_000, r"batch_size \(500000, 1, 32, 32\) asks for 512,000,000 values at once; the ceiling is 268,435,456"),
+    ):
+        model = ResidualUNet(in_channels=1, base_channels=8, channel_mults=(1,))
+        started = time.perf_counter()
+        with pytest.raises(InputError, match=words) as info:
+            train(model, torch.zeros(4, 1, 32, 32), schedule=SCHEDULE, steps=1, batch_size=batch_size, progress=False)
+        assert info.value.parameter == "batch_size" and time.perf_counter() - started < 1

@@ -31,7 +31,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..validation import check_positive_int
+from ..validation import (
+    MAX_DATA_VALUES,
+    MAX_EXAMPLES,
+    MAX_GLYPH_SIZE,
+    InputError,
+    check_positive_int,
+    check_size,
+)
 
 __all__ = ["GlyphDigits", "glyph_fonts"]
 
@@ -184,9 +191,9 @@ class GlyphDigits(torch.utils.data.Dataset):
     """``n`` labelled glyph digits, ``size × size`` grey-level, white on black, made from ``seed``.
 
     Args:
-        n: number of images (int >= 1).
+        n: number of images (int, 1 … ``MAX_EXAMPLES``; n·size² at most ``MAX_DATA_VALUES``).
         seed: int >= 0. The same seed (and n, size) gives identical bytes; different seeds give different images.
-        size: side of the square images in pixels (int >= 8; 28 like MNIST).
+        size: side of the square images in pixels (int, 8 … ``MAX_GLYPH_SIZE`` = 64; 28 like MNIST).
 
     Labels are balanced: class c appears ``n // 10`` times, plus once more for the first ``n % 10`` classes, in an
     order shuffled by the seed.
@@ -201,9 +208,16 @@ class GlyphDigits(torch.utils.data.Dataset):
     """
 
     def __init__(self, n: int = 60000, seed: int = 0, size: int = 28):
-        self.n = check_positive_int(n, "n")
+        self.n = check_size(n, "n", MAX_EXAMPLES, "MAX_EXAMPLES")
         self.seed = check_positive_int(seed, "seed", minimum=0)
-        self.size = check_positive_int(size, "size", minimum=8)
+        self.size = check_size(size, "size", MAX_GLYPH_SIZE, "MAX_GLYPH_SIZE", minimum=8)
+        if self.n * self.size**2 > MAX_DATA_VALUES:  # tensors() returns them as float32
+            raise InputError(
+                f"n must be at most {MAX_DATA_VALUES // self.size**2:,} for {self.size}×{self.size} glyphs: "
+                f"{self.n:,} of them are {self.n * self.size**2:,} values; the package's ceiling is MAX_DATA_VALUES "
+                f"= {MAX_DATA_VALUES:,}",
+                parameter="n",
+            )
         self.images, self.labels, self.fonts = _generate(self.n, self.seed, self.size)
 
     def __len__(self) -> int:

@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from ..validation import check_positive_int
+from ..validation import MAX_DATA_VALUES, MAX_EXAMPLES, InputError, check_positive_int, check_size
 
 __all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D", "GaussianMixture", "eight_gaussians"]
 
@@ -33,7 +33,7 @@ class GaussianMixture1D:
 
     def sample(self, n: int, generator=None) -> torch.Tensor:
         """``n`` draws, shape ``(n, 1)``, float32."""
-        n = check_positive_int(n, "n")
+        n = check_size(n, "n", MAX_EXAMPLES, "MAX_EXAMPLES")
         component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         z = torch.randn(n, generator=generator, dtype=torch.float64)
         return (self.means[component] + self.stds[component] * z).float()[:, None]
@@ -90,7 +90,13 @@ class GaussianMixture:
 
     def sample(self, n: int, generator=None) -> torch.Tensor:
         """``n`` draws, shape ``(n, D)``, float32."""
-        n = check_positive_int(n, "n")
+        n = check_size(n, "n", MAX_EXAMPLES, "MAX_EXAMPLES")
+        if n * self.dim > MAX_DATA_VALUES:
+            raise InputError(
+                f"n must be at most {MAX_DATA_VALUES // self.dim:,} for points of dimension {self.dim}: {n:,} of "
+                f"them are {n * self.dim:,} values; the package's ceiling is MAX_DATA_VALUES = {MAX_DATA_VALUES:,}",
+                parameter="n",
+            )
         component = torch.multinomial(self.weights, n, replacement=True, generator=generator)
         z = torch.randn(n, self.dim, generator=generator, dtype=torch.float64)
         return (self.means[component] + self.stds[component, None] * z).float()
@@ -161,6 +167,6 @@ def toy_data(name: str, n: int, *, seed: int = 0) -> torch.Tensor:
     """
     if name not in TOY_DATASETS:
         raise ValueError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
-    n = check_positive_int(n, "n")
+    n = check_size(n, "n", MAX_EXAMPLES, "MAX_EXAMPLES")
     generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
     return TOY_DATASETS[name](n, generator).float()

@@ -24,7 +24,15 @@ import torch.nn.functional as F
 from ..checkpoints import CheckpointError, load_checkpoint, save_checkpoint, shipped_path
 from ..data.glyphs import GlyphDigits
 from ..device import pick_device, seeded_generator
-from ..validation import check_image_batch, check_positive_int
+from ..validation import (
+    MAX_BATCH,
+    MAX_DATA_VALUES,
+    MAX_WIDTH,
+    check_image_batch,
+    check_parameter_count,
+    check_positive_int,
+    check_size,
+)
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -60,11 +68,16 @@ def _normalise_config(config) -> dict:
     dropout = merged["dropout"]
     if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0.0 <= float(dropout) < 1.0:
         raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    return {
-        "channels": [check_positive_int(c, "channels[i]") for c in channels],
-        "hidden": check_positive_int(merged["hidden"], "hidden"),
+    normalised = {
+        "channels": [check_size(c, "channels", MAX_WIDTH, "MAX_WIDTH") for c in channels],
+        "hidden": check_size(merged["hidden"], "hidden", MAX_WIDTH, "MAX_WIDTH"),
         "dropout": float(dropout),
     }
+    (c1, c2), hidden = normalised["channels"], normalised["hidden"]
+    # conv1, conv2, fc, head: counted from the numbers, so a file's config is sized before anything is built
+    count = (9 + 1) * c1 + (9 * c1 + 1) * c2 + (c2 * 7 * 7 + 1) * hidden + (hidden + 1) * 10
+    check_parameter_count(count, "GlyphClassifier", "hidden")
+    return normalised
 
 
 class GlyphClassifier(nn.Module):
@@ -134,8 +147,9 @@ def train_classifier(
         float per step (loss and accuracy on that step's batch).
     """
     steps = check_positive_int(steps, "steps")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    n_train = check_positive_int(n_train, "n_train")
+    batch_size = check_size(batch_size, "batch_size", MAX_BATCH, "MAX_BATCH")
+    # the glyph set's own ceiling (MAX_DATA_VALUES of 28×28 float images), named here as the argument given
+    n_train = check_size(n_train, "n_train", MAX_DATA_VALUES // (28 * 28), "MAX_DATA_VALUES / 28²")
     seed = check_positive_int(seed, "seed", minimum=0)
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0.0 < float(lr) < math.inf:
         raise ValueError(f"lr must be a positive number, got {lr!r}")
@@ -381,7 +395,7 @@ def glyph_data_floor(classifier: GlyphClassifier, n: int = 1000, seeds=(1, 2)) -
     same ``n``. The seeds must differ from each other and from the data the classifier was trained on (seed 0 by
     default).
     """
-    n = check_positive_int(n, "n", minimum=2)
+    n = check_size(n, "n", MAX_BATCH, "MAX_BATCH", minimum=2)
     if (
         not isinstance(seeds, (tuple, list))
         or len(seeds) != 2

@@ -19,12 +19,19 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoints import load_checkpoint
+from ..checkpoints import CheckpointError, load_checkpoint
 from ..sampling import sample
 from ..train import load_trained
 from ..validation import InputError
 
-__all__ = ["evaluate_checkpoint", "GLYPH_EVAL", "PHOTO_BAR_DB", "TOY_BAR_RATIO", "GLYPH_BAR_ACCURACY"]
+__all__ = [
+    "evaluate_checkpoint",
+    "GLYPH_EVAL",
+    "PHOTO_BAR_DB",
+    "TOY_BAR_RATIO",
+    "GLYPH_BAR_ACCURACY",
+    "MAX_EVALUATE_T",
+]
 
 PHOTO_BAR_DB = 25.0
 TOY_BAR_RATIO = 2.0
@@ -32,16 +39,20 @@ GLYPH_BAR_ACCURACY = 0.95
 CLASSIFIER_BAR_ACCURACY = 0.99
 CLASSIFIER_TEST_SEED = 12345
 GLYPH_EVAL = {"method": "ddim", "steps": 50, "guidance": 2.0, "clip_denoised": True}
+MAX_EVALUATE_T = 10_000
+"""The longest chain an evaluation runs (the photo and toy bars sample every one of the checkpoint's T steps): 10×
+the shipped checkpoints' T = 1,000, so an evaluation costs at most ~10× a shipped one's (moons: 72 s)."""
 
 
-def _photo(model, schedule, payload, quick, progress):
-    from ..data.photo import DEFAULT_PHOTO_LABEL, load_photo
+def _photo(model, schedule, payload, quick, progress, photo_path):
     from .metrics import psnr
 
-    info = payload["train_config"]["data"]
-    size = info["image_size"]
-    path = None if info["path"] == DEFAULT_PHOTO_LABEL else info["path"]
-    photo = load_photo(path, (size, size))
+    data_shape = tuple(payload["train_config"]["data_shape"])  # checked against the model by load_trained
+    if len(data_shape) != 3 or data_shape[0] != 3:
+        raise CheckpointError(
+            f"a photo checkpoint draws RGB images (3, H, W), but this one's data_shape is {data_shape}"
+        )
+    photo = _training_photo(payload["train_config"].get("data", {}), data_shape[1:], photo_path)
     n = 2 if quick else 8
     samples = sample(model, schedule, (n, *photo.shape), seed=1, progress=progress)
     scores = psnr(samples, photo)
@@ -55,13 +66,45 @@ def _photo(model, schedule, payload, quick, progress):
     }
 
 
+def _training_photo(info: dict, size: tuple[int, int], photo_path):
+    """The photo the samples are compared with, at the checkpoint's data size. Its file comes only from the caller
+    (``photo``, command line ``--photo``), never from a path stored in the checkpoint: a file must not make the
+    package open another file. Without one, only a checkpoint trained on the default photo can be evaluated."""
+    from ..data.photo import DEFAULT_PHOTO_LABEL, load_photo
+
+    recorded = info.get("path") if isinstance(info, dict) else None
+    if photo_path is None and recorded != DEFAULT_PHOTO_LABEL:
+        raise InputError(
+            f"this checkpoint was trained on the photo {str(recorded)!r}; evaluation never opens a path stored in a "
+            "checkpoint: give the photo file (photo=..., command line --photo FILE)",
+            parameter="photo",
+        )
+    try:
+        return load_photo(photo_path, size)
+    except FileNotFoundError as error:
+        raise InputError(str(error), parameter="photo") from None
+    except InputError as error:
+        raise InputError(str(error), parameter="photo" if error.parameter == "path" else error.parameter) from None
+
+
+def _check_chain_length(schedule, name: str) -> None:
+    if len(schedule) > MAX_EVALUATE_T:
+        raise CheckpointError(
+            f"the {name} evaluation samples all T = {len(schedule):,} steps of this checkpoint's schedule; the "
+            f"ceiling is MAX_EVALUATE_T = {MAX_EVALUATE_T:,} (10× the shipped checkpoints' T)"
+        )
+
+
 def _toy(model, schedule, payload, quick, progress):
-    from ..data.toy import toy_data
+    from ..data.toy import TOY_DATASETS, toy_data
     from .metrics import sliced_wasserstein, sliced_wasserstein_floor
 
     name = payload["train_config"]["data"]["name"]
+    data_shape = tuple(payload["train_config"]["data_shape"])
+    if name not in TOY_DATASETS or data_shape != tuple(toy_data(name, 1).shape[1:]):
+        raise CheckpointError(f"data {name!r} of shape {data_shape} is not one of the toy sets {sorted(TOY_DATASETS)}")
     n = 2000 if quick else 10_000
-    samples = sample(model, schedule, (n, *payload["train_config"]["data_shape"]), seed=1, progress=progress)
+    samples = sample(model, schedule, (n, *data_shape), seed=1, progress=progress)
     distance = sliced_wasserstein(samples, toy_data(name, n, seed=999))
     floor = sliced_wasserstein_floor(lambda k, seed: toy_data(name, k, seed=seed), n)
     return {
@@ -79,13 +122,18 @@ def _glyphs(model, schedule, payload, quick, progress):
     from ..data.glyphs import GlyphDigits
     from .classifier import glyph_data_floor, glyph_sample_metrics, load_glyph_classifier
 
+    if tuple(payload["train_config"]["data_shape"]) != (1, 28, 28):
+        raise CheckpointError(
+            f"the glyph classifier scores 28×28 digits (1, 28, 28); this checkpoint's data_shape is "
+            f"{tuple(payload['train_config']['data_shape'])}"
+        )
     classifier = load_glyph_classifier()
     per_digit = 10 if quick else 100
     labels = torch.arange(10).repeat_interleave(per_digit)
     samples = sample(
         model,
         schedule,
-        (len(labels), *payload["train_config"]["data_shape"]),
+        (len(labels), 1, 28, 28),
         labels=labels,
         method=GLYPH_EVAL["method"],
         steps=GLYPH_EVAL["steps"],
@@ -124,23 +172,34 @@ def _classifier(path, quick, verify=True):
     }
 
 
-def evaluate_checkpoint(path, *, quick: bool = False, device=None, progress: bool = True, verify: bool = True) -> dict:
+def evaluate_checkpoint(
+    path, *, quick: bool = False, device=None, progress: bool = True, verify: bool = True, photo=None
+) -> dict:
     """Sample from the checkpoint's EMA weights and measure it against its bar; returns a dict of numbers.
 
     ``quick=True`` uses a handful of samples: a smoke check of the machinery, not the bar. ``verify=False`` evaluates
     a checkpoint that has no checksum (with a warning); the shipped classifier that scores glyph samples is always
-    verified.
+    verified. ``photo``: the image file a photo checkpoint was trained on, when it is not the default photo — the
+    path recorded in the checkpoint is never opened. The work is bounded by the checkpoint's checks (sizes, data shape
+    against the model) and by :data:`MAX_EVALUATE_T`.
     """
     started = time.perf_counter()
     if load_checkpoint(path, verify=verify).get("kind") == "glyph-classifier":
         return {**_classifier(path, quick, verify), "seconds": round(time.perf_counter() - started, 1)}
     model, schedule, payload = load_trained(Path(path), device=device, verify=verify)
-    name = payload["train_config"].get("data", {}).get("name")
+    data = payload["train_config"].get("data", {})
+    name = data.get("name") if isinstance(data, dict) else None
+    if photo is not None and name != "photo":
+        raise InputError(
+            f"photo is for a checkpoint trained on a photo; this one was trained on {name!r}", parameter="photo"
+        )
     if name == "photo":
-        result = _photo(model, schedule, payload, quick, progress)
+        _check_chain_length(schedule, name)
+        result = _photo(model, schedule, payload, quick, progress, photo)
     elif name == "glyphs":
         result = _glyphs(model, schedule, payload, quick, progress)
     elif payload["model_kind"] == "MLPDenoiser" and name:
+        _check_chain_length(schedule, "toy")
         result = _toy(model, schedule, payload, quick, progress)
     else:
         # A checkpoint of your own images (train --data folder) has no bar to meet; its folder is never re-read.

@@ -12,7 +12,15 @@ import math
 
 import torch
 
-from ..validation import check_positive_int, check_real, check_same_shape, check_tensor
+from ..validation import (
+    MAX_BATCH,
+    MAX_BATCH_VALUES,
+    InputError,
+    check_real,
+    check_same_shape,
+    check_size,
+    check_tensor,
+)
 
 __all__ = ["psnr", "sliced_wasserstein", "sliced_wasserstein_floor"]
 
@@ -58,7 +66,13 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_projections: int = 51
     check_same_shape(a, b, "a", "b")
     if a.dim() != 2:
         raise ValueError(f"a and b must be point clouds of shape (N, D), got {tuple(a.shape)}")
-    n_projections = check_positive_int(n_projections, "n_projections")
+    n_projections = check_size(n_projections, "n_projections", MAX_BATCH, "MAX_BATCH")
+    if a.shape[0] * n_projections > MAX_BATCH_VALUES:  # the sorted projections: N × n_projections float64
+        raise InputError(
+            f"{a.shape[0]:,} points × {n_projections:,} projections are more values than the package's ceiling "
+            f"MAX_BATCH_VALUES = {MAX_BATCH_VALUES:,}; use fewer projections",
+            parameter="n_projections",
+        )
     g = torch.Generator().manual_seed(seed)
     directions = torch.randn(a.shape[1], n_projections, generator=g, dtype=torch.float64)
     directions /= directions.norm(dim=0, keepdim=True)
@@ -69,6 +83,7 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_projections: int = 51
 
 def sliced_wasserstein_floor(draw, n: int, seeds=(101, 202), n_projections: int = 512) -> float:
     """The noise floor: the sliced distance between two independent draws of ``n`` points from ``draw(n, seed)``."""
+    n = check_size(n, "n", MAX_BATCH, "MAX_BATCH")
     return sliced_wasserstein(draw(n, seeds[0]), draw(n, seeds[1]), n_projections)
 
 

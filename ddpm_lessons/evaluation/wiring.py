@@ -45,7 +45,7 @@ from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..train import train
 from ..unet import DiagramWiredUNet, DiffusionUNet
-from ..validation import check_positive_int
+from ..validation import MAX_BATCH, MAX_IMAGE_SIZE, MAX_T, check_positive_int, check_size
 from .benchmark import PHOTO_CONFIG, PHOTO_TRAIN
 from .evaluate import PHOTO_BAR_DB
 from .metrics import psnr
@@ -158,15 +158,11 @@ def measure(
     unknown = [w for w in wirings if w not in WIRINGS]
     if unknown or not wirings:
         raise ValueError(f"wirings must name some of {sorted(WIRINGS)}, got {list(wirings)}")
-    for name, value in (
-        ("steps", steps),
-        ("every", every),
-        ("image_size", image_size),
-        ("samples", samples),
-        ("timesteps", timesteps),
-        ("workers", workers),
-    ):
+    for name, value in (("steps", steps), ("every", every), ("workers", workers)):
         check_positive_int(value, name)
+    check_size(image_size, "image_size", MAX_IMAGE_SIZE, "MAX_IMAGE_SIZE")
+    check_size(samples, "samples", MAX_BATCH, "MAX_BATCH")
+    check_size(timesteps, "timesteps", MAX_T, "MAX_T")
     t_ranges(timesteps)
     if not seeds:
         raise ValueError("seeds must name at least one seed")

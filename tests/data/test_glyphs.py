@@ -1,5 +1,7 @@
 """Glyph digits: shapes and ranges, determinism, balanced labels, distinct classes, bad input."""
 
+import re
+
 import pytest
 import torch
 
@@ -100,8 +102,28 @@ def test_fonts_are_matplotlibs_digit_faces():
         ({"seed": 1.0}, TypeError, "seed"),
         ({"seed": True}, TypeError, "seed"),
         ({"seed": -1}, ValueError, "seed"),
+        ({"n": 10**8}, ValueError, "n"),  # above MAX_EXAMPLES
+        ({"n": 200_000, "size": 64}, ValueError, "n"),  # 819 M float values: above MAX_DATA_VALUES
+        ({"size": 30_000}, ValueError, "size"),  # above MAX_GLYPH_SIZE: the masters alone would be terabytes
     ],
 )
 def test_bad_input_names_the_parameter(kwargs, error, name):
     with pytest.raises(error, match=rf"^{name} must be"):
         GlyphDigits(**{"n": 10, **kwargs})
+
+
+def test_the_ceilings_are_checked_before_any_glyph_is_drawn(monkeypatch):
+    import time
+
+    from ddpm_lessons.data import glyphs
+
+    monkeypatch.setattr(glyphs, "_generate", lambda *a: pytest.fail("glyphs were drawn"))
+    for kwargs, words in (
+        ({"n": 10**8}, "n must be an integer <= 10,000,000 (the package's ceiling MAX_EXAMPLES)"),
+        ({"n": 200_000, "size": 64}, "MAX_DATA_VALUES = 536,870,912"),
+        ({"size": 30_000}, "size must be an integer <= 64 (the package's ceiling MAX_GLYPH_SIZE)"),
+    ):
+        started = time.perf_counter()
+        with pytest.raises(ValueError, match=re.escape(words)):
+            GlyphDigits(**kwargs)
+        assert time.perf_counter() - started < 1

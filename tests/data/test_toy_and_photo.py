@@ -30,6 +30,49 @@ def test_photo_errors(tmp_path):
         load_photo(image_shape=(0, 4))
 
 
+def test_photo_refusals_name_the_parameter_and_come_before_any_decoding(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from PIL import Image
+
+    from ddpm_lessons.validation import InputError
+
+    fifo = tmp_path / "photo.fifo"
+    os.mkfifo(fifo)  # opening it would block until a writer comes
+    bomb = tmp_path / "bomb.png"
+    Image.new("1", (10_000, 7_000)).save(bomb)  # 70 M pixels in a few kB: above MAX_PHOTO_PIXELS, below PIL's guard
+    assert bomb.stat().st_size < 200_000
+    for call, parameter, words in (
+        (lambda: load_photo(tmp_path), "path", "is a directory, not an image file"),
+        (lambda: load_photo(fifo), "path", "is not a regular file"),
+        (lambda: load_photo(3), "path", "path must be an image file path"),
+        (lambda: load_photo(bomb), "path", r"is 10000×7000 = 70,000,000 pixels; the package's ceiling is MAX_PHOTO"),
+        (lambda: load_photo(image_shape=(30_000, 30_000)), "image_shape", "image_shape must be an integer <= 1,024"),
+        (lambda: load_photo(image_shape=(48,)), "image_shape", r"image_shape must be \(H, W\)"),
+    ):
+        monkeypatch.setattr(Image.Image, "convert", lambda *a, **k: pytest.fail("the image was decoded"))
+        started = time.perf_counter()
+        with pytest.raises(InputError, match=words) as info:
+            call()
+        assert info.value.parameter == parameter and time.perf_counter() - started < 1
+
+
+def test_toy_sizes_have_a_ceiling():
+    from ddpm_lessons.data import GaussianMixture, eight_gaussians
+    from ddpm_lessons.validation import InputError
+
+    for call, words in (
+        (lambda: toy_data("moons", 10**10), "n must be an integer <= 10,000,000"),
+        (lambda: GaussianMixture1D().sample(10**10), "n must be an integer <= 10,000,000"),
+        (lambda: eight_gaussians().sample(10**10), "n must be an integer <= 10,000,000"),
+        (lambda: GaussianMixture([1.0], torch.zeros(1, 1000), [1.0]).sample(10**6), "MAX_DATA_VALUES"),
+    ):
+        with pytest.raises(InputError, match=words) as info:
+            call()
+        assert info.value.parameter == "n"
+
+
 @pytest.mark.parametrize("name", sorted(TOY_DATASETS))
 def test_toy_data_is_seeded_and_shaped(name):
     a, b, c = toy_data(name, 500, seed=1), toy_data(name, 500, seed=1), toy_data(name, 500, seed=2)

@@ -249,3 +249,20 @@ def test_payload_refuses_a_config_that_does_not_describe_the_model(trained):
         GlyphClassifier(channels=(8,))
     with pytest.raises(ValueError, match="dropout must be"):
         GlyphClassifier(dropout=1.0)
+
+
+def test_classifier_sizes_have_a_ceiling(monkeypatch):
+    from ddpm_lessons.evaluation import classifier
+    from ddpm_lessons.validation import InputError
+
+    monkeypatch.setattr(classifier, "GlyphDigits", lambda *a, **k: pytest.fail("glyphs were drawn"))
+    for call, name, words in (
+        (lambda: GlyphClassifier(channels=(10**6, 8)), "channels", "MAX_WIDTH"),
+        (lambda: GlyphClassifier(channels=(16_384, 16_384), hidden=16_384), "hidden", "MAX_PARAMETERS"),
+        (lambda: train_classifier(batch_size=10**9, progress=False), "batch_size", "MAX_BATCH"),
+        (lambda: train_classifier(n_train=10**8, progress=False), "n_train", "MAX_DATA_VALUES"),
+        (lambda: glyph_data_floor(None, n=10**9), "n", "MAX_BATCH"),
+    ):
+        with pytest.raises(InputError, match=words) as info:
+            call()
+        assert info.value.parameter == name

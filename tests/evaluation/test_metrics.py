@@ -35,3 +35,17 @@ def test_psnr_pairwise_batches():
     ref = torch.zeros(4, 3, 8, 8) + torch.tensor([0.1, 0.2, 0.1, 0.2]).view(4, 1, 1, 1)
     scores = psnr(x, ref)
     assert scores.shape == (4,) and scores[0] > scores[1]
+
+
+def test_metric_sizes_have_a_ceiling():
+    from ddpm_lessons.validation import InputError
+
+    points = torch.zeros(1000, 2)
+    for call, name, words in (
+        (lambda: sliced_wasserstein(points, points, n_projections=10**9), "n_projections", "MAX_BATCH"),
+        (lambda: sliced_wasserstein(points, points, n_projections=300_000), "n_projections", "MAX_BATCH_VALUES"),
+        (lambda: sliced_wasserstein_floor(lambda n, seed: pytest.fail("drawn"), 10**9), "n", "MAX_BATCH"),
+    ):
+        with pytest.raises(InputError, match=words) as info:
+            call()
+        assert info.value.parameter == name

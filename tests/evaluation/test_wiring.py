@@ -137,3 +137,18 @@ def test_the_single_read_record_is_the_same_experiment_with_the_third_wiring():
     )
     assert {(run["wiring"], run["parameters"]) for run in third["runs"]} == {("single-read", size)}
     assert "--wirings single-read" in third["command"]
+
+
+def test_the_measurements_sizes_have_a_ceiling(monkeypatch):
+    from ddpm_lessons.evaluation import wiring
+    from ddpm_lessons.validation import InputError
+
+    monkeypatch.setattr(wiring, "measure_one", lambda *a: pytest.fail("a run started"))
+    for option, words in (
+        ({"image_size": 30_000}, "MAX_IMAGE_SIZE"),
+        ({"samples": 10**9}, "MAX_BATCH"),
+        ({"timesteps": 10**9}, "MAX_T"),
+    ):
+        with pytest.raises(InputError, match=words) as info:
+            wiring.measure(seeds=(0,), **option)
+        assert info.value.parameter == next(iter(option))
