@@ -37,9 +37,15 @@ Chromium's rendering in tests/course/test_rise.py):
 The rules read only sources, outputs and tags, so they are deterministic and idempotent. Very tall single
 cells are not split (a cell is never cut); RISE (:data:`RISE_SETTINGS`) and the decks scroll within the slide.
 
-Solution cells (:func:`is_solution`): a code cell whose first non-blank line starts with ``# Solution``, or a
-code cell with hidden source (``metadata.jupyter.source_hidden``) that asserts a check (``assert check_…(``).
-Other hidden cells are not solutions and are kept.
+Solution cells (:func:`is_solution`): the lessons write each worked solution as a **markdown** cell, a collapsed
+``<details>`` block whose ``<summary>`` is :data:`SOLUTION_SUMMARIES` (the learner's language) and whose body is one
+```` ```python ```` block that defines the function and asserts its check (``assert check_…(fn)``), made by
+:func:`worked_solution_cell`. Run All renders it and runs nothing, so no answer is printed and a second
+Shift+Enter on a stub does not replace the learner's function; a learner opens it on purpose and copies the code
+(:func:`solution_code` reads it back; tests/course/test_exercises_solutions.py runs every one). The older form is
+still recognised in other notebooks: a code cell whose first non-blank line starts with ``# Solution``, or a code
+cell with hidden source (``metadata.jupyter.source_hidden``) that asserts a check (``assert check_…(``). Other
+hidden cells and other ``<details>`` blocks are not solutions and are kept.
 """
 
 from __future__ import annotations
@@ -62,7 +68,10 @@ __all__ = [
     "RISE_SETTINGS",
     "SLIDE_TYPES",
     "REMOVE_TAG",
+    "SOLUTION_SUMMARIES",
     "is_solution",
+    "solution_code",
+    "worked_solution_cell",
     "is_exercise_prompt",
     "has_figure",
     "figure_lines",
@@ -103,11 +112,51 @@ _SECTION_LINE = re.compile(r"^##\s", re.MULTILINE)
 _ASSERT_CHECK = re.compile(r"^\s*assert\s+check_\w+\(", re.MULTILINE)
 
 
+SOLUTION_SUMMARIES = {
+    "en": "Worked solution (open it after you have tried)",
+    "zh": "参考答案（先自己试过再展开）",
+}
+"""The summary line of a collapsed worked solution, per edition (:func:`worked_solution_cell`)."""
+
+_WORKED_MARKDOWN = re.compile(
+    r"\A\s*<details>\s*<summary>[^<>\n]+</summary>\s*\n```python\n(?P<code>.*?)\n```\s*</details>\s*\Z", re.DOTALL
+)
+
+
+def worked_solution_cell(code: str, language: str = "en"):
+    """A worked solution as the lessons write it: a markdown cell, collapsed, with ``code`` in a python block (it
+    defines the exercise's function and asserts its check). It is left out of the slides (``skip``)."""
+    if language not in SOLUTION_SUMMARIES:
+        raise ValueError(f"language must be one of {sorted(SOLUTION_SUMMARIES)}, got {language!r}")
+    code = code.strip("\n")
+    if "```" in code or not _ASSERT_CHECK.search(code):
+        raise ValueError("code must assert its check (assert check_…(fn)) and hold no ``` fence")
+    source = f"<details><summary>{SOLUTION_SUMMARIES[language]}</summary>\n\n```python\n{code}\n```\n\n</details>"
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.metadata["slideshow"] = {"slide_type": "skip"}
+    return cell
+
+
+def solution_code(cell) -> str:
+    """The code of a worked solution (:func:`is_solution`): the python block of a collapsed markdown solution, or a
+    solution code cell's source without its ``# Solution`` line. A cell that is not a solution is an error."""
+    if not is_solution(cell):
+        raise ValueError("the cell is not a worked solution")
+    source = cell_source(cell)
+    if cell.get("cell_type") == "markdown":
+        return _WORKED_MARKDOWN.match(source)["code"]
+    lines = source.strip("\n").split("\n")
+    return "\n".join(lines[1:] if lines[0].lstrip().startswith("# Solution") else lines).strip("\n")
+
+
 def is_solution(cell) -> bool:
     """True for a worked-solution cell (see the module docstring); False for everything else."""
+    source = cell_source(cell)
+    if cell.get("cell_type") == "markdown":
+        worked = _WORKED_MARKDOWN.match(source)
+        return worked is not None and bool(_ASSERT_CHECK.search(worked["code"]))
     if cell.get("cell_type") != "code":
         return False
-    source = cell_source(cell)
     if source.lstrip().startswith("# Solution"):
         return True
     hidden = bool(cell.get("metadata", {}).get("jupyter", {}).get("source_hidden", False))
