@@ -146,6 +146,14 @@ def _headings(source: str) -> list[int]:
     return [len(match.group(1)) for match in _HEADING.finditer(source)]
 
 
+def _solution_problems(en_cell, zh_cell, where: str) -> list[str]:
+    if is_solution(en_cell) != is_solution(zh_cell):
+        return [f"{where}: worked solution in one edition only"]
+    if is_solution(en_cell) and solution_code(en_cell) != solution_code(zh_cell):
+        return [f"{where}: the worked solution's code differs from the English lesson's"]
+    return []
+
+
 def edition_problems(english, zh) -> list[str]:
     """Every way ``zh`` is out of step with ``english``: structure, code, headings, exercises, translations."""
 
@@ -179,10 +187,7 @@ def edition_problems(english, zh) -> list[str]:
                 )
             if is_exercise_prompt(en_cell) != is_exercise_prompt(zh_cell):
                 problems.append(f"{where}: an exercise prompt in one edition only (zh prompts start with **练习)")
-        if is_solution(en_cell) != is_solution(zh_cell):
-            problems.append(f"{where}: worked solution in one edition only")
-        elif is_solution(en_cell) and solution_code(en_cell) != solution_code(zh_cell):
-            problems.append(f"{where}: the worked solution's code differs from the English lesson's")
+        problems += _solution_problems(en_cell, zh_cell, where)
     return problems + stale_cells(english, zh)
 
 
