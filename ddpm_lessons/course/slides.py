@@ -2,7 +2,7 @@
 
 Everything here works on notebooks that follow the course's conventions (cell 0 is the ``# Lesson NN — …`` title,
 sections are ``## `` markdown, exercises are ``**Exercise k.**`` prompts followed by a stub cell that calls
-``check_…(fn)`` and a worked-solution cell whose source starts with ``# Solution``). The pure functions return new
+``check_…(fn)`` and a worked solution, a collapsed markdown cell: :func:`is_solution`). The pure functions return new
 notebooks and never modify their argument:
 
 - :func:`slide_types` — one reveal.js slide type per cell (``"slide"``, ``"subslide"``, ``"fragment"``, ``"-"``
@@ -10,8 +10,7 @@ notebooks and never modify their argument:
 - :func:`mark_slides` — a copy whose every cell carries ``metadata.slideshow.slide_type`` from :func:`slide_types`
   and nothing else changed (other keys in ``metadata.slideshow`` are kept). Marking twice equals marking once;
 - :func:`student_edition` — a copy without the worked-solution cells (:func:`is_solution`); everything else,
-  outputs included, is kept. The solutions' outputs (their ``✓`` lines) go with them;
-- :func:`without_solution_outputs` — a copy whose worked-solution cells keep their source but carry no output.
+  outputs included, is kept.
 
 Slide rules, applied in cell order. "Visible" cells are all but ``skip``; "the current slide" is the (sub)slide the
 last visible cell belongs to, and its size is counted in lines as a 1280×720 RISE slide shows them
@@ -81,7 +80,6 @@ __all__ = [
     "slides_are_current",
     "slide_count",
     "student_edition",
-    "without_solution_outputs",
 ]
 
 MAX_LINES = 32
@@ -325,17 +323,3 @@ def student_edition(nb):
     student = copy.deepcopy(nb)
     student["cells"] = [cell for cell in student["cells"] if not is_solution(cell)]
     return student
-
-
-def without_solution_outputs(nb: dict) -> dict:
-    """A copy of ``nb`` whose worked-solution cells carry no output (their ✓ line would give the answer away under
-    the exercise: the cells are collapsed, not their outputs) and the ``nbval-ignore-output`` tag (nbval runs them
-    without comparing what they print)."""
-    nb = copy.deepcopy(nb)
-    for cell in nb["cells"]:
-        if is_solution(cell):
-            cell["outputs"], cell["execution_count"] = [], None
-            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-            if "nbval-ignore-output" not in tags:
-                tags.append("nbval-ignore-output")
-    return nb
