@@ -54,6 +54,7 @@ import re
 
 import nbformat
 
+from ..validation import InputError
 from .notebooks import cell_source, cell_tags
 
 __all__ = [
@@ -125,10 +126,14 @@ def worked_solution_cell(code: str, language: str = "en"):
     """A worked solution as the lessons write it: a markdown cell, collapsed, with ``code`` in a python block (it
     defines the exercise's function and asserts its check). It is left out of the slides (``skip``)."""
     if language not in SOLUTION_SUMMARIES:
-        raise ValueError(f"language must be one of {sorted(SOLUTION_SUMMARIES)}, got {language!r}")
+        raise InputError(
+            f"language must be one of {sorted(SOLUTION_SUMMARIES)}, got {language!r}", parameter="language"
+        )
+    if not isinstance(code, str) or "```" in code or not _ASSERT_CHECK.search(code):
+        raise InputError(
+            "code must be a str that asserts its check (assert check_…(fn)), with no ``` fence", parameter="code"
+        )
     code = code.strip("\n")
-    if "```" in code or not _ASSERT_CHECK.search(code):
-        raise ValueError("code must assert its check (assert check_…(fn)) and hold no ``` fence")
     source = f"<details><summary>{SOLUTION_SUMMARIES[language]}</summary>\n\n```python\n{code}\n```\n\n</details>"
     cell = nbformat.v4.new_markdown_cell(source)
     cell.metadata["slideshow"] = {"slide_type": "skip"}
@@ -139,7 +144,7 @@ def solution_code(cell) -> str:
     """The code of a worked solution (:func:`is_solution`): the python block of a collapsed markdown solution, or a
     solution code cell's source without its ``# Solution`` line. A cell that is not a solution is an error."""
     if not is_solution(cell):
-        raise ValueError("the cell is not a worked solution")
+        raise InputError("cell is not a worked solution (see is_solution)", parameter="cell")
     source = cell_source(cell)
     if cell.get("cell_type") == "markdown":
         return _WORKED_MARKDOWN.match(source)["code"]

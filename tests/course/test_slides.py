@@ -9,6 +9,7 @@ import pytest
 from lesson_notebooks import NOTEBOOKS, committed, solution_lines, synthetic, without_slideshow
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from ddpm_lessons import InputError
 from ddpm_lessons.course import slides
 from ddpm_lessons.course.notebooks import course_notebooks
 from ddpm_lessons.course.slides import (
@@ -65,11 +66,15 @@ def test_a_worked_solution_cell_round_trips_its_code():
         assert cell.source.startswith("<details><summary>") and cell.source.endswith("```\n\n</details>")
         assert cell.metadata.slideshow.slide_type == "skip"
     assert solution_code(new_code_cell("# Solution\n" + code)) == code
-    with pytest.raises(ValueError, match="check"):
+    with pytest.raises(InputError, match="asserts its check") as caught:
         worked_solution_cell("def f(x):\n    return x")
-    with pytest.raises(ValueError, match="language"):
+    assert caught.value.parameter == "code"
+    with pytest.raises(InputError, match="fence"):
+        worked_solution_cell("```\nassert check_f(f)\n```")
+    with pytest.raises(InputError, match="language must be one of") as caught:
         worked_solution_cell(code, "fr")
-    with pytest.raises(ValueError, match="not a worked solution"):
+    assert caught.value.parameter == "language"
+    with pytest.raises(InputError, match="cell is not a worked solution"):
         solution_code(new_markdown_cell("prose"))
 
 
