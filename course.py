@@ -451,10 +451,6 @@ def cmd_execute(python: Path, extra: list[str]) -> int:
         )
         if code:
             return code
-        # Worked solutions are committed without output (their ✓ line would give the answer away).
-        code = run([str(python), "-m", "ddpm_lessons.course.lecture", "hide-solution-outputs", str(notebook)])
-        if code:
-            return code
     return 0
 
 

@@ -5,8 +5,9 @@ Every lesson is one nbgrader assignment, named after its notebook (``00_start_he
 ``**Exercise k.**`` prompt, the stub cell that calls ``check_…(fn)`` and the worked solution, see
 :mod:`ddpm_lessons.course.slides`) becomes two nbgrader cells in place of the stub and the worked solution:
 
-- a **solution cell**: the worked solution with its ``# Solution`` header and its ``assert check_…`` line taken
-  out, and the body of the function between ``### BEGIN SOLUTION`` / ``### END SOLUTION``. ``nbgrader
+- a **solution cell**: the worked solution's code (:func:`~ddpm_lessons.course.slides.solution_code`: the python
+  block of the collapsed markdown cell) with its ``assert check_…`` line taken out, and the body of the function
+  between ``### BEGIN SOLUTION`` / ``### END SOLUTION``. ``nbgrader
   generate_assignment`` replaces the body by ``# YOUR CODE HERE`` / ``raise NotImplementedError()``, so the learner
   keeps the signature. Lines of the worked solution after the function (they print what the solved function
   gives, e.g. lesson 00's number of steps) are left out: they would give the answer away;
@@ -68,7 +69,7 @@ from .notebooks import (
     write_notebook,
     write_text,
 )
-from .slides import is_solution
+from .slides import is_solution, solution_code
 
 __all__ = [
     "POINTS",
@@ -253,7 +254,7 @@ def assignment_notebook(nb, lesson: str):
         if index in by_stub:
             exercise = by_stub[index]
             worked = nb["cells"][exercise.solution]
-            solution = nbformat.v4.new_code_cell(_solution_source(cell_source(worked), exercise.function))
+            solution = nbformat.v4.new_code_cell(_solution_source(solution_code(worked), exercise.function))
             solution.metadata["nbgrader"] = _nbgrader(f"exercise{exercise.number}-{exercise.function}", solution=True)
             solution.metadata["slideshow"] = {"slide_type": "-"}
             test = nbformat.v4.new_code_cell(

@@ -7,7 +7,9 @@ that calls ``set_language("zh")``:
 - each markdown cell is a translation of the English cell at the same place and records, in
   ``metadata.translation.source_sha256``, the sha256 of the English source it translates. When the English cell
   changes, the digests differ and :func:`stale_cells` lists the cell, so CI fails until the translation follows;
-- headings (their levels, in order), exercise prompts and worked solutions sit at the same places.
+- headings (their levels, in order), exercise prompts and worked solutions sit at the same places, and a worked
+  solution (a collapsed markdown cell, :func:`~ddpm_lessons.course.slides.worked_solution_cell`) holds the English
+  code character for character; only its summary line is translated.
 
 :func:`edition_problems` returns every way a zh lesson is out of step (empty when it is in step); the tests
 run it over every lesson. The outputs are the zh notebook's own, committed after executing it like the English
@@ -37,7 +39,7 @@ from pathlib import Path
 import nbformat
 
 from .notebooks import course_notebooks, read_notebook, write_notebook
-from .slides import is_exercise_prompt, is_solution
+from .slides import is_exercise_prompt, is_solution, solution_code
 
 __all__ = [
     "LANGUAGE_TAG",
@@ -144,6 +146,14 @@ def _headings(source: str) -> list[int]:
     return [len(match.group(1)) for match in _HEADING.finditer(source)]
 
 
+def _solution_problems(en_cell, zh_cell, where: str) -> list[str]:
+    if is_solution(en_cell) != is_solution(zh_cell):
+        return [f"{where}: worked solution in one edition only"]
+    if is_solution(en_cell) and solution_code(en_cell) != solution_code(zh_cell):
+        return [f"{where}: the worked solution's code differs from the English lesson's"]
+    return []
+
+
 def edition_problems(english, zh) -> list[str]:
     """Every way ``zh`` is out of step with ``english``: structure, code, headings, exercises, translations."""
 
@@ -169,8 +179,6 @@ def edition_problems(english, zh) -> list[str]:
                 problems.append(f"{where}: code differs from the English lesson's (run edition sync)")
             if _tags(en_cell) != _tags(zh_cell):
                 problems.append(f"{where}: tags {_tags(zh_cell)} differ from the English {_tags(en_cell)}")
-            if is_solution(en_cell) != is_solution(zh_cell):
-                problems.append(f"{where}: worked solution in one edition only")
         else:
             if _headings(_source(en_cell)) != _headings(_source(zh_cell)):
                 problems.append(
@@ -179,6 +187,7 @@ def edition_problems(english, zh) -> list[str]:
                 )
             if is_exercise_prompt(en_cell) != is_exercise_prompt(zh_cell):
                 problems.append(f"{where}: an exercise prompt in one edition only (zh prompts start with **练习)")
+        problems += _solution_problems(en_cell, zh_cell, where)
     return problems + stale_cells(english, zh)
 
 

@@ -60,11 +60,10 @@ from .notebooks import (
     write_notebook,
     write_text,
 )
-from .slides import mark_slides, slide_count, student_edition, without_solution_outputs
+from .slides import mark_slides, slide_count, student_edition
 
 __all__ = [
     "cmd_mark_slides",
-    "cmd_hide_solution_outputs",
     "cmd_slides",
     "cmd_student",
     "cmd_figures",
@@ -82,15 +81,6 @@ def cmd_mark_slides(paths: list[Path]) -> int:
             continue
         write_notebook(marked, path)
         print(f"marked     {display_path(path)}  ({slide_count(marked)} slides)")
-    return 0
-
-
-def cmd_hide_solution_outputs(paths: list[Path]) -> int:
-    for path, nb in zip(paths, read_notebooks(paths)):
-        hidden = without_solution_outputs(nb)
-        if hidden != nb:
-            write_notebook(hidden, path)
-            print(f"solution outputs removed  {display_path(path)}")
     return 0
 
 
@@ -132,11 +122,10 @@ README = """\
 Student edition of the ddpm-lessons course
 ==========================================
 
-These notebooks are copies of the lessons in notebooks/ with the worked solutions removed: every cell whose
-source starts with "# Solution" (the collapsed cell below each exercise) is gone, together with its output.
-Everything else is unchanged: the lesson text, every code cell with its saved output, and each exercise's
-prompt and stub cell, whose check_...() call tells you whether your answer is right. Where a lesson's text
-mentions a collapsed solution cell, it is not in this edition.
+These notebooks are copies of the lessons in notebooks/ with the worked solutions removed: the collapsed
+"Worked solution" cell below each exercise is gone. Everything else is unchanged: the lesson text, every code
+cell with its saved output, and each exercise's prompt and stub cell, whose check_...() call tells you whether
+your answer is right. Where a lesson's text mentions a worked solution, it is not in this edition.
 
 Made by `python3 course.py student` (`--overwrite` makes them again over these), so do not edit the copies
 here -- copy a notebook elsewhere to work in it. The notebooks import the course package `ddpm_lessons`, so open them with the course's
@@ -197,15 +186,6 @@ def add_mark_slides(commands) -> None:
     )
 
 
-def add_hide_solution_outputs(commands) -> None:
-    add_command(
-        commands,
-        "hide-solution-outputs",
-        lambda paths, args: cmd_hide_solution_outputs(paths),
-        "remove the outputs of worked-solution cells, in place (after executing)",
-    )
-
-
 def run_slides(paths: list[Path], args) -> int:
     out = default_out(args.out, ROOT / "_build" / "slides", args.lang)
     return cmd_slides(paths, out, args.reveal_url, args.cdn, args.overwrite)
@@ -253,7 +233,7 @@ def add_overwrite_option(command) -> None:
     command.add_argument("--overwrite", action="store_true", help="replace files already in --out")
 
 
-SUBCOMMANDS = (add_mark_slides, add_hide_solution_outputs, add_slides, add_student, add_figures)
+SUBCOMMANDS = (add_mark_slides, add_slides, add_student, add_figures)
 """Each adds one sub-command (its options and the function that runs it)."""
 
 

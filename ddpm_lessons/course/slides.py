@@ -2,7 +2,7 @@
 
 Everything here works on notebooks that follow the course's conventions (cell 0 is the ``# Lesson NN — …`` title,
 sections are ``## `` markdown, exercises are ``**Exercise k.**`` prompts followed by a stub cell that calls
-``check_…(fn)`` and a worked-solution cell whose source starts with ``# Solution``). The pure functions return new
+``check_…(fn)`` and a worked solution, a collapsed markdown cell: :func:`is_solution`). The pure functions return new
 notebooks and never modify their argument:
 
 - :func:`slide_types` — one reveal.js slide type per cell (``"slide"``, ``"subslide"``, ``"fragment"``, ``"-"``
@@ -10,8 +10,7 @@ notebooks and never modify their argument:
 - :func:`mark_slides` — a copy whose every cell carries ``metadata.slideshow.slide_type`` from :func:`slide_types`
   and nothing else changed (other keys in ``metadata.slideshow`` are kept). Marking twice equals marking once;
 - :func:`student_edition` — a copy without the worked-solution cells (:func:`is_solution`); everything else,
-  outputs included, is kept. The solutions' outputs (their ``✓`` lines) go with them;
-- :func:`without_solution_outputs` — a copy whose worked-solution cells keep their source but carry no output.
+  outputs included, is kept.
 
 Slide rules, applied in cell order. "Visible" cells are all but ``skip``; "the current slide" is the (sub)slide the
 last visible cell belongs to, and its size is counted in lines as a 1280×720 RISE slide shows them
@@ -37,9 +36,15 @@ Chromium's rendering in tests/course/test_rise.py):
 The rules read only sources, outputs and tags, so they are deterministic and idempotent. Very tall single
 cells are not split (a cell is never cut); RISE (:data:`RISE_SETTINGS`) and the decks scroll within the slide.
 
-Solution cells (:func:`is_solution`): a code cell whose first non-blank line starts with ``# Solution``, or a
-code cell with hidden source (``metadata.jupyter.source_hidden``) that asserts a check (``assert check_…(``).
-Other hidden cells are not solutions and are kept.
+Solution cells (:func:`is_solution`): the lessons write each worked solution as a **markdown** cell, a collapsed
+``<details>`` block whose ``<summary>`` is :data:`SOLUTION_SUMMARIES` (the learner's language) and whose body is one
+```` ```python ```` block that defines the function and asserts its check (``assert check_…(fn)``), made by
+:func:`worked_solution_cell`. Run All renders it and runs nothing, so no answer is printed and a second
+Shift+Enter on a stub does not replace the learner's function; a learner opens it on purpose and copies the code
+(:func:`solution_code` reads it back; tests/course/test_exercises_solutions.py runs every one). The older form is
+still recognised in other notebooks: a code cell whose first non-blank line starts with ``# Solution``, or a code
+cell with hidden source (``metadata.jupyter.source_hidden``) that asserts a check (``assert check_…(``). Other
+hidden cells and other ``<details>`` blocks are not solutions and are kept.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ import re
 
 import nbformat
 
+from ..validation import InputError
 from .notebooks import cell_source, cell_tags
 
 __all__ = [
@@ -62,7 +68,10 @@ __all__ = [
     "RISE_SETTINGS",
     "SLIDE_TYPES",
     "REMOVE_TAG",
+    "SOLUTION_SUMMARIES",
     "is_solution",
+    "solution_code",
+    "worked_solution_cell",
     "is_exercise_prompt",
     "has_figure",
     "figure_lines",
@@ -72,7 +81,6 @@ __all__ = [
     "slides_are_current",
     "slide_count",
     "student_edition",
-    "without_solution_outputs",
 ]
 
 MAX_LINES = 32
@@ -103,11 +111,55 @@ _SECTION_LINE = re.compile(r"^##\s", re.MULTILINE)
 _ASSERT_CHECK = re.compile(r"^\s*assert\s+check_\w+\(", re.MULTILINE)
 
 
+SOLUTION_SUMMARIES = {
+    "en": "Worked solution (open it after you have tried)",
+    "zh": "参考答案（先自己试过再展开）",
+}
+"""The summary line of a collapsed worked solution, per edition (:func:`worked_solution_cell`)."""
+
+_WORKED_MARKDOWN = re.compile(
+    r"\A\s*<details>\s*<summary>[^<>\n]+</summary>\s*\n```python\n(?P<code>.*?)\n```\s*</details>\s*\Z", re.DOTALL
+)
+
+
+def worked_solution_cell(code: str, language: str = "en"):
+    """A worked solution as the lessons write it: a markdown cell, collapsed, with ``code`` in a python block (it
+    defines the exercise's function and asserts its check). It is left out of the slides (``skip``)."""
+    if language not in SOLUTION_SUMMARIES:
+        raise InputError(
+            f"language must be one of {sorted(SOLUTION_SUMMARIES)}, got {language!r}", parameter="language"
+        )
+    if not isinstance(code, str) or "```" in code or not _ASSERT_CHECK.search(code):
+        raise InputError(
+            "code must be a str that asserts its check (assert check_…(fn)), with no ``` fence", parameter="code"
+        )
+    code = code.strip("\n")
+    source = f"<details><summary>{SOLUTION_SUMMARIES[language]}</summary>\n\n```python\n{code}\n```\n\n</details>"
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.metadata["slideshow"] = {"slide_type": "skip"}
+    return cell
+
+
+def solution_code(cell) -> str:
+    """The code of a worked solution (:func:`is_solution`): the python block of a collapsed markdown solution, or a
+    solution code cell's source without its ``# Solution`` line. A cell that is not a solution is an error."""
+    if not is_solution(cell):
+        raise InputError("cell is not a worked solution (see is_solution)", parameter="cell")
+    source = cell_source(cell)
+    if cell.get("cell_type") == "markdown":
+        return _WORKED_MARKDOWN.match(source)["code"]
+    lines = source.strip("\n").split("\n")
+    return "\n".join(lines[1:] if lines[0].lstrip().startswith("# Solution") else lines).strip("\n")
+
+
 def is_solution(cell) -> bool:
     """True for a worked-solution cell (see the module docstring); False for everything else."""
+    source = cell_source(cell)
+    if cell.get("cell_type") == "markdown":
+        worked = _WORKED_MARKDOWN.match(source)
+        return worked is not None and bool(_ASSERT_CHECK.search(worked["code"]))
     if cell.get("cell_type") != "code":
         return False
-    source = cell_source(cell)
     if source.lstrip().startswith("# Solution"):
         return True
     hidden = bool(cell.get("metadata", {}).get("jupyter", {}).get("source_hidden", False))
@@ -276,17 +328,3 @@ def student_edition(nb):
     student = copy.deepcopy(nb)
     student["cells"] = [cell for cell in student["cells"] if not is_solution(cell)]
     return student
-
-
-def without_solution_outputs(nb: dict) -> dict:
-    """A copy of ``nb`` whose worked-solution cells carry no output (their ✓ line would give the answer away under
-    the exercise: the cells are collapsed, not their outputs) and the ``nbval-ignore-output`` tag (nbval runs them
-    without comparing what they print)."""
-    nb = copy.deepcopy(nb)
-    for cell in nb["cells"]:
-        if is_solution(cell):
-            cell["outputs"], cell["execution_count"] = [], None
-            tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-            if "nbval-ignore-output" not in tags:
-                tags.append("nbval-ignore-output")
-    return nb

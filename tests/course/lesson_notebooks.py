@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from ddpm_lessons.course.slides import is_solution
+from ddpm_lessons.course.slides import is_solution, worked_solution_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -58,7 +58,7 @@ def synthetic():
         (new_markdown_cell("A comment on the previous output.\n\n## 2. The next section\n\nText."), "slide"),
         (new_markdown_cell("## Key points\n\n- one\n\n## Exercises\n\n**Exercise 1.** Write `f(x)`."), "slide"),
         (printed("def f(x):\n    raise NotImplementedError\n\ncheck_f(f)", "✗ f is not implemented yet\n"), "-"),
-        (hidden(printed("# Solution\ndef f(x):\n    return x\n\nassert check_f(f)", "✓ f is right\n")), "skip"),
+        (worked_solution_cell("def f(x):\n    return x\n\nassert check_f(f)"), "skip"),  # the lessons' form
         (new_markdown_cell("**Exercise 2.** Write `g(x)`."), "fragment"),
         (printed("def g(x):\n    raise NotImplementedError\n\ncheck_g(g)", "✗ g is not implemented yet\n"), "-"),
         (hidden(printed("def g(x):\n    return 2 * x\n\nassert check_g(g)", "✓ g is right\n")), "skip"),

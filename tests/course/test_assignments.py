@@ -60,6 +60,10 @@ def test_assignment_source_of_every_lesson(path):
     assert len(solutions) == len(tests) == len(found)
     assert len(source.cells) == len(nb.cells), "stub + worked solution become solution + test cell"
     for exercise, solution, test in zip(found, solutions, tests):
+        worked = nb.cells[exercise.solution]
+        assert worked.cell_type == "markdown", "the lesson's worked solution is a collapsed markdown cell"
+        code = [line for line in solution.source.splitlines() if "### " not in line]
+        assert "\n".join(code) in slides.solution_code(worked), "the released body is the worked solution's code"
         assert solution.source.count("### BEGIN SOLUTION") == 1 and solution.source.count("### END SOLUTION") == 1
         assert f"def {exercise.function}(" in solution.source and "# Solution" not in solution.source
         assert "assert check_" not in solution.source and not solution.outputs

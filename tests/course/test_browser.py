@@ -2,7 +2,8 @@
 
 nbval runs no JavaScript, so it cannot tell whether a widget actually renders and reacts. This test does what a
 learner does: it opens a copy of the lesson in JupyterLab, runs all cells from the Run menu, moves the "t" slider
-and checks that the explorer's picture changes and that no widget error appears. A screenshot of the explorer is
+and checks that the explorer's picture changes and that no widget error appears; on the way it checks that Run All
+ran no worked solution and that a click opens one. A screenshot of the explorer is
 saved as ``lesson02_explorer.png`` (see jupyter_browser.screenshot_dir).
 
 Needs Playwright (a dependency in pyproject.toml) and Debian's chromium at /usr/bin/chromium
@@ -51,6 +52,25 @@ def explorer_notebook(folder: Path) -> Path:
     return Path(shutil.copy(source, folder / NOTEBOOK))
 
 
+def check_worked_solutions_stay_closed(page) -> None:
+    """After Run All: no check printed ✓ (no worked solution ran), each worked solution is a closed <details>
+    block whose code is hidden, and a click on its summary shows the code (issue 24)."""
+    from playwright.sync_api import expect
+
+    outputs = " ".join(page.locator(".jp-OutputArea").all_inner_texts())
+    assert "✓ " not in outputs, "Run All printed a check's ✓ line: a worked solution ran"
+    worked = page.locator(".jp-MarkdownCell details").filter(has=page.locator("summary", has_text="Worked solution"))
+    expect(worked).to_have_count(4)
+    assert worked.evaluate_all("blocks => blocks.every(block => !block.open)"), "a worked solution is open"
+    first = worked.first
+    first.scroll_into_view_if_needed()
+    expect(first.locator("pre")).to_be_hidden()
+    first.locator("summary").click()
+    expect(first.locator("pre")).to_be_visible()
+    expect(first.locator("pre")).to_contain_text("def alphas_cumprod_from(betas):")
+    first.locator("summary").click()
+
+
 def test_lesson02_noising_explorer_in_jupyterlab(tmp_path):
     from playwright.sync_api import expect
 
@@ -87,6 +107,7 @@ def test_lesson02_noising_explorer_in_jupyterlab(tmp_path):
                 timeout=RUN_ALL_TIMEOUT,
             )
             expect(idle).to_be_visible()
+            check_worked_solutions_stay_closed(page)
             explorer = page.locator(".widget-vbox").filter(has=slider).filter(has=page.locator("img.widget-image"))
             picture, label = explorer.locator("img.widget-image"), explorer.locator("div.widget-label")
             expect(picture).to_be_visible()

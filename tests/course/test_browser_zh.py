@@ -81,6 +81,10 @@ def test_zh_lesson00_in_jupyterlab_with_a_chinese_interface(tmp_path):
             text = page.evaluate("document.body.textContent")
             assert "[untranslated]" not in text, "a course message has no Chinese translation"
             assert any(re.search(r"[\u4e00-\u9fff]", output) for output in outputs), "no Chinese in any output"
+            assert not any("✓ " in output for output in outputs), "Run All printed a check's ✓: a solution ran"
+            worked = page.locator(".jp-MarkdownCell details").filter(has=page.locator("summary", has_text="参考答案"))
+            expect(worked).to_have_count(3)
+            assert worked.evaluate_all("blocks => blocks.every(block => !block.open)"), "a worked solution is open"
             for error in ERROR_TEXTS + ("Traceback",):
                 assert error not in text, f"the page shows {error!r}"
             page.screenshot(path=str(screenshot))

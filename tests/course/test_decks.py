@@ -10,7 +10,7 @@ from lesson_notebooks import NOTEBOOKS, ROOT, committed, solution_lines
 
 from ddpm_lessons.course import decks
 from ddpm_lessons.course.notebooks import course_notebooks
-from ddpm_lessons.course.slides import slide_types
+from ddpm_lessons.course.slides import SOLUTION_SUMMARIES, slide_types
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -22,7 +22,7 @@ def test_slides_of_every_notebook(path):
     # Each slide is a <section> holding its subslides, each subslide (the first included) a <section>.
     assert body.count("<section") == 2 * slides + subslides
     assert 5 <= slides + subslides <= 60, f"{path.name}: {slides + subslides} slides"
-    assert "# Solution" not in body
+    assert "# Solution" not in body and SOLUTION_SUMMARIES["en"] not in body, "a worked solution is on a slide"
     for line in solution_lines(nb):
         assert html.escape(line, quote=False) not in body, f"a solution's output is on a slide: {line!r}"
     assert body.count('class="fragment"') == types.count("fragment")

@@ -22,6 +22,7 @@ from ddpm_lessons.course.edition import (
     zh_path,
 )
 from ddpm_lessons.course.notebooks import course_notebooks
+from ddpm_lessons.course.slides import solution_code, worked_solution_cell
 
 LESSONS = course_notebooks()
 ZH_LESSONS = [p for p in LESSONS if zh_path(p).exists()]
@@ -114,6 +115,23 @@ def test_a_new_english_cell_arrives_untranslated():
     english.cells.insert(3, nbformat.v4.new_markdown_cell("A new remark."))
     problems = edition_problems(english, sync(english, zh))
     assert any("is not translated" in p for p in problems)
+
+
+def test_a_worked_solution_with_other_code_in_the_zh_lesson_is_reported():
+    english = _tiny_english()
+    english.cells[5] = worked_solution_cell("def f():\n    return 1\n\nassert check_f(f)")
+    zh = apply_translations(
+        english, _translated(english), {6: worked_solution_cell(solution_code(english.cells[5]), "zh").source}
+    )
+    assert edition_problems(english, zh) == [], "only the summary is translated"
+    wrong = copy.deepcopy(zh)
+    wrong.cells[6].source = wrong.cells[6].source.replace("return 1", "return 2")
+    wrong = apply_translations(english, wrong, {6: wrong.cells[6].source})
+    assert edition_problems(english, wrong) == [
+        "zh cell 6 (English cell 5): the worked solution's code differs from the English lesson's"
+    ]
+    wrong.cells[6].source = "参考答案见下一课。"
+    assert any("worked solution in one edition only" in p for p in edition_problems(english, wrong))
 
 
 def test_changed_code_tags_or_headings_are_reported():

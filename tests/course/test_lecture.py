@@ -60,20 +60,14 @@ def test_course_mark_slides_on_a_copy(course, tmp_path):
     assert first.decode("utf-8") == nbformat.writes(marked, version=nbformat.NO_CONVERT) + "\n"
 
 
-def test_hide_solution_outputs_and_figures_write_what_they_say(tmp_path, capsys):
+def test_figures_write_what_they_say(tmp_path, capsys):
     from ddpm_lessons.course.decks import FIGURE_TAG, readme_png
     from ddpm_lessons.course.notebooks import write_notebook
-    from ddpm_lessons.course.slides import is_solution, without_solution_outputs
 
     nb, _ = synthetic()
     nb.cells[3].metadata["tags"] = [FIGURE_TAG]
     path = tmp_path / "99_test.ipynb"
     write_notebook(nb, path)
-    assert lecture.main(["hide-solution-outputs", str(path)]) == 0
-    hidden = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
-    assert hidden == without_solution_outputs(nb) and not any(c.outputs for c in hidden.cells if is_solution(c))
-    assert "solution outputs removed" in capsys.readouterr().out
-    assert lecture.main(["hide-solution-outputs", str(path)]) == 0 and capsys.readouterr().out == "", "once is enough"
     assert lecture.main(["figures", "--out", str(tmp_path / "figures"), str(path)]) == 0
     written = tmp_path / "figures" / "99_test-1.png"
     assert [p.name for p in (tmp_path / "figures").iterdir()] == [written.name]
@@ -112,7 +106,7 @@ def one_line_error(capsys, *words: str) -> str:
 WRITERS = [["student"], ["slides", "--cdn"], ["figures"]]
 
 
-@pytest.mark.parametrize("command", [*WRITERS, ["mark-slides"], ["hide-solution-outputs"]], ids=lambda c: c[0])
+@pytest.mark.parametrize("command", [*WRITERS, ["mark-slides"]], ids=lambda c: c[0])
 @pytest.mark.parametrize(
     "name, words",
     [

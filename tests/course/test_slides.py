@@ -9,14 +9,16 @@ import pytest
 from lesson_notebooks import NOTEBOOKS, committed, solution_lines, synthetic, without_slideshow
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from ddpm_lessons import InputError
 from ddpm_lessons.course import slides
 from ddpm_lessons.course.notebooks import course_notebooks
 from ddpm_lessons.course.slides import (
     is_solution,
     mark_slides,
     slide_types,
+    solution_code,
     student_edition,
-    without_solution_outputs,
+    worked_solution_cell,
 )
 
 CHECK_CALL = re.compile(r"\b(check_\w+)\(")
@@ -51,6 +53,29 @@ def test_solution_cells_are_recognised_precisely():
     nb, _ = synthetic()
     assert [i for i, cell in enumerate(nb.cells) if is_solution(cell)] == [16, 19]
     assert not is_solution(new_markdown_cell("# Solution"))
+    assert not is_solution(new_markdown_cell("<details><summary>More</summary>\n\nSome prose.\n\n</details>"))
+    assert not is_solution(new_markdown_cell("<details><summary>Code</summary>\n\n```python\nx = 1\n```\n\n</details>"))
+    assert not is_solution(new_code_cell(worked_solution_cell("assert check_f(f)").source))
+
+
+def test_a_worked_solution_cell_round_trips_its_code():
+    code = "import math\n\ndef f(x):\n    return math.sqrt(x)\n\nassert check_f(f)\nprint(f(4))"
+    for language, summary in slides.SOLUTION_SUMMARIES.items():
+        cell = worked_solution_cell(code + "\n", language)
+        assert is_solution(cell) and solution_code(cell) == code and summary in cell.source
+        assert cell.source.startswith("<details><summary>") and cell.source.endswith("```\n\n</details>")
+        assert cell.metadata.slideshow.slide_type == "skip"
+    assert solution_code(new_code_cell("# Solution\n" + code)) == code
+    with pytest.raises(InputError, match="asserts its check") as caught:
+        worked_solution_cell("def f(x):\n    return x")
+    assert caught.value.parameter == "code"
+    with pytest.raises(InputError, match="fence"):
+        worked_solution_cell("```\nassert check_f(f)\n```")
+    with pytest.raises(InputError, match="language must be one of") as caught:
+        worked_solution_cell(code, "fr")
+    assert caught.value.parameter == "language"
+    with pytest.raises(InputError, match="cell is not a worked solution"):
+        solution_code(new_markdown_cell("prose"))
 
 
 def png(width: int, height: int) -> str:
@@ -122,7 +147,7 @@ def test_student_edition_of_the_synthetic_lesson():
     assert [cell.source for cell in student.cells] == [
         cell.source
         for cell in nb.cells
-        if cell.source.split("\n")[0] != "# Solution" and "return 2 * x" not in cell.source
+        if not cell.source.startswith("<details>") and "return 2 * x" not in cell.source
     ]
     assert any("show_table()" in cell.source for cell in student.cells), "a hidden non-solution cell is kept"
     nbformat.validate(student)
@@ -136,7 +161,7 @@ def test_student_edition_of_every_notebook(path):
     assert solutions, f"{path.name} has no worked solutions"
     assert len(student.cells) == len(nb.cells) - len(solutions)
     assert student.cells == [cell for cell in nb.cells if not is_solution(cell)], "other cells are unchanged"
-    assert not any("# Solution" in cell.source for cell in student.cells)
+    assert not any("# Solution" in cell.source or "<details>" in cell.source for cell in student.cells)
 
     def called(cells):
         return {name for cell in cells if cell.cell_type == "code" for name in CHECK_CALL.findall(cell.source)}
@@ -150,11 +175,10 @@ def test_student_edition_of_every_notebook(path):
 
 
 @pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: p.stem)
-def test_worked_solutions_are_committed_without_output(path):
-    """A solution cell's ✓ line would give the answer away; `course.py execute` removes it (hide-solution-outputs)."""
+def test_worked_solutions_are_collapsed_markdown_that_run_all_skips(path):
+    """A solution that Run All executed would print its ✓ line and replace the learner's function (issue 24)."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     solutions = [cell for cell in nb["cells"] if is_solution(cell)]
-    assert solutions, f"{path.name} has no worked solutions"
-    assert without_solution_outputs(nb) == nb, (
-        f"run: python -m ddpm_lessons.course.lecture hide-solution-outputs {path}"
-    )
+    assert solutions and all(cell["cell_type"] == "markdown" for cell in solutions), path.name
+    assert all(cell["metadata"] == {"slideshow": {"slide_type": "skip"}} for cell in solutions), path.name
+    assert all(worked_solution_cell(solution_code(cell)).source == "".join(cell["source"]) for cell in solutions)
