@@ -26,13 +26,13 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
+from . import kernels
 from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_checkpoint
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
-from .losses import simple_loss
 from .models import build_model, check_class_labels, check_example_shape, takes_no_labels
-from .process import q_sample
 from .schedule import DiffusionSchedule
 from .validation import InputError, check_bool, check_positive_int, check_real, check_schedule, check_tensor
 
@@ -266,9 +266,15 @@ class EpsObjective:
         return torch.randint(0, len(self.schedule), (batch,), generator=generator)  # t ~ U{0, …, T−1}
 
     def loss(self, model, x0, t, noise, labels):
-        x_t = (self.forward or q_sample)(self.schedule, x0, t, noise)
+        # The checked q_sample and simple_loss would wait for the device twice a step to look for NaN: the data
+        # was checked once before step 1, the noise is drawn here, and descend() refuses a non-finite loss.
+        schedule = self.schedule
+        if self.forward is None:
+            x_t = kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
+        else:
+            x_t = self.forward(schedule, x0, t, noise)
         eps = model(x_t, t) if labels is None else model(x_t, t, labels)
-        return simple_loss(noise, eps), eps.detach() - noise  # eq. 14
+        return F.mse_loss(eps, noise), eps.detach() - noise  # L_simple, eq. 14 (losses.simple_loss unchecked)
 
     def bucket(self, t: torch.Tensor, buckets: int) -> torch.Tensor:
         return (t.cpu() * buckets) // len(self.schedule)
