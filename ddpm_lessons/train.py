@@ -29,7 +29,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import kernels
-from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_checkpoint
+from .checkpoints import (
+    CheckpointError,
+    check_weights_only_payload,
+    exclusive_run,
+    load_checkpoint,
+    save_checkpoint,
+)
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
 from .models import build_model, check_class_labels, check_example_shape, takes_no_labels
@@ -502,6 +508,9 @@ def train(
     objective = _objective(objective, schedule, forward)
     objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
+    if data_info is not None and not isinstance(data_info, dict):
+        raise InputError(f"data_info must be a dict or None, got {type(data_info).__name__}", parameter="data_info")
+    check_weights_only_payload(data_info or {}, "data_info")  # now, not at the first checkpoint hours later
     record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
     run = _Run(model, (x_all, labels_all), settings, objective, record | objective.settings, pick_device(device))
     # Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
