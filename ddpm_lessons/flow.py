@@ -297,11 +297,9 @@ def velocity_deviation(states, times) -> torch.Tensor:
     0 exactly for the conditional paths; ``states`` and ``times`` as given to and returned by :func:`flow_sample`;
     result ``(B,)``."""
     _check_states(states)
+    if not hasattr(times, "__len__") or len(states) != len(times):
+        raise InputError(f"states and times must have the same length, got {times!r:.80}", parameter="times")
     times = _checked_times(times)
-    if len(states) != len(times):
-        raise InputError(
-            f"states and times must have the same length, got {len(states)} and {len(times)}", parameter="times"
-        )
     mean_velocity = (states[-1] - states[0]).flatten(1) / (times[-1] - times[0])
     total = torch.zeros(states[0].shape[0], dtype=states[0].dtype)
     for k in range(len(states) - 1):

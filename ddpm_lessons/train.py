@@ -286,6 +286,14 @@ class EpsObjective:
         return (t.cpu() * buckets) // len(self.schedule)
 
 
+def _data_info(data_info) -> dict:
+    # Checked now, not at the first checkpoint hours later: save_checkpoint would refuse what a resume cannot load.
+    if data_info is not None and not isinstance(data_info, dict):
+        raise InputError(f"data_info must be a dict or None, got {type(data_info).__name__}", parameter="data_info")
+    check_weights_only_payload(data_info or {}, "data_info")
+    return data_info or {}
+
+
 def _check_resumable(payload: dict, path, state: TrainState) -> None:
     model, schedule = state.model, None if state.schedule is None else state.schedule.config
     if payload.get("kind") != state.kind:
@@ -508,10 +516,7 @@ def train(
     objective = _objective(objective, schedule, forward)
     objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
-    if data_info is not None and not isinstance(data_info, dict):
-        raise InputError(f"data_info must be a dict or None, got {type(data_info).__name__}", parameter="data_info")
-    check_weights_only_payload(data_info or {}, "data_info")  # now, not at the first checkpoint hours later
-    record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
+    record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": _data_info(data_info)}
     run = _Run(model, (x_all, labels_all), settings, objective, record | objective.settings, pick_device(device))
     # Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
     # checkpoint holds its lock from here to the end, so a second run on the same file stops at once.

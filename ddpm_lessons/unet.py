@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 
 from .embedding import TimePositionalEncoding
-from .validation import InputError, check_model_input, check_positive_int
+from .validation import InputError, check_bool, check_model_input, check_positive_int
 
 __all__ = ["UNetStage", "DiffusionUNet", "DiagramWiredUNet", "check_spatial_size"]
 
@@ -59,8 +59,10 @@ class UNetStage(nn.Module):
         downsample: bool = True,
     ):
         super().__init__()
-        self.use_label_cond = use_label_cond
-        self.is_down = downsample
+        for name, value in (("in_ch", in_ch), ("out_ch", out_ch), ("kernel_size", kernel_size)):
+            check_positive_int(value, name)
+        self.use_label_cond = check_bool(use_label_cond, "use_label_cond")
+        self.is_down = check_bool(downsample, "downsample")
 
         self.time_encoder = TimePositionalEncoding(time_dim)
         self.time_proj = nn.Linear(time_dim, out_ch)
@@ -112,6 +114,7 @@ class DiffusionUNet(nn.Module):
         super().__init__()
         check_positive_int(img_channels, "img_channels")
         check_positive_int(time_dim, "time_dim")
+        check_bool(label_conditioning, "label_conditioning")
         if isinstance(channel_sequence, (str, bytes)) or not isinstance(channel_sequence, Sequence):
             raise InputError(f"channel_sequence must be a sequence of positive integers, got {channel_sequence!r}")
         channel_sequence = tuple(check_positive_int(c, "channel_sequence") for c in channel_sequence)

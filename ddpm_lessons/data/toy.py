@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from ..validation import check_positive_int
+from ..validation import InputError, check_positive_int
 
 __all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D", "GaussianMixture", "eight_gaussians"]
 
@@ -27,9 +27,10 @@ class GaussianMixture1D:
         self.means = torch.tensor(means, dtype=torch.float64)
         self.stds = torch.tensor(stds, dtype=torch.float64)
         if not (len(self.weights) == len(self.means) == len(self.stds)) or (self.stds <= 0).any():
-            raise ValueError("weights, means and stds must have equal lengths and stds must be positive")
-        if (self.weights < 0).any() or abs(self.weights.sum().item() - 1) > 1e-9:
-            raise ValueError(f"weights must be non-negative and sum to 1, got {weights}")
+            raise InputError(
+                "weights, means and stds must have equal lengths and stds must be positive", parameter="stds"
+            )
+        _check_mixture_values(self.weights, self.means, self.stds)
 
     def sample(self, n: int, generator=None) -> torch.Tensor:
         """``n`` draws, shape ``(n, 1)``, float32."""
@@ -74,14 +75,12 @@ class GaussianMixture:
             or self.weights.shape != (self.means.shape[0],)
             or self.stds.shape != self.weights.shape
         ):
-            raise ValueError(
+            raise InputError(
                 "weights must have shape (K,), means (K, D) and stds (K,), got "
-                f"{tuple(self.weights.shape)}, {tuple(self.means.shape)} and {tuple(self.stds.shape)}"
+                f"{tuple(self.weights.shape)}, {tuple(self.means.shape)} and {tuple(self.stds.shape)}",
+                parameter="weights",
             )
-        if not torch.isfinite(self.means).all() or not (self.stds > 0).all():
-            raise ValueError("means must be finite and stds must be positive")
-        if (self.weights < 0).any() or abs(self.weights.sum().item() - 1) > 1e-9:
-            raise ValueError(f"weights must be non-negative and sum to 1, got {self.weights.tolist()}")
+        _check_mixture_values(self.weights, self.means, self.stds)
 
     @property
     def dim(self) -> int:
@@ -164,3 +163,14 @@ def toy_data(name: str, n: int, *, seed: int = 0) -> torch.Tensor:
     n = check_positive_int(n, "n")
     generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
     return TOY_DATASETS[name](n, generator).float()
+
+
+def _check_mixture_values(weights, means, stds) -> None:
+    # NaN compares False with everything: test finiteness first, or NaN weights pass "non-negative, sum to 1"
+    for name, value in (("weights", weights), ("means", means), ("stds", stds)):
+        if not bool(torch.isfinite(value).all()):
+            raise InputError(f"{name} must be finite, got {value.tolist()}", parameter=name)
+    if not bool((stds > 0).all()):
+        raise InputError(f"stds must be positive, got {stds.tolist()}", parameter="stds")
+    if bool((weights < 0).any()) or abs(weights.sum().item() - 1) > 1e-9:
+        raise InputError(f"weights must be non-negative and sum to 1, got {weights.tolist()}", parameter="weights")
