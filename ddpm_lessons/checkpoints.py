@@ -242,7 +242,11 @@ def save_checkpoint(path, payload: dict) -> str:
     anything else is refused before a byte is written (:func:`check_weights_only_payload`).
     """
     check_weights_only_payload(payload)
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise InputError(f"path must be a file name, got {path!r}", parameter="path")
     path = Path(path)
+    if path.is_dir() or not path.name:
+        raise InputError(f"path {path} is a folder; give the checkpoint's file name inside it", parameter="path")
     fd, tmp = _temporary_beside(path)
     os.close(fd)
     try:

@@ -72,8 +72,12 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
         if not isinstance(value, torch.Tensor) or not value.is_floating_point():
             kind = f"dtype {value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__
             raise InputError(f"{name} must be a floating-point tensor, got {kind}", parameter=name)
-    kl = 0.5 * (-1.0 + logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
+    kl = _normal_kl(mean1, logvar1, mean2, logvar2)
     return check_finite_result(kl, {"mean1": mean1, "logvar1": logvar1, "mean2": mean2, "logvar2": logvar2}, "the KL")
+
+
+def _normal_kl(mean1, logvar1, mean2, logvar2):
+    return 0.5 * (-1.0 + logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
 
 
 def _log_bin_probability(upper_cdf, lower_cdf, upper_sf, lower_sf, centred):
@@ -188,7 +192,7 @@ def _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first):
     true_logvar = gather(schedule.posterior_log_variance_clipped, t, x0)
     mean, _ = kernels.reverse_mean(schedule, x_t, t, eps, clip_denoised)
     log_variance = gather(kernels.reverse_log_variance(schedule, variance), t, x_t)
-    kl = _mean_flat(normal_kl(true_mean, true_logvar, mean, log_variance)) / LN2  # L_{t−1}, eq. 5
+    kl = _mean_flat(_normal_kl(true_mean, true_logvar, mean, log_variance)) / LN2  # L_{t−1}, eq. 5
     result = kl.clone()
     if first is False:
         return result

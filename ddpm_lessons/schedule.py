@@ -14,7 +14,7 @@ import numbers
 
 import torch
 
-from .validation import InputError, ScheduleBase, check_positive_int, check_same_device
+from .validation import InputError, ScheduleBase, check_dtype, check_positive_int, check_same_device
 
 __all__ = [
     "SCHEDULES",
@@ -58,8 +58,7 @@ def get_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, *, dtype=None):
     """
     timesteps = check_positive_int(timesteps, "timesteps")
     _check_beta_range(beta_start, beta_end)
-    if dtype is not None and not dtype.is_floating_point:
-        raise InputError(f"dtype must be a floating-point torch dtype, got {dtype}")
+    check_dtype(dtype)
     return torch.linspace(float(beta_start), float(beta_end), timesteps, dtype=dtype)
 
 
@@ -116,10 +115,8 @@ class DiffusionSchedule(ScheduleBase):
         self.name = name
         self._betas64 = betas64
         self.config = {"name": "custom", "betas": betas64.tolist()}
-        self.dtype = torch.float32 if dtype is None else dtype
+        self.dtype = torch.float32 if dtype is None else check_dtype(dtype)
         self.device = torch.device("cpu") if device is None else torch.device(device)
-        if not self.dtype.is_floating_point:
-            raise InputError(f"dtype must be a floating-point torch dtype, got {self.dtype}")
         for field, value in self._derive(betas64).items():
             value = value.to(dtype=self.dtype)
             if not torch.isfinite(value).all() or (field == "alphas_cumprod" and (value <= 0).any()):

@@ -240,7 +240,8 @@ class VPSDE:
 
     def diffusion(self, tau):
         """g(τ) = √β(τ), the forward diffusion coefficient."""
-        return math.sqrt(self.beta(float(tau)))
+        tau = float(tau) if isinstance(tau, torch.Tensor) and tau.dim() == 0 else tau  # a 0-d tensor, as before
+        return math.sqrt(self.beta(tau))
 
     def reverse_drift(self, x: torch.Tensor, tau, score: torch.Tensor) -> torch.Tensor:
         """f − g² ∇log q_τ = −½ β(τ) x − β(τ) ∇log q_τ(x): the drift of the reverse-time SDE (Anderson 1982),

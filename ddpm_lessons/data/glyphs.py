@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..validation import check_positive_int
+from ..validation import check_positive_int, check_seed
 
 __all__ = ["GlyphDigits", "glyph_fonts"]
 
@@ -202,7 +202,7 @@ class GlyphDigits(torch.utils.data.Dataset):
 
     def __init__(self, n: int = 60000, seed: int = 0, size: int = 28):
         self.n = check_positive_int(n, "n")
-        self.seed = check_positive_int(seed, "seed", minimum=0)
+        self.seed = check_seed(seed)
         self.size = check_positive_int(size, "size", minimum=8)
         self.images, self.labels, self.fonts = _generate(self.n, self.seed, self.size)
 

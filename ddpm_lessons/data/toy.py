@@ -10,7 +10,7 @@ import math
 
 import torch
 
-from ..validation import InputError, check_positive_int
+from ..validation import InputError, check_positive_int, check_seed
 
 __all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D", "GaussianMixture", "eight_gaussians"]
 
@@ -161,7 +161,7 @@ def toy_data(name: str, n: int, *, seed: int = 0) -> torch.Tensor:
     if name not in TOY_DATASETS:
         raise ValueError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
     n = check_positive_int(n, "n")
-    generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     return TOY_DATASETS[name](n, generator).float()
 
 
