@@ -90,6 +90,12 @@ class TrainState:
     """
 
     def __init__(self, model, ema, optimizer, schedule, step, history, config, kind: str = "ddpm"):
+        for name, value in (("model", model), ("ema", ema)):
+            if not isinstance(value, nn.Module):
+                raise InputError(f"{name} must be an nn.Module, got {type(value).__name__}", parameter=name)
+        check_positive_int(step, "step", minimum=0)
+        if not isinstance(history, dict) or not isinstance(history.get("loss"), list):
+            raise InputError("history must be a dict with a 'loss' list", parameter="history")
         self.model, self.ema, self.optimizer, self.schedule = model, ema, optimizer, schedule
         self.step, self.history, self.config, self.kind = step, history, config, kind
 
@@ -100,6 +106,10 @@ class TrainState:
 
 def checkpoint_payload(state: TrainState, generator: torch.Generator) -> dict:
     """Everything needed to resume exactly, in types that load with ``weights_only=True``."""
+    if not isinstance(state, TrainState):
+        raise InputError(f"state must be a TrainState, got {type(state).__name__}", parameter="state")
+    if not isinstance(generator, torch.Generator):
+        raise InputError(f"generator must be a torch.Generator, got {type(generator).__name__}", parameter="generator")
     return {
         "kind": state.kind,
         "model_kind": type(state.model).__name__,
@@ -121,6 +131,12 @@ def release_payload(payload: dict) -> dict:
     A training checkpoint of a 1M-parameter model is about 17 MB (weights, EMA, two Adam moments); its release
     copy is a quarter of that. :func:`load_trained` reads both.
     """
+    needed = ("kind", "model_kind", "model_config", "schedule", "train_config", "ema", "step", "history")
+    if not isinstance(payload, dict) or any(key not in payload for key in needed):
+        got = sorted(payload) if isinstance(payload, dict) else type(payload).__name__
+        raise InputError(
+            f"payload must be a training checkpoint's dict with keys {needed}, got {got}", parameter="payload"
+        )
     slim = {
         key: payload[key] for key in ("kind", "model_kind", "model_config", "schedule", "train_config", "ema", "step")
     }

@@ -528,13 +528,13 @@ def cli_cases(tmp: pathlib.Path, repo: pathlib.Path):
         (
             "train --photo missing",
             "--photo",
-            [*base[:5], "photo", *base[6:], "--out", str(ok), "--photo", str(d / "nope.png")],
+            [*base[:4], "photo", *base[5:], "--out", str(ok), "--photo", str(d / "nope.png")],
             (),
         ),
         (
             "train --photo a folder",
             "--photo",
-            [*base[:5], "photo", *base[6:], "--out", str(ok), "--photo", str(photo_dir)],
+            [*base[:4], "photo", *base[5:], "--out", str(ok), "--photo", str(photo_dir)],
             (),
         ),
         (

@@ -260,3 +260,24 @@ def test_a_diverging_run_stops_naming_the_step_and_keeps_the_last_good_checkpoin
     kept = load_checkpoint(out)
     assert kept["step"] == 4
     assert all(torch.isfinite(w).all() for w in kept["model"].values())
+
+
+def test_a_data_info_that_a_checkpoint_could_not_hold_is_refused_before_step_1(tmp_path):
+    import pathlib
+
+    model = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=len(SCHEDULE))
+    policy = CheckpointPolicy(tmp_path / "run.pt", every=1)
+    with pytest.raises(InputError, match=r"data_info\['path'\] is a pathlib") as error:
+        train(
+            model,
+            toy_data("moons", 32),
+            steps=2,
+            schedule=SCHEDULE,
+            checkpoint=policy,
+            progress=False,
+            data_info={"path": pathlib.Path("moons.csv")},
+        )
+    assert error.value.parameter == "data_info"
+    assert not (tmp_path / "run.pt").exists()
+    with pytest.raises(InputError, match="data_info must be a dict"):
+        train(model, toy_data("moons", 32), steps=1, schedule=SCHEDULE, progress=False, data_info="moons")
