@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from .validation import InputError
+from .validation import InputError, check_bool
 
 __all__ = [
     "CheckpointError",
@@ -393,6 +393,7 @@ def load_checkpoint(
         ``verify=False``), checksum mismatch, truncated or corrupted file, or not a dict payload. Each message
         names the file.
     """
+    check_bool(verify, "verify")
     given = Path(path)
     path = given.resolve()
     if not path.exists():
@@ -469,6 +470,8 @@ def missing_data_message(manifest=MANIFEST) -> str:
 
 def verify_shipped(manifest=MANIFEST) -> list[tuple[str, bool, str]]:
     """Check every file in the manifest: ``[(name, ok, message), ...]``."""
+    if not Path(manifest).is_file():
+        raise CheckpointError(f"manifest {manifest} is not a file")
     results = []
     for name in sorted(read_manifest(manifest)):
         try:

@@ -114,13 +114,13 @@ def discretized_gaussian_log_likelihood(x, means, log_scales):
     return check_finite_result(log_p, {"x": x, "means": means, "log_scales": log_scales}, "log p(x)")
 
 
-def _check_8bit(x: torch.Tensor) -> None:
+def _check_8bit(x: torch.Tensor, name: str = "x") -> None:
     if bool((x.abs() > 1.0 + 1e-6).any()) or bool(x.isnan().any()):
-        raise InputError("x must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)")
+        raise InputError(f"{name} must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)", parameter=name)
     levels = (x.double() + 1) * 127.5
     if bool(((levels - levels.round()).abs() > 1e-3).any()):
         raise InputError(
-            "x must lie on the 8-bit grid {-1, -1 + 2/255, ..., 1} (pixel/127.5 - 1); "
+            f"{name} must lie on the 8-bit grid {-1, -1 + 2 / 255, ..., 1} (pixel/127.5 - 1); "
             "the discretized decoder is not defined for continuous data"
         )
 
@@ -181,7 +181,7 @@ def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=Fal
     if not bool(first.any()):
         first = False
     else:
-        _check_8bit(x0[first])
+        _check_8bit(x0[first], "x0")
     term = _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first)
     return check_finite_result(term, {"x0": x0, "x_t": x_t, "eps": eps}, "the term")
 
@@ -263,7 +263,7 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
     check_choice(variance, VARIANCES, "variance")
     check_bool(clip_denoised, "clip_denoised")
     check_generator(generator)
-    _check_8bit(x0)
+    _check_8bit(x0, "x0")
     batch, T = x0.shape[0], len(schedule)
     terms = torch.zeros(batch, T, dtype=x0.dtype, device=x0.device)
     mse = torch.zeros_like(terms)

@@ -104,7 +104,10 @@ class DiffusionSchedule(ScheduleBase):
         device: device of the stored tensors (default CPU).
         name: a label shown in ``repr`` (``"linear"``, ``"cosine"`` or ``"custom"``).
         """
-        betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
+        try:
+            betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
+        except (TypeError, ValueError, RuntimeError):
+            raise InputError(f"betas must be a 1-D sequence of numbers, got {betas!r:.80}", parameter="betas") from None
         if betas64.dim() != 1 or betas64.numel() < 1:
             raise InputError(f"betas must be a non-empty 1-D sequence, got shape {tuple(betas64.shape)}")
         if not torch.isfinite(betas64).all() or (betas64 <= 0).any() or (betas64 >= 1).any():

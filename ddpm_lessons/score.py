@@ -294,6 +294,8 @@ class MixtureEps(torch.nn.Module):
     def __init__(self, mixture, schedule):
         super().__init__()
         check_schedule(schedule)
+        if not isinstance(getattr(mixture, "means", None), torch.Tensor):
+            raise InputError(f"mixture must be a GaussianMixture, got {type(mixture).__name__}", parameter="mixture")
         _mixture(mixture, torch.zeros(1, mixture.means.shape[1] if mixture.means.dim() == 2 else 1))
         self.mixture = mixture
         self.alphas_cumprod = schedule.alphas_cumprod.detach().to(device="cpu", dtype=torch.float64)

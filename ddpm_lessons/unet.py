@@ -42,6 +42,13 @@ def check_spatial_size(x: torch.Tensor, depth: int, channels: int) -> None:
             )
 
 
+def _check_time_dim(time_dim) -> None:
+    # the sinusoidal encoding's rule (TimePositionalEncoding), named as this network's parameter
+    check_positive_int(time_dim, "time_dim", minimum=4)
+    if time_dim % 2:
+        raise InputError(f"time_dim must be even (half sines, half cosines), got {time_dim}", parameter="time_dim")
+
+
 class UNetStage(nn.Module):
     """One encoder or decoder stage of the seed's U-Net (seed §3, ``UNetStage``).
 
@@ -61,6 +68,7 @@ class UNetStage(nn.Module):
         super().__init__()
         for name, value in (("in_ch", in_ch), ("out_ch", out_ch), ("kernel_size", kernel_size)):
             check_positive_int(value, name)
+        _check_time_dim(time_dim)
         self.use_label_cond = check_bool(use_label_cond, "use_label_cond")
         self.is_down = check_bool(downsample, "downsample")
 
@@ -113,7 +121,7 @@ class DiffusionUNet(nn.Module):
     ):
         super().__init__()
         check_positive_int(img_channels, "img_channels")
-        check_positive_int(time_dim, "time_dim")
+        _check_time_dim(time_dim)
         check_bool(label_conditioning, "label_conditioning")
         if isinstance(channel_sequence, (str, bytes)) or not isinstance(channel_sequence, Sequence):
             raise InputError(f"channel_sequence must be a sequence of positive integers, got {channel_sequence!r}")

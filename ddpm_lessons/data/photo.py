@@ -5,9 +5,12 @@ Nothing is downloaded: the file ships inside matplotlib's sample data, and any o
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 
 import torch
+
+from ..validation import InputError
 
 __all__ = ["DEFAULT_PHOTO_LABEL", "default_photo_path", "load_photo", "photo_transform"]
 
@@ -25,10 +28,22 @@ def default_photo_path() -> Path:
     return path
 
 
+def _check_image_shape(image_shape) -> tuple[int, int]:
+    if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, (tuple, list)) or len(image_shape) != 2:
+        raise InputError(f"image_shape must be (H, W), got {image_shape!r}", parameter="image_shape")
+    for size in image_shape:
+        if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+            raise InputError(
+                f"image_shape must be (H, W) with integer sizes >= 1, got {image_shape!r}", parameter="image_shape"
+            )
+    return tuple(int(size) for size in image_shape)
+
+
 def photo_transform(image_shape=(48, 48)):
     """The seed's transform: resize to ``image_shape``, to a tensor in [0, 1], then scale to [−1, 1]."""
     from torchvision import transforms
 
+    image_shape = _check_image_shape(image_shape)
     return transforms.Compose(
         [
             transforms.Resize(tuple(image_shape)),
@@ -50,11 +65,10 @@ def load_photo(path=None, image_shape=(48, 48)) -> torch.Tensor:
     path = default_photo_path() if path is None else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"photo not found: {path}")
-    if len(tuple(image_shape)) != 2 or min(image_shape) < 1:
-        raise ValueError(f"image_shape must be (H, W) with positive sizes, got {image_shape!r}")
+    image_shape = _check_image_shape(image_shape)
     try:
         with Image.open(path) as image:
             rgb = image.convert("RGB")
     except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"photo {path} could not be read as an image ({error})") from error
+        raise InputError(f"photo {path} could not be read as an image ({error})") from error
     return photo_transform(image_shape)(rgb)

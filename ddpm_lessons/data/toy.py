@@ -7,6 +7,7 @@ Everything here is generated from a seeded generator; nothing is downloaded.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
@@ -98,7 +99,7 @@ class GaussianMixture:
         """log density at points ``x`` of shape ``(B, D)``, float64 ``(B,)``."""
         x = torch.as_tensor(x, dtype=torch.float64)
         if x.dim() != 2 or x.shape[1] != self.dim:
-            raise ValueError(f"x must have shape (B, {self.dim}), got {tuple(x.shape)}")
+            raise InputError(f"x must have shape (B, {self.dim}), got {tuple(x.shape)}")
         squared = ((x[:, None, :] - self.means[None]) ** 2).sum(-1)
         variances = self.stds**2
         log_norm = -0.5 * squared / variances - 0.5 * self.dim * torch.log(2 * math.pi * variances)
@@ -107,6 +108,9 @@ class GaussianMixture:
 
 def eight_gaussians(radius: float = 1.2, std: float = 0.1) -> GaussianMixture:
     """The ``"gaussian_mixture"`` toy set's distribution: eight equal modes on a circle (the same parameters)."""
+    for name, value in (("radius", radius), ("std", std)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+            raise InputError(f"{name} must be a finite number > 0, got {value!r}", parameter=name)
     angles = torch.arange(8, dtype=torch.float64) * math.pi / 4
     means = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
     return GaussianMixture(torch.full((8,), 1 / 8, dtype=torch.float64), means, torch.full((8,), float(std)))
@@ -159,7 +163,7 @@ def toy_data(name: str, n: int, *, seed: int = 0) -> torch.Tensor:
     ``mixture1d`` (:class:`GaussianMixture1D`). Each is scaled to roughly unit spread, like normalised data.
     """
     if name not in TOY_DATASETS:
-        raise ValueError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
+        raise InputError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
     n = check_positive_int(n, "n")
     generator = torch.Generator().manual_seed(check_seed(seed))
     return TOY_DATASETS[name](n, generator).float()

@@ -22,6 +22,7 @@ import torch
 from ..checkpoints import load_checkpoint
 from ..sampling import sample
 from ..train import load_trained
+from ..validation import check_bool
 
 __all__ = ["evaluate_checkpoint", "GLYPH_EVAL", "PHOTO_BAR_DB", "TOY_BAR_RATIO", "GLYPH_BAR_ACCURACY"]
 
@@ -130,6 +131,8 @@ def evaluate_checkpoint(path, *, quick: bool = False, device=None, progress: boo
     a checkpoint that has no checksum (with a warning); the shipped classifier that scores glyph samples is always
     verified.
     """
+    for name, value in (("quick", quick), ("progress", progress), ("verify", verify)):
+        check_bool(value, name)
     started = time.perf_counter()
     if load_checkpoint(path, verify=verify).get("kind") == "glyph-classifier":
         return {**_classifier(path, quick, verify), "seconds": round(time.perf_counter() - started, 1)}
