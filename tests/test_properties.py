@@ -812,7 +812,7 @@ CASES |= {
                 True,
                 k.get("images", torch.zeros(2, 1, 4, 4)),
                 k.get("labels", torch.zeros(2)),
-                None,
+                ["zero", "one"],
             ).images
         ),
         {"images": ["x", torch.zeros(2, 4)], "labels": ["x", torch.zeros(3)]},
