@@ -29,6 +29,7 @@ from .steps import ddim_step, ddpm_step, heun_step, run_chain
 from .steps import model_eps as unchecked_model_eps
 from .validation import (
     InputError,
+    all_finite,
     check_bool,
     check_choice,
     check_finite_result,
@@ -243,7 +244,7 @@ def sample_trajectory(
 
 def _check_finite_samples(x: torch.Tensor, finite: list, model) -> None:
     # One read of the samples; the flags are read only when the samples are bad, to name the first bad step.
-    if bool(torch.isfinite(x).all()):
+    if all_finite(x):
         return
     bad = next((t for t, flag in finite if not bool(flag)), None)
     name = type(model).__name__

@@ -171,3 +171,13 @@ def test_level_values_seeds_shapes_and_dtypes_refuse_what_would_be_complex_trunc
     for bad in ("float64", torch.int64, 3):
         with pytest.raises(InputError, match="dtype"):
             check_dtype(bad)
+
+
+def test_all_finite_is_exact_even_when_the_sum_of_finite_values_overflows():
+    from ddpm_lessons.validation import all_finite
+
+    assert all_finite(torch.full((4,), 3e38))  # the sum is inf, every value is finite
+    assert all_finite(torch.zeros(0))
+    assert not all_finite(torch.tensor([1.0, float("inf"), -float("inf")]))  # the sum is NaN
+    assert not all_finite(torch.tensor([float("nan"), 1.0]))
+    assert all_finite(torch.ones(3, requires_grad=True) * 2)  # no graph is kept for the check
