@@ -7,6 +7,7 @@ against ``data/MANIFEST.json`` before it is read. A truncated, corrupted or mism
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import glob
 import hashlib
@@ -24,6 +25,8 @@ from pathlib import Path
 
 import torch
 
+from .validation import InputError, check_bool
+
 __all__ = [
     "CheckpointError",
     "DATA_DIR",
@@ -34,6 +37,7 @@ __all__ = [
     "RunLockedError",
     "remove_stale_temporaries",
     "atomic_write_bytes",
+    "check_weights_only_payload",
     "save_checkpoint",
     "load_checkpoint",
     "check_unpacked_size",
@@ -206,14 +210,51 @@ def sidecar(path) -> Path:
     return path.with_name(path.name + ".sha256")
 
 
+# What torch.load(weights_only=True) rebuilds: plain containers and scalars, tensors, and torch's small value types.
+WEIGHTS_ONLY_TYPES = (str, bytes, int, float, complex, bool, type(None), torch.dtype, torch.Size, torch.device)
+WEIGHTS_ONLY_CONTAINERS = (dict, list, tuple, set)
+
+
+def check_weights_only_payload(payload, name: str = "payload") -> None:
+    """Refuse, naming where it sits (``payload['data_info']['path']``), anything in ``payload`` that
+    :func:`load_checkpoint` (``weights_only=True``) would refuse: a ``pathlib.Path``, a NumPy scalar or array, a
+    module, a namedtuple, any other class. Run before a byte is written, so a checkpoint is never saved that its
+    own loader cannot read back (a run that could not resume)."""
+    stack = [(payload, name)]
+    while stack:
+        value, where = stack.pop()
+        kind = type(value)
+        if kind in WEIGHTS_ONLY_TYPES or kind is torch.Tensor or kind is torch.nn.Parameter:
+            continue
+        if kind in WEIGHTS_ONLY_CONTAINERS or kind is collections.OrderedDict:
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(value, dict) and type(key) not in WEIGHTS_ONLY_TYPES:
+                    stack.append((key, f"a key of {where}"))
+                stack.append((item, f"{where}[{key!r}]" if not isinstance(value, set) else f"an element of {where}"))
+            continue
+        hint = "str(...)" if hasattr(value, "__fspath__") else "float(...), int(...) or .tolist()"
+        raise InputError(
+            f"{where} is a {kind.__module__}.{kind.__qualname__}, which load_checkpoint (weights_only=True) refuses; "
+            f"store plain data instead (tensors, numbers, strings, lists, dicts), e.g. {hint}",
+            parameter=name,
+        )
+
+
 def save_checkpoint(path, payload: dict) -> str:
     """``torch.save`` ``payload`` atomically (temporary file, then rename); returns the file's sha256.
 
     The sha256 is also written beside it (``<file>.sha256``), so that :func:`load_checkpoint` detects a file
     damaged later — torch's format itself does not notice changed bytes inside a tensor. The payload must hold
-    only tensors, numbers, strings, None and lists/tuples/dicts of them, so that it loads with ``weights_only=True``.
+    only tensors, numbers, strings, None and lists/tuples/dicts of them, so that it loads with ``weights_only=True``:
+    anything else is refused before a byte is written (:func:`check_weights_only_payload`).
     """
+    check_weights_only_payload(payload)
+    if not isinstance(path, (str, os.PathLike)) or not str(path):
+        raise InputError(f"path must be a file name, got {path!r}", parameter="path")
     path = Path(path)
+    if path.is_dir() or not path.name:
+        raise InputError(f"path {path} is a folder; give the checkpoint's file name inside it", parameter="path")
     fd, tmp = _temporary_beside(path)
     os.close(fd)
     try:
@@ -367,6 +408,7 @@ def load_checkpoint(
         ``verify=False``), checksum mismatch, truncated or corrupted file, or not a dict payload. Each message
         names the file.
     """
+    check_bool(verify, "verify")
     given = Path(path)
     path = given.resolve()
     if not path.exists():
@@ -452,6 +494,8 @@ def missing_data_message(manifest=MANIFEST) -> str:
 
 def verify_shipped(manifest=MANIFEST) -> list[tuple[str, bool, str]]:
     """Check every file in the manifest: ``[(name, ok, message), ...]``."""
+    if not Path(manifest).is_file():
+        raise CheckpointError(f"manifest {manifest} is not a file")
     results = []
     for name in sorted(read_manifest(manifest)):
         try:

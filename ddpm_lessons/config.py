@@ -21,7 +21,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .validation import MAX_BATCH, InputError, check_bool, check_positive_int, check_real, check_size
+from .validation import MAX_BATCH, InputError, check_bool, check_positive_int, check_real, check_seed, check_size
 
 __all__ = [
     "TrainConfig",
@@ -72,7 +72,7 @@ class TrainConfig:
         if self.grad_clip is not None and check_real(self.grad_clip, "grad_clip") <= 0:
             raise InputError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
         check_positive_int(self.warmup, "warmup", minimum=0)
-        check_positive_int(self.seed, "seed", minimum=0)
+        check_seed(self.seed)
         check_positive_int(self.loss_buckets, "loss_buckets")
 
     @classmethod

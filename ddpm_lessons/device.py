@@ -10,13 +10,20 @@ import platform
 
 import torch
 
+from .validation import InputError
+
 __all__ = ["pick_device", "seeded_generator", "hardware", "environment_report"]
 
 
 def pick_device(device=None) -> torch.device:
     """``device`` if given, else CUDA, then Apple MPS, then CPU."""
     if device is not None:
-        return torch.device(device)
+        try:
+            return torch.device(device)
+        except (RuntimeError, TypeError):
+            raise InputError(
+                f"device must be a torch device such as 'cpu', 'cuda' or 'mps', got {device!r}", parameter="device"
+            ) from None
     if torch.cuda.is_available():
         return torch.device("cuda")
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():

@@ -26,6 +26,9 @@ from .score import posterior_mean, velocity_from_eps
 from .train import train
 from .validation import (
     InputError,
+    check_finite,
+    check_finite_result,
+    check_level_value,
     check_levels,
     check_positive_int,
     check_real,
@@ -68,7 +71,7 @@ def flow_path(x0: torch.Tensor, noise: torch.Tensor, s) -> torch.Tensor:
     check_tensor(x0, "x0")
     check_tensor(noise, "noise")
     check_same_shape(x0, noise, "x0", "noise")
-    return _straight(x0, noise, _times(s, x0))
+    return check_finite_result(_straight(x0, noise, _times(s, x0)), {"x0": x0, "noise": noise}, "x_s")
 
 
 def flow_target(x0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
@@ -76,7 +79,7 @@ def flow_target(x0: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
     check_tensor(x0, "x0")
     check_tensor(noise, "noise")
     check_same_shape(x0, noise, "x0", "noise")
-    return noise - x0
+    return check_finite_result(noise - x0, {"x0": x0, "noise": noise}, "the velocity")
 
 
 def flow_matching_loss(velocity_fn, x0: torch.Tensor, noise: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
@@ -87,7 +90,7 @@ def flow_matching_loss(velocity_fn, x0: torch.Tensor, noise: torch.Tensor, s: to
     target = flow_target(x0, noise)
     check_tensor(v, "velocity_fn(x, s)")
     check_same_shape(target, v, "x0", "velocity_fn(x, s)")
-    return (v - target).pow(2).mean()
+    return check_finite_result((v - target).pow(2).mean(), {"velocity_fn(x, s)": v}, "the loss")
 
 
 class FlowObjective:
@@ -175,12 +178,12 @@ def flow_sample(velocity_fn, x: torch.Tensor, times, *, points=None, trajectory:
     """
     check_tensor(x, "x")
     if not callable(velocity_fn):
-        raise TypeError(f"velocity_fn must be a function (x, s) -> v, got {type(velocity_fn).__name__}")
-    times = [check_real(float(s), "times", minimum=0.0, maximum=1.0) for s in times]
-    if len(times) < 2 or any(b >= a for a, b in zip(times[:-1], times[1:])):
-        raise ValueError("times must hold at least two strictly decreasing values in [0, 1] (from noise to data)")
-    if points is not None and len(points) != len(times):
-        raise ValueError(f"points must have one entry per time ({len(times)}), got {len(points)}")
+        raise InputError(
+            f"velocity_fn must be a function (x, s) -> v, got {type(velocity_fn).__name__}", parameter="velocity_fn"
+        )
+    times = _checked_times(times)
+    if points is not None and (not hasattr(points, "__len__") or len(points) != len(times)):
+        raise InputError(f"points must have one entry per time ({len(times)}), got {points!r:.80}", parameter="points")
     states = [x]
     for k in range(len(times) - 1):
         point = points[k] if points is not None else torch.full((x.shape[0],), times[k], dtype=x.dtype)
@@ -189,7 +192,21 @@ def flow_sample(velocity_fn, x: torch.Tensor, times, *, points=None, trajectory:
         check_same_shape(x, v, "x", "velocity_fn(x, s)")
         x = x + (times[k + 1] - times[k]) * v
         states.append(x)
+    check_finite_result(x, {"x": states[0], "velocity_fn(x, s)": x}, "the end state")  # once: no step waits
     return (x, states) if trajectory else x
+
+
+def _checked_times(times) -> list[float]:
+    # s values as floats: real numbers or 0-d tensors (never strings), strictly decreasing in [0, 1]
+    if isinstance(times, (str, bytes)) or not hasattr(times, "__iter__"):
+        raise InputError(f"times must be a list of times in [0, 1], got {type(times).__name__}", parameter="times")
+    values = [s.item() if isinstance(s, torch.Tensor) and s.dim() == 0 else s for s in times]
+    values = [check_real(s, "times", minimum=0.0, maximum=1.0) for s in values]
+    if len(values) < 2 or any(b >= a for a, b in zip(values[:-1], values[1:])):
+        raise InputError(
+            "times must hold at least two strictly decreasing values in [0, 1] (from noise to data)", parameter="times"
+        )
+    return values
 
 
 def exact_velocity(mixture, x: torch.Tensor, s) -> torch.Tensor:
@@ -199,11 +216,12 @@ def exact_velocity(mixture, x: torch.Tensor, s) -> torch.Tensor:
     s_col = check_levels(s, x, "s")
     x0_mean = posterior_mean(mixture, x, 1 - s_col[:, 0], s_col[:, 0])
     eps_mean = (x - (1 - s_col) * x0_mean) / s_col
-    return eps_mean - x0_mean
+    return check_finite_result(eps_mean - x0_mean, {"x": x}, "the velocity")
 
 
 def flow_time_from_alpha_bar(alpha_bar):
-    """s = √(1 − ᾱ)/(√ᾱ + √(1 − ᾱ)): the time on the straight path where x_t/(√ᾱ + √(1 − ᾱ)) lies."""
+    """s = √(1 − ᾱ)/(√ᾱ + √(1 − ᾱ)): the time on the straight path where x_t/(√ᾱ + √(1 − ᾱ)) lies; ᾱ in [0, 1]."""
+    check_level_value(alpha_bar, "alpha_bar", low_open=False)
     a, b = alpha_bar**0.5, (1 - alpha_bar) ** 0.5
     return b / (a + b)
 
@@ -212,14 +230,14 @@ def vp_to_flow(x: torch.Tensor, alpha_bar) -> torch.Tensor:
     """x_t on the DDPM path → the point x_t/(√ᾱ + √(1 − ᾱ)) = (1 − s) x₀ + s ε of the straight path."""
     check_tensor(x, "x")
     ab = check_levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
-    return x / (ab.sqrt() + (1 - ab).sqrt())
+    return check_finite_result(x / (ab.sqrt() + (1 - ab).sqrt()), {"x": x}, "the flow state")
 
 
 def flow_to_vp(x: torch.Tensor, alpha_bar) -> torch.Tensor:
     """The inverse of :func:`vp_to_flow`."""
     check_tensor(x, "x")
     ab = check_levels(alpha_bar, x, "alpha_bar").reshape(x.shape[0], *([1] * (x.dim() - 1)))
-    return x * (ab.sqrt() + (1 - ab).sqrt())
+    return check_finite_result(x * (ab.sqrt() + (1 - ab).sqrt()), {"x": x}, "the VP state")
 
 
 def eps_model_as_flow(model, schedule, indices):
@@ -231,15 +249,22 @@ def eps_model_as_flow(model, schedule, indices):
     :func:`flow_sample` with ``points=indices``; start from :func:`vp_to_flow` (x_T, ᾱ at ``indices[0]``).
     """
     check_schedule(schedule)
+    if isinstance(indices, (str, bytes)) or not hasattr(indices, "__iter__"):
+        raise InputError(f"indices must be a list of timestep indices, got {indices!r:.80}", parameter="indices")
+    indices = [i.item() if isinstance(i, torch.Tensor) and i.dim() == 0 else i for i in indices]
+    if any(isinstance(i, bool) or not isinstance(i, numbers.Integral) or not -1 <= i < len(schedule) for i in indices):
+        raise InputError(
+            f"indices must be integers in [-1, {len(schedule)}) (−1 is x₀), got {indices!r:.120}", parameter="indices"
+        )
     indices = [int(i) for i in indices]
-    if any(isinstance(i, bool) or not -1 <= i < len(schedule) for i in indices):
-        raise ValueError(f"indices must lie in [-1, {len(schedule)}) (−1 is x₀), got {indices}")
     alpha_bar = schedule.alphas_cumprod.double().cpu()
     times = [float(flow_time_from_alpha_bar(alpha_bar[i])) if i >= 0 else 0.0 for i in indices]
 
     def velocity_fn(x, i):
         if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < len(schedule):
-            raise ValueError(f"the point must be a trained timestep index in [0, {len(schedule)}), got {i!r}")
+            raise InputError(
+                f"the point must be a trained timestep index in [0, {len(schedule)}), got {i!r}", parameter="points"
+            )
         ab = float(alpha_bar[i])
         x_vp = flow_to_vp(x, ab)
         eps = model(x_vp, torch.full((x.shape[0],), i, dtype=torch.long, device=x.device))
@@ -252,8 +277,7 @@ def chord_deviation(states) -> torch.Tensor:
     """How much each trajectory bends: the largest distance of a state from the straight line through the first
     and the last state, over the length of that chord (0 for a straight path, however fast it is traversed).
     ``states``: the list :func:`flow_sample` returns, each ``(B, ...)``; result ``(B,)``."""
-    if len(states) < 2:
-        raise ValueError(f"states must hold at least two states, got {len(states)}")
+    _check_states(states)
     start = states[0].flatten(1)
     chord = states[-1].flatten(1) - start
     length = chord.norm(dim=1).clamp(min=1e-12)
@@ -272,9 +296,10 @@ def velocity_deviation(states, times) -> torch.Tensor:
     ū = (x_end − x_start)/(s_end − s_start) the mean velocity (Liu et al. 2023 measure straightness like this).
     0 exactly for the conditional paths; ``states`` and ``times`` as given to and returned by :func:`flow_sample`;
     result ``(B,)``."""
-    times = [float(s) for s in times]
-    if len(states) != len(times) or len(states) < 2:
-        raise ValueError(f"states and times must have the same length >= 2, got {len(states)} and {len(times)}")
+    _check_states(states)
+    if not hasattr(times, "__len__") or len(states) != len(times):
+        raise InputError(f"states and times must have the same length, got {times!r:.80}", parameter="times")
+    times = _checked_times(times)
     mean_velocity = (states[-1] - states[0]).flatten(1) / (times[-1] - times[0])
     total = torch.zeros(states[0].shape[0], dtype=states[0].dtype)
     for k in range(len(states) - 1):
@@ -282,3 +307,15 @@ def velocity_deviation(states, times) -> torch.Tensor:
         u = (states[k + 1] - states[k]).flatten(1) / ds
         total = total + abs(ds) * (u - mean_velocity).pow(2).sum(dim=1)
     return total / (abs(times[-1] - times[0]) * mean_velocity.pow(2).sum(dim=1).clamp(min=1e-24))
+
+
+def _check_states(states) -> None:
+    # flow_sample's list of states: at least two finite tensors of one shape
+    if isinstance(states, torch.Tensor) or not isinstance(states, (list, tuple)) or len(states) < 2:
+        raise InputError(
+            f"states must be a list of at least two states (B, ...), got {states!r:.80}", parameter="states"
+        )
+    for state in states:
+        check_tensor(state, "states")
+        check_same_shape(states[0], state, "states[0]", "states")
+        check_finite(state, "states")

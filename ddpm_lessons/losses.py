@@ -25,6 +25,7 @@ from .validation import (
     as_timesteps,
     check_bool,
     check_choice,
+    check_finite_result,
     check_generator,
     check_model,
     check_same_device,
@@ -54,7 +55,7 @@ BIN_HALF_WIDTH = 1.0 / 255.0
 def mean_flat(x: torch.Tensor) -> torch.Tensor:
     """Mean over every dimension except the batch: ``(B, ...)`` → ``(B,)``."""
     check_tensor(x, "x")
-    return _mean_flat(x)
+    return check_finite_result(_mean_flat(x), {"x": x}, "the mean")
 
 
 def _mean_flat(x: torch.Tensor) -> torch.Tensor:
@@ -70,7 +71,12 @@ def normal_kl(mean1, logvar1, mean2, logvar2):
     for value, name in ((mean1, "mean1"), (logvar1, "logvar1"), (mean2, "mean2"), (logvar2, "logvar2")):
         if not isinstance(value, torch.Tensor) or not value.is_floating_point():
             kind = f"dtype {value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__
-            raise InputError(f"{name} must be a floating-point tensor, got {kind}")
+            raise InputError(f"{name} must be a floating-point tensor, got {kind}", parameter=name)
+    kl = _normal_kl(mean1, logvar1, mean2, logvar2)
+    return check_finite_result(kl, {"mean1": mean1, "logvar1": logvar1, "mean2": mean2, "logvar2": logvar2}, "the KL")
+
+
+def _normal_kl(mean1, logvar1, mean2, logvar2):
     return 0.5 * (-1.0 + logvar2 - logvar1 + torch.exp(logvar1 - logvar2) + (mean1 - mean2) ** 2 * torch.exp(-logvar2))
 
 
@@ -92,24 +98,29 @@ def discretized_gaussian_log_likelihood(x, means, log_scales):
         means: Gaussian means, shaped like ``x``; log_scales: log standard deviations, broadcastable to ``x``.
     """
     check_tensor(x, "x")
+    check_tensor(means, "means")
     check_same_shape(x, means, "x", "means")
     _check_8bit(x)
+    if not isinstance(log_scales, torch.Tensor) or not log_scales.is_floating_point():
+        raise InputError(f"log_scales must be a floating-point tensor, got {log_scales!r:.80}", parameter="log_scales")
     try:
         torch.broadcast_shapes(log_scales.shape, x.shape)
     except RuntimeError as error:
         raise InputError(
-            f"log_scales of shape {tuple(log_scales.shape)} does not broadcast to x {tuple(x.shape)}"
+            f"log_scales of shape {tuple(log_scales.shape)} does not broadcast to x {tuple(x.shape)}",
+            parameter="log_scales",
         ) from error
-    return _discretized_log_likelihood(x, means, log_scales)
+    log_p = _discretized_log_likelihood(x, means, log_scales)
+    return check_finite_result(log_p, {"x": x, "means": means, "log_scales": log_scales}, "log p(x)")
 
 
-def _check_8bit(x: torch.Tensor) -> None:
-    if bool((x.abs() > 1.0 + 1e-6).any()):
-        raise InputError("x must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)")
+def _check_8bit(x: torch.Tensor, name: str = "x") -> None:
+    if bool((x.abs() > 1.0 + 1e-6).any()) or bool(x.isnan().any()):
+        raise InputError(f"{name} must lie in [-1, 1] (8-bit data scaled by x/127.5 - 1)", parameter=name)
     levels = (x.double() + 1) * 127.5
     if bool(((levels - levels.round()).abs() > 1e-3).any()):
         raise InputError(
-            "x must lie on the 8-bit grid {-1, -1 + 2/255, ..., 1} (pixel/127.5 - 1); "
+            f"{name} must lie on the 8-bit grid {-1, -1 + 2 / 255, ..., 1} (pixel/127.5 - 1); "
             "the discretized decoder is not defined for continuous data"
         )
 
@@ -135,7 +146,7 @@ def prior_kl_bpd(schedule, x0):
     check_schedule(schedule)
     check_tensor(x0, "x0")
     check_same_device(x0, schedule.betas, "x0", "schedule")
-    return _prior_kl_bpd(schedule, x0)
+    return check_finite_result(_prior_kl_bpd(schedule, x0), {"x0": x0}, "L_T")
 
 
 def _prior_kl_bpd(schedule, x0):
@@ -170,8 +181,9 @@ def vb_term_bpd(schedule, x0, x_t, t, eps, *, variance="beta", clip_denoised=Fal
     if not bool(first.any()):
         first = False
     else:
-        _check_8bit(x0[first])
-    return _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first)
+        _check_8bit(x0[first], "x0")
+    term = _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first)
+    return check_finite_result(term, {"x0": x0, "x_t": x_t, "eps": eps}, "the term")
 
 
 def _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first):
@@ -180,7 +192,7 @@ def _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first):
     true_logvar = gather(schedule.posterior_log_variance_clipped, t, x0)
     mean, _ = kernels.reverse_mean(schedule, x_t, t, eps, clip_denoised)
     log_variance = gather(kernels.reverse_log_variance(schedule, variance), t, x_t)
-    kl = _mean_flat(normal_kl(true_mean, true_logvar, mean, log_variance)) / LN2  # L_{t−1}, eq. 5
+    kl = _mean_flat(_normal_kl(true_mean, true_logvar, mean, log_variance)) / LN2  # L_{t−1}, eq. 5
     result = kl.clone()
     if first is False:
         return result
@@ -213,6 +225,7 @@ def weighted_eps_mse(schedule, t, eps, eps_pred, *, variance="beta"):
     defined for t ≥ 1: the term at index 0 is the decoder term L_0.
     """
     check_tensor(eps, "eps")
+    check_tensor(eps_pred, "eps_pred")
     check_same_shape(eps, eps_pred, "eps", "eps_pred")
     check_schedule(schedule)
     check_same_device(eps, schedule.betas, "eps", "schedule")
@@ -221,9 +234,10 @@ def weighted_eps_mse(schedule, t, eps, eps_pred, *, variance="beta"):
     ratio = (schedule.posterior_variance / torch.exp(kernels.reverse_log_variance(schedule, variance)))[t]
     const = 0.5 * (ratio - 1.0 - torch.log(ratio))
     dims = eps[0].numel()
-    return weight.to(eps.dtype) * (eps - eps_pred).reshape(eps.shape[0], -1).pow(2).sum(dim=1) + dims * const.to(
+    term = weight.to(eps.dtype) * (eps - eps_pred).reshape(eps.shape[0], -1).pow(2).sum(dim=1) + dims * const.to(
         eps.dtype
     )
+    return check_finite_result(term, {"eps": eps, "eps_pred": eps_pred}, "L_{t-1}")
 
 
 @torch.no_grad()
@@ -249,7 +263,7 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
     check_choice(variance, VARIANCES, "variance")
     check_bool(clip_denoised, "clip_denoised")
     check_generator(generator)
-    _check_8bit(x0)
+    _check_8bit(x0, "x0")
     batch, T = x0.shape[0], len(schedule)
     terms = torch.zeros(batch, T, dtype=x0.dtype, device=x0.device)
     mse = torch.zeros_like(terms)
@@ -261,6 +275,7 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
         first = i == 0 and torch.ones(batch, dtype=torch.bool, device=x0.device)  # the decoder term at index 0
         terms[:, i] = _vb_term_bpd(schedule, x0, x_t, t, eps, variance, clip_denoised, first)
         mse[:, i] = _mean_flat((eps - noise) ** 2)
+    check_finite_result(terms, {"x0": x0, "model(x_t, t)": mse}, "the bound")
     prior = _prior_kl_bpd(schedule, x0)
     return {"prior_bpd": prior, "terms_bpd": terms, "total_bpd": prior + terms.sum(dim=1), "eps_mse": mse}
 
@@ -268,9 +283,11 @@ def variational_bound_bpd(model, schedule, x0, *, variance="beta", clip_denoised
 def simple_loss(eps, eps_pred):
     """L_simple = E‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖², the mean over all elements (DDPM eq. 14; seed 简化的损失函数).
 
-    Shapes must match exactly (no broadcasting). Returns a scalar.
+    Shapes must match exactly (no broadcasting). Returns a scalar; NaN or inf in either argument is refused,
+    naming it (the loss is checked once; :func:`ddpm_lessons.train` computes the same loss unchecked and reports
+    a non-finite one as :class:`~ddpm_lessons.train.TrainingDivergedError`).
     """
     check_tensor(eps, "eps")
     check_tensor(eps_pred, "eps_pred")
     check_same_shape(eps, eps_pred, "eps", "eps_pred")
-    return F.mse_loss(eps_pred, eps)
+    return check_finite_result(F.mse_loss(eps_pred, eps), {"eps": eps, "eps_pred": eps_pred}, "L_simple")

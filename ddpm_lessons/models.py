@@ -30,6 +30,7 @@ from .validation import (
     InputError,
     check_model_input,
     check_parameter_count,
+    check_positive_int,
     check_real,
     check_shape,
     check_size,
@@ -65,6 +66,8 @@ def count_macs(model: nn.Module, *inputs, **kwargs) -> int:
     N·C_in/groups·k²; a transposed conv costs (input values)·C_out/groups·k²; a linear layer N·in_features.
     Normalisation, activations and the attention's matrix products are not counted (they are small here).
     """
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be an nn.Module, got {type(model).__name__}", parameter="model")
     total = 0
 
     def hook(module, args, output):
@@ -460,7 +463,12 @@ MODELS = {
 def build_model(kind: str, config: dict) -> nn.Module:
     """Rebuild a model from its class name and ``model.config`` (as stored in checkpoints)."""
     if not isinstance(kind, str) or kind not in MODELS:
-        raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
+        raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}", parameter="kind")
+    if not isinstance(config, dict):
+        raise InputError(f"config must be a dict of {kind} arguments, got {type(config).__name__}", parameter="config")
+    unknown = sorted(set(config) - set(inspect.signature(MODELS[kind]).parameters))
+    if unknown:
+        raise InputError(f"config has keys {kind} does not take: {unknown}", parameter="config")
     return MODELS[kind](**config)
 
 
@@ -470,7 +478,7 @@ def planned_parameters(kind: str, config: dict) -> int:
     :class:`InputError` naming the argument), and nothing is allocated — so a file's configuration that asks for
     billions of weights is refused in microseconds."""
     if not isinstance(kind, str) or kind not in MODELS:
-        raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}")
+        raise InputError(f"model kind must be one of {sorted(MODELS)}, got {kind!r}", parameter="kind")
     if not isinstance(config, dict):
         raise InputError(f"config must be a dict of {kind} arguments, got {type(config).__name__}", parameter="config")
     try:
@@ -513,6 +521,8 @@ def check_data_shape(data_shape, model: nn.Module, name: str = "data_shape") -> 
     """One example's shape (a checkpoint's ``train_config["data_shape"]``, which sampling and evaluation draw)
     as a tuple of ints, checked against the ceilings and against ``model``: a file cannot ask for samples its model
     cannot take, or for gigabytes per sample."""
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be an nn.Module, got {type(model).__name__}", parameter="model")
     if isinstance(data_shape, (str, bytes)) or not isinstance(data_shape, (list, tuple)):
         raise InputError(f"{name} must be a list of sizes, got {type(data_shape).__name__}", parameter=name)
     if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 1 for s in data_shape):
@@ -531,6 +541,8 @@ def check_data_shape(data_shape, model: nn.Module, name: str = "data_shape") -> 
 
 def takes_no_labels(model: nn.Module) -> bool:
     """True for a model built unconditional (``num_classes=None``), the MLP, or a forward without a labels parameter."""
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be an nn.Module, got {type(model).__name__}", parameter="model")
     if isinstance(model, MLPDenoiser) or (hasattr(model, "num_classes") and model.num_classes is None):
         return True
     parameters = inspect.signature(model.forward).parameters.values()
@@ -540,6 +552,9 @@ def takes_no_labels(model: nn.Module) -> bool:
 def check_class_labels(labels: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Class labels as int64 in [0, num_classes): index num_classes is the model's null class (classifier-free
     guidance's ∅), never a label, so a label there is refused instead of silently giving an unconditional sample."""
+    check_positive_int(num_classes, "num_classes")
+    if not isinstance(labels, torch.Tensor):
+        raise InputError(f"labels must be an integer tensor, got {type(labels).__name__}", parameter="labels")
     if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
         raise InputError(
             f"labels must be an integer tensor (class indices) for a class-conditional model, got {labels.dtype}",

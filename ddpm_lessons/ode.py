@@ -26,6 +26,8 @@ from .sampling import ddim_timesteps
 from .validation import (
     InputError,
     check_choice,
+    check_finite_result,
+    check_level_value,
     check_positive_int,
     check_real,
     check_same_shape,
@@ -47,12 +49,14 @@ METHODS = ("euler", "heun")
 
 
 def sigma_from_alpha_bar(alpha_bar):
-    """σ = √((1 − ᾱ)/ᾱ), the noise-to-signal ratio (0 for clean data, ∞ as ᾱ → 0)."""
+    """σ = √((1 − ᾱ)/ᾱ), the noise-to-signal ratio (0 for clean data, ∞ as ᾱ → 0); ᾱ a number or a tensor in (0, 1]."""
+    check_level_value(alpha_bar, "alpha_bar")
     return ((1 - alpha_bar) / alpha_bar) ** 0.5
 
 
 def alpha_bar_from_sigma(sigma):
-    """ᾱ = 1/(1 + σ²), the inverse of :func:`sigma_from_alpha_bar`."""
+    """ᾱ = 1/(1 + σ²), the inverse of :func:`sigma_from_alpha_bar`; σ a number or a tensor, finite and >= 0."""
+    check_level_value(sigma, "sigma", low_open=False, high=None)
     return 1 / (1 + sigma**2)
 
 
@@ -74,7 +78,8 @@ def euler_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor) -> torch.T
     check_tensor(x, "x")
     check_tensor(eps, "eps")
     check_same_shape(x, eps, "x", "eps")
-    return steps.euler_step(x, _sigma(sigma, "sigma"), _sigma(sigma_next, "sigma_next"), eps)
+    x_next = steps.euler_step(x, _sigma(sigma, "sigma"), _sigma(sigma_next, "sigma_next"), eps)
+    return _finite_on_host(x_next, {"x": x, "eps": eps})
 
 
 def heun_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor, eps_next_fn) -> torch.Tensor:
@@ -91,7 +96,13 @@ def heun_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor, eps_next_fn
     last = float(sigma_next) == 0.0
     if not last and not callable(eps_next_fn):
         raise InputError(f"eps_next_fn must be a function x -> eps at sigma_next, got {type(eps_next_fn).__name__}")
-    return _heun(x, sigma, sigma_next, eps, _checked_eps(eps_next_fn, x, "eps_next_fn(x)"), last)
+    x_next = _heun(x, sigma, sigma_next, eps, _checked_eps(eps_next_fn, x, "eps_next_fn(x)"), last)
+    return _finite_on_host(x_next, {"x": x, "eps": eps, "eps_next_fn(x)": x_next})
+
+
+def _finite_on_host(x_next, inputs: dict):
+    # A step is called once per level: checked where that costs no device wait (ode_sample checks its end anywhere).
+    return check_finite_result(x_next, inputs, "the step's result") if x_next.device.type == "cpu" else x_next
 
 
 def _heun(x, sigma, sigma_next, eps, eps_next_fn, last: bool):
@@ -125,7 +136,8 @@ def ode_sample(eps_fn, x: torch.Tensor, sigmas, *, points=None, method: str = "e
         trajectory: also return the list of states at every level (the first as given, the others on the CPU).
 
     Returns:
-        x at ``sigmas[-1]``, or ``(x, [states])`` with ``trajectory=True``.
+        x at ``sigmas[-1]``, or ``(x, [states])`` with ``trajectory=True``. A result holding NaN or inf is refused
+        once, at the end (naming ``eps_fn`` when ``x`` was finite): no step waits for the device.
     """
     check_tensor(x, "x")
     check_choice(method, METHODS, "method")
@@ -147,6 +159,7 @@ def ode_sample(eps_fn, x: torch.Tensor, sigmas, *, points=None, method: str = "e
     step = partial(_ode_step, method, sigmas, ends_at_zero, eps_at)
     keep = frozenset(levels[1:]) if trajectory else frozenset()
     end, states = steps.run_chain(x, list(zip(levels[:-1], levels[1:])), step, eps_at, keep=keep)
+    check_finite_result(end, {"x": x, "eps_fn(x, point)": end}, "the ODE's end state")
     return (end, [x, *states.values()]) if trajectory else end
 
 

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .validation import check_image_batch, check_positive_int
+from .validation import InputError, check_finite, check_image_batch, check_positive_int, check_tensor
 
 __all__ = [
     "to_image",
@@ -27,15 +27,22 @@ __all__ = [
 
 def to_image(tensor: torch.Tensor) -> np.ndarray:
     """``(C, H, W)`` in [−1, 1] → ``(H, W, C)`` (or ``(H, W)`` for one channel) in [0, 1] for ``imshow``."""
-    if not isinstance(tensor, torch.Tensor) or tensor.dim() != 3:
-        got = tuple(tensor.shape) if isinstance(tensor, torch.Tensor) else type(tensor).__name__
-        raise TypeError(f"tensor must be one image, a tensor of shape (C, H, W), got {got}")
+    _check_one_image(tensor, "tensor")
     img = torch.clamp((tensor.detach().float().cpu() + 1) / 2, 0, 1).permute(1, 2, 0).numpy()
     return img[..., 0] if img.shape[-1] == 1 else img
 
 
+def _check_one_image(tensor, name: str) -> None:
+    if not isinstance(tensor, torch.Tensor) or tensor.dim() != 3 or not tensor.is_floating_point():
+        got = f"{tuple(tensor.shape)} {tensor.dtype}" if isinstance(tensor, torch.Tensor) else type(tensor).__name__
+        raise InputError(f"{name} must be one image, a float tensor of shape (C, H, W), got {got}", parameter=name)
+    check_finite(tensor, name)
+
+
 def plot_noise_distribution(noise, predicted_noise, ax=None):
     """Histograms of the true noise ε and the predicted noise ε_θ (seed ``plot_noise_distribution``)."""
+    for name, value in (("noise", noise), ("predicted_noise", predicted_noise)):
+        check_finite(check_tensor(value, name), name)
     fig, ax = plt.subplots(figsize=(10, 6)) if ax is None else (ax.figure, ax)
     ax.hist(noise.detach().cpu().numpy().flatten(), density=True, alpha=0.7, label="true noise ε", bins=50)
     ax.hist(
@@ -51,6 +58,8 @@ def plot_noise_distribution(noise, predicted_noise, ax=None):
 
 def plot_noise_prediction(noise, predicted_noise):
     """The true and the predicted noise side by side as images (seed ``plot_noise_prediction``); ``(C, H, W)``."""
+    _check_one_image(noise, "noise")
+    _check_one_image(predicted_noise, "predicted_noise")
     fig, axes = plt.subplots(1, 2, figsize=(10, 5))
     for ax, tensor, title in zip(axes, (noise, predicted_noise), ("true noise ε", "predicted noise ε_θ")):
         ax.imshow(to_image(tensor), cmap="gray" if tensor.shape[0] == 1 else None)
@@ -67,6 +76,12 @@ def plot_generation_process(generated_images):
         generated_images: list of ``(step, image)`` with image a PIL image, an ``(H, W[, C])`` array, or a
             ``(C, H, W)`` tensor in [−1, 1].
     """
+    pairs = generated_images if isinstance(generated_images, (list, tuple)) else None
+    if not pairs or any(not isinstance(pair, (list, tuple)) or len(pair) != 2 for pair in pairs):
+        raise InputError(
+            f"generated_images must be a non-empty list of (step, image) pairs, got {generated_images!r:.80}",
+            parameter="generated_images",
+        )
     fig, axes = plt.subplots(1, len(generated_images), figsize=(len(generated_images) * 3, 3), squeeze=False)
     for ax, (step, image) in zip(axes[0], generated_images):
         if isinstance(image, torch.Tensor):

@@ -7,6 +7,13 @@ int (the same step for the whole batch) or an integer tensor of shape ``(B,)``; 
 The checked edge of the kernels: each function checks its arguments once (raising
 :class:`~ddpm_lessons.InputError`) and then calls the unchecked math in :mod:`ddpm_lessons.kernels` and
 :mod:`ddpm_lessons.steps`, where every equation is written once.
+
+Non-finite values: a result holding NaN or inf is refused, naming the input that holds them (one reduction over
+the result, see :func:`~ddpm_lessons.validation.check_finite_result`). The closed forms :func:`q_sample` and
+:func:`forward_diffusion_sample` check on every device; the functions a sampling loop calls once per step
+(:func:`reverse_step`, :func:`denoising_step`, :func:`ddim_step`, :func:`p_mean_variance`, the x̂₀ ↔ ε and
+posterior functions) check tensors on the CPU only, where the check does not wait for a device; there,
+:func:`ddpm_lessons.sample` checks its result once at the end of the chain.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from .validation import (
     as_timesteps,
     check_bool,
     check_choice,
+    check_finite_result,
     check_generator,
     check_model,
     check_real,
@@ -69,7 +77,8 @@ def forward_diffusion_sample(x_0, t, sqrt_alphas_cumprod, sqrt_one_minus_alphas_
     check_forward_arrays(sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod, x_0)
     t = as_timesteps(t, x_0.shape[0], len(sqrt_alphas_cumprod), x_0.device)
     noise = torch.randn_like(x_0)
-    return kernels.q_sample(sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod, x_0, t, noise), noise
+    x_t = kernels.q_sample(sqrt_alphas_cumprod, sqrt_one_minus_alphas_cumprod, x_0, t, noise)
+    return check_finite_result(x_t, {"x_0": x_0}, "x_t"), noise
 
 
 def q_sample(schedule, x0, t, noise):
@@ -82,10 +91,11 @@ def q_sample(schedule, x0, t, noise):
         x0: clean data ``(B, ...)``; t: int or ``(B,)`` integer tensor; noise: ε, same shape as ``x0``.
 
     Returns:
-        x_t, shaped like ``x0``.
+        x_t, shaped like ``x0``; NaN or inf in ``x0`` or ``noise`` is refused naming it.
     """
     t = check_forward_inputs(schedule, x0, t, noise)
-    return kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
+    x_t = kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
+    return check_finite_result(x_t, {"x0": x0, "noise": noise}, "x_t")
 
 
 def check_forward_inputs(schedule, x0, t, noise) -> torch.Tensor:
@@ -124,7 +134,7 @@ def q_sample_iterative(schedule, x0, t, generator=None):
         eps = torch.randn(x0.shape, generator=generator, dtype=x0.dtype, device=x0.device)
         stepped = shrink[k] * x + spread[k] * eps  # eq. 2
         x = stepped if k <= every_element_until else torch.where(broadcast_to_batch(k <= t, x).bool(), stepped, x)
-    return x
+    return check_finite_result(x, {"x0": x0}, "x_t")
 
 
 def q_posterior_mean_variance(schedule, x0, x_t, t):
@@ -142,7 +152,7 @@ def q_posterior_mean_variance(schedule, x0, x_t, t):
     check_same_shape(x0, x_t, "x0", "x_t")
     check_schedule_device(schedule, x0)
     t = schedule_steps(schedule, x0, t)
-    mean = kernels.posterior_mean(schedule, x0, x_t, t)
+    mean = _finite_on_host(kernels.posterior_mean(schedule, x0, x_t, t), {"x0": x0, "x_t": x_t}, "mean")
     return mean, gather(schedule.posterior_variance, t, x0), gather(schedule.posterior_log_variance_clipped, t, x0)
 
 
@@ -153,13 +163,15 @@ def predict_x0_from_eps(schedule, x_t, t, eps):
         x̂_0, shaped like ``x_t``.
     """
     _check_model_output(schedule, x_t, eps, "eps")
-    return kernels.x0_from_eps(schedule, x_t, schedule_steps(schedule, x_t, t), eps)
+    x0 = kernels.x0_from_eps(schedule, x_t, schedule_steps(schedule, x_t, t), eps)
+    return _finite_on_host(x0, {"x_t": x_t, "eps": eps}, "x0")
 
 
 def predict_eps_from_x0(schedule, x_t, t, x0):
     """ε = (x_t − √ᾱ_t x̂_0) / √(1 − ᾱ_t): the inverse of :func:`predict_x0_from_eps` (used after clipping x̂_0)."""
     _check_model_output(schedule, x_t, x0, "x0")
-    return kernels.eps_from_x0(schedule, x_t, schedule_steps(schedule, x_t, t), x0)
+    eps = kernels.eps_from_x0(schedule, x_t, schedule_steps(schedule, x_t, t), x0)
+    return _finite_on_host(eps, {"x_t": x_t, "x0": x0}, "eps")
 
 
 def reverse_log_variance(schedule, variance: str = "beta") -> torch.Tensor:
@@ -195,6 +207,7 @@ def p_mean_variance(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoi
     clip_denoised = check_bool(clip_denoised, "clip_denoised")
     t = schedule_steps(schedule, x_t, t)
     mean, pred_x0 = kernels.reverse_mean(schedule, x_t, t, eps, clip_denoised)
+    _finite_on_host(mean, {"x_t": x_t, "eps": eps}, "mean")
     log_variance = gather(kernels.reverse_log_variance(schedule, variance), t, x_t)
     return {"mean": mean, "variance": torch.exp(log_variance), "log_variance": log_variance, "pred_x0": pred_x0}
 
@@ -216,7 +229,8 @@ def reverse_step(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoised
     """
     _check_model_output(schedule, x_t, eps, "eps")
     _check_reverse_options(variance, clip_denoised, noise, x_t)
-    return _ancestral(schedule, x_t, _host_or_tensor_steps(schedule, x_t, t), eps, variance, clip_denoised, noise)
+    x_prev = _ancestral(schedule, x_t, _host_or_tensor_steps(schedule, x_t, t), eps, variance, clip_denoised, noise)
+    return _finite_on_host(x_prev, {"x_t": x_t, "eps": eps, "noise": noise}, "x_{t-1}")
 
 
 def _ancestral(schedule, x_t, t, eps, variance: str, clip_denoised: bool, noise):
@@ -243,6 +257,11 @@ def _host_or_tensor_steps(schedule, x_t, t, name: str = "t", minimum: int = 0):
         schedule_steps(schedule, x_t, int(t), name=name, minimum=minimum)
         return int(t)
     return schedule_steps(schedule, x_t, t, name=name, minimum=minimum)
+
+
+def _finite_on_host(result: torch.Tensor, inputs: dict, what: str) -> torch.Tensor:
+    # The per-step functions: checked where it costs no device wait (see the module docstring).
+    return check_finite_result(result, inputs, what) if result.device.type == "cpu" else result
 
 
 def _check_model_output(schedule, x_t, out, name: str) -> None:
@@ -297,7 +316,8 @@ def denoising_step(x_t, t, model, alphas, alphas_cumprod, betas, *, variance="be
     predicted_noise = model(x_t, batch_t)
     if not isinstance(predicted_noise, torch.Tensor) or predicted_noise.shape != x_t.shape:
         raise InputError(f"model(x_t, t) must return a tensor shaped like x_t {tuple(x_t.shape)}")
-    return _ancestral(schedule, x_t, t, predicted_noise, variance, clip_denoised, noise)
+    x_prev = _ancestral(schedule, x_t, t, predicted_noise, variance, clip_denoised, noise)
+    return _finite_on_host(x_prev, {"x_t": x_t, "model(x_t, t)": predicted_noise, "noise": noise}, "x_{t-1}")
 
 
 def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denoised=False):
@@ -332,7 +352,8 @@ def ddim_step(schedule, x_t, t, t_prev, eps, *, eta=0.0, noise=None, clip_denois
         raise InputError("t_prev must be smaller than t for every element (DDIM steps go backwards in time)")
     if eta != 0 and noise is None:
         noise = torch.randn_like(x_t)
-    return steps.ddim_step(schedule, x_t, t_idx, prev_idx, eps, noise, eta=eta, clip_denoised=clip_denoised)
+    x_prev = steps.ddim_step(schedule, x_t, t_idx, prev_idx, eps, noise, eta=eta, clip_denoised=clip_denoised)
+    return _finite_on_host(x_prev, {"x_t": x_t, "eps": eps, "noise": noise}, "x_prev")
 
 
 def guided_eps(eps_cond, eps_uncond, w):
@@ -349,7 +370,8 @@ def guided_eps(eps_cond, eps_uncond, w):
     check_tensor(eps_uncond, "eps_uncond")
     check_same_shape(eps_cond, eps_uncond, "eps_cond", "eps_uncond")
     _check_guidance_weight(w, eps_cond)
-    return steps.guided_eps(eps_cond, eps_uncond, w)
+    guided = steps.guided_eps(eps_cond, eps_uncond, w)
+    return _finite_on_host(guided, {"eps_cond": eps_cond, "eps_uncond": eps_uncond}, "the guided eps")
 
 
 def _check_guidance_weight(w, eps_cond) -> None:

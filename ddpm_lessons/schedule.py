@@ -14,7 +14,7 @@ import numbers
 
 import torch
 
-from .validation import MAX_T, InputError, ScheduleBase, check_positive_int, check_same_device, check_size
+from .validation import MAX_T, InputError, ScheduleBase, check_dtype, check_positive_int, check_same_device, check_size
 
 __all__ = [
     "SCHEDULES",
@@ -58,8 +58,7 @@ def get_beta_schedule(timesteps, beta_start=1e-4, beta_end=0.02, *, dtype=None):
     """
     timesteps = check_size(timesteps, "timesteps", MAX_T, "MAX_T")
     _check_beta_range(beta_start, beta_end)
-    if dtype is not None and not dtype.is_floating_point:
-        raise InputError(f"dtype must be a floating-point torch dtype, got {dtype}")
+    check_dtype(dtype)
     return torch.linspace(float(beta_start), float(beta_end), timesteps, dtype=dtype)
 
 
@@ -110,7 +109,10 @@ class DiffusionSchedule(ScheduleBase):
             raise InputError(
                 f"betas has {len(betas):,} steps; the package's ceiling is MAX_T = {MAX_T:,}", parameter="betas"
             )
-        betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
+        try:
+            betas64 = torch.as_tensor(betas, dtype=torch.float64, device="cpu").detach().clone()
+        except (TypeError, ValueError, RuntimeError):
+            raise InputError(f"betas must be a 1-D sequence of numbers, got {betas!r:.80}", parameter="betas") from None
         if betas64.dim() != 1 or betas64.numel() < 1:
             raise InputError(f"betas must be a non-empty 1-D sequence, got shape {tuple(betas64.shape)}")
         if not torch.isfinite(betas64).all() or (betas64 <= 0).any() or (betas64 >= 1).any():
@@ -123,10 +125,8 @@ class DiffusionSchedule(ScheduleBase):
         self.name = name
         self._betas64 = betas64
         self.config = {"name": "custom", "betas": betas64.tolist()}
-        self.dtype = torch.float32 if dtype is None else dtype
+        self.dtype = torch.float32 if dtype is None else check_dtype(dtype)
         self.device = torch.device("cpu") if device is None else torch.device(device)
-        if not self.dtype.is_floating_point:
-            raise InputError(f"dtype must be a floating-point torch dtype, got {self.dtype}")
         for field, value in self._derive(betas64).items():
             value = value.to(dtype=self.dtype)
             if not torch.isfinite(value).all() or (field == "alphas_cumprod" and (value <= 0).any()):

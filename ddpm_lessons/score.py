@@ -25,6 +25,7 @@ import torch
 from .validation import (
     InputError,
     as_timesteps,
+    check_finite_result,
     check_levels,
     check_positive_int,
     check_real,
@@ -55,12 +56,15 @@ def _mixture(mixture, x: torch.Tensor):
     for attribute in ("weights", "means", "stds"):
         if not hasattr(mixture, attribute):
             raise InputError(
-                f"mixture must have weights, means and stds (a GaussianMixture), got {type(mixture).__name__}"
+                f"mixture must have weights, means and stds (a GaussianMixture), got {type(mixture).__name__}",
+                parameter="mixture",
             )
     means = mixture.means if mixture.means.dim() == 2 else mixture.means[:, None]
     check_tensor(x, "x")
     if x.dim() != 2 or x.shape[1] != means.shape[1]:
-        raise InputError(f"x must have shape (B, {means.shape[1]}) for this mixture, got {tuple(x.shape)}")
+        raise InputError(
+            f"x must have shape (B, {means.shape[1]}) for this mixture, got {tuple(x.shape)}", parameter="x"
+        )
     to = {"dtype": x.dtype, "device": x.device}
     return torch.log(mixture.weights.to(**to)), means.to(**to), (mixture.stds**2).to(**to)
 
@@ -83,7 +87,7 @@ def noised_log_prob(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
     check_tensor(x, "x")
     ab = check_levels(alpha_bar, x, "alpha_bar")
     log_joint, *_ = _components(mixture, x, ab.sqrt(), (1 - ab).sqrt())
-    return torch.logsumexp(log_joint, dim=1)
+    return check_finite_result(torch.logsumexp(log_joint, dim=1), {"x": x}, "log q_t(x)")
 
 
 def noised_score(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
@@ -96,7 +100,7 @@ def noised_score(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
     ab = check_levels(alpha_bar, x, "alpha_bar")
     log_joint, centres, v, *_ = _components(mixture, x, ab.sqrt(), (1 - ab).sqrt())
     r = torch.softmax(log_joint, dim=1)
-    return ((r / v)[:, :, None] * (centres - x[:, None, :])).sum(1)
+    return check_finite_result(((r / v)[:, :, None] * (centres - x[:, None, :])).sum(1), {"x": x}, "the score")
 
 
 def optimal_eps(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
@@ -119,7 +123,7 @@ def posterior_mean(mixture, x: torch.Tensor, signal, noise) -> torch.Tensor:
     log_joint, centres, v, means, variances = _components(mixture, x, a, b)
     r = torch.softmax(log_joint, dim=1)
     per_component = means[None] + (a * variances[None] / v)[:, :, None] * (x[:, None, :] - centres)
-    return (r[:, :, None] * per_component).sum(1)
+    return check_finite_result((r[:, :, None] * per_component).sum(1), {"x": x}, "E[x0 | x]")
 
 
 def _pair(x, other, name):
@@ -139,35 +143,35 @@ def score_from_eps(eps: torch.Tensor, alpha_bar) -> torch.Tensor:
     """s = −ε / √(1 − ᾱ_t): a noise prediction as a score estimate (divide by √(1 − ᾱ), not by 1 − ᾱ)."""
     check_tensor(eps, "eps")
     _, b = _scales(eps, alpha_bar)
-    return -eps / b
+    return check_finite_result(-eps / b, {"eps": eps}, "the score")
 
 
 def eps_from_score(score: torch.Tensor, alpha_bar) -> torch.Tensor:
     """ε = −√(1 − ᾱ_t) s: the inverse of :func:`score_from_eps`."""
     check_tensor(score, "score")
     _, b = _scales(score, alpha_bar)
-    return -b * score
+    return check_finite_result(-b * score, {"score": score}, "eps")
 
 
 def x0_from_eps(x: torch.Tensor, eps: torch.Tensor, alpha_bar) -> torch.Tensor:
     """x̂₀ = (x_t − √(1 − ᾱ) ε)/√ᾱ (DDPM eq. 15) at a level ᾱ rather than a schedule index."""
     _pair(x, eps, "eps")
     a, b = _scales(x, alpha_bar)
-    return (x - b * eps) / a
+    return check_finite_result((x - b * eps) / a, {"x": x, "eps": eps}, "x0")
 
 
 def eps_from_x0(x: torch.Tensor, x0: torch.Tensor, alpha_bar) -> torch.Tensor:
     """ε = (x_t − √ᾱ x̂₀)/√(1 − ᾱ): the inverse of :func:`x0_from_eps`."""
     _pair(x, x0, "x0")
     a, b = _scales(x, alpha_bar)
-    return (x - a * x0) / b
+    return check_finite_result((x - a * x0) / b, {"x": x, "x0": x0}, "eps")
 
 
 def tweedie_x0(x: torch.Tensor, score: torch.Tensor, alpha_bar) -> torch.Tensor:
     """Tweedie's formula: E[x₀ | x_t] = (x_t + (1 − ᾱ_t) ∇log q_t(x_t))/√ᾱ_t (Efron 2011, for x_t = √ᾱ x₀ + √(1−ᾱ) ε)."""
     _pair(x, score, "score")
     a, b = _scales(x, alpha_bar, strict=False)
-    return (x + b**2 * score) / a
+    return check_finite_result((x + b**2 * score) / a, {"x": x, "score": score}, "E[x0 | x]")
 
 
 def velocity_from_eps(x: torch.Tensor, eps: torch.Tensor, alpha_bar) -> torch.Tensor:
@@ -182,7 +186,7 @@ def eps_from_velocity(x: torch.Tensor, velocity: torch.Tensor, alpha_bar) -> tor
     """ε = (x_t + √ᾱ u)/(√ᾱ + √(1 − ᾱ)): the inverse of :func:`velocity_from_eps` (from x_t = √ᾱ (ε − u) + √(1 − ᾱ) ε)."""
     _pair(x, velocity, "velocity")
     a, b = _scales(x, alpha_bar)
-    return (x + a * velocity) / (a + b)
+    return check_finite_result((x + a * velocity) / (a + b), {"x": x, "velocity": velocity}, "eps")
 
 
 class VPSDE:
@@ -236,7 +240,8 @@ class VPSDE:
 
     def diffusion(self, tau):
         """g(τ) = √β(τ), the forward diffusion coefficient."""
-        return math.sqrt(self.beta(float(tau)))
+        tau = float(tau) if isinstance(tau, torch.Tensor) and tau.dim() == 0 else tau  # a 0-d tensor, as before
+        return math.sqrt(self.beta(tau))
 
     def reverse_drift(self, x: torch.Tensor, tau, score: torch.Tensor) -> torch.Tensor:
         """f − g² ∇log q_τ = −½ β(τ) x − β(τ) ∇log q_τ(x): the drift of the reverse-time SDE (Anderson 1982),
@@ -289,6 +294,8 @@ class MixtureEps(torch.nn.Module):
     def __init__(self, mixture, schedule):
         super().__init__()
         check_schedule(schedule)
+        if not isinstance(getattr(mixture, "means", None), torch.Tensor):
+            raise InputError(f"mixture must be a GaussianMixture, got {type(mixture).__name__}", parameter="mixture")
         _mixture(mixture, torch.zeros(1, mixture.means.shape[1] if mixture.means.dim() == 2 else 1))
         self.mixture = mixture
         self.alphas_cumprod = schedule.alphas_cumprod.detach().to(device="cpu", dtype=torch.float64)

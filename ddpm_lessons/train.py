@@ -26,12 +26,19 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from .checkpoints import CheckpointError, exclusive_run, load_checkpoint, save_checkpoint
+from . import kernels
+from .checkpoints import (
+    CheckpointError,
+    check_weights_only_payload,
+    exclusive_run,
+    load_checkpoint,
+    save_checkpoint,
+)
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
-from .losses import simple_loss
 from .models import (
     build_model,
     check_class_labels,
@@ -40,7 +47,6 @@ from .models import (
     planned_parameters,
     takes_no_labels,
 )
-from .process import q_sample
 from .schedule import DiffusionSchedule
 from .validation import (
     InputError,
@@ -100,6 +106,12 @@ class TrainState:
     """
 
     def __init__(self, model, ema, optimizer, schedule, step, history, config, kind: str = "ddpm"):
+        for name, value in (("model", model), ("ema", ema)):
+            if not isinstance(value, nn.Module):
+                raise InputError(f"{name} must be an nn.Module, got {type(value).__name__}", parameter=name)
+        check_positive_int(step, "step", minimum=0)
+        if not isinstance(history, dict) or not isinstance(history.get("loss"), list):
+            raise InputError("history must be a dict with a 'loss' list", parameter="history")
         self.model, self.ema, self.optimizer, self.schedule = model, ema, optimizer, schedule
         self.step, self.history, self.config, self.kind = step, history, config, kind
 
@@ -110,6 +122,10 @@ class TrainState:
 
 def checkpoint_payload(state: TrainState, generator: torch.Generator) -> dict:
     """Everything needed to resume exactly, in types that load with ``weights_only=True``."""
+    if not isinstance(state, TrainState):
+        raise InputError(f"state must be a TrainState, got {type(state).__name__}", parameter="state")
+    if not isinstance(generator, torch.Generator):
+        raise InputError(f"generator must be a torch.Generator, got {type(generator).__name__}", parameter="generator")
     return {
         "kind": state.kind,
         "model_kind": type(state.model).__name__,
@@ -131,6 +147,12 @@ def release_payload(payload: dict) -> dict:
     A training checkpoint of a 1M-parameter model is about 17 MB (weights, EMA, two Adam moments); its release
     copy is a quarter of that. :func:`load_trained` reads both.
     """
+    needed = ("kind", "model_kind", "model_config", "schedule", "train_config", "ema", "step", "history")
+    if not isinstance(payload, dict) or any(key not in payload for key in needed):
+        got = sorted(payload) if isinstance(payload, dict) else type(payload).__name__
+        raise InputError(
+            f"payload must be a training checkpoint's dict with keys {needed}, got {got}", parameter="payload"
+        )
     slim = {
         key: payload[key] for key in ("kind", "model_kind", "model_config", "schedule", "train_config", "ema", "step")
     }
@@ -289,12 +311,26 @@ class EpsObjective:
         return torch.randint(0, len(self.schedule), (batch,), generator=generator)  # t ~ U{0, …, T−1}
 
     def loss(self, model, x0, t, noise, labels):
-        x_t = (self.forward or q_sample)(self.schedule, x0, t, noise)
+        # The checked q_sample and simple_loss would wait for the device twice a step to look for NaN: the data
+        # was checked once before step 1, the noise is drawn here, and descend() refuses a non-finite loss.
+        schedule = self.schedule
+        if self.forward is None:
+            x_t = kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
+        else:
+            x_t = self.forward(schedule, x0, t, noise)
         eps = model(x_t, t) if labels is None else model(x_t, t, labels)
-        return simple_loss(noise, eps), eps.detach() - noise  # eq. 14
+        return F.mse_loss(eps, noise), eps.detach() - noise  # L_simple, eq. 14 (losses.simple_loss unchecked)
 
     def bucket(self, t: torch.Tensor, buckets: int) -> torch.Tensor:
         return (t.cpu() * buckets) // len(self.schedule)
+
+
+def _data_info(data_info) -> dict:
+    # Checked now, not at the first checkpoint hours later: save_checkpoint would refuse what a resume cannot load.
+    if data_info is not None and not isinstance(data_info, dict):
+        raise InputError(f"data_info must be a dict or None, got {type(data_info).__name__}", parameter="data_info")
+    check_weights_only_payload(data_info or {}, "data_info")
+    return data_info or {}
 
 
 def _check_resumable(payload: dict, path, state: TrainState) -> None:
@@ -521,7 +557,7 @@ def train(
     objective = _objective(objective, schedule, forward)
     objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
-    record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": data_info or {}}
+    record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": _data_info(data_info)}
     run = _Run(model, (x_all, labels_all), settings, objective, record | objective.settings, pick_device(device))
     # Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
     # checkpoint holds its lock from here to the end, so a second run on the same file stops at once.

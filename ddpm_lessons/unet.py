@@ -25,8 +25,10 @@ from .validation import (
     MAX_LEVELS,
     MAX_WIDTH,
     InputError,
+    check_bool,
     check_model_input,
     check_parameter_count,
+    check_positive_int,
     check_size,
 )
 
@@ -62,6 +64,13 @@ def _stage_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, down
     )
 
 
+def _check_time_dim(time_dim) -> None:
+    # the sinusoidal encoding's rule (TimePositionalEncoding), named as this network's parameter
+    check_positive_int(time_dim, "time_dim", minimum=4)
+    if time_dim % 2:
+        raise InputError(f"time_dim must be even (half sines, half cosines), got {time_dim}", parameter="time_dim")
+
+
 class UNetStage(nn.Module):
     """One encoder or decoder stage of the seed's U-Net (seed §3, ``UNetStage``).
 
@@ -80,8 +89,9 @@ class UNetStage(nn.Module):
     ):
         super().__init__()
         self.planned_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample)
-        self.use_label_cond = use_label_cond
-        self.is_down = downsample
+        _check_time_dim(time_dim)
+        self.use_label_cond = check_bool(use_label_cond, "use_label_cond")
+        self.is_down = check_bool(downsample, "downsample")
 
         self.time_encoder = TimePositionalEncoding(time_dim)
         self.time_proj = nn.Linear(time_dim, out_ch)
@@ -160,6 +170,8 @@ class DiffusionUNet(nn.Module):
         channel_sequence: Sequence[int] = (64, 128, 256, 512, 1024),
     ):
         super().__init__()
+        check_bool(label_conditioning, "label_conditioning")
+        _check_time_dim(time_dim)
         channel_sequence = _check_channel_sequence(channel_sequence)
         DiffusionUNet.planned_parameters(
             {

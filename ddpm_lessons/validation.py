@@ -234,6 +234,97 @@ def check_real(value, name: str, *, minimum: float | None = None, maximum: float
     return value
 
 
+MAX_SEED = 2**64 - 1  # torch.Generator().manual_seed takes seeds up to 2⁶⁴ − 1
+
+
+def check_seed(value, name: str = "seed") -> int:
+    """``value`` as an int in ``[0, 2⁶⁴ − 1]`` (what ``torch.Generator().manual_seed`` accepts), else an error."""
+    return check_positive_int(value, name, minimum=0, maximum=MAX_SEED)
+
+
+def check_dtype(dtype, name: str = "dtype"):
+    """``dtype`` if it is ``None`` or a floating-point ``torch.dtype`` (the string ``"float64"`` is not one)."""
+    if dtype is None:
+        return None
+    if not isinstance(dtype, torch.dtype):
+        raise InputError(
+            f"{name} must be a torch dtype such as torch.float64, got {type(dtype).__name__} {dtype!r}", parameter=name
+        )
+    if not dtype.is_floating_point:
+        raise InputError(f"{name} must be a floating-point torch dtype, got {dtype}", parameter=name)
+    return dtype
+
+
+def all_finite(x: torch.Tensor) -> bool:
+    """True if no value of ``x`` is NaN or ±inf. The sum first — NaN and ±inf propagate into it, and one plain
+    reduction costs a fifth of the element-wise test — and the element-wise test only when the sum is not finite
+    (finite values can overflow in a sum). One read of a result: a device wait on an accelerator."""
+    x = x.detach()
+    return not x.numel() or bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
+
+
+def count_nonfinite(x: torch.Tensor) -> str:
+    """How many values of ``x`` are NaN and how many infinite, in words (for an error message)."""
+    nan, inf = int(torch.isnan(x).sum()), int(torch.isinf(x).sum())
+    return f"{nan} NaN and {inf} infinite value(s) among {x.numel()}"
+
+
+def check_finite(x: torch.Tensor, name: str) -> torch.Tensor:
+    """``x`` if every value is finite, else an :class:`InputError` naming ``name`` and counting NaN and inf.
+
+    One reduction and one read of its result: on an accelerator that waits for the device, so the entry points
+    call it once per call, never the math layer and never once per step of a loop.
+    """
+    if not all_finite(x):
+        raise InputError(f"{name} must be finite, got {count_nonfinite(x)}", parameter=name)
+    return x
+
+
+def check_finite_result(result: torch.Tensor, inputs: dict, what: str) -> torch.Tensor:
+    """``result`` if it is finite; else an :class:`InputError` naming the first input (``{name: tensor}``) that
+    holds NaN or inf, or, when every input is finite, saying the result overflowed ``what``'s dtype.
+
+    Checking the result costs one reduction whatever the number of inputs; the inputs are only looked at to
+    name the culprit once the result is known to be bad.
+    """
+    if all_finite(result):
+        return result
+    for name, value in inputs.items():
+        if isinstance(value, torch.Tensor) and not all_finite(value):
+            # "model(x_t, t)" names what a model returned; its parameter is the model
+            raise InputError(f"{name} must be finite, got {count_nonfinite(value)}", parameter=name.split("(")[0])
+    first = next(iter(inputs), "").split("(")[0] or None
+    raise InputError(
+        f"{what} is not finite ({count_nonfinite(result)}) although its inputs are: they are too large for "
+        f"{result.dtype}",
+        parameter=first,
+    )
+
+
+def check_level_value(value, name: str, *, low: float = 0.0, low_open: bool = True, high: float | None = 1.0):
+    """``value`` unchanged if it is a real number or a floating-point tensor whose every value is finite and in the
+    interval from ``low`` to ``high`` (``None``: no upper bound); else an :class:`InputError`. For the formulas
+    with a square root or a logarithm of their argument (σ(ᾱ), s(ᾱ)), whose result would otherwise be complex or
+    NaN."""
+    interval = f"{'(' if low_open else '['}{low:g}, {'inf)' if high is None else f'{high:g}]'}"
+    if isinstance(value, torch.Tensor):
+        if not value.is_floating_point():
+            raise InputError(f"{name} must be a floating-point tensor, got dtype {value.dtype}", parameter=name)
+        values = value
+    elif isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputError(f"{name} must be a real number in {interval}, got {type(value).__name__}", parameter=name)
+    else:
+        values = torch.tensor(float(value), dtype=torch.float64)
+    too_low = (values <= low) if low_open else (values < low)
+    too_high = torch.zeros_like(too_low) if high is None else values > high
+    if values.numel() and (not bool(torch.isfinite(values).all()) or bool(too_low.any()) or bool(too_high.any())):
+        shown = (
+            float(values) if values.numel() == 1 else f"values from {values.min().item():g} to {values.max().item():g}"
+        )
+        raise InputError(f"{name} must lie in {interval}, got {shown}", parameter=name)
+    return value
+
+
 def check_image_batch(images, name: str, *, channels=(1, 3), size: tuple[int, int] | None = None) -> torch.Tensor:
     """``images`` if it is a float tensor ``(B, C, H, W)`` with B ≥ 1, C in ``channels`` (``None``: any C ≥ 1, and
     H, W ≥ 1) and (optionally) ``(H, W) == size``; else an error naming ``name`` and the expected shape (images live
@@ -317,7 +408,9 @@ def check_size(value, name: str, ceiling: int, ceiling_name: str, minimum: int =
     return value
 
 
-def check_shape(shape, name: str, *, examples: int = MAX_BATCH, total: int = MAX_BATCH_VALUES) -> tuple[int, ...]:
+def check_shape(
+    shape, name: str = "shape", *, examples: int = MAX_BATCH, total: int = MAX_BATCH_VALUES
+) -> tuple[int, ...]:
     """A requested shape ``(N, ...)`` as a tuple of ints ≥ 1 within the ceilings: N ≤ ``examples``, one example ≤
     MAX_EXAMPLE_VALUES values, the whole ≤ ``total`` values — checked before anything of that shape is allocated."""
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):

@@ -379,3 +379,46 @@ def test_a_small_checkpoint_is_read_without_reserving_the_size_limit(tmp_path, m
     save_checkpoint(tmp_path / "large.pt", {"x": torch.zeros(1000)})
     with pytest.raises(CheckpointError, match="large.pt is larger than 1,000 bytes; refusing to load it"):
         load_checkpoint(tmp_path / "large.pt")
+
+
+@pytest.mark.parametrize(
+    ("payload", "where"),
+    [
+        ({"data_info": {"path": __import__("pathlib").Path("x")}}, r"payload\['data_info'\]\['path'\] is a pathlib"),
+        ({"n": __import__("numpy").float64(1.0)}, r"payload\['n'\] is a numpy.float64"),
+        ({"model": MLPDenoiser(hidden=4, num_layers=1)}, r"payload\['model'\] is a ddpm_lessons.models.MLPDenoiser"),
+        ({"xs": [1, {"a": __import__("numpy").zeros(2)}]}, r"payload\['xs'\]\[1\]\['a'\] is a numpy.ndarray"),
+    ],
+)
+def test_payloads_a_weights_only_load_refuses_are_refused_at_save_time_before_a_byte_is_written(
+    tmp_path, payload, where
+):
+    from ddpm_lessons import InputError
+
+    path = tmp_path / "run.pt"
+    with pytest.raises(InputError, match=where):
+        save_checkpoint(path, payload)
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file or a sidecar
+
+
+def test_everything_save_checkpoint_accepts_loads_back_with_weights_only(tmp_path):
+    import collections
+
+    payload = {
+        "t": torch.zeros(2),
+        "p": torch.nn.Parameter(torch.ones(1)),
+        "od": collections.OrderedDict(a=1),
+        "scalars": [1, 2.5, "s", None, True, b"b", 1j, 2**80],
+        "torch": (torch.float64, torch.Size([2]), torch.device("cpu")),
+        "set": {1, 2},
+    }
+    save_checkpoint(tmp_path / "ok.pt", payload)
+    loaded = load_checkpoint(tmp_path / "ok.pt")
+    assert loaded["scalars"] == payload["scalars"] and loaded["torch"] == payload["torch"]
+
+
+def test_save_checkpoint_refuses_a_folder_as_the_path(tmp_path):
+    from ddpm_lessons import InputError
+
+    with pytest.raises(InputError, match="is a folder"):
+        save_checkpoint(tmp_path, {"a": 1})

@@ -64,7 +64,7 @@ def test_discretized_rejects_out_of_range_and_continuous_data():
 
 def test_vb_term_refuses_off_grid_data_at_t0(linear64):
     x0 = torch.tensor([[3.0, -2.0]], dtype=torch.float64)
-    with pytest.raises(ValueError, match="x must lie in"):
+    with pytest.raises(ValueError, match="x0 must lie in"):
         vb_term_bpd(linear64, x0, x0, 0, torch.zeros_like(x0))
 
 

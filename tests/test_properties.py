@@ -1,46 +1,87 @@
-"""Property-based checks of the public API (Hypothesis): for each public function, generated bad arguments raise a
-ValueError or TypeError whose message names the parameter, and generated valid arguments give finite results.
+"""Checks of the whole public API: every public function of ``ddpm_lessons.__all__`` and of its modules (models,
+``train``, the data loaders, evaluation, lessons 09–10's ``score``, ``ode`` and ``flow``) has a case here, every bad
+argument of a case raises :class:`~ddpm_lessons.InputError` (a file: ``CheckpointError`` or ``InputError``) naming
+the parameter — never accepted, never a NaN/inf/complex result, never another exception — and every valid call
+gives finite values. ``test_every_public_function_has_a_bad_argument_case`` fails when a public function is added
+without a case.
 
 Each function is described once: how to build a valid call, and which kinds of bad value each parameter must
-refuse. Hypothesis draws the valid shapes and timesteps and the bad values; a failure prints the smallest example.
+refuse. Hypothesis draws valid shapes, timesteps and schedule lengths for the finiteness properties at the end.
 """
 
+import importlib
+import inspect
 import math
+import pathlib
+import tempfile
+import warnings
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ddpm_lessons import (
+    CheckpointError,
+    DiagramWiredUNet,
     DiffusionSchedule,
+    DiffusionUNet,
     InputError,
+    ResidualUNet,
+    SamplerSpec,
     TimePositionalEncoding,
+    UNetStage,
+    build_model,
+    count_macs,
     count_parameters,
     ddim_step,
     ddim_timesteps,
     denoising_step,
+    discretized_gaussian_log_likelihood,
     ema_update,
+    eps_mse_weight,
+    evaluation,
+    flow,
     forward_diffusion_sample,
     get_beta_schedule,
     guided_eps,
+    image_grid,
+    load_checkpoint,
+    load_trained,
     mean_flat,
     model_eps,
     normal_kl,
     ode,
     p_mean_variance,
+    pick_device,
+    plot_generation_process,
+    plot_noise_distribution,
+    plot_noise_prediction,
+    predict_eps_from_x0,
     predict_x0_from_eps,
+    prior_kl_bpd,
     q_posterior_mean_variance,
     q_sample,
     q_sample_iterative,
+    reverse_log_variance,
     sample,
     sample_trajectory,
+    save_checkpoint,
     score,
+    shipped_path,
     simple_loss,
     tile_images,
     to_image,
+    train,
     variational_bound_bpd,
+    vb_term_bpd,
+    verify_shipped,
+    weighted_eps_mse,
 )
+from ddpm_lessons import data as data_module
+from ddpm_lessons import models as models_module
+from ddpm_lessons.config import CheckpointPolicy, TrainConfig
 from ddpm_lessons.data import eight_gaussians, toy_data
 from ddpm_lessons.evaluation import psnr, sliced_wasserstein
 from ddpm_lessons.models import MLPDenoiser
@@ -377,36 +418,6 @@ CASES |= {
 # Every case but these (other modules' functions) raises the package's one exception type, InputError.
 NOT_INPUT_ERROR = {"psnr", "sliced_wasserstein", "toy_data", "ema_update", "tile_images", "to_image"}
 
-BAD = [
-    (name, parameter, i)
-    for name, (_, bad) in CASES.items()
-    for parameter, values in bad.items()
-    for i in range(len(values))
-]
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_the_valid_call_of_each_case_gives_finite_values(name):
-    out = CASES[name][0]()
-    outs = out if isinstance(out, (tuple, list)) else [out]
-    for value in outs:
-        if isinstance(value, torch.Tensor):
-            assert torch.isfinite(value.float()).all(), name
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-@FAST
-@given(data=st.data())
-def test_bad_arguments_are_refused_naming_the_parameter(name, data):
-    call, bad = CASES[name]
-    parameter = data.draw(st.sampled_from(sorted(bad)), label="parameter")
-    value = data.draw(st.sampled_from(bad[parameter]), label="value")
-    expected = (ValueError, TypeError) if name in NOT_INPUT_ERROR else InputError
-    with pytest.raises(expected) as error:
-        call(**{parameter: value})
-    message = str(error.value)
-    assert parameter in message or parameter.replace("_", " ") in message, (parameter, value, message)
-
 
 @FAST
 @given(
@@ -438,3 +449,824 @@ def test_schedules_are_finite_for_any_valid_length(T_, s):
             "posterior_log_variance_clipped",
         ):
             assert torch.isfinite(getattr(schedule, name)).all(), (schedule, name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Issue 25 §6–7: every public function has a bad-argument case; NaN/inf inputs and NaN model outputs are refused by
+# name where the result would be NaN, results are never complex, fractions are never truncated, and payloads a
+# weights-only load would refuse are refused at save time.
+
+NAN_BATCH = batch().clone()
+NAN_BATCH[0, 0] = math.nan
+INF_BATCH = batch().clone()
+INF_BATCH[1, 1] = math.inf
+NAN_POINTS = POINTS.clone()
+NAN_POINTS[0, 0] = math.nan
+NOT_FINITE_TENSORS = [NAN_BATCH, INF_BATCH]
+PIXELS = -torch.ones(2, 1, 4, 4)  # on the 8-bit grid
+NAN_PIXELS = PIXELS.clone()
+NAN_PIXELS[0, 0, 0, 0] = math.nan
+SEEDS_BAD = [-1, 0.5, "0", 2**64]
+FRACTIONS = [1.5, 2.5]
+
+
+class NaNAfter(torch.nn.Module):
+    """An ε-model that returns NaN for t < 25 (a network that diverged)."""
+
+    def __init__(self, dim=2):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+        self.eval()
+
+    def forward(self, x, t, *labels):
+        return torch.where(broadcast_t(t < 25, x), torch.full_like(x, math.nan), torch.zeros_like(x))
+
+
+def broadcast_t(mask, x):
+    return mask.reshape(-1, *([1] * (x.dim() - 1)))
+
+
+def flow_states():
+    x = batch()
+    return [x, x * 0.5, x * 0.25]
+
+
+CASES["q_sample"][1]["x0"] = [*CASES["q_sample"][1]["x0"], *NOT_FINITE_TENSORS]
+CASES["q_sample"][1]["noise"] = [*CASES["q_sample"][1]["noise"], *NOT_FINITE_TENSORS]
+CASES["forward_diffusion_sample"][1]["x_0"] = [*CASES["forward_diffusion_sample"][1]["x_0"], *NOT_FINITE_TENSORS]
+CASES["reverse_step"][1]["eps"] = [*CASES["reverse_step"][1]["eps"], *NOT_FINITE_TENSORS]
+CASES["ddim_step"][1]["eps"] = [*CASES["ddim_step"][1]["eps"], *NOT_FINITE_TENSORS]
+CASES["p_mean_variance"][1]["x_t"] = [*CASES["p_mean_variance"][1]["x_t"], *NOT_FINITE_TENSORS]
+CASES["q_posterior_mean_variance"][1]["x0"] = [*CASES["q_posterior_mean_variance"][1]["x0"], *NOT_FINITE_TENSORS]
+CASES["predict_x0_from_eps"][1]["eps"] = [*CASES["predict_x0_from_eps"][1]["eps"], *NOT_FINITE_TENSORS]
+CASES["guided_eps"][1]["eps_uncond"] = [*CASES["guided_eps"][1]["eps_uncond"], *NOT_FINITE_TENSORS]
+CASES["simple_loss"][1]["eps_pred"] = [*CASES["simple_loss"][1]["eps_pred"], *NOT_FINITE_TENSORS]
+CASES["simple_loss"][1]["eps"] = NOT_A_TENSOR + NOT_FINITE_TENSORS
+CASES["normal_kl"][1]["mean1"] = [*CASES["normal_kl"][1]["mean1"], *NOT_FINITE_TENSORS]
+CASES["mean_flat"][1]["x"] = [*CASES["mean_flat"][1]["x"], *NOT_FINITE_TENSORS]
+CASES["psnr"][1]["x"] = [*CASES["psnr"][1]["x"], *[NAN_BATCH]]
+CASES["psnr"][1]["reference"] = NOT_A_TENSOR + [NAN_BATCH]
+CASES["sliced_wasserstein"][1]["a"] = [*CASES["sliced_wasserstein"][1]["a"], *[torch.full((50, 2), math.nan)]]
+CASES["sliced_wasserstein"][1]["seed"] = SEEDS_BAD
+CASES["toy_data"][1]["seed"] = [*CASES["toy_data"][1]["seed"], *[2**64]]
+CASES["sample"][1]["seed"] = [*CASES["sample"][1]["seed"], *[2**64]]
+CASES["sample"][1]["shape"] = [(-1, 2), (1.5, 2), (0, 2), "3,2", (3, 3), None]
+CASES["sample"][1]["model"] = NOT_A_MODEL + [NaNAfter()]
+CASES["denoising_step"][1]["model"] = [*CASES["denoising_step"][1]["model"], *[NaNAfter()]]
+CASES["get_beta_schedule"][1]["dtype"] = ["float64", torch.int64, 3]
+CASES["get_beta_schedule"][1]["timesteps"] = [*CASES["get_beta_schedule"][1]["timesteps"], *FRACTIONS]
+CASES["score.noised_score"][1]["x"] = [*CASES["score.noised_score"][1]["x"], *[NAN_POINTS]]
+CASES["score.x0_from_eps"][1]["eps"] = [*CASES["score.x0_from_eps"][1]["eps"], *[NAN_POINTS]]
+CASES["score.score_from_eps"][1]["eps"] = [*CASES["score.score_from_eps"][1]["eps"], *[NAN_POINTS]]
+CASES["ode.euler_step"][1]["eps"] = [*CASES["ode.euler_step"][1]["eps"], *NOT_FINITE_TENSORS]
+CASES["ode.ode_sample"][1]["eps_fn"] = [*CASES["ode.ode_sample"][1]["eps_fn"], *[lambda x, level: x * math.nan]]
+CASES["get_beta_schedule"] = (
+    lambda **k: get_beta_schedule(
+        k.get("timesteps", 10), k.get("beta_start", 1e-4), k.get("beta_end", 0.02), dtype=k.get("dtype")
+    ),
+    CASES["get_beta_schedule"][1],
+)
+CASES["sliced_wasserstein"] = (
+    lambda **k: torch.tensor(
+        sliced_wasserstein(
+            k.get("a", batch(50)),
+            k.get("b", batch(50, 2) * 0.5 + 1),
+            n_projections=k.get("n_projections", 16),
+            seed=k.get("seed", 0),
+        )
+    ),
+    CASES["sliced_wasserstein"][1],
+)
+NOT_INPUT_ERROR.clear()
+
+
+train_module = importlib.import_module("ddpm_lessons.train")  # the module (ddpm_lessons.train is the function)
+SCRATCH = pathlib.Path(tempfile.mkdtemp(prefix="ddpm-properties-"))
+MISSING = SCRATCH / "missing.pt"
+GARBAGE = SCRATCH / "garbage.pt"
+GARBAGE.write_bytes(b"not a checkpoint")
+MOONS = shipped_path("moons_ddpm.pt")
+CLASSIFIER_PATH = shipped_path("glyph_classifier.pt")
+FILE_BAD = [MISSING, SCRATCH, GARBAGE]  # refused as CheckpointError or InputError naming the path
+SMALL_UNET = {"base_channels": 8, "channel_mults": (1,), "num_res_blocks": 1, "attention": False, "groups": 4}
+T_IMAGES = torch.zeros(2, dtype=torch.long)
+X_IMAGES = torch.zeros(2, 1, 8, 8)
+X_RGB = torch.zeros(2, 3, 8, 8)
+GLYPHS = torch.rand(4, 1, 28, 28, generator=torch.Generator().manual_seed(4)) * 2 - 1
+GLYPH_LABELS = torch.tensor([0, 1, 2, 3])
+UNIT_NET = dict(img_channels=3, time_dim=8, channel_sequence=(4, 8))
+
+
+def trained_state():
+    return train(
+        MLPDenoiser(hidden=8, num_layers=1, num_timesteps=T), batch(8), steps=1, schedule=SCHEDULE, progress=False
+    )
+
+
+def small_classifier():
+    return evaluation.GlyphClassifier(channels=(4, 8), hidden=8).eval()
+
+
+CASES |= {
+    # process and losses
+    "predict_eps_from_x0": (
+        lambda **k: predict_eps_from_x0(SCHEDULE, k.get("x_t", batch()), k.get("t", 7), k.get("x0", batch())),
+        {"x0": NOT_A_TENSOR + NOT_FINITE_TENSORS, "t": ["7", T, 1.5]},
+    ),
+    "reverse_log_variance": (
+        lambda **k: reverse_log_variance(k.get("schedule", SCHEDULE), k.get("variance", "beta")),
+        {"schedule": ["linear", None], "variance": ["large", None]},
+    ),
+    "discretized_gaussian_log_likelihood": (
+        lambda **k: discretized_gaussian_log_likelihood(
+            k.get("x", PIXELS), k.get("means", torch.zeros_like(PIXELS)), k.get("log_scales", torch.zeros(1))
+        ),
+        {
+            "x": NOT_A_TENSOR + [PIXELS * 0.3, NAN_PIXELS],
+            "means": NOT_A_TENSOR + [NAN_PIXELS, torch.zeros(2, 1, 4, 3)],
+            "log_scales": ["0", None, torch.full((1,), math.nan), torch.zeros(3)],
+        },
+    ),
+    "eps_mse_weight": (
+        lambda **k: eps_mse_weight(k.get("schedule", SCHEDULE), k.get("t", 5), variance=k.get("variance", "beta")),
+        {"schedule": ["linear"], "t": [T, 1.5, "5"], "variance": ["large"]},
+    ),
+    "prior_kl_bpd": (
+        lambda **k: prior_kl_bpd(k.get("schedule", SCHEDULE), k.get("x0", batch())),
+        {"schedule": ["linear"], "x0": NOT_A_TENSOR + NOT_FINITE_TENSORS},
+    ),
+    "vb_term_bpd": (
+        lambda **k: vb_term_bpd(
+            SCHEDULE, batch(), batch(), k.get("t", 5), k.get("eps", batch()), variance=k.get("variance", "beta")
+        ),
+        {"eps": NOT_A_TENSOR + NOT_FINITE_TENSORS, "t": [T, 1.5], "variance": ["large"]},
+    ),
+    "weighted_eps_mse": (
+        lambda **k: weighted_eps_mse(SCHEDULE, k.get("t", 5), batch(), k.get("eps_pred", batch())),
+        {"eps_pred": NOT_A_TENSOR + NOT_FINITE_TENSORS, "t": [0, T, 1.5]},
+    ),
+    # networks and models
+    "MLPDenoiser": (
+        lambda **k: MLPDenoiser(
+            data_dim=k.get("data_dim", 2),
+            hidden=k.get("hidden", 8),
+            num_layers=k.get("num_layers", 1),
+            num_timesteps=k.get("num_timesteps", T),
+        )(batch(), torch.tensor([0, 1, 2, 3])),
+        {"data_dim": [0, 1.5, "2"], "hidden": [0, 1.5], "num_layers": [-1, 1.5], "num_timesteps": [0, 2.5]},
+    ),
+    "ResidualUNet": (
+        lambda **k: ResidualUNet(
+            **(SMALL_UNET | {n: k[n] for n in ("in_channels", "base_channels", "channel_mults", "dropout") if n in k})
+        ).eval()(X_IMAGES, T_IMAGES),
+        {
+            "in_channels": [0, 1.5],
+            "base_channels": [0, 2.5, "8"],
+            "channel_mults": [[], [1.5], "1"],
+            "dropout": [math.nan, 1.5],
+        },
+    ),
+    "UNetStage": (
+        lambda **k: UNetStage(
+            k.get("in_ch", 3), k.get("out_ch", 8), k.get("time_dim", 8), use_label_cond=k.get("use_label_cond", False)
+        ).eval()(X_RGB, T_IMAGES),
+        {"in_ch": [0, 1.5], "out_ch": [0, 2.5], "time_dim": [0, 3], "use_label_cond": ["no", None]},
+    ),
+    "DiffusionUNet": (
+        lambda **k: DiffusionUNet(**(UNIT_NET | k)).eval()(X_RGB, T_IMAGES),
+        {
+            "img_channels": [0, 1.5],
+            "time_dim": [0, 3],
+            "channel_sequence": [[8], "48", [4, 1.5]],
+            "label_conditioning": ["no"],
+        },
+    ),
+    "DiagramWiredUNet": (
+        lambda **k: DiagramWiredUNet(**(UNIT_NET | k)).eval()(X_RGB, T_IMAGES),
+        {"img_channels": [0, 1.5], "time_dim": [0, 3], "channel_sequence": [[8], "48"], "label_conditioning": [1]},
+    ),
+    "build_model": (
+        lambda **k: build_model(k.get("kind", "MLPDenoiser"), k.get("config", {"hidden": 8, "num_layers": 1}))(
+            batch(), torch.tensor([0, 1, 2, 3])
+        ),
+        {"kind": ["transformer", None], "config": ["hidden=8", {"bogus": 1}]},
+    ),
+    "count_macs": (
+        lambda **k: torch.tensor(float(count_macs(k.get("model", TINY_MODEL), batch(), torch.tensor([0, 1, 2, 3])))),
+        {"model": NOT_A_MODEL},
+    ),
+    "models.check_example_shape": (
+        lambda **k: models_module.check_example_shape(k.get("shape", (4, 2)), TINY_MODEL, "shape"),
+        {"shape": [(4, 3), (4,), (4, 1, 2)]},
+    ),
+    "models.check_class_labels": (
+        lambda **k: models_module.check_class_labels(k.get("labels", torch.tensor([0, 1])), k.get("num_classes", 2)),
+        {
+            "labels": [torch.tensor([0, 2]), torch.tensor([-1, 0]), torch.tensor([0.5, 1.0]), "0"],
+            "num_classes": [0, 1.5],
+        },
+    ),
+    "models.takes_no_labels": (
+        lambda **k: torch.tensor(float(models_module.takes_no_labels(k.get("model", TINY_MODEL)))),
+        {"model": NOT_A_MODEL},
+    ),
+    # sampling and schedules
+    "SamplerSpec": (
+        lambda **k: torch.tensor(float(SamplerSpec(**({"method": "ddim", "steps": 4} | k)).steps)),
+        {"method": ["x", None], "steps": [0, 1.5], "eta": [math.nan, 2.0], "seed": SEEDS_BAD, "noise_scale": [-1.0]},
+    ),
+    "DiffusionSchedule": (
+        lambda **k: DiffusionSchedule(k.get("betas", [0.1, 0.2]), dtype=k.get("dtype")).alphas_cumprod,
+        {"betas": [[], [0.5, math.nan], [1.5], "x"], "dtype": ["float64", torch.int64]},
+    ),
+    # training
+    "train": (
+        lambda **k: next(
+            train(
+                MLPDenoiser(hidden=8, num_layers=1, num_timesteps=T),
+                k.pop("data", batch(8)),
+                steps=k.pop("steps", 1),
+                schedule=SCHEDULE,
+                progress=False,
+                **k,
+            ).ema.parameters()
+        ),
+        {
+            "data": [batch(8)[:0], NAN_BATCH, "x", torch.zeros(4, 3)],
+            "steps": [-1, 1.5, "1"],
+            "lr": [math.nan, -1.0],
+            "seed": SEEDS_BAD,
+            "batch_size": [0, 2.5],
+            "data_info": [{"path": pathlib.Path("x")}, {"n": np.float64(1.0)}, "moons"],
+        },
+    ),
+    "TrainConfig": (
+        lambda **k: torch.tensor(float(TrainConfig(**k).batch_size)),
+        {"batch_size": [0, 2.5], "lr": [math.nan, -1.0], "optimizer": ["sgd"], "seed": SEEDS_BAD},
+    ),
+    "CheckpointPolicy": (
+        lambda **k: torch.tensor(float(CheckpointPolicy(**({"path": str(SCRATCH / "p.pt")} | k)).resume)),
+        {"path": [3], "every": [0, 1.5], "resume": ["no"]},
+    ),
+    "train.TrainState": (
+        lambda **k: torch.tensor(
+            float(
+                train_module.TrainState(
+                    k.get("model", TINY_MODEL),
+                    TINY_MODEL,
+                    None,
+                    SCHEDULE,
+                    k.get("step", 0),
+                    k.get("history", {"loss": []}),
+                    {},
+                ).step
+            )
+        ),
+        {"model": NOT_A_MODEL, "step": [-1, 1.5], "history": [None, {"loss": 3}]},
+    ),
+    "train.EpsObjective": (
+        lambda **k: torch.tensor(
+            float(len(train_module.EpsObjective(k.get("schedule", SCHEDULE), k.get("forward")).schedule))
+        ),
+        {"schedule": ["linear", None], "forward": [3, "q_sample"]},
+    ),
+    "train.checkpoint_payload": (
+        lambda **k: torch.tensor(
+            float(train_module.checkpoint_payload(k.get("state", STATE), k.get("generator", torch.Generator()))["step"])
+        ),
+        {"state": [None, "state"], "generator": [3, None]},
+    ),
+    "train.release_payload": (
+        lambda **k: torch.tensor(float(train_module.release_payload(k.get("payload", PAYLOAD))["step"])),
+        {"payload": [None, {}, {"kind": "ddpm"}]},
+    ),
+    "load_trained": (
+        lambda **k: next(load_trained(k.get("path", MOONS), use_ema=k.get("use_ema", True))[0].parameters()),
+        {"path": FILE_BAD, "use_ema": ["no", None]},
+    ),
+    # checkpoints and devices
+    "save_checkpoint": (
+        lambda **k: torch.tensor(
+            float(len(save_checkpoint(k.get("path", SCRATCH / "ok.pt"), k.get("payload", {"a": 1}))))
+        ),
+        {
+            "path": [SCRATCH, None],
+            "payload": [{"p": pathlib.Path("x")}, {"n": np.float64(1.0)}, {"m": TINY_MODEL}, {"a": np.zeros(2)}],
+        },
+    ),
+    "load_checkpoint": (
+        lambda **k: torch.tensor(float(load_checkpoint(k.get("path", MOONS), verify=k.get("verify", True))["step"])),
+        {"path": FILE_BAD, "verify": ["no", None]},
+    ),
+    "shipped_path": (
+        lambda **k: torch.tensor(float(shipped_path(k.get("name", "moons_ddpm.pt")).exists())),
+        {"name": ["nope.pt", 3]},
+    ),
+    "verify_shipped": (
+        lambda **k: torch.tensor(float(len(verify_shipped(k.get("manifest", MOONS.parent / "MANIFEST.json"))))),
+        {"manifest": FILE_BAD},
+    ),
+    "pick_device": (
+        lambda **k: torch.zeros(1, device=pick_device(k.get("device", "cpu"))),
+        {"device": ["bogus", "cuda:x"]},
+    ),
+    # data
+    "data.GlyphDigits": (
+        lambda **k: data_module.GlyphDigits(n=k.get("n", 4), seed=k.get("seed", 0), size=k.get("size", 28))[0][0],
+        {"n": [0, 1.5], "seed": SEEDS_BAD, "size": [0, 1.5, "28"]},
+    ),
+    "data.load_photo": (
+        lambda **k: data_module.load_photo(k.get("path"), image_shape=k.get("image_shape", (8, 8))),
+        {"path": [MISSING, SCRATCH, GARBAGE], "image_shape": [(0, 4), (1.5, 4), "48"]},
+    ),
+    "data.photo_transform": (
+        lambda **k: torch.tensor(float(callable(data_module.photo_transform(k.get("image_shape", (8, 8)))))),
+        {"image_shape": [(0, 4), (1.5, 4), "48"]},
+    ),
+    "data.GaussianMixture1D": (
+        lambda **k: data_module.GaussianMixture1D(**k).sample(4, generator=torch.Generator().manual_seed(0)),
+        {"weights": [(math.nan, 0.5, 0.5), (0.5, 0.6, -0.1)], "stds": [(0.1, 0.1, -1.0), (0.1, 0.1, math.inf)]},
+    ),
+    "data.GaussianMixture": (
+        lambda **k: data_module.GaussianMixture(
+            k.get("weights", [0.5, 0.5]), k.get("means", [[0.0, 0.0], [1.0, 1.0]]), k.get("stds", [0.1, 0.1])
+        ).sample(4, generator=torch.Generator().manual_seed(0)),
+        {
+            "weights": [[math.nan, 1.0], [0.5]],
+            "means": [[[math.nan, 0.0], [1.0, 1.0]]],
+            "stds": [[0.1, math.inf], [0.1, 0.0]],
+        },
+    ),
+    "data.eight_gaussians": (
+        lambda **k: data_module.eight_gaussians(k.get("radius", 1.2), k.get("std", 0.1)).means,
+        {"radius": [math.nan, -1.0, "1"], "std": [0.0, math.nan]},
+    ),
+    "data.real_dataset": (
+        lambda **k: data_module.real_dataset(k.get("name", "mnist"), k.get("root", SCRATCH)),
+        {"name": ["bogus", None], "root": [MISSING]},
+    ),
+    "data.RealDataset": (
+        lambda **k: (
+            data_module.RealDataset(
+                k.get("name", "mnist"),
+                True,
+                k.get("images", torch.zeros(2, 1, 4, 4)),
+                k.get("labels", torch.zeros(2)),
+                ["zero", "one"],
+            ).images
+        ),
+        {"images": ["x", torch.zeros(2, 4)], "labels": ["x", torch.zeros(3)]},
+    ),
+    # lesson 09: score, ode, flow
+    "score.noised_log_prob": (
+        lambda **k: score.noised_log_prob(MIXTURE, k.get("x", POINTS), k.get("alpha_bar", 0.5)),
+        {"x": NOT_A_TENSOR + [NAN_POINTS], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.eps_from_score": (
+        lambda **k: score.eps_from_score(k.get("score", POINTS), k.get("alpha_bar", 0.5)),
+        {"score": NOT_A_TENSOR + [NAN_POINTS], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.eps_from_x0": (
+        lambda **k: score.eps_from_x0(POINTS, k.get("x0", POINTS), k.get("alpha_bar", 0.5)),
+        {"x0": NOT_A_TENSOR + [NAN_POINTS], "alpha_bar": ALPHA_BAR_BAD + [1.0]},
+    ),
+    "score.tweedie_x0": (
+        lambda **k: score.tweedie_x0(POINTS, k.get("score", POINTS), k.get("alpha_bar", 0.5)),
+        {"score": NOT_A_TENSOR + [NAN_POINTS], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.velocity_from_eps": (
+        lambda **k: score.velocity_from_eps(POINTS, k.get("eps", POINTS), k.get("alpha_bar", 0.5)),
+        {"eps": NOT_A_TENSOR + [NAN_POINTS], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.eps_from_velocity": (
+        lambda **k: score.eps_from_velocity(POINTS, k.get("velocity", POINTS), k.get("alpha_bar", 0.5)),
+        {"velocity": NOT_A_TENSOR + [NAN_POINTS], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.MixtureEps": (
+        lambda **k: score.MixtureEps(k.get("mixture", MIXTURE), k.get("schedule", SCHEDULE))(
+            POINTS.float(), torch.full((6,), 3)
+        ),
+        {"mixture": [None, "mixture"], "schedule": ["linear", None]},
+    ),
+    "ode.sigma_from_alpha_bar": (
+        lambda **k: torch.tensor(ode.sigma_from_alpha_bar(k.get("alpha_bar", 0.5))),
+        {"alpha_bar": [-1, 2, 0.0, math.nan, "0.5", torch.tensor(-1.0), torch.tensor([0.5, 1.5])]},
+    ),
+    "ode.alpha_bar_from_sigma": (
+        lambda **k: torch.tensor(ode.alpha_bar_from_sigma(k.get("sigma", 1.0))),
+        {"sigma": [-1.0, math.nan, "1", torch.tensor(math.nan)]},
+    ),
+    "ode.heun_step": (
+        lambda **k: ode.heun_step(
+            k.get("x", batch()),
+            k.get("sigma", 2.0),
+            k.get("sigma_next", 1.0),
+            k.get("eps", batch()),
+            k.get("eps_next_fn", lambda y: y * 0.1),
+        ),
+        {
+            "sigma": NOT_FINITE + [-1.0, "2"],
+            "eps": NOT_A_TENSOR + NOT_FINITE_TENSORS,
+            "eps_next_fn": [None, "f", lambda y: y * math.nan],
+        },
+    ),
+    "ode.ode_nfe": (
+        lambda **k: torch.tensor(float(ode.ode_nfe(k.get("method", "heun"), k.get("steps", 4)))),
+        {"method": ["rk4", None], "steps": [0, 1.5, "4"]},
+    ),
+    "flow.flow_path": (
+        lambda **k: flow.flow_path(k.get("x0", batch()), k.get("noise", batch()), k.get("s", 0.5)),
+        {"x0": NOT_A_TENSOR + NOT_FINITE_TENSORS, "noise": [torch.zeros(4, 3)], "s": [1.5, -0.1, math.nan, "0.5"]},
+    ),
+    "flow.flow_target": (
+        lambda **k: flow.flow_target(k.get("x0", batch()), k.get("noise", batch())),
+        {"x0": NOT_A_TENSOR + NOT_FINITE_TENSORS, "noise": NOT_A_TENSOR + [torch.zeros(4, 3)]},
+    ),
+    "flow.flow_matching_loss": (
+        lambda **k: flow.flow_matching_loss(
+            k.get("velocity_fn", lambda x, s: x), batch(), batch(), k.get("s", torch.full((4,), 0.5))
+        ),
+        {"velocity_fn": [lambda x, s: x * math.nan, lambda x, s: x[:, :1]], "s": [torch.full((4,), 1.5), "0.5"]},
+    ),
+    "flow.FlowObjective": (
+        lambda **k: torch.tensor(flow.FlowObjective(k.get("time_scale", 1000.0)).time_scale),
+        {"time_scale": [math.nan, -1.0, "1000"]},
+    ),
+    "flow.train_flow": (
+        lambda **k: (
+            flow.train_flow(
+                MLPDenoiser(hidden=8, num_layers=1),
+                k.get("data", batch(8)),
+                steps=k.get("steps", 1),
+                time_scale=k.get("time_scale", 1000.0),
+                progress=False,
+            )[2][0]
+            * torch.ones(1)
+        ),
+        {"data": [batch(8)[:0], NAN_BATCH, "x"], "steps": [-1, 1.5], "time_scale": [math.nan, "1"]},
+    ),
+    "flow.flow_times": (lambda **k: torch.tensor(flow.flow_times(k.get("steps", 4))), {"steps": [0, 1.5, "4"]}),
+    "flow.flow_sample": (
+        lambda **k: flow.flow_sample(
+            k.get("velocity_fn", lambda x, s: x * 0.1), batch(), k.get("times", [1.0, 0.5, 0.0]), points=k.get("points")
+        ),
+        {
+            "velocity_fn": [None, lambda x, s: x * math.nan],
+            "times": [[0.0, 1.0], [1.0], ["1", "0"], [1.0, math.nan], "10"],
+            "points": [[1], 3],
+        },
+    ),
+    "flow.exact_velocity": (
+        lambda **k: flow.exact_velocity(MIXTURE, k.get("x", POINTS), k.get("s", 0.5)),
+        {"x": NOT_A_TENSOR + [NAN_POINTS], "s": [0.0, 1.5, math.nan, "0.5"]},
+    ),
+    "flow.flow_time_from_alpha_bar": (
+        lambda **k: torch.tensor(flow.flow_time_from_alpha_bar(k.get("alpha_bar", 0.5))),
+        {"alpha_bar": [2, -0.5, math.nan, "0.5", torch.tensor([0.5, 2.0])]},
+    ),
+    "flow.vp_to_flow": (
+        lambda **k: flow.vp_to_flow(k.get("x", batch()), k.get("alpha_bar", 0.5)),
+        {"x": NOT_A_TENSOR + NOT_FINITE_TENSORS, "alpha_bar": [0.0, 1.5, math.nan]},
+    ),
+    "flow.flow_to_vp": (
+        lambda **k: flow.flow_to_vp(k.get("x", batch()), k.get("alpha_bar", 0.5)),
+        {"x": NOT_A_TENSOR + NOT_FINITE_TENSORS, "alpha_bar": [0.0, 1.5, math.nan]},
+    ),
+    "flow.eps_model_as_flow": (
+        lambda **k: torch.tensor(
+            flow.eps_model_as_flow(TINY_MODEL, k.get("schedule", SCHEDULE), k.get("indices", [10, -1]))[1]
+        ),
+        {"indices": [[1.5, -1], [T, -1], "10", [True]], "schedule": ["linear"]},
+    ),
+    "flow.chord_deviation": (
+        lambda **k: flow.chord_deviation(k.get("states", flow_states())),
+        {"states": [[batch()], batch(), [batch(), "x"], [batch(), NAN_BATCH], [batch(), torch.zeros(4, 3)]]},
+    ),
+    "flow.velocity_deviation": (
+        lambda **k: flow.velocity_deviation(k.get("states", flow_states()), k.get("times", [1.0, 0.5, 0.0])),
+        {"states": [[batch()], [batch(), NAN_BATCH, batch()]], "times": [[1.0], ["1", "0.5", "0"], [0.0, 0.5, 1.0]]},
+    ),
+    # evaluation
+    "evaluation.psnr_to_rmse": (
+        lambda **k: torch.tensor(evaluation.psnr_to_rmse(k.get("db", 25.0), k.get("data_range", 2.0))),
+        {"db": [math.nan, 1e6, "25"], "data_range": [0.0, -2.0, math.inf]},
+    ),
+    "evaluation.sliced_wasserstein_floor": (
+        lambda **k: torch.tensor(
+            evaluation.sliced_wasserstein_floor(
+                k.get("draw", lambda n, seed: toy_data("moons", n, seed=seed)),
+                k.get("n", 50),
+                k.get("seeds", (1, 2)),
+                16,
+            )
+        ),
+        {"draw": [None, "moons"], "n": [0, 1.5], "seeds": [(1,), (-1, 2), "12"]},
+    ),
+    "evaluation.GlyphClassifier": (
+        lambda **k: evaluation.GlyphClassifier(**({"channels": (4, 8), "hidden": 8} | k)).eval()(GLYPHS),
+        {"channels": [(), (4, 1.5), "48"], "hidden": [0, 1.5], "dropout": [math.nan, 1.5]},
+    ),
+    "evaluation.classifier_accuracy": (
+        lambda **k: torch.tensor(
+            evaluation.classifier_accuracy(
+                k.get("model", small_classifier()),
+                k.get("x", GLYPHS),
+                k.get("labels", GLYPH_LABELS),
+                batch_size=k.get("batch_size", 2),
+            )
+        ),
+        {
+            "model": NOT_A_MODEL,
+            "x": NOT_A_TENSOR + [GLYPHS[:, :, :14], GLYPHS * math.nan],
+            "labels": ["x", GLYPH_LABELS[:2], torch.tensor([0, 1, 2, 10])],
+            "batch_size": [0, 1.5],
+        },
+    ),
+    "evaluation.frechet_distance": (
+        lambda **k: torch.tensor(
+            evaluation.frechet_distance(k.get("feats_a", batch(20, 3)), k.get("feats_b", batch(20, 3) + 1))
+        ),
+        {"feats_a": NOT_A_TENSOR + [batch(20, 4), torch.full((20, 3), math.nan)], "feats_b": ["x", batch(1, 3)]},
+    ),
+    "evaluation.glyph_data_floor": (
+        lambda **k: torch.tensor(
+            float(
+                evaluation.glyph_data_floor(
+                    k.get("classifier", small_classifier()), k.get("n", 8), k.get("seeds", (1, 2))
+                )["accuracy"]
+            )
+        ),
+        {"classifier": NOT_A_MODEL, "n": [0, 1.5], "seeds": [(1,), (-1, 2)]},
+    ),
+    "evaluation.glyph_sample_metrics": (
+        lambda **k: torch.tensor(
+            float(
+                evaluation.glyph_sample_metrics(
+                    k.get("samples", GLYPHS), k.get("requested_labels", GLYPH_LABELS), small_classifier(), GLYPHS
+                )["accuracy"]
+            )
+        ),
+        {"samples": NOT_A_TENSOR + [GLYPHS * math.nan, GLYPHS[:, :, :14]], "requested_labels": ["x", GLYPH_LABELS[:2]]},
+    ),
+    "evaluation.load_classifier": (
+        lambda **k: next(
+            evaluation.load_classifier(k.get("path", CLASSIFIER_PATH), verify=k.get("verify", True)).parameters()
+        ),
+        {"path": FILE_BAD + [MOONS], "verify": ["no"]},
+    ),
+    "evaluation.save_classifier": (
+        lambda **k: torch.tensor(
+            float(
+                len(
+                    evaluation.save_classifier(
+                        k.get("path", SCRATCH / "c.pt"), k.get("model", small_classifier()), k.get("config")
+                    )
+                )
+            )
+        ),
+        {"path": [SCRATCH], "model": NOT_A_MODEL + [TINY_MODEL], "config": ["x", {"p": pathlib.Path("x")}]},
+    ),
+    "evaluation.train_classifier": (
+        lambda **k: torch.zeros(1) if not k else evaluation.train_classifier(progress=False, **k),
+        {"steps": [0, 1.5], "batch_size": [0, 2.5], "lr": [math.nan, -1.0], "seed": SEEDS_BAD, "n_train": [0, 1.5]},
+    ),
+    "evaluation.evaluate_checkpoint": (
+        lambda **k: (
+            torch.zeros(1) if not k else evaluation.evaluate_checkpoint(progress=False, **({"path": MOONS} | k))
+        ),
+        {"path": FILE_BAD, "quick": ["yes"], "verify": ["no"]},
+    ),
+    # the seed's plots
+    "plot_noise_distribution": (
+        lambda **k: (
+            plot_noise_distribution(k.get("noise", batch()), k.get("predicted_noise", batch())),
+            torch.zeros(1),
+        )[1],
+        {"noise": NOT_A_TENSOR + [NAN_BATCH], "predicted_noise": ["x", INF_BATCH]},
+    ),
+    "plot_noise_prediction": (
+        lambda **k: (
+            plot_noise_prediction(k.get("noise", IMAGES[0]), k.get("predicted_noise", IMAGES[1])),
+            torch.zeros(1),
+        )[1],
+        {"noise": NOT_A_TENSOR, "predicted_noise": ["x", torch.zeros(3, 3)]},
+    ),
+    "plot_generation_process": (
+        lambda **k: (
+            plot_generation_process(k.get("generated_images", [(0, IMAGES[0]), (1, IMAGES[1])])),
+            torch.zeros(1),
+        )[1],
+        {"generated_images": ["x", [], [(0, IMAGES[0]), "x"]]},
+    ),
+    "image_grid": (
+        lambda **k: (image_grid(k.get("images", IMAGES), k.get("nrow", 3)), torch.zeros(1))[1],
+        {"images": NOT_A_TENSOR + [torch.zeros(4, 8, 8)], "nrow": [0, 1.5, "3"]},
+    ),
+}
+STATE = trained_state()
+PAYLOAD = train_module.checkpoint_payload(STATE, torch.Generator())
+# Files: a missing path, a folder or garbage is refused as CheckpointError (a file fault) or InputError, naming the file.
+IMAGE_FOLDER = SCRATCH / "images"
+IMAGE_FOLDER.mkdir()
+for _i in range(2):
+    __import__("PIL.Image").Image.new("RGB", (10, 12), (40 * _i, 90, 200)).save(IMAGE_FOLDER / f"{_i}.png")
+LEVEL = evaluation.ReferenceLevel("d", 10, (0.1, 0.2, 0.3))
+CASES |= {
+    "models.planned_parameters": (
+        lambda **k: torch.tensor(
+            float(models_module.planned_parameters(k.get("kind", "MLPDenoiser"), k.get("config", {"hidden": 8})))
+        ),
+        {"kind": ["Bogus", None], "config": ["hidden", None, {"bogus": 1}]},
+    ),
+    "models.check_data_shape": (
+        lambda **k: torch.tensor(models_module.check_data_shape(k.get("data_shape", [2]), k.get("model", TINY_MODEL))),
+        {"data_shape": [[3], [0], [1.5], "2", [10**9]], "model": NOT_A_MODEL},
+    ),
+    "data.load_image_folder": (
+        lambda **k: data_module.load_image_folder(
+            k.get("root", IMAGE_FOLDER),
+            k.get("image_size", 8),
+            channels=k.get("channels"),
+            max_images=k.get("max_images", 10),
+        ).tensors()[0],
+        {
+            "root": [MISSING, GARBAGE, SCRATCH / "empty"],
+            "image_size": [0, 1.5, 10**6],
+            "channels": [2, 1.5],
+            "max_images": [0, 1],
+        },
+    ),
+    "evaluation.mode_report": (
+        lambda **k: torch.tensor(
+            evaluation.mode_report(k.get("samples", POINTS.float()), k.get("mixture", MIXTURE), entropy_draws=100)[
+                "nll"
+            ]
+        ),
+        {"samples": NOT_A_TENSOR + [POINTS[:, :1], POINTS * math.nan], "mixture": [object(), None]},
+    ),
+    "evaluation.ReferenceLevel": (
+        lambda **k: torch.tensor(evaluation.ReferenceLevel("d", k.get("n", 10), k.get("values", (0.1, 0.2))).z(0.5)),
+        {"n": [0, 1.5], "values": [(), (0.1,), (0.1, math.nan), "ab"]},
+    ),
+    "evaluation.data_reference": (
+        lambda **k: torch.tensor(
+            evaluation.data_reference(
+                k.get("distance", evaluation.sliced_wasserstein),
+                k.get("draw", lambda n, seed: toy_data("moons", n, seed=seed)),
+                k.get("n", 20),
+                draws=k.get("draws", 2),
+                seed=k.get("seed", 0),
+            ).mean
+        ),
+        {"distance": [None, "sw"], "draw": [None], "n": [0, 1.5], "draws": [1, 2.5], "seed": [-1, 0.5]},
+    ),
+    "evaluation.discretized_entropy_bits_per_dim": (
+        lambda **k: torch.tensor(
+            evaluation.discretized_entropy_bits_per_dim(
+                k.get("mixture", MIXTURE), k.get("levels", 16), k.get("low", -1.0), k.get("high", 1.0)
+            )
+        ),
+        {"mixture": [object(), None], "levels": [1, 1.5, 10**6], "low": [math.nan, "a"], "high": [-2.0, math.inf]},
+    ),
+    "evaluation.mixture_entropy": (
+        lambda **k: torch.tensor(
+            evaluation.mixture_entropy(k.get("mixture", MIXTURE), k.get("n", 100), k.get("seed", 0))
+        ),
+        {"mixture": [object(), None], "n": [1, 1.5], "seed": [-1, 0.5]},
+    ),
+    "evaluation.uniform_bits_per_dim": (
+        lambda **k: torch.tensor(evaluation.uniform_bits_per_dim(k.get("levels", 256))),
+        {"levels": [1, 1.5, "256"]},
+    ),
+}
+(SCRATCH / "empty").mkdir()
+
+FILE_ERROR = (CheckpointError, InputError, FileNotFoundError)  # the data loaders' documented missing-file error
+FILE_PARAMETERS = {"path", "manifest", "name", "root"}  # name: shipped_path's file name
+
+# What the coverage test accepts without a case, and why: no argument to get wrong, or types raised, not called.
+NO_ARGUMENTS = {
+    "ddpm_lessons.checkpoints.CheckpointError": "an exception type",
+    "ddpm_lessons.validation.InputError": "an exception type",
+    "ddpm_lessons.train.TrainingDivergedError": "an exception type",
+    "ddpm_lessons.train.DataRangeWarning": "a warning type",
+    "ddpm_lessons.device.environment_report": "takes no argument",
+    "ddpm_lessons.plots.use_course_style": "takes no argument",
+    "ddpm_lessons.data.glyphs.glyph_fonts": "takes no argument",
+    "ddpm_lessons.data.photo.default_photo_path": "takes no argument",
+    "ddpm_lessons.evaluation.classifier.load_glyph_classifier": "takes no argument",
+    "ddpm_lessons.data.folder.SkippedFilesWarning": "a warning type",
+}
+# Types a checked function returns, whose constructor users do not call: covered through that function's case.
+RETURN_TYPES = {"ddpm_lessons.data.folder.FolderImages": "data.load_image_folder"}
+PUBLIC_MODULES = (
+    "ddpm_lessons",
+    "ddpm_lessons.models",
+    "ddpm_lessons.train",
+    "ddpm_lessons.data",
+    "ddpm_lessons.score",
+    "ddpm_lessons.ode",
+    "ddpm_lessons.flow",
+    "ddpm_lessons.evaluation",
+)
+# valid calls that train, evaluate or need downloaded files: tests/evaluation and tests/data run them
+EXPENSIVE_VALID_CALLS = {"evaluation.train_classifier", "evaluation.evaluate_checkpoint", "data.real_dataset"}
+
+
+BAD = [
+    (name, parameter, i)
+    for name, (_, bad) in CASES.items()
+    for parameter, values in bad.items()
+    for i in range(len(values))
+]
+
+
+def target(name: str):
+    """The public object a case's name stands for (``score.VPSDE.from_schedule`` → the class VPSDE)."""
+    import ddpm_lessons.process
+
+    namespaces = (ddpm_lessons, evaluation, data_module, models_module, train_module, ddpm_lessons.process)
+    parts = name.split(".")
+    modules = {"train": train_module, "models": models_module, "data": data_module, "evaluation": evaluation}
+    if (
+        parts[0] in modules and len(parts) > 1
+    ):  # "train.TrainState": the module train (ddpm_lessons.train is the function)
+        namespaces, parts = (modules[parts[0]],), parts[1:]
+    for namespace in namespaces:
+        obj = namespace
+        try:
+            for part in parts:
+                obj = getattr(obj, part)
+        except AttributeError:
+            continue
+        while not (inspect.isclass(obj) or inspect.isfunction(obj)) and "." in name:  # a method: its class
+            obj = getattr(obj, "__self__", None) or obj.__func__
+        return obj
+    raise KeyError(name)
+
+
+def public_callables() -> dict:
+    found = {}
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and obj.__module__.startswith("ddpm_lessons"):
+                found.setdefault(f"{obj.__module__}.{obj.__qualname__}", obj)
+    return found
+
+
+def test_every_public_function_has_a_bad_argument_case():
+    covered = set()
+    for name in CASES:
+        obj = target(name)
+        covered.add(obj)
+        if inspect.isfunction(obj) and "." in obj.__qualname__:  # DiffusionSchedule.linear covers the class
+            covered.add(getattr(inspect.getmodule(obj), obj.__qualname__.split(".")[0]))
+    missing = [
+        qualified
+        for qualified, obj in public_callables().items()
+        if obj not in covered and qualified not in NO_ARGUMENTS and RETURN_TYPES.get(qualified) not in CASES
+    ]
+    assert not missing, "public functions without a bad-argument case in CASES:\n" + "\n".join(missing)
+    assert len(public_callables()) > 100  # the enumeration itself works
+
+
+def test_the_exemptions_are_public_and_take_nothing_to_check():
+    public = public_callables()
+    for qualified in NO_ARGUMENTS:
+        obj = public[qualified]
+        if not (inspect.isclass(obj) and issubclass(obj, (Exception, Warning))):
+            assert not inspect.signature(obj).parameters, qualified
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_valid_call_of_each_case_gives_finite_values(name):
+    if name in EXPENSIVE_VALID_CALLS:
+        pytest.skip("the valid call trains or evaluates a model: tests/evaluation runs it")
+    out = CASES[name][0]()
+    outs = out if isinstance(out, (tuple, list)) else [out]
+    for value in outs:
+        if isinstance(value, torch.Tensor):
+            assert not value.is_complex() and torch.isfinite(value.float()).all(), name
+
+
+@pytest.mark.parametrize(("name", "parameter", "i"), BAD, ids=[f"{n}-{p}-{i}" for n, p, i in BAD])
+def test_every_bad_argument_is_refused_naming_the_parameter(name, parameter, i):
+    """Never accepted, never a NaN, inf or complex result, never an obscure error: InputError (CheckpointError or
+    InputError for a file) whose message names the parameter (or, for a file, the file)."""
+    call, bad = CASES[name]
+    value = bad[parameter][i]
+    expected = FILE_ERROR if parameter in FILE_PARAMETERS else InputError
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            result = call(**{parameter: value})
+        except expected as error:
+            message = str(error)
+            # the parameter (or its singular: "every beta" for betas), or for a file the file's name
+            named = any(word in message for word in (parameter, parameter.replace("_", " "), parameter.rstrip("s")))
+            named = named or (parameter in FILE_PARAMETERS and str(getattr(value, "name", value)) in message)
+            assert named, (parameter, value, message)
+            return
+    pytest.fail(f"{name}({parameter}={value!r:.60}) was accepted and returned {result!r:.80}")

@@ -116,3 +116,34 @@ def test_sample_checks_the_request_against_the_model_as_train_checks_data():
         sample(model, SCHEDULE, (4, 1, 9, 8), labels=torch.arange(4), progress=False)
     with pytest.raises(InputError, match=r"labels were given but the model \(ResidualUNet\) is unconditional"):
         sample(tiny_unet().eval(), SCHEDULE, (4, 1, 8, 8), labels=torch.arange(4), progress=False)
+
+
+class _NaNFrom(torch.nn.Module):
+    """ε is 0 until step t = 4, NaN from there on (a network that diverges part of the way down)."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+        self.eval()
+
+    def forward(self, x, t, *labels):
+        return torch.where((t <= 4).reshape(-1, *([1] * (x.dim() - 1))), torch.full_like(x, float("nan")), 0 * x)
+
+
+@pytest.mark.parametrize("method", ["ddpm", "ddim", "heun"])
+def test_samples_from_a_model_that_returns_nan_are_refused_naming_the_model_and_the_first_bad_step(method):
+    schedule = DiffusionSchedule.linear(10)
+    steps = None if method == "ddpm" else 10
+    with pytest.raises(InputError, match=r"model \(_NaNFrom\) returned NaN or inf at step t = 4") as error:
+        sample(_NaNFrom(), schedule, (2, 3), method=method, steps=steps, progress=False)
+    assert error.value.parameter == "model"
+
+
+def test_samples_that_overflow_with_finite_model_outputs_are_refused_as_an_overflow():
+    class Huge(_NaNFrom):
+        def forward(self, x, t, *labels):
+            return torch.full_like(x, 3e38)
+
+    # ε = 3e38 is finite, but x̂₀ = (x − √(1 − ᾱ) ε)/√ᾱ at the cosine schedule's last step (ᾱ ≈ 1e-8) is not
+    with pytest.raises(InputError, match="overflowed torch.float32 although model"):
+        sample(Huge(), DiffusionSchedule.cosine(10), (2, 3), method="ddim", steps=5, progress=False)

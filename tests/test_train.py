@@ -275,3 +275,24 @@ def test_a_batch_above_the_ceilings_is_refused_before_any_draw(monkeypatch):
         with pytest.raises(InputError, match=words) as info:
             train(model, torch.zeros(4, 1, 32, 32), schedule=SCHEDULE, steps=1, batch_size=batch_size, progress=False)
         assert info.value.parameter == "batch_size" and time.perf_counter() - started < 1
+
+
+def test_a_data_info_that_a_checkpoint_could_not_hold_is_refused_before_step_1(tmp_path):
+    import pathlib
+
+    model = MLPDenoiser(hidden=8, num_layers=1, num_timesteps=len(SCHEDULE))
+    policy = CheckpointPolicy(tmp_path / "run.pt", every=1)
+    with pytest.raises(InputError, match=r"data_info\['path'\] is a pathlib") as error:
+        train(
+            model,
+            toy_data("moons", 32),
+            steps=2,
+            schedule=SCHEDULE,
+            checkpoint=policy,
+            progress=False,
+            data_info={"path": pathlib.Path("moons.csv")},
+        )
+    assert error.value.parameter == "data_info"
+    assert not (tmp_path / "run.pt").exists()
+    with pytest.raises(InputError, match="data_info must be a dict"):
+        train(model, toy_data("moons", 32), steps=1, schedule=SCHEDULE, progress=False, data_info="moons")

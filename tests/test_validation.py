@@ -129,3 +129,55 @@ def test_input_error_names_its_parameter_and_is_both_value_and_type_error():
     with pytest.raises(TypeError) as info:
         check_real("x", "lr")
     assert info.value.parameter == "lr"
+
+
+def test_check_finite_result_names_the_input_that_holds_nan_or_the_overflow():
+    from ddpm_lessons.validation import InputError, check_finite_result
+
+    good = torch.ones(3)
+    assert check_finite_result(good, {"x": good}, "y") is good
+    bad = torch.tensor([1.0, float("nan"), float("inf")])
+    with pytest.raises(InputError, match="noise must be finite, got 1 NaN and 1 infinite") as error:
+        check_finite_result(bad, {"x": good, "noise": bad}, "y")
+    assert error.value.parameter == "noise"
+    with pytest.raises(InputError, match=r"model\(x_t, t\) must be finite") as error:
+        check_finite_result(bad, {"x": good, "model(x_t, t)": bad}, "y")
+    assert error.value.parameter == "model"
+    with pytest.raises(InputError, match="too large for torch.float32") as error:
+        check_finite_result(bad, {"x": good}, "y")
+    assert error.value.parameter == "x"
+
+
+def test_level_values_seeds_shapes_and_dtypes_refuse_what_would_be_complex_truncated_or_overflow():
+    from ddpm_lessons.validation import MAX_SEED, InputError, check_dtype, check_level_value, check_seed, check_shape
+
+    assert check_level_value(0.5, "alpha_bar") == 0.5
+    assert check_level_value(torch.tensor([0.5, 1.0]), "alpha_bar").shape == (2,)
+    for bad in (-1, 0.0, 2, float("nan"), "0.5", torch.tensor([0.5, 1.5]), torch.tensor([1])):
+        with pytest.raises(InputError, match="alpha_bar"):
+            check_level_value(bad, "alpha_bar")
+    assert check_level_value(0.0, "s", low_open=False) == 0.0
+    assert check_level_value(1e30, "sigma", low_open=False, high=None) == 1e30
+    assert check_seed(MAX_SEED) == MAX_SEED
+    torch.Generator().manual_seed(MAX_SEED)  # the bound is torch's own
+    for bad in (MAX_SEED + 1, -1, 0.5, "0", True):
+        with pytest.raises(InputError, match="seed"):
+            check_seed(bad)
+    assert check_shape([3, 2]) == (3, 2)
+    for bad in ((-1, 2), (1.5, 2), (0, 2), "3,2", (), None, (True, 2)):
+        with pytest.raises(InputError, match="shape"):
+            check_shape(bad)
+    assert check_dtype(None) is None and check_dtype(torch.float64) is torch.float64
+    for bad in ("float64", torch.int64, 3):
+        with pytest.raises(InputError, match="dtype"):
+            check_dtype(bad)
+
+
+def test_all_finite_is_exact_even_when_the_sum_of_finite_values_overflows():
+    from ddpm_lessons.validation import all_finite
+
+    assert all_finite(torch.full((4,), 3e38))  # the sum is inf, every value is finite
+    assert all_finite(torch.zeros(0))
+    assert not all_finite(torch.tensor([1.0, float("inf"), -float("inf")]))  # the sum is NaN
+    assert not all_finite(torch.tensor([float("nan"), 1.0]))
+    assert all_finite(torch.ones(3, requires_grad=True) * 2)  # no graph is kept for the check

@@ -40,16 +40,14 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..validation import InputError, check_positive_int
+from ..validation import MAX_IMAGE_SIZE, InputError, check_positive_int
 
-__all__ = ["MAX_IMAGES", "MAX_IMAGE_SIZE", "MAX_VALUES", "FolderImages", "SkippedFilesWarning", "load_image_folder"]
+__all__ = ["MAX_IMAGES", "MAX_VALUES", "FolderImages", "SkippedFilesWarning", "load_image_folder"]
 
 MAX_IMAGES = 10_000
 """Default ceiling on the number of files read (``max_images``): 10,000 RGB 64×64 images are 123 MB as uint8."""
 MAX_VALUES = 2**30
 """Ceiling on N·C·S·S, whatever ``max_images`` says: 1 GiB of uint8, 4 GiB for the float32 copy that training uses."""
-MAX_IMAGE_SIZE = 1024
-"""Largest ``image_size``: a diffusion model on a CPU is trained at 32–128 pixels; 1024 is already a GPU's job."""
 SKIP_FRACTION = 0.10
 """At most this fraction of the files (or one file, whichever is more) may be skipped as unreadable."""
 _LISTED = 20  # files named in a message; the rest are counted

@@ -36,7 +36,7 @@ from ..validation import (
     MAX_EXAMPLES,
     MAX_GLYPH_SIZE,
     InputError,
-    check_positive_int,
+    check_seed,
     check_size,
 )
 
@@ -209,7 +209,7 @@ class GlyphDigits(torch.utils.data.Dataset):
 
     def __init__(self, n: int = 60000, seed: int = 0, size: int = 28):
         self.n = check_size(n, "n", MAX_EXAMPLES, "MAX_EXAMPLES")
-        self.seed = check_positive_int(seed, "seed", minimum=0)
+        self.seed = check_seed(seed)
         self.size = check_size(size, "size", MAX_GLYPH_SIZE, "MAX_GLYPH_SIZE", minimum=8)
         if self.n * self.size**2 > MAX_DATA_VALUES:  # tensors() returns them as float32
             raise InputError(

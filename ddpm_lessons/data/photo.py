@@ -33,6 +33,7 @@ def photo_transform(image_shape=(48, 48)):
     """The seed's transform: resize to ``image_shape``, to a tensor in [0, 1], then scale to [−1, 1]."""
     from torchvision import transforms
 
+    image_shape = _check_image_shape(image_shape)
     return transforms.Compose(
         [
             transforms.Resize(tuple(image_shape)),

@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import Dataset
 from torchvision import datasets
 
-from ..validation import check_bool
+from ..validation import InputError, check_bool
 
 __all__ = ["REAL_DATASETS", "RealDataset", "real_dataset"]
 
@@ -69,6 +69,10 @@ class RealDataset(Dataset):
     """
 
     def __init__(self, name: str, train: bool, images: torch.Tensor, labels: torch.Tensor, classes):
+        if not isinstance(images, torch.Tensor) or images.dim() != 4:
+            raise InputError(f"images must be a tensor (n, C, H, W), got {images!r:.60}", parameter="images")
+        if not isinstance(labels, torch.Tensor) or labels.shape != images.shape[:1]:
+            raise InputError(f"labels must be a tensor ({images.shape[0]},), got {labels!r:.60}", parameter="labels")
         self.name = name
         self.train = train
         self.images = images
@@ -121,18 +125,18 @@ def real_dataset(
     base = _open_torchvision(cls, root, folder, train=train, download=download)
     images, labels = _images_and_labels(name, base)
     if tuple(images.shape[1:]) != shape:
-        raise ValueError(f"{name} images in {root!r} have shape {tuple(images.shape[1:])}, expected {shape}")
+        raise InputError(f"{name} images in {root!r} have shape {tuple(images.shape[1:])}, expected {shape}")
     return RealDataset(name, train, images, labels, base.classes)
 
 
 def _check_real_dataset_arguments(name, root, train, download, verify_checksums) -> None:
     """Raise a clear error, naming the parameter, for any bad argument of :func:`real_dataset`."""
     if not isinstance(name, str):
-        raise TypeError(f"name must be a string, one of {sorted(REAL_DATASETS)}, got {type(name).__name__}")
+        raise InputError(f"name must be a string, one of {sorted(REAL_DATASETS)}, got {type(name).__name__}")
     if name not in REAL_DATASETS:
-        raise ValueError(f"name must be one of {sorted(REAL_DATASETS)}, got {name!r}")
+        raise InputError(f"name must be one of {sorted(REAL_DATASETS)}, got {name!r}")
     if not isinstance(root, (str, os.PathLike)):
-        raise TypeError(f"root must be a folder path (str or os.PathLike), got {type(root).__name__}")
+        raise InputError(f"root must be a folder path (str or os.PathLike), got {type(root).__name__}")
     check_bool(train, "train")
     check_bool(download, "download")
     check_bool(verify_checksums, "verify_checksums")

@@ -7,10 +7,11 @@ Everything here is generated from a seeded generator; nothing is downloaded.
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 
-from ..validation import MAX_DATA_VALUES, MAX_EXAMPLES, InputError, check_positive_int, check_size
+from ..validation import MAX_DATA_VALUES, MAX_EXAMPLES, InputError, check_seed, check_size
 
 __all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D", "GaussianMixture", "eight_gaussians"]
 
@@ -27,9 +28,10 @@ class GaussianMixture1D:
         self.means = torch.tensor(means, dtype=torch.float64)
         self.stds = torch.tensor(stds, dtype=torch.float64)
         if not (len(self.weights) == len(self.means) == len(self.stds)) or (self.stds <= 0).any():
-            raise ValueError("weights, means and stds must have equal lengths and stds must be positive")
-        if (self.weights < 0).any() or abs(self.weights.sum().item() - 1) > 1e-9:
-            raise ValueError(f"weights must be non-negative and sum to 1, got {weights}")
+            raise InputError(
+                "weights, means and stds must have equal lengths and stds must be positive", parameter="stds"
+            )
+        _check_mixture_values(self.weights, self.means, self.stds)
 
     def sample(self, n: int, generator=None) -> torch.Tensor:
         """``n`` draws, shape ``(n, 1)``, float32."""
@@ -74,14 +76,12 @@ class GaussianMixture:
             or self.weights.shape != (self.means.shape[0],)
             or self.stds.shape != self.weights.shape
         ):
-            raise ValueError(
+            raise InputError(
                 "weights must have shape (K,), means (K, D) and stds (K,), got "
-                f"{tuple(self.weights.shape)}, {tuple(self.means.shape)} and {tuple(self.stds.shape)}"
+                f"{tuple(self.weights.shape)}, {tuple(self.means.shape)} and {tuple(self.stds.shape)}",
+                parameter="weights",
             )
-        if not torch.isfinite(self.means).all() or not (self.stds > 0).all():
-            raise ValueError("means must be finite and stds must be positive")
-        if (self.weights < 0).any() or abs(self.weights.sum().item() - 1) > 1e-9:
-            raise ValueError(f"weights must be non-negative and sum to 1, got {self.weights.tolist()}")
+        _check_mixture_values(self.weights, self.means, self.stds)
 
     @property
     def dim(self) -> int:
@@ -105,7 +105,7 @@ class GaussianMixture:
         """log density at points ``x`` of shape ``(B, D)``, float64 ``(B,)``."""
         x = torch.as_tensor(x, dtype=torch.float64)
         if x.dim() != 2 or x.shape[1] != self.dim:
-            raise ValueError(f"x must have shape (B, {self.dim}), got {tuple(x.shape)}")
+            raise InputError(f"x must have shape (B, {self.dim}), got {tuple(x.shape)}")
         squared = ((x[:, None, :] - self.means[None]) ** 2).sum(-1)
         variances = self.stds**2
         log_norm = -0.5 * squared / variances - 0.5 * self.dim * torch.log(2 * math.pi * variances)
@@ -114,6 +114,9 @@ class GaussianMixture:
 
 def eight_gaussians(radius: float = 1.2, std: float = 0.1) -> GaussianMixture:
     """The ``"gaussian_mixture"`` toy set's distribution: eight equal modes on a circle (the same parameters)."""
+    for name, value in (("radius", radius), ("std", std)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+            raise InputError(f"{name} must be a finite number > 0, got {value!r}", parameter=name)
     angles = torch.arange(8, dtype=torch.float64) * math.pi / 4
     means = radius * torch.stack([torch.cos(angles), torch.sin(angles)], dim=1)
     return GaussianMixture(torch.full((8,), 1 / 8, dtype=torch.float64), means, torch.full((8,), float(std)))
@@ -166,7 +169,18 @@ def toy_data(name: str, n: int, *, seed: int = 0) -> torch.Tensor:
     ``mixture1d`` (:class:`GaussianMixture1D`). Each is scaled to roughly unit spread, like normalised data.
     """
     if name not in TOY_DATASETS:
-        raise ValueError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
+        raise InputError(f"name must be one of {sorted(TOY_DATASETS)}, got {name!r}")
     n = check_size(n, "n", MAX_EXAMPLES, "MAX_EXAMPLES")
-    generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     return TOY_DATASETS[name](n, generator).float()
+
+
+def _check_mixture_values(weights, means, stds) -> None:
+    # NaN compares False with everything: test finiteness first, or NaN weights pass "non-negative, sum to 1"
+    for name, value in (("weights", weights), ("means", means), ("stds", stds)):
+        if not bool(torch.isfinite(value).all()):
+            raise InputError(f"{name} must be finite, got {value.tolist()}", parameter=name)
+    if not bool((stds > 0).all()):
+        raise InputError(f"stds must be positive, got {stds.tolist()}", parameter="stds")
+    if bool((weights < 0).any()) or abs(weights.sum().item() - 1) > 1e-9:
+        raise InputError(f"weights must be non-negative and sum to 1, got {weights.tolist()}", parameter="weights")

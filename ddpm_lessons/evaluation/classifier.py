@@ -28,6 +28,9 @@ from ..validation import (
     MAX_BATCH,
     MAX_DATA_VALUES,
     MAX_WIDTH,
+    InputError,
+    check_bool,
+    check_finite,
     check_image_batch,
     check_parameter_count,
     check_positive_int,
@@ -57,17 +60,17 @@ def _normalise_config(config) -> dict:
     """``config`` as plain constructor kwargs (lists, ints, floats) so that it survives a ``weights_only`` load and
     compares equal after one; unknown keys are refused."""
     if not isinstance(config, dict):
-        raise TypeError(f"config must be a dict of GlyphClassifier arguments, got {type(config).__name__}")
+        raise InputError(f"config must be a dict of GlyphClassifier arguments, got {type(config).__name__}")
     unknown = set(config) - set(DEFAULT_CONFIG)
     if unknown:
-        raise ValueError(f"config has unknown keys {sorted(unknown)}; expected some of {sorted(DEFAULT_CONFIG)}")
+        raise InputError(f"config has unknown keys {sorted(unknown)}; expected some of {sorted(DEFAULT_CONFIG)}")
     merged = {**DEFAULT_CONFIG, **config}
     channels = merged["channels"]
     if isinstance(channels, (str, bytes)) or not hasattr(channels, "__len__") or len(channels) != 2:
-        raise ValueError(f"channels must be two integers (first and second conv layer), got {channels!r}")
+        raise InputError(f"channels must be two integers (first and second conv layer), got {channels!r}")
     dropout = merged["dropout"]
     if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0.0 <= float(dropout) < 1.0:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+        raise InputError(f"dropout must be a number in [0, 1), got {dropout!r}")
     normalised = {
         "channels": [check_size(c, "channels", MAX_WIDTH, "MAX_WIDTH") for c in channels],
         "hidden": check_size(merged["hidden"], "hidden", MAX_WIDTH, "MAX_WIDTH"),
@@ -103,9 +106,9 @@ class GlyphClassifier(nn.Module):
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Penultimate features ``(B, hidden)`` of images ``(B, 1, 28, 28)`` in [−1, 1]."""
         if not isinstance(x, torch.Tensor) or not x.is_floating_point():
-            raise TypeError(f"x must be a floating-point torch.Tensor of shape (B, 1, 28, 28), got {_describe(x)}")
+            raise InputError(f"x must be a floating-point torch.Tensor of shape (B, 1, 28, 28), got {_describe(x)}")
         if x.dim() != 4 or tuple(x.shape[1:]) != (1, 28, 28):
-            raise ValueError(f"x must have shape (B, 1, 28, 28), got {tuple(x.shape)}")
+            raise InputError(f"x must have shape (B, 1, 28, 28), got {tuple(x.shape)}")
         h = F.max_pool2d(F.relu(self.conv1(x)), 2)  # (B, c1, 14, 14)
         h = F.max_pool2d(F.relu(self.conv2(h)), 2)  # (B, c2, 7, 7)
         return F.relu(self.fc(h.flatten(1)))
@@ -152,7 +155,7 @@ def train_classifier(
     n_train = check_size(n_train, "n_train", MAX_DATA_VALUES // (28 * 28), "MAX_DATA_VALUES / 28²")
     seed = check_positive_int(seed, "seed", minimum=0)
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0.0 < float(lr) < math.inf:
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+        raise InputError(f"lr must be a positive number, got {lr!r}")
     config = _normalise_config(DEFAULT_CONFIG if config is None else config)
     device = pick_device(device)
 
@@ -225,13 +228,13 @@ def classifier_payload(model: GlyphClassifier, history: dict | None = None, conf
     returned by :func:`train_classifier`) and ``step`` is the length of its ``"loss"`` list.
     """
     if not isinstance(model, GlyphClassifier):
-        raise TypeError(f"model must be a GlyphClassifier, got {type(model).__name__}")
+        raise InputError(f"model must be a GlyphClassifier, got {type(model).__name__}")
     config = model.config if config is None else _normalise_config(config)
     if config != model.config:
-        raise ValueError(f"config {config} does not describe the model, whose config is {model.config}")
+        raise InputError(f"config {config} does not describe the model, whose config is {model.config}")
     history = {} if history is None else history
     if not isinstance(history, dict):
-        raise TypeError(f"history must be a dict of lists of floats, got {type(history).__name__}")
+        raise InputError(f"history must be a dict of lists of floats, got {type(history).__name__}")
     return {
         "kind": KIND,
         "config": dict(config),
@@ -262,6 +265,7 @@ def load_classifier(
         config that is invalid or not the expected one, or weights whose names or shapes do not fit the config.
     """
     path = Path(path)
+    check_bool(verify, "verify")
     payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=verify)
     if payload.get("kind") != KIND:
         raise CheckpointError(f"checkpoint {path} is not a {KIND} (kind {payload.get('kind')!r})")
@@ -292,15 +296,20 @@ def load_glyph_classifier() -> GlyphClassifier:
 
 def _check_labels(labels, n: int, name: str) -> torch.Tensor:
     if not isinstance(labels, torch.Tensor) or labels.is_floating_point() or labels.dtype == torch.bool:
-        raise TypeError(f"{name} must be an integer tensor of shape ({n},) with digits 0-9, got {_describe(labels)}")
+        raise InputError(f"{name} must be an integer tensor of shape ({n},) with digits 0-9, got {_describe(labels)}")
     if tuple(labels.shape) != (n,):
-        raise ValueError(f"{name} must have shape ({n},) (one label per image), got {tuple(labels.shape)}")
+        raise InputError(f"{name} must have shape ({n},) (one label per image), got {tuple(labels.shape)}")
     if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) > 9):
-        raise ValueError(f"{name} must hold digits 0-9, got values from {int(labels.min())} to {int(labels.max())}")
+        raise InputError(f"{name} must hold digits 0-9, got values from {int(labels.min())} to {int(labels.max())}")
     return labels
 
 
 @torch.no_grad()
+def _check_classifier(model, name: str) -> None:
+    if not isinstance(model, GlyphClassifier):
+        raise InputError(f"{name} must be a GlyphClassifier, got {type(model).__name__}", parameter=name)
+
+
 def _batched(model: GlyphClassifier, x: torch.Tensor, batch_size: int, fn) -> torch.Tensor:
     """``fn(batch)`` over ``x`` in batches on the model's device, concatenated on the CPU; the model is put in eval
     mode for the call and its previous mode restored after."""
@@ -314,7 +323,8 @@ def _batched(model: GlyphClassifier, x: torch.Tensor, batch_size: int, fn) -> to
 
 def classifier_accuracy(model: GlyphClassifier, x: torch.Tensor, labels: torch.Tensor, batch_size: int = 500) -> float:
     """Fraction of images ``x`` ``(N, 1, 28, 28)`` that ``model`` assigns to ``labels`` ``(N,)``."""
-    x = check_image_batch(x, "x", channels=(1,), size=(28, 28))
+    _check_classifier(model, "model")
+    x = check_finite(check_image_batch(x, "x", channels=(1,), size=(28, 28)), "x")
     labels = _check_labels(labels, x.shape[0], "labels")
     batch_size = check_positive_int(batch_size, "batch_size")
     predicted = _batched(model, x, batch_size, lambda b: model(b).argmax(1))
@@ -331,13 +341,14 @@ def frechet_distance(feats_a: torch.Tensor, feats_b: torch.Tensor) -> float:
     """
     for name, feats in (("feats_a", feats_a), ("feats_b", feats_b)):
         if not isinstance(feats, torch.Tensor) or not feats.is_floating_point():
-            raise TypeError(f"{name} must be a floating-point tensor of shape (N, F), got {_describe(feats)}")
+            raise InputError(f"{name} must be a floating-point tensor of shape (N, F), got {_describe(feats)}")
         if feats.dim() != 2 or feats.shape[0] < 2:
-            raise ValueError(
+            raise InputError(
                 f"{name} must have shape (N, F) with N >= 2 (a covariance needs two rows), got {tuple(feats.shape)}"
             )
+        check_finite(feats, name)
     if feats_a.shape[1] != feats_b.shape[1]:
-        raise ValueError(
+        raise InputError(
             f"feats_a and feats_b must have the same feature size, got {feats_a.shape[1]} and {feats_b.shape[1]}"
         )
     a, b = feats_a.detach().cpu().double(), feats_b.detach().cpu().double()
@@ -377,7 +388,8 @@ def glyph_sample_metrics(
         ``{"accuracy": fraction of samples classified as requested, "fid": Fréchet distance of the classifier's
         penultimate features, samples vs reference}``.
     """
-    samples = check_image_batch(samples, "samples", channels=(1,), size=(28, 28)).clamp(-1, 1)
+    _check_classifier(classifier, "classifier")
+    samples = check_finite(check_image_batch(samples, "samples", channels=(1,), size=(28, 28)), "samples").clamp(-1, 1)
     requested_labels = _check_labels(requested_labels, samples.shape[0], "requested_labels")
     reference_x = check_image_batch(reference_x, "reference_x", channels=(1,), size=(28, 28))
     accuracy = classifier_accuracy(classifier, samples, requested_labels, batch_size)
@@ -395,15 +407,16 @@ def glyph_data_floor(classifier: GlyphClassifier, n: int = 1000, seeds=(1, 2)) -
     same ``n``. The seeds must differ from each other and from the data the classifier was trained on (seed 0 by
     default).
     """
+    _check_classifier(classifier, "classifier")
     n = check_size(n, "n", MAX_BATCH, "MAX_BATCH", minimum=2)
     if (
         not isinstance(seeds, (tuple, list))
         or len(seeds) != 2
         or any(isinstance(s, bool) or not isinstance(s, numbers.Integral) for s in seeds)
     ):
-        raise TypeError(f"seeds must be two integers (samples, reference), got {seeds!r}")
+        raise InputError(f"seeds must be two integers (samples, reference), got {seeds!r}")
     if seeds[0] == seeds[1]:
-        raise ValueError(f"seeds must be two different integers, got {seeds!r} (the same set twice gives fid 0)")
+        raise InputError(f"seeds must be two different integers, got {seeds!r} (the same set twice gives fid 0)")
     x, labels = GlyphDigits(n, seed=seeds[0]).tensors()
     reference, _ = GlyphDigits(n, seed=seeds[1]).tensors()
     return glyph_sample_metrics(x, labels, classifier, reference)

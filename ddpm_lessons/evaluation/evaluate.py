@@ -22,7 +22,7 @@ import torch
 from ..checkpoints import CheckpointError, load_checkpoint
 from ..sampling import sample
 from ..train import load_trained
-from ..validation import InputError
+from ..validation import InputError, check_bool
 
 __all__ = [
     "evaluate_checkpoint",
@@ -183,6 +183,8 @@ def evaluate_checkpoint(
     path recorded in the checkpoint is never opened. The work is bounded by the checkpoint's checks (sizes, data shape
     against the model) and by :data:`MAX_EVALUATE_T`.
     """
+    for name, value in (("quick", quick), ("progress", progress), ("verify", verify)):
+        check_bool(value, name)
     started = time.perf_counter()
     if load_checkpoint(path, verify=verify).get("kind") == "glyph-classifier":
         return {**_classifier(path, quick, verify), "seconds": round(time.perf_counter() - started, 1)}

@@ -40,6 +40,17 @@ class ReferenceLevel:
     n: int
     values: tuple[float, ...]
 
+    def __post_init__(self):
+        check_positive_int(self.n, "n")
+        values = tuple(self.values) if isinstance(self.values, (tuple, list)) else None
+        if (
+            values is None
+            or len(values) < 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)
+        ):
+            raise InputError(f"values must be at least two finite numbers, got {self.values!r:.80}", parameter="values")
+        object.__setattr__(self, "values", tuple(float(v) for v in values))
+
     @property
     def mean(self) -> float:
         return sum(self.values) / len(self.values)

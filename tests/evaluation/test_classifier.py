@@ -261,7 +261,7 @@ def test_classifier_sizes_have_a_ceiling(monkeypatch):
         (lambda: GlyphClassifier(channels=(16_384, 16_384), hidden=16_384), "hidden", "MAX_PARAMETERS"),
         (lambda: train_classifier(batch_size=10**9, progress=False), "batch_size", "MAX_BATCH"),
         (lambda: train_classifier(n_train=10**8, progress=False), "n_train", "MAX_DATA_VALUES"),
-        (lambda: glyph_data_floor(None, n=10**9), "n", "MAX_BATCH"),
+        (lambda: glyph_data_floor(GlyphClassifier(channels=(4, 8), hidden=8), n=10**9), "n", "MAX_BATCH"),
     ):
         with pytest.raises(InputError, match=words) as info:
             call()
