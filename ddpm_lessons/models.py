@@ -380,16 +380,6 @@ class MLPDenoiser(nn.Module):
         num_timesteps: int = 1000,
     ):
         super().__init__()
-        self.planned_parameters(
-            {
-                "data_dim": data_dim,
-                "hidden": hidden,
-                "num_layers": num_layers,
-                "time_input": time_input,
-                "time_dim": time_dim,
-                "num_timesteps": num_timesteps,
-            }
-        )
         self.config = {
             "data_dim": data_dim,
             "hidden": hidden,
@@ -398,6 +388,7 @@ class MLPDenoiser(nn.Module):
             "time_dim": time_dim,
             "num_timesteps": num_timesteps,
         }
+        self.planned_parameters(self.config)
         self.data_dim = data_dim
         self.time_input = time_input
         self.num_timesteps = num_timesteps
