@@ -10,7 +10,9 @@ MathJax, everything else to a markdown renderer, which turns underscores (and as
 - Inside maths, everything parses: balanced braces, no Unicode combining marks (``β̃`` is ``\\tilde\\beta``), and
   every ``$`` closed.
 - Lessons 07 and 09 typeset their equations as 02 and 03 do: no plain-text subscript (``x_t``) outside maths and
-  code in their prose. The cells with an exercise prompt are left to the exercise conversion (they keep plain text).
+  code in their prose. An exercise prompt — from its ``**Exercise``/``**练习`` paragraph to the end of its cell — is
+  left to the exercise conversion (it keeps plain text); the rest of its cell (the key points, 09's "Where this
+  leads" table) is checked like any other prose.
 - What the course prints for a learner has no combining tilde: in a monospace output it lands beside its letter
   ("β˜t", "ε˜ =").
 """
@@ -36,6 +38,9 @@ MATH = re.compile(r"\$\$(.*?)\$\$|\$([^$\n]*)\$", re.S)
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 MATHS_STAR = re.compile(r"(?<=[α-ωΑ-Ω])\*")
 INERT_UNDERSCORE, INERT_STAR = "\ue000", "\ue001"
+# An exercise prompt opens a paragraph and runs to the end of its cell (lessons 07 and 09 end their key points
+# with the first prompt).
+EXERCISE_PROMPT = re.compile(r"^\*\*(?:Exercise|练习)", re.M)
 
 
 def lesson_id(path: Path) -> str:
@@ -70,6 +75,11 @@ def emphasis_from_maths(text: str) -> list[str]:
     return [body[:80] for tag, body in elements if f"<{tag}>{body}</{tag}>" not in intended] or [written[:200]]
 
 
+def prose_before_prompt(text: str) -> str:
+    """The part of a markdown cell before its exercise prompt (all of it where there is none)."""
+    return EXERCISE_PROMPT.split(text, maxsplit=1)[0]
+
+
 def maths_problems(text: str) -> list[str]:
     problems = []
     if len(re.findall(r"(?<!\\)\$", CODE.sub("", text))) % 2:
@@ -100,6 +110,10 @@ def test_the_check_finds_what_markdown_eats():
     )
     assert maths_problems("$\\tilde\\beta_t$ and $$\\frac{a}{b}$$") == []
     assert maths_problems("$β̃_t$") and maths_problems("$\\frac{a}{b$") and maths_problems("costs $5")
+    key_points = "## Key points\n\n- each step adds σ_t z\n\n## Exercises\n\n"
+    assert prose_before_prompt(key_points + "**Exercise 1.** Write `f(x_t)`: x_t = √ᾱ_t x₀.") == key_points
+    assert prose_before_prompt("**练习 1.** 写出 x_t。") == ""
+    assert prose_before_prompt("No prompt: x_t, and **Exercises** below.") == "No prompt: x_t, and **Exercises** below."
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lesson_id)
@@ -119,9 +133,9 @@ def test_lessons_07_and_09_typeset_their_equations(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     plain = []
     for index, cell in enumerate(nb["cells"]):
-        text = "".join(cell["source"])
-        if cell["cell_type"] != "markdown" or "**Exercise" in text or "**练习" in text:
+        if cell["cell_type"] != "markdown":
             continue
+        text = prose_before_prompt("".join(cell["source"]))
         plain += [(index, line.strip()[:80]) for line in PROTECTED.sub("M", text).splitlines() if "_" in line]
     assert not plain, f"{lesson_id(path)}: maths in plain text (cell, line): {plain}"
     assert sum("$$" in "".join(cell["source"]) for cell in nb["cells"]) >= 1, "display equations as $$…$$"
