@@ -92,12 +92,14 @@ def solutions(path):
     """``(solution code, the top-level statements of the code cells before it)`` for every worked solution of a
     lesson, in order."""
     nb = read_notebook(path)
-    found, before = [], []
+    found, before, stub = [], [], []
     for cell in nb.cells:
         if is_solution(cell):
-            found.append((solution_code(cell), list(before)))
+            # a learner pastes the solution over its stub (the code cell just before it): the stub's lines are gone
+            found.append((solution_code(cell), before[: len(before) - len(stub)]))
         elif cell.cell_type == "code":
-            before += statements(cell_source(cell))
+            stub = statements(cell_source(cell))
+            before += stub
     return found
 
 
@@ -115,18 +117,16 @@ def test_every_worked_solution_passes_its_check(path, monkeypatch):
     monkeypatch.chdir(path.parent)
     found = solutions(path)
     assert found, f"{path.name} has no worked solutions"
-    namespace = {"__name__": "__main__", "display": display}
-    done, given = set(), frozenset()
     for number, (code, before) in enumerate(found, 1):
-        for index in needed_statements(before, code, given):
-            if index not in done:
-                exec(compile(before[index], f"<{path.stem}, statement {index}>", "exec"), namespace)
-                done.add(index)
+        # each solution on its own, as pasted over its stub by a learner who solved the earlier exercises their own
+        # way: it may read the lesson's cells before it, never a name only an earlier worked solution binds
+        namespace = {"__name__": "__main__", "display": display}
+        for index in needed_statements(before, code):
+            exec(compile(before[index], f"<{path.stem}, statement {index}>", "exec"), namespace)
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(code, f"<{path.stem} worked solution {number}>", "exec"), namespace)
         assert "✓ " in out.getvalue(), f"solution {number} of {path.name} printed no ✓ line: {out.getvalue()!r}"
-        given |= names(ast.parse(code))[0]
         plt.close("all")
 
 
