@@ -28,7 +28,6 @@ from .validation import (
     check_bool,
     check_model_input,
     check_parameter_count,
-    check_positive_int,
     check_size,
 )
 
@@ -64,11 +63,12 @@ def _stage_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, down
     )
 
 
-def _check_time_dim(time_dim) -> None:
-    # the sinusoidal encoding's rule (TimePositionalEncoding), named as this network's parameter
-    check_positive_int(time_dim, "time_dim", minimum=4)
+def _check_time_dim(time_dim) -> int:
+    # the sinusoidal encoding's rule (TimePositionalEncoding) within the width ceiling, named as this network's parameter
+    time_dim = check_size(time_dim, "time_dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
     if time_dim % 2:
         raise InputError(f"time_dim must be even (half sines, half cosines), got {time_dim}", parameter="time_dim")
+    return time_dim
 
 
 class UNetStage(nn.Module):
@@ -89,7 +89,6 @@ class UNetStage(nn.Module):
     ):
         super().__init__()
         self.planned_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample)
-        _check_time_dim(time_dim)
         self.use_label_cond = check_bool(use_label_cond, "use_label_cond")
         self.is_down = check_bool(downsample, "downsample")
 
@@ -116,7 +115,7 @@ class UNetStage(nn.Module):
         is built; a count above ``MAX_PARAMETERS`` is refused."""
         in_ch = check_size(in_ch, "in_ch", MAX_WIDTH, "MAX_WIDTH")
         out_ch = check_size(out_ch, "out_ch", MAX_WIDTH, "MAX_WIDTH")
-        time_dim = check_size(time_dim, "time_dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
+        time_dim = _check_time_dim(time_dim)
         kernel_size = check_size(kernel_size, "kernel_size", MAX_KERNEL_SIZE, "MAX_KERNEL_SIZE")
         count = _stage_parameters(in_ch, out_ch, time_dim, use_label_cond, kernel_size, downsample)
         return check_parameter_count(count, "UNetStage", "out_ch")
@@ -171,22 +170,14 @@ class DiffusionUNet(nn.Module):
     ):
         super().__init__()
         check_bool(label_conditioning, "label_conditioning")
-        _check_time_dim(time_dim)
         channel_sequence = _check_channel_sequence(channel_sequence)
-        DiffusionUNet.planned_parameters(
-            {
-                "img_channels": img_channels,
-                "time_dim": time_dim,
-                "label_conditioning": label_conditioning,
-                "channel_sequence": channel_sequence,
-            }
-        )
         self.config = {
             "img_channels": img_channels,
             "time_dim": time_dim,
             "label_conditioning": label_conditioning,
             "channel_sequence": list(channel_sequence),
         }
+        DiffusionUNet.planned_parameters(self.config)
         self.img_channels = img_channels
         self.time_dim = time_dim
         self.label_conditioning = label_conditioning
@@ -214,7 +205,7 @@ class DiffusionUNet(nn.Module):
         — its sizes checked against the ceilings — before anything is built; above ``MAX_PARAMETERS`` it is refused."""
         img_channels = check_size(config["img_channels"], "img_channels", MAX_WIDTH, "MAX_WIDTH")
         widths = _check_channel_sequence(config["channel_sequence"])
-        time_dim = check_size(config["time_dim"], "time_dim", MAX_WIDTH, "MAX_WIDTH", minimum=4)
+        time_dim = _check_time_dim(config["time_dim"])
         stage = (time_dim, config["label_conditioning"], 3)
         count = (img_channels * 9 + 1) * widths[0] + (widths[0] + 1) * img_channels  # stem, head
         for c_in, c_out in zip(widths, widths[1:]):
