@@ -1118,7 +1118,7 @@ CASES |= {
                 seed=k.get("seed", 0),
             ).mean
         ),
-        {"distance": [None, "sw"], "draw": [None], "n": [0, 1.5], "draws": [1, 2.5], "seed": [-1, 0.5]},
+        {"distance": [None, "sw"], "draw": [None], "n": [0, 1.5], "draws": [1, 2.5], "seed": SEEDS_BAD},
     ),
     "evaluation.discretized_entropy_bits_per_dim": (
         lambda **k: torch.tensor(
@@ -1132,7 +1132,7 @@ CASES |= {
         lambda **k: torch.tensor(
             evaluation.mixture_entropy(k.get("mixture", MIXTURE), k.get("n", 100), k.get("seed", 0))
         ),
-        {"mixture": [object(), None], "n": [1, 1.5], "seed": [-1, 0.5]},
+        {"mixture": [object(), None], "n": [1, 1.5], "seed": SEEDS_BAD},
     ),
     "evaluation.uniform_bits_per_dim": (
         lambda **k: torch.tensor(evaluation.uniform_bits_per_dim(k.get("levels", 256))),

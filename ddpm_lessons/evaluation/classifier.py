@@ -34,6 +34,7 @@ from ..validation import (
     check_image_batch,
     check_parameter_count,
     check_positive_int,
+    check_seed,
     check_size,
 )
 
@@ -153,7 +154,7 @@ def train_classifier(
     batch_size = check_size(batch_size, "batch_size", MAX_BATCH, "MAX_BATCH")
     # the glyph set's own ceiling (MAX_DATA_VALUES of 28×28 float images), named here as the argument given
     n_train = check_size(n_train, "n_train", MAX_DATA_VALUES // (28 * 28), "MAX_DATA_VALUES / 28²")
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0.0 < float(lr) < math.inf:
         raise InputError(f"lr must be a positive number, got {lr!r}")
     config = _normalise_config(DEFAULT_CONFIG if config is None else config)

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import torch
 
-from ..validation import InputError, check_positive_int, check_real
+from ..validation import InputError, check_positive_int, check_real, check_seed
 
 __all__ = [
     "ReferenceLevel",
@@ -103,7 +103,7 @@ def data_reference(distance, draw, n: int, *, reference=None, draws: int = 20, s
     """
     n = check_positive_int(n, "n")
     draws = check_positive_int(draws, "draws", minimum=2)
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     if not callable(distance) or not callable(draw):
         raise InputError(
             "distance and draw must be callables", parameter="distance" if not callable(distance) else "draw"
@@ -183,7 +183,7 @@ def mixture_entropy(mixture, n: int = 200_000, seed: int = 0) -> tuple[float, fl
     """
     check_mixture(mixture)
     n = check_positive_int(n, "n", minimum=2, maximum=10_000_000)
-    seed = check_positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     x = mixture.sample(n, generator=torch.Generator().manual_seed(seed))
     nll = -mixture.log_prob(x.squeeze(-1) if x.shape[-1] == 1 and mixture.means.dim() == 1 else x)
     dim = x.shape[-1]
