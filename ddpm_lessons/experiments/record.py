@@ -1,0 +1,176 @@
+"""Recorded experiments: the common frame of every heavy measurement a lesson reads (teaching standard §3).
+
+A claim about what a method *can* do is measured on converged models over several seeds, which takes minutes to
+hours of CPU — too long for a lesson. So each such measurement is a command in this package
+(``python -m ddpm_lessons.experiments.NAME``) that writes a JSON record to ``data/NAME.json``:
+
+- ``what`` (one sentence), ``command`` (exactly as run), ``recipe`` (every setting the command resolved),
+  ``seeds``, ``hardware``, ``torch`` (version), ``workers``, ``wall_time_s`` and ``cpu_time_s`` (the sum of the runs'
+  own times), and ``runs`` — one dict per (variant, seed), each with its own ``train_s``/``sample_s`` and learning
+  curve;
+- written atomically (:func:`write_record`), read back checked (:func:`read_record`);
+- tested: ``tests/experiments`` re-parses each committed record's command with its module's parser and checks that
+  the recipe and seeds in the record are what that command resolves to (:func:`command_arguments`), and re-runs the
+  first learning-curve point of one run.
+
+The lesson reads the record, prints the table with each number's spread over seeds (:func:`spread`), and re-runs a
+small slice live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shlex
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import torch
+
+from ..checkpoints import DATA_DIR, atomic_write_bytes
+from ..device import hardware
+from ..validation import MAX_SEED, InputError, check_positive_int
+
+__all__ = [
+    "REQUIRED_KEYS",
+    "add_common_arguments",
+    "check_seeds",
+    "command_arguments",
+    "finish",
+    "read_record",
+    "run_jobs",
+    "spread",
+    "write_record",
+]
+
+REQUIRED_KEYS = (
+    "what",
+    "command",
+    "recipe",
+    "seeds",
+    "hardware",
+    "torch",
+    "workers",
+    "wall_time_s",
+    "cpu_time_s",
+    "runs",
+)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, seeds=(0, 1, 2)) -> None:
+    """``--seeds``, ``--workers`` and ``--out``: the flags every experiment shares."""
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(seeds), help="one run per variant and seed")
+    parser.add_argument("--workers", type=int, default=1, help="processes, each with one torch thread")
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON record here (default: print it)")
+
+
+def check_seeds(seeds) -> tuple[int, ...]:
+    """At least one seed, each an integer in [0, MAX_SEED], none twice."""
+    seeds = tuple(seeds)
+    if not seeds:
+        raise InputError("seeds must name at least one seed", parameter="seeds")
+    for seed in seeds:
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise InputError(f"seeds must be integers in [0, {MAX_SEED}], got {seed!r}", parameter="seeds")
+    if len(set(seeds)) != len(seeds):
+        raise InputError(f"seeds must not repeat, got {list(seeds)}", parameter="seeds")
+    return seeds
+
+
+def run_jobs(function, jobs: list[tuple], workers: int = 1) -> list:
+    """``[function(*job) for job in jobs]``, in ``workers`` processes; the results do not depend on ``workers``.
+
+    Each call runs with one torch thread (so that its numbers and its time do not depend on the core count); the
+    caller's thread count is restored.
+    """
+    workers = check_positive_int(workers, "workers", maximum=256)
+    if workers == 1:
+        threads = torch.get_num_threads()
+        try:
+            torch.set_num_threads(1)
+            return [function(*job) for job in jobs]
+        finally:
+            torch.set_num_threads(threads)
+    with ProcessPoolExecutor(max_workers=workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+        return list(pool.map(function, *zip(*jobs)))
+
+
+def spread(values) -> dict:
+    """Mean, sample standard deviation (0 for one value), lowest, highest and count of ``values``."""
+    values = [float(v) for v in values]
+    if not values or not all(math.isfinite(v) for v in values):
+        raise InputError(f"values must be finite numbers, at least one, got {values!r:.80}", parameter="values")
+    return {
+        "mean": statistics.fmean(values),
+        "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+        "low": min(values),
+        "high": max(values),
+        "n": len(values),
+    }
+
+
+def finish(
+    *, prog: str, argv, what: str, recipe: dict, seeds, workers: int, started: float, runs: list[dict], out
+) -> dict:
+    """The record of a finished experiment (module docstring), written to ``out`` (atomically) or printed."""
+    record = {
+        "what": what,
+        "command": f"python -m {prog} " + shlex.join(sys.argv[1:] if argv is None else argv),
+        "recipe": recipe,
+        "seeds": list(seeds),
+        "hardware": f"{hardware().rsplit(', torch threads', 1)[0]}; one torch thread per run, {workers} at a time",
+        "torch": torch.__version__,
+        "workers": workers,
+        "wall_time_s": round(time.perf_counter() - started, 1),
+        "cpu_time_s": round(sum(run.get("train_s", 0.0) + run.get("sample_s", 0.0) for run in runs), 1),
+        "runs": runs,
+    }
+    if out is None:
+        print(json.dumps(record, indent=1))
+    else:
+        write_record(record, out)
+        print(f"wrote {out}")
+    return record
+
+
+def write_record(record: dict, path) -> None:
+    """Write ``record`` as indented JSON through a temporary file and an atomic rename."""
+    _check_record(record, "record")
+    atomic_write_bytes(path, (json.dumps(record, indent=1) + "\n").encode())
+
+
+def read_record(name_or_path) -> dict:
+    """A record by name (``"flow_vs_eps"`` → ``data/flow_vs_eps.json``) or path, checked for the required keys."""
+    path = Path(name_or_path)
+    if path.suffix != ".json":
+        path = DATA_DIR / f"{name_or_path}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"no record at {path}: run its command first", parameter="name_or_path") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read the record {path}: {error}", parameter="name_or_path") from None
+    return _check_record(record, str(path))
+
+
+def _check_record(record, where: str) -> dict:
+    if not isinstance(record, dict):
+        raise InputError(f"{where} must be a JSON object, got {type(record).__name__}", parameter="record")
+    missing = [key for key in REQUIRED_KEYS if key not in record]
+    if missing:
+        raise InputError(f"{where} lacks {missing}", parameter="record")
+    if not isinstance(record["runs"], list) or not record["runs"]:
+        raise InputError(f"{where} holds no runs", parameter="record")
+    return record
+
+
+def command_arguments(record: dict, parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The arguments the record's ``command`` resolves to under ``parser`` (for the test that they match)."""
+    words = shlex.split(record["command"])
+    if words[:2] != ["python", "-m"] or len(words) < 3:
+        raise InputError(f"command must start 'python -m MODULE', got {record['command']!r}", parameter="record")
+    return parser.parse_args(words[3:])
