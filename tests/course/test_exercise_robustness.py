@@ -226,3 +226,47 @@ MISTAKES = [
 def test_named_mistakes_are_caught_even_in_float32(name, answer, hint, capsys):
     assert not CHECKS[name](answer)
     assert hint in capsys.readouterr().out
+
+
+def test_answers_written_with_torch_functions_pass_like_answers_written_with_math():
+    """The lessons' numbers are 0-d tensors, so learners write torch.sqrt / torch.log; a check that hands them a
+    Python float retries with 0-d float64 tensors instead of reporting torch's TypeError (issue 21's learner review)."""
+    from ddpm_lessons.course.exercises import lesson01, lesson02, lesson03, lesson08
+
+    def vp_step(x, beta, noise):
+        return torch.sqrt(1 - beta) * x + torch.sqrt(beta) * noise
+
+    def merged_noise_std(alpha_t, alpha_prev):
+        return torch.sqrt(1 - alpha_t * alpha_prev)
+
+    def gaussian_kl(m1, v1, m2, v2):
+        return 0.5 * (torch.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)
+
+    def prior_mismatch_kl(alpha_bar_T, data_var):
+        s2 = alpha_bar_T * data_var + 1 - alpha_bar_T
+        return 0.5 * (s2 - 1 - torch.log(s2))
+
+    for check, answer in (
+        (lesson01.check_vp_step, vp_step),
+        (lesson02.check_merged_noise_std, merged_noise_std),
+        (lesson03.check_gaussian_kl, gaussian_kl),
+        (lesson08.check_prior_mismatch_kl, prior_mismatch_kl),
+    ):
+        assert check(answer), check.__name__
+
+
+def test_a_float_argument_is_retried_as_a_tensor_only_after_a_type_error():
+    seen = []
+
+    def records_its_argument(beta):
+        seen.append(type(beta))
+        return math.sqrt(beta)
+
+    assert feedback.call_answer(records_its_argument, 0.25, number=True) == (0.5, None)
+    assert seen == [float]
+
+    def wrong_everywhere(beta):
+        return torch.sqrt(beta) + "x"
+
+    _, message = feedback.call_answer(wrong_everywhere, 0.25)
+    assert "TypeError" in message and "sqrt" in message  # the first error, the one the learner's float call raised

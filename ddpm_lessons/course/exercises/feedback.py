@@ -105,7 +105,7 @@ def call_answer(fn, *args, number: bool = False):
     if not callable(fn):
         return None, _pass_the_function(fn)
     try:
-        result = fn(*args)
+        result = _call_with_numbers_or_tensors(fn, args)
     except NotImplementedError:
         return None, tr("{name} is not implemented yet: replace `raise NotImplementedError` with your code", name=name)
     except Exception as error:  # the learner sees their own error, briefly
@@ -113,6 +113,26 @@ def call_answer(fn, *args, number: bool = False):
     if number:
         return number_answer(result, name)
     return result, None
+
+
+def _call_with_numbers_or_tensors(fn, args: tuple):
+    """``fn(*args)``; if that is a TypeError and some arguments are Python floats, ``fn`` again with those floats as
+    0-d float64 tensors. The lessons' own numbers (``schedule.betas[t]``, ``alphas_cumprod[t]``) are 0-d tensors, so
+    an answer written with ``torch.sqrt`` or ``torch.log`` is as right as one written with ``math``; the first error is
+    the one reported when both fail."""
+    try:
+        return fn(*args)
+    except TypeError as error:
+        if not any(type(a) is float for a in args):
+            raise
+        first = error
+    tensors = tuple(torch.tensor(a, dtype=torch.float64) if type(a) is float else a for a in args)
+    try:
+        return fn(*tensors)
+    except NotImplementedError:
+        raise
+    except Exception:
+        raise first from None
 
 
 def tensor_answer(value, expected: torch.Tensor, name: str | None = None) -> tuple[torch.Tensor | None, str | None]:
