@@ -80,6 +80,7 @@ from ddpm_lessons import (
     weighted_eps_mse,
 )
 from ddpm_lessons import data as data_module
+from ddpm_lessons import experiments as experiments_module
 from ddpm_lessons import models as models_module
 from ddpm_lessons.config import CheckpointPolicy, TrainConfig
 from ddpm_lessons.data import eight_gaussians, toy_data
@@ -467,6 +468,23 @@ PIXELS = -torch.ones(2, 1, 4, 4)  # on the 8-bit grid
 NAN_PIXELS = PIXELS.clone()
 NAN_PIXELS[0, 0, 0, 0] = math.nan
 SEEDS_BAD = [-1, 0.5, "0", 2**64]
+
+
+def _record_files():
+    """A complete record and a file that is not JSON, in a folder of their own (read_record's cases)."""
+    import argparse
+    import json
+
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="ddpm-record-"))
+    good = {key: 1 for key in experiments_module.record.REQUIRED_KEYS} | {"runs": [{"seed": 0}]}
+    (folder / "good.json").write_text(json.dumps(good))
+    (folder / "broken.json").write_text("{")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int)
+    return folder / "good.json", folder / "broken.json", parser
+
+
+RECORD, NOT_JSON, RECORD_PARSER = _record_files()
 FRACTIONS = [1.5, 2.5]
 
 
@@ -1104,6 +1122,20 @@ CASES |= {
         ),
         {"samples": NOT_A_TENSOR + [POINTS[:, :1], POINTS * math.nan], "mixture": [object(), None]},
     ),
+    "experiments.spread": (
+        lambda **k: torch.tensor(experiments_module.spread(k.get("values", [0.5, 1.5]))["std"]),
+        {"values": [[], [1.0, math.nan], [math.inf]]},
+    ),
+    "experiments.read_record": (
+        lambda **k: torch.tensor(experiments_module.read_record(k.get("name", RECORD))["wall_time_s"]),
+        {"name": [pathlib.Path("no-such-record.json"), "no-such-record", NOT_JSON]},
+    ),
+    "experiments.command_arguments": (
+        lambda **k: torch.tensor(
+            experiments_module.command_arguments(k.get("record", {"command": "python -m x --n 2"}), RECORD_PARSER).n
+        ),
+        {"record": [{"command": "bash x.sh"}, {"command": "python -m"}]},
+    ),
     "evaluation.ReferenceLevel": (
         lambda **k: torch.tensor(evaluation.ReferenceLevel("d", k.get("n", 10), k.get("values", (0.1, 0.2))).z(0.5)),
         {"n": [0, 1.5], "values": [(), (0.1,), (0.1, math.nan), "ab"]},
@@ -1168,6 +1200,7 @@ PUBLIC_MODULES = (
     "ddpm_lessons.ode",
     "ddpm_lessons.flow",
     "ddpm_lessons.evaluation",
+    "ddpm_lessons.experiments",
 )
 # valid calls that train, evaluate or need downloaded files: tests/evaluation and tests/data run them
 EXPENSIVE_VALID_CALLS = {"evaluation.train_classifier", "evaluation.evaluate_checkpoint", "data.real_dataset"}
@@ -1187,7 +1220,13 @@ def target(name: str):
 
     namespaces = (ddpm_lessons, evaluation, data_module, models_module, train_module, ddpm_lessons.process)
     parts = name.split(".")
-    modules = {"train": train_module, "models": models_module, "data": data_module, "evaluation": evaluation}
+    modules = {
+        "train": train_module,
+        "models": models_module,
+        "data": data_module,
+        "evaluation": evaluation,
+        "experiments": experiments_module,
+    }
     if (
         parts[0] in modules and len(parts) > 1
     ):  # "train.TrainState": the module train (ddpm_lessons.train is the function)

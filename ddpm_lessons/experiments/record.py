@@ -143,17 +143,17 @@ def write_record(record: dict, path) -> None:
     atomic_write_bytes(path, (json.dumps(record, indent=1) + "\n").encode())
 
 
-def read_record(name_or_path) -> dict:
-    """A record by name (``"flow_vs_eps"`` → ``data/flow_vs_eps.json``) or path, checked for the required keys."""
-    path = Path(name_or_path)
+def read_record(name) -> dict:
+    """A record by name (``"flows"`` → ``data/flows.json``) or by path (ending .json), checked for the required keys."""
+    path = Path(name)
     if path.suffix != ".json":
-        path = DATA_DIR / f"{name_or_path}.json"
+        path = DATA_DIR / f"{name}.json"
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"no record at {path}: run its command first", parameter="name_or_path") from None
+        raise InputError(f"no record at {path}: run its command first", parameter="name") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputError(f"cannot read the record {path}: {error}", parameter="name_or_path") from None
+        raise InputError(f"cannot read the record {path}: {error}", parameter="name") from None
     return _check_record(record, str(path))
 
 
@@ -172,5 +172,7 @@ def command_arguments(record: dict, parser: argparse.ArgumentParser) -> argparse
     """The arguments the record's ``command`` resolves to under ``parser`` (for the test that they match)."""
     words = shlex.split(record["command"])
     if words[:2] != ["python", "-m"] or len(words) < 3:
-        raise InputError(f"command must start 'python -m MODULE', got {record['command']!r}", parameter="record")
+        raise InputError(
+            f"the record's command must start 'python -m MODULE', got {record['command']!r}", parameter="record"
+        )
     return parser.parse_args(words[3:])
