@@ -41,6 +41,59 @@ def _later_products(a: torch.Tensor) -> torch.Tensor:
     return torch.cat([torch.flip(torch.cumprod(torch.flip(a[1:], [0]), 0), [0]), a.new_ones(1)])
 
 
+def _chain_scale_problem(scale, a, where):
+    """What is wrong with the chain's scale (with the likely slip), or None when it is ∏ a_s."""
+    expected = a.prod().item()
+    if close(scale, expected, rtol=1e-5):
+        return None
+    hint = which_mistake(
+        scale,
+        {
+            tr(" — the squares belong to the variance; the scale is the product of the a's"): expected**2,
+            tr(" — the scales multiply, step after step; they do not add"): a.sum().item(),
+        },
+        rtol=1e-5,
+    )
+    return tr(
+        "{where}: scale expected {expected:.6g}, got {got:.6g}{hint}",
+        where=where,
+        expected=expected,
+        got=scale,
+        hint=hint,
+    )
+
+
+def _chain_variance_problem(variance, a, b, where):
+    """What is wrong with the chain's variance (with the likely slip), or None when it is Σ b_s² ∏_{r>s} a_r²."""
+    later = _later_products(a)
+    expected = (b**2 * later**2).sum().item()
+    if close(variance, expected, rtol=1e-5):
+        return None
+    hint = which_mistake(
+        variance,
+        {
+            tr(" — the noise added at step s is shrunk by every later step: multiply b_s² by a_r² for r > s"): (b**2)
+            .sum()
+            .item(),
+            tr(" — 1 − ∏a² holds only for DDPM's choice b² = 1 − a²; here the b's are free"): 1 - a.prod().item() ** 2,
+            tr(" — a step's own a does not shrink its own noise: only a_{s+1} … a_t act on b_s·ε_s"): (
+                b**2 * (later * a) ** 2
+            )
+            .sum()
+            .item(),
+            tr(" — that is the standard deviation; the exercise asks for the variance"): math.sqrt(expected),
+        },
+        rtol=1e-5,
+    )
+    return tr(
+        "{where}: variance expected {expected:.6g}, got {got:.6g}{hint}",
+        where=where,
+        expected=expected,
+        got=variance,
+        hint=hint,
+    )
+
+
 @robust_check
 def check_chain_coefficients(fn) -> CheckResult:
     """Lesson 02, exercise 1 (derive): ``fn(a, b)`` = (scale, variance) of x_t given x_0 for the chain
@@ -52,60 +105,10 @@ def check_chain_coefficients(fn) -> CheckResult:
         scale, variance, problem = _scale_and_variance(got)
         if problem:
             return report(False, problem)
-        later = _later_products(a)
-        expected_scale, expected_var = a.prod().item(), (b**2 * later**2).sum().item()
         where = tr("for t = {n} steps", n=len(a))
-        if not close(scale, expected_scale, rtol=1e-5):
-            hint = which_mistake(
-                scale,
-                {
-                    tr(" — the squares belong to the variance; the scale is the product of the a's"): expected_scale**2,
-                    tr(" — the scales multiply, step after step; they do not add"): a.sum().item(),
-                },
-                rtol=1e-5,
-            )
-            return report(
-                False,
-                tr(
-                    "{where}: scale expected {expected:.6g}, got {got:.6g}{hint}",
-                    where=where,
-                    expected=expected_scale,
-                    got=scale,
-                    hint=hint,
-                ),
-            )
-        if not close(variance, expected_var, rtol=1e-5):
-            hint = which_mistake(
-                variance,
-                {
-                    tr(" — the noise added at step s is shrunk by every later step: multiply b_s² by a_r² for r > s"): (
-                        b**2
-                    )
-                    .sum()
-                    .item(),
-                    tr(" — 1 − ∏a² holds only for DDPM's choice b² = 1 − a²; here the b's are free"): 1
-                    - expected_scale**2,
-                    tr(" — a step's own a does not shrink its own noise: only a_{s+1} … a_t act on b_s·ε_s"): (
-                        b**2 * (later * a) ** 2
-                    )
-                    .sum()
-                    .item(),
-                    tr(" — that is the standard deviation; the exercise asks for the variance"): math.sqrt(
-                        expected_var
-                    ),
-                },
-                rtol=1e-5,
-            )
-            return report(
-                False,
-                tr(
-                    "{where}: variance expected {expected:.6g}, got {got:.6g}{hint}",
-                    where=where,
-                    expected=expected_var,
-                    got=variance,
-                    hint=hint,
-                ),
-            )
+        wrong = _chain_scale_problem(scale, a, where) or _chain_variance_problem(variance, a, b, where)
+        if wrong:
+            return report(False, wrong)
     return report(True, tr("scale ∏ a_s, variance Σ b_s² ∏_{r>s} a_r²: with a = √α, b = √(1 − α) it is 1 − ᾱ_t"))
 
 
