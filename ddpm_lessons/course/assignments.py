@@ -94,7 +94,12 @@ POINTS: dict[str, dict[str, int]] = {
         "check_variance_after": 1,
         "check_gaussian_score": 2,
     },
-    "02_forward_process": {"check_chain_coefficients": 2, "check_finds_bug": 1, "check_forward_jump": 2},
+    "02_forward_process": {
+        "check_chain_coefficients": 2,
+        "check_finds_bug": 1,
+        "check_equal_power_step": 1,
+        "check_forward_jump": 2,
+    },
     "03_reverse_process_and_elbo": {
         "check_posterior_coefficients": 1,
         "check_gaussian_kl": 1,

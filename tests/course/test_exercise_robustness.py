@@ -72,6 +72,7 @@ SOLUTIONS = {
     "check_gaussian_score": lambda x, c, v: (c - x) / v,
     "check_chain_coefficients": _chain_coefficients,
     "check_finds_bug": _finds_bug,
+    "check_equal_power_step": lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]) + 1,
     "check_forward_jump": lambda at, a_s: (math.sqrt(at / a_s), (a_s - at) / a_s),
     "check_posterior_coefficients": lambda b, ab, abp: (
         math.sqrt(abp) * b / (1 - ab),
@@ -245,6 +246,8 @@ MISTAKES = [
     ("check_chain_coefficients", lambda a, b: (a.prod(), (b**2).sum()), "shrunk by every later step"),
     ("check_chain_coefficients", lambda a, b: (a.prod(), 1 - a.prod() ** 2), "b's are free"),
     ("check_finds_bug", lambda f: True, "calls a right closed form wrong"),
+    ("check_equal_power_step", lambda s, m0: int((s.alphas_cumprod <= 0.5).nonzero()[0]) + 1, "right for E[x₀²] = 1"),
+    ("check_equal_power_step", lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]), "code"),
     ("check_finds_bug", lambda f: False, "misses a wrong closed form"),
     ("check_posterior_variance", lambda b: b.float(), "β_t itself"),
 ]

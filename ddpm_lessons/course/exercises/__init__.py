@@ -8,7 +8,7 @@ function that still raises ``NotImplementedError`` gets a reminder instead of a 
 from .feedback import CheckResult
 from .lesson00 import check_constant_beta_alpha_bar, check_log_alpha_bar_T, check_noise_std_at
 from .lesson01 import check_gaussian_score, check_mean_distance, check_settled_mean_square, check_variance_after
-from .lesson02 import check_chain_coefficients, check_finds_bug, check_forward_jump
+from .lesson02 import check_chain_coefficients, check_equal_power_step, check_finds_bug, check_forward_jump
 from .lesson03 import check_eps_weight, check_gaussian_kl, check_jump_posterior_variance, check_posterior_coefficients
 from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
 from .lesson05 import check_conv_macs, check_conv_parameters, check_stage_shape
@@ -29,6 +29,7 @@ __all__ = [
     "check_gaussian_score",
     "check_chain_coefficients",
     "check_finds_bug",
+    "check_equal_power_step",
     "check_forward_jump",
     "check_posterior_coefficients",
     "check_gaussian_kl",

@@ -9,7 +9,7 @@ import torch
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, number_answer, report, robust_check, which_mistake
 
-__all__ = ["check_chain_coefficients", "check_finds_bug", "check_forward_jump"]
+__all__ = ["check_chain_coefficients", "check_finds_bug", "check_equal_power_step", "check_forward_jump"]
 
 
 def _scale_and_variance(got):
@@ -252,3 +252,56 @@ def check_forward_jump(fn) -> CheckResult:
         if wrong:
             return report(False, wrong)
     return report(True, tr("q(x_t | x_s) = N(√(ᾱ_t/ᾱ_s)·x_s, 1 − ᾱ_t/ᾱ_s): the closed form restarted at s"))
+
+
+def _first_step(alpha_bar: torch.Tensor, reached: torch.Tensor) -> int:
+    """The first paper step (1 … T) where ``reached`` holds; T + 1 when it never does."""
+    hits = reached.nonzero()
+    return int(hits[0]) + 1 if len(hits) else len(alpha_bar) + 1
+
+
+@robust_check
+def check_equal_power_step(fn) -> CheckResult:
+    """Lesson 02, exercise 3 (predict, then run): ``fn(schedule, m0)`` = the first paper step t at which the noise
+    carries half of E[x_t²] for data with E[x_0²] = m0: (1 − ᾱ_t) ≥ ᾱ_t·m0. The check runs it on two schedules."""
+    from ...schedule import DiffusionSchedule
+
+    for schedule in (
+        DiffusionSchedule.linear(1000, dtype=torch.float64),
+        DiffusionSchedule.cosine(1000, dtype=torch.float64),
+    ):
+        alpha_bar = schedule.alphas_cumprod
+        for m0 in (0.4, 1.0, 0.05, 3.0):
+            got, problem = call_answer(fn, schedule, m0, number=True)
+            if problem:
+                return report(False, problem)
+            expected = _first_step(alpha_bar, 1 - alpha_bar >= alpha_bar * m0)
+            if got != expected:
+                hint = which_mistake(
+                    got,
+                    {
+                        tr(" — that is the code index; the exercise asks for the paper step (code index + 1)"): expected
+                        - 1,
+                        tr(
+                            " — that is where ᾱ_t = 1/2, right for E[x₀²] = 1; the signal's part of E[x_t²] is ᾱ_t·m0"
+                        ): (_first_step(alpha_bar, alpha_bar <= 0.5)),
+                        tr(" — m0 scales the signal's part ᾱ_t·m0, not the noise's 1 − ᾱ_t"): _first_step(
+                            alpha_bar, (1 - alpha_bar) * m0 >= alpha_bar
+                        ),
+                    },
+                    rtol=0,
+                    atol=0,
+                )
+                return report(
+                    False,
+                    tr(
+                        "{name} schedule, m0={m0}: the noise first carries half of E[x_t²] at paper step {expected}, "
+                        "your prediction {got:g}{hint}",
+                        name=schedule.name,
+                        m0=m0,
+                        expected=expected,
+                        got=got,
+                        hint=hint,
+                    ),
+                )
+    return report(True, tr("E[x_t²] = ᾱ_t·m0 + (1 − ᾱ_t): the noise's half comes earlier for dimmer data (smaller m0)"))

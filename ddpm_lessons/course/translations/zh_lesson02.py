@@ -29,4 +29,10 @@ MESSAGES: dict[str, str] = {
     "x₀ scaled by ᾱ instead of √ᾱ": "x₀ 乘的是 ᾱ，而不是 √ᾱ",
     "the signal and noise scales swapped — at ᾱ = 1/2 they are equal: measure at another ᾱ too": "信号和噪声的系数互换了——在 ᾱ = 1/2 时两者相等：还要在别的 ᾱ 上测量",
     "mean √ᾱ·x₀ and variance 1 − ᾱ, measured at more than one ᾱ, expose all three bugs": "在不止一个 ᾱ 上测量均值 √ᾱ·x₀ 和方差 1 − ᾱ，三个 bug 都能发现",
+    # check_equal_power_step
+    " — that is the code index; the exercise asks for the paper step (code index + 1)": "——这是代码索引；题目要的是论文中的步数（代码索引 + 1）",
+    " — that is where ᾱ_t = 1/2, right for E[x₀²] = 1; the signal's part of E[x_t²] is ᾱ_t·m0": "——这是 ᾱ_t = 1/2 的位置，只在 E[x₀²] = 1 时才对；E[x_t²] 中信号的部分是 ᾱ_t·m0",
+    " — m0 scales the signal's part ᾱ_t·m0, not the noise's 1 − ᾱ_t": "——m0 缩放的是信号的部分 ᾱ_t·m0，而不是噪声的部分 1 − ᾱ_t",
+    "{name} schedule, m0={m0}: the noise first carries half of E[x_t²] at paper step {expected}, your prediction {got:g}{hint}": "{name} 调度，m0={m0}：噪声在论文第 {expected} 步首次占到 E[x_t²] 的一半，你的预测是 {got:g}{hint}",
+    "E[x_t²] = ᾱ_t·m0 + (1 − ᾱ_t): the noise's half comes earlier for dimmer data (smaller m0)": "E[x_t²] = ᾱ_t·m0 + (1 − ᾱ_t)：数据越暗（m0 越小），噪声越早占到一半",
 }
