@@ -38,7 +38,12 @@ NOTATION = [
         "平均值 (均值推导)",
         "mean and variance of q(x_{t−1} | x_t, x₀)",
     ),
-    ("−log p_θ(x₀)", "—", "负对数似然", "negative log-likelihood: no closed form; L bounds it from above"),
+    (
+        "−log p_θ(x₀)",
+        "—",
+        "负对数似然",
+        "negative log-likelihood: intractable (an integral over x₁ … x_T); L bounds it from above",
+    ),
     (
         "L = L_T + Σ L_{t−1} + L₀",
         "variational_bound_bpd",

@@ -24,7 +24,7 @@ MESSAGES: dict[str, str] = {
     "reparameterization trick": "重参数化技巧",
     "reverse diffusion, learned": "反向扩散，由网络学习",
     "mean and variance of q(x_{t−1} | x_t, x₀)": "q(x_{t−1} | x_t, x₀) 的均值和方差（后验均值、后验方差）",
-    "negative log-likelihood: no closed form; L bounds it from above": "负对数似然：没有闭式解；L 是它的上界",
+    "negative log-likelihood: intractable (an integral over x₁ … x_T); L bounds it from above": "负对数似然：难以直接计算（要对 x₁ … x_T 积分）；L 是它的上界",
     "an upper bound on −log p_θ(x₀), the negative ELBO; the seed's term names −L, the evidence lower bound on log p_θ(x₀)": "−log p_θ(x₀) 的上界，即负的 ELBO；原文的“变分下界”指的是 −L，也就是 log p_θ(x₀) 的证据下界",
     "prior term": "先验项",
     "denoising terms": "逐步去噪项",
