@@ -50,11 +50,13 @@ __all__ = [
     "DEFAULTS",
     "RECIPE",
     "VARIANTS",
+    "converged",
     "measure",
     "measure_one",
     "parser",
     "main",
     "reference_level",
+    "reference_of",
     "summary",
     "verdicts",
 ]
@@ -77,8 +79,8 @@ RECIPE = {  # lesson 04's live recipe (section 2), unchanged
     "reference_first_seed": 1000,
 }
 DEFAULTS = {"seeds": (0, 1, 2, 3), "curve": (500, 2000, 4000, 6000), "samples": 2000, "keep": 600}
-# "Converged": the last point of a curve lies within this many of fresh data's standard deviations of the curve's
-# best point — closer than two fresh draws of data usually are to each other — so more training no longer shows.
+# "Converged": the curve's last segment gained less than this many of fresh data's standard deviations, and its last
+# point lies within as much of its best — at this sample size the metric no longer shows what more training gives.
 CONVERGED_WITHIN_STDS = 1.0
 
 
@@ -183,7 +185,7 @@ def measure(
 def summary(record: dict) -> dict:
     """Per variant: the spread over seeds (:func:`~ddpm_lessons.experiments.record.spread`) of the final ``swd``
     and of every curve point, and how many seeds end inside fresh data's range."""
-    level = ReferenceLevel(record["reference"]["name"], record["reference"]["n"], tuple(record["reference"]["values"]))
+    level = reference_of(record)
     table = {}
     for variant in record["recipe"]["variants"]:
         runs = [run for run in record["runs"] if run["variant"] == variant]
@@ -195,6 +197,26 @@ def summary(record: dict) -> dict:
             "z": spread(level.z(run["swd"]) for run in runs),
         }
     return table
+
+
+def reference_of(record: dict) -> ReferenceLevel:
+    """The record's fresh-data level as a :class:`~ddpm_lessons.evaluation.references.ReferenceLevel`."""
+    stored = record["reference"]
+    return ReferenceLevel(stored["name"], stored["n"], tuple(stored["values"]))
+
+
+def converged(record: dict) -> dict:
+    """Per (variant, seed): whether the run's learning curve has flattened (``CONVERGED_WITHIN_STDS``)."""
+    tolerance = CONVERGED_WITHIN_STDS * reference_of(record).std
+    result = {}
+    for run in record["runs"]:
+        values = [point["swd"] for point in run["curve"]]
+        if len(values) < 2:
+            raise InputError("record's curves need two points or more to judge convergence", parameter="record")
+        result[run["variant"], run["seed"]] = (
+            values[-2] - values[-1] < tolerance and values[-1] - min(values) <= tolerance
+        )
+    return result
 
 
 def verdicts(record: dict, step: int | None = None) -> dict:
@@ -211,8 +233,12 @@ def verdicts(record: dict, step: int | None = None) -> dict:
     result = {}
     for i, a in enumerate(variants):
         for b in variants[i + 1 :]:
-            below = [by[a, seed] < by[b, seed] for seed in record["seeds"]]
-            result[a, b] = f"{a} < {b}" if all(below) else f"{b} < {a}" if not any(below) else "not distinguishable"
+            if all(by[a, seed] < by[b, seed] for seed in record["seeds"]):
+                result[a, b] = f"{a} < {b}"
+            elif all(by[b, seed] < by[a, seed] for seed in record["seeds"]):
+                result[a, b] = f"{b} < {a}"
+            else:  # the order flips between seeds, or ties
+                result[a, b] = "not distinguishable"
     return result
 
 
