@@ -1,7 +1,7 @@
 """Lesson 04's time-input ablation, recorded: four ways to tell an MLP denoiser the time, over several seeds.
 
-``python -m ddpm_lessons.experiments.embedding_ablation [--seeds 0 1 2 3] [--curve 500 2000 4000 6000]
-[--variants sinusoidal scalar raw none] [--samples 2000] [--keep 600] [--workers 1] [--out FILE]``
+``python -m ddpm_lessons.experiments.embedding_ablation [--seeds 0 1 2] [--curve 500 1500 3000]
+[--variants sinusoidal scalar raw none] [--samples 1000] [--keep 600] [--workers 1] [--out FILE]``
 
 The variants are :class:`~ddpm_lessons.models.MLPDenoiser`'s ``time_input`` values, in the recipe lesson 04
 trains live: two moons (20,000 points), hidden width 128, three blocks, the linear schedule with T = 1000, batch
@@ -78,7 +78,7 @@ RECIPE = {  # lesson 04's live recipe (section 2), unchanged
     "reference_draws": 20,
     "reference_first_seed": 1000,
 }
-DEFAULTS = {"seeds": (0, 1, 2, 3), "curve": (500, 2000, 4000, 6000), "samples": 2000, "keep": 600}
+DEFAULTS = {"seeds": (0, 1, 2), "curve": (500, 1500, 3000), "samples": 1000, "keep": 600}
 # "Converged": the curve's last segment gained less than this many of fresh data's standard deviations, and its last
 # point lies within as much of its best — at this sample size the metric no longer shows what more training gives.
 CONVERGED_WITHIN_STDS = 1.0

@@ -97,7 +97,7 @@ def test_verdicts_report_an_order_only_where_every_seed_agrees():
 def test_the_committed_record_is_what_its_command_resolves_to(recorded):
     args = command_arguments(recorded, ablation.parser())
     assert recorded["recipe"] == ablation.recipe_of(args) and recorded["seeds"] == args.seeds
-    assert recorded["recipe"]["variants"] == list(ablation.VARIANTS) and len(recorded["seeds"]) >= 4
+    assert recorded["recipe"]["variants"] == list(ablation.VARIANTS) and len(recorded["seeds"]) >= 3
     assert sorted((run["variant"], run["seed"]) for run in recorded["runs"]) == sorted(
         (variant, seed) for variant in ablation.VARIANTS for seed in recorded["seeds"]
     )
