@@ -79,8 +79,8 @@ RECIPE = {  # lesson 04's live recipe (section 2), unchanged
     "reference_first_seed": 1000,
 }
 DEFAULTS = {"seeds": (0, 1, 2), "curve": (500, 1500, 3000), "samples": 1000, "keep": 600}
-# "Converged": the curve's last segment gained less than this many of fresh data's standard deviations, and its last
-# point lies within as much of its best — at this sample size the metric no longer shows what more training gives.
+# "Converged" (:func:`converged`): over the curve's last segment the mean over seeds moved by less than this many of
+# fresh data's standard deviations — at this sample size the metric no longer shows what more training gives.
 CONVERGED_WITHIN_STDS = 1.0
 
 
@@ -206,16 +206,29 @@ def reference_of(record: dict) -> ReferenceLevel:
 
 
 def converged(record: dict) -> dict:
-    """Per (variant, seed): whether the run's learning curve has flattened (``CONVERGED_WITHIN_STDS``)."""
-    tolerance = CONVERGED_WITHIN_STDS * reference_of(record).std
+    """Per variant, whether its learning curve has stopped improving as far as the metric can tell:
+
+    - ``"flat"``: over the curve's last segment its mean over seeds changed by less than ``CONVERGED_WITHIN_STDS``
+      of fresh data's standard deviations, and every run's last point lies within two of them of its best;
+    - ``"at data's level"``: still falling, but every seed already ends inside fresh data's range, where this
+      distance at this sample size cannot resolve further gains;
+    - ``"still improving"`` otherwise.
+    """
+    level = reference_of(record)
+    tolerance = CONVERGED_WITHIN_STDS * level.std
     result = {}
-    for run in record["runs"]:
-        values = [point["swd"] for point in run["curve"]]
-        if len(values) < 2:
+    for variant in record["recipe"]["variants"]:
+        curves = [[point["swd"] for point in run["curve"]] for run in record["runs"] if run["variant"] == variant]
+        if len(curves[0]) < 2:
             raise InputError("record's curves need two points or more to judge convergence", parameter="record")
-        result[run["variant"], run["seed"]] = (
-            values[-2] - values[-1] < tolerance and values[-1] - min(values) <= tolerance
-        )
+        change = statistics.fmean(c[-2] for c in curves) - statistics.fmean(c[-1] for c in curves)
+        near_best = all(c[-1] - min(c) <= 2 * tolerance for c in curves)
+        if abs(change) < tolerance and near_best:
+            result[variant] = "flat"
+        elif all(level.inside(c[-1]) for c in curves):
+            result[variant] = "at data's level"
+        else:
+            result[variant] = "still improving"
     return result
 
 
