@@ -6,8 +6,9 @@ hours of CPU — too long for a lesson. So each such measurement is a command in
 
 - ``what`` (one sentence), ``command`` (exactly as run), ``recipe`` (every setting the command resolved),
   ``seeds``, ``hardware``, ``torch`` (version), ``workers``, ``wall_time_s`` and ``cpu_time_s`` (the sum of the runs'
-  own times), and ``runs`` — one dict per (variant, seed), each with its own ``train_s``/``sample_s`` and learning
-  curve;
+  ``cpu_s``, the processor time each run used, which other programs on the machine do not inflate; for runs without
+  it, their ``train_s`` + ``sample_s``), and ``runs`` — one dict per (variant, seed), each with its own times and
+  learning curve;
 - written atomically (:func:`write_record`), read back checked (:func:`read_record`);
 - tested: ``tests/experiments`` re-parses each committed record's command with its module's parser and checks that
   the recipe and seeds in the record are what that command resolves to (:func:`command_arguments`), and re-runs the
@@ -92,11 +93,20 @@ def run_jobs(function, jobs: list[tuple], workers: int = 1) -> list:
         threads = torch.get_num_threads()
         try:
             torch.set_num_threads(1)
-            return [function(*job) for job in jobs]
+            return [_timed(function, *job) for job in jobs]
         finally:
             torch.set_num_threads(threads)
     with ProcessPoolExecutor(max_workers=workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-        return list(pool.map(function, *zip(*jobs)))
+        return list(pool.map(_timed, [function] * len(jobs), *zip(*jobs)))
+
+
+def _timed(function, *args):
+    """``function(*args)``; a dict result gains ``cpu_s``, the processor time of the call (unless it has one)."""
+    started = time.process_time()
+    result = function(*args)
+    if isinstance(result, dict) and "cpu_s" not in result:
+        result = {**result, "cpu_s": round(time.process_time() - started, 1)}
+    return result
 
 
 def spread(values) -> dict:
@@ -126,7 +136,7 @@ def finish(
         "torch": torch.__version__,
         "workers": workers,
         "wall_time_s": round(time.perf_counter() - started, 1),
-        "cpu_time_s": round(sum(run.get("train_s", 0.0) + run.get("sample_s", 0.0) for run in runs), 1),
+        "cpu_time_s": round(sum(_run_time(run) for run in runs), 1),
         "runs": runs,
     }
     if out is None:
@@ -135,6 +145,12 @@ def finish(
         write_record(record, out)
         print(f"wrote {out}")
     return record
+
+
+def _run_time(run: dict) -> float:
+    if "cpu_s" in run:
+        return run["cpu_s"]
+    return run.get("train_s", 0.0) + run.get("sample_s", 0.0)
 
 
 def write_record(record: dict, path) -> None:

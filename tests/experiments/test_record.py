@@ -20,6 +20,7 @@ def make(tmp_path, argv=("--seeds", "1", "2")):
     parser.add_argument("--steps", type=int, default=3)
     args = parser.parse_args(list(argv) + ["--out", str(tmp_path / "r.json")])
     runs = [{"seed": s, "train_s": 1.5, "sample_s": 0.25, "value": s / 10} for s in args.seeds]
+    runs[1]["cpu_s"] = 0.75  # a run's processor time, where it has one, counts instead of its wall times
     made = record.finish(
         prog="ddpm_lessons.experiments.example",
         argv=list(argv) + ["--out", str(tmp_path / "r.json")],
@@ -39,7 +40,7 @@ def test_a_record_round_trips_and_its_command_resolves_to_its_recipe(tmp_path, c
     assert capsys.readouterr().out.startswith("wrote ")
     read = record.read_record(tmp_path / "r.json")
     assert read == json.loads(json.dumps(made))
-    assert read["cpu_time_s"] == 3.5 and read["seeds"] == [1, 2] and read["torch"] == torch.__version__
+    assert read["cpu_time_s"] == 2.5 and read["seeds"] == [1, 2] and read["torch"] == torch.__version__
     args = record.command_arguments(read, parser)
     assert args.seeds == read["seeds"] and {"steps": args.steps} == read["recipe"]
     assert not list(tmp_path.glob(".*.tmp"))
@@ -75,6 +76,8 @@ def test_jobs_run_with_one_thread_each_and_give_the_same_results_in_processes():
     threads = torch.get_num_threads()
     here = record.run_jobs(square_plus_threads, [(2,), (3,)])
     assert here == [(4, 1), (9, 1)] and torch.get_num_threads() == threads
+    timed = record.run_jobs(dict, [([("seed", 0)],)])  # a dict result gains its processor time
+    assert timed[0]["seed"] == 0 and 0 <= timed[0]["cpu_s"] < 5
     assert record.run_jobs(square_plus_threads, [(2,), (3,)], workers=2) == here
     with pytest.raises(InputError, match="workers"):
         record.run_jobs(square_plus_threads, [(2,)], workers=0)
