@@ -55,12 +55,12 @@ SOLUTIONS = {
     "check_merged_noise_std": lambda a, b: math.sqrt(a * (1 - b) + 1 - a),
     "check_q_sample": lambda x, ab, e: math.sqrt(ab) * x + math.sqrt(1 - ab) * e,
     "check_forward_jump": lambda at, a_s: (math.sqrt(at / a_s), (a_s - at) / a_s),
-    "check_posterior_coefficients": lambda b, ab, abp: (
-        math.sqrt(abp) * b / (1 - ab),
-        math.sqrt(1 - b) * (1 - abp) / (1 - ab),
+    "check_jump_mean_eps_form": lambda at, a_s: (
+        1 / math.sqrt(at / a_s),
+        -(1 - at / a_s) / (math.sqrt(at / a_s) * math.sqrt(1 - at)),
     ),
-    "check_gaussian_kl": lambda m1, v1, m2, v2: 0.5 * (math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1),
-    "check_eps_weight": lambda b, s2, ab: b**2 / (2 * s2 * (1 - b) * (1 - ab)),
+    "check_min_weight_step": lambda T, b1, bT: math.sqrt(2 * 1.2564312 * T / bT),
+    "check_sum_from_random_steps": lambda term, T, n, g: T * term(torch.randint(1, T + 1, (n,), generator=g)).mean(),
     "check_jump_posterior_variance": lambda at, a_s: (1 - a_s) * (1 - at / a_s) / (1 - at),
     "check_time_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
     "check_time_bias": lambda h, e: h + e[:, :, None, None],
@@ -216,7 +216,18 @@ MISTAKES = [
     ("check_jump_posterior_variance", lambda at, a_s: 1 / (at / (1 - at / a_s) + 1 / (1 - a_s)), "square"),
     ("check_shifted_embedding", lambda e, k: e, "unchanged"),
     ("check_shifted_embedding", lambda e, k: _shifted(e, -k), "PE(t − k)"),
-    ("check_eps_weight", lambda b, s2, ab: b**2 / (2 * s2 * (1 - ab)), "divide by α_t"),
+    (
+        "check_jump_mean_eps_form",
+        lambda at, a_s: (1 / math.sqrt(at / a_s), -(1 - at / a_s) / math.sqrt(1 - at)),
+        "lost it",
+    ),
+    (
+        "check_jump_mean_eps_form",
+        lambda at, a_s: (1 / math.sqrt(at / a_s), -(1 - at / a_s) / math.sqrt(at / a_s)),
+        "not 1 − ᾱ_t",
+    ),
+    ("check_min_weight_step", lambda T, b1, bT: 2, "largest, not smallest"),
+    ("check_min_weight_step", lambda T, b1, bT: math.sqrt(2 * math.log(2) * T / bT), "ᾱ_t ≈ ½"),
     ("check_alphas_cumprod", lambda b: torch.cumprod(1 - b.float(), 0) / (1 - b.float()), "off by one"),
     ("check_posterior_variance", lambda b: b.float(), "β_t itself"),
 ]
@@ -239,8 +250,9 @@ def test_answers_written_with_torch_functions_pass_like_answers_written_with_mat
     def merged_noise_std(alpha_t, alpha_prev):
         return torch.sqrt(1 - alpha_t * alpha_prev)
 
-    def gaussian_kl(m1, v1, m2, v2):
-        return 0.5 * (torch.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)
+    def jump_mean_eps_form(alpha_bar_t, alpha_bar_s):
+        r = alpha_bar_t / alpha_bar_s
+        return 1 / torch.sqrt(r), -(1 - r) / (torch.sqrt(r) * torch.sqrt(1 - alpha_bar_t))
 
     def prior_mismatch_kl(alpha_bar_T, data_var):
         s2 = alpha_bar_T * data_var + 1 - alpha_bar_T
@@ -249,7 +261,7 @@ def test_answers_written_with_torch_functions_pass_like_answers_written_with_mat
     for check, answer in (
         (lesson01.check_vp_step, vp_step),
         (lesson02.check_merged_noise_std, merged_noise_std),
-        (lesson03.check_gaussian_kl, gaussian_kl),
+        (lesson03.check_jump_mean_eps_form, jump_mean_eps_form),
         (lesson08.check_prior_mismatch_kl, prior_mismatch_kl),
     ):
         assert check(answer), check.__name__
