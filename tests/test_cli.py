@@ -94,7 +94,7 @@ def test_train_toy_resume_record_sample_evaluate(tmp_path, manifest, capsys):
     capsys.readouterr()
     main(["evaluate", str(release), "--quick", "--no-progress"])
     text = capsys.readouterr().out
-    assert "swd:" in text and "swd_data_floor:" in text and "meets_bar:" in text
+    assert "swd:" in text and "data_swd_mean:" in text and "sds_above_data:" in text and "meets_bar:" in text
 
 
 def test_info_verifies_shipped_files(tmp_path, manifest, capsys):

@@ -87,17 +87,17 @@ __all__ = [
 COURSE_ID = "ddpm-lessons"
 POINTS: dict[str, dict[str, int]] = {
     # lesson (notebook stem) -> {check function: points}. One point an exercise, two for a derivation.
-    "00_start_here": {"check_paper_to_code": 1, "check_alpha_bar_at_paper_step": 1, "check_constant_beta_alpha_bar": 2},
+    "00_start_here": {"check_noise_std_at": 1, "check_log_alpha_bar_T": 1, "check_constant_beta_alpha_bar": 2},
     "01_physical_diffusion": {
-        "check_predicted_variance": 1,
-        "check_vp_step": 1,
+        "check_mean_distance": 1,
+        "check_settled_mean_square": 1,
         "check_variance_after": 1,
         "check_gaussian_score": 2,
     },
     "02_forward_process": {
-        "check_alphas_cumprod": 1,
-        "check_merged_noise_std": 1,
-        "check_q_sample": 1,
+        "check_chain_coefficients": 2,
+        "check_finds_bug": 1,
+        "check_equal_power_step": 1,
         "check_forward_jump": 2,
     },
     "03_reverse_process_and_elbo": {

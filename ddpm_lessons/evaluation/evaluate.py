@@ -4,8 +4,9 @@ What is measured depends on the data the checkpoint was trained on (recorded in 
 
 - **photo** (the seed's one-image demo): PSNR of DDPM samples (the seed's sampler: σ² = β, no clipping) against
   the training photo; bar: every sample ≥ 25 dB.
-- **2-D toy data**: sliced Wasserstein distance of 10,000 DDPM samples to fresh data, next to the data-vs-data
-  floor; bar: within 2× of the floor.
+- **2-D toy data**: sliced Wasserstein distance of 10,000 DDPM samples to a fixed set of fresh data, beside the
+  same distance for 20 further fresh draws (:func:`~ddpm_lessons.evaluation.references.data_reference`: mean,
+  standard deviation, range); bar: at most TOY_BAR_SDS = 3 standard deviations above fresh data's mean.
 - **glyph digits** (class-conditional): 1,000 DDIM-50 samples with guidance, 100 per digit; the fraction the
   shipped classifier assigns to the requested digit (bar ≥ 95 %) and the Fréchet distance on classifier
   features, beside the data-vs-data values.
@@ -28,13 +29,14 @@ __all__ = [
     "evaluate_checkpoint",
     "GLYPH_EVAL",
     "PHOTO_BAR_DB",
-    "TOY_BAR_RATIO",
+    "TOY_BAR_SDS",
     "GLYPH_BAR_ACCURACY",
     "MAX_EVALUATE_T",
 ]
 
 PHOTO_BAR_DB = 25.0
-TOY_BAR_RATIO = 2.0
+TOY_BAR_SDS = 3.0  # a model within fresh data's spread, on the 20-draw reference level's scale
+TOY_REFERENCE_DRAWS = 20
 GLYPH_BAR_ACCURACY = 0.95
 CLASSIFIER_BAR_ACCURACY = 0.99
 CLASSIFIER_TEST_SEED = 12345
@@ -97,7 +99,8 @@ def _check_chain_length(schedule, name: str) -> None:
 
 def _toy(model, schedule, payload, quick, progress):
     from ..data.toy import TOY_DATASETS, toy_data
-    from .metrics import sliced_wasserstein, sliced_wasserstein_floor
+    from .metrics import sliced_wasserstein
+    from .references import data_reference
 
     name = payload["train_config"]["data"]["name"]
     data_shape = tuple(payload["train_config"]["data_shape"])
@@ -105,16 +108,27 @@ def _toy(model, schedule, payload, quick, progress):
         raise CheckpointError(f"data {name!r} of shape {data_shape} is not one of the toy sets {sorted(TOY_DATASETS)}")
     n = 2000 if quick else 10_000
     samples = sample(model, schedule, (n, *data_shape), seed=1, progress=progress)
-    distance = sliced_wasserstein(samples, toy_data(name, n, seed=999))
-    floor = sliced_wasserstein_floor(lambda k, seed: toy_data(name, k, seed=seed), n)
+    reference = toy_data(name, n, seed=999)
+    distance = sliced_wasserstein(samples, reference)
+    level = data_reference(
+        sliced_wasserstein,
+        lambda k, seed: toy_data(name, k, seed=seed),
+        n,
+        reference=reference,
+        draws=TOY_REFERENCE_DRAWS,
+        seed=1000,
+    )
     return {
         "samples": n,
         "sampler": "ddpm-1000, sigma^2 = beta",
         "swd": round(distance, 5),
-        "swd_data_floor": round(floor, 5),
-        "ratio": round(distance / floor, 3),
-        "bar": f"swd <= {TOY_BAR_RATIO} x floor",
-        "meets_bar": bool(distance <= TOY_BAR_RATIO * floor),
+        "data_swd_mean": round(level.mean, 5),
+        "data_swd_std": round(level.std, 5),
+        "data_swd_range": [round(level.low, 5), round(level.high, 5)],
+        "data_draws": len(level.values),
+        "sds_above_data": round(level.z(distance), 2),
+        "bar": f"swd <= data mean + {TOY_BAR_SDS:g} sd",
+        "meets_bar": bool(level.z(distance) <= TOY_BAR_SDS),
     }
 
 

@@ -26,11 +26,15 @@ NOTEBOOKS = course_notebooks()
 LESSONS = ["00_start_here", "02_forward_process"]
 # Two known mistakes, each in one exercise, with words the check's ✗ line uses to name it.
 MISTAKES = {
-    "00_start_here": ("paper_to_code", "    return paper_t", "the code counts from 0"),
+    "00_start_here": (
+        "noise_std_at",
+        "    return (1 - schedule.alphas_cumprod[paper_t]).item()",
+        "both bugs are still there",
+    ),
     "02_forward_process": (
-        "closed_form",
-        "    return math.sqrt(alpha_bar_t) * x0 + (1 - alpha_bar_t) * noise",
-        "the noise is scaled by (1 − ᾱ) instead of √(1 − ᾱ)",
+        "chain_coefficients",
+        "    return a.prod(), (b**2).sum()",
+        "the noise added at step s is shrunk by every later step",
     ),
 }
 STUB_BODY = "    # YOUR CODE HERE\n    raise NotImplementedError()"

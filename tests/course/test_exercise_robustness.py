@@ -37,6 +37,25 @@ def _shifted(emb, k):
     return torch.cat([sin * c + cos * s, cos * c - sin * s], dim=1)
 
 
+def _chain_coefficients(a, b):
+    scale, variance = 1.0, 0.0
+    for a_s, b_s in zip(a, b):  # one step of the chain: x ← a_s x + b_s ε
+        scale, variance = scale * a_s, variance * a_s**2 + b_s**2
+    return scale, variance
+
+
+def _finds_bug(closed_form):
+    n = 100_000
+    x0 = torch.full((n,), 0.8, dtype=torch.float64)
+    for alpha_bar in (0.9, 0.3):
+        x_t = closed_form(x0, alpha_bar, torch.Generator().manual_seed(0))
+        if abs(x_t.mean().item() - math.sqrt(alpha_bar) * 0.8) > 5 * math.sqrt((1 - alpha_bar) / n):
+            return True
+        if abs(x_t.var().item() - (1 - alpha_bar)) > 5 * (1 - alpha_bar) * math.sqrt(2 / (n - 1)):
+            return True
+    return False
+
+
 def _reverse_step(x, eps, beta, alpha_bar, z, last):
     mean = (x - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
     return mean if last else mean + math.sqrt(beta) * z
@@ -44,16 +63,16 @@ def _reverse_step(x, eps, beta, alpha_bar, z, last):
 
 # A correct answer for every check of lessons 00–10 (any correct form; the checks compare numbers).
 SOLUTIONS = {
-    "check_paper_to_code": lambda t: t - 1,
-    "check_alpha_bar_at_paper_step": lambda s, t: 1.0 if t == 0 else s.alphas_cumprod[t - 1].item(),
+    "check_noise_std_at": lambda s, t: 0.0 if t == 0 else math.sqrt(1 - s.alphas_cumprod[t - 1].item()),
+    "check_log_alpha_bar_T": lambda T, b1, bT: -T * (b1 + bT) / 2,
     "check_constant_beta_alpha_bar": lambda beta, t: math.exp(t * math.log1p(-beta)),
-    "check_predicted_variance": lambda t, s, v: v + t * s**2,
-    "check_vp_step": lambda x, b, e: math.sqrt(1 - b) * x + math.sqrt(b) * e,
+    "check_mean_distance": lambda t, s: math.sqrt(math.pi * t / 2) * s,
+    "check_settled_mean_square": lambda b: b / (1 - (1 - b) ** 2),
     "check_variance_after": lambda v, betas: 1 - (1 - v) * math.prod(1 - b for b in betas),
     "check_gaussian_score": lambda x, c, v: (c - x) / v,
-    "check_alphas_cumprod": lambda b: torch.cumprod(1 - b, 0),
-    "check_merged_noise_std": lambda a, b: math.sqrt(a * (1 - b) + 1 - a),
-    "check_q_sample": lambda x, ab, e: math.sqrt(ab) * x + math.sqrt(1 - ab) * e,
+    "check_chain_coefficients": _chain_coefficients,
+    "check_finds_bug": _finds_bug,
+    "check_equal_power_step": lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]) + 1,
     "check_forward_jump": lambda at, a_s: (math.sqrt(at / a_s), (a_s - at) / a_s),
     "check_jump_mean_eps_form": lambda at, a_s: (
         1 / math.sqrt(at / a_s),
@@ -184,15 +203,13 @@ def test_passing_a_value_instead_of_the_function(name, capsys):
 def test_the_loop_answer_from_the_issue_passes(capsys):
     """A learner's ᾱ by a loop into torch.empty (float32) once raised 'Float did not match Double'."""
 
-    def alphas_cumprod_from(betas):
-        out = torch.empty(len(betas))
-        running = 1.0
-        for i, beta in enumerate(betas):
-            running = running * (1 - beta)
-            out[i] = running
-        return out
+    def chain_coefficients(a, b):
+        scale, variance = torch.ones((), dtype=torch.float32), torch.zeros((), dtype=torch.float32)
+        for a_s, b_s in zip(a.float(), b.float()):
+            scale, variance = scale * a_s, variance * a_s**2 + b_s**2
+        return scale, variance
 
-    assert CHECKS["check_alphas_cumprod"](alphas_cumprod_from), capsys.readouterr().out
+    assert CHECKS["check_chain_coefficients"](chain_coefficients), capsys.readouterr().out
 
     def posterior_variance(betas):
         betas = betas.float()
@@ -228,7 +245,21 @@ MISTAKES = [
     ),
     ("check_min_weight_step", lambda T, b1, bT: 2, "largest, not smallest"),
     ("check_min_weight_step", lambda T, b1, bT: math.sqrt(2 * math.log(2) * T / bT), "ᾱ_t ≈ ½"),
-    ("check_alphas_cumprod", lambda b: torch.cumprod(1 - b.float(), 0) / (1 - b.float()), "off by one"),
+    ("check_noise_std_at", lambda s, t: (1 - s.alphas_cumprod[t]).item(), "both bugs"),
+    ("check_noise_std_at", lambda s, t: (1 - s.alphas_cumprod[t - 1]).sqrt(), "index −1"),
+    ("check_noise_std_at", lambda s, t: 1 - s.alphas_cumprod[t - 1] if t else 0.0, "square root"),
+    ("check_log_alpha_bar_T", lambda T, b1, bT: -T * (b1 + bT), "factor ½"),
+    ("check_log_alpha_bar_T", lambda T, b1, bT: math.exp(-T * (b1 + bT) / 2), "its logarithm"),
+    ("check_mean_distance", lambda t, s: t * s * math.sqrt(math.pi / 2), "do not add"),
+    ("check_mean_distance", lambda t, s: math.sqrt(2 * t) * s, "root-mean-square"),
+    ("check_settled_mean_square", lambda b: 1.0, "correct step"),
+    ("check_settled_mean_square", lambda b: 0.5, "small-β limit"),
+    ("check_chain_coefficients", lambda a, b: (a.prod(), (b**2).sum()), "shrunk by every later step"),
+    ("check_chain_coefficients", lambda a, b: (a.prod(), 1 - a.prod() ** 2), "b's are free"),
+    ("check_finds_bug", lambda f: True, "calls a right closed form wrong"),
+    ("check_equal_power_step", lambda s, m0: int((s.alphas_cumprod <= 0.5).nonzero()[0]) + 1, "right for E[x₀²] = 1"),
+    ("check_equal_power_step", lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]), "code"),
+    ("check_finds_bug", lambda f: False, "misses a wrong closed form"),
     ("check_posterior_variance", lambda b: b.float(), "β_t itself"),
 ]
 
@@ -242,13 +273,16 @@ def test_named_mistakes_are_caught_even_in_float32(name, answer, hint, capsys):
 def test_answers_written_with_torch_functions_pass_like_answers_written_with_math():
     """The lessons' numbers are 0-d tensors, so learners write torch.sqrt / torch.log; a check that hands them a
     Python float retries with 0-d float64 tensors instead of reporting torch's TypeError (issue 21's learner review)."""
-    from ddpm_lessons.course.exercises import lesson01, lesson02, lesson03, lesson08
+    from ddpm_lessons.course.exercises import lesson00, lesson01, lesson02, lesson03, lesson08
 
-    def vp_step(x, beta, noise):
-        return torch.sqrt(1 - beta) * x + torch.sqrt(beta) * noise
+    def log_alpha_bar_T(T, beta_1, beta_T):
+        return torch.log1p(-torch.linspace(beta_1, beta_T, T)).sum()
 
-    def merged_noise_std(alpha_t, alpha_prev):
-        return torch.sqrt(1 - alpha_t * alpha_prev)
+    def settled_mean_square(beta):
+        return 1 / (2 - beta) * torch.ones(())
+
+    def forward_jump(alpha_bar_t, alpha_bar_s):
+        return torch.sqrt(alpha_bar_t / alpha_bar_s), 1 - alpha_bar_t / alpha_bar_s
 
     def jump_mean_eps_form(alpha_bar_t, alpha_bar_s):
         r = alpha_bar_t / alpha_bar_s
@@ -259,8 +293,9 @@ def test_answers_written_with_torch_functions_pass_like_answers_written_with_mat
         return 0.5 * (s2 - 1 - torch.log(s2))
 
     for check, answer in (
-        (lesson01.check_vp_step, vp_step),
-        (lesson02.check_merged_noise_std, merged_noise_std),
+        (lesson00.check_log_alpha_bar_T, log_alpha_bar_T),
+        (lesson01.check_settled_mean_square, settled_mean_square),
+        (lesson02.check_forward_jump, forward_jump),
         (lesson03.check_jump_mean_eps_form, jump_mean_eps_form),
         (lesson08.check_prior_mismatch_kl, prior_mismatch_kl),
     ):

@@ -9,18 +9,18 @@ from ddpm_lessons.course import exercises
 
 
 def test_exercise_checks_accept_solutions_and_explain_mistakes(capsys):
-    assert exercises.check_predicted_variance(lambda t, s, v: v + t * s**2)
-    assert not exercises.check_predicted_variance(lambda t, s, v: v + t * s)
-    assert "not the standard deviation" in capsys.readouterr().out
+    assert exercises.check_mean_distance(lambda t, s: math.sqrt(math.pi * t / 2) * s)
+    assert not exercises.check_mean_distance(lambda t, s: math.sqrt(t) * s)
+    assert "√(π/2) times it" in capsys.readouterr().out
 
-    def unfinished(x, beta, noise):
+    def unfinished(beta):
         raise NotImplementedError
 
-    assert not exercises.check_vp_step(unfinished)
+    assert not exercises.check_settled_mean_square(unfinished)
     assert "not implemented yet" in capsys.readouterr().out
-    assert exercises.check_vp_step(lambda x, b, e: math.sqrt(1 - b) * x + math.sqrt(b) * e)
-    assert not exercises.check_vp_step(lambda x, b, e: math.sqrt(1 - b) * x + b * e)
-    assert "scaled by β instead of √β" in capsys.readouterr().out
+    assert exercises.check_settled_mean_square(lambda b: 1 / (2 - b))
+    assert not exercises.check_settled_mean_square(lambda b: 1.0)
+    assert "multiplies x² by (1 − β)²" in capsys.readouterr().out
 
     def variance_after(v, betas):
         for b in betas:
@@ -31,25 +31,56 @@ def test_exercise_checks_accept_solutions_and_explain_mistakes(capsys):
     assert not exercises.check_variance_after(lambda v, betas: v)
 
 
+def test_the_mean_distance_check_compares_with_a_run_not_a_formula(capsys):
+    """A prediction 1% off the theory passes (inside the walk's 5 standard errors); one 5% off does not."""
+    assert exercises.check_mean_distance(lambda t, s: 1.01 * math.sqrt(math.pi * t / 2) * s)
+    assert not exercises.check_mean_distance(lambda t, s: 1.05 * math.sqrt(math.pi * t / 2) * s)
+    assert "the walk of 20,000 particles moved" in capsys.readouterr().out
+
+
 def test_lesson00_exercise_checks(capsys):
-    assert exercises.check_paper_to_code(lambda t: t - 1)
-    assert not exercises.check_paper_to_code(lambda t: t)
-    assert "counts from 0" in capsys.readouterr().out
-    assert exercises.check_alpha_bar_at_paper_step(lambda s, t: 1.0 if t == 0 else s.alphas_cumprod[t - 1].item())
-    assert not exercises.check_alpha_bar_at_paper_step(lambda s, t: s.alphas_cumprod[t].item())
+    def noise_std_at(schedule, paper_t):
+        if paper_t == 0:
+            return 0.0
+        return (1 - schedule.alphas_cumprod[paper_t - 1]).sqrt().item()
+
+    assert exercises.check_noise_std_at(noise_std_at)
+    assert not exercises.check_noise_std_at(lambda s, t: (1 - s.alphas_cumprod[t]).sqrt().item())
     assert "off by one" in capsys.readouterr().out
+    assert not exercises.check_noise_std_at(lambda s, t: (1 - s.alphas_cumprod[t - 1]).sqrt().item())
+    assert "ᾱ_0 = 1" in capsys.readouterr().out
+    assert exercises.check_log_alpha_bar_T(lambda T, b1, bT: -T * (b1 + bT) / 2)
+    assert not exercises.check_log_alpha_bar_T(lambda T, b1, bT: -T * bT)
+    assert "largest β" in capsys.readouterr().out
 
 
 def test_lesson02_exercise_checks(capsys):
-    assert exercises.check_alphas_cumprod(lambda b: torch.cumprod(1 - b, 0))
-    assert not exercises.check_alphas_cumprod(lambda b: torch.cumprod(b, 0))
-    assert "product of the betas" in capsys.readouterr().out
-    assert exercises.check_merged_noise_std(lambda a, b: math.sqrt(1 - a * b))
-    assert not exercises.check_merged_noise_std(lambda a, b: 1 - a * b)
-    assert "square root" in capsys.readouterr().out
-    assert exercises.check_q_sample(lambda x, ab, e: math.sqrt(ab) * x + math.sqrt(1 - ab) * e)
-    assert not exercises.check_q_sample(lambda x, ab, e: math.sqrt(ab) * x + (1 - ab) * e)
-    assert "(1 − ᾱ) instead of √(1 − ᾱ)" in capsys.readouterr().out
+    def chain_coefficients(a, b):
+        later = [math.prod(a[s + 1 :].tolist()) for s in range(len(a))]
+        return math.prod(a.tolist()), sum(b_s.item() ** 2 * l_s**2 for b_s, l_s in zip(b, later))
+
+    assert exercises.check_chain_coefficients(chain_coefficients)
+    assert not exercises.check_chain_coefficients(lambda a, b: (a.prod() ** 2, 0.0))
+    assert "the squares belong to the variance" in capsys.readouterr().out
+    assert not exercises.check_chain_coefficients(lambda a, b: (a.prod(), (b**2 * a**2).sum()))
+    assert "expected" in capsys.readouterr().out
+
+    def exact_replay(closed_form):  # compares single draws with a replay of the noise: not a measurement
+        x0 = torch.full((10,), 0.8, dtype=torch.float64)
+        got = closed_form(x0, 0.3, torch.Generator().manual_seed(0))
+        noise = torch.randn(10, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        return not torch.allclose(got, math.sqrt(0.3) * x0 + math.sqrt(0.7) * noise)
+
+    assert not exercises.check_finds_bug(exact_replay)
+    assert "another way" in capsys.readouterr().out
+
+    def one_alpha_bar(closed_form):  # mean and variance at ᾱ = 1/2 only: blind to swapped scales
+        n = 100_000
+        x_t = closed_form(torch.full((n,), 0.8, dtype=torch.float64), 0.5, torch.Generator().manual_seed(0))
+        return abs(x_t.mean().item() - math.sqrt(0.5) * 0.8) > 0.02 or abs(x_t.var().item() - 0.5) > 0.02
+
+    assert not exercises.check_finds_bug(one_alpha_bar)
+    assert "swapped" in capsys.readouterr().out
 
 
 def test_lesson03_exercise_checks(capsys):

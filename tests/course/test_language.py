@@ -70,12 +70,12 @@ def test_the_catalog_has_no_unused_entries():
 
 
 def test_the_checks_print_chinese_in_the_zh_edition(chinese, capsys):
-    from ddpm_lessons.course import check_alphas_cumprod
+    from ddpm_lessons.course import check_chain_coefficients
 
-    def wrong(betas):
-        return 1 - betas
+    def wrong(a, b):
+        return a.prod(), (b**2).sum()
 
-    assert not check_alphas_cumprod(wrong)
+    assert not check_chain_coefficients(wrong)
     printed = capsys.readouterr().out
     assert printed.startswith("✗ ") and UNTRANSLATED not in printed
     assert any("\u4e00" <= ch <= "\u9fff" for ch in printed), printed
@@ -134,11 +134,11 @@ def test_the_checks_of_lessons_00_to_05_explain_a_wrong_answer_in_chinese(chines
             assert printed.startswith("✗ ") and UNTRANSLATED not in printed, f"{name}: {printed}"
             assert _chinese(printed), f"{name} printed no Chinese: {printed}"
     # a named mistake's hint, and a right answer's ✓ line, are Chinese too
-    from ddpm_lessons.course import check_constant_beta_alpha_bar, check_q_sample
+    from ddpm_lessons.course import check_constant_beta_alpha_bar, check_forward_jump
 
     assert not check_constant_beta_alpha_bar(lambda beta, t: 1 - t * beta)
     assert "ᾱ" in (printed := capsys.readouterr().out) and _chinese(printed.split("——")[-1]), printed
-    assert check_q_sample(lambda x, ab, e: math.sqrt(ab) * x + math.sqrt(1 - ab) * e)
+    assert check_forward_jump(lambda at, a_s: (math.sqrt(at / a_s), 1 - at / a_s))
     printed = capsys.readouterr().out
     assert printed.startswith("✓ ") and _chinese(printed) and UNTRANSLATED not in printed
 

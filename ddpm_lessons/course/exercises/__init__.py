@@ -6,9 +6,9 @@ function that still raises ``NotImplementedError`` gets a reminder instead of a 
 """
 
 from .feedback import CheckResult
-from .lesson00 import check_alpha_bar_at_paper_step, check_constant_beta_alpha_bar, check_paper_to_code
-from .lesson01 import check_gaussian_score, check_predicted_variance, check_variance_after, check_vp_step
-from .lesson02 import check_alphas_cumprod, check_forward_jump, check_merged_noise_std, check_q_sample
+from .lesson00 import check_constant_beta_alpha_bar, check_log_alpha_bar_T, check_noise_std_at
+from .lesson01 import check_gaussian_score, check_mean_distance, check_settled_mean_square, check_variance_after
+from .lesson02 import check_chain_coefficients, check_equal_power_step, check_finds_bug, check_forward_jump
 from .lesson03 import (
     check_jump_mean_eps_form,
     check_jump_posterior_variance,
@@ -25,16 +25,16 @@ from .lesson10 import check_capstone
 
 __all__ = [
     "CheckResult",
-    "check_paper_to_code",
-    "check_alpha_bar_at_paper_step",
+    "check_noise_std_at",
+    "check_log_alpha_bar_T",
     "check_constant_beta_alpha_bar",
-    "check_predicted_variance",
-    "check_vp_step",
+    "check_mean_distance",
+    "check_settled_mean_square",
     "check_variance_after",
     "check_gaussian_score",
-    "check_alphas_cumprod",
-    "check_merged_noise_std",
-    "check_q_sample",
+    "check_chain_coefficients",
+    "check_finds_bug",
+    "check_equal_power_step",
     "check_forward_jump",
     "check_jump_mean_eps_form",
     "check_min_weight_step",

@@ -9,50 +9,44 @@ import torch
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, which_mistake
 
-__all__ = ["check_paper_to_code", "check_alpha_bar_at_paper_step", "check_constant_beta_alpha_bar"]
+__all__ = ["check_noise_std_at", "check_log_alpha_bar_T", "check_constant_beta_alpha_bar"]
 
 
 @robust_check
-def check_paper_to_code(fn) -> CheckResult:
-    """Lesson 00, exercise 1: ``fn(paper_t)`` = the code index of paper step ``paper_t`` (1 … T)."""
-    for paper_t in (1, 2, 500, 1000):
-        got, problem = call_answer(fn, paper_t, number=True)
-        if problem:
-            return report(False, problem)
-        if got != paper_t - 1:
-            hint = tr(" — the code counts from 0") if got == paper_t else ""
-            return report(
-                False,
-                tr(
-                    "paper step {paper_t} is code index {index}, got {got:g}{hint}",
-                    paper_t=paper_t,
-                    index=paper_t - 1,
-                    got=got,
-                    hint=hint,
-                ),
-            )
-    return report(True, tr("code index = paper step − 1"))
-
-
-@robust_check
-def check_alpha_bar_at_paper_step(fn) -> CheckResult:
-    """Lesson 00, exercise 2: ``fn(schedule, paper_t)`` = ᾱ at paper step ``paper_t`` (0 … T), with ᾱ_0 = 1."""
+def check_noise_std_at(fn) -> CheckResult:
+    """Lesson 00, exercise 1 (find the bug): ``fn(schedule, paper_t)`` = √(1 − ᾱ_t), the standard deviation of the
+    noise in x_t at paper step ``paper_t`` (0 … T), with ᾱ_0 = 1 (no noise at step 0)."""
     from ...schedule import DiffusionSchedule
 
     schedule = DiffusionSchedule.linear(1000, dtype=torch.float64)
-    for paper_t in (0, 1, 2, 500, 1000):
-        expected = 1.0 if paper_t == 0 else schedule.alphas_cumprod[paper_t - 1].item()
+    alpha_bar = schedule.alphas_cumprod
+    for paper_t in (1, 2, 260, 1000, 0):
+        expected = 0.0 if paper_t == 0 else math.sqrt(1 - alpha_bar[paper_t - 1].item())
         got, problem = call_answer(fn, schedule, paper_t, number=True)
         if problem:
-            if paper_t == 0 and "IndexError" in problem:
-                problem += tr(" — paper step 0 is the clean data: ᾱ_0 = 1 (schedule.alphas_cumprod_prev[0])")
+            if "IndexError" in problem:
+                problem += (
+                    tr(" — paper step 0 is the clean data: ᾱ_0 = 1 (schedule.alphas_cumprod_prev[0])")
+                    if paper_t == 0
+                    else tr(" — paper step t is code index t − 1, so paper step T is the last index")
+                )
             return report(False, problem)
-        if not close(got, expected, rtol=1e-5):
-            hint = ""
-            if paper_t < 1000 and close(got, schedule.alphas_cumprod[paper_t].item(), rtol=1e-5):
-                hint = tr(" — off by one: paper step t is code index t − 1")
-            elif paper_t == 0:
-                hint = tr(" — ᾱ_0 := 1: no noise has been added yet")
+        if not close(got, expected, rtol=1e-5, atol=1e-9):
+            mistakes = {
+                tr(" — index −1 is the last step, ᾱ_T: paper step 0 needs ᾱ_0 = 1, no noise"): math.sqrt(
+                    1 - alpha_bar[-1].item()
+                ),
+            }
+            if paper_t < 1000:
+                shifted = 1 - alpha_bar[paper_t].item()
+                mistakes[tr(" — both bugs are still there: the index and the missing square root")] = shifted
+                mistakes[tr(" — off by one: paper step t is code index t − 1")] = math.sqrt(shifted)
+            if paper_t > 0:
+                mistakes[tr(" — that is the variance 1 − ᾱ_t; the standard deviation is its square root")] = expected**2
+                mistakes[tr(" — that is the signal's scale √ᾱ_t; the noise's is √(1 − ᾱ_t)")] = math.sqrt(
+                    alpha_bar[paper_t - 1].item()
+                )
+            hint = which_mistake(got, mistakes, rtol=1e-5, atol=1e-9)
             return report(
                 False,
                 tr(
@@ -63,7 +57,53 @@ def check_alpha_bar_at_paper_step(fn) -> CheckResult:
                     hint=hint,
                 ),
             )
-    return report(True, tr("ᾱ at paper step t is alphas_cumprod[t − 1], and ᾱ_0 = 1"))
+    return report(True, tr("noise std at paper step t = √(1 − alphas_cumprod[t − 1]), and 0 at step 0"))
+
+
+# The prediction may use ln(1 − β) ≈ −β: for these schedules that is within 1.4% of the exact sum of logs.
+PREDICTION_RTOL = 0.02
+
+
+@robust_check
+def check_log_alpha_bar_T(fn) -> CheckResult:
+    """Lesson 00, exercise 2 (predict, then run): ``fn(T, beta_1, beta_T)`` predicts ln ᾱ_T of the linear schedule
+    from β_1 to β_T over T steps; the check builds each schedule and compares within 2%."""
+    for T, beta_1, beta_T in ((1000, 1e-4, 0.02), (2000, 1e-4, 0.02), (200, 1e-3, 0.04)):
+        got, problem = call_answer(fn, T, beta_1, beta_T, number=True)
+        if problem:
+            return report(False, problem)
+        betas = torch.linspace(beta_1, beta_T, T, dtype=torch.float64)
+        ran = torch.log1p(-betas).sum().item()  # ln ∏(1 − β) of the schedule itself
+        if not close(got, ran, rtol=PREDICTION_RTOL, atol=0):
+            mean_beta = (beta_1 + beta_T) / 2
+            hint = tr(" — that is ᾱ_T itself; the exercise asks for its logarithm") if 0 < got < 1 else ""
+            hint = hint or which_mistake(
+                got,
+                {
+                    tr(" — ᾱ_T < 1, so ln ᾱ_T is negative"): -ran,
+                    tr(" — the average β of a linear schedule is (β_1 + β_T)/2: a factor ½ is missing"): -T
+                    * 2
+                    * mean_beta,
+                    tr(" — that uses the largest β at every step; the β rise linearly from β_1"): -T * beta_T,
+                    tr(" — that uses the smallest β at every step; the β rise linearly to β_T"): -T * beta_1,
+                },
+                rtol=1e-3,  # a slip is an exact formula: the tolerance only separates −Tβ_T from −T(β_1 + β_T)
+                atol=0,
+            )
+            return report(
+                False,
+                tr(
+                    "T={T}, beta from {beta_1} to {beta_T}: the schedule gives ln ᾱ_T = {ran:.4g}, your "
+                    "prediction {got:.4g}{hint}",
+                    T=T,
+                    beta_1=beta_1,
+                    beta_T=beta_T,
+                    ran=ran,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("ln ᾱ_T ≈ −Σ β_t = −T(β_1 + β_T)/2: twice the steps, ᾱ_T squared"))
 
 
 @robust_check

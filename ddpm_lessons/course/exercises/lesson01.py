@@ -7,77 +7,106 @@ import math
 import torch
 
 from ..language import tr
+from ..physics import random_walk
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_predicted_variance", "check_vp_step", "check_variance_after", "check_gaussian_score"]
+__all__ = ["check_mean_distance", "check_settled_mean_square", "check_variance_after", "check_gaussian_score"]
+
+
+# Particles per run when a check compares a prediction with a simulation: the mean distance's standard error is
+# then 0.37% of it, so 5 standard errors (1.8%) separate every named mistake (≥ 12% away) from the right answer.
+RUN_PARTICLES = 20_000
 
 
 @robust_check
-def check_predicted_variance(fn) -> CheckResult:
-    """Lesson 01, exercise 1: ``fn(t, sigma, var0)`` = variance of one coordinate after t random-walk steps."""
-    cases = [(0, 0.1, 0.02), (10, 0.1, 0.0), (250, 0.01, 0.005), (7, 0.3, 1.0)]
-    for t, sigma, var0 in cases:
-        got, problem = call_answer(fn, t, sigma, var0, number=True)
+def check_mean_distance(fn) -> CheckResult:
+    """Lesson 01, exercise 1 (predict, then run): ``fn(t, sigma)`` predicts the mean distance a particle has moved
+    from its start after ``t`` kicks σ·N(0, I) in the plane, without walls; the check runs the walk and compares."""
+    for t, sigma, seed in ((25, 0.03, 21), (100, 0.01, 22), (9, 0.2, 23)):
+        got, problem = call_answer(fn, t, sigma, number=True)
         if problem:
             return report(False, problem)
-        expected = var0 + t * sigma**2
-        if not close(got, expected, rtol=1e-5):
+        start = torch.zeros(RUN_PARTICLES, 2, dtype=torch.float64)
+        end = random_walk(start, t, sigma, generator=torch.Generator().manual_seed(seed), walls=False)
+        distances = end.norm(dim=1)
+        ran, tolerance = distances.mean().item(), 5 * distances.std().item() / math.sqrt(RUN_PARTICLES)
+        if not abs(got - ran) <= tolerance:
+            rayleigh = math.sqrt(math.pi / 2)
             hint = which_mistake(
                 got,
                 {
-                    tr(" — each step adds the variance σ², not the standard deviation σ"): var0 + t * sigma,
-                    tr(" — don't forget the initial spread var0 of the ink drop"): t * sigma**2,
-                    tr(" — independent variances add; standard deviations do not"): (
-                        math.sqrt(var0) + math.sqrt(t) * sigma
-                    )
-                    ** 2,
+                    tr(" — distances of kicks in random directions do not add; their variances do"): t
+                    * sigma
+                    * rayleigh,
+                    tr(" — that is one kick's mean distance; after t kicks each coordinate has variance tσ²"): sigma
+                    * rayleigh,
+                    tr(" — that is the root-mean-square distance √E|x|²; the mean distance is √(π/2)·σ√t"): sigma
+                    * math.sqrt(2 * t),
+                    tr(
+                        " — σ√t is one coordinate's standard deviation; the mean distance in the plane is √(π/2) times it"
+                    ): (sigma * math.sqrt(t)),
+                    tr(" — that is the variance of one coordinate, not a distance"): t * sigma**2,
                 },
-                rtol=1e-5,
+                rtol=0.02,
             )
             return report(
                 False,
                 tr(
-                    "for t={t}, sigma={sigma}, var0={var0} expected {expected:.6g}, got {got:.6g}{hint}",
+                    "t={t}, sigma={sigma}: the walk of {n} particles moved {ran:.4f} on average (± {tolerance:.4f}), "
+                    "your prediction {got:.4f}{hint}",
                     t=t,
                     sigma=sigma,
-                    var0=var0,
-                    expected=expected,
+                    n=f"{RUN_PARTICLES:,}",
+                    ran=ran,
+                    tolerance=tolerance,
                     got=got,
                     hint=hint,
                 ),
             )
-    return report(True, tr("variances of independent steps add: var0 + t·σ²"))
+    return report(True, tr("mean distance after t kicks = √(π/2)·σ√t: variances add, so the distance grows like √t"))
+
+
+def _settle(beta: float, m: float = 0.3) -> float:
+    """Run the mean-square recursion of the buggy step x ← (1 − β)x + √β ε until it stops moving."""
+    for _ in range(200_000):
+        m, last = (1 - beta) ** 2 * m + beta, m
+        if abs(m - last) < 1e-15:
+            break
+    return m
 
 
 @robust_check
-def check_vp_step(fn) -> CheckResult:
-    """Lesson 01, exercise 2: ``fn(x, beta, noise)`` = one variance-preserving step √(1 − β) x + √β ε."""
-    g = torch.Generator().manual_seed(0)
-    x = torch.rand(4, 3, 5, 5, generator=g) * 2 - 1
-    noise = torch.randn(x.shape, generator=g)
-    for beta in (0.02, 0.3):
-        got, problem = call_answer(fn, x.clone(), beta, noise.clone())
+def check_settled_mean_square(fn) -> CheckResult:
+    """Lesson 01, exercise 2 (find the bug): ``fn(beta)`` predicts where E[x²] settles under the buggy step
+    (1 − β)·x + √β·ε repeated with a constant β; the check runs the mean-square recursion until it stops."""
+    for beta in (0.02, 0.3, 0.001):
+        got, problem = call_answer(fn, beta, number=True)
         if problem:
             return report(False, problem)
-        expected = math.sqrt(1 - beta) * x + math.sqrt(beta) * noise
-        got, problem = tensor_answer(got, expected, tr("the result"))
-        if problem:
-            return report(False, tr("{problem} (shaped like x)", problem=problem))
-        if not close(got, expected, rtol=1e-5, atol=1e-6):
+        ran = _settle(beta)
+        if not close(got, ran, rtol=2e-4):  # 1/(2 − β) in float32 loses ~3e-5 to cancellation
             hint = which_mistake(
                 got,
                 {
-                    tr("the noise is scaled by β instead of √β"): math.sqrt(1 - beta) * x + beta * noise,
-                    tr("x must shrink by √(1 − β) before the noise is added"): x + math.sqrt(beta) * noise,
-                    tr("x shrinks by √(1 − β), not by (1 − β)"): (1 - beta) * x + math.sqrt(beta) * noise,
-                    tr("that is pure addition: nothing keeps the variance bounded"): x + noise * beta,
+                    tr(" — 1 is where the correct step √(1 − β)·x settles; the bug multiplies x² by (1 − β)²"): 1.0,
+                    tr(" — 1/2 is only the small-β limit: solve m = (1 − β)²·m + β exactly"): 0.5,
+                    tr(" — that is the standard deviation; the exercise asks for the mean square E[x²]"): math.sqrt(
+                        ran
+                    ),
                 },
-                tr("compare with √(1 − β)·x + √β·ε"),
-                rtol=1e-5,
-                atol=1e-6,
+                rtol=2e-4,
             )
-            return report(False, tr("beta={beta}: {hint}", beta=beta, hint=hint))
-    return report(True, tr("√(1 − β)·x + √β·ε keeps a unit variance unit"))
+            return report(
+                False,
+                tr(
+                    "beta={beta}: the buggy step settles at E[x²] = {ran:.6g}, your prediction {got:.6g}{hint}",
+                    beta=beta,
+                    ran=ran,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("the buggy step settles at E[x²] = β/(1 − (1 − β)²) = 1/(2 − β) ≈ 1/2, not 1"))
 
 
 @robust_check
