@@ -101,9 +101,9 @@ POINTS: dict[str, dict[str, int]] = {
         "check_forward_jump": 2,
     },
     "03_reverse_process_and_elbo": {
-        "check_posterior_coefficients": 1,
-        "check_gaussian_kl": 1,
-        "check_eps_weight": 1,
+        "check_jump_mean_eps_form": 2,
+        "check_min_weight_step": 1,
+        "check_sum_from_random_steps": 1,
         "check_jump_posterior_variance": 2,
     },
     "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1, "check_shifted_embedding": 2},

@@ -74,12 +74,12 @@ SOLUTIONS = {
     "check_finds_bug": _finds_bug,
     "check_equal_power_step": lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]) + 1,
     "check_forward_jump": lambda at, a_s: (math.sqrt(at / a_s), (a_s - at) / a_s),
-    "check_posterior_coefficients": lambda b, ab, abp: (
-        math.sqrt(abp) * b / (1 - ab),
-        math.sqrt(1 - b) * (1 - abp) / (1 - ab),
+    "check_jump_mean_eps_form": lambda at, a_s: (
+        1 / math.sqrt(at / a_s),
+        -(1 - at / a_s) / (math.sqrt(at / a_s) * math.sqrt(1 - at)),
     ),
-    "check_gaussian_kl": lambda m1, v1, m2, v2: 0.5 * (math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1),
-    "check_eps_weight": lambda b, s2, ab: b**2 / (2 * s2 * (1 - b) * (1 - ab)),
+    "check_min_weight_step": lambda T, b1, bT: math.sqrt(2 * 1.2564312 * T / bT),
+    "check_sum_from_random_steps": lambda term, T, n, g: T * term(torch.randint(1, T + 1, (n,), generator=g)).mean(),
     "check_jump_posterior_variance": lambda at, a_s: (1 - a_s) * (1 - at / a_s) / (1 - at),
     "check_time_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
     "check_time_bias": lambda h, e: h + e[:, :, None, None],
@@ -233,7 +233,18 @@ MISTAKES = [
     ("check_jump_posterior_variance", lambda at, a_s: 1 / (at / (1 - at / a_s) + 1 / (1 - a_s)), "square"),
     ("check_shifted_embedding", lambda e, k: e, "unchanged"),
     ("check_shifted_embedding", lambda e, k: _shifted(e, -k), "PE(t − k)"),
-    ("check_eps_weight", lambda b, s2, ab: b**2 / (2 * s2 * (1 - ab)), "divide by α_t"),
+    (
+        "check_jump_mean_eps_form",
+        lambda at, a_s: (1 / math.sqrt(at / a_s), -(1 - at / a_s) / math.sqrt(1 - at)),
+        "lost it",
+    ),
+    (
+        "check_jump_mean_eps_form",
+        lambda at, a_s: (1 / math.sqrt(at / a_s), -(1 - at / a_s) / math.sqrt(at / a_s)),
+        "not 1 − ᾱ_t",
+    ),
+    ("check_min_weight_step", lambda T, b1, bT: 2, "largest, not smallest"),
+    ("check_min_weight_step", lambda T, b1, bT: math.sqrt(2 * math.log(2) * T / bT), "ᾱ_t ≈ ½"),
     ("check_noise_std_at", lambda s, t: (1 - s.alphas_cumprod[t]).item(), "both bugs"),
     ("check_noise_std_at", lambda s, t: (1 - s.alphas_cumprod[t - 1]).sqrt(), "index −1"),
     ("check_noise_std_at", lambda s, t: 1 - s.alphas_cumprod[t - 1] if t else 0.0, "square root"),
@@ -273,8 +284,9 @@ def test_answers_written_with_torch_functions_pass_like_answers_written_with_mat
     def forward_jump(alpha_bar_t, alpha_bar_s):
         return torch.sqrt(alpha_bar_t / alpha_bar_s), 1 - alpha_bar_t / alpha_bar_s
 
-    def gaussian_kl(m1, v1, m2, v2):
-        return 0.5 * (torch.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)
+    def jump_mean_eps_form(alpha_bar_t, alpha_bar_s):
+        r = alpha_bar_t / alpha_bar_s
+        return 1 / torch.sqrt(r), -(1 - r) / (torch.sqrt(r) * torch.sqrt(1 - alpha_bar_t))
 
     def prior_mismatch_kl(alpha_bar_T, data_var):
         s2 = alpha_bar_T * data_var + 1 - alpha_bar_T
@@ -284,7 +296,7 @@ def test_answers_written_with_torch_functions_pass_like_answers_written_with_mat
         (lesson00.check_log_alpha_bar_T, log_alpha_bar_T),
         (lesson01.check_settled_mean_square, settled_mean_square),
         (lesson02.check_forward_jump, forward_jump),
-        (lesson03.check_gaussian_kl, gaussian_kl),
+        (lesson03.check_jump_mean_eps_form, jump_mean_eps_form),
         (lesson08.check_prior_mismatch_kl, prior_mismatch_kl),
     ):
         assert check(answer), check.__name__

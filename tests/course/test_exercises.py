@@ -84,18 +84,46 @@ def test_lesson02_exercise_checks(capsys):
 
 
 def test_lesson03_exercise_checks(capsys):
-    def coefficients(beta, ab, ab_prev):
-        return math.sqrt(ab_prev) * beta / (1 - ab), math.sqrt(1 - beta) * (1 - ab_prev) / (1 - ab)
+    def jump_mean(ab_t, ab_s):
+        r = ab_t / ab_s
+        return 1 / math.sqrt(r), -(1 - r) / (math.sqrt(r) * math.sqrt(1 - ab_t))
 
-    assert exercises.check_posterior_coefficients(coefficients)
-    assert not exercises.check_posterior_coefficients(lambda b, ab, abp: coefficients(b, ab, abp)[::-1])
-    assert "swapped" in capsys.readouterr().out
-    kl = lambda m1, v1, m2, v2: 0.5 * (math.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)  # noqa: E731
-    assert exercises.check_gaussian_kl(kl)
-    assert not exercises.check_gaussian_kl(lambda m1, v1, m2, v2: kl(m2, v2, m1, v1))
-    assert "not symmetric" in capsys.readouterr().out
-    assert exercises.check_eps_weight(lambda b, s2, ab: b**2 / (2 * s2 * (1 - b) * (1 - ab)))
-    assert not exercises.check_eps_weight(lambda b, s2, ab: 1.0)
+    assert exercises.check_jump_mean_eps_form(jump_mean)
+    assert not exercises.check_jump_mean_eps_form(
+        lambda ab_t, ab_s: (jump_mean(ab_t, ab_s)[0], -jump_mean(ab_t, ab_s)[1])
+    )
+    assert "ε enters with a minus" in capsys.readouterr().out
+    assert not exercises.check_jump_mean_eps_form(lambda ab_t, ab_s: (1 / math.sqrt(ab_t), -math.sqrt(1 / ab_t - 1)))
+    assert "the jump all the way to s = 0" in capsys.readouterr().out
+
+    def min_weight_step(T, beta_1, beta_T):
+        u = 1.0
+        for _ in range(100):
+            u = math.log(1 + 2 * u)
+        return math.sqrt(2 * u * T / beta_T)
+
+    assert exercises.check_min_weight_step(min_weight_step)
+    assert not exercises.check_min_weight_step(lambda T, b1, bT: T)
+    assert "not monotone" in capsys.readouterr().out
+    assert not exercises.check_min_weight_step(lambda T, b1, bT: math.sqrt(2 * T / bT))
+    assert "takes u = 1" in capsys.readouterr().out
+
+    def fixed(term, T, n, generator):
+        return T * term(torch.randint(1, T + 1, (n,), generator=generator)).mean()
+
+    assert exercises.check_sum_from_random_steps(fixed)
+    assert not exercises.check_sum_from_random_steps(
+        lambda term, T, n, g: term(torch.randint(1, T, (n,), generator=g)).mean()
+    )
+    assert "never draws t = T" in capsys.readouterr().out
+    assert not exercises.check_sum_from_random_steps(
+        lambda term, T, n, g: term(torch.randint(1, T + 1, (n,), generator=g)).mean()
+    )
+    assert "a factor T is missing" in capsys.readouterr().out
+    assert not exercises.check_sum_from_random_steps(
+        lambda term, T, n, g: T * term(torch.randint(0, T, (n,), generator=g)).mean()
+    )
+    assert "drew paper step 0" in capsys.readouterr().out
 
 
 def test_lesson04_exercise_checks(capsys):

@@ -9,7 +9,12 @@ from .feedback import CheckResult
 from .lesson00 import check_constant_beta_alpha_bar, check_log_alpha_bar_T, check_noise_std_at
 from .lesson01 import check_gaussian_score, check_mean_distance, check_settled_mean_square, check_variance_after
 from .lesson02 import check_chain_coefficients, check_equal_power_step, check_finds_bug, check_forward_jump
-from .lesson03 import check_eps_weight, check_gaussian_kl, check_jump_posterior_variance, check_posterior_coefficients
+from .lesson03 import (
+    check_jump_mean_eps_form,
+    check_jump_posterior_variance,
+    check_min_weight_step,
+    check_sum_from_random_steps,
+)
 from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
 from .lesson05 import check_conv_macs, check_conv_parameters, check_stage_shape
 from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler, check_x0_error_factor
@@ -31,9 +36,9 @@ __all__ = [
     "check_finds_bug",
     "check_equal_power_step",
     "check_forward_jump",
-    "check_posterior_coefficients",
-    "check_gaussian_kl",
-    "check_eps_weight",
+    "check_jump_mean_eps_form",
+    "check_min_weight_step",
+    "check_sum_from_random_steps",
     "check_jump_posterior_variance",
     "check_time_embedding",
     "check_time_bias",

@@ -1,4 +1,4 @@
-"""Chinese templates for exercises/lesson03.py (the reverse process and the ELBO)."""
+"""Chinese templates for exercises/lesson03.py (the reverse process and the bound)."""
 
 MESSAGES: dict[str, str] = {
     # _pair: an answer that should be two numbers
@@ -6,32 +6,63 @@ MESSAGES: dict[str, str] = {
     "the first": "第一个数",
     "the second": "第二个数",
     "{problem} — return a pair ({names})": "{problem}——请返回一对数（{names}）",
-    # check_posterior_coefficients
-    "coefficient of x_0, coefficient of x_t": "x_0 的系数, x_t 的系数",
-    " — swapped? the first is the coefficient of x_0": "——是不是弄反了？第一个是 x_0 的系数",
-    "beta={beta}, alpha_bar_prev={alpha_bar_prev}: expected ({c0:.6g}, {ct:.6g}), got ({g0:.6g}, {gt:.6g}){hint}": (
-        "beta={beta}, alpha_bar_prev={alpha_bar_prev}：应为 ({c0:.6g}, {ct:.6g})，你的结果是 ({g0:.6g}, {gt:.6g}){hint}"
+    # check_jump_mean_eps_form
+    "coefficient of x_t, coefficient of ε": "x_t 的系数, ε 的系数",
+    " — swapped? the first is the coefficient of x_t, the second that of ε": "——是不是弄反了？第一个是 x_t 的系数，第二个是 ε 的系数",
+    " — the sign of ε: x_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t, so ε enters with a minus": (
+        "——ε 的符号：x_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t，所以 ε 前面是负号"
     ),
-    "{mean}; at t = 1 it is x_0 itself": "{mean}；t = 1 时它就是 x_0 本身",
-    # check_gaussian_kl
-    " — that is KL(N2 ‖ N1); KL is not symmetric": "——这是 KL(N2 ‖ N1)；KL 散度不对称",
-    " — v1 and v2 are variances; do not square them again": "——v1 和 v2 已经是方差；不要再平方",
-    "KL(N({m1}, {v1}) ‖ N({m2}, {v2})): expected {expected:.6g}, got {got:.6g}{hint}": (
-        "KL(N({m1}, {v1}) ‖ N({m2}, {v2}))：应为 {expected:.6g}，你的结果是 {got:.6g}{hint}"
+    " — that is the x_0 form's pair of coefficients: substitute x_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t": (
+        "——这是 x_0 形式的两个系数：还要代入 x_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t"
     ),
-    # check_eps_weight
-    " — the ε coefficient β_t/√(1 − ᾱ_t) is squared, so (1 − ᾱ_t) appears without a root": (
-        "——ε 的系数 β_t/√(1 − ᾱ_t) 要平方，所以 (1 − ᾱ_t) 不带根号"
+    " — the noise in x_t is scaled by √(1 − ᾱ_t), not 1 − ᾱ_t": "——x_t 中噪声的系数是 √(1 − ᾱ_t)，不是 1 − ᾱ_t",
+    " — both terms carry the factor 1/√(ᾱ_t/ᾱ_s): the ε term lost it": (
+        "——两项都带有因子 1/√(ᾱ_t/ᾱ_s)：ε 那一项把它丢了"
     ),
-    " — the 1/√α_t in front of μ is squared too: divide by α_t = 1 − β_t": (
-        "——μ 前面的 1/√α_t 也要平方：再除以 α_t = 1 − β_t"
+    " — that is x̂_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t, the jump all the way to s = 0: use the ratio ᾱ_t/ᾱ_s": (
+        "——这是 x̂_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t，即一直跳回 s = 0 的结果：应使用比值 ᾱ_t/ᾱ_s"
     ),
-    " — the Gaussian KL has 1/(2σ²): don't drop the 2": "——高斯分布的 KL 散度里是 1/(2σ²)：别漏掉 2",
-    "beta={beta}, sigma2={sigma2}, alpha_bar={alpha_bar}: expected {expected:.6g}, got {got:.6g}{hint}": (
-        "beta={beta}, sigma2={sigma2}, alpha_bar={alpha_bar}：应为 {expected:.6g}，你的结果是 {got:.6g}{hint}"
+    "alpha_bar_t={a_t}, alpha_bar_s={a_s}: your a·x_t + b·ε differs from the x_0 form at random points; expected "
+    "(a, b) = ({a:.6g}, {b:.6g}), got ({ga:.6g}, {gb:.6g}){hint}": (
+        "alpha_bar_t={a_t}, alpha_bar_s={a_s}：在随机点上，你的 a·x_t + b·ε 与 x_0 形式不相等；"
+        "(a, b) 应为 ({a:.6g}, {b:.6g})，你的结果是 ({ga:.6g}, {gb:.6g}){hint}"
     ),
-    "w_t = β_t² / (2σ_t² α_t (1 − ᾱ_t)); L_simple sets every w_t to 1": (
-        "w_t = β_t² / (2σ_t² α_t (1 − ᾱ_t))；简化损失 L_simple 把每个 w_t 都设为 1"
+    "μ̃_(s|t) = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r with r = ᾱ_t/ᾱ_s: section 2's one-step form with α_t → r, β_t → 1 − r": (
+        "μ̃_(s|t) = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r，其中 r = ᾱ_t/ᾱ_s：就是第 2 节的单步形式，把 α_t 换成 r、"
+        "β_t 换成 1 − r"
+    ),
+    # check_min_weight_step
+    " — w_t is not monotone: it falls, then rises again as β_t keeps growing": (
+        "——w_t 不是单调的：它先下降，随着 β_t 继续增大又回升"
+    ),
+    " — small t is where w_t is largest, not smallest": "——t 较小时 w_t 最大，而不是最小",
+    " — the middle of the schedule is not special: set the derivative of ln w_t to zero": (
+        "——调度的正中间并没有什么特别：令 ln w_t 的导数为零"
+    ),
+    " — that is where ᾱ_t ≈ ½; the minimum solves e^u − 1 = 2u, u = β_T t²/(2T)": (
+        "——这是 ᾱ_t ≈ ½ 的位置；最小值满足 e^u − 1 = 2u，其中 u = β_T t²/(2T)"
+    ),
+    " — that takes u = 1; solve e^u − 1 = 2u for u (about 1.26)": "——这相当于取 u = 1；请解 e^u − 1 = 2u（u 约为 1.26）",
+    " — t = 1 is the decoder's term L_0, not an L_(t−1)": "——t = 1 是解码器项 L_0，不是某个 L_(t−1)",
+    "T={T}, beta from {beta_1} to {beta_T}: w_t is smallest at paper step {ran}, your prediction {got:.4g}{hint}": (
+        "T={T}，beta 从 {beta_1} 到 {beta_T}：w_t 在论文步 {ran} 处最小，你的预测是 {got:.4g}{hint}"
+    ),
+    "w_t ≈ β_t/(2(1 − ᾱ_t)) is smallest where e^u − 1 = 2u, u = β_T t²/(2T) ≈ 1.26: there ᾱ_t ≈ 0.28, whatever T": (
+        "w_t ≈ β_t/(2(1 − ᾱ_t)) 在 e^u − 1 = 2u、u = β_T t²/(2T) ≈ 1.26 处最小：无论 T 是多少，那里都有 ᾱ_t ≈ 0.28"
+    ),
+    # check_sum_from_random_steps
+    " — it drew paper step {step}: paper steps run from 1 to T": "——它抽到了论文步 {step}：论文步的范围是 1 到 T",
+    " — it never draws t = T: torch.randint's upper end is exclusive (torch.randint(1, T + 1, …))": (
+        "——它永远抽不到 t = T：torch.randint 的上界是开区间（应写 torch.randint(1, T + 1, …)）"
+    ),
+    " — a factor T is missing: the mean over uniform t is the sum divided by T": (
+        "——少了因子 T：对均匀分布的 t 取平均，等于求和再除以 T"
+    ),
+    "T={T}: the exact sum of the terms is {exact:.4g}, your estimate {got:.4g}{hint}": (
+        "T={T}：各项之和的精确值是 {exact:.4g}，你的估计是 {got:.4g}{hint}"
+    ),
+    "Σ_t f(t) = T · E_(t uniform on 1…T)[f(t)]: one random step per image, times T": (
+        "Σ_t f(t) = T · E_(t 在 1…T 上均匀)[f(t)]：每张图像随机取一步，再乘以 T"
     ),
     # check_jump_posterior_variance
     " — precisions add, not variances: take 1/(ratio/(1 − ratio) + 1/(1 − ᾱ_s))": (
