@@ -147,6 +147,18 @@ def test_lesson_04s_sentences_hold_in_every_seed(recorded):
     # at the end both informed inputs are inside fresh data's range in every seed; raw and none are far above it
     assert table["sinusoidal"]["inside"] == table["scalar"]["inside"] == len(recorded["seeds"])
     assert table["raw"]["z"]["low"] > 10 and table["none"]["z"]["low"] > table["raw"]["z"]["high"]
+    # "pooled over the seeds the sinusoidal model is still above data's level and still falling": its mean is more
+    # than one standard error (fresh data's sd / √seeds) above data's mean, and it fell by more than one fresh sd in
+    # every seed over the last segment; the scalar model's pooled mean is within one standard error
+    error = level.std / len(recorded["seeds"]) ** 0.5
+    end_of = {
+        variant: [by[variant, seed][2]["swd"] for seed in recorded["seeds"]] for variant in ("sinusoidal", "scalar")
+    }
+    assert sum(end_of["sinusoidal"]) / len(recorded["seeds"]) - level.mean > error
+    assert abs(sum(end_of["scalar"]) / len(recorded["seeds"]) - level.mean) < error
+    assert all(
+        by["sinusoidal", seed][1]["swd"] - by["sinusoidal", seed][2]["swd"] > level.std for seed in recorded["seeds"]
+    )
 
 
 @pytest.mark.slow

@@ -109,7 +109,7 @@ def check_jump_mean_eps_form(fn) -> CheckResult:
     return report(
         True,
         tr(
-            "μ̃_(s|t) = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r with r = ᾱ_t/ᾱ_s: section 2's one-step form with α_t → r, "
+            "the jump posterior mean = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r with r = ᾱ_t/ᾱ_s: section 2's one-step form with α_t → r, "
             "β_t → 1 − r"
         ),
     )
@@ -207,11 +207,19 @@ def check_sum_from_random_steps(fn) -> CheckResult:
                 step=term.low if term.low < 1 else term.high,
             )
         elif term.high < T:
-            hint = tr(" — it never draws t = T: torch.randint's upper end is exclusive (torch.randint(1, T + 1, …))")
+            hint = tr(
+                " — the largest paper step it drew is {high}, never T = {T}: which steps can your call draw?",
+                high=term.high,
+                T=T,
+            )
         else:
             hint = which_mistake(
                 got,
-                {tr(" — a factor T is missing: the mean over uniform t is the sum divided by T"): exact / T},
+                {
+                    tr(
+                        " — your estimate is close to the exact sum divided by T: how does a mean over uniform t relate to the sum?"
+                    ): exact / T
+                },
                 rtol=0.03,
                 atol=0,
             )

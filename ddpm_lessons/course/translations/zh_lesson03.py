@@ -27,8 +27,8 @@ MESSAGES: dict[str, str] = {
         "alpha_bar_t={a_t}, alpha_bar_s={a_s}：在随机点上，你的 a·x_t + b·ε 与 x_0 形式不相等；"
         "(a, b) 应为 ({a:.6g}, {b:.6g})，你的结果是 ({ga:.6g}, {gb:.6g}){hint}"
     ),
-    "μ̃_(s|t) = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r with r = ᾱ_t/ᾱ_s: section 2's one-step form with α_t → r, β_t → 1 − r": (
-        "μ̃_(s|t) = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r，其中 r = ᾱ_t/ᾱ_s：就是第 2 节的单步形式，把 α_t 换成 r、"
+    "the jump posterior mean = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r with r = ᾱ_t/ᾱ_s: section 2's one-step form with α_t → r, β_t → 1 − r": (
+        "跳跃后验均值 = (x_t − (1 − r)/√(1 − ᾱ_t)·ε)/√r，其中 r = ᾱ_t/ᾱ_s：就是第 2 节的单步形式，把 α_t 换成 r、"
         "β_t 换成 1 − r"
     ),
     # check_min_weight_step
@@ -52,11 +52,11 @@ MESSAGES: dict[str, str] = {
     ),
     # check_sum_from_random_steps
     " — it drew paper step {step}: paper steps run from 1 to T": "——它抽到了论文步 {step}：论文步的范围是 1 到 T",
-    " — it never draws t = T: torch.randint's upper end is exclusive (torch.randint(1, T + 1, …))": (
-        "——它永远抽不到 t = T：torch.randint 的上界是开区间（应写 torch.randint(1, T + 1, …)）"
+    " — the largest paper step it drew is {high}, never T = {T}: which steps can your call draw?": (
+        "——它抽到的最大论文步是 {high}，从来没有 T = {T}：你的调用能抽到哪些步？"
     ),
-    " — a factor T is missing: the mean over uniform t is the sum divided by T": (
-        "——少了因子 T：对均匀分布的 t 取平均，等于求和再除以 T"
+    " — your estimate is close to the exact sum divided by T: how does a mean over uniform t relate to the sum?": (
+        "——你的估计接近精确和除以 T：对均匀分布的 t 取平均与求和是什么关系？"
     ),
     "T={T}: the exact sum of the terms is {exact:.4g}, your estimate {got:.4g}{hint}": (
         "T={T}：各项之和的精确值是 {exact:.4g}，你的估计是 {got:.4g}{hint}"
