@@ -18,7 +18,10 @@ from ddpm_lessons.schedule import DiffusionSchedule
 from ddpm_lessons.validation import InputError
 
 TINY = {"steps": 4, "every": 2, "batch_size": 16, "hidden": 16, "layers": 2, "n": 64}
-CONVERGED = 0.15  # a curve has flattened when its last point is within 15 % of its best (SW noise at N = 2000)
+# A curve has flattened when the mean of its last quarter is within 30 % of its best point and no more than 20 % below
+# the quarter before: the tolerance of the distance itself, whose standard deviation over fresh draws of data is about
+# 20 % of these values (the best point of a noisy curve is a lucky draw).
+CONVERGED, STILL_FALLING = 0.30, 0.20
 
 
 @pytest.fixture(scope="module")
@@ -179,36 +182,65 @@ def test_every_run_has_converged(recorded):
         assert quarter >= 4, run["variant"]
         last, before = statistics.fmean(values[-quarter:]), statistics.fmean(values[-2 * quarter : -quarter])
         assert last <= (1 + CONVERGED) * min(values), (run["variant"], run["seed"], values)
-        assert last >= (1 - CONVERGED) * before, (run["variant"], run["seed"], values)
+        assert last >= (1 - STILL_FALLING) * before, (run["variant"], run["seed"], values)
 
 
 def test_what_lesson_09_says_about_the_flow_variants_holds_in_every_seed(recorded, level):
     runs = by_variant(recorded)
-    for nfe in (10, 20, 50, 100):
-        for seed_runs in zip(*(runs[v] for v in flows.RECORDED)):
-            eps, flow, levels, both = seed_runs
-            assert len({run["seed"] for run in seed_runs}) == 1
-            # every converged model covers all eight modes from 10 evaluations on
+    for seed_runs in zip(*(runs[v] for v in flows.RECORDED)):
+        eps, flow, levels, both = seed_runs
+        assert len({run["seed"] for run in seed_runs}) == 1
+        for nfe in (10, 20, 50, 100):  # every converged model covers all eight modes from 10 evaluations on
             for run in seed_runs:
                 for grid in ("ddim",) if run is eps else ("uniform", "ddim"):
                     assert sample_sw(run, grid, nfe)["modes_covered"] == 8
-            # on its own grid, flow matching as the lesson trains it is closer to the data than the eps-model
+        for nfe in (5, 10, 20):
+            # on its own grid flow matching is closer to the data than DDIM with the eps-model at 5-20 NFE ...
             assert sample_sw(flow, "uniform", nfe)["sw"] < sample_sw(eps, "ddim", nfe)["sw"]
-    for run in runs["eps"]:
-        assert sample_sw(run, "ddim", 100)["sw"] > level.high  # the eps-model stays outside fresh data's range
+            # ... and the grid accounts for it: the eps-loss written in v, too, is closer on uniform s than on DDIM's
+            for run in (flow, levels, both):
+                assert sample_sw(run, "uniform", nfe)["sw"] < sample_sw(run, "ddim", nfe)["sw"]
+        for run in (flow, levels, both):  # at 5 NFE: all modes on uniform s, at most 5 on DDIM's grid
+            assert (
+                sample_sw(run, "uniform", 5)["modes_covered"] == 8 and sample_sw(run, "ddim", 5)["modes_covered"] <= 5
+            )
+        assert sample_sw(eps, "ddim", 5)["modes_covered"] <= 5
+    # at 100 NFE the four trainings agree within the spread over the seeds (no ordering is claimed)
+    means = {
+        v: statistics.fmean(sample_sw(r, "ddim" if v == "eps" else "uniform", 100)["sw"] for r in runs[v])
+        for v in flows.RECORDED
+    }
+    stds = [
+        statistics.stdev(sample_sw(r, "ddim" if v == "eps" else "uniform", 100)["sw"] for r in runs[v])
+        for v in flows.RECORDED
+    ]
+    assert max(means.values()) - min(means.values()) < 2 * max(stds)
+    # and they end near fresh data's level: within 4 of its standard deviations above its mean
+    assert all(level.z(m) < 4 for m in means.values())
 
 
-def test_what_lesson_09_says_about_the_samplers_holds_in_every_seed(recorded, level):
+def test_what_lesson_09_says_about_the_samplers_holds_in_every_seed(recorded):
     for run in by_variant(recorded)["eps"]:
-        # with the exact eps*, at 19 and 49 NFE every sampler is near the data, on both spacings
-        for spacing in ("uniform", "karras"):
-            for method in ("ddim", "heun"):
-                assert sampler_row(run, spacing, method, 49, "eps_star")["modes_covered"] == 8
-        # Heun-3 on uniform spacing does not blow up with the converged network
+        for field in ("eps_theta", "eps_star"):
+            for spacing in ("uniform", "karras"):
+                # Heun is worse than DDIM at equal NFE from 5 to 19 evaluations, and not better at 49 (beyond 10 %)
+                for nfe in (5, 9, 19):
+                    heun, ddim = (sampler_row(run, spacing, m, nfe, field)["sw"] for m in ("heun", "ddim"))
+                    assert heun > ddim, (field, spacing, nfe)
+                heun, ddim = (sampler_row(run, spacing, m, 49, field)["sw"] for m in ("heun", "ddim"))
+                assert heun > 0.9 * ddim and sampler_row(run, spacing, "heun", 49, field)["modes_covered"] == 8
+        # Heun-3 on uniform spacing fails with the network (over 3x DDIM-5) but not with eps* (under 1.5x DDIM-5)
         diagnosis = run["heun3"]
-        assert diagnosis["heun3"]["sw"] < 2 * sampler_row(run, "uniform", "ddim", 5, "eps_theta")["sw"]
-        # the network's error at the predicted point is far above its error on course at the same level
-        assert diagnosis["err_predicted"] > 5 * diagnosis["err_on_course"]
+        ddim5 = sampler_row(run, "uniform", "ddim", 5, "eps_theta")["sw"]
+        ddim5_star = sampler_row(run, "uniform", "ddim", 5, "eps_star")["sw"]
+        assert diagnosis["heun3"]["sw"] > 3 * ddim5
+        assert sampler_row(run, "uniform", "heun", 5, "eps_star")["sw"] < 1.5 * ddim5_star
+        # the stated cause is not supported: eps* at the predicted points does not repair it, and those points are
+        # as likely under q_t as points on course
+        assert diagnosis["heun3_exact_at_predicted"]["sw"] > 3 * ddim5
+        assert diagnosis["nll_predicted"] < diagnosis["nll_on_course"] + 0.2
+        # Karras spacing with Heun at 5 and 9 NFE fails even with eps*
+        assert min(sampler_row(run, "karras", "heun", nfe, "eps_star")["sw"] for nfe in (5, 9)) > 1.0
 
 
 @pytest.mark.slow
