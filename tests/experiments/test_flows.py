@@ -1,0 +1,263 @@
+"""Lesson 09's recorded experiment (flow matching vs ε, one difference at a time; Heun vs DDIM on two spacings):
+it runs, is deterministic, refuses bad arguments, and the committed record is what it claims — converged, every
+variant × seed, and every comparison lesson 09 states holds in every seed."""
+
+import json
+import math
+import statistics
+from collections import defaultdict
+
+import pytest
+import torch
+
+from ddpm_lessons.data import eight_gaussians, toy_data
+from ddpm_lessons.evaluation.metrics import sliced_wasserstein
+from ddpm_lessons.evaluation.references import data_reference
+from ddpm_lessons.experiments import flows, record
+from ddpm_lessons.schedule import DiffusionSchedule
+from ddpm_lessons.validation import InputError
+
+TINY = {"steps": 4, "every": 2, "batch_size": 16, "hidden": 16, "layers": 2, "n": 64}
+# A curve has flattened when the mean of its last quarter is within 30 % of its best point and no more than 20 % below
+# the quarter before: the tolerance of the distance itself, whose standard deviation over fresh draws of data is about
+# 20 % of these values (the best point of a noisy curve is a lucky draw).
+CONVERGED, STILL_FALLING = 0.30, 0.20
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    return record.read_record("flows")
+
+
+@pytest.fixture(scope="module")
+def level(recorded):
+    n = recorded["recipe"]["n"]
+    return data_reference(
+        sliced_wasserstein,
+        lambda k, seed: toy_data("gaussian_mixture", k, seed=seed),
+        n,
+        reference=flows.reference_cloud(n),
+        draws=20,
+    )
+
+
+def by_variant(recorded):
+    runs = defaultdict(list)
+    for run in recorded["runs"]:
+        runs[run["variant"]].append(run)
+    return runs
+
+
+def sample_sw(run, grid, nfe):
+    (row,) = [s for s in run["samples"] if s["grid"] == grid and s["nfe"] == nfe]
+    return row
+
+
+def sampler_row(run, spacing, method, nfe, field):
+    (row,) = [
+        r for r in run["samplers"] if (r["spacing"], r["method"], r["nfe"], r["field"]) == (spacing, method, nfe, field)
+    ]
+    return row
+
+
+def test_a_tiny_run_is_deterministic_and_measures_everything():
+    one = flows.measure((3,), variants=("eps", "flow-eps-both"), **TINY)
+    again = flows.measure((3,), variants=("eps", "flow-eps-both"), **TINY)
+    strip = [{k: v for k, v in run.items() if not k.endswith("_s")} for run in one]
+    assert strip == [{k: v for k, v in run.items() if not k.endswith("_s")} for run in again]
+    eps, flow = one
+    assert [p["step"] for p in eps["curve"]] == [2, 4]
+    assert {s["grid"] for s in eps["samples"]} == {"ddim", "ddpm"} and {s["grid"] for s in flow["samples"]} == {
+        "uniform",
+        "ddim",
+    }
+    assert len(eps["samplers"]) == 2 * len(flows.SAMPLER_NFE) * 2 * 2 and "samplers" not in flow
+    for row in eps["samplers"]:
+        steps = row["steps"]
+        assert row["nfe"] == (steps if row["method"] == "ddim" else 2 * steps - 1)
+        assert set(row) >= {"sw", "modes_covered", "weights_tv", "off_mode", "nll", "mode_shares"}
+    assert eps["heun3"]["indices"] == [999, 666, 332, -1]
+
+
+def test_the_eps_weighting_is_the_eps_loss_written_in_v():
+    # (1 − s)² ‖v̂ − v‖² = ‖ε̂ − ε‖² with ε̂ = x_s + (1 − s) v̂: the identity the flow-eps-weight variant rests on
+    schedule = DiffusionSchedule.linear(1000)
+    objective = flows.FlowVariantObjective(schedule, "eps", "eps")
+    g = torch.Generator().manual_seed(0)
+    x0, noise = torch.randn(64, 2, generator=g), torch.randn(64, 2, generator=g)
+    s = objective.draw(64, g)
+
+    def model(x, times):
+        return torch.tanh(x) * (times / 1000)[:, None]
+
+    loss, residual = objective.loss(model, x0, s, noise, None)
+    x_s = (1 - s[:, None]) * x0 + s[:, None] * noise
+    eps_hat = x_s + (1 - s[:, None]) * model(x_s, 1000 * s)
+    assert loss.item() == pytest.approx((eps_hat - noise).pow(2).mean().item(), rel=1e-5)
+    assert torch.allclose(residual, eps_hat - noise, atol=1e-6)
+    # the levels are the s of the trained indices: uniform t puts 47 % of the training above s = 0.8
+    share = (objective.levels_table > 0.8).double().mean().item()
+    assert share == pytest.approx(0.473, abs=1e-3)
+
+
+def test_karras_spacing_follows_eq_5_on_the_trained_levels():
+    schedule = DiffusionSchedule.linear(1000)
+    indices, sigmas = flows.karras_timesteps(schedule, 10)
+    assert indices[0] == 999 and indices[-2:] == [0, -1] and sigmas[-1] == 0.0
+    assert all(a > b for a, b in zip(sigmas, sigmas[1:]))
+    rho, hi, lo = 7.0, sigmas[0], sigmas[-2]
+    middle = (hi ** (1 / rho) + 4 / 9 * (lo ** (1 / rho) - hi ** (1 / rho))) ** rho
+    assert math.log(sigmas[4]) == pytest.approx(math.log(middle), abs=0.02)  # snapped to the nearest trained σ
+    with pytest.raises(InputError) as caught:
+        flows.karras_timesteps(schedule, 600)
+    assert caught.value.parameter == "steps"
+
+
+@pytest.mark.parametrize(
+    "change, parameter",
+    [
+        ({"steps": 0}, "steps"),
+        ({"every": 10}, "every"),
+        ({"lr": 0.0}, "lr"),
+        ({"ema_decay": 1.0}, "ema_decay"),
+        ({"n": 1}, "n"),
+        ({"rho": 0.5}, "rho"),
+        ({"variants": ("eps", "nope")}, "variants"),
+        ({"seeds": ()}, "seeds"),
+        ({"widths": 3}, "recipe"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(change, parameter):
+    arguments = {"seeds": (0,), **TINY, **change}
+    seeds = arguments.pop("seeds")
+    with pytest.raises(InputError) as caught:
+        flows.measure(seeds, **arguments)
+    assert caught.value.parameter == parameter
+
+
+def test_the_command_line_writes_its_record(tmp_path, capsys):
+    out = tmp_path / "flows.json"
+    argv = [
+        "--seeds",
+        "1",
+        "--variants",
+        "flow",
+        "--steps",
+        "2",
+        "--every",
+        "2",
+        "--hidden",
+        "8",
+        "--n",
+        "32",
+        "--out",
+        str(out),
+    ]
+    assert flows.main(argv) == 0
+    written = json.loads(out.read_text())
+    assert written["command"].endswith("--out " + str(out)) and len(written["runs"]) == 1
+    assert written["recipe"]["steps"] == 2 and written["recipe"]["variants"] == ["flow"]
+
+
+# ---------------------------------------------------------------- the committed record
+
+
+def test_the_record_matches_its_command_and_covers_every_variant_and_seed(recorded):
+    args = record.command_arguments(recorded, flows.parser())
+    assert flows.recipe_of(args) == recorded["recipe"] and args.seeds == recorded["seeds"]
+    assert len(recorded["seeds"]) >= 3
+    pairs = sorted((run["variant"], run["seed"]) for run in recorded["runs"])
+    assert pairs == sorted((v, s) for v in recorded["recipe"]["variants"] for s in recorded["seeds"])
+    assert recorded["recipe"]["variants"] == list(flows.RECORDED)
+    # the EMA is fitted to the run: the random initial weights' share decay^steps is negligible
+    assert recorded["recipe"]["ema_decay"] ** recorded["recipe"]["steps"] < 1e-6
+
+
+def test_every_run_has_converged(recorded):
+    # converged: the last quarter of the curve is within CONVERGED of the curve's best, and no longer falls (its
+    # mean is not below the previous quarter's by more than CONVERGED)
+    for run in recorded["runs"]:
+        values = [point["sw"] for point in run["curve"]]
+        quarter = len(values) // 4
+        assert quarter >= 4, run["variant"]
+        last, before = statistics.fmean(values[-quarter:]), statistics.fmean(values[-2 * quarter : -quarter])
+        assert last <= (1 + CONVERGED) * min(values), (run["variant"], run["seed"], values)
+        assert last >= (1 - STILL_FALLING) * before, (run["variant"], run["seed"], values)
+
+
+def test_what_lesson_09_says_about_the_flow_variants_holds_in_every_seed(recorded, level):
+    runs = by_variant(recorded)
+    for seed_runs in zip(*(runs[v] for v in flows.RECORDED)):
+        eps, flow, levels, both = seed_runs
+        assert len({run["seed"] for run in seed_runs}) == 1
+        for nfe in (10, 20, 50, 100):  # every converged model covers all eight modes from 10 evaluations on
+            for run in seed_runs:
+                for grid in ("ddim",) if run is eps else ("uniform", "ddim"):
+                    assert sample_sw(run, grid, nfe)["modes_covered"] == 8
+        for nfe in (5, 10, 20):
+            # on its own grid flow matching is closer to the data than DDIM with the eps-model at 5-20 NFE ...
+            assert sample_sw(flow, "uniform", nfe)["sw"] < sample_sw(eps, "ddim", nfe)["sw"]
+            # ... and the grid accounts for it: the eps-loss written in v, too, is closer on uniform s than on DDIM's
+            for run in (flow, levels, both):
+                assert sample_sw(run, "uniform", nfe)["sw"] < sample_sw(run, "ddim", nfe)["sw"]
+        for run in (flow, levels, both):  # at 5 NFE: all modes on uniform s, at most 5 on DDIM's grid
+            assert (
+                sample_sw(run, "uniform", 5)["modes_covered"] == 8 and sample_sw(run, "ddim", 5)["modes_covered"] <= 5
+            )
+        assert sample_sw(eps, "ddim", 5)["modes_covered"] <= 5
+    # at 100 NFE the four trainings agree within the spread over the seeds (no ordering is claimed)
+    means = {
+        v: statistics.fmean(sample_sw(r, "ddim" if v == "eps" else "uniform", 100)["sw"] for r in runs[v])
+        for v in flows.RECORDED
+    }
+    stds = [
+        statistics.stdev(sample_sw(r, "ddim" if v == "eps" else "uniform", 100)["sw"] for r in runs[v])
+        for v in flows.RECORDED
+    ]
+    assert max(means.values()) - min(means.values()) < 2 * max(stds)
+    # and they end near fresh data's level: within 4 of its standard deviations above its mean
+    assert all(level.z(m) < 4 for m in means.values())
+
+
+def test_what_lesson_09_says_about_the_samplers_holds_in_every_seed(recorded):
+    for run in by_variant(recorded)["eps"]:
+        for field in ("eps_theta", "eps_star"):
+            for spacing in ("uniform", "karras"):
+                # Heun is worse than DDIM at equal NFE from 5 to 19 evaluations, and not better at 49 (beyond 10 %)
+                for nfe in (5, 9, 19):
+                    heun, ddim = (sampler_row(run, spacing, m, nfe, field)["sw"] for m in ("heun", "ddim"))
+                    assert heun > ddim, (field, spacing, nfe)
+                heun, ddim = (sampler_row(run, spacing, m, 49, field)["sw"] for m in ("heun", "ddim"))
+                assert heun > 0.9 * ddim and sampler_row(run, spacing, "heun", 49, field)["modes_covered"] == 8
+        # Heun-3 on uniform spacing fails with the network (over 3x DDIM-5) but not with eps* (under 1.5x DDIM-5)
+        diagnosis = run["heun3"]
+        ddim5 = sampler_row(run, "uniform", "ddim", 5, "eps_theta")["sw"]
+        ddim5_star = sampler_row(run, "uniform", "ddim", 5, "eps_star")["sw"]
+        assert diagnosis["heun3"]["sw"] > 3 * ddim5
+        assert sampler_row(run, "uniform", "heun", 5, "eps_star")["sw"] < 1.5 * ddim5_star
+        # the stated cause is not supported: eps* at the predicted points does not repair it, and those points are
+        # as likely under q_t as points on course
+        assert diagnosis["heun3_exact_at_predicted"]["sw"] > 3 * ddim5
+        assert diagnosis["nll_predicted"] < diagnosis["nll_on_course"] + 0.2
+        # Karras spacing with Heun at 5 and 9 NFE fails even with eps*
+        assert min(sampler_row(run, "karras", "heun", nfe, "eps_star")["sw"] for nfe in (5, 9)) > 1.0
+
+
+@pytest.mark.slow
+def test_the_first_curve_point_of_seed_0_re_runs(recorded):
+    recipe = {k: recorded["recipe"][k] for k in flows.DEFAULTS}
+    every = recipe["every"]
+    (run,) = [r for r in recorded["runs"] if r["variant"] == "flow" and r["seed"] == recorded["seeds"][0]]
+    again = flows.curve_point("flow", recorded["seeds"][0], every, **recipe)
+    assert again == pytest.approx(run["curve"][0]["sw"], rel=1e-3)
+
+
+def test_the_exact_eps_rows_re_run(recorded):
+    # ε* needs no training: seed 0's Heun-5 on Karras spacing re-runs to the recorded distance
+    (run,) = [r for r in recorded["runs"] if r["variant"] == "eps" and r["seed"] == recorded["seeds"][0]]
+    schedule, mixture = DiffusionSchedule.linear(1000), eight_gaussians()
+    n = recorded["recipe"]["n"]
+    x = flows.sample_exact(schedule, mixture, flows.start_points(n, run["seed"]), "karras", "heun", 5)
+    assert sliced_wasserstein(x.float(), flows.reference_cloud(n)) == pytest.approx(
+        sampler_row(run, "karras", "heun", 9, "eps_star")["sw"], rel=1e-4
+    )
