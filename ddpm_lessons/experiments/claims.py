@@ -30,8 +30,10 @@ terms L_0 and L_T. Writes a record (:mod:`ddpm_lessons.experiments.record`) that
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -39,6 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import kernels
+from ..checkpoints import atomic_write_bytes
 from ..data.toy import eight_gaussians, toy_data
 from ..evaluation.metrics import sliced_wasserstein
 from ..evaluation.modes import mode_report
@@ -409,13 +412,33 @@ def measure(
     ema_decay: float = DEFAULTS["ema_decay"],
     n: int = DEFAULTS["n"],
     workers: int = 1,
+    cache=None,
 ) -> list[dict]:
-    """Every (variant, seed) run, in ``workers`` processes of one thread; the results do not depend on ``workers``."""
+    """Every (variant, seed) run, in ``workers`` processes of one thread; the results do not depend on ``workers``.
+
+    ``cache``: a folder where each finished run is kept as JSON (named by all its settings) and read back instead of
+    re-run, so that an interrupted command resumes where it stopped (the runs are deterministic)."""
     seeds = record.check_seeds(seeds)
     variants = tuple(variants) if isinstance(variants, (tuple, list)) else variants
     _check(variants, steps, every, hidden, batch_size, lr, ema_decay, n, workers)
-    jobs = [(v, s, steps, every, hidden, batch_size, lr, ema_decay, n) for s in seeds for v in variants]
-    return record.run_jobs(measure_one, jobs, workers)
+    order = sorted(variants, key=lambda v: v != "ranges")  # the 4-network runs first, beside the others: shortest end
+    jobs = [(v, s, steps, every, hidden, batch_size, lr, ema_decay, n) for v in order for s in seeds]
+    runs = record.run_jobs(partial(cached_run, None if cache is None else str(cache)), jobs, workers)
+    ranks = {(v, s): i for i, (v, s) in enumerate((v, s) for s in seeds for v in variants)}
+    return sorted(runs, key=lambda run: ranks[run["variant"], run["seed"]])
+
+
+def cached_run(cache, *job) -> dict:
+    """:func:`measure_one` of ``job``, kept in (and read back from) the folder ``cache`` when it is not None."""
+    if cache is None:
+        return measure_one(*job)
+    path = Path(cache) / ("claims-" + "-".join(str(v) for v in job) + ".json")
+    if path.exists():
+        return json.loads(path.read_text(encoding="utf-8"))
+    run = measure_one(*job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, json.dumps(run).encode())
+    return run
 
 
 def parser() -> argparse.ArgumentParser:
@@ -431,6 +454,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=DEFAULTS["lr"])
     p.add_argument("--ema-decay", type=float, default=DEFAULTS["ema_decay"])
     p.add_argument("--n", type=int, default=DEFAULTS["n"], help="samples per measurement")
+    p.add_argument("--cache", type=Path, default=None, help="keep finished runs here; a rerun resumes from them")
     return p
 
 
@@ -465,7 +489,7 @@ def main(argv=None) -> int:
     try:
         runs = measure(args.seeds, args.variants, steps=args.steps, every=args.every, hidden=args.hidden,
                        batch_size=args.batch_size, lr=args.lr, ema_decay=args.ema_decay, n=args.n,
-                       workers=args.workers)
+                       workers=args.workers, cache=args.cache)
     except InputError as error:
         p.error(str(error))
     record.finish(
