@@ -1,6 +1,6 @@
 """Lesson 10's four claims of the seed article, measured on converged models over several seeds (issue 20 §4).
 
-``python -m ddpm_lessons.experiments.claims [--seeds 0 1 2] [--steps 10000] [--every 2000] [--workers 1] [--out F]``
+``python -m ddpm_lessons.experiments.claims [--seeds 0 1 2] [--steps 12000] [--every 2000] [--workers 1] [--out F]``
 
 The data is lesson 10's: the eight Gaussians scaled by 0.6 and rounded to the 8-bit grid (:func:`draw`; the exact
 distribution before rounding is :func:`exact_mixture`, ``eight_gaussians(radius=0.72, std=0.06)``). Every network
@@ -92,7 +92,7 @@ VARIANTS = {
 }
 DEFAULTS = {
     "seeds": (0, 1, 2),
-    "steps": 10_000,
+    "steps": 12_000,
     "every": 2_000,
     "hidden": 64,
     "batch_size": 512,
