@@ -136,12 +136,16 @@ class ClaimObjective:
 
     def __init__(self, schedule: DiffusionSchedule, target: str = "eps", loss: str = "mse", t_range=None):
         if not isinstance(schedule, DiffusionSchedule):
-            raise InputError(f"schedule must be a DiffusionSchedule, got {type(schedule).__name__}", parameter="schedule")
+            raise InputError(
+                f"schedule must be a DiffusionSchedule, got {type(schedule).__name__}", parameter="schedule"
+            )
         self.schedule = schedule
         self.target = check_choice(target, ("eps", "x0", "mu"), "target")
         self.loss_kind = check_choice(loss, ("mse", "bound"), "loss")
         if loss == "bound" and target != "eps":
-            raise InputError("loss='bound' takes the eps target (the bound is evaluated on the eps it implies)", parameter="loss")
+            raise InputError(
+                "loss='bound' takes the eps target (the bound is evaluated on the eps it implies)", parameter="loss"
+            )
         T = len(schedule)
         lo, hi = (0, T) if t_range is None else _check_range(t_range, T)
         self.t_range = (lo, hi)
@@ -284,8 +288,17 @@ def measure_one(
             started = time.perf_counter()
             try:
                 emas = [
-                    train(net, data, steps=stop, objective=objective, device="cpu", progress=False,
-                          checkpoint_path=Path(folder) / f"net{k}.pt", resume=chunk > 0, **recipe).ema.eval()
+                    train(
+                        net,
+                        data,
+                        steps=stop,
+                        objective=objective,
+                        device="cpu",
+                        progress=False,
+                        checkpoint_path=Path(folder) / f"net{k}.pt",
+                        resume=chunk > 0,
+                        **recipe,
+                    ).ema.eval()
                     for k, (net, objective) in enumerate(zip(nets, objectives))
                 ]
             except TrainingDivergedError as error:
@@ -376,7 +389,10 @@ def chains(model: AsEps, schedule, n: int, reference, mixture, respace: bool) ->
             x = sample(view, chain, (n, 2), seed=SAMPLE_SEED, variance=variance, progress=False)
             seconds = time.perf_counter() - started
             result[f"{steps}-{variance}"] = {
-                "steps": steps, "variance": variance, "calls": steps, "seconds": round(seconds, 3),
+                "steps": steps,
+                "variance": variance,
+                "calls": steps,
+                "seconds": round(seconds, 3),
                 **quality(x, reference, mixture),
             }
     return result
@@ -384,8 +400,9 @@ def chains(model: AsEps, schedule, n: int, reference, mixture, respace: bool) ->
 
 def _check(variants, steps, every, hidden, batch_size, lr, ema_decay, n, workers) -> None:
     if not variants or any(v not in VARIANTS for v in variants) or len(set(variants)) != len(variants):
-        raise InputError(f"variants must name some of {list(VARIANTS)} once each, got {list(variants)}",
-                         parameter="variants")
+        raise InputError(
+            f"variants must name some of {list(VARIANTS)} once each, got {list(variants)}", parameter="variants"
+        )
     check_positive_int(steps, "steps", maximum=1_000_000)
     check_positive_int(every, "every", maximum=1_000_000)
     if every > steps:
@@ -443,8 +460,9 @@ def cached_run(cache, *job) -> dict:
 
 def parser() -> argparse.ArgumentParser:
     """The command's arguments (tests re-parse the committed record's command with it)."""
-    p = argparse.ArgumentParser(prog=f"python -m {PROG}", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog=f"python -m {PROG}", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     record.add_common_arguments(p, DEFAULTS["seeds"])
     p.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
     p.add_argument("--steps", type=int, default=DEFAULTS["steps"], help="training steps of every network")
@@ -487,9 +505,19 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     started = time.perf_counter()
     try:
-        runs = measure(args.seeds, args.variants, steps=args.steps, every=args.every, hidden=args.hidden,
-                       batch_size=args.batch_size, lr=args.lr, ema_decay=args.ema_decay, n=args.n,
-                       workers=args.workers, cache=args.cache)
+        runs = measure(
+            args.seeds,
+            args.variants,
+            steps=args.steps,
+            every=args.every,
+            hidden=args.hidden,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            ema_decay=args.ema_decay,
+            n=args.n,
+            workers=args.workers,
+            cache=args.cache,
+        )
     except InputError as error:
         p.error(str(error))
     record.finish(

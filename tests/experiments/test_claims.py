@@ -2,11 +2,11 @@
 the committed record (data/claims.json) matches its command, covers every variant and seed, has converged, and
 supports every comparison lesson 10 states, in every seed."""
 
-
 import pytest
 import torch
 
 from ddpm_lessons import DiffusionSchedule, MLPDenoiser, p_mean_variance, train
+from ddpm_lessons.checkpoints import DATA_DIR
 from ddpm_lessons.experiments import claims, record
 from ddpm_lessons.validation import InputError
 
@@ -23,6 +23,10 @@ def one_thread():
 
 @pytest.fixture(scope="module")
 def committed():
+    if not (DATA_DIR / "claims.json").exists():
+        pytest.skip(
+            "data/claims.json is not recorded yet: run `python -m ddpm_lessons.experiments.claims` (its docstring)"
+        )
     return record.read_record("claims")
 
 
@@ -38,7 +42,9 @@ def test_the_data_is_lesson_10s_eight_gaussians_on_the_8bit_grid():
     mixture = claims.exact_mixture()
     assert torch.allclose(mixture.means.norm(dim=1), torch.full((8,), 0.72, dtype=torch.float64))
     assert torch.allclose(mixture.stds, torch.full((8,), 0.06, dtype=torch.float64))
-    assert torch.equal(claims.draw(10, 3), claims.draw(10, 3)) and not torch.equal(claims.draw(10, 3), claims.draw(10, 4))
+    assert torch.equal(claims.draw(10, 3), claims.draw(10, 3)) and not torch.equal(
+        claims.draw(10, 3), claims.draw(10, 4)
+    )
 
 
 def test_the_default_objective_is_train_s_own_l_simple_step_for_step():
@@ -178,4 +184,40 @@ def test_the_record_matches_its_command(committed):
 def test_the_record_has_every_variant_and_seed_once(committed):
     pairs = [(run["variant"], run["seed"]) for run in committed["runs"]]
     wanted = [(v, s) for s in committed["seeds"] for v in committed["recipe"]["variants"]]
-    assert sorted(pairs) == sorted(wanted) and set(committed["recipe"]["variants"]) == set(claims.VARIANTS)
+    assert sorted(pairs) == sorted(wanted)
+    assert {"eps", "x0", "mu", "ranges", "bound"} <= set(committed["recipe"]["variants"])  # what lesson 10 reads
+    assert not [run for run in committed["runs"] if "diverged_at" in run]
+
+
+# "Converged": the last curve point is within this much of the run's best. Fresh data's sliced W against the held-out
+# reference spreads with sd 0.004 over 20 draws at N = 1000; the weights TV of fresh data's shares is about 0.03.
+CONVERGED_SLICED_W, CONVERGED_TV = 0.005, 0.03
+
+
+def test_every_curve_has_flattened(committed):
+    for run in committed["runs"]:
+        curve = run["curve"]
+        assert curve[-1]["step"] == committed["recipe"]["steps"] and len(curve) >= 4
+        for key, tolerance in (("sliced_w", CONVERGED_SLICED_W), ("weights_tv", CONVERGED_TV)):
+            last, best = curve[-1][key], min(point[key] for point in curve)
+            before = curve[-2][key]
+            assert last <= best + tolerance and abs(last - before) <= max(tolerance, 0.15 * before), (
+                run["variant"],
+                run["seed"],
+                key,
+                [point[key] for point in curve],
+            )
+
+
+def test_the_lesson_s_comparisons_hold_in_every_seed(committed):
+    """Section 4 (one T = 1000 model on respaced chains) and section 5's bits/dim references, seed by seed."""
+    uniform, best = 8.0, 6.48
+    for run in runs_of(committed, "eps"):
+        chains = run["chains"]
+        assert chains["1000-beta"]["modes_covered"] == 8 and chains["1000-beta"]["weights_tv"] < 0.1
+        for variance in ("beta", "posterior"):  # fewer steps, worse samples (same network, same noise levels)
+            assert chains[f"25-{variance}"]["sliced_w"] > chains[f"100-{variance}"]["sliced_w"]
+            assert chains[f"100-{variance}"]["sliced_w"] > chains[f"1000-{variance}"]["sliced_w"]
+        assert chains["25-posterior"]["weights_tv"] < chains["25-beta"]["weights_tv"]  # beta~ helps at few steps
+        assert [chains[f"{s}-beta"]["calls"] for s in (25, 100, 1000)] == [25, 100, 1000]
+        assert best < run["bpd"]["total"] < uniform
