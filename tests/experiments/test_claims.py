@@ -195,9 +195,16 @@ CONVERGED_SLICED_W, CONVERGED_TV = 0.005, 0.03
 
 
 def test_every_curve_has_flattened(committed):
+    """Every run but mu's: mu-prediction is still improving at the end of the recipe (10-20 % per 2,000 steps), which
+    the lesson says; what it states about mu (far behind eps at every point of the curve) is checked instead."""
     for run in committed["runs"]:
         curve = run["curve"]
         assert curve[-1]["step"] == committed["recipe"]["steps"] and len(curve) >= 4
+        if run["variant"] == "mu":
+            eps = next(r for r in runs_of(committed, "eps") if r["seed"] == run["seed"])
+            assert all(m["sliced_w"] > 3 * e["sliced_w"] for m, e in zip(curve, eps["curve"]))
+            assert curve[-1]["sliced_w"] <= min(point["sliced_w"] for point in curve)  # still going down
+            continue
         for key, tolerance in (("sliced_w", CONVERGED_SLICED_W), ("weights_tv", CONVERGED_TV)):
             last, best = curve[-1][key], min(point[key] for point in curve)
             before = curve[-2][key]
@@ -221,3 +228,13 @@ def test_the_lesson_s_comparisons_hold_in_every_seed(committed):
         assert chains["25-posterior"]["weights_tv"] < chains["25-beta"]["weights_tv"]  # beta~ helps at few steps
         assert [chains[f"{s}-beta"]["calls"] for s in (25, 100, 1000)] == [25, 100, 1000]
         assert best < run["bpd"]["total"] < uniform
+    for e, x, m, r in zip(*(runs_of(committed, v) for v in ("eps", "x0", "mu", "ranges"))):
+        ee, xe, me = (run["eps_mse"]["eps"] for run in (e, x, m))
+        assert xe[0] > 5 * ee[0] and xe[-1] < ee[-1]  # x0 loses in eps-space at small t, wins at the largest
+        assert all(a > b for a, b in zip(me, ee))  # mu is worse than eps at every t
+        fe, fx, fm, fr = (run["curve"][-1] for run in (e, x, m, r))
+        assert fe["modes_covered"] == 8 and fe["weights_tv"] < 0.1
+        assert fe["sliced_w"] < fx["sliced_w"] < fm["sliced_w"] and fe["weights_tv"] < fx["weights_tv"]
+        # one shared network against 4 range networks each as wide and trained as long: the range networks win
+        assert fr["sliced_w"] < fe["sliced_w"] and fr["weights_tv"] < fe["weights_tv"]
+        assert all(a < b for a, b in zip(r["range_mse"], e["range_mse"]))
