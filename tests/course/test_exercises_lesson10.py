@@ -1,6 +1,8 @@
 """Lesson 10's capstone check: correct samples pass (fresh data, the package's DDPM sampler with the exact ε*), the
 named mistakes fail with their hint, and nothing an answer does makes the check raise."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -61,12 +63,29 @@ def test_named_mistakes_fail_with_their_hint(make, hint, capsys):
     assert out.startswith("✗ ") and hint in out, out
 
 
-def test_not_within_the_factor_says_by_how_much(capsys):
-    blurred = _data() + 0.3 * torch.randn(1000, 2, generator=torch.Generator().manual_seed(2))
-    assert not check(blurred)
+def _ring(n=1000, seed=2):
+    """Points on the modes' circle with the modes' radial spread: the right scale and radius, no modes."""
+    g = torch.Generator().manual_seed(seed)
+    angle, radius = 2 * math.pi * torch.rand(n, generator=g), 0.72 + 0.06 * torch.randn(n, generator=g)
+    return torch.stack([radius * angle.cos(), radius * angle.sin()], dim=1)
+
+
+def test_a_ring_fails_on_its_mode_report_though_it_touches_every_mode(capsys):
+    assert not check(_ring())
     out = capsys.readouterr().out
-    assert "× the data floor" in out and "more than the 3× needed" in out, out
-    assert check(blurred, factor=100.0)  # the factor is the learner's to relax
+    assert out.startswith("✗ 8 of 8 modes covered, weights TV 0.2") and "(needed: every mode and ≤ 0.1)" in out, out
+    assert "% of the samples near no mode" in out and "fresh data: " in out, out
+    assert check(_ring(), max_tv=0.3)  # the bar is the learner's to relax
+    blurred = _data() + 0.3 * torch.randn(1000, 2, generator=torch.Generator().manual_seed(2))
+    assert not check(blurred, max_tv=1.0)  # a cloud that misses the modes fails however loose the TV bar
+    assert "modes covered" in capsys.readouterr().out
+
+
+def test_the_bar_is_every_mode_and_a_small_weights_tv(capsys):
+    data = _data(1400, 7)
+    seven = data[data[:, 0] < 0.5][:1000]  # fresh data without the mode at angle 0: one mode missing
+    assert len(seven) == 1000 and not check(seven)
+    assert capsys.readouterr().out.startswith("✗ 7 of 8 modes covered")
 
 
 @pytest.mark.parametrize(
@@ -96,5 +115,10 @@ def test_never_raises(answer, capsys):
 def test_bad_arguments_are_named(capsys):
     assert not check(_data(), dataset="photo")
     assert "dataset must be one of" in capsys.readouterr().out
+    assert not check(_data(), dataset="moons")  # only the eight Gaussians have a known mixture for the report
+    assert "dataset must be one of ['gaussian_mixture']" in capsys.readouterr().out
     assert not check(_data(), scale=-1)
     assert "scale must be a positive number" in capsys.readouterr().out
+    for bad in (1.5, -0.1, True, "0.1"):
+        assert not check(_data(), max_tv=bad)
+        assert "max_tv must be a number in [0, 1]" in capsys.readouterr().out

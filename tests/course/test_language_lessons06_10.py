@@ -67,11 +67,11 @@ def test_every_check_of_lessons_06_to_10_is_covered():
 
 
 def test_the_capstones_distance_message_is_chinese(chinese, capsys):
-    """The capstone's main verdict (a distance in data floors), on samples from N(0, I): 500 points keep it quick."""
+    """The capstone's main verdict (the mode report), on samples from N(0, I): 500 points keep it quick."""
     samples = torch.randn(500, 2, generator=torch.Generator().manual_seed(3))
     assert not exercises.check_capstone(samples)
     printed = capsys.readouterr().out
-    assert printed.startswith("✗ 切片 Wasserstein 距离") and UNTRANSLATED not in printed, printed
+    assert printed.startswith("✗ 覆盖了 8 个模式中的") and UNTRANSLATED not in printed, printed
     assert "N(0, I)" in printed
 
 
