@@ -1,0 +1,134 @@
+"""Lesson 08's step-count experiment: it runs, is deterministic, refuses bad arguments, and its committed record is
+what it claims — converged curves, every run, and every comparison lesson 08 states holding in every seed."""
+
+import statistics
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule
+from ddpm_lessons.experiments import record, step_count
+from ddpm_lessons.validation import InputError
+
+TINY = {"steps": 4, "every": 2, "lesson_steps": 2, "n": 40, "curve_n": 20, "step_counts": (5, 1000)}
+
+
+def strip(runs):
+    return [{k: v for k, v in run.items() if not k.endswith("_s")} for run in runs]
+
+
+def test_a_tiny_measurement_is_deterministic_and_covers_its_variants():
+    names = ("shared", "separate-5", "no-time")
+    one = step_count.measure(seeds=(3,), gallery_seeds=(4,), names=names, **TINY)
+    assert [(run["variant"], run["seed"]) for run in one] == [("shared", 3), ("separate-5", 3), ("no-time", 4)]
+    shared, separate, blind = one
+    assert [point["step"] for point in shared["curve"]] == [2, 4] and blind["steps"] == 2
+    assert [(e["chain"], e["variance"]) for e in shared["final"]] == [
+        (5, "beta"),
+        (5, "posterior"),
+        (1000, "beta"),
+        (1000, "posterior"),
+    ]
+    assert [(e["shift"], e["noise"]) for e in shared["at_lesson_steps"]] == [
+        (0, True),
+        (0, False),
+        (1, True),
+        (-1, True),
+    ]
+    assert [(e["chain"], e["shift"]) for e in separate["final"]] == [(5, 0), (5, 0), (5, 1), (5, -1)]
+    assert separate["at_lesson_steps"] is None and separate["trained_T"] == 5
+    for run in one:
+        for evaluation in run["final"]:
+            assert evaluation["w1"] > 0 and len(evaluation["mode_shares"]) == 3
+    assert strip(one) == strip(step_count.measure(seeds=(3,), gallery_seeds=(4,), names=names, **TINY))
+
+
+def test_the_network_on_a_respaced_chain_sees_the_original_index_of_each_level():
+    base = DiffusionSchedule.linear(1000)
+    for steps in (5, 20, 100):
+        seen = []
+        wrapped = step_count.OnRespacedChain(lambda x, t: seen.append(t) or torch.zeros_like(x), 1000, steps)
+        wrapped(torch.zeros(3, 1), torch.full((3,), steps - 1))
+        assert seen[0].tolist() == [999] * 3 and not wrapped.training and wrapped.num_timesteps == steps
+        short = base.respaced(steps)
+        kept = base.alphas_cumprod.double()[wrapped.indices]
+        assert torch.allclose(short.alphas_cumprod.double(), kept, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "changes, parameter",
+    [
+        ({"seeds": ()}, "seeds"),
+        ({"seeds": (1, 1)}, "seeds"),
+        ({"steps": 0}, "steps"),
+        ({"every": 5}, "every"),
+        ({"lesson_steps": 3, "every": 2}, "lesson_steps"),
+        ({"n": 0}, "n"),
+        ({"curve_n": -1}, "curve_n"),
+        ({"step_counts": (5, 20)}, "step_counts"),
+        ({"step_counts": (1, 1000)}, "step_counts"),
+        ({"names": ("separate-7",)}, "variants"),
+        ({"names": ()}, "variants"),
+        ({"gallery_seeds": (-1,)}, "seeds"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(changes, parameter):
+    with pytest.raises(InputError) as caught:
+        step_count.measure(**{**TINY, **changes})
+    assert caught.value.parameter == parameter
+
+
+def test_the_wrapper_refuses_a_chain_longer_than_the_training():
+    with pytest.raises(InputError) as caught:
+        step_count.OnRespacedChain(torch.nn.Identity(), 20, 40)
+    assert caught.value.parameter == "steps"
+
+
+# ---- the committed record (data/step_count.json) ----
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return record.read_record("step_count")
+
+
+def runs_of(rec, variant):
+    return [run for run in rec["runs"] if run["variant"] == variant]
+
+
+def final(run, chain, variance="beta", shift=0):
+    (found,) = [e for e in run["final"] if (e["chain"], e["variance"], e["shift"]) == (chain, variance, shift)]
+    return found["w1"]
+
+
+def test_the_record_is_what_its_command_resolves_to(committed):
+    args = record.command_arguments(committed, step_count.parser())
+    assert committed["seeds"] == args.seeds and committed["workers"] == args.workers == 1
+    recipe = committed["recipe"]
+    for key in ("steps", "every", "lesson_steps", "n", "curve_n", "step_counts", "gallery_seeds"):
+        assert recipe[key] == getattr(args, key), key
+    assert recipe["variants"] == list(step_count.variants(args.step_counts))
+    assert {k: recipe[k] for k in step_count.RECIPE} == step_count.RECIPE
+    expected = [
+        (v, s) for s in args.seeds for v in step_count.variants(args.step_counts) if v not in step_count.GALLERY
+    ]
+    expected += [(v, s) for s in args.gallery_seeds for v in step_count.GALLERY]
+    assert [(run["variant"], run["seed"]) for run in committed["runs"]] == expected
+    assert len(args.seeds) >= 5 and len(args.gallery_seeds) >= 3
+    assert committed["cpu_time_s"] <= 25 * 60
+
+
+def test_the_recorded_data_level_is_the_one_the_lesson_computes(committed):
+    level = step_count.reference_level(committed["recipe"]["n"])
+    assert list(level.values) == committed["data_reference"]["values"]
+
+
+def test_every_curve_has_flattened(committed):
+    # converged: the last point is within the noise of one W1 estimate (fresh data's spread at curve_n points is
+    # about 0.004) of the run's best point, and the curve holds at least four points
+    for run in committed["runs"]:
+        values = [point["w1"] for point in run["curve"]]
+        if run["variant"] in step_count.GALLERY:
+            continue  # the gallery keeps the lesson's 4,000 steps on purpose
+        assert len(values) >= 4, run["variant"]
+        assert values[-1] <= min(values) + 0.006, (run["variant"], run["seed"], values)
