@@ -1,8 +1,6 @@
 """Lesson 08's step-count experiment: it runs, is deterministic, refuses bad arguments, and its committed record is
 what it claims — converged curves, every run, and every comparison lesson 08 states holding in every seed."""
 
-import statistics
-
 import pytest
 import torch
 
@@ -47,7 +45,12 @@ def test_the_network_on_a_respaced_chain_sees_the_original_index_of_each_level()
     base = DiffusionSchedule.linear(1000)
     for steps in (5, 20, 100):
         seen = []
-        wrapped = step_count.OnRespacedChain(lambda x, t: seen.append(t) or torch.zeros_like(x), 1000, steps)
+
+        def network(x, t, seen=seen):
+            seen.append(t)
+            return torch.zeros_like(x)
+
+        wrapped = step_count.OnRespacedChain(network, 1000, steps)
         wrapped(torch.zeros(3, 1), torch.full((3,), steps - 1))
         assert seen[0].tolist() == [999] * 3 and not wrapped.training and wrapped.num_timesteps == steps
         short = base.respaced(steps)
