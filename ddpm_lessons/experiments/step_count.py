@@ -48,6 +48,7 @@ from ..evaluation.metrics import sliced_wasserstein
 from ..evaluation.modes import mode_report
 from ..evaluation.references import data_reference
 from ..models import MLPDenoiser
+from ..process import q_sample
 from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..train import train
@@ -138,6 +139,15 @@ def evaluate(model, schedule, mixture, n: int, seed: int, *, unit=False, **optio
     }
 
 
+def predicted_noise_std(model, schedule, mixture, n: int, index: int = 10) -> float:
+    """The std of ε_θ at code index ``index`` on the fixed data noised correctly (noise seed 7; lesson 08 §1): about
+    1 for a network that removes noise of the right size."""
+    noise = torch.randn(n, 1, generator=torch.Generator().manual_seed(7))
+    x = q_sample(schedule, _reference(mixture, n), index, noise)
+    with torch.no_grad():
+        return model(x, torch.full((n,), index)).std().item()
+
+
 def _chain(base: DiffusionSchedule, model, trained_T: int, steps: int):
     """(schedule, network) that sample ``model`` on a ``steps``-step chain."""
     if steps == trained_T:
@@ -194,11 +204,13 @@ def measure_one(
     gallery = variant in GALLERY
     steps = lesson_steps if gallery else steps
     unit = variant == "unit-range"
+    extra = {"eps_std_at_10": None}  # the std of the predicted noise at index 10: the correct model and the noise bug
 
     def at_lesson_step(model, schedule, mixture):
         if variant != "shared":
             return None
         ways = ({}, {"noise": False}, {"shift": 1}, {"shift": -1})
+        extra["eps_std_at_10"] = predicted_noise_std(model, schedule, mixture, n)
         return [evaluate(model, schedule, mixture, n, seed + 1, **way) for way in ways]
 
     model, schedule, mixture, run = _train_with_curve(
@@ -209,6 +221,8 @@ def measure_one(
     trained_T = _trained_T(variant)
     if gallery:
         final = [evaluate(model, schedule, mixture, n, seed + 1, unit=unit)]
+        if variant == "noise-bug":
+            extra["eps_std_at_10"] = predicted_noise_std(model, schedule, mixture, n)
     else:
         chains = step_counts if variant == "shared" else (trained_T,)
         final = []
@@ -227,6 +241,7 @@ def measure_one(
         "curve": run["curve"],
         "at_lesson_steps": run["lesson"],
         "final": final,
+        **extra,
     }
 
 
