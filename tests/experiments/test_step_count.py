@@ -135,3 +135,35 @@ def test_every_curve_has_flattened(committed):
             continue  # the gallery keeps the lesson's 4,000 steps on purpose
         assert len(values) >= 4, run["variant"]
         assert values[-1] <= min(values) + 0.006, (run["variant"], run["seed"], values)
+
+
+def level_high(rec):
+    return max(rec["data_reference"]["values"])
+
+
+def test_every_bug_of_the_gallery_lies_above_fresh_data_in_every_seed(committed):
+    high = level_high(committed)
+    for variant, scale in (("noise-bug", 1), ("unit-range", 2), ("no-time", 1)):
+        assert all(scale * run["final"][0]["w1"] > high for run in runs_of(committed, variant)), variant
+    assert all(run["at_lesson_steps"][1]["w1"] > high for run in runs_of(committed, "shared"))  # no noise
+    shared = {run["seed"]: run["eps_std_at_10"] for run in runs_of(committed, "shared")}
+    assert all(run["eps_std_at_10"] < 0.5 * shared[run["seed"]] for run in runs_of(committed, "noise-bug"))
+
+
+def test_the_timestep_shift_hides_at_T_1000_and_shows_at_T_20_in_every_seed(committed):
+    values = committed["data_reference"]["values"]
+    for run in runs_of(committed, "shared"):
+        assert all(min(values) <= e["w1"] <= max(values) for e in run["at_lesson_steps"] if e["noise"])
+    for run in runs_of(committed, "separate-20"):
+        right = final(run, 20)
+        assert min(final(run, 20, shift=1), final(run, 20, shift=-1)) > right, run["seed"]
+
+
+@pytest.mark.slow
+def test_the_first_curve_point_re_runs_to_the_recorded_value(committed):
+    recipe = committed["recipe"]
+    (run,) = [r for r in runs_of(committed, "separate-5") if r["seed"] == committed["seeds"][0]]
+    every = recipe["every"]
+    again = step_count.measure_one("separate-5", run["seed"], every, every, every, 50, recipe["curve_n"])
+    assert again["curve"][0]["step"] == run["curve"][0]["step"] == every
+    assert again["curve"][0]["w1"] == pytest.approx(run["curve"][0]["w1"], rel=1e-4)
