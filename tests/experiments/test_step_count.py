@@ -1,0 +1,195 @@
+"""Lesson 08's step-count experiment: it runs, is deterministic, refuses bad arguments, and its committed record is
+what it claims — converged curves, every run, and every comparison lesson 08 states holding in every seed."""
+
+import statistics
+
+import pytest
+import torch
+
+from ddpm_lessons import DiffusionSchedule
+from ddpm_lessons.experiments import record, step_count
+from ddpm_lessons.validation import InputError
+
+TINY = {"steps": 4, "every": 2, "lesson_steps": 2, "n": 40, "curve_n": 20, "step_counts": (5, 1000)}
+
+
+def strip(runs):
+    return [{k: v for k, v in run.items() if not k.endswith("_s")} for run in runs]
+
+
+def test_a_tiny_measurement_is_deterministic_and_covers_its_variants():
+    names = ("shared", "separate-5", "no-time")
+    one = step_count.measure(seeds=(3,), gallery_seeds=(4,), names=names, **TINY)
+    assert [(run["variant"], run["seed"]) for run in one] == [("shared", 3), ("separate-5", 3), ("no-time", 4)]
+    shared, separate, blind = one
+    assert [point["step"] for point in shared["curve"]] == [2, 4] and blind["steps"] == 2
+    assert [(e["chain"], e["variance"]) for e in shared["final"]] == [
+        (5, "beta"),
+        (5, "posterior"),
+        (1000, "beta"),
+        (1000, "posterior"),
+    ]
+    assert [(e["shift"], e["noise"]) for e in shared["at_lesson_steps"]] == [
+        (0, True),
+        (0, False),
+        (1, True),
+        (-1, True),
+    ]
+    assert [(e["chain"], e["shift"]) for e in separate["final"]] == [(5, 0), (5, 0), (5, 1), (5, -1)]
+    assert separate["at_lesson_steps"] is None and separate["trained_T"] == 5
+    for run in one:
+        for evaluation in run["final"]:
+            assert evaluation["w1"] > 0 and len(evaluation["mode_shares"]) == 3
+    assert strip(one) == strip(step_count.measure(seeds=(3,), gallery_seeds=(4,), names=names, **TINY))
+
+
+def test_the_network_on_a_respaced_chain_sees_the_original_index_of_each_level():
+    base = DiffusionSchedule.linear(1000)
+    for steps in (5, 20, 100):
+        seen = []
+
+        def network(x, t, seen=seen):
+            seen.append(t)
+            return torch.zeros_like(x)
+
+        wrapped = step_count.OnRespacedChain(network, 1000, steps)
+        wrapped(torch.zeros(3, 1), torch.full((3,), steps - 1))
+        assert seen[0].tolist() == [999] * 3 and not wrapped.training and wrapped.num_timesteps == steps
+        short = base.respaced(steps)
+        kept = base.alphas_cumprod.double()[wrapped.indices]
+        assert torch.allclose(short.alphas_cumprod.double(), kept, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "changes, parameter",
+    [
+        ({"seeds": ()}, "seeds"),
+        ({"seeds": (1, 1)}, "seeds"),
+        ({"steps": 0}, "steps"),
+        ({"every": 5}, "every"),
+        ({"lesson_steps": 3, "every": 2}, "lesson_steps"),
+        ({"n": 0}, "n"),
+        ({"curve_n": -1}, "curve_n"),
+        ({"step_counts": (5, 20)}, "step_counts"),
+        ({"step_counts": (1, 1000)}, "step_counts"),
+        ({"names": ("separate-7",)}, "variants"),
+        ({"names": ()}, "variants"),
+        ({"gallery_seeds": (-1,)}, "seeds"),
+    ],
+)
+def test_bad_arguments_name_the_parameter(changes, parameter):
+    with pytest.raises(InputError) as caught:
+        step_count.measure(**{**TINY, **changes})
+    assert caught.value.parameter == parameter
+
+
+def test_the_wrapper_refuses_a_chain_longer_than_the_training():
+    with pytest.raises(InputError) as caught:
+        step_count.OnRespacedChain(torch.nn.Identity(), 20, 40)
+    assert caught.value.parameter == "steps"
+
+
+# ---- the committed record (data/step_count.json) ----
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return record.read_record("step_count")
+
+
+def runs_of(rec, variant):
+    return [run for run in rec["runs"] if run["variant"] == variant]
+
+
+def final(run, chain, variance="beta", shift=0):
+    (found,) = [e for e in run["final"] if (e["chain"], e["variance"], e["shift"]) == (chain, variance, shift)]
+    return found["w1"]
+
+
+def test_the_record_is_what_its_command_resolves_to(committed):
+    args = record.command_arguments(committed, step_count.parser())
+    assert committed["seeds"] == args.seeds and committed["workers"] == args.workers == 1
+    recipe = committed["recipe"]
+    for key in ("steps", "every", "lesson_steps", "n", "curve_n", "step_counts", "gallery_seeds"):
+        assert recipe[key] == getattr(args, key), key
+    assert recipe["variants"] == list(step_count.variants(args.step_counts))
+    assert {k: recipe[k] for k in step_count.RECIPE} == step_count.RECIPE
+    expected = [
+        (v, s) for s in args.seeds for v in step_count.variants(args.step_counts) if v not in step_count.GALLERY
+    ]
+    expected += [(v, s) for s in args.gallery_seeds for v in step_count.GALLERY]
+    assert [(run["variant"], run["seed"]) for run in committed["runs"]] == expected
+    assert len(args.seeds) >= 5 and len(args.gallery_seeds) >= 3
+
+
+def test_the_recorded_data_level_is_the_one_the_lesson_computes(committed):
+    level = step_count.reference_level(committed["recipe"]["n"])
+    assert list(level.values) == committed["data_reference"]["values"]
+
+
+def test_every_curve_has_flattened(committed):
+    # converged: the last point is within the noise of one W1 estimate (fresh data's spread at curve_n points is
+    # about 0.004) of the run's best point, and the curve holds at least four points
+    for run in committed["runs"]:
+        values = [point["w1"] for point in run["curve"]]
+        if run["variant"] in step_count.GALLERY:
+            continue  # the gallery keeps the lesson's 4,000 steps on purpose
+        assert len(values) >= 4, run["variant"]
+        assert values[-1] <= min(values) + 0.006, (run["variant"], run["seed"], values)
+
+
+def level_high(rec):
+    return max(rec["data_reference"]["values"])
+
+
+def test_every_bug_of_the_gallery_lies_above_fresh_data_in_every_seed(committed):
+    high = level_high(committed)
+    for variant, scale in (("noise-bug", 1), ("unit-range", 2), ("no-time", 1)):
+        assert all(scale * run["final"][0]["w1"] > high for run in runs_of(committed, variant)), variant
+    assert all(run["at_lesson_steps"][1]["w1"] > high for run in runs_of(committed, "shared"))  # no noise
+    shared = {run["seed"]: run["eps_std_at_10"] for run in runs_of(committed, "shared")}
+    assert all(run["eps_std_at_10"] < 0.5 * shared[run["seed"]] for run in runs_of(committed, "noise-bug"))
+
+
+def test_the_timestep_shift_hides_at_T_1000_and_shows_at_T_20_in_every_seed(committed):
+    values = committed["data_reference"]["values"]
+    std = statistics.stdev(values)
+    for run in runs_of(committed, "shared"):  # the lesson: a shift moves W1 by less than a quarter of data's std
+        right, plus, minus = [e["w1"] for e in run["at_lesson_steps"] if e["noise"]]
+        assert max(abs(plus - right), abs(minus - right)) < 0.25 * std, run["seed"]
+    for run in runs_of(committed, "separate-20"):  # ... and at T = 20 either shift is more than 20 % worse
+        right = final(run, 20)
+        assert min(final(run, 20, shift=1), final(run, 20, shift=-1)) > 1.2 * right, run["seed"]
+
+
+def test_the_step_count_comparisons_of_the_lesson_hold_in_every_seed(committed):
+    shared = runs_of(committed, "shared")
+
+    def report(run, chain, variance, key):
+        (found,) = [e for e in run["final"] if (e["chain"], e["variance"], e["shift"]) == (chain, variance, 0)]
+        return found[key]
+
+    for run in shared:  # fewer, bigger steps: worse, with the network and its noise levels fixed
+        assert final(run, 5) > final(run, 20) > final(run, 100), run["seed"]
+        for chain in (20, 100):  # sigma^2 = beta~ leaves far fewer samples off the bumps than beta
+            assert report(run, chain, "beta", "nll") > report(run, chain, "posterior", "nll")
+            assert report(run, chain, "beta", "off_mode") > report(run, chain, "posterior", "off_mode")
+        # at T = 5, beta~ collapses onto fewer bumps than beta, and beta scatters more samples off every bump
+        assert report(run, 5, "posterior", "modes_covered") < report(run, 5, "beta", "modes_covered")
+        assert report(run, 5, "beta", "off_mode") > report(run, 5, "posterior", "off_mode")
+        # at T = 1000 the variance choice moves W1 by less than a third of fresh data's std
+        std = statistics.stdev(committed["data_reference"]["values"])
+        assert abs(final(run, 1000) - final(run, 1000, "posterior")) < std / 3
+    for T in (5, 20):  # a network trained on only T levels: within 5 % of the shared network's W1, every seed
+        for one, own in zip(shared, runs_of(committed, f"separate-{T}")):
+            assert abs(final(own, T) / final(one, T) - 1) < 0.05, (T, one["seed"])
+
+
+@pytest.mark.slow
+def test_the_first_curve_point_re_runs_to_the_recorded_value(committed):
+    recipe = committed["recipe"]
+    (run,) = [r for r in runs_of(committed, "separate-5") if r["seed"] == committed["seeds"][0]]
+    every = recipe["every"]
+    again = step_count.measure_one("separate-5", run["seed"], every, every, every, 50, recipe["curve_n"])
+    assert again["curve"][0]["step"] == run["curve"][0]["step"] == every
+    assert again["curve"][0]["w1"] == pytest.approx(run["curve"][0]["w1"], rel=1e-4)
