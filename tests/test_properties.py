@@ -969,17 +969,6 @@ CASES |= {
         lambda **k: torch.tensor(evaluation.psnr_to_rmse(k.get("db", 25.0), k.get("data_range", 2.0))),
         {"db": [math.nan, 1e6, "25"], "data_range": [0.0, -2.0, math.inf]},
     ),
-    "evaluation.sliced_wasserstein_floor": (
-        lambda **k: torch.tensor(
-            evaluation.sliced_wasserstein_floor(
-                k.get("draw", lambda n, seed: toy_data("moons", n, seed=seed)),
-                k.get("n", 50),
-                k.get("seeds", (1, 2)),
-                16,
-            )
-        ),
-        {"draw": [None, "moons"], "n": [0, 1.5], "seeds": [(1,), (-1, 2), "12"]},
-    ),
     "evaluation.GlyphClassifier": (
         lambda **k: evaluation.GlyphClassifier(**({"channels": (4, 8), "hidden": 8} | k)).eval()(GLYPHS),
         {"channels": [(), (4, 1.5), "48"], "hidden": [0, 1.5], "dropout": [math.nan, 1.5]},

@@ -1,7 +1,7 @@
 """Measuring samples: PSNR, sliced Wasserstein distance, the glyph classifier and Fréchet distance, checkpoint
 evaluation and the CPU benchmark (lessons 04–09).
 
-- :mod:`.metrics` — PSNR (lesson 06) and sliced Wasserstein distance with its data floor (lesson 04).
+- :mod:`.metrics` — PSNR (lesson 06) and sliced Wasserstein distance (lesson 04); :mod:`.references` — fresh data's level of a distance with its spread, the two ends of a bits/dim scale; :mod:`.modes` — the mode report for a known mixture.
 - :mod:`.classifier` — a small digit classifier: accuracy and Fréchet distance of generated digits (lesson 07).
 - :mod:`.references` — fresh data's level of a distance with its spread; the ends of the bits/dim scale (issue 20).
 - :mod:`.modes` — ``mode_report``: modes found, their shares, off-mode samples and likelihood for a known mixture.
@@ -21,7 +21,7 @@ from .classifier import (
     train_classifier,
 )
 from .evaluate import GLYPH_EVAL, evaluate_checkpoint
-from .metrics import psnr, psnr_to_rmse, sliced_wasserstein, sliced_wasserstein_floor
+from .metrics import psnr, psnr_to_rmse, sliced_wasserstein
 from .modes import mode_report
 from .references import (
     ReferenceLevel,
@@ -46,7 +46,6 @@ __all__ = [
     "psnr",
     "psnr_to_rmse",
     "sliced_wasserstein",
-    "sliced_wasserstein_floor",
     "mode_report",
     "ReferenceLevel",
     "data_reference",

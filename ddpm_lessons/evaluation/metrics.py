@@ -2,7 +2,8 @@
 
 - :func:`psnr` — the seed's one-image demo: how close a sample is to the training photo.
 - :func:`sliced_wasserstein` — 2-D toy data: distance between a sample cloud and the data, reported next to the
-  same distance between two independent draws of the data (the noise floor, :func:`sliced_wasserstein_floor`).
+  same distance for fresh draws of the data, with its spread
+  (:func:`~ddpm_lessons.evaluation.references.data_reference`).
 - Glyph-digit accuracy and the Fréchet distance on classifier features live in :mod:`ddpm_lessons.classifier`.
 """
 
@@ -24,7 +25,7 @@ from ..validation import (
     check_tensor,
 )
 
-__all__ = ["psnr", "sliced_wasserstein", "sliced_wasserstein_floor"]
+__all__ = ["psnr", "sliced_wasserstein", "psnr_to_rmse"]
 
 
 def psnr(x: torch.Tensor, reference: torch.Tensor, data_range: float = 2.0) -> torch.Tensor:
@@ -87,17 +88,6 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_projections: int = 51
     pa = torch.sort(a.double().cpu() @ directions, dim=0).values
     pb = torch.sort(b.double().cpu() @ directions, dim=0).values
     return float(check_finite_result((pa - pb).abs().mean(), {"a": a, "b": b}, "the distance"))
-
-
-def sliced_wasserstein_floor(draw, n: int, seeds=(101, 202), n_projections: int = 512) -> float:
-    """The noise floor: the sliced distance between two independent draws of ``n`` points from ``draw(n, seed)``."""
-    if not callable(draw):
-        raise InputError(f"draw must be a function (n, seed) -> points, got {type(draw).__name__}", parameter="draw")
-    n = check_size(n, "n", MAX_BATCH, "MAX_BATCH")
-    if not isinstance(seeds, (tuple, list)) or len(seeds) != 2:
-        raise InputError(f"seeds must be two seeds, got {seeds!r}", parameter="seeds")
-    seeds = [check_seed(s, "seeds") for s in seeds]
-    return sliced_wasserstein(draw(n, seeds[0]), draw(n, seeds[1]), n_projections)
 
 
 def psnr_to_rmse(db: float, data_range: float = 2.0) -> float:

@@ -8,7 +8,8 @@ import torch
 
 matplotlib.use("Agg")
 
-from ddpm_lessons.evaluation.metrics import psnr, psnr_to_rmse, sliced_wasserstein, sliced_wasserstein_floor  # noqa: E402
+from ddpm_lessons.evaluation.metrics import psnr, psnr_to_rmse, sliced_wasserstein  # noqa: E402
+from ddpm_lessons.evaluation.references import data_reference  # noqa: E402
 
 
 def test_psnr_values():
@@ -20,9 +21,9 @@ def test_psnr_values():
         psnr(torch.zeros(2, 3, 4, 4), torch.zeros(3, 5, 5))
 
 
-def test_sliced_wasserstein_floor_and_shift():
+def test_sliced_wasserstein_of_fresh_draws_and_of_a_shift():
     draw = lambda n, seed: torch.randn(n, 2, generator=torch.Generator().manual_seed(seed))  # noqa: E731
-    floor = sliced_wasserstein_floor(draw, 5000)
+    floor = data_reference(sliced_wasserstein, draw, 5000).high  # the largest of 20 fresh pairs
     assert 0 < floor < 0.05
     shifted = sliced_wasserstein(draw(5000, 1), draw(5000, 2) + torch.tensor([0.5, 0.0]))
     # projecting a shift of 0.5 on a random unit direction moves it by 0.5·|cos θ|, on average 0.5·2/π
@@ -44,7 +45,6 @@ def test_metric_sizes_have_a_ceiling():
     for call, name, words in (
         (lambda: sliced_wasserstein(points, points, n_projections=10**9), "n_projections", "MAX_BATCH"),
         (lambda: sliced_wasserstein(points, points, n_projections=300_000), "n_projections", "MAX_BATCH_VALUES"),
-        (lambda: sliced_wasserstein_floor(lambda n, seed: pytest.fail("drawn"), 10**9), "n", "MAX_BATCH"),
     ):
         with pytest.raises(InputError, match=words) as info:
             call()
