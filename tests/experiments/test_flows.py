@@ -261,3 +261,28 @@ def test_the_exact_eps_rows_re_run(recorded):
     assert sliced_wasserstein(x.float(), flows.reference_cloud(n)) == pytest.approx(
         sampler_row(run, "karras", "heun", 9, "eps_star")["sw"], rel=1e-4
     )
+
+
+def test_what_lesson_09_says_the_mode_report_shows_holds_in_every_seed(recorded):
+    """Lesson 09, sections 4-5: where the sliced distances overlap, the mode report separates — in every seed."""
+    for seed in recorded["seeds"]:
+        runs = {run["variant"]: run for run in recorded["runs"] if run["seed"] == seed}
+
+        def off_mode(variant, grid, nfe, runs=runs):
+            return next(x for x in runs[variant]["samples"] if x["grid"] == grid and x["nfe"] == nfe)["off_mode"]
+
+        # converged, at 100 NFE: flow matching < the ε-model < flow matching on the ε-model's levels, and the ε-loss
+        # written in v lies between flow matching and flow matching on the ε-model's levels
+        flow, eps = off_mode("flow", "uniform", 100), off_mode("eps", "ddim", 100)
+        levels, both = off_mode("flow-eps-levels", "uniform", 100), off_mode("flow-eps-both", "uniform", 100)
+        assert flow < eps < levels and flow < both < levels, seed
+        # at 49 NFE Heun leaves fewer samples between the modes than DDIM on both spacings, with a lower −log q
+        samplers = [x for x in runs["eps"]["samplers"] if x["nfe"] == 49 and x["field"] == "eps_theta"]
+        for spacing in ("uniform", "karras"):
+            heun, ddim = (
+                next(x for x in samplers if x["spacing"] == spacing and x["method"] == m) for m in ("heun", "ddim")
+            )
+            assert heun["off_mode"] < ddim["off_mode"] and heun["nll"] < ddim["nll"], (seed, spacing)
+        # DDPM-1000 leaves fewer samples between the modes than DDIM-49 on uniform spacing
+        ddim49 = next(x for x in samplers if x["spacing"] == "uniform" and x["method"] == "ddim")
+        assert off_mode("eps", "ddpm", 1000) < ddim49["off_mode"], seed
