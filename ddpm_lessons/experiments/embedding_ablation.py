@@ -30,9 +30,7 @@ import contextlib
 import io
 import json
 import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import torch
 
@@ -42,9 +40,8 @@ from ..evaluation.references import ReferenceLevel, data_reference
 from ..models import MLPDenoiser, count_parameters
 from ..sampling import sample
 from ..schedule import DiffusionSchedule
-from ..train import train
 from ..validation import MAX_BATCH, InputError, check_positive_int, check_size
-from .record import add_common_arguments, check_seeds, finish, run_jobs, spread, write_record
+from .record import add_common_arguments, check_seeds, finish, run_jobs, spread, train_in_segments, write_record
 
 __all__ = [
     "DEFAULTS",
@@ -112,26 +109,14 @@ def measure_one(variant: str, seed: int, curve, samples: int, keep: int = 0) -> 
     model = MLPDenoiser(hidden=RECIPE["hidden"], num_layers=RECIPE["num_layers"], time_input=variant)
     settings = {key: RECIPE[key] for key in ("batch_size", "lr", "warmup", "ema_decay")}
     points, train_s, sample_s, cpu_started = [], 0.0, 0.0, time.process_time()
-    with tempfile.TemporaryDirectory(prefix="ddpm-embedding-") as folder:
-        for segment, stop in enumerate(curve):
-            started = time.perf_counter()
-            state = train(
-                model,
-                data,
-                schedule=schedule,
-                steps=stop,
-                seed=seed,
-                device="cpu",
-                progress=False,
-                checkpoint_path=Path(folder) / "run.pt",
-                resume=segment > 0,
-                **settings,
-            )
-            train_s += time.perf_counter() - started
-            started = time.perf_counter()
-            drawn = sample(state.ema, schedule, (samples, 2), seed=RECIPE["sample_seed"], progress=False, device="cpu")
-            sample_s += time.perf_counter() - started
-            points.append({"step": stop, "swd": round(sliced_wasserstein(drawn, reference), 6)})
+    for stop, state, seconds in train_in_segments(
+        model, data, curve, prefix="ddpm-embedding-", schedule=schedule, seed=seed, device="cpu", **settings
+    ):
+        train_s += seconds
+        started = time.perf_counter()
+        drawn = sample(state.ema, schedule, (samples, 2), seed=RECIPE["sample_seed"], progress=False, device="cpu")
+        sample_s += time.perf_counter() - started
+        points.append({"step": stop, "swd": round(sliced_wasserstein(drawn, reference), 6)})
     losses = state.history["loss"]
     tail = losses[-max(1, len(losses) // 10) :]
     return {

@@ -26,6 +26,7 @@ import math
 import shlex
 import statistics
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -34,6 +35,7 @@ import torch
 
 from ..checkpoints import DATA_DIR, atomic_write_bytes
 from ..device import hardware
+from ..train import train
 from ..validation import MAX_SEED, InputError, check_positive_int
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "read_record",
     "run_jobs",
     "spread",
+    "train_in_segments",
     "write_record",
 ]
 
@@ -107,6 +110,25 @@ def _timed(function, *args):
     if isinstance(result, dict) and "cpu_s" not in result:
         result = {**result, "cpu_s": round(time.process_time() - started, 1)}
     return result
+
+
+def train_in_segments(model, data, stops, *, prefix: str = "ddpm-run-", **train_options):
+    """Train ``model`` up to each step count of ``stops`` in turn — a learning curve — yielding ``(stop, state,
+    seconds)`` after each segment. Every segment resumes the previous one's checkpoint (in a temporary folder) exactly,
+    so the states are those of one long run; ``train_options`` go to :func:`~ddpm_lessons.train` unchanged."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        for segment, stop in enumerate(stops):
+            started = time.perf_counter()
+            state = train(
+                model,
+                data,
+                steps=stop,
+                progress=False,
+                checkpoint_path=Path(folder) / "run.pt",
+                resume=segment > 0,
+                **train_options,
+            )
+            yield stop, state, time.perf_counter() - started
 
 
 def spread(values) -> dict:

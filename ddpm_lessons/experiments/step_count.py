@@ -35,9 +35,7 @@ the network and drives training; samples use seed s + 1 (so seed 0 is lesson 08'
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
@@ -51,7 +49,6 @@ from ..models import MLPDenoiser
 from ..process import q_sample
 from ..sampling import sample
 from ..schedule import DiffusionSchedule
-from ..train import train
 from ..validation import MAX_BATCH, MAX_T, InputError, check_positive_int, check_size
 from . import record
 
@@ -167,29 +164,24 @@ def _train_with_curve(variant, seed, steps, every, lesson_steps, curve_n, on_les
     forward = q_sample_noise_not_sqrt if variant == "noise-bug" else None
     curve, lesson, train_s, sample_s = [], None, 0.0, 0.0
     stops = sorted(set(range(every, steps, every)) | {steps})
-    with tempfile.TemporaryDirectory(prefix="ddpm-step-count-") as folder:
-        for chunk, stop in enumerate(stops):
-            started = time.perf_counter()
-            state = train(
-                model,
-                data,
-                schedule=schedule,
-                steps=stop,
-                seed=seed,
-                device="cpu",
-                progress=False,
-                forward=forward,
-                checkpoint_path=Path(folder) / "run.pt",
-                resume=chunk > 0,
-                **RECIPE,
-            )
-            train_s += time.perf_counter() - started
-            started = time.perf_counter()
-            samples = sample(state.ema, schedule, (curve_n, 1), seed=seed + 1, progress=False)
-            curve.append({"step": stop, "w1": sliced_wasserstein(samples, _reference(mixture, curve_n, unit))})
-            if stop == lesson_steps:
-                lesson = on_lesson_step(state.ema, schedule, mixture)
-            sample_s += time.perf_counter() - started
+    for stop, state, seconds in record.train_in_segments(
+        model,
+        data,
+        stops,
+        prefix="ddpm-step-count-",
+        schedule=schedule,
+        seed=seed,
+        device="cpu",
+        forward=forward,
+        **RECIPE,
+    ):
+        train_s += seconds
+        started = time.perf_counter()
+        samples = sample(state.ema, schedule, (curve_n, 1), seed=seed + 1, progress=False)
+        curve.append({"step": stop, "w1": sliced_wasserstein(samples, _reference(mixture, curve_n, unit))})
+        if stop == lesson_steps:
+            lesson = on_lesson_step(state.ema, schedule, mixture)
+        sample_s += time.perf_counter() - started
     return state.ema, schedule, mixture, {"curve": curve, "lesson": lesson, "train_s": train_s, "sample_s": sample_s}
 
 

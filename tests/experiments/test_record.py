@@ -86,3 +86,23 @@ def test_jobs_run_with_one_thread_each_and_give_the_same_results_in_processes():
 def test_a_command_that_is_not_python_dash_m_is_refused():
     with pytest.raises(InputError, match="python -m MODULE"):
         record.command_arguments({"command": "bash run.sh"}, argparse.ArgumentParser())
+
+
+def test_training_in_segments_yields_each_stop_and_equals_one_long_run():
+    from ddpm_lessons import DiffusionSchedule, MLPDenoiser
+    from ddpm_lessons.data import toy_data
+
+    data, schedule = toy_data("moons", 64, seed=0), DiffusionSchedule.linear(20)
+    options = {"schedule": schedule, "seed": 1, "device": "cpu", "batch_size": 8}
+    torch.manual_seed(0)
+    segments = list(
+        record.train_in_segments(MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20), data, (2, 5), **options)
+    )
+    assert [stop for stop, _, _ in segments] == [2, 5] and all(seconds >= 0 for _, _, seconds in segments)
+    torch.manual_seed(0)
+    ((_, whole, _),) = record.train_in_segments(
+        MLPDenoiser(hidden=8, num_layers=1, num_timesteps=20), data, (5,), **options
+    )
+    final = segments[-1][1]
+    assert final.step == whole.step == 5
+    assert all(torch.equal(a, b) for a, b in zip(final.ema.parameters(), whole.ema.parameters()))
