@@ -26,9 +26,6 @@ it holds in every seed, "not distinguishable at this budget" where it flips.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
-import json
 import statistics
 import time
 
@@ -41,7 +38,7 @@ from ..models import MLPDenoiser, count_parameters
 from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..validation import MAX_BATCH, InputError, check_positive_int, check_size
-from .record import add_common_arguments, check_seeds, finish, run_jobs, spread, train_in_segments, write_record
+from .record import add_common_arguments, check_seeds, finish, run_jobs, spread, train_in_segments
 
 __all__ = [
     "DEFAULTS",
@@ -271,25 +268,19 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     runs = measure(args.seeds, args.curve, args.samples, args.keep, args.variants, args.workers)
     level = reference_level(args.samples)
-    with contextlib.redirect_stdout(io.StringIO()):  # finish prints the record; this one adds the reference first
-        record = finish(
-            prog=PROG,
-            argv=argv,
-            what="lesson 04's time inputs of an MLP denoiser on two moons: sliced W1 of samples to a fixed reference "
-            "set over training, per seed",
-            recipe=recipe_of(args),
-            seeds=args.seeds,
-            workers=args.workers,
-            started=started,
-            runs=runs,
-            out=None,
-        )
-    record["reference"] = {"name": level.name, "n": level.n, "values": [round(v, 6) for v in level.values]}
-    if args.out is None:
-        print(json.dumps(record, indent=1))
-    else:
-        write_record(record, args.out)
-        print(f"wrote {args.out}")
+    finish(
+        prog=PROG,
+        argv=argv,
+        what="lesson 04's time inputs of an MLP denoiser on two moons: sliced W1 of samples to a fixed reference "
+        "set over training, per seed",
+        recipe=recipe_of(args),
+        seeds=args.seeds,
+        workers=args.workers,
+        started=started,
+        runs=runs,
+        out=args.out,
+        extra={"reference": {"name": level.name, "n": level.n, "values": [round(v, 6) for v in level.values]}},
+    )
     return 0
 
 

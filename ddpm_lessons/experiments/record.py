@@ -146,9 +146,22 @@ def spread(values) -> dict:
 
 
 def finish(
-    *, prog: str, argv, what: str, recipe: dict, seeds, workers: int, started: float, runs: list[dict], out
+    *,
+    prog: str,
+    argv,
+    what: str,
+    recipe: dict,
+    seeds,
+    workers: int,
+    started: float,
+    runs: list[dict],
+    out,
+    extra: dict | None = None,
 ) -> dict:
-    """The record of a finished experiment (module docstring), written to ``out`` (atomically) or printed."""
+    """The record of a finished experiment (module docstring), written to ``out`` (atomically) or printed.
+
+    ``extra`` adds an experiment's own keys after ``runs`` (e.g. fresh data's reference level), before the record is
+    written or printed."""
     record = {
         "what": what,
         "command": f"python -m {prog} " + shlex.join(sys.argv[1:] if argv is None else argv),
@@ -160,6 +173,7 @@ def finish(
         "wall_time_s": round(time.perf_counter() - started, 1),
         "cpu_time_s": round(sum(_run_time(run) for run in runs), 1),
         "runs": runs,
+        **(extra or {}),
     }
     if out is None:
         print(json.dumps(record, indent=1))

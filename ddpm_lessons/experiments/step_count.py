@@ -357,7 +357,7 @@ def main(argv=None) -> int:
         "gallery_seeds": list(args.gallery_seeds),
         "metric": f"W1 of n samples to n fixed data points (data seed {REFERENCE_SEED}); samples with seed + 1",
     }
-    out = record.finish(
+    record.finish(
         prog=PROG,
         argv=argv,
         what=__doc__.split("\n", 1)[0],
@@ -367,10 +367,8 @@ def main(argv=None) -> int:
         started=started,
         runs=runs,
         out=args.out,
+        extra={"data_reference": {"n": level.n, "values": list(level.values), "seed": REFERENCE_FIRST_SEED}},
     )
-    out["data_reference"] = {"n": level.n, "values": list(level.values), "seed": REFERENCE_FIRST_SEED}
-    if args.out is not None:
-        record.write_record(out, args.out)
     return 0
 
 

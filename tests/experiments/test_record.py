@@ -106,3 +106,13 @@ def test_training_in_segments_yields_each_stop_and_equals_one_long_run():
     final = segments[-1][1]
     assert final.step == whole.step == 5
     assert all(torch.equal(a, b) for a, b in zip(final.ema.parameters(), whole.ema.parameters()))
+
+
+def test_an_experiments_own_keys_follow_the_runs_in_the_written_and_the_printed_record(tmp_path, capsys):
+    common = {"prog": "x", "argv": [], "what": "w", "recipe": {}, "seeds": [0], "workers": 1, "started": 0.0}
+    runs, extra = [{"seed": 0, "cpu_s": 1.0}], {"reference": {"values": [0.1, 0.2]}}
+    written = record.finish(**common, runs=runs, out=tmp_path / "r.json", extra=extra)
+    assert list(written)[-2:] == ["runs", "reference"] and record.read_record(tmp_path / "r.json") == written
+    capsys.readouterr()
+    record.finish(**common, runs=runs, out=None, extra=extra)
+    assert json.loads(capsys.readouterr().out)["reference"] == extra["reference"]
