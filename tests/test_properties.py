@@ -1155,6 +1155,19 @@ CASES |= {
         ),
         {"mixture": [object(), None], "n": [1, 1.5], "seed": SEEDS_BAD},
     ),
+    "evaluation.compressed_bits_per_dim": (
+        lambda **k: torch.tensor(
+            evaluation.compressed_bits_per_dim(
+                k.get("images", torch.full((4, 4), -1.0)), k.get("levels", 256), k.get("low", -1.0), k.get("high", 1.0)
+            )
+        ),
+        {
+            "images": [None, [0.0], torch.empty(0), torch.full((2,), 0.001)],
+            "levels": [1, 1.5, 257],
+            "low": [math.nan],
+            "high": [-2.0, math.inf],
+        },
+    ),
     "evaluation.uniform_bits_per_dim": (
         lambda **k: torch.tensor(evaluation.uniform_bits_per_dim(k.get("levels", 256))),
         {"levels": [1, 1.5, "256"]},

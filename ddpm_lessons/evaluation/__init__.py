@@ -25,6 +25,7 @@ from .metrics import psnr, psnr_to_rmse, sliced_wasserstein
 from .modes import mode_report
 from .references import (
     ReferenceLevel,
+    compressed_bits_per_dim,
     data_reference,
     discretized_entropy_bits_per_dim,
     mixture_entropy,
@@ -48,6 +49,7 @@ __all__ = [
     "sliced_wasserstein",
     "mode_report",
     "ReferenceLevel",
+    "compressed_bits_per_dim",
     "data_reference",
     "discretized_entropy_bits_per_dim",
     "mixture_entropy",

@@ -11,6 +11,7 @@ from ddpm_lessons.data import GaussianMixture, GaussianMixture1D, eight_gaussian
 from ddpm_lessons.evaluation.metrics import sliced_wasserstein
 from ddpm_lessons.evaluation.references import (
     ReferenceLevel,
+    compressed_bits_per_dim,
     data_reference,
     discretized_entropy_bits_per_dim,
     mixture_entropy,
@@ -119,3 +120,32 @@ def test_mixture_entropy_of_one_gaussian_is_the_closed_form(dim):
     estimate, error = mixture_entropy(mixture, 100_000, seed=3)
     assert estimate == pytest.approx(0.5 * math.log(2 * math.pi * math.e * s**2), abs=5 * error)
     assert 0 < error < 0.01
+
+
+def test_compressed_bits_per_dim_bounds_a_known_entropy_from_above():
+    g = torch.Generator().manual_seed(0)
+    coin = torch.randint(0, 2, (200, 28, 28), generator=g).float() * 2 - 1  # pixels -1 or 1: exactly 1 bit/dim
+    uniform = torch.randint(0, 256, (200, 28, 28), generator=g).float() / 127.5 - 1  # 8 bits/dim
+    assert 1.0 <= compressed_bits_per_dim(coin) < 1.4  # bz2 pays about a quarter bit over the entropy here
+    assert 8.0 <= compressed_bits_per_dim(uniform) < 8.1
+    assert compressed_bits_per_dim(torch.full((200, 28, 28), -1.0)) < 0.01  # a constant has entropy 0
+    assert compressed_bits_per_dim(torch.tensor([0, 1, 1, 0]), levels=2, low=0, high=1) > 0
+
+
+@pytest.mark.parametrize(
+    "images, options, parameter",
+    [
+        (torch.tensor([0.001, 1.0]), {}, "images"),  # off the 8-bit grid
+        (torch.tensor([-1.5, 1.0]), {}, "images"),  # below low
+        (torch.tensor([float("nan")]), {}, "images"),
+        (torch.empty(0), {}, "images"),
+        ([0.0, 1.0], {}, "images"),
+        (torch.tensor([True]), {}, "images"),
+        (torch.zeros(3), {"levels": 1024}, "levels"),
+        (torch.zeros(3), {"low": 1.0, "high": 0.0}, "high"),
+    ],
+)
+def test_compressed_bits_per_dim_rejects_bad_input(images, options, parameter):
+    with pytest.raises(InputError) as error:
+        compressed_bits_per_dim(images, **options)
+    assert error.value.parameter == parameter
