@@ -2,6 +2,8 @@
 the committed record (data/claims.json) matches its command, covers every variant and seed, has converged, and
 supports every comparison lesson 10 states, in every seed."""
 
+from functools import partial
+
 import pytest
 import torch
 
@@ -238,3 +240,13 @@ def test_the_lesson_s_comparisons_hold_in_every_seed(committed):
         # one shared network against 4 range networks each as wide and trained as long: the range networks win
         assert fr["sliced_w"] < fe["sliced_w"] and fr["weights_tv"] < fe["weights_tv"]
         assert all(a < b for a, b in zip(r["range_mse"], e["range_mse"]))
+
+
+def test_a_cached_run_keeps_its_own_cpu_time(tmp_path):
+    """A rerun that resumes from the cache reads each finished run back: the record's CPU time must be the time the
+    run took when it was made, not the moment it took to read it."""
+    job = ("T25", 0, *TINY.values())
+    first = record.run_jobs(partial(claims.cached_run, str(tmp_path)), [job])[0]
+    again = record.run_jobs(partial(claims.cached_run, str(tmp_path)), [job])[0]
+    assert len(list(tmp_path.glob("claims-*.json"))) == 1
+    assert again["cpu_s"] == first["cpu_s"] and first["cpu_s"] >= 0.1
