@@ -12,7 +12,9 @@ changes only the thing a claim is about. The variants (:data:`VARIANTS`):
    its own space; each is turned into the ε it implies (:class:`AsEps`) to be sampled and measured alike;
 2. ``ranges`` — K = 4 networks, one per quarter of the timesteps, **each with the width and the number of steps of
    the shared network** (``eps``): equal updates per network and equal width, so 4× the parameters and 4× the
-   training compute (the article's comparison: separate networks each as large and trained as long);
+   training compute (the article's comparison: separate networks each as large and trained as long); and
+   ``wide`` — one shared ε-network twice as wide, with the four networks' parameters (within 6 %), trained for as
+   many steps as each of them: the control that separates sharing from capacity;
 3. ``T25``, ``T100`` — separate ε-models on ``linear(1000).respaced(T)`` (the same range of ᾱ, T steps; lesson 08's
    design), beside ``eps`` (T = 1000), which is also sampled on respaced chains of 25 and 100 steps; every chain is
    sampled with σ² = β and with σ² = β̃ (``chains``, timed in one process);
@@ -89,6 +91,7 @@ VARIANTS = {
     "T25": {"target": "eps", "T": 25},
     "T100": {"target": "eps", "T": 100},
     "bound": {"target": "eps", "loss": "bound"},
+    "wide": {"target": "eps", "width": 2},
 }
 DEFAULTS = {
     "seeds": (0, 1, 2),
@@ -266,7 +269,7 @@ def _networks(variant: str, seed: int, hidden: int):
     ranges = t_ranges(T, spec.get("ranges", 1))
     loss = spec.get("loss", "mse")
     objectives = [ClaimObjective(schedule, spec["target"], loss, r) for r in ranges]
-    nets = [_build(seed, hidden, T) for _ in ranges]
+    nets = [_build(seed, hidden * spec.get("width", 1), T) for _ in ranges]
     return schedule, spec["target"], objectives, nets, ranges
 
 
