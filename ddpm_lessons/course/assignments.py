@@ -109,9 +109,9 @@ POINTS: dict[str, dict[str, int]] = {
     "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1, "check_shifted_embedding": 2},
     "05_unet": {"check_stage_parameters": 2, "check_receptive_field": 1, "check_conv_macs": 2},
     "06_training": {
-        "check_timestep_sampler": 1,
-        "check_ema_update": 1,
-        "check_simple_loss": 1,
+        "check_ema_window": 2,
+        "check_fixed_loss": 1,
+        "check_gaussian_loss_floor": 2,
         "check_x0_error_factor": 2,
     },
     "07_sampling": {

@@ -56,6 +56,12 @@ def _finds_bug(closed_form):
     return False
 
 
+def _fixed_loss(model, schedule, x0, t):
+    noise = torch.randn_like(x0)
+    x_t = schedule.sqrt_alphas_cumprod[t][:, None] * x0 + schedule.sqrt_one_minus_alphas_cumprod[t][:, None] * noise
+    return ((noise - model(x_t, t)) ** 2).mean()
+
+
 def _reverse_step(x, eps, beta, alpha_bar, z, last):
     mean = (x - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
     return mean if last else mean + math.sqrt(beta) * z
@@ -87,9 +93,9 @@ SOLUTIONS = {
     "check_stage_parameters": lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 8 * o,
     "check_receptive_field": lambda n: 3 + 7 * (2**n - 1),
     "check_conv_macs": lambda i, o, k, h, w: i * o * k * k * h * w,
-    "check_timestep_sampler": lambda b, T, g: torch.randint(0, T, (b,), generator=g),
-    "check_ema_update": lambda e, v, d: d * e + (1 - d) * v,
-    "check_simple_loss": lambda e, p: ((e - p) ** 2).mean(),
+    "check_ema_window": lambda d: (1 + d) / (1 - d),
+    "check_fixed_loss": _fixed_loss,
+    "check_gaussian_loss_floor": lambda a, s2: a * s2 / (a * s2 + 1 - a),
     "check_x0_error_factor": lambda ab: (1 - ab) / ab,
     "check_reverse_step": _reverse_step,
     "check_posterior_variance": _posterior_variance,

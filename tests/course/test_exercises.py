@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from ddpm_lessons import q_sample, simple_loss
 from ddpm_lessons.course import exercises
 
 
@@ -183,14 +184,39 @@ def test_lesson05_exercise_checks(capsys):
 
 
 def test_lesson06_exercise_checks(capsys):
-    assert exercises.check_timestep_sampler(lambda b, T, g: torch.randint(0, T, (b,), generator=g))
-    assert not exercises.check_timestep_sampler(lambda b, T, g: torch.randint(1, T + 1, (b,), generator=g))
-    assert "0-based" in capsys.readouterr().out
-    assert exercises.check_ema_update(lambda e, v, d: d * e + (1 - d) * v)
-    assert not exercises.check_ema_update(lambda e, v, d: (1 - d) * e + d * v)
-    assert exercises.check_simple_loss(lambda e, p: ((e - p) ** 2).mean())
-    assert not exercises.check_simple_loss(lambda e, p: ((e - p) ** 2).sum())
-    assert "that is the sum" in capsys.readouterr().out
+    assert exercises.check_ema_window(lambda d: (1 + d) / (1 - d))
+    assert exercises.check_ema_window(lambda d: 1 / ((1 - d) / (1 + d)))  # another correct form
+    assert not exercises.check_ema_window(lambda d: 1 / (1 - d))
+    assert "weight squared" in capsys.readouterr().out
+    assert not exercises.check_ema_window(lambda d: d / (1 - d))
+    assert "lag" in capsys.readouterr().out
+
+    def fixed(model, schedule, x0, t):
+        noise = torch.randn_like(x0)
+        return simple_loss(noise, model(q_sample(schedule, x0, t, noise), t))
+
+    def fresh_target(model, schedule, x0, t):  # the lesson's bug: the target is not the noise inside x_t
+        x_t = q_sample(schedule, x0, t, torch.randn_like(x0))
+        return simple_loss(torch.randn_like(x0), model(x_t, t))
+
+    def summed(model, schedule, x0, t):
+        noise = torch.randn_like(x0)
+        return ((noise - model(q_sample(schedule, x0, t, noise), t)) ** 2).sum()
+
+    capsys.readouterr()
+    assert exercises.check_fixed_loss(fixed)
+    assert not exercises.check_fixed_loss(fresh_target)
+    assert "fresh draw" in capsys.readouterr().out
+    assert not exercises.check_fixed_loss(summed)
+    assert "sum over every element" in capsys.readouterr().out
+    assert not exercises.check_fixed_loss(lambda model, schedule, x0, t: torch.zeros(()))
+    assert "must score E[ε²] = 1" in capsys.readouterr().out
+
+    assert exercises.check_gaussian_loss_floor(lambda a, s2: 1 - (1 - a) / (a * s2 + 1 - a))  # another correct form
+    assert not exercises.check_gaussian_loss_floor(lambda a, s2: (1 - a) / (a * s2 + 1 - a))
+    assert "x_t explains" in capsys.readouterr().out
+    assert not exercises.check_gaussian_loss_floor(lambda a, s2: math.sqrt(a) * s2 / (math.sqrt(a) * s2 + 1 - a))
+    assert "not √ᾱ s²" in capsys.readouterr().out
 
 
 def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes():

@@ -16,9 +16,9 @@ sqrt = math.sqrt
 
 WRONG_ANSWERS = {
     # lesson 06
-    "check_timestep_sampler": lambda B, T, g: torch.randint(1, T + 1, (B,), generator=g),  # paper steps 1 … T
-    "check_ema_update": lambda ema, value, decay: (1 - decay) * ema + decay * value,  # weights swapped
-    "check_simple_loss": lambda eps, pred: ((eps - pred) ** 2).sum(),  # sum, not mean
+    "check_ema_window": lambda decay: decay / (1 - decay),  # the lag, not the variance's window
+    "check_fixed_loss": lambda model, schedule, x0, t: torch.tensor(2.0),  # what the lesson's bug scores
+    "check_gaussian_loss_floor": lambda a, s2: (1 - a) / (a * s2 + 1 - a),  # the explained part, not the floor
     "check_x0_error_factor": lambda a: sqrt((1 - a) / a),  # not squared
     # lesson 07
     "check_reverse_step": lambda x, eps, beta, ab, z, last: (x - beta / sqrt(1 - ab) * eps) / sqrt(1 - beta),  # no σ z
@@ -87,11 +87,11 @@ def test_a_template_without_values_keeps_its_braces_in_both_languages(capsys):
 
 def test_english_feedback_is_unchanged(capsys):
     """The English notebooks' committed outputs depend on the English text: two messages as they were."""
-    exercises.check_ema_update(WRONG_ANSWERS["check_ema_update"])
+    exercises.check_ema_window(WRONG_ANSWERS["check_ema_window"])
     exercises.check_capstone(WRONG_ANSWERS["check_capstone"])
     assert capsys.readouterr().out == (
-        "✗ ema=1.0, value=0.0, decay=0.9: expected 0.9, got 0.1 — decay weighs the old average, (1 − decay) the new"
-        " value\n✗ only 100 samples: draw at least 500 (the distance is too noisy below)\n"
+        "✗ decay=0.99: expected 199, got 99 — that is d/(1 − d), the EMA's lag; the exercise asks for the variance's"
+        " window\n✗ only 100 samples: draw at least 500 (the distance is too noisy below)\n"
     )
 
 

@@ -17,7 +17,7 @@ from .lesson03 import (
 )
 from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
 from .lesson05 import check_conv_macs, check_receptive_field, check_stage_parameters
-from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler, check_x0_error_factor
+from .lesson06 import check_ema_window, check_fixed_loss, check_gaussian_loss_floor, check_x0_error_factor
 from .lesson07 import check_ddim_deterministic_step, check_guided_eps, check_posterior_variance, check_reverse_step
 from .lesson08 import check_prior_kl_with_mean, check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
 from .lesson09 import check_eps_from_score, check_ode_euler_step, check_reverse_drift
@@ -46,9 +46,9 @@ __all__ = [
     "check_stage_parameters",
     "check_receptive_field",
     "check_conv_macs",
-    "check_timestep_sampler",
-    "check_ema_update",
-    "check_simple_loss",
+    "check_ema_window",
+    "check_fixed_loss",
+    "check_gaussian_loss_floor",
     "check_x0_error_factor",
     "check_reverse_step",
     "check_posterior_variance",

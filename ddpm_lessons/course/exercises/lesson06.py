@@ -7,83 +7,177 @@ import math
 import torch
 
 from ..language import tr
-from .feedback import CheckResult, call_answer, close, report, robust_check
+from .feedback import CheckResult, call_answer, close, report, robust_check, which_mistake
 
-__all__ = ["check_timestep_sampler", "check_ema_update", "check_simple_loss", "check_x0_error_factor"]
+__all__ = ["check_ema_window", "check_fixed_loss", "check_gaussian_loss_floor", "check_x0_error_factor"]
 
 
 @robust_check
-def check_timestep_sampler(fn) -> CheckResult:
-    """Lesson 06, exercise 1: ``fn(batch_size, T, generator)`` = t ~ Uniform{0, …, T−1}, a long tensor (B,)."""
-    got, problem = call_answer(fn, 20_000, 10, torch.Generator().manual_seed(0))
+def check_ema_window(fn) -> CheckResult:
+    """Lesson 06, exercise 1 (derive): ``fn(decay)`` = N, the number of steps a plain mean needs to damp independent
+    jitter of the weights as much as the EMA does: Var = Σ_k (1 − d)² d^{2k} σ² = (1 − d)/(1 + d) σ² = σ²/N."""
+    for decay in (0.99, 0.5, 0.9, 0.999):
+        got, problem = call_answer(fn, decay, number=True)
+        if problem:
+            return report(False, problem)
+        expected = (1 + decay) / (1 - decay)
+        # 1e-3: a float32 answer loses ~1e-4 of 1 − d at d = 0.999; every named mistake is off by far more
+        if not close(got, expected, rtol=1e-3, atol=0):
+            hint = which_mistake(
+                got,
+                {
+                    tr(
+                        " — that is 1/(1 − d), the steps after which a weight falls to 1/e (section 2c); a variance "
+                        "weighs each step by its weight squared, (1 − d)² d^{2k}"
+                    ): 1 / (1 - decay),
+                    tr(" — that is d/(1 − d), the EMA's lag; the exercise asks for the variance's window"): decay
+                    / (1 - decay),
+                    tr(" — upside down: (1 − d)/(1 + d) is Var(EMA)/σ²; a mean of N steps has variance σ²/N"): (
+                        1 - decay
+                    )
+                    / (1 + decay),
+                    tr(" — that is Σ d^{2k} = 1/(1 − d²) alone; each weight (1 − d) d^k also carries (1 − d)"): 1
+                    / (1 - decay**2),
+                    tr(" — 2/(1 − d) is the limit for d near 1; the exact sum gives (1 + d)/(1 − d)"): 2 / (1 - decay),
+                },
+                rtol=1e-3,
+                atol=0,
+            )
+            return report(
+                False,
+                tr(
+                    "decay={decay}: expected {expected:.6g}, got {got:.6g}{hint}",
+                    decay=decay,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("N = (1 + d)/(1 − d) ≈ 2/(1 − d): twice the lag's 1/(1 − d) window"))
+
+
+def _oracle(schedule, point):
+    """A perfect ε-model for data that is the single point ``point``: it solves x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε for ε."""
+    alpha_bar = schedule.alphas_cumprod.double()
+
+    def perfect(x_t, t):
+        a = alpha_bar[t].reshape(-1, *([1] * (x_t.dim() - 1)))
+        return ((x_t.double() - a.sqrt() * point) / (1 - a).sqrt()).to(x_t.dtype)
+
+    return perfect
+
+
+def _zero(x_t, t):
+    return torch.zeros_like(x_t)
+
+
+def _loss_with(fn, model, schedule, x0, t):
+    """The learner's loss for ``model`` as a float, or (None, message); torch's global RNG is seeded and restored."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        return call_answer(fn, model, schedule, x0.clone(), t.clone(), number=True)
+
+
+@robust_check
+def check_fixed_loss(fn) -> CheckResult:
+    """Lesson 06, exercise 2 (find the bug): ``fn(model, schedule, x0, t)`` = L_simple of one batch, with the target
+    the very noise that made x_t. Run on data that is one point, with a perfect model (loss ≈ 0; the bug that draws
+    the target afresh gives ≈ 2) and with a model that always answers 0 (loss ≈ E[ε²] = 1, the mean, not a sum)."""
+    from ...schedule import DiffusionSchedule
+
+    schedule = DiffusionSchedule.linear(1000)
+    point = torch.tensor([0.3, -0.7], dtype=torch.float64)
+    x0 = point.float().expand(4096, 2).clone()
+    t = torch.randint(0, 1000, (4096,), generator=torch.Generator().manual_seed(1))
+    perfect, problem = _loss_with(fn, _oracle(schedule, point), schedule, x0, t)
     if problem:
         return report(False, problem)
-    if not isinstance(got, torch.Tensor) or got.shape != (20_000,) or got.dtype != torch.long:
-        return report(
-            False, tr("return a long tensor of shape (batch_size,) — e.g. torch.randint(0, T, (B,), generator=g)")
+    if not perfect < 1e-3:
+        hint = which_mistake(
+            perfect,
+            {
+                tr(
+                    " — the target is a fresh draw, independent of the noise inside x_t: even a perfect model "
+                    "then scores E‖ε' − ε‖² = 2 per element. Keep the noise that made x_t and compare with it"
+                ): 2.0
+            },
+            rtol=0.1,
         )
-    if int(got.min()) != 0 or int(got.max()) != 9:
         return report(
             False,
             tr(
-                "values must cover 0 … T−1 = 9 (0-based code indices); got {low} … {high}",
-                low=int(got.min()),
-                high=int(got.max()),
+                "a perfect model (it knows the data is one point) must score ≈ 0, yours gives {got:.4g}{hint}",
+                got=perfect,
+                hint=hint,
             ),
         )
-    counts = torch.bincount(got, minlength=10).double()
-    # each count is Binomial(20000, 0.1): standard deviation 42; allow 5 of them
-    if (counts - 2000).abs().max() > 5 * math.sqrt(20_000 * 0.1 * 0.9):
-        return report(False, tr("t is not uniform: counts per step {counts}", counts=counts.long().tolist()))
-    again, _ = call_answer(fn, 20_000, 10, torch.Generator().manual_seed(0))
-    if not torch.equal(got, again):
-        return report(False, tr("use the generator you are given, so that a seed reproduces the draws"))
-    return report(True, tr("t ~ Uniform{0, …, T−1}, one per example, from the given generator"))
-
-
-@robust_check
-def check_ema_update(fn) -> CheckResult:
-    """Lesson 06, exercise 2: ``fn(ema_value, value, decay)`` = decay·ema + (1 − decay)·value."""
-    for ema, value, decay in ((1.0, 0.0, 0.9), (0.5, 2.0, 0.999), (3.0, 3.0, 0.5)):
-        got, problem = call_answer(fn, ema, value, decay, number=True)
-        if problem:
-            return report(False, problem)
-        expected = decay * ema + (1 - decay) * value
-        if not close(got, expected, rtol=1e-5, atol=1e-9):
-            values = dict(ema=ema, value=value, decay=decay, expected=expected, got=got)
-            if close(got, (1 - decay) * ema + decay * value, rtol=1e-5, atol=1e-9):
-                return report(
-                    False,
-                    tr(
-                        "ema={ema}, value={value}, decay={decay}: expected {expected:.6g}, got {got:.6g} — decay "
-                        "weighs the old average, (1 − decay) the new value",
-                        **values,
-                    ),
-                )
-            return report(
-                False, tr("ema={ema}, value={value}, decay={decay}: expected {expected:.6g}, got {got:.6g}", **values)
-            )
-    return report(True, tr("ema ← decay·ema + (1 − decay)·value"))
-
-
-@robust_check
-def check_simple_loss(fn) -> CheckResult:
-    """Lesson 06, exercise 3: ``fn(eps, eps_pred)`` = mean of (ε − ε_θ)² over all elements (L_simple)."""
-    g = torch.Generator().manual_seed(3)
-    eps, pred = torch.randn(4, 1, 5, 5, generator=g), torch.randn(4, 1, 5, 5, generator=g)
-    got, problem = call_answer(fn, eps, pred, number=True)
+    zero, problem = _loss_with(fn, _zero, schedule, x0, t)
     if problem:
         return report(False, problem)
-    expected = ((eps - pred) ** 2).mean().item()
-    if not close(got, expected, rtol=1e-5, atol=1e-7):
-        if close(got, ((eps - pred) ** 2).sum().item(), rtol=1e-5):
-            hint = tr("that is the sum; L_simple is the mean (the sum scales the loss by C·H·W)")
-        elif close(got, (eps - pred).abs().mean().item(), rtol=1e-5):
-            hint = tr("that is the mean absolute error; square the differences")
-        else:
-            hint = tr("expected {expected:.6f}, got {got:.6g}", expected=expected, got=got)
-        return report(False, hint)
-    return report(True, tr("L_simple = mean((ε − ε_θ)²)"))
+    if not abs(zero - 1.0) < 0.1:
+        hint = which_mistake(
+            zero,
+            {
+                tr(" — that is a sum over the 2 coordinates; L_simple is the mean over every element"): 2.0,
+                tr(" — that is the sum over the batch; L_simple is the mean"): 4096.0,
+                tr(" — that is the sum over every element; L_simple is the mean"): 8192.0,
+            },
+            rtol=0.1,
+        )
+        return report(
+            False,
+            tr(
+                "a model that always answers 0 must score E[ε²] = 1, yours gives {got:.4g}{hint}",
+                got=zero,
+                hint=hint,
+            ),
+        )
+    return report(True, tr("the target is the noise inside x_t: a perfect model scores 0, the zero model 1"))
+
+
+@robust_check
+def check_gaussian_loss_floor(fn) -> CheckResult:
+    """Lesson 06, exercise 3 (derive): ``fn(alpha_bar, s2)`` = E(ε − ε*)² for x₀ ~ N(0, s2) in one dimension:
+    ε* = c x_t with c = Cov(ε, x_t)/Var(x_t) = √(1 − ᾱ)/(ᾱ s2 + 1 − ᾱ), floor = 1 − Cov²/Var = ᾱ s2/(ᾱ s2 + 1 − ᾱ)."""
+    for alpha_bar, s2 in ((0.5, 1.0), (0.9999, 0.57), (0.5, 0.25), (0.01, 4.0), (0.9, 0.05)):
+        got, problem = call_answer(fn, alpha_bar, s2, number=True)
+        if problem:
+            return report(False, problem)
+        var = alpha_bar * s2 + 1 - alpha_bar
+        expected = alpha_bar * s2 / var
+        if not close(got, expected, rtol=1e-4, atol=1e-9):
+            hint = which_mistake(
+                got,
+                {
+                    tr(
+                        " — that is (1 − ᾱ)/(ᾱ s² + 1 − ᾱ), the part of ε's variance that x_t explains; the floor "
+                        "is what is left, 1 minus it"
+                    ): (1 - alpha_bar) / var,
+                    tr(" — that is 1 − c: the explained variance is c·Cov(ε, x_t) = Cov²/Var, not c itself"): 1
+                    - math.sqrt(1 - alpha_bar) / var,
+                    tr(" — x₀ enters x_t as √ᾱ x₀, so its variance there is ᾱ s², not √ᾱ s²"): math.sqrt(alpha_bar)
+                    * s2
+                    / (math.sqrt(alpha_bar) * s2 + 1 - alpha_bar),
+                    tr(" — that is the floor for s² = 1; the data's variance s² scales the signal's part ᾱ s²"): (
+                        alpha_bar
+                    ),
+                    tr(" — that is the standard deviation; the floor is a mean square"): math.sqrt(expected),
+                },
+                rtol=1e-4,
+                atol=1e-9,
+            )
+            return report(
+                False,
+                tr(
+                    "alpha_bar={alpha_bar}, s2={s2}: expected {expected:.6g}, got {got:.6g}{hint}",
+                    alpha_bar=alpha_bar,
+                    s2=s2,
+                    expected=expected,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(True, tr("floor = ᾱ s²/(ᾱ s² + 1 − ᾱ): → 1 at small t, → 0 at large t"))
 
 
 @robust_check
