@@ -107,10 +107,10 @@ SOLUTIONS = {
     "check_sampling_indices": lambda T: range(T - 1, -1, -1),
     "check_prior_mismatch_kl": lambda a, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)),
     "check_prior_kl_with_mean": lambda a, m, v: 0.5 * (a * v - a + a * m * m - math.log(a * v + 1 - a)),
-    "check_eps_from_score": lambda score, ab: -math.sqrt(1 - ab) * score,
-    "check_reverse_drift": lambda x, beta, score: -0.5 * beta * x - beta * score,
-    "check_ode_euler_step": lambda x, ab, ab_next, eps: (
-        math.sqrt(ab_next) * (x / math.sqrt(ab) + (math.sqrt((1 - ab_next) / ab_next) - math.sqrt((1 - ab) / ab)) * eps)
+    "check_velocity_from_x0": lambda x, x0, s: (x - x0) / s,
+    "check_noise_free_ink": lambda: 0.05 / math.sqrt(0.05**2 + 0.5**2),
+    "check_reverse_sde_step": lambda x, beta, score, h, z: (
+        x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta) * math.sqrt(h) * z
     ),
     # lesson 10's capstone takes samples, or a function of no arguments returning them: fresh data are correct
     "check_capstone": lambda: 0.6 * toy_data("gaussian_mixture", 1000, seed=5),

@@ -2,54 +2,92 @@
 
 import math
 
+import torch
+
 from ddpm_lessons.course import exercises
+from ddpm_lessons.course.exercises import lesson09
 
 
-def _euler(x, ab, ab_next, eps):
-    sigma, sigma_next = math.sqrt((1 - ab) / ab), math.sqrt((1 - ab_next) / ab_next)
-    return math.sqrt(ab_next) * (x / math.sqrt(ab) + (sigma_next - sigma) * eps)
+def _em_step(x, beta, score, h, z):
+    return x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta) * math.sqrt(h) * z
 
 
-def test_eps_from_score(capsys):
-    assert exercises.check_eps_from_score(lambda s, ab: -math.sqrt(1 - ab) * s)
-    assert not exercises.check_eps_from_score(lambda s, ab: math.sqrt(1 - ab) * s)
+def test_velocity_from_x0(capsys):
+    assert exercises.check_velocity_from_x0(lambda x, x0, s: (x - x0) / s)
+    # the same velocity written as E[ε|x] − E[x₀|x] is accepted too
+    assert exercises.check_velocity_from_x0(lambda x, x0, s: (x - (1 - s) * x0) / s - x0)
+    assert not exercises.check_velocity_from_x0(lambda x, x0, s: (x - (1 - s) * x0) / s)
+    assert "E[ε | x] alone" in capsys.readouterr().out
+    assert not exercises.check_velocity_from_x0(lambda x, x0, s: (x0 - x) / s)
     assert "the sign" in capsys.readouterr().out
-    assert not exercises.check_eps_from_score(lambda s, ab: -(1 - ab) * s)
-    assert "not by (1 − ᾱ)" in capsys.readouterr().out
-    assert not exercises.check_eps_from_score(lambda s, ab: -s / math.sqrt(1 - ab))
-    assert "the way back multiplies" in capsys.readouterr().out
+    assert not exercises.check_velocity_from_x0(lambda x, x0, s: (x - x0) / (1 - s) if s < 1 else (x - x0) / s)
+    assert "not by 1 − s" in capsys.readouterr().out
+    assert not exercises.check_velocity_from_x0(lambda x, x0, s: x / s - x0)
+    assert "left in ε" in capsys.readouterr().out
+    assert not exercises.check_velocity_from_x0(lambda x, x0, s: x - x0)
+    assert "division by s" in capsys.readouterr().out
 
 
-def test_reverse_drift(capsys):
-    assert exercises.check_reverse_drift(lambda x, b, s: -0.5 * b * x - b * s)
-    assert not exercises.check_reverse_drift(lambda x, b, s: -0.5 * b * (x + s))
+def test_the_velocity_check_agrees_with_the_package():
+    """(x − E[x₀|x])/s with the package's E[x₀|x] is flow.exact_velocity on the eight Gaussians."""
+    from ddpm_lessons import flow, score
+    from ddpm_lessons.data import eight_gaussians
+
+    mixture = eight_gaussians()
+    x = torch.randn(50, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    for s in (0.1, 0.5, 0.9):
+        x0_hat = score.posterior_mean(mixture, x, 1 - s, s)
+        assert torch.allclose((x - x0_hat) / s, flow.exact_velocity(mixture, x, s), atol=1e-10)
+
+
+def test_noise_free_ink(capsys):
+    s0, sigma = lesson09.INK["s0"], lesson09.INK["sigma"]
+    exact = s0 / math.sqrt(s0**2 + sigma**2)
+    assert abs(lesson09.noise_free_ink(True) - exact) < 0.05 * exact  # the run follows the derivation
+    assert (
+        abs(lesson09.noise_free_ink(False) - 1) < 0.05
+    )  # half the drift (the PF-ODE) keeps the spread s0 (Euler, 500 steps)
+    assert exercises.check_noise_free_ink(lambda: exact)
+    assert capsys.readouterr().out.startswith("✓")
+    assert not exercises.check_noise_free_ink(lambda: 1.0)
+    assert "probability-flow ODE (half the drift)" in capsys.readouterr().out
+    assert not exercises.check_noise_free_ink(lambda: 3.0)
+    assert "below s0, not above" in capsys.readouterr().out
+    assert not exercises.check_noise_free_ink(lambda: 0.5)
+    assert "wrong amount" in capsys.readouterr().out
+    assert not exercises.check_noise_free_ink(lambda: -0.1)
+    assert "positive" in capsys.readouterr().out
+
+
+def test_reverse_sde_step(capsys):
+    assert exercises.check_reverse_sde_step(_em_step)
+    assert exercises.check_reverse_sde_step(lambda x, b, s, h, z: x + h * (0.5 * b * x + b * s) + math.sqrt(b * h) * z)
+    assert not exercises.check_reverse_sde_step(
+        lambda x, b, s, h, z: x - h * (-0.5 * b * x - b * s) + math.sqrt(b) * h * z
+    )
+    assert "the bug is still there" in capsys.readouterr().out
+    assert not exercises.check_reverse_sde_step(
+        lambda x, b, s, h, z: x + h * (-0.5 * b * x - b * s) + math.sqrt(b * h) * z
+    )
+    assert "dτ = −h" in capsys.readouterr().out
+    assert not exercises.check_reverse_sde_step(
+        lambda x, b, s, h, z: x - h * (-0.5 * b * x - b * s) + b * math.sqrt(h) * z
+    )
+    assert "g = √β" in capsys.readouterr().out
+    assert not exercises.check_reverse_sde_step(lambda x, b, s, h, z: x + h * 0.5 * b * (x + s) + math.sqrt(b * h) * z)
     assert "probability-flow ODE" in capsys.readouterr().out
-    assert not exercises.check_reverse_drift(lambda x, b, s: -0.5 * b * x + b * s)
-    assert "minus" in capsys.readouterr().out
-    assert not exercises.check_reverse_drift(lambda x, b, s: -0.5 * b * x - math.sqrt(b) * s)
-    assert "g² = β" in capsys.readouterr().out
+    assert not exercises.check_reverse_sde_step(lambda x, b, s, h, z: x - h * (-0.5 * b * x - b * s))
+    assert "noise term is missing" in capsys.readouterr().out
 
 
-def test_ode_euler_step(capsys):
-    assert exercises.check_ode_euler_step(_euler)
-    assert not exercises.check_ode_euler_step(lambda x, ab, abn, e: _euler(x, ab, abn, e) / math.sqrt(abn))
-    assert "DDPM scale" in capsys.readouterr().out
+def test_the_step_check_agrees_with_the_package():
+    """The accepted step is VPSDE.sample's reverse step (the same z, the same h)."""
+    from ddpm_lessons import DiffusionSchedule, score
 
-    def wrong_direction(x, ab, abn, e):
-        sigma, sigma_next = math.sqrt((1 - ab) / ab), math.sqrt((1 - abn) / abn)
-        return math.sqrt(abn) * (x / math.sqrt(ab) + (sigma - sigma_next) * e)
-
-    assert not exercises.check_ode_euler_step(wrong_direction)
-    assert "(σ′ − σ)" in capsys.readouterr().out
-
-
-def test_the_checks_agree_with_the_package():
-    import torch
-
-    from ddpm_lessons import DiffusionSchedule, ddim_step, score
-
-    schedule = DiffusionSchedule.linear(100, dtype=torch.float64)
-    x, eps = torch.randn(4, 2, dtype=torch.float64), torch.randn(4, 2, dtype=torch.float64)
-    ab, ab_next = schedule.alphas_cumprod[60].item(), schedule.alphas_cumprod[30].item()
-    assert torch.allclose(_euler(x, ab, ab_next, eps), ddim_step(schedule, x, 60, 30, eps), atol=1e-12)
-    assert torch.allclose(score.eps_from_score(eps, ab), -math.sqrt(1 - ab) * eps)
+    sde = score.VPSDE.from_schedule(DiffusionSchedule.linear(1000))
+    x = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    s = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    z = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    tau, h = 0.6, 0.01
+    package = x - h * sde.reverse_drift(x, tau, s) + sde.diffusion(tau) * math.sqrt(h) * z
+    assert torch.allclose(_em_step(x, sde.beta(tau), s, h, z), package, atol=1e-12)

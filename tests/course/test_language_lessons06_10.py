@@ -31,9 +31,9 @@ WRONG_ANSWERS = {
     "check_prior_mismatch_kl": lambda ab, v: 1.0,
     "check_prior_kl_with_mean": lambda ab, m, v: 0.5 * (ab * v - ab - math.log(ab * v + 1 - ab)),  # no mean term
     # lesson 09
-    "check_eps_from_score": lambda score, ab: sqrt(1 - ab) * score,  # sign
-    "check_reverse_drift": lambda x, beta, score: -0.5 * beta * (x + score),  # the PF-ODE's drift
-    "check_ode_euler_step": lambda x, ab, ab_next, eps: x,
+    "check_velocity_from_x0": lambda x, x0, s: (x0 - x) / s,  # sign
+    "check_noise_free_ink": lambda: 1.0,  # the PF-ODE's spread
+    "check_reverse_sde_step": lambda x, beta, score, h, z: x + h * (0.5 * beta * x + beta * score) + sqrt(beta) * h * z,
     "check_capstone": lambda: torch.zeros(100, 2),  # too few samples: the cheapest failing path, no distance computed
 }
 

@@ -20,7 +20,7 @@ from .lesson05 import check_conv_macs, check_receptive_field, check_stage_parame
 from .lesson06 import check_ema_window, check_fixed_loss, check_gaussian_loss_floor, check_x0_error_factor
 from .lesson07 import check_ddim_deterministic_step, check_guided_eps, check_posterior_variance, check_reverse_step
 from .lesson08 import check_prior_kl_with_mean, check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
-from .lesson09 import check_eps_from_score, check_ode_euler_step, check_reverse_drift
+from .lesson09 import check_noise_free_ink, check_reverse_sde_step, check_velocity_from_x0
 from .lesson10 import check_capstone
 
 __all__ = [
@@ -58,8 +58,8 @@ __all__ = [
     "check_sampling_indices",
     "check_prior_mismatch_kl",
     "check_prior_kl_with_mean",
-    "check_eps_from_score",
-    "check_reverse_drift",
-    "check_ode_euler_step",
+    "check_velocity_from_x0",
+    "check_noise_free_ink",
+    "check_reverse_sde_step",
     "check_capstone",
 ]

@@ -1,4 +1,5 @@
-"""Exercise checks for lesson 09 (scores, SDEs, the probability-flow ODE): each prints ✓ or ✗ with the likely mistake."""
+"""Exercise checks for lesson 09 (scores, SDEs, the probability-flow ODE, flow matching): each prints ✓ or ✗ with the
+likely mistake."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ import torch
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_eps_from_score", "check_reverse_drift", "check_ode_euler_step"]
+__all__ = ["check_velocity_from_x0", "check_noise_free_ink", "check_reverse_sde_step"]
+
+# lesson 01's ink drop as lesson 09 runs it backwards (cell "ink after the reverse SDE"): a drop N(m, s0²) spread by
+# Brownian motion dx = σ dW for τ ∈ [0, 1] into N(m, s0² + σ²)
+INK = {"s0": 0.05, "sigma": 0.5, "m": 0.3, "steps": 500, "points": 20_000, "seed": 8}
 
 
 def _tensors(seed: int, n: int = 3):
@@ -28,112 +33,134 @@ def _answer(fn, expected, *args, shape_hint: str):
 
 
 @robust_check
-def check_eps_from_score(fn) -> CheckResult:
-    """Lesson 09, exercise 1 (a derivation): ``fn(score, alpha_bar)`` = ε* = −√(1 − ᾱ) ∇log q_t, from Tweedie's
-    formula E[x₀|x_t] = (x_t + (1 − ᾱ) ∇log q_t)/√ᾱ and E[ε|x_t] = (x_t − √ᾱ E[x₀|x_t])/√(1 − ᾱ)."""
-    (score,) = _tensors(7, 1)
-    for alpha_bar in (0.3, 0.95, 0.01):
-        expected = -math.sqrt(1 - alpha_bar) * score
+def check_velocity_from_x0(fn) -> CheckResult:
+    """Lesson 09, exercise 1 (a derivation): ``fn(x, x0_hat, s)`` = v*(x, s) = (x − E[x₀|x_s = x])/s, the marginal
+    flow-matching velocity E[ε − x₀ | x_s = x] on the path x_s = (1 − s) x₀ + s ε, written with E[x₀|x] alone
+    (E[ε|x] = (x − (1 − s) E[x₀|x])/s, because the path is linear in x₀ and ε)."""
+    x, x0_hat = _tensors(21, 2)
+    for s in (0.3, 1.0, 0.05):
+        expected = (x - x0_hat) / s
         got, problem = _answer(
-            fn, expected, score.clone(), alpha_bar, shape_hint=tr("return a tensor shaped like score")
+            fn, expected, x.clone(), x0_hat.clone(), s, shape_hint=tr("return a tensor shaped like x")
         )
         if problem:
             return report(False, problem)
         if not close(got, expected, rtol=1e-5, atol=1e-7):
             wrong = {
-                tr(
-                    "the sign: ε* points away from where the data is, against the score — ε* = −√(1 − ᾱ)·score"
-                ): -expected,
-                tr("multiply by √(1 − ᾱ), not by (1 − ᾱ): Tweedie's (1 − ᾱ) is divided by √(1 − ᾱ) once"): -(
-                    1 - alpha_bar
+                tr("that is E[ε | x] alone: the velocity is E[ε − x₀ | x], so subtract E[x₀ | x] too"): (
+                    x - (1 - s) * x0_hat
                 )
-                * score,
-                tr("that is the score from ε (÷√(1 − ᾱ)); the way back multiplies: ε* = −√(1 − ᾱ)·score"): -score
-                / math.sqrt(1 - alpha_bar),
-                tr("√ᾱ belongs to the signal, not to the noise: the factor is √(1 − ᾱ)"): -math.sqrt(alpha_bar) * score,
+                / s,
+                tr(
+                    "the sign: x_s moves from data (s = 0) to noise (s = 1), so v* = (x − E[x₀|x])/s, not its negative"
+                ): (x0_hat - x) / s,
+                tr("divide by s, the coefficient of ε in x_s = (1 − s) x₀ + s ε, not by 1 − s"): (x - x0_hat) / (1 - s)
+                if s < 1
+                else None,
+                tr("ε = (x − (1 − s) x₀)/s, not x/s: the (1 − s) x₀ part of x_s was left in ε"): x / s - x0_hat,
+                tr("missing the division by s: ε = (x − (1 − s) x₀)/s"): x - x0_hat,
             }
-            hint = which_mistake(
-                got,
-                wrong,
-                tr("at alpha_bar = {alpha_bar} expected −√(1 − ᾱ)·score", alpha_bar=alpha_bar),
-                rtol=1e-5,
-                atol=1e-7,
-            )
+            wrong = {hint: value for hint, value in wrong.items() if value is not None}
+            hint = which_mistake(got, wrong, tr("at s = {s} expected (x − x0_hat)/s", s=s), rtol=1e-5, atol=1e-7)
             return report(False, hint)
-    return report(True, tr("ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t): a noise predictor is a scaled score"))
+    return report(True, tr("v*(x, s) = E[ε − x₀ | x]: with ε = (x − (1 − s) x₀)/s it is (x − E[x₀|x])/s"))
+
+
+def noise_free_ink(full_drift: bool = True) -> float:
+    """Lesson 01's ink, spread to N(m, s0² + σ²), run back from τ = 1 to 0 by Euler steps of the reverse SDE's drift
+    σ² ∇log p_τ *without* its noise term (``full_drift``), or of half that drift (the probability-flow ODE): the
+    final standard deviation divided by the drop's s0."""
+    s0, sigma, m, steps = INK["s0"], INK["sigma"], INK["m"], INK["steps"]
+    g = torch.Generator().manual_seed(INK["seed"])
+    ink = m + math.sqrt(s0**2 + sigma**2) * torch.randn(INK["points"], generator=g, dtype=torch.float64)
+    h, share = 1 / steps, 1.0 if full_drift else 0.5
+    for k in range(steps):
+        ink_score = -(ink - m) / (s0**2 + sigma**2 * (1 - k * h))  # the spread cloud's score at τ = 1 − k h
+        ink = ink + share * sigma**2 * ink_score * h
+    return ink.std().item() / s0
 
 
 @robust_check
-def check_reverse_drift(fn) -> CheckResult:
-    """Lesson 09, exercise 2 (a derivation): ``fn(x, beta, score)`` = f − g² ∇log q = −½ β x − β ∇log q, the drift of
-    Anderson's reverse-time SDE for the VP-SDE (f = −½ β x, g = √β)."""
-    x, score = _tensors(8, 2)
-    for beta in (0.5, 12.0, 0.1):
-        expected = -0.5 * beta * x - beta * score
-        got, problem = _answer(
-            fn, expected, x.clone(), beta, score.clone(), shape_hint=tr("return a tensor shaped like x")
+def check_noise_free_ink(fn) -> CheckResult:
+    """Lesson 09, exercise 2 (predict, then run): ``fn()`` returns the predicted ratio (final spread)/s0 of lesson 01's
+    ink run back with the reverse SDE's drift σ²∇log p but no noise. The check runs it (:func:`noise_free_ink`) and
+    accepts a prediction within 25 % of the run; the exact answer is s0/√(s0² + σ²)."""
+    predicted, problem = call_answer(fn, number=True)
+    if problem:
+        return report(False, problem)
+    measured, pf_ode = noise_free_ink(True), noise_free_ink(False)
+    run = tr(
+        "the run: spread/s0 = {measured:.3f} without the noise (the probability-flow ODE, half the drift: {pf_ode:.3f})",
+        measured=measured,
+        pf_ode=pf_ode,
+    )
+    if abs(predicted - measured) <= 0.25 * measured:
+        return report(
+            True,
+            tr(
+                "{run}; predicted {predicted:.3g}. Without the noise that spreads it, the whole σ²·score over-gathers the "
+                "ink: |x − m| shrinks by s0²/(s0² + σ²), so the spread ends at s0·s0/√(s0² + σ²)",
+                run=run,
+                predicted=predicted,
+            ),
         )
-        if problem:
-            return report(False, problem)
-        if not close(got, expected, rtol=1e-5, atol=1e-7):
-            wrong = {
-                tr("that is the probability-flow ODE's drift −½β(x + score): the SDE takes the whole g² = β"): -0.5
-                * beta
-                * (x + score),
-                tr("the score term enters with a minus: f − g²·score, so −½βx − β·score"): -0.5 * beta * x
-                + beta * score,
-                tr("g² = β, not g = √β: the score term is β·score"): -0.5 * beta * x - math.sqrt(beta) * score,
-                tr("the forward drift is −½βx (not −βx)"): -beta * x - beta * score,
-                tr("f alone is the forward drift; the reverse SDE subtracts g²·score"): -0.5 * beta * x,
-            }
-            hint = which_mistake(
-                got, wrong, tr("at beta = {beta} expected −½βx − β·score", beta=beta), rtol=1e-5, atol=1e-7
-            )
-            return report(False, hint)
-    return report(True, tr("reverse drift f − g²∇log q = −½βx − β∇log q; with half the score term it is the PF-ODE"))
+    if 0.8 <= predicted <= 1.25:
+        hint = tr(
+            "about 1 is what the probability-flow ODE (half the drift) or the SDE with its noise give; dropping the "
+            "noise but keeping the whole σ²·score gathers the ink too much"
+        )
+    elif predicted > 1.25:
+        hint = tr("the score points to the centre: the drift gathers the ink, so the spread ends below s0, not above")
+    elif predicted <= 0:
+        hint = tr("a spread is positive: predict the ratio (final standard deviation)/s0")
+    else:
+        hint = tr(
+            "right direction, wrong amount: solve d|x − m|/dτ = σ²|x − m|/(s0² + σ²τ) from τ = 1 back to 0 — "
+            "the distance to the centre is multiplied by s0²/(s0² + σ²)"
+        )
+    return report(False, tr("{hint}. {run}; predicted {predicted:.3g}", hint=hint, run=run, predicted=predicted))
 
 
 @robust_check
-def check_ode_euler_step(fn) -> CheckResult:
-    """Lesson 09, exercise 3: ``fn(x, alpha_bar, alpha_bar_next, eps)`` = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε] with
-    σ = √((1 − ᾱ)/ᾱ): one Euler step of dy/dσ = ε, equal to DDIM's step with η = 0 (ᾱ′ = 1 is the step to x₀)."""
-    x, eps = _tensors(9, 2)
-    for alpha_bar, alpha_bar_next in ((0.2, 0.6), (0.001, 0.05), (0.9, 1.0)):
-        sigma, sigma_next = math.sqrt((1 - alpha_bar) / alpha_bar), math.sqrt((1 - alpha_bar_next) / alpha_bar_next)
-        expected = math.sqrt(alpha_bar_next) * (x / math.sqrt(alpha_bar) + (sigma_next - sigma) * eps)
+def check_reverse_sde_step(fn) -> CheckResult:
+    """Lesson 09, exercise 3 (find the bug): ``fn(x, beta, score, h, z)`` = one Euler–Maruyama step of the reverse
+    VP-SDE from τ to τ − h: x − h (−½βx − β·score) + √β √h z (the noise of a step h has standard deviation √h)."""
+    x, score, z = _tensors(22, 3)
+    for beta, h in ((2.0, 0.01), (15.0, 0.001), (0.5, 0.1)):
+        expected = x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta * h) * z
         got, problem = _answer(
             fn,
             expected,
             x.clone(),
-            alpha_bar,
-            alpha_bar_next,
-            eps.clone(),
+            beta,
+            score.clone(),
+            h,
+            z.clone(),
             shape_hint=tr("return a tensor shaped like x"),
         )
         if problem:
             return report(False, problem)
         if not close(got, expected, rtol=1e-5, atol=1e-7):
+            drift = -0.5 * beta * x - beta * score
             wrong = {
-                tr("the result is still y = x/√ᾱ: multiply by √ᾱ′ to return to the DDPM scale"): x
-                / math.sqrt(alpha_bar)
-                + (sigma_next - sigma) * eps,
-                tr("the step is (σ′ − σ)·ε, not (σ − σ′)·ε: σ shrinks towards the data"): math.sqrt(alpha_bar_next)
-                * (x / math.sqrt(alpha_bar) + (sigma - sigma_next) * eps),
-                tr("x must be divided by √ᾱ first (y = x/√ᾱ)"): math.sqrt(alpha_bar_next)
-                * (x + (sigma_next - sigma) * eps),
-                tr("σ is √((1 − ᾱ)/ᾱ), not √(1 − ᾱ)"): math.sqrt(alpha_bar_next)
-                * (x / math.sqrt(alpha_bar) + (math.sqrt(1 - alpha_bar_next) - math.sqrt(1 - alpha_bar)) * eps),
+                tr("the bug is still there: the noise of a step h is √h·z (Var dW = h), so √β·√h·z, not √β·h·z"): x
+                - h * drift
+                + math.sqrt(beta) * h * z,
+                tr("backwards in τ the step is dτ = −h: subtract h·drift, do not add it"): x
+                + h * drift
+                + math.sqrt(beta * h) * z,
+                tr("the noise coefficient is g = √β, not β"): x - h * drift + beta * math.sqrt(h) * z,
+                tr(
+                    "that is the probability-flow ODE's drift −½β(x + score) with noise added: the SDE takes the whole β·score"
+                ): x + h * 0.5 * beta * (x + score) + math.sqrt(beta * h) * z,
+                tr("the noise term is missing: an Euler–Maruyama step adds g·√h·z"): x - h * drift,
             }
             hint = which_mistake(
                 got,
                 wrong,
-                tr(
-                    "from ᾱ = {alpha_bar} to ᾱ′ = {alpha_bar_next}: expected √ᾱ′ (x/√ᾱ + (σ′ − σ) ε)",
-                    alpha_bar=alpha_bar,
-                    alpha_bar_next=alpha_bar_next,
-                ),
+                tr("at beta = {beta}, h = {h} expected x − h·(−½βx − β·score) + √(βh)·z", beta=beta, h=h),
                 rtol=1e-5,
                 atol=1e-7,
             )
             return report(False, hint)
-    return report(True, tr("x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε]: an Euler step in (y, σ), the DDIM η = 0 update"))
+    return report(True, tr("x − h·(−½βx − β·score) + √β·√h·z: over a step h, dW has standard deviation √h, not h"))

@@ -1,26 +1,31 @@
-"""Chinese templates for exercises/lesson09.py, the checks of lesson 09 (scores, SDEs, the probability-flow ODE)."""
+"""Chinese templates for exercises/lesson09.py, the checks of lesson 09 (scores, SDEs, the probability-flow ODE, flow
+matching)."""
 
 MESSAGES: dict[str, str] = {
-    "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t): a noise predictor is a scaled score": "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t)：噪声预测器就是缩放后的分数函数",
-    "reverse drift f − g²∇log q = −½βx − β∇log q; with half the score term it is the PF-ODE": "反向漂移 f − g²∇log q = −½βx − β∇log q；分数项减半，就是概率流常微分方程 (PF-ODE)",
-    "x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε]: an Euler step in (y, σ), the DDIM η = 0 update": "x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε]：在 (y, σ) 中走一个欧拉步，也就是 DDIM η = 0 的更新",
     "{problem}: {shape_hint}": "{problem}：{shape_hint}",
-    "return a tensor shaped like score": "请返回与 score 形状相同的张量",
-    "the sign: ε* points away from where the data is, against the score — ε* = −√(1 − ᾱ)·score": "符号错了：ε* 背离数据所在之处，与分数方向相反——ε* = −√(1 − ᾱ)·score",
-    "multiply by √(1 − ᾱ), not by (1 − ᾱ): Tweedie's (1 − ᾱ) is divided by √(1 − ᾱ) once": "应乘以 √(1 − ᾱ)，而不是 (1 − ᾱ)：Tweedie 公式里的 (1 − ᾱ) 还要除以一次 √(1 − ᾱ)",
-    "that is the score from ε (÷√(1 − ᾱ)); the way back multiplies: ε* = −√(1 − ᾱ)·score": "这是由 ε 求分数的方向（÷√(1 − ᾱ)）；反过来要乘：ε* = −√(1 − ᾱ)·score",
-    "√ᾱ belongs to the signal, not to the noise: the factor is √(1 − ᾱ)": "√ᾱ 属于信号，不属于噪声：系数应为 √(1 − ᾱ)",
-    "at alpha_bar = {alpha_bar} expected −√(1 − ᾱ)·score": "在 alpha_bar = {alpha_bar} 处应为 −√(1 − ᾱ)·score",
     "return a tensor shaped like x": "请返回与 x 形状相同的张量",
-    "that is the probability-flow ODE's drift −½β(x + score): the SDE takes the whole g² = β": "这是概率流常微分方程的漂移 −½β(x + score)：随机微分方程要用完整的 g² = β",
-    "the score term enters with a minus: f − g²·score, so −½βx − β·score": "分数项前面是减号：f − g²·score，即 −½βx − β·score",
-    "g² = β, not g = √β: the score term is β·score": "要用 g² = β，而不是 g = √β：分数项是 β·score",
-    "the forward drift is −½βx (not −βx)": "正向漂移是 −½βx（不是 −βx）",
-    "f alone is the forward drift; the reverse SDE subtracts g²·score": "单独的 f 只是正向漂移；逆时间随机微分方程还要减去 g²·score",
-    "at beta = {beta} expected −½βx − β·score": "在 beta = {beta} 处应为 −½βx − β·score",
-    "the result is still y = x/√ᾱ: multiply by √ᾱ′ to return to the DDPM scale": "结果仍是 y = x/√ᾱ：乘以 √ᾱ′ 才能回到 DDPM 的尺度",
-    "the step is (σ′ − σ)·ε, not (σ − σ′)·ε: σ shrinks towards the data": "这一步是 (σ′ − σ)·ε，不是 (σ − σ′)·ε：越接近数据，σ 越小",
-    "x must be divided by √ᾱ first (y = x/√ᾱ)": "x 要先除以 √ᾱ（y = x/√ᾱ）",
-    "σ is √((1 − ᾱ)/ᾱ), not √(1 − ᾱ)": "σ 是 √((1 − ᾱ)/ᾱ)，不是 √(1 − ᾱ)",
-    "from ᾱ = {alpha_bar} to ᾱ′ = {alpha_bar_next}: expected √ᾱ′ (x/√ᾱ + (σ′ − σ) ε)": "从 ᾱ = {alpha_bar} 到 ᾱ′ = {alpha_bar_next}：应为 √ᾱ′ (x/√ᾱ + (σ′ − σ) ε)",
+    # exercise 1: the marginal velocity from E[x0 | x]
+    "that is E[ε | x] alone: the velocity is E[ε − x₀ | x], so subtract E[x₀ | x] too": "这只是 E[ε | x]：速度是 E[ε − x₀ | x]，还要减去 E[x₀ | x]",
+    "the sign: x_s moves from data (s = 0) to noise (s = 1), so v* = (x − E[x₀|x])/s, not its negative": "符号错了：x_s 从数据（s = 0）走向噪声（s = 1），所以 v* = (x − E[x₀|x])/s，而不是它的相反数",
+    "divide by s, the coefficient of ε in x_s = (1 − s) x₀ + s ε, not by 1 − s": "要除以 s——x_s = (1 − s) x₀ + s ε 中 ε 的系数——而不是 1 − s",
+    "ε = (x − (1 − s) x₀)/s, not x/s: the (1 − s) x₀ part of x_s was left in ε": "ε = (x − (1 − s) x₀)/s，不是 x/s：x_s 中 (1 − s) x₀ 那部分被留在了 ε 里",
+    "missing the division by s: ε = (x − (1 − s) x₀)/s": "漏了除以 s：ε = (x − (1 − s) x₀)/s",
+    "at s = {s} expected (x − x0_hat)/s": "在 s = {s} 处应为 (x − x0_hat)/s",
+    "v*(x, s) = E[ε − x₀ | x]: with ε = (x − (1 − s) x₀)/s it is (x − E[x₀|x])/s": "v*(x, s) = E[ε − x₀ | x]：代入 ε = (x − (1 − s) x₀)/s，得 (x − E[x₀|x])/s",
+    # exercise 2: the ink without the noise
+    "the run: spread/s0 = {measured:.3f} without the noise (the probability-flow ODE, half the drift: {pf_ode:.3f})": "实际运行：去掉噪声后 spread/s0 = {measured:.3f}（概率流常微分方程，即漂移减半：{pf_ode:.3f}）",
+    "{run}; predicted {predicted:.3g}. Without the noise that spreads it, the whole σ²·score over-gathers the ink: |x − m| shrinks by s0²/(s0² + σ²), so the spread ends at s0·s0/√(s0² + σ²)": "{run}；你的预测 {predicted:.3g}。没有把墨水重新散开的噪声，完整的 σ²·score 会把墨水聚得过紧：|x − m| 缩小为原来的 s0²/(s0² + σ²)，最终的宽度是 s0·s0/√(s0² + σ²)",
+    "about 1 is what the probability-flow ODE (half the drift) or the SDE with its noise give; dropping the noise but keeping the whole σ²·score gathers the ink too much": "约等于 1 是概率流常微分方程（漂移减半）或带噪声的随机微分方程给出的结果；去掉噪声却保留完整的 σ²·score，墨水会被聚得过紧",
+    "the score points to the centre: the drift gathers the ink, so the spread ends below s0, not above": "分数指向中心：漂移把墨水聚拢，所以最终宽度小于 s0，而不是大于",
+    "a spread is positive: predict the ratio (final standard deviation)/s0": "宽度是正数：请预测比值（最终标准差）/s0",
+    "right direction, wrong amount: solve d|x − m|/dτ = σ²|x − m|/(s0² + σ²τ) from τ = 1 back to 0 — the distance to the centre is multiplied by s0²/(s0² + σ²)": "方向对了，大小不对：从 τ = 1 倒推到 0 求解 d|x − m|/dτ = σ²|x − m|/(s0² + σ²τ)——到中心的距离乘上了 s0²/(s0² + σ²)",
+    "{hint}. {run}; predicted {predicted:.3g}": "{hint}。{run}；你的预测 {predicted:.3g}",
+    # exercise 3: the Euler–Maruyama step
+    "the bug is still there: the noise of a step h is √h·z (Var dW = h), so √β·√h·z, not √β·h·z": "错误还在：步长 h 的噪声是 √h·z（Var dW = h），所以应是 √β·√h·z，而不是 √β·h·z",
+    "backwards in τ the step is dτ = −h: subtract h·drift, do not add it": "沿 τ 倒退时 dτ = −h：要减去 h·drift，而不是加上",
+    "the noise coefficient is g = √β, not β": "噪声系数是 g = √β，不是 β",
+    "that is the probability-flow ODE's drift −½β(x + score) with noise added: the SDE takes the whole β·score": "这是概率流常微分方程的漂移 −½β(x + score) 再加噪声：随机微分方程要用完整的 β·score",
+    "the noise term is missing: an Euler–Maruyama step adds g·√h·z": "缺少噪声项：欧拉–丸山（Euler–Maruyama）步要加上 g·√h·z",
+    "at beta = {beta}, h = {h} expected x − h·(−½βx − β·score) + √(βh)·z": "在 beta = {beta}、h = {h} 处应为 x − h·(−½βx − β·score) + √(βh)·z",
+    "x − h·(−½βx − β·score) + √β·√h·z: over a step h, dW has standard deviation √h, not h": "x − h·(−½βx − β·score) + √β·√h·z：在步长 h 上，dW 的标准差是 √h，而不是 h",
 }
