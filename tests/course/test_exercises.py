@@ -248,15 +248,16 @@ def test_lesson07_diffusers_guidance_finds_each_bug(capsys):
 
     assert not exercises.check_diffusers_guidance(lesson_convention)
     out = capsys.readouterr().out
-    assert "w = s − 1" in out and "label 0" not in out
+    assert "one unit of guidance more" in out and "label 0" not in out
     assert not exercises.check_diffusers_guidance(digit_zero)
     out = capsys.readouterr().out
-    assert "label 0" in out and "w = s − 1" not in out
+    assert "label 0" in out and "one unit of guidance more" not in out
     assert not exercises.check_diffusers_guidance(both)
     out = capsys.readouterr().out
-    assert "label 0" in out and "w = s − 1" in out
-    assert not exercises.check_diffusers_guidance(lambda m, x, t, c, s: m(x, t, c))
-    assert "never asks the model for the unconditional" in capsys.readouterr().out
+    assert out.startswith("✗ guidance_scale=1.0:") and "label 0" in out and "one unit of guidance more" in out
+    assert "null_label" not in out and "w = s − 1" not in out  # symptoms, not the fix
+    assert not exercises.check_diffusers_guidance(lambda m, x, t, c, s: m(x, t, c) * 1.5)
+    assert "without the digits' labels" in capsys.readouterr().out
 
 
 def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes():

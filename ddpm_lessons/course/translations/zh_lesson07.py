@@ -19,12 +19,12 @@ MESSAGES: dict[str, str] = {
     "DDIM-{steps} on the {schedule} schedule: your prediction {got:.4g}, the run {ran:.4g}{hint}": "{schedule} 方差调度上的 DDIM-{steps}：你的预测为 {got:.4g}，实际运行得到 {ran:.4g}{hint}",
     "each DDIM step multiplies x by √(ᾱ′ᾱ) + √((1 − ᾱ′)(1 − ᾱ)) = cos(θ − θ′) (ᾱ = cos²θ), below 1: few large steps lose variance even with a perfect network": "每一步 DDIM 把 x 乘以 √(ᾱ′ᾱ) + √((1 − ᾱ′)(1 − ᾱ)) = cos(θ − θ′)（ᾱ = cos²θ），小于 1：即使网络完美，少数几个大步也会丢失方差",
     # exercise 3: guidance ported from diffusers
-    " — your function never asks the model for the unconditional prediction: call it once more with model.null_label for every image": " — 你的函数从未向模型要无条件预测：请再调用一次模型，每张图都传入 model.null_label",
-    " — the unconditional call passes label 0, which is the digit 0 for this model; 'no label' is model.null_label (here {null}), the label it saw in label dropout": " — 无条件那次调用传入的是标签 0，对这个模型来说它是数字 0；“没有标签”是 model.null_label（这里是 {null}），即模型在标签丢弃（label dropout）时见到的标签",
-    " — the unconditional call passes labels {asked}; it must pass model.null_label (here {null})": " — 无条件那次调用传入的标签是 {asked}；应当传入 model.null_label（这里是 {null}）",
-    " — and it combines them as (1 + s)·ε_c − s·ε_∅, this lesson's convention with w = s: a diffusers guidance_scale s is w = s − 1, so guidance_scale 1 must return ε_c itself": " — 而且它按 (1 + s)·ε_c − s·ε_∅ 组合，这是本课的约定并把 w 当成了 s：diffusers 的 guidance_scale s 对应 w = s − 1，所以 guidance_scale 为 1 时必须原样返回 ε_c",
-    " — diffusers combines them as ε_∅ + s·(ε_c − ε_∅)": " — diffusers 的组合方式是 ε_∅ + s·(ε_c − ε_∅)",
-    "guidance_scale={scale}: not ε_∅ + s·(ε_c − ε_∅){hint}": "guidance_scale={scale}：结果不是 ε_∅ + s·(ε_c − ε_∅){hint}",
+    " — your function never asks the model for a prediction without the digits' labels": " — 你的函数从未向模型要过不带这些数字标签的预测",
+    " — its unconditional call asks the model for label 0, which is the digit 0 for this model: which label stood for 'no label' when labels were dropped in training?": " — 它的无条件调用向模型要的是标签 0，而对这个模型来说 0 是数字 0：训练中丢弃标签时，用哪个标签表示“没有标签”？",
+    " — its unconditional call asks the model for labels {asked}: which label stood for 'no label' when labels were dropped in training?": " — 它的无条件调用向模型要的是标签 {asked}：训练中丢弃标签时，用哪个标签表示“没有标签”？",
+    " — with its two predictions it returns ε_c + s·(ε_c − ε_∅): one unit of guidance more than ε_∅ + s·(ε_c − ε_∅)": " — 用它的两个预测，它返回的是 ε_c + s·(ε_c − ε_∅)：比 ε_∅ + s·(ε_c − ε_∅) 多了一个单位的引导",
+    " — with its two predictions it does not return ε_∅ + s·(ε_c − ε_∅) either": " — 用它的两个预测，它返回的也不是 ε_∅ + s·(ε_c − ε_∅)",
+    "guidance_scale={scale}: expected ε_∅ + s·(ε_c − ε_∅), which is ε_c itself at scale 1 (no guidance){hint}": "guidance_scale={scale}：应为 ε_∅ + s·(ε_c − ε_∅)，在尺度为 1（不引导）时就是 ε_c 本身{hint}",
     "ε_∅ + s·(ε_c − ε_∅) with ε_∅ from the null label: diffusers' scale s is this lesson's w = s − 1 (scale 3 is w = 2)": "ε_∅ + s·(ε_c − ε_∅)，其中 ε_∅ 来自空标签：diffusers 的 scale s 就是本课的 w = s − 1（scale 3 即 w = 2）",
     # exercise 4: DDIM's deterministic step
     "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise": "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ：把闭式解反过来用，不加入新的噪声",
