@@ -253,7 +253,7 @@ class DiagramWiredUNet(DiffusionUNet):
     :class:`DiffusionUNet`'s, so a comparison of the two measures the wiring alone.
 
     ``stem_skip=False`` keeps only the first of the two changes (up1 reads the bottleneck once; the head reads up4
-    alone, as in the article's code), so that a measurement can tell the two apart (lesson 05, section 6).
+    alone, as in the article's code), so that a measurement can tell the two apart (lesson 05, section 2).
     """
 
     def __init__(

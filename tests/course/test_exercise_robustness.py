@@ -79,8 +79,8 @@ SOLUTIONS = {
     "check_time_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
     "check_time_bias": lambda h, e: h + e[:, :, None, None],
     "check_shifted_embedding": _shifted,
-    "check_conv_parameters": lambda i, o, k: i * o * k * k + o,
-    "check_stage_shape": lambda s, o, d: (s[0], o, s[2] // 2, s[3] // 2) if d else (s[0], o, s[2] * 2, s[3] * 2),
+    "check_stage_parameters": lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 8 * o,
+    "check_receptive_field": lambda n: 3 + 7 * (2**n - 1),
     "check_conv_macs": lambda i, o, k, h, w: i * o * k * k * h * w,
     "check_timestep_sampler": lambda b, T, g: torch.randint(0, T, (b,), generator=g),
     "check_ema_update": lambda e, v, d: d * e + (1 - d) * v,
@@ -260,6 +260,14 @@ MISTAKES = [
     ("check_equal_power_step", lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]), "code"),
     ("check_finds_bug", lambda f: False, "misses a wrong closed form"),
     ("check_no_noise_variance", lambda b, d: torch.cumprod(1 - b.float(), 0)[-1], "the answer for data N(0, 1)"),
+    (
+        "check_stage_parameters",
+        lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 4 * o,
+        "short",
+    ),
+    ("check_stage_parameters", lambda i, o, t, k, d: i * o * k * k + 25 * o * o + t * o + 8 * o, "2·in_ch"),
+    ("check_receptive_field", lambda n: 1 + 3 * (2**n - 1), "not only the stride-2"),
+    ("check_receptive_field", lambda n: 3 + 7 * n, "product of the strides"),
 ]
 
 

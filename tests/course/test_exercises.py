@@ -141,17 +141,45 @@ def test_lesson04_exercise_checks(capsys):
     assert not exercises.check_time_bias(lambda h, e: h + e.mean())
 
 
+def _stage_parameters(in_ch, out_ch, time_dim, k, down):
+    reads = in_ch if down else 2 * in_ch
+    return reads * out_ch * k * k + 16 * out_ch**2 + 9 * out_ch**2 + time_dim * out_ch + 4 * out_ch + 4 * out_ch
+
+
+def _receptive_field(num_down):
+    width, jump = 3, 1  # the stem's 3x3
+    for _ in range(num_down):
+        width += 2 * jump + 2 * jump + 3 * jump  # conv_in, conv_feat at the input's resolution, then the 4x4 stride 2
+        jump *= 2
+    return width
+
+
 def test_lesson05_exercise_checks(capsys):
-    assert exercises.check_conv_parameters(lambda i, o, k: i * o * k * k + o)
-    assert not exercises.check_conv_parameters(lambda i, o, k: i * o * k * k)
-    assert "bias" in capsys.readouterr().out
+    assert exercises.check_stage_parameters(_stage_parameters)
+    assert not exercises.check_stage_parameters(lambda i, o, t, k, d: _stage_parameters(i, o, t, k, d) - 4 * o)
+    assert "biases" in capsys.readouterr().out
+    assert not exercises.check_stage_parameters(lambda i, o, t, k, d: _stage_parameters(i, o, t, k, True))
+    assert "2·in_ch" in capsys.readouterr().out
 
-    def shape(s, out_ch, down):
-        b, c, h, w = s
-        return (b, out_ch, h // 2, w // 2) if down else (b, out_ch, h * 2, w * 2)
+    assert exercises.check_receptive_field(_receptive_field)
+    assert [_receptive_field(n) for n in range(5)] == [3, 10, 24, 52, 108]
 
-    assert exercises.check_stage_shape(shape)
-    assert not exercises.check_stage_shape(lambda s, o, d: s)
+    def after_the_stride(num_down):  # issue 21's slip: the stage's 3x3 convolutions placed after the stride
+        width, jump = 3, 1
+        for _ in range(num_down):
+            width, jump = width + 3 * jump, 2 * jump
+            width += 4 * jump
+        return width
+
+    assert not exercises.check_receptive_field(after_the_stride)
+    assert "before the stride-2 convolution" in capsys.readouterr().out
+
+    macs = lambda i, o, k, h, w: i * o * k * k * h * w  # noqa: E731
+    assert exercises.check_conv_macs(macs)
+    assert exercises.check_conv_macs(macs, 1024 * 1024 * 9 * 8 * 8)
+    assert "8×8" in capsys.readouterr().out
+    assert not exercises.check_conv_macs(macs, 1024 * 1024 * 9 * 4 * 4)  # issue 21: the solution used down4's output
+    assert "4×4 is down4's output" in capsys.readouterr().out
 
 
 def test_lesson06_exercise_checks(capsys):

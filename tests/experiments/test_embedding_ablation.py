@@ -115,53 +115,40 @@ def test_the_committed_record_is_what_its_command_resolves_to(recorded):
 
 
 def test_every_recorded_variant_has_converged_as_far_as_the_metric_resolves(recorded):
-    states = ablation.converged(recorded)
-    assert "still improving" not in states.values(), states
-    # what lesson 04 says of the curves: raw and none have flattened; sinusoidal was still falling at the end, but
-    # inside fresh data's range in every seed; scalar flattened inside it
-    assert states == {"sinusoidal": "at data's level", "scalar": "flat", "raw": "flat", "none": "flat"}
+    # what lesson 04 says of the curves: at the end of the recorded budget every one has flattened
+    assert ablation.converged(recorded) == {"sinusoidal": "flat", "scalar": "flat", "raw": "flat", "none": "flat"}
 
 
 def test_lesson_04s_sentences_hold_in_every_seed(recorded):
-    first, middle, end = recorded["recipe"]["curve"]
+    curve = recorded["recipe"]["curve"]
+    first, middle, end = curve[0], curve[1:-1], curve[-1]
     level = ablation.reference_of(recorded)
     table = ablation.summary(recorded)
-    at = {step: ablation.verdicts(recorded, step) for step in (first, middle, end)}
+    at = {step: ablation.verdicts(recorded, step) for step in curve}
     # "no t is the worst" once training has passed its first point; "raw is far off": above both informed inputs
-    for step in (middle, end):
+    for step in curve[1:]:
         assert at[step]["raw", "none"] == "raw < none"
         for informed in ("sinusoidal", "scalar"):
             assert (
                 at[step][informed, "raw"] == f"{informed} < raw" and at[step][informed, "none"] == f"{informed} < none"
             )
-    # after 500 steps the order is different: the raw input is the worst, and the sinusoidal is ahead of the scalar
+    # after 500 steps the order is different: the raw input is the worst (its distance above 100), and the
+    # sinusoidal is ahead of the scalar
     assert at[first]["raw", "none"] == "none < raw" and at[first]["sinusoidal", "scalar"] == "sinusoidal < scalar"
-    # from 1,500 steps on, the scalar is ahead of the sinusoidal in every seed; at 1,500 by more than fresh data's sd
-    assert at[middle]["sinusoidal", "scalar"] == at[end]["sinusoidal", "scalar"] == "scalar < sinusoidal"
+    assert min(run["curve"][0]["swd"] for run in recorded["runs"] if run["variant"] == "raw") > 100
+    # on the way the scalar is ahead in every seed, at the first of those points by more than fresh data's sd ...
+    assert all(at[step]["sinusoidal", "scalar"] == "scalar < sinusoidal" for step in middle)
     by = {(run["variant"], run["seed"]): run["curve"] for run in recorded["runs"]}
-    gaps = {step: [] for step in (middle, end)}
-    for seed in recorded["seeds"]:
-        for i, step in ((1, middle), (2, end)):
-            gaps[step].append(by["sinusoidal", seed][i]["swd"] - by["scalar", seed][i]["swd"])
-    assert min(gaps[middle]) > level.std and max(gaps[end]) < level.std
-    # at the end both informed inputs are inside fresh data's range in every seed; raw and none are far above it
+    gaps = [by["sinusoidal", seed][1]["swd"] - by["scalar", seed][1]["swd"] for seed in recorded["seeds"]]
+    assert min(gaps) > level.std
+    # ... and at the end the order flips between seeds: both inside fresh data's range in every seed
+    assert at[end]["sinusoidal", "scalar"] == "not distinguishable"
     assert table["sinusoidal"]["inside"] == table["scalar"]["inside"] == len(recorded["seeds"])
-    assert table["raw"]["z"]["low"] > 10 and table["none"]["z"]["low"] > table["raw"]["z"]["high"]
-    # "pooled over the seeds the sinusoidal model is still above data's level and still falling": its mean is more
-    # than one standard error (fresh data's sd / √seeds) above data's mean, and it fell by more than one fresh sd in
-    # every seed over the last segment; the scalar model's pooled mean is within one standard error
-    error = level.std / len(recorded["seeds"]) ** 0.5
-    end_of = {
-        variant: [by[variant, seed][2]["swd"] for seed in recorded["seeds"]] for variant in ("sinusoidal", "scalar")
-    }
-    assert sum(end_of["sinusoidal"]) / len(recorded["seeds"]) - level.mean > error
-    assert abs(sum(end_of["scalar"]) / len(recorded["seeds"]) - level.mean) < error
-    assert all(
-        by["sinusoidal", seed][1]["swd"] - by["sinusoidal", seed][2]["swd"] > level.std for seed in recorded["seeds"]
-    )
+    # raw and none far above it: about 15 and 32 of fresh data's standard deviations
+    assert 12 < table["raw"]["z"]["low"] and table["raw"]["z"]["high"] < 18
+    assert 28 < table["none"]["z"]["low"] and table["none"]["z"]["high"] < 36
 
 
-@pytest.mark.slow
 def test_the_first_curve_point_of_the_first_run_re_runs_to_its_recorded_value(recorded):
     first = next(run for run in recorded["runs"] if run["seed"] == recorded["seeds"][0])
     step = recorded["recipe"]["curve"][0]

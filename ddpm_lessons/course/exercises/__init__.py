@@ -16,7 +16,7 @@ from .lesson03 import (
     check_sum_from_random_steps,
 )
 from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
-from .lesson05 import check_conv_macs, check_conv_parameters, check_stage_shape
+from .lesson05 import check_conv_macs, check_receptive_field, check_stage_parameters
 from .lesson06 import check_ema_update, check_simple_loss, check_timestep_sampler, check_x0_error_factor
 from .lesson07 import (
     check_ddim_deterministic_step,
@@ -48,8 +48,8 @@ __all__ = [
     "check_time_embedding",
     "check_time_bias",
     "check_shifted_embedding",
-    "check_conv_parameters",
-    "check_stage_shape",
+    "check_stage_parameters",
+    "check_receptive_field",
     "check_conv_macs",
     "check_timestep_sampler",
     "check_ema_update",
