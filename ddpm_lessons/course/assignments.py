@@ -115,9 +115,9 @@ POINTS: dict[str, dict[str, int]] = {
         "check_x0_error_factor": 2,
     },
     "07_sampling": {
-        "check_reverse_step": 1,
-        "check_posterior_variance": 1,
-        "check_guided_eps": 1,
+        "check_no_noise_variance": 2,
+        "check_ddim_variance": 1,
+        "check_diffusers_guidance": 1,
         "check_ddim_deterministic_step": 2,
     },
     "08_what_goes_wrong": {

@@ -22,12 +22,6 @@ CHECKS = {
 }
 
 
-def _posterior_variance(betas):
-    alpha_bar = torch.cumprod(1 - betas, 0)
-    prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])
-    return betas * (1 - prev) / (1 - alpha_bar)
-
-
 def _shifted(emb, k):
     dim = emb.shape[1]
     half = dim // 2
@@ -62,9 +56,10 @@ def _fixed_loss(model, schedule, x0, t):
     return ((noise - model(x_t, t)) ** 2).mean()
 
 
-def _reverse_step(x, eps, beta, alpha_bar, z, last):
-    mean = (x - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
-    return mean if last else mean + math.sqrt(beta) * z
+def _guided_eps(model, x_t, t, labels, guidance_scale):
+    eps_cond = model(x_t, t, labels)
+    eps_uncond = model(x_t, t, torch.full_like(labels, model.null_label))
+    return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
 
 
 # A correct answer for every check of lessons 00–10 (any correct form; the checks compare numbers).
@@ -97,9 +92,11 @@ SOLUTIONS = {
     "check_fixed_loss": _fixed_loss,
     "check_gaussian_loss_floor": lambda a, s2: a * s2 / (a * s2 + 1 - a),
     "check_x0_error_factor": lambda ab: (1 - ab) / ab,
-    "check_reverse_step": _reverse_step,
-    "check_posterior_variance": _posterior_variance,
-    "check_guided_eps": lambda c, u, w: (1 + w) * c - w * u,
+    "check_no_noise_variance": lambda b, d: (
+        (1 - b / (torch.cumprod(1 - b, 0) * d + 1 - torch.cumprod(1 - b, 0))) ** 2 / (1 - b)
+    ).prod(),
+    "check_ddim_variance": lambda a: ((a[:-1] * a[1:]).sqrt() + ((1 - a[:-1]) * (1 - a[1:])).sqrt()).prod() ** 2,
+    "check_diffusers_guidance": _guided_eps,
     "check_ddim_deterministic_step": lambda x, e, ab, abp: (
         math.sqrt(abp) * (x - math.sqrt(1 - ab) * e) / math.sqrt(ab) + math.sqrt(1 - abp) * e
     ),
@@ -217,13 +214,15 @@ def test_the_loop_answer_from_the_issue_passes(capsys):
 
     assert CHECKS["check_chain_coefficients"](chain_coefficients), capsys.readouterr().out
 
-    def posterior_variance(betas):
-        betas = betas.float()
-        alpha_bar = torch.cumprod(1 - betas, 0)
-        prev = torch.cat([torch.ones(1), alpha_bar[:-1]])
-        return betas * (1 - prev) / (1 - alpha_bar)
+    def no_noise_variance(betas, data_var):
+        alpha_bar, variance = torch.empty(len(betas)), torch.ones(())  # float32, filled by a loop
+        for i, beta in enumerate(betas.float()):
+            alpha_bar[i] = (alpha_bar[i - 1] if i else 1.0) * (1 - beta)
+            v = alpha_bar[i] * data_var + 1 - alpha_bar[i]
+            variance = variance * ((1 - beta / v) / torch.sqrt(1 - beta)) ** 2
+        return variance
 
-    assert CHECKS["check_posterior_variance"](posterior_variance), capsys.readouterr().out
+    assert CHECKS["check_no_noise_variance"](no_noise_variance), capsys.readouterr().out
 
 
 MISTAKES = [
@@ -266,7 +265,7 @@ MISTAKES = [
     ("check_equal_power_step", lambda s, m0: int((s.alphas_cumprod <= 0.5).nonzero()[0]) + 1, "right for E[x₀²] = 1"),
     ("check_equal_power_step", lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]), "code"),
     ("check_finds_bug", lambda f: False, "misses a wrong closed form"),
-    ("check_posterior_variance", lambda b: b.float(), "β_t itself"),
+    ("check_no_noise_variance", lambda b, d: torch.cumprod(1 - b.float(), 0)[-1], "the answer for data N(0, 1)"),
     (
         "check_stage_parameters",
         lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 4 * o,

@@ -219,29 +219,104 @@ def test_lesson06_exercise_checks(capsys):
     assert "not √ᾱ s²" in capsys.readouterr().out
 
 
+def _no_noise_variance(betas, data_var):
+    alpha_bar = torch.cumprod(1 - betas, 0)
+    v = alpha_bar * data_var + 1 - alpha_bar
+    return float((((1 - betas / v) / (1 - betas).sqrt()) ** 2).prod())
+
+
+def _ddim_variance(alpha_bars):
+    a, b = alpha_bars[:-1], alpha_bars[1:]
+    return float(((a * b).sqrt() + ((1 - a) * (1 - b)).sqrt()).prod() ** 2)
+
+
+def _guided_eps(model, x_t, t, labels, guidance_scale):
+    eps_cond = model(x_t, t, labels)
+    eps_uncond = model(x_t, t, torch.full_like(labels, model.null_label))
+    return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (lambda b, d: float(torch.cumprod(1 - b, 0)[-1]), "the answer for data N(0, 1)"),
+        (lambda b, d: _no_noise_variance(b, d) ** 0.5, "the standard deviation"),
+        (lambda b, d: d, "the data's own variance"),
+        (lambda b, d: 1.0, "that is 1"),
+        (
+            lambda b, d: float(
+                ((1 - b / (torch.cumprod(1 - b, 0) * d + 1 - torch.cumprod(1 - b, 0)).sqrt()) ** 2 / (1 - b)).prod()
+            ),
+            "not /√v_t",
+        ),
+        (
+            lambda b, d: float(((1 - b / (torch.cumprod(1 - b, 0) * d + 1 - torch.cumprod(1 - b, 0))) ** 2).prod()),
+            "divided by √α_t",
+        ),
+    ],
+)
+def test_lesson07_no_noise_variance_names_the_slip(answer, words, capsys):
+    assert exercises.check_no_noise_variance(_no_noise_variance)
+    assert exercises.check_no_noise_variance(lambda b, d: _no_noise_variance(b.float(), d))  # float32 passes
+    capsys.readouterr()
+    assert not exercises.check_no_noise_variance(answer)
+    assert words in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (lambda a: 1.0, "the probability-flow ODE's answer in the limit"),
+        (lambda a: _ddim_variance(a) ** 0.5, "the factor on x"),
+        (lambda a: float((a[:-1] * a[1:] + (1 - a[:-1]) * (1 - a[1:])).prod()), "as if ε_θ were fresh noise"),
+        (lambda a: float((a[:-1] * a[1:]).prod()), "direction term"),
+        (lambda a: _ddim_variance(a[:-1]), "the last step"),
+    ],
+)
+def test_lesson07_ddim_variance_is_compared_with_a_run_and_names_the_slip(answer, words, capsys):
+    assert exercises.check_ddim_variance(_ddim_variance)
+    assert "the run" not in capsys.readouterr().out
+    assert not exercises.check_ddim_variance(answer)
+    out = capsys.readouterr().out
+    assert "the run 0.68" in out and words in out  # DDIM-10 on the linear schedule keeps about 69 % of the variance
+
+
+def test_lesson07_diffusers_guidance_finds_each_bug(capsys):
+    from ddpm_lessons import model_eps
+
+    assert exercises.check_diffusers_guidance(_guided_eps)
+    assert exercises.check_diffusers_guidance(lambda m, x, t, c, s: model_eps(m, x, t, c, guidance=s - 1))
+    capsys.readouterr()
+
+    def lesson_convention(model, x_t, t, labels, guidance_scale):
+        eps_cond, eps_uncond = model(x_t, t, labels), model(x_t, t, torch.full_like(labels, model.null_label))
+        return (1 + guidance_scale) * eps_cond - guidance_scale * eps_uncond
+
+    def digit_zero(model, x_t, t, labels, guidance_scale):
+        eps_cond, eps_uncond = model(x_t, t, labels), model(x_t, t, torch.zeros_like(labels))
+        return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
+
+    def both(model, x_t, t, labels, guidance_scale):
+        eps_cond, eps_uncond = model(x_t, t, labels), model(x_t, t, torch.zeros_like(labels))
+        return (1 + guidance_scale) * eps_cond - guidance_scale * eps_uncond
+
+    assert not exercises.check_diffusers_guidance(lesson_convention)
+    out = capsys.readouterr().out
+    assert "one unit of guidance more" in out and "label 0" not in out
+    assert not exercises.check_diffusers_guidance(digit_zero)
+    out = capsys.readouterr().out
+    assert "label 0" in out and "one unit of guidance more" not in out
+    assert not exercises.check_diffusers_guidance(both)
+    out = capsys.readouterr().out
+    assert out.startswith("✗ guidance_scale=1.0:") and "label 0" in out and "one unit of guidance more" in out
+    assert "null_label" not in out and "w = s − 1" not in out  # symptoms, not the fix
+    assert not exercises.check_diffusers_guidance(lambda m, x, t, c, s: m(x, t, c) * 1.5)
+    assert "without the digits' labels" in capsys.readouterr().out
+
+
 def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes():
-    def step(x, eps, beta, alpha_bar, z, last):
-        mean = (x - beta / math.sqrt(1 - alpha_bar) * eps) / math.sqrt(1 - beta)
-        return mean if last else mean + math.sqrt(beta) * z
-
-    assert exercises.check_reverse_step(step)
-    assert not exercises.check_reverse_step(lambda x, e, b, ab, z, last: step(x, e, b, ab, z, False))
-    assert not exercises.check_reverse_step(lambda x, e, b, ab, z, last: step(x, e, b, ab, z, True))
-
-    def posterior(betas):
-        alpha_bar = torch.cumprod(1 - betas, 0)
-        prev = torch.cat([torch.ones(1, dtype=betas.dtype), alpha_bar[:-1]])
-        return betas * (1 - prev) / (1 - alpha_bar)
-
-    assert exercises.check_posterior_variance(posterior)
-    assert not exercises.check_posterior_variance(lambda b: b)
-    assert exercises.check_guided_eps(lambda c, u, w: (1 + w) * c - w * u)
-    assert exercises.check_guided_eps(lambda c, u, w: ((1 + w) * c - w * u).double())  # float64 answers pass
-    assert not exercises.check_guided_eps(lambda c, u, w: u + w * (c - u))
-    assert not exercises.check_guided_eps(lambda c, u, w: (1 + w) * u - w * c)
     assert exercises.check_to_model_range(lambda p: p.float() / 127.5 - 1)
     assert exercises.check_to_model_range(lambda p: p.double() / 127.5 - 1)
-    assert exercises.check_reverse_step(lambda *a: step(*a).double())
     assert not exercises.check_to_model_range(lambda p: p.float() / 255)
     assert exercises.check_sampling_indices(lambda T: range(T - 1, -1, -1))
     assert not exercises.check_sampling_indices(lambda T: range(T - 1, 0, -1))
@@ -281,9 +356,9 @@ def test_unfinished_lesson_07_and_08_exercises_get_a_reminder(capsys):
         raise NotImplementedError
 
     for check in (
-        exercises.check_reverse_step,
-        exercises.check_posterior_variance,
-        exercises.check_guided_eps,
+        exercises.check_no_noise_variance,
+        exercises.check_ddim_variance,
+        exercises.check_diffusers_guidance,
         exercises.check_to_model_range,
         exercises.check_sampling_indices,
         exercises.check_prior_mismatch_kl,

@@ -21,9 +21,11 @@ WRONG_ANSWERS = {
     "check_gaussian_loss_floor": lambda a, s2: (1 - a) / (a * s2 + 1 - a),  # the explained part, not the floor
     "check_x0_error_factor": lambda a: sqrt((1 - a) / a),  # not squared
     # lesson 07
-    "check_reverse_step": lambda x, eps, beta, ab, z, last: (x - beta / sqrt(1 - ab) * eps) / sqrt(1 - beta),  # no σ z
-    "check_posterior_variance": lambda betas: betas,  # β_t itself
-    "check_guided_eps": lambda cond, uncond, w: (1 + w) * uncond - w * cond,  # swapped
+    "check_no_noise_variance": lambda betas, data_var: data_var,  # the data's own variance
+    "check_ddim_variance": lambda alpha_bars: 1.0,  # the small-step limit
+    "check_diffusers_guidance": lambda model, x, t, labels, s: (
+        (1 + s) * model(x, t, labels) - s * model(x, t, 0 * labels)
+    ),
     "check_ddim_deterministic_step": lambda x, eps, ab, ab_prev: (x - sqrt(1 - ab) * eps) / sqrt(ab),  # x̂₀ only
     # lesson 08
     "check_to_model_range": lambda pixels: pixels.float() / 255,  # [0, 1]
@@ -76,11 +78,11 @@ def test_the_capstones_distance_message_is_chinese(chinese, capsys):
 
 
 def test_a_template_without_values_keeps_its_braces_in_both_languages(capsys):
-    template = "x_{t−1} = (x_t − β_t/√(1 − ᾱ_t)·ε_θ)/√α_t + σ_t z, with z = 0 at the last step"
+    template = "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise"
     assert tr(template) == template
     set_language("zh")
     try:
-        assert tr(template).startswith("x_{t−1} = ") and _chinese(tr(template))
+        assert tr(template).startswith("x_{t′} = ") and _chinese(tr(template))
     finally:
         set_language("en")
 
@@ -97,6 +99,6 @@ def test_english_feedback_is_unchanged(capsys):
 
 def test_a_wrongly_shaped_result_is_named_in_chinese(chinese, capsys):
     """The shared shape message (exercises/feedback.py) names the learner's result in Chinese too."""
-    assert not exercises.check_reverse_step(lambda x, eps, beta, ab, z, last: x[0])
+    assert not exercises.check_ddim_deterministic_step(lambda x, eps, ab, ab_prev: x[0])
     printed = capsys.readouterr().out
     assert "result" not in printed and UNTRANSLATED not in printed and "x_t" in printed, printed

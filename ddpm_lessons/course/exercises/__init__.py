@@ -18,7 +18,12 @@ from .lesson03 import (
 from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
 from .lesson05 import check_conv_macs, check_receptive_field, check_stage_parameters
 from .lesson06 import check_ema_window, check_fixed_loss, check_gaussian_loss_floor, check_x0_error_factor
-from .lesson07 import check_ddim_deterministic_step, check_guided_eps, check_posterior_variance, check_reverse_step
+from .lesson07 import (
+    check_ddim_deterministic_step,
+    check_ddim_variance,
+    check_diffusers_guidance,
+    check_no_noise_variance,
+)
 from .lesson08 import check_prior_kl_with_mean, check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
 from .lesson09 import check_noise_free_ink, check_reverse_sde_step, check_velocity_from_x0
 from .lesson10 import check_capstone
@@ -50,9 +55,9 @@ __all__ = [
     "check_fixed_loss",
     "check_gaussian_loss_floor",
     "check_x0_error_factor",
-    "check_reverse_step",
-    "check_posterior_variance",
-    "check_guided_eps",
+    "check_no_noise_variance",
+    "check_ddim_variance",
+    "check_diffusers_guidance",
     "check_ddim_deterministic_step",
     "check_to_model_range",
     "check_sampling_indices",
