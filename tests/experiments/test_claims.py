@@ -9,6 +9,7 @@ import torch
 
 from ddpm_lessons import DiffusionSchedule, MLPDenoiser, p_mean_variance, train
 from ddpm_lessons.checkpoints import DATA_DIR
+from ddpm_lessons.evaluation.references import mixture_entropy
 from ddpm_lessons.experiments import claims, record
 from ddpm_lessons.validation import InputError
 
@@ -187,7 +188,7 @@ def test_the_record_has_every_variant_and_seed_once(committed):
     pairs = [(run["variant"], run["seed"]) for run in committed["runs"]]
     wanted = [(v, s) for s in committed["seeds"] for v in committed["recipe"]["variants"]]
     assert sorted(pairs) == sorted(wanted)
-    assert {"eps", "x0", "mu", "ranges", "bound"} <= set(committed["recipe"]["variants"])  # what lesson 10 reads
+    assert set(claims.VARIANTS) <= set(committed["recipe"]["variants"])  # what lesson 10 reads
     assert not [run for run in committed["runs"] if "diverged_at" in run]
 
 
@@ -197,15 +198,17 @@ CONVERGED_SLICED_W, CONVERGED_TV = 0.005, 0.03
 
 
 def test_every_curve_has_flattened(committed):
-    """Every run but mu's: mu-prediction is still improving at the end of the recipe (10-20 % per 2,000 steps), which
-    the lesson says; what it states about mu (far behind eps at every point of the curve) is checked instead."""
+    """Every run but x0's and mu's: those two are still improving at the end of the recipe, which the lesson says
+    (data/claims_long.json follows them further); what it states about them (behind eps from 8,000 steps on) is
+    checked instead."""
     for run in committed["runs"]:
         curve = run["curve"]
         assert curve[-1]["step"] == committed["recipe"]["steps"] and len(curve) >= 4
-        if run["variant"] == "mu":
+        if run["variant"] in ("x0", "mu"):
             eps = next(r for r in runs_of(committed, "eps") if r["seed"] == run["seed"])
-            assert all(m["sliced_w"] > 3 * e["sliced_w"] for m, e in zip(curve, eps["curve"]))
-            assert curve[-1]["sliced_w"] <= min(point["sliced_w"] for point in curve)  # still going down
+            later = [(m, e) for m, e in zip(curve, eps["curve"]) if e["step"] >= 8000]
+            assert all(m["sliced_w"] > e["sliced_w"] for m, e in later)
+            assert curve[-1]["sliced_w"] < curve[-2]["sliced_w"]  # still going down
             continue
         for key, tolerance in (("sliced_w", CONVERGED_SLICED_W), ("weights_tv", CONVERGED_TV)):
             last, best = curve[-1][key], min(point[key] for point in curve)
@@ -237,9 +240,20 @@ def test_the_lesson_s_comparisons_hold_in_every_seed(committed):
         fe, fx, fm, fr = (run["curve"][-1] for run in (e, x, m, r))
         assert fe["modes_covered"] == 8 and fe["weights_tv"] < 0.1
         assert fe["sliced_w"] < fx["sliced_w"] < fm["sliced_w"] and fe["weights_tv"] < fx["weights_tv"]
-        # one shared network against 4 range networks each as wide and trained as long: the range networks win
-        assert fr["sliced_w"] < fe["sliced_w"] and fr["weights_tv"] < fe["weights_tv"]
+        # one shared network against 4 range networks each as wide and trained as long: the range networks win on
+        # the eps-MSE of every range, the off-mode share and -log q; so against the wide shared network (their
+        # parameters), which lands with the narrow one
+        w = next(run for run in runs_of(committed, "wide") if run["seed"] == e["seed"])
+        fw = w["curve"][-1]
         assert all(a < b for a, b in zip(r["range_mse"], e["range_mse"]))
+        assert fr["off_mode"] < min(fe["off_mode"], fw["off_mode"]) and fr["nll"] < min(fe["nll"], fw["nll"])
+        # a network trained for the 25-step chain does no better than the T = 1000 one on the respaced chain
+        t25 = next(run for run in runs_of(committed, "T25") if run["seed"] == e["seed"])
+        for variance in ("beta", "posterior"):
+            assert t25["chains"][f"25-{variance}"]["sliced_w"] > e["chains"][f"25-{variance}"]["sliced_w"]
+    for e, b in zip(runs_of(committed, "eps"), runs_of(committed, "bound")):  # L_simple: the better bound
+        assert 0.01 < b["bpd"]["total"] - e["bpd"]["total"] < 0.06
+        assert e["curve"][-1]["nll"] < b["curve"][-1]["nll"]
 
 
 def test_a_cached_run_keeps_its_own_cpu_time(tmp_path):
@@ -250,3 +264,48 @@ def test_a_cached_run_keeps_its_own_cpu_time(tmp_path):
     again = record.run_jobs(partial(claims.cached_run, str(tmp_path)), [job])[0]
     assert len(list(tmp_path.glob("claims-*.json"))) == 1
     assert again["cpu_s"] == first["cpu_s"] and first["cpu_s"] >= 0.1
+
+
+@pytest.fixture(scope="module")
+def committed_long():
+    if not (DATA_DIR / "claims_long.json").exists():
+        pytest.skip("data/claims_long.json is not recorded yet")
+    return record.read_record("claims_long")
+
+
+def test_the_long_record_matches_its_command_and_resumes_the_short_one_exactly(committed_long, committed):
+    args = record.command_arguments(committed_long, claims.parser())
+    assert committed_long["recipe"] == claims.recipe_of(args) and committed_long["seeds"] == committed["seeds"]
+    assert sorted((run["variant"], run["seed"]) for run in committed_long["runs"]) == sorted(
+        (v, s) for v in ("x0", "mu") for s in committed["seeds"]
+    )
+    assert committed_long["recipe"]["steps"] == 3 * committed["recipe"]["steps"]
+    for run in committed_long["runs"]:  # the same recipe and seed: the points both curves have are the same numbers
+        short = next(r for r in runs_of(committed, run["variant"]) if r["seed"] == run["seed"])
+        at = {point["step"]: point["sliced_w"] for point in run["curve"]}
+        shared = [point for point in short["curve"] if point["step"] in at]
+        assert shared and all(at[point["step"]] == point["sliced_w"] for point in shared)
+
+
+def test_what_lesson_10_says_of_the_long_runs_holds_in_every_seed(committed_long, committed):
+    """x0 settles by 48,000 steps (eps by 16,000) with the modes found but crowded (-log q below the mixture's
+    entropy), a sliced distance above eps's and a bound worse than uniform; mu is still improving at the end."""
+    entropy = mixture_entropy(claims.exact_mixture())[0]  # nats per dimension, as the mode report's nll
+
+    def settled(runs, step):
+        return all(
+            abs(p["sliced_w"] - run["curve"][-1]["sliced_w"]) <= 0.005
+            and abs(p["weights_tv"] - run["curve"][-1]["weights_tv"]) <= 0.03
+            for run in runs
+            for p in run["curve"]
+            if p["step"] >= step
+        )
+
+    x0, mu, eps = runs_of(committed_long, "x0"), runs_of(committed_long, "mu"), runs_of(committed, "eps")
+    assert settled(eps, 16_000) and settled(x0, 48_000)
+    for x, e in zip(x0, eps):
+        end = x["curve"][-1]
+        assert end["modes_covered"] == 8 and end["nll"] < entropy and end["sliced_w"] > e["curve"][-1]["sliced_w"]
+        assert x["bpd"]["total"] > 8 and x["bpd"]["L_0"] > 3
+    for m in mu:
+        assert m["curve"][-1]["off_mode"] > 0.3 and m["curve"][-1]["sliced_w"] < m["curve"][-2]["sliced_w"]
