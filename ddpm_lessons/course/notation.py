@@ -109,30 +109,30 @@ NOTATION = [
 # `python3 course.py test` prints; tests/test_notation.py keeps the README's lesson table in step with these)
 LESSONS = [
     ("00", "00_start_here", "environment check, how the course works, the notation table", 6),
-    ("01", "01_physical_diffusion", "ink in water as a particle simulation; forward is easy, reverse is hard", 8),
-    ("02", "02_forward_process", "β schedules, the reparameterization trick, the closed form checked step by step", 10),
-    ("03", "03_reverse_process_and_elbo", "the intractable reverse, the posterior, the ELBO in bits/dim", 49),
-    ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 11),
-    ("05", "05_unet", "the article's U-Net stage by stage, and an improved U-Net for the CPU", 8),
-    ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 56),
-    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 80),
+    ("01", "01_physical_diffusion", "ink in water as a particle simulation; forward is easy, reverse is hard", 7),
+    ("02", "02_forward_process", "β schedules, the reparameterization trick, the closed form checked step by step", 8),
+    ("03", "03_reverse_process_and_elbo", "the intractable reverse, the posterior, the ELBO in bits/dim", 50),
+    ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 12),
+    ("05", "05_unet", "the course's U-Net built piece by piece, then the article's U-Net stage by stage", 17),
+    ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 61),
+    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 85),
     (
         "08",
         "08_what_goes_wrong",
         "a failure gallery: five bugs from public DDPM tutorials and two mistakes they invite, measured",
-        91,
+        78,
     ),
     (
         "09",
         "09_scores_sdes_and_flows",
         "scores and Tweedie, the reverse-time SDE, the probability-flow ODE, Heun, flow matching — each identity checked",
-        36,
+        48,
     ),
     (
         "10",
         "10_claims_and_capstone",
         "the article's four claims measured at equal budgets, and a capstone: a DDPM from scratch",
-        21,
+        29,
     ),
 ]
 

@@ -55,8 +55,8 @@ MESSAGES: dict[str, str] = {
         "难以直接计算的反向过程、后验分布，以比特每维 (bits/dim) 计的变分下界 (ELBO)"
     ),
     "the sinusoidal embedding, and why a raw t fails": "时间步位置编码（正弦嵌入），以及为什么直接输入 t 行不通",
-    "the article's U-Net stage by stage, and an improved U-Net for the CPU": (
-        "逐个阶段搭建原文的 U-Net，以及一个适合在 CPU 上运行的改进版 U-Net"
+    "the course's U-Net built piece by piece, then the article's U-Net stage by stage": (
+        "逐件搭建课程所用的 U-Net，再逐个阶段搭建原文的 U-Net"
     ),
     "the training algorithm, live on 2-D data, a photo and glyph digits": (
         "训练算法，在二维数据、一张照片和字形数字上现场运行"
