@@ -455,9 +455,7 @@ def cached_run(cache, *job) -> dict:
     path = Path(cache) / ("claims-" + "-".join(str(v) for v in job) + ".json")
     if path.exists():
         return json.loads(path.read_text(encoding="utf-8"))
-    started = time.process_time()
-    run = measure_one(*job)
-    run["cpu_s"] = round(time.process_time() - started, 1)  # kept with the run: a rerun that reads it spends none
+    run = record.timed(measure_one, *job)  # its cpu_s is kept with it: a rerun that reads it back spends none
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, json.dumps(run).encode())
     return run

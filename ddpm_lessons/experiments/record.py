@@ -47,6 +47,7 @@ __all__ = [
     "read_record",
     "run_jobs",
     "spread",
+    "timed",
     "train_in_segments",
     "write_record",
 ]
@@ -96,14 +97,14 @@ def run_jobs(function, jobs: list[tuple], workers: int = 1) -> list:
         threads = torch.get_num_threads()
         try:
             torch.set_num_threads(1)
-            return [_timed(function, *job) for job in jobs]
+            return [timed(function, *job) for job in jobs]
         finally:
             torch.set_num_threads(threads)
     with ProcessPoolExecutor(max_workers=workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
-        return list(pool.map(_timed, [function] * len(jobs), *zip(*jobs)))
+        return list(pool.map(timed, [function] * len(jobs), *zip(*jobs)))
 
 
-def _timed(function, *args):
+def timed(function, *args):
     """``function(*args)``; a dict result gains ``cpu_s``, the processor time of the call (unless it has one)."""
     started = time.process_time()
     result = function(*args)
