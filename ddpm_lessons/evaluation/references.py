@@ -147,15 +147,20 @@ def discretized_entropy_bits_per_dim(mixture, levels: int = 256, low: float = -1
     is Σ_k π_k Π_d [Φ(b⁺) − Φ(b⁻)] — exact, no sampling. Computed over the full grid, so D ≤ 2.
     """
     weights, means, stds = check_mixture(mixture)
-    levels = check_positive_int(levels, "levels", minimum=2, maximum=4096)
-    low = check_real(low, "low")
-    high = check_real(high, "high")
-    if not high > low:
-        raise InputError(f"high must be greater than low, got low={low}, high={high}", parameter="high")
+    levels, low, high = _check_grid(levels, low, high, max_levels=4096)
     dim = means.shape[1]
     if dim > 2:
         raise InputError(f"the exact grid needs a 1-D or 2-D mixture, got dimension {dim}", parameter="mixture")
     return _grid_entropy_bits(weights, means, stds, levels, low, high) / dim
+
+
+def _check_grid(levels, low, high, *, max_levels: int) -> tuple[int, float, float]:
+    """``levels`` evenly spaced values from ``low`` to ``high`` (2 ≤ levels ≤ max_levels, low < high), or InputError."""
+    levels = check_positive_int(levels, "levels", minimum=2, maximum=max_levels)
+    low, high = check_real(low, "low"), check_real(high, "high")
+    if not high > low:
+        raise InputError(f"high must be greater than low, got low={low}, high={high}", parameter="high")
+    return levels, low, high
 
 
 @lru_cache(maxsize=32)
@@ -203,10 +208,7 @@ def compressed_bits_per_dim(images, levels: int = 256, low: float = -1.0, high: 
     images share; one image alone mostly pays for bz2's own header. ``images``: a tensor of values on the ``levels``
     evenly spaced levels from ``low`` to ``high`` (lesson 03's 8-bit digits in [−1, 1]), ``levels`` ≤ 256.
     """
-    levels = check_positive_int(levels, "levels", minimum=2, maximum=256)
-    low, high = check_real(low, "low"), check_real(high, "high")
-    if not high > low:
-        raise InputError(f"high must be greater than low, got low={low}, high={high}", parameter="high")
+    levels, low, high = _check_grid(levels, low, high, max_levels=256)
     if not isinstance(images, torch.Tensor) or images.numel() == 0 or images.dtype == torch.bool:
         raise InputError(f"images must be a non-empty numeric tensor, got {images!r:.80}", parameter="images")
     index = (images.detach().to("cpu", torch.float64) - low) * ((levels - 1) / (high - low))
