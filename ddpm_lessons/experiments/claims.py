@@ -14,7 +14,10 @@ changes only the thing a claim is about. The variants (:data:`VARIANTS`):
    the shared network** (``eps``): equal updates per network and equal width, so 4× the parameters and 4× the
    training compute (the article's comparison: separate networks each as large and trained as long); and
    ``wide`` — one shared ε-network twice as wide, with the four networks' parameters (within 6 %), trained for as
-   many steps as each of them: the control that separates sharing from capacity;
+   many steps as each of them: the control that separates sharing from capacity; and ``batch4`` — one shared
+   ε-network of the narrow width with a batch four times as large, so that each noise level gets as many training
+   examples as in the four range networks together: the control that separates specialisation from training per
+   noise level;
 3. ``T25``, ``T100`` — separate ε-models on ``linear(1000).respaced(T)`` (the same range of ᾱ, T steps; lesson 08's
    design), beside ``eps`` (T = 1000), which is also sampled on respaced chains of 25 and 100 steps; every chain is
    sampled with σ² = β and with σ² = β̃ (``chains``, timed in one process);
@@ -92,6 +95,7 @@ VARIANTS = {
     "T100": {"target": "eps", "T": 100},
     "bound": {"target": "eps", "loss": "bound"},
     "wide": {"target": "eps", "width": 2},
+    "batch4": {"target": "eps", "batch": K_RANGES},
 }
 DEFAULTS = {
     "seeds": (0, 1, 2),
@@ -282,6 +286,7 @@ def measure_one(
     torch.set_num_threads(1)
     schedule, target, objectives, nets, ranges = _networks(variant, seed, hidden)
     data, reference, mixture = draw(TRAIN_SIZE, DATA_SEED), draw(n, REFERENCE_SEED), exact_mixture()
+    batch_size *= VARIANTS[variant].get("batch", 1)  # batch4: the four range networks' examples per noise level
     recipe = {"batch_size": batch_size, "lr": lr, "ema_decay": ema_decay, "seed": seed}
     run = {"variant": variant, "seed": seed, "parameters": sum(p.numel() for net in nets for p in net.parameters())}
     curve, train_s, sample_s = [], 0.0, 0.0
@@ -441,7 +446,7 @@ def measure(
     seeds = record.check_seeds(seeds)
     variants = tuple(variants) if isinstance(variants, (tuple, list)) else variants
     _check(variants, steps, every, hidden, batch_size, lr, ema_decay, n, workers)
-    order = sorted(variants, key=lambda v: v != "ranges")  # the 4-network runs first, beside the others: shortest end
+    order = sorted(variants, key=lambda v: v not in ("ranges", "batch4"))  # the 4x runs first: shortest end
     jobs = [(v, s, steps, every, hidden, batch_size, lr, ema_decay, n) for v in order for s in seeds]
     runs = record.run_jobs(partial(cached_run, None if cache is None else str(cache)), jobs, workers)
     ranks = {(v, s): i for i, (v, s) in enumerate((v, s) for s in seeds for v in variants)}
