@@ -106,7 +106,7 @@ POINTS: dict[str, dict[str, int]] = {
         "check_sum_from_random_steps": 1,
         "check_jump_posterior_variance": 2,
     },
-    "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1, "check_shifted_embedding": 2},
+    "04_time_embedding": {"check_embedding_distance": 2, "check_fixed_embedding": 1, "check_shifted_embedding": 2},
     "05_unet": {"check_stage_parameters": 2, "check_receptive_field": 1, "check_conv_macs": 2},
     "06_training": {
         "check_ema_window": 2,

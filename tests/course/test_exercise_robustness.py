@@ -31,6 +31,18 @@ def _shifted(emb, k):
     return torch.cat([sin * c + cos * s, cos * c - sin * s], dim=1)
 
 
+def _embedding_distance(gap, dim):
+    half = dim // 2
+    omega = torch.exp(torch.arange(half, dtype=torch.float64) * -(math.log(10000) / (half - 1)))
+    return 2 * torch.sin(gap[:, None] * omega / 2).pow(2).sum(dim=1).sqrt()  # 1 − cos x = 2 sin²(x/2)
+
+
+def _typed_embedding(t, dim):
+    half = dim // 2
+    angles = t[:, None] * torch.exp(torch.arange(half) * -(math.log(10000) / half - 1))
+    return torch.cat([angles.sin(), angles.cos()], dim=-1)
+
+
 def _chain_coefficients(a, b):
     scale, variance = 1.0, 0.0
     for a_s, b_s in zip(a, b):  # one step of the chain: x ← a_s x + b_s ε
@@ -82,8 +94,8 @@ SOLUTIONS = {
     "check_min_weight_step": lambda T, b1, bT: math.sqrt(2 * 1.2564312 * T / bT),
     "check_sum_from_random_steps": lambda term, T, n, g: T * term(torch.randint(1, T + 1, (n,), generator=g)).mean(),
     "check_jump_posterior_variance": lambda at, a_s: (1 - a_s) * (1 - at / a_s) / (1 - at),
-    "check_time_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
-    "check_time_bias": lambda h, e: h + e[:, :, None, None],
+    "check_embedding_distance": _embedding_distance,
+    "check_fixed_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
     "check_shifted_embedding": _shifted,
     "check_stage_parameters": lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 8 * o,
     "check_receptive_field": lambda n: 3 + 7 * (2**n - 1),
@@ -238,6 +250,12 @@ MISTAKES = [
     ("check_jump_posterior_variance", lambda at, a_s: 1 / (at / (1 - at / a_s) + 1 / (1 - a_s)), "square"),
     ("check_shifted_embedding", lambda e, k: e, "unchanged"),
     ("check_shifted_embedding", lambda e, k: _shifted(e, -k), "PE(t − k)"),
+    ("check_embedding_distance", lambda g, d: _embedding_distance(g, d) ** 2, "squared distance"),
+    ("check_embedding_distance", lambda g, d: _embedding_distance(g, d) / math.sqrt(d // 2), "unit vectors"),
+    ("check_embedding_distance", lambda g, d: _embedding_distance(g, d) / math.sqrt(2), "both norms count"),
+    ("check_embedding_distance", lambda g, d: _embedding_distance(2 * g, d), "half the angle"),
+    ("check_fixed_embedding", _typed_embedding, "nearly unrelated vectors"),
+    ("check_fixed_embedding", lambda t, d: _shifted(TimePositionalEncoding(d)(t), 0).roll(d // 2, 1), "swapped"),
     (
         "check_jump_mean_eps_form",
         lambda at, a_s: (1 / math.sqrt(at / a_s), -(1 - at / a_s) / math.sqrt(1 - at)),

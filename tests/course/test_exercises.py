@@ -130,16 +130,30 @@ def test_lesson03_exercise_checks(capsys):
 def test_lesson04_exercise_checks(capsys):
     from ddpm_lessons import TimePositionalEncoding
 
-    assert exercises.check_time_embedding(lambda t, dim: TimePositionalEncoding(dim)(t))
+    def distance(gap, dim):  # from the embeddings themselves, at some t: the gap alone decides it
+        encoding = TimePositionalEncoding(dim)
+        return (encoding(321.5 + gap.double()) - encoding(torch.full_like(gap.double(), 321.5))).norm(dim=1)
+
+    assert exercises.check_embedding_distance(distance)
+    assert not exercises.check_embedding_distance(lambda gap, dim: distance(gap, dim) ** 2)
+    assert "squared distance" in capsys.readouterr().out
+
+    def typed(t, dim):  # the exercise's stub: ln(10000)/half − 1 instead of ln(10000)/(half − 1)
+        half = dim // 2
+        frequencies = torch.exp(torch.arange(half) * -(math.log(10000) / half - 1))
+        angles = t[:, None] * frequencies[None, :]
+        return torch.cat([angles.sin(), angles.cos()], dim=-1)
+
+    assert not exercises.check_fixed_embedding(typed)
+    assert "nearly unrelated vectors" in capsys.readouterr().out
+    assert exercises.check_fixed_embedding(lambda t, dim: TimePositionalEncoding(dim)(t))
 
     def interleaved(t, dim):
         e = TimePositionalEncoding(dim)(t)
         return torch.stack([e[:, : dim // 2], e[:, dim // 2 :]], dim=-1).reshape(len(t), dim)
 
-    assert not exercises.check_time_embedding(interleaved)
+    assert not exercises.check_fixed_embedding(interleaved)
     assert "interleaved" in capsys.readouterr().out
-    assert exercises.check_time_bias(lambda h, e: h + e[..., None, None])
-    assert not exercises.check_time_bias(lambda h, e: h + e.mean())
 
 
 def _stage_parameters(in_ch, out_ch, time_dim, k, down):

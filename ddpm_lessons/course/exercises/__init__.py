@@ -15,7 +15,7 @@ from .lesson03 import (
     check_min_weight_step,
     check_sum_from_random_steps,
 )
-from .lesson04 import check_shifted_embedding, check_time_bias, check_time_embedding
+from .lesson04 import check_embedding_distance, check_fixed_embedding, check_shifted_embedding
 from .lesson05 import check_conv_macs, check_receptive_field, check_stage_parameters
 from .lesson06 import check_ema_window, check_fixed_loss, check_gaussian_loss_floor, check_x0_error_factor
 from .lesson07 import (
@@ -45,8 +45,8 @@ __all__ = [
     "check_min_weight_step",
     "check_sum_from_random_steps",
     "check_jump_posterior_variance",
-    "check_time_embedding",
-    "check_time_bias",
+    "check_embedding_distance",
+    "check_fixed_embedding",
     "check_shifted_embedding",
     "check_stage_parameters",
     "check_receptive_field",

@@ -2,64 +2,153 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_time_embedding", "check_time_bias", "check_shifted_embedding"]
+__all__ = ["check_embedding_distance", "check_fixed_embedding", "check_shifted_embedding"]
+
+
+def _frequencies(half: int, denominator: int) -> torch.Tensor:
+    """10000^(−i/denominator), i = 0 … half − 1, float64: the seed's code uses half − 1, its text half."""
+    return torch.exp(torch.arange(half, dtype=torch.float64) * -(math.log(10000) / denominator))
+
+
+def _distance(gap: torch.Tensor, omega: torch.Tensor, angle: float = 0.5) -> torch.Tensor:
+    """2·√(Σ_i sin²(angle·gap·ω_i)): with angle ½ the distance ‖PE(t + gap) − PE(t)‖ for frequencies ω."""
+    return 2 * (torch.sin(angle * gap[:, None] * omega) ** 2).sum(dim=1).sqrt()
+
+
+def _distance_slips(gap: torch.Tensor, dim: int) -> dict:
+    """The likely wrong answers of exercise 1, hint → the distances that slip gives (float64)."""
+    half = dim // 2
+    right = _distance(gap, _frequencies(half, half - 1))
+    return {
+        tr(" — that is the squared distance ‖PE(t + gap) − PE(t)‖²; take its square root"): right**2,
+        tr(" — that is the distance between unit vectors; each embedding has norm √h, h = dim/2"): right
+        / math.sqrt(half),
+        tr(" — ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b: both norms count, h + h, before the dot product is taken off"): right
+        / math.sqrt(2),
+        tr(" — 1 − cos x = 2 sin²(x/2): the sine takes half the angle, gap·ω_i/2"): _distance(
+            gap, _frequencies(half, half - 1), angle=1.0
+        ),
+        tr(" — those are the article text's frequencies 10000^(−i/h); the code's are 10000^(−i/(h − 1))"): _distance(
+            gap, _frequencies(half, half)
+        ),
+        tr(" — one frequency per (sin, cos) pair: h = dim/2 of them, not dim"): _distance(
+            gap, _frequencies(dim, dim - 1)
+        ),
+    }
 
 
 @robust_check
-def check_time_embedding(fn) -> CheckResult:
-    """Lesson 04, exercise 1: ``fn(timesteps, dim)`` = the seed's sinusoidal embedding ``(B, dim)``, [sin | cos]."""
+def check_embedding_distance(fn) -> CheckResult:
+    """Lesson 04, exercise 1 (derive): ``fn(gap, dim)`` = the Euclidean distance ‖PE(t + gap) − PE(t)‖ of the seed's
+    embeddings for every gap of the 1-D float64 tensor ``gap``, from the gap alone:
+    ‖a − b‖² = 2h − 2Σ cos(gap·ω_i) = 4Σ sin²(gap·ω_i/2). Compared with the package's embeddings (float64) at
+    random t."""
     from ...embedding import TimePositionalEncoding
 
-    t = torch.tensor([0, 1, 7, 250, 999])
-    for dim in (8, 32):
+    g = torch.Generator().manual_seed(4)
+    gap = torch.cat([torch.tensor([0.0, 1.0, -7.0, 999.0]), 2000 * torch.rand(8, generator=g, dtype=torch.float64)])
+    t = 1000 * torch.rand(len(gap), generator=g, dtype=torch.float64)
+    for dim in (128, 32, 6):
+        encoding = TimePositionalEncoding(dim)
+        expected = (encoding(t + gap) - encoding(t)).norm(dim=1)
+        got, problem = call_answer(fn, gap.clone(), dim)
+        if problem:
+            return report(False, problem)
+        got, problem = tensor_answer(got, expected, tr("the distances"))
+        if problem:
+            return report(False, tr("dim={dim}: {problem}; return one distance per gap", dim=dim, problem=problem))
+        if close(got, expected, rtol=1e-4, atol=1e-6):
+            continue
+        hint = which_mistake(got, _distance_slips(gap, dim), rtol=1e-4, atol=1e-6)
+        worst = int((got - expected).abs().argmax())
+        return report(
+            False,
+            tr(
+                "dim={dim}, gap={gap:.4g}: the embeddings are {expected:.6g} apart, your function says {got:.6g}{hint}",
+                dim=dim,
+                gap=gap[worst].item(),
+                expected=expected[worst].item(),
+                got=got[worst].item(),
+                hint=hint,
+            ),
+        )
+    return report(
+        True,
+        tr(
+            "‖PE(t) − PE(t′)‖ = 2√(Σ sin²((t − t′)ω_i/2)): the gap alone decides it, at most 2√h when every pair is opposite"
+        ),
+    )
+
+
+def _seed_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """The seed's embedding in float64: [sin(tω_i) | cos(tω_i)], ω_i = 10000^(−i/(h − 1))."""
+    angles = t.double()[:, None] * _frequencies(dim // 2, dim // 2 - 1)
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+def _embedding_slips(t: torch.Tensor, dim: int) -> dict:
+    """The likely wrong fixes of exercise 2, hint → the embedding that fix gives (float64)."""
+    half = dim // 2
+    right = _seed_embedding(t, dim)
+    too_fast = torch.exp(torch.arange(half, dtype=torch.float64) * (math.log(10000) / half - 1))
+    angles = t.double()[:, None]
+    return {
+        tr("the exponent now falls too fast: −(ln(10000)/half − 1) still divides before it subtracts"): torch.cat(
+            [(angles * too_fast).sin(), (angles * too_fast).cos()], dim=1
+        ),
+        tr("that divides by half: the article text's 10000^(−i/h); the seed's code divides by half − 1"): torch.cat(
+            [(angles * _frequencies(half, half)).sin(), (angles * _frequencies(half, half)).cos()], dim=1
+        ),
+        tr("you interleaved sin and cos; the seed's code puts all sines first, then all cosines"): torch.stack(
+            [right[:, :half], right[:, half:]], dim=-1
+        ).reshape(len(t), dim),
+        tr("cos and sin halves are swapped: [sin | cos]"): torch.cat([right[:, half:], right[:, :half]], dim=1),
+    }
+
+
+def _neighbour_similarity(emb: torch.Tensor) -> float:
+    """The smallest cosine similarity of rows 2k and 2k + 1 (the check's t come in neighbouring pairs)."""
+    unit = emb / emb.norm(dim=1, keepdim=True)
+    return float((unit[0::2] * unit[1::2]).sum(dim=1).min())
+
+
+@robust_check
+def check_fixed_embedding(fn) -> CheckResult:
+    """Lesson 04, exercise 2 (find the bug): ``fn(timesteps, dim)`` = the seed's embedding ``(B, dim)`` after the
+    learner fixed the typed exponent ``ln(10000)/half − 1`` (frequencies that grow with i for dim ≥ 20) to
+    ``ln(10000)/(half − 1)``. Symptoms, not the fix, when it is still wrong."""
+    t = torch.tensor([0, 1, 7, 8, 250, 251, 998, 999])  # neighbouring pairs: (0, 1), (7, 8), …
+    for dim in (128, 32, 8):
         got, problem = call_answer(fn, t.clone(), dim)
         if problem:
             return report(False, problem)
-        expected = TimePositionalEncoding(dim)(t)
+        expected = _seed_embedding(t, dim)
         got, problem = tensor_answer(got, expected, tr("the embedding"))
         if problem:
             return report(False, tr("dim={dim}: {problem}", dim=dim, problem=problem))
-        if not close(got, expected, rtol=0, atol=1e-5):
-            half = dim // 2
-            hint = which_mistake(
-                got,
-                {
-                    tr(
-                        "you interleaved sin and cos; the seed's code puts all sines first, then all cosines"
-                    ): torch.stack([expected[:, :half], expected[:, half:]], dim=-1).reshape(len(t), dim),
-                    tr("cos and sin halves are swapped: [sin | cos]"): torch.cat(
-                        [expected[:, half:], expected[:, :half]], dim=1
-                    ),
-                },
-                tr("frequencies are exp(−ln(10000)·i/(half − 1)), i = 0 … half − 1 (the lowest is exactly 1e-4)"),
-                rtol=0,
-                atol=1e-5,
+        # 2e-4: a float32 angle t·ω near 1000 carries ~6e-5 of rounding; every named slip is off by far more
+        if close(got, expected, rtol=0, atol=2e-4):
+            continue
+        default = tr("frequencies are exp(−ln(10000)·i/(half − 1)), i = 0 … half − 1 (the lowest is exactly 1e-4)")
+        if _neighbour_similarity(got) < 0.5 < _neighbour_similarity(expected):
+            default = tr(
+                "neighbouring steps get nearly unrelated vectors (cosine similarity of PE(t) and PE(t + 1) below 0.5; "
+                "the seed's embedding gives {right:.2f}): some frequencies are far above 1 per step — print them",
+                right=_neighbour_similarity(expected),
             )
-            return report(False, tr("dim={dim}: {hint}", dim=dim, hint=hint))
-    return report(True, "[sin(t·ω_i) | cos(t·ω_i)], ω_i = 10000^(−i/(half−1))")  # a formula: no words to translate
-
-
-@robust_check
-def check_time_bias(fn) -> CheckResult:
-    """Lesson 04, exercise 2: ``fn(h, t_emb)`` adds a per-channel time vector ``(B, C)`` to feature maps ``(B, C, H, W)``."""
-    g = torch.Generator().manual_seed(2)
-    h = torch.randn(3, 4, 5, 6, generator=g)
-    t_emb = torch.randn(3, 4, generator=g)
-    got, problem = call_answer(fn, h.clone(), t_emb.clone())
-    if problem:
-        return report(False, problem)
-    expected = h + t_emb[..., None, None]
-    got, problem = tensor_answer(got, expected, tr("the result"))
-    if problem:
-        return report(False, tr("{problem}; add t_emb[..., None, None] to h", problem=problem))
-    if not close(got, expected, rtol=1e-5, atol=1e-6):
-        return report(False, tr("each channel c of example b gets the same number t_emb[b, c] at every pixel"))
-    return report(True, tr("h + t_emb[..., None, None]: one number per channel, broadcast over the image"))
+        hint = which_mistake(got, _embedding_slips(t, dim), default, rtol=0, atol=2e-4)
+        return report(False, tr("dim={dim}: {hint}", dim=dim, hint=hint))
+    return report(
+        True,
+        tr("ln(10000)/(half − 1): frequencies from 1 down to 1e-4, and neighbouring steps get similar vectors again"),
+    )
 
 
 @robust_check

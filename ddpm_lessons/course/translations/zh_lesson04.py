@@ -1,10 +1,43 @@
 """Chinese templates for exercises/lesson04.py (the time embedding)."""
 
 MESSAGES: dict[str, str] = {
-    # check_time_embedding
+    # check_embedding_distance
+    " — that is the squared distance ‖PE(t + gap) − PE(t)‖²; take its square root": (
+        "——这是距离的平方 ‖PE(t + gap) − PE(t)‖²；请再开平方根"
+    ),
+    " — that is the distance between unit vectors; each embedding has norm √h, h = dim/2": (
+        "——这是两个单位向量之间的距离；每个嵌入的范数是 √h，h = dim/2"
+    ),
+    " — ‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b: both norms count, h + h, before the dot product is taken off": (
+        "——‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b：两个范数都要算上，即 h + h，再减去点积"
+    ),
+    " — 1 − cos x = 2 sin²(x/2): the sine takes half the angle, gap·ω_i/2": (
+        "——1 − cos x = 2 sin²(x/2)：正弦里是半角 gap·ω_i/2"
+    ),
+    " — those are the article text's frequencies 10000^(−i/h); the code's are 10000^(−i/(h − 1))": (
+        "——这是原文正文公式的频率 10000^(−i/h)；原文代码的频率是 10000^(−i/(h − 1))"
+    ),
+    " — one frequency per (sin, cos) pair: h = dim/2 of them, not dim": (
+        "——每一对 (sin, cos) 一个频率：共 h = dim/2 个，而不是 dim 个"
+    ),
+    "the distances": "距离",
+    "dim={dim}: {problem}; return one distance per gap": "dim={dim}：{problem}；请为每个间隔返回一个距离",
+    "dim={dim}, gap={gap:.4g}: the embeddings are {expected:.6g} apart, your function says {got:.6g}{hint}": (
+        "dim={dim}, gap={gap:.4g}：两个嵌入相距 {expected:.6g}，你的函数给出 {got:.6g}{hint}"
+    ),
+    "‖PE(t) − PE(t′)‖ = 2√(Σ sin²((t − t′)ω_i/2)): the gap alone decides it, at most 2√h when every pair is opposite": (
+        "‖PE(t) − PE(t′)‖ = 2√(Σ sin²((t − t′)ω_i/2))：只由间隔决定，当每一对都方向相反时最大为 2√h"
+    ),
+    # check_fixed_embedding
     "the embedding": "嵌入",
     "dim={dim}: {problem}": "dim={dim}：{problem}",
     "dim={dim}: {hint}": "dim={dim}：{hint}",
+    "the exponent now falls too fast: −(ln(10000)/half − 1) still divides before it subtracts": (
+        "现在指数下降得太快了：−(ln(10000)/half − 1) 仍然是先除后减"
+    ),
+    "that divides by half: the article text's 10000^(−i/h); the seed's code divides by half − 1": (
+        "这是除以 half：原文正文公式的 10000^(−i/h)；原文代码除以的是 half − 1"
+    ),
     "you interleaved sin and cos; the seed's code puts all sines first, then all cosines": (
         "你把 sin 和 cos 交错排列了；原文的代码先放所有正弦，再放所有余弦"
     ),
@@ -12,13 +45,13 @@ MESSAGES: dict[str, str] = {
     "frequencies are exp(−ln(10000)·i/(half − 1)), i = 0 … half − 1 (the lowest is exactly 1e-4)": (
         "频率为 exp(−ln(10000)·i/(half − 1))，i = 0 … half − 1（最低频率恰好是 1e-4）"
     ),
-    # check_time_bias
-    "{problem}; add t_emb[..., None, None] to h": "{problem}；请把 t_emb[..., None, None] 加到 h 上",
-    "each channel c of example b gets the same number t_emb[b, c] at every pixel": (
-        "样本 b 的每个通道 c 在每个像素上都加同一个数 t_emb[b, c]"
+    "neighbouring steps get nearly unrelated vectors (cosine similarity of PE(t) and PE(t + 1) below 0.5; "
+    "the seed's embedding gives {right:.2f}): some frequencies are far above 1 per step — print them": (
+        "相邻的步得到几乎毫不相干的向量（PE(t) 与 PE(t + 1) 的余弦相似度低于 0.5；原文的嵌入给出 {right:.2f}）："
+        "有些频率远大于每步 1——把它们打印出来看看"
     ),
-    "h + t_emb[..., None, None]: one number per channel, broadcast over the image": (
-        "h + t_emb[..., None, None]：每个通道一个数，广播到整张图像"
+    "ln(10000)/(half − 1): frequencies from 1 down to 1e-4, and neighbouring steps get similar vectors again": (
+        "ln(10000)/(half − 1)：频率从 1 降到 1e-4，相邻的步又得到相似的向量了"
     ),
     # check_shifted_embedding
     "the shifted embedding": "平移后的嵌入",
