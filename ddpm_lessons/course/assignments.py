@@ -107,7 +107,12 @@ POINTS: dict[str, dict[str, int]] = {
         "check_jump_posterior_variance": 2,
     },
     "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1, "check_shifted_embedding": 2},
-    "05_unet": {"check_stage_parameters": 2, "check_receptive_field": 1, "check_conv_macs": 2},
+    "05_unet": {
+        "check_stage_parameters": 2,
+        "check_receptive_field": 1,
+        "check_conv_macs": 2,
+        "check_batchnorm_prediction": 1,
+    },
     "06_training": {
         "check_ema_window": 2,
         "check_fixed_loss": 1,
