@@ -107,7 +107,12 @@ POINTS: dict[str, dict[str, int]] = {
         "check_jump_posterior_variance": 2,
     },
     "04_time_embedding": {"check_embedding_distance": 2, "check_fixed_embedding": 1, "check_shifted_embedding": 2},
-    "05_unet": {"check_stage_parameters": 2, "check_receptive_field": 1, "check_conv_macs": 2},
+    "05_unet": {
+        "check_stage_parameters": 2,
+        "check_receptive_field": 1,
+        "check_conv_macs": 2,
+        "check_batchnorm_prediction": 1,
+    },
     "06_training": {
         "check_ema_window": 2,
         "check_fixed_loss": 1,

@@ -196,6 +196,14 @@ def test_lesson05_exercise_checks(capsys):
     assert not exercises.check_conv_macs(macs, 1024 * 1024 * 9 * 4 * 4)  # issue 21: the solution used down4's output
     assert "4×4 is down4's output" in capsys.readouterr().out
 
+    # exercise 4 (predict, then run): measured on the shipped photo model, three noise draws per t
+    assert exercises.check_batchnorm_prediction(lambda: (50, 950))
+    assert "from 3× (t = 50) to 16× (t = 950)" in capsys.readouterr().out
+    assert not exercises.check_batchnorm_prediction(lambda: (50, 50))  # the largest error read as the largest ratio
+    assert "not the largest ratio" in capsys.readouterr().out
+    assert not exercises.check_batchnorm_prediction(lambda: (950, 950))
+    assert "largest in eval mode too" in capsys.readouterr().out
+
 
 def test_lesson06_exercise_checks(capsys):
     assert exercises.check_ema_window(lambda d: (1 + d) / (1 - d))

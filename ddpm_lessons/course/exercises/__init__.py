@@ -16,7 +16,7 @@ from .lesson03 import (
     check_sum_from_random_steps,
 )
 from .lesson04 import check_embedding_distance, check_fixed_embedding, check_shifted_embedding
-from .lesson05 import check_conv_macs, check_receptive_field, check_stage_parameters
+from .lesson05 import check_batchnorm_prediction, check_conv_macs, check_receptive_field, check_stage_parameters
 from .lesson06 import check_ema_window, check_fixed_loss, check_gaussian_loss_floor, check_x0_error_factor
 from .lesson07 import (
     check_ddim_deterministic_step,
@@ -51,6 +51,7 @@ __all__ = [
     "check_stage_parameters",
     "check_receptive_field",
     "check_conv_macs",
+    "check_batchnorm_prediction",
     "check_ema_window",
     "check_fixed_loss",
     "check_gaussian_loss_floor",

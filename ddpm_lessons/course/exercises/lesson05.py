@@ -2,16 +2,20 @@
 
 Exercise 1 derives a ``UNetStage``'s parameter count from its layers, 2 predicts how far one bottleneck pixel sees
 (its receptive field) and the check measures it by autograd, 3 derives a convolution's multiply-accumulates and
-applies it to down4's feature convolution (which runs at 8×8, before the stride-2 convolution)."""
+applies it to down4's feature convolution (which runs at 8×8, before the stride-2 convolution), 4 predicts at which
+noise level a BatchNorm network run in train mode on a batch at one t is hurt most, and the check measures it."""
 
 from __future__ import annotations
+
+import copy
+import functools
 
 import torch
 
 from ..language import tr
-from .feedback import CheckResult, call_answer, number_answer, report, robust_check, which_mistake
+from .feedback import CheckResult, call_answer, number_answer, report, robust_check, type_name, which_mistake
 
-__all__ = ["check_stage_parameters", "check_receptive_field", "check_conv_macs"]
+__all__ = ["check_stage_parameters", "check_receptive_field", "check_conv_macs", "check_batchnorm_prediction"]
 
 
 def _stage_layers(in_ch: int, out_ch: int, time_dim: int, k: int, down: bool) -> dict:
@@ -171,7 +175,8 @@ def check_receptive_field(fn) -> CheckResult:
         True,
         tr(
             "each layer widens the field by (k − 1)·jump and each stride doubles the jump: 3, 10, 24, 52, 108 — wider "
-            "than the article's 64×64 image, so each bottleneck pixel sees (nearly) all of it"
+            "than the article's 64×64 image, so the central bottleneck pixels see all of it and those at its border "
+            "nearly all (a corner pixel would need 2·64 − 1 = 127)"
         ),
     )
 
@@ -285,3 +290,108 @@ def check_conv_macs(fn, down4_feature_macs=None) -> CheckResult:
             "to check your count for down4's conv_feat too)"
         ),
     )
+
+
+BATCHNORM_TIMES = (50, 500, 950)
+"""The noise levels exercise 4 compares: a batch of the photo with every example at one of these t."""
+_BATCHNORM_DRAWS = (40, 41, 42)  # three noise draws per t: an ordering reported by the check holds in each
+
+
+@functools.lru_cache(maxsize=1)
+def _one_level_errors() -> dict:
+    """{t: [(eval-mode eps-MSE, train-mode eps-MSE) per noise draw]} of the shipped photo_ddpm.pt (the article's
+    DiffusionUNet, with BatchNorm) on a batch of 64 copies of the photo, every example noised at the same t."""
+    from ...checkpoints import shipped_path
+    from ...data import load_photo
+    from ...process import q_sample
+    from ...train import load_trained
+
+    model, schedule, payload = load_trained(shipped_path("photo_ddpm.pt"), device="cpu")
+    size = payload["train_config"]["data"]["image_size"]
+    x0 = load_photo(image_shape=(size, size)).expand(64, -1, -1, -1)
+    errors = {}
+    for t in BATCHNORM_TIMES:
+        t_all = torch.full((x0.shape[0],), t)
+        errors[t] = []
+        for seed in _BATCHNORM_DRAWS:
+            noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(seed))
+            x_t = q_sample(schedule, x0, t_all, noise)
+            with torch.no_grad():  # a copy in train mode: its forward pass updates its own running statistics
+                modes = (copy.deepcopy(model).eval(), copy.deepcopy(model).train())
+                errors[t].append(tuple(((net(x_t, t_all) - noise) ** 2).mean().item() for net in modes))
+    return errors
+
+
+def _pair_of_times(value) -> tuple[tuple | None, str | None]:
+    ask = tr(
+        "return a pair (the t where the train-mode eps-MSE is largest, the t where train mode / eval mode is largest), "
+        "each one of 50, 500, 950"
+    )
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None, tr("{ask}; got {kind}", ask=ask, kind=type_name(value))
+    times = []
+    for item in value:
+        number, problem = number_answer(item, tr("each t"))
+        if problem or number not in BATCHNORM_TIMES:
+            return None, tr("{ask}; got {value!r}", ask=ask, value=value)
+        times.append(int(number))
+    return tuple(times), None
+
+
+@robust_check
+def check_batchnorm_prediction(fn) -> CheckResult:
+    """Lesson 05, exercise 4 (predict, then run): ``fn()`` returns ``(t_error, t_ratio)``, two of 50, 500, 950: where
+    the train-mode eps-MSE of the shipped photo model on a batch at one t is largest, and where its ratio to the
+    eval-mode eps-MSE on the same inputs is largest. The check then measures both (three noise draws per t), prints
+    the table and compares it with the prediction."""
+    got, problem = call_answer(fn)
+    if problem:
+        return report(False, problem)
+    prediction, problem = _pair_of_times(got)
+    if problem:
+        return report(False, problem)
+    errors = _one_level_errors()
+    mean = {t: [sum(draw[i] for draw in errors[t]) / len(errors[t]) for i in (0, 1)] for t in BATCHNORM_TIMES}
+    ratios = {t: [train / evaluation for evaluation, train in errors[t]] for t in BATCHNORM_TIMES}
+    print(tr("    t  eval mode  train mode  ratio (each of {n} noise draws)", n=len(_BATCHNORM_DRAWS)))
+    for t in BATCHNORM_TIMES:
+        each = ", ".join(f"{r:.1f}" for r in ratios[t])
+        print(f"{t:5d} {mean[t][0]:10.4f} {mean[t][1]:11.4f}  {each}")
+    t_error = max(BATCHNORM_TIMES, key=lambda t: mean[t][1])
+    t_ratio = max(BATCHNORM_TIMES, key=lambda t: min(ratios[t]))
+    low, high = min(BATCHNORM_TIMES, key=lambda t: max(ratios[t])), t_ratio
+    if prediction == (t_error, t_ratio):
+        return report(
+            True,
+            tr(
+                "the train-mode error is largest at t = {t_error}, where eval mode's is largest too; relative to eval "
+                "mode the damage is largest at t = {t_ratio}: from {low:.0f}× (t = {low_t}) to {high:.0f}× "
+                "(t = {high_t}) the error of eval mode",
+                t_error=t_error,
+                t_ratio=t_ratio,
+                low=min(ratios[low]),
+                low_t=low,
+                high=max(ratios[high]),
+                high_t=high,
+            ),
+        )
+    hints = []
+    if prediction[0] != t_error:
+        hints.append(
+            tr(
+                "the train-mode eps-MSE is largest at t = {t} (printed): small t is where this model's eps-MSE is "
+                "largest in eval mode too",
+                t=t_error,
+            )
+        )
+    if prediction[1] != t_ratio:
+        hints.append(
+            tr(
+                "the largest error is not the largest ratio: divide by eval mode's error at the same t — the ratio "
+                "is largest at t = {t} (printed)",
+                t=t_ratio,
+            )
+            if prediction[1] == t_error
+            else tr("relative to eval mode the damage is largest at t = {t} (printed)", t=t_ratio)
+        )
+    return report(False, tr("your prediction {prediction}: ", prediction=prediction) + "; ".join(hints))

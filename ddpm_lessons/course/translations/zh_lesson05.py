@@ -45,9 +45,10 @@ MESSAGES: dict[str, str] = {
         "你的预测是 {got:.0f}{hint}"
     ),
     "each layer widens the field by (k − 1)·jump and each stride doubles the jump: 3, 10, 24, 52, 108 — wider than "
-    "the article's 64×64 image, so each bottleneck pixel sees (nearly) all of it": (
+    "the article's 64×64 image, so the central bottleneck pixels see all of it and those at its border nearly all (a "
+    "corner pixel would need 2·64 − 1 = 127)": (
         "每一层让感受野变宽 (k − 1)·跨度，每个步长 2 让跨度加倍：3、10、24、52、108——比原文 64×64 的图像还宽，"
-        "所以瓶颈的每个像素都能看到（几乎）整张图像"
+        "所以瓶颈中间的像素能看到整张图像，边上的像素能看到几乎整张（角上的像素需要 2·64 − 1 = 127）"
     ),
     # check_conv_macs
     "the kernel is k × k: multiply by k², not k": "卷积核是 k × k：要乘 k²，不是 k",
@@ -79,4 +80,27 @@ MESSAGES: dict[str, str] = {
         "MACs = in_ch · out_ch · k² · out_h · out_w；down4 的 conv_feat 在 {h}×{w} 上运行：{expected:,} 次 MACs，"
         "是 stem 的 {ratio:.0f} 倍"
     ),
+    # check_batchnorm_prediction
+    "return a pair (the t where the train-mode eps-MSE is largest, the t where train mode / eval mode is largest), "
+    "each one of 50, 500, 950": (
+        "请返回一对数（训练模式 eps-MSE 最大的 t，训练模式 / 评估模式之比最大的 t），每个都取 50、500、950 之一"
+    ),
+    "{ask}; got {kind}": "{ask}；你返回的是 {kind}",
+    "each t": "每个 t",
+    "{ask}; got {value!r}": "{ask}；你返回的是 {value!r}",
+    "    t  eval mode  train mode  ratio (each of {n} noise draws)": "    t  评估模式    训练模式    比值（{n} 次噪声抽样各一个）",
+    "the train-mode error is largest at t = {t_error}, where eval mode's is largest too; relative to eval mode the "
+    "damage is largest at t = {t_ratio}: from {low:.0f}× (t = {low_t}) to {high:.0f}× (t = {high_t}) the error of "
+    "eval mode": (
+        "训练模式的误差在 t = {t_error} 处最大，评估模式的误差也在那里最大；相对于评估模式，损害在 t = {t_ratio} "
+        "处最大：是评估模式误差的 {low:.0f} 倍（t = {low_t}）到 {high:.0f} 倍（t = {high_t}）"
+    ),
+    "the train-mode eps-MSE is largest at t = {t} (printed): small t is where this model's eps-MSE is largest in eval "
+    "mode too": "训练模式的 eps-MSE 在 t = {t} 处最大（见输出）：这个模型在评估模式下的 eps-MSE 也是在小 t 处最大",
+    "the largest error is not the largest ratio: divide by eval mode's error at the same t — the ratio is largest at "
+    "t = {t} (printed)": (
+        "误差最大之处不等于比值最大之处：要除以同一 t 下评估模式的误差——比值在 t = {t} 处最大（见输出）"
+    ),
+    "relative to eval mode the damage is largest at t = {t} (printed)": "相对于评估模式，损害在 t = {t} 处最大（见输出）",
+    "your prediction {prediction}: ": "你的预测 {prediction}：",
 }
