@@ -1,8 +1,9 @@
-"""Exercise checks for lesson 03 (the reverse process and the bound): each prints ✓ or ✗ with the likely mistake.
+"""Exercise checks for lesson 03, in two parts: each prints ✓ or ✗ with the likely mistake.
 
-Exercise 1 derives the ε form of a jump's posterior mean, 2 predicts where the bound's weight w_t is smallest and
-runs the schedule, 3 finds the bugs in an estimator of the bound's sum from random steps, 4 derives a jump's
-posterior variance."""
+Lesson 03a (the reverse process): exercise 1 derives the ε form of a jump's posterior mean, 2 derives a jump's
+posterior variance. Lesson 03b (the bound and the simplified loss): exercise 1 predicts where the bound's weight w_t
+is smallest and runs the schedule, 2 finds the bugs in an estimator of the bound's sum from random steps. One module
+for both parts, like their one catalogue of Chinese messages (translations/zh_lesson03.py)."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def _jump_mean_slips(a_t: float, a_s: float) -> dict:
 
 @robust_check
 def check_jump_mean_eps_form(fn) -> CheckResult:
-    """Lesson 03, exercise 1 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = (a, b) with μ̃_{s|t} = a·x_t + b·ε, the mean
+    """Lesson 03a, exercise 1 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = (a, b) with μ̃_{s|t} = a·x_t + b·ε, the mean
     of q(x_s | x_t, x_0) for s < t once x_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t is substituted into its x_0 form. The pair is
     evaluated at random points (x_0, ε) and compared with the x_0 form there."""
     generator = torch.Generator().manual_seed(21)
@@ -131,7 +132,7 @@ def _weight_minimum(T: int, beta_1: float, beta_T: float) -> int:
 
 @robust_check
 def check_min_weight_step(fn) -> CheckResult:
-    """Lesson 03, exercise 2 (predict, then run): ``fn(T, beta_1, beta_T)`` predicts the paper step where the bound's
+    """Lesson 03b, exercise 1 (predict, then run): ``fn(T, beta_1, beta_T)`` predicts the paper step where the bound's
     weight w_t (σ_t² = β_t) of a linear schedule is smallest; the check computes the weights and compares (5%)."""
     for T, beta_1, beta_T in ((1000, 1e-4, 0.02), (2000, 1e-4, 0.02), (500, 1e-4, 0.04)):
         got, problem = call_answer(fn, T, beta_1, beta_T, number=True)
@@ -191,7 +192,7 @@ class _Term:
 
 @robust_check
 def check_sum_from_random_steps(fn) -> CheckResult:
-    """Lesson 03, exercise 3 (find the bug): ``fn(term, T, n, generator)`` estimates Σ_{t=1}^{T} term(t) from ``n``
+    """Lesson 03b, exercise 2 (find the bug): ``fn(term, T, n, generator)`` estimates Σ_{t=1}^{T} term(t) from ``n``
     paper steps drawn uniformly from 1 … T (T · the mean of term over the draws). ``term`` takes a tensor of paper
     steps and returns one value per step."""
     for values in ((1.0, 2.0, 4.0, 8.0, 64.0), (3.0, 0.5, 0.5, 1.0, 0.25, 0.25, 0.5, 9.0)):
@@ -238,7 +239,7 @@ def check_sum_from_random_steps(fn) -> CheckResult:
 
 @robust_check
 def check_jump_posterior_variance(fn) -> CheckResult:
-    """Lesson 03, exercise 4 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = the variance of q(x_s | x_t, x_0) for an
+    """Lesson 03a, exercise 2 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = the variance of q(x_s | x_t, x_0) for an
     earlier step s < t, by completing the square with the forward jump q(x_t | x_s) of lesson 02."""
     for a_t, a_s in ((0.5, 0.9), (0.02, 0.4), (0.897, 0.9999), (0.3, 0.31)):
         got, problem = call_answer(fn, a_t, a_s, number=True)

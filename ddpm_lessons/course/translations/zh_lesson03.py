@@ -1,4 +1,5 @@
-"""Chinese templates for exercises/lesson03.py (the reverse process and the bound)."""
+"""Chinese templates for exercises/lesson03.py (lessons 03a and 03b: the reverse process, the bound and the simplified
+loss)."""
 
 MESSAGES: dict[str, str] = {
     # _pair: an answer that should be two numbers
