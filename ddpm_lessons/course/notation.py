@@ -114,7 +114,7 @@ LESSONS = [
     (
         "03a",
         "03a_reverse_process",
-        "the true reverse step on a grid, the posterior by completing the square, the two natural variances β_t and β̃_t",
+        "the true reverse step on a grid, the posterior by completing the square, the two natural variances of a reverse step",
         7,
     ),
     (

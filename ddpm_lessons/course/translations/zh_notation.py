@@ -51,8 +51,8 @@ MESSAGES: dict[str, str] = {
     "β schedules, the reparameterization trick, the closed form checked step by step": (
         "β 方差调度、重参数化技巧，逐步验证闭式解"
     ),
-    "the true reverse step on a grid, the posterior by completing the square, the two natural variances β_t and β̃_t": (
-        "在网格上精确计算真正的反向一步、用配方推导后验分布、两种自然的方差 β_t 与 β̃_t"
+    "the true reverse step on a grid, the posterior by completing the square, the two natural variances of a reverse step": (
+        "在网格上精确计算真正的反向一步、用配方推导后验分布、反向一步方差的两种自然选择"
     ),
     "the bound derived step by step, the ELBO in bits/dim, L_{t−1} as a weighted ε-MSE, L_simple, ε* as a scaled score": (
         "逐步推导变分下界、以比特每维 (bits/dim) 计的变分下界 (ELBO)、L_{t−1} 即加权的 ε-MSE、L_simple、ε* 即缩放后的得分"
