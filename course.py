@@ -275,7 +275,7 @@ def workspace_report(language: str, copied: list[str], changed: list[str]) -> st
 DEFAULT_THREADS = 1
 """Threads of the lessons' kernels (``OMP_NUM_THREADS``; ``lab --threads N`` changes it). One, measured on the 2-core
 course machine (torch 2.14.1, whose default there is 2 threads) while other jobs kept it busy (load average 4 to 13):
-lesson 03's bound cell (100 of its 1000 U-Net calls) took 6.3 s on 1 thread, 31 s and over 300 s on 2; with one more
+lesson 03b's bound cell (100 of its 1000 U-Net calls) took 6.3 s on 1 thread, 31 s and over 300 s on 2; with one more
 busy process beside it (a browser's stand-in), 35 s on 1 thread and over 300 s on 2; lesson 04's ablation cell (one
 training, 500 steps, and a 4000-point sample) took 193 s on 1 thread and over 300 s on 2. Two threads that must
 meet at every operation wait for a core whenever anything else runs; one thread never waits for another."""
