@@ -100,7 +100,11 @@ POINTS: dict[str, dict[str, int]] = {
         "check_equal_power_step": 1,
         "check_forward_jump": 2,
     },
-    "03a_reverse_process": {"check_jump_mean_eps_form": 2, "check_jump_posterior_variance": 2},
+    "03a_reverse_process": {
+        "check_jump_mean_eps_form": 2,
+        "check_jump_posterior_variance": 2,
+        "check_variances_agree_step": 1,
+    },
     "03b_elbo_and_simple_loss": {"check_min_weight_step": 1, "check_sum_from_random_steps": 1},
     "04_time_embedding": {"check_time_embedding": 1, "check_time_bias": 1, "check_shifted_embedding": 2},
     "05_unet": {"check_stage_parameters": 2, "check_receptive_field": 1, "check_conv_macs": 2},

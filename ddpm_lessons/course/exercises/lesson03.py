@@ -1,7 +1,7 @@
 """Exercise checks for lesson 03, in two parts: each prints ✓ or ✗ with the likely mistake.
 
 Lesson 03a (the reverse process): exercise 1 derives the ε form of a jump's posterior mean, 2 derives a jump's
-posterior variance. Lesson 03b (the bound and the simplified loss): exercise 1 predicts where the bound's weight w_t
+posterior variance, 3 predicts from which step the two natural variances β_t and β̃_t agree and runs the schedule. Lesson 03b (the bound and the simplified loss): exercise 1 predicts where the bound's weight w_t
 is smallest and runs the schedule, 2 finds the bugs in an estimator of the bound's sum from random steps. One module
 for both parts, like their one catalogue of Chinese messages (translations/zh_lesson03.py)."""
 
@@ -19,6 +19,7 @@ __all__ = [
     "check_min_weight_step",
     "check_sum_from_random_steps",
     "check_jump_posterior_variance",
+    "check_variances_agree_step",
 ]
 
 
@@ -278,4 +279,66 @@ def check_jump_posterior_variance(fn) -> CheckResult:
             )
     return report(
         True, tr("Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is the posterior variance (beta_tilde_t)")
+    )
+
+
+# With 1 − beta_tilde_t/beta_t = ᾱ_{t−1}β_t/(1 − ᾱ_t), β_t ≈ β_T t/T and ᾱ_t ≈ e^(−u), u = β_T t²/(2T), the prediction lands
+# within 3% of the true step for these schedules; 1 − ᾱ_t ≈ Σβ_s without its saturation (1 − ratio ≈ 2/t) lands
+# 19–300% off.
+AGREE_RTOL = 0.06
+
+
+def _variances_agree(T: int, beta_1: float, beta_T: float, tol: float) -> int:
+    """The first paper step t where beta_tilde_t/beta_t ≥ 1 − tol for the linear schedule."""
+    from ...schedule import DiffusionSchedule
+
+    schedule = DiffusionSchedule.linear(T, beta_1, beta_T, dtype=torch.float64)
+    ratio = schedule.posterior_variance / schedule.betas
+    return int(torch.nonzero(ratio >= 1 - tol)[0]) + 1  # index i is paper step i + 1
+
+
+@robust_check
+def check_variances_agree_step(fn) -> CheckResult:
+    """Lesson 03a, exercise 3 (predict, then run): ``fn(T, beta_1, beta_T, tol)`` predicts the first paper step where
+    the two natural variances agree within ``tol``, beta_tilde_t/beta_t ≥ 1 − tol, for a linear schedule; the check computes the
+    ratio from the schedule and compares (6%)."""
+    for T, beta_1, beta_T, tol in ((1000, 1e-4, 0.02, 0.01), (500, 1e-4, 0.04, 0.01), (1000, 1e-4, 0.02, 0.001)):
+        got, problem = call_answer(fn, T, beta_1, beta_T, tol, number=True)
+        if problem:
+            return report(False, problem)
+        ran = _variances_agree(T, beta_1, beta_T, tol)
+        if not close(got, ran, rtol=AGREE_RTOL, atol=0):
+            hint = which_mistake(
+                got,
+                {
+                    tr(" — that takes 1 − ᾱ_t ≈ Σ_(s≤t) β_s; it saturates: 1 − ᾱ_t ≈ 1 − exp(−Σ_(s≤t) β_s)"): 2 / tol,
+                    tr(" — the two agree long before the end of the chain: beta_tilde_t/beta_t → 1 quickly"): T,
+                    tr(" — the middle of the schedule is not special: solve 1 − beta_tilde_t/beta_t = tol for t"): T
+                    / 2,
+                },
+                rtol=0.02,
+                atol=1.5,
+            )
+            hint = hint or (tr(" — at small t the two differ most: beta_tilde_1 = 0") if got < 2.5 else "")
+            return report(
+                False,
+                tr(
+                    "T={T}, beta from {beta_1} to {beta_T}, tol={tol}: beta_tilde_t/beta_t first reaches 1 − tol at "
+                    "paper step {ran}, your prediction {got:.4g}{hint}",
+                    T=T,
+                    beta_1=beta_1,
+                    beta_T=beta_T,
+                    tol=tol,
+                    ran=ran,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(
+        True,
+        tr(
+            "1 − beta_tilde_t/beta_t = ᾱ_(t−1)β_t/(1 − ᾱ_t): the two variances agree within 1% from paper step {step} "
+            "of DDPM's schedule on",
+            step=_variances_agree(1000, 1e-4, 0.02, 0.01),
+        ),
     )
