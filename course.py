@@ -183,7 +183,8 @@ RECORD = ".copied-from.json"
 """In each workspace folder: each lesson's sha256 of the committed file it was copied from, so ``lab`` can tell a
 lesson the course changed since (a ``git pull``) from one the learner edited."""
 START = "00_start_here.ipynb"
-LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+LESSON_GLOB = "[0-9][0-9]*_*.ipynb"
+"""A lesson's file: its number (two digits, and a letter for a lesson in parts: 03a, 03b), "_", its name."""
 
 
 # rise.css: jupyterlab-rise reads it from the notebook's folder (slide headings keep their case, no ¶ anchors)
@@ -192,6 +193,11 @@ COURSE_FILES = ("rise.css",)
 
 def committed_lessons(language: str) -> list[Path]:
     return sorted((ROOT / LANGUAGES[language]).glob(LESSON_GLOB))
+
+
+def lesson_number(name: str) -> str:
+    """``03a`` for ``03a_reverse_process.ipynb``: what comes before the first underscore."""
+    return Path(name).name.split("_", 1)[0]
 
 
 def file_sha256(path: Path) -> str:
@@ -261,7 +267,7 @@ def workspace_report(language: str, copied: list[str], changed: list[str]) -> st
     for name in changed:
         lines.append(
             f"Note: {committed}/{name} has changed since your copy was made; your copy is kept. To take the new "
-            f"version: python3 course.py reset {name[:2]}{lang_flag(language)} (your copy is kept as a backup)."
+            f"version: python3 course.py reset {lesson_number(name)}{lang_flag(language)} (your copy is kept as a backup)."
         )
     return "\n".join(lines)
 
@@ -269,7 +275,7 @@ def workspace_report(language: str, copied: list[str], changed: list[str]) -> st
 DEFAULT_THREADS = 1
 """Threads of the lessons' kernels (``OMP_NUM_THREADS``; ``lab --threads N`` changes it). One, measured on the 2-core
 course machine (torch 2.14.1, whose default there is 2 threads) while other jobs kept it busy (load average 4 to 13):
-lesson 03's bound cell (100 of its 1000 U-Net calls) took 6.3 s on 1 thread, 31 s and over 300 s on 2; with one more
+lesson 03b's bound cell (100 of its 1000 U-Net calls) took 6.3 s on 1 thread, 31 s and over 300 s on 2; with one more
 busy process beside it (a browser's stand-in), 35 s on 1 thread and over 300 s on 2; lesson 04's ablation cell (one
 training, 500 steps, and a 4000-point sample) took 193 s on 1 thread and over 300 s on 2. Two threads that must
 meet at every operation wait for a core whenever anything else runs; one thread never waits for another."""
@@ -317,10 +323,11 @@ def cmd_lab(python: Path, extra: list[str]) -> int:
 
 
 def find_lesson(language: str, key: str) -> Path | None:
-    """The committed lesson named by ``key``: its number (``2``, ``02``), name (``02_forward_process``) or file."""
+    """The committed lesson named by ``key``: its number (``2``, ``02``, ``3a``, ``03a``), name
+    (``02_forward_process``) or file."""
     stem = Path(key).name.removesuffix(".ipynb")
     for lesson in committed_lessons(language):
-        if lesson.stem == stem or (stem.isdigit() and int(stem) == int(lesson.name[:2])):
+        if lesson.stem == stem or (stem and stem.lstrip("0") == lesson_number(lesson.name).lstrip("0")):
             return lesson
     return None
 
@@ -369,7 +376,7 @@ def reset_arguments(extra: list[str]) -> argparse.Namespace:
     args.sources = [find_lesson(args.lang, key) for key in args.lessons]
     unknown = [key for key, source in zip(args.lessons, args.sources) if source is None]
     if unknown:
-        numbers = " ".join(p.name[:2] for p in committed_lessons(args.lang))
+        numbers = " ".join(lesson_number(p.name) for p in committed_lessons(args.lang))
         parser.error(f"no lesson {', '.join(unknown)}; the lessons are {numbers}")
     return args
 
@@ -417,7 +424,7 @@ def execute_notebooks(extra: list[str]) -> list[Path]:
     options = [arg for arg in extra if arg.startswith("-")]
     if options:
         raise CommandLineError(f"execute takes notebooks and --lang, not {options[0]}")
-    notebooks = [Path(p) for p in extra] or sorted((ROOT / LANGUAGES[language]).glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [Path(p) for p in extra] or sorted((ROOT / LANGUAGES[language]).glob(LESSON_GLOB))
     for notebook in notebooks:
         if not notebook.exists():
             raise CommandLineError(f"no such notebook: {notebook} (NOTEBOOK)")

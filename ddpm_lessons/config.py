@@ -129,7 +129,7 @@ class CheckpointPolicy:
 
 @dataclass(frozen=True)
 class MLPConfig:
-    """``--model mlp``: :class:`~ddpm_lessons.models.MLPDenoiser` for toy points (lessons 03, 04, 06)."""
+    """``--model mlp``: :class:`~ddpm_lessons.models.MLPDenoiser` for toy points (lessons 04, 06)."""
 
     hidden: int = _option(128, "mlp: hidden width")
     num_layers: int = _option(3, "mlp: residual blocks", flag="--layers")

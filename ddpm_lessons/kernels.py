@@ -1,4 +1,4 @@
-"""The Gaussian kernels of DDPM, unchecked (lessons 02, 03 and 07; Ho et al. 2020, equation numbers beside each line).
+"""The Gaussian kernels of DDPM, unchecked (lessons 02, 03a, 03b and 07; Ho et al. 2020, equation numbers beside each line).
 
 The math layer: the forward kernel q(x_t | x_0) (eq. 4), the forward posterior q(x_{t−1} | x_t, x_0) (eq. 6–7),
 x̂₀ ↔ ε at a schedule index (eq. 15) and the reverse kernel p_θ(x_{t−1} | x_t) (eq. 11, §3.2). Each equation is

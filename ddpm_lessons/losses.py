@@ -1,4 +1,4 @@
-"""The variational bound and the simplified loss (lesson 03; the seed's 损失函数 section).
+"""The variational bound and the simplified loss (lesson 03b; the seed's 损失函数 section).
 
 −log p_θ(x_0) ≤ L = L_T + Σ_{t>1} L_{t−1} + L_0   (DDPM eq. 5), with
 

@@ -357,7 +357,7 @@ class ResidualUNet(nn.Module):
 
 
 class MLPDenoiser(nn.Module):
-    """ε-prediction for 1-D and 2-D toy data: ``(B, D), (B,) → (B, D)`` (lessons 03, 04, 06).
+    """ε-prediction for 1-D and 2-D toy data: ``(B, D), (B,) → (B, D)`` (lessons 04, 06).
 
     Args:
         data_dim: D, the dimension of a data point.

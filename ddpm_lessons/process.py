@@ -1,4 +1,4 @@
-"""The forward process q and the reverse process p_θ (lessons 02, 03 and 07).
+"""The forward process q and the reverse process p_θ (lessons 02, 03a, 03b and 07).
 
 Shapes: ``x`` is any batch ``(B, ...)`` — images ``(B, C, H, W)``, toy points ``(B, 2)``. ``t`` is either a Python
 int (the same step for the whole batch) or an integer tensor of shape ``(B,)``; indices are 0-based, so code step
@@ -190,7 +190,7 @@ def p_mean_variance(schedule, x_t, t, eps, *, variance: str = "beta", clip_denoi
     """Mean and variance of p_θ(x_{t−1} | x_t) for an ε-predicting model (DDPM eq. 11 and §3.2).
 
     The mean is μ̃_t(x_t, x̂_0) with x̂_0 from ``eps``; without clipping this equals the seed's step formula
-    (1/√α_t)(x_t − β_t/√(1 − ᾱ_t) ε) (lesson 03 checks it for all T steps). With ``clip_denoised=True`` x̂_0 is
+    (1/√α_t)(x_t − β_t/√(1 − ᾱ_t) ε) (lesson 03a checks it for all T steps). With ``clip_denoised=True`` x̂_0 is
     clipped to [−1, 1] first.
 
     Args:

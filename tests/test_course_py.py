@@ -383,6 +383,22 @@ def test_reset_refuses_an_unknown_lesson_before_touching_anything(checkout, caps
     assert not (checkout.ROOT / "my-lessons").exists()
 
 
+def test_a_lesson_in_parts_is_found_by_its_number_and_letter(checkout, capsys):
+    # lesson 03 in two parts (issue 21): 03a and 03b are lessons of their own, "03" names neither
+    for folder in ("notebooks", "notebooks/zh"):
+        for name in ("03a_reverse_process", "03b_elbo_and_simple_loss"):
+            (checkout.ROOT / folder / f"{name}.ipynb").write_text(lesson_json(f"# {name}"), encoding="utf-8")
+    names = [p.name for p in checkout.committed_lessons("en")]
+    assert names[1:4] == ["02_forward_process.ipynb", "03a_reverse_process.ipynb", "03b_elbo_and_simple_loss.ipynb"]
+    assert checkout.find_lesson("en", "3a").name == "03a_reverse_process.ipynb"
+    assert checkout.find_lesson("zh", "03b").name == "03b_elbo_and_simple_loss.ipynb"
+    assert checkout.find_lesson("en", "2").name == "02_forward_process.ipynb"
+    assert checkout.find_lesson("en", "03") is None
+    with pytest.raises(SystemExit):
+        checkout.main(["reset", "03"])
+    assert "no lesson 03; the lessons are 00 02 03a 03b 10" in capsys.readouterr().err
+
+
 def test_a_sitting_in_the_workspace_leaves_the_checkout_clean(checkout, monkeypatch):
     """lab's preparation, then what a sitting does: edit and save lessons, JupyterLab's checkpoints, a run folder."""
     commands = []
@@ -559,7 +575,7 @@ def test_execute_checks_its_notebooks_before_the_environment(course, no_environm
         assert err.startswith("error: ") and words in err and err.endswith("(NOTEBOOK)\n") and err.count("\n") == 1
     lesson = ROOT / "notebooks" / "02_forward_process.ipynb"
     assert course.execute_notebooks([str(lesson)]) == [lesson], "a lesson passes the checks"
-    assert course.execute_notebooks(["--lang", "zh"]) == sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+    assert course.execute_notebooks(["--lang", "zh"]) == sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]*_*.ipynb"))
     assert course.main(["execute", "--timeout", "5"]) == 2
     assert capsys.readouterr().err == "error: execute takes notebooks and --lang, not --timeout\n"
 

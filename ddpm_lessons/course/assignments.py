@@ -100,12 +100,12 @@ POINTS: dict[str, dict[str, int]] = {
         "check_equal_power_step": 1,
         "check_forward_jump": 2,
     },
-    "03_reverse_process_and_elbo": {
+    "03a_reverse_process": {
         "check_jump_mean_eps_form": 2,
-        "check_min_weight_step": 1,
-        "check_sum_from_random_steps": 1,
         "check_jump_posterior_variance": 2,
+        "check_variances_agree_step": 1,
     },
+    "03b_elbo_and_simple_loss": {"check_min_weight_step": 1, "check_sum_from_random_steps": 1},
     "04_time_embedding": {"check_embedding_distance": 2, "check_fixed_embedding": 1, "check_shifted_embedding": 2},
     "05_unet": {
         "check_stage_parameters": 2,

@@ -2,7 +2,7 @@
 
 - :mod:`.photo` — the seed article's one photo (lessons 06–07).
 - :mod:`.toy` — 2-D point clouds and a 1-D Gaussian mixture with an exact density (lessons 01–09).
-- :mod:`.glyphs` — handwriting-like digits rendered from matplotlib's fonts (lessons 03–07).
+- :mod:`.glyphs` — handwriting-like digits rendered from matplotlib's fonts (lessons 03b–07).
 - :mod:`.folder` — your own images: a folder of image files (optionally one sub-folder per class), resized and
   centre-cropped to a square, as a training set (``train --data folder``).
 - :mod:`.realdata` — MNIST, Fashion-MNIST, CIFAR-10 through torchvision, opt-in, never downloaded by default.

@@ -17,7 +17,7 @@ __all__ = ["TOY_DATASETS", "toy_data", "GaussianMixture1D", "GaussianMixture", "
 
 
 class GaussianMixture1D:
-    """A 1-D Gaussian mixture with a known density (lesson 03: the true reverse conditional by Bayes' rule).
+    """A 1-D Gaussian mixture with a known density (lesson 03a: the true reverse conditional by Bayes' rule).
 
     Default: weights (0.3, 0.5, 0.2), means (−0.8, 0.1, 0.7), standard deviations (0.08, 0.15, 0.05) — inside
     [−1, 1] like image data, with modes of different widths so the reverse conditional is visibly non-Gaussian.

@@ -5,6 +5,8 @@ evaluation and the CPU benchmark (lessons 04–09).
 - :mod:`.classifier` — a small digit classifier: accuracy and Fréchet distance of generated digits (lesson 07).
 - :mod:`.references` — fresh data's level of a distance with its spread; the ends of the bits/dim scale (issue 20).
 - :mod:`.modes` — ``mode_report``: modes found, their shares, off-mode samples and likelihood for a known mixture.
+- :mod:`.exact1d` — exact computations on 1-D data, the checking machinery of lessons 03a and 03b: the true reverse
+  conditional on a grid, and ``ShortChain``, a few-step chain whose likelihood and bound terms are exact.
 - :mod:`.evaluate` — one verdict per shipped checkpoint (``python -m ddpm_lessons evaluate``).
 - :mod:`.benchmark` — ``python -m ddpm_lessons.evaluation.benchmark``: training and sampling speed on this machine.
 """
@@ -21,6 +23,7 @@ from .classifier import (
     train_classifier,
 )
 from .evaluate import GLYPH_EVAL, evaluate_checkpoint
+from .exact1d import ShortChain, grid_moments, kl_from_gaussian, kl_normal, log_normal, reverse_conditional
 from .metrics import psnr, psnr_to_rmse, sliced_wasserstein
 from .modes import mode_report
 from .references import (
@@ -44,6 +47,12 @@ __all__ = [
     "train_classifier",
     "GLYPH_EVAL",
     "evaluate_checkpoint",
+    "ShortChain",
+    "grid_moments",
+    "kl_from_gaussian",
+    "kl_normal",
+    "log_normal",
+    "reverse_conditional",
     "psnr",
     "psnr_to_rmse",
     "sliced_wasserstein",

@@ -12,7 +12,7 @@ A quality number means nothing alone. Two references make it readable:
   :func:`mixture_entropy` gives the continuous entropy (nats per dimension) with its Monte-Carlo error bar, the
   level a perfect sampler's negative log-likelihood under the mixture reaches.
 - For images the entropy cannot be computed (no one sums over 256^784 digits); :func:`compressed_bits_per_dim`
-  bounds it from above with a lossless compressor's code length, as every model's bits/dim does (lesson 03).
+  bounds it from above with a lossless compressor's code length, as every model's bits/dim does (lesson 03b).
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def compressed_bits_per_dim(images, levels: int = 256, low: float = -1.0, high: 
     source-coding theorem), so compressed bits over the number of values bound H(x) per dimension from above — as
     every model's bits/dim does (cross-entropy ≥ entropy). Coding them together lets the compressor learn what the
     images share; one image alone mostly pays for bz2's own header. ``images``: a tensor of values on the ``levels``
-    evenly spaced levels from ``low`` to ``high`` (lesson 03's 8-bit digits in [−1, 1]), ``levels`` ≤ 256.
+    evenly spaced levels from ``low`` to ``high`` (lesson 03b's 8-bit digits in [−1, 1]), ``levels`` ≤ 256.
     """
     levels, low, high = _check_grid(levels, low, high, max_levels=256)
     if not isinstance(images, torch.Tensor) or images.numel() == 0 or images.dtype == torch.bool:

@@ -94,6 +94,12 @@ SOLUTIONS = {
     "check_min_weight_step": lambda T, b1, bT: math.sqrt(2 * 1.2564312 * T / bT),
     "check_sum_from_random_steps": lambda term, T, n, g: T * term(torch.randint(1, T + 1, (n,), generator=g)).mean(),
     "check_jump_posterior_variance": lambda at, a_s: (1 - a_s) * (1 - at / a_s) / (1 - at),
+    "check_variances_agree_step": lambda T, b1, bT, tol: next(
+        t
+        for t in range(2, T + 1)  # 1 − β̃_t/β_t = ᾱ_(t−1) β_t / (1 − ᾱ_t) ≤ tol, β_t linear, ᾱ as a product
+        if math.prod(1 - b1 - (bT - b1) * s / (T - 1) for s in range(t - 1)) * (b1 + (bT - b1) * (t - 1) / (T - 1))
+        <= tol * (1 - math.prod(1 - b1 - (bT - b1) * s / (T - 1) for s in range(t)))
+    ),
     "check_embedding_distance": _embedding_distance,
     "check_fixed_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
     "check_shifted_embedding": _shifted,
@@ -267,6 +273,8 @@ MISTAKES = [
         "not 1 − ᾱ_t",
     ),
     ("check_min_weight_step", lambda T, b1, bT: 2, "largest, not smallest"),
+    ("check_variances_agree_step", lambda T, b1, bT, tol: 2 / tol, "it saturates"),
+    ("check_variances_agree_step", lambda T, b1, bT, tol: T, "long before the end"),
     ("check_min_weight_step", lambda T, b1, bT: math.sqrt(2 * math.log(2) * T / bT), "ᾱ_t ≈ ½"),
     ("check_noise_std_at", lambda s, t: (1 - s.alphas_cumprod[t]).item(), "both bugs"),
     ("check_noise_std_at", lambda s, t: (1 - s.alphas_cumprod[t - 1]).sqrt(), "index −1"),

@@ -126,6 +126,23 @@ def test_lesson03_exercise_checks(capsys):
     )
     assert "drew paper step 0" in capsys.readouterr().out
 
+    def variances_agree_step(T, beta_1, beta_T, tol):
+        # 1 − β̃_t/β_t = ᾱ_(t−1)β_t/(1 − ᾱ_t) ≈ (β_T t/T) e^(−u)/(1 − e^(−u)), u = β_T t²/(2T): bisect for = tol
+        def excess(t):
+            u = beta_T * t * t / (2 * T)
+            return beta_T * t / T * math.exp(-u) / (1 - math.exp(-u)) - tol
+
+        low, high = 1.0, float(T)
+        for _ in range(100):
+            low, high = ((low + high) / 2, high) if excess((low + high) / 2) > 0 else (low, (low + high) / 2)
+        return low
+
+    assert exercises.check_variances_agree_step(variances_agree_step)
+    assert not exercises.check_variances_agree_step(lambda T, b1, bT, tol: 2 / tol)
+    assert "it saturates" in capsys.readouterr().out
+    assert not exercises.check_variances_agree_step(lambda T, b1, bT, tol: 1)
+    assert "differ most" in capsys.readouterr().out
+
 
 def test_lesson04_exercise_checks(capsys):
     from ddpm_lessons import TimePositionalEncoding

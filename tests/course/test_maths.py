@@ -9,7 +9,7 @@ MathJax, everything else to a markdown renderer, which turns underscores (and as
   editions.
 - Inside maths, everything parses: balanced braces, no Unicode combining marks (``β̃`` is ``\\tilde\\beta``), and
   every ``$`` closed.
-- Lessons 07 and 09 typeset their equations as 02 and 03 do: no plain-text subscript (``x_t``) outside maths and
+- Lessons 07 and 09 typeset their equations as 02, 03a and 03b do: no plain-text subscript (``x_t``) outside maths and
   code in their prose. An exercise prompt — from its ``**Exercise``/``**练习`` paragraph to the end of its cell — is
   left to the exercise conversion (it keeps plain text); the rest of its cell (the key points, 09's "Where this
   leads" table) is checked like any other prose.
@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted(
-    (ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb")
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")) + sorted(
+    (ROOT / "notebooks" / "zh").glob("[0-9][0-9]*_*.ipynb")
 )
 TYPESET = ("07_sampling", "09_scores_sdes_and_flows")
 

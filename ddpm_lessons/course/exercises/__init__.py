@@ -14,6 +14,7 @@ from .lesson03 import (
     check_jump_posterior_variance,
     check_min_weight_step,
     check_sum_from_random_steps,
+    check_variances_agree_step,
 )
 from .lesson04 import check_embedding_distance, check_fixed_embedding, check_shifted_embedding
 from .lesson05 import check_batchnorm_prediction, check_conv_macs, check_receptive_field, check_stage_parameters
@@ -45,6 +46,7 @@ __all__ = [
     "check_min_weight_step",
     "check_sum_from_random_steps",
     "check_jump_posterior_variance",
+    "check_variances_agree_step",
     "check_embedding_distance",
     "check_fixed_embedding",
     "check_shifted_embedding",

@@ -1,8 +1,9 @@
-"""Exercise checks for lesson 03 (the reverse process and the bound): each prints ✓ or ✗ with the likely mistake.
+"""Exercise checks for lesson 03, in two parts: each prints ✓ or ✗ with the likely mistake.
 
-Exercise 1 derives the ε form of a jump's posterior mean, 2 predicts where the bound's weight w_t is smallest and
-runs the schedule, 3 finds the bugs in an estimator of the bound's sum from random steps, 4 derives a jump's
-posterior variance."""
+Lesson 03a (the reverse process): exercise 1 derives the ε form of a jump's posterior mean, 2 derives a jump's
+posterior variance, 3 predicts from which step the two natural variances β_t and β̃_t agree and runs the schedule. Lesson 03b (the bound and the simplified loss): exercise 1 predicts where the bound's weight w_t
+is smallest and runs the schedule, 2 finds the bugs in an estimator of the bound's sum from random steps. One module
+for both parts, like their one catalogue of Chinese messages (translations/zh_lesson03.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ __all__ = [
     "check_min_weight_step",
     "check_sum_from_random_steps",
     "check_jump_posterior_variance",
+    "check_variances_agree_step",
 ]
 
 
@@ -67,7 +69,7 @@ def _jump_mean_slips(a_t: float, a_s: float) -> dict:
 
 @robust_check
 def check_jump_mean_eps_form(fn) -> CheckResult:
-    """Lesson 03, exercise 1 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = (a, b) with μ̃_{s|t} = a·x_t + b·ε, the mean
+    """Lesson 03a, exercise 1 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = (a, b) with μ̃_{s|t} = a·x_t + b·ε, the mean
     of q(x_s | x_t, x_0) for s < t once x_0 = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t is substituted into its x_0 form. The pair is
     evaluated at random points (x_0, ε) and compared with the x_0 form there."""
     generator = torch.Generator().manual_seed(21)
@@ -131,7 +133,7 @@ def _weight_minimum(T: int, beta_1: float, beta_T: float) -> int:
 
 @robust_check
 def check_min_weight_step(fn) -> CheckResult:
-    """Lesson 03, exercise 2 (predict, then run): ``fn(T, beta_1, beta_T)`` predicts the paper step where the bound's
+    """Lesson 03b, exercise 1 (predict, then run): ``fn(T, beta_1, beta_T)`` predicts the paper step where the bound's
     weight w_t (σ_t² = β_t) of a linear schedule is smallest; the check computes the weights and compares (5%)."""
     for T, beta_1, beta_T in ((1000, 1e-4, 0.02), (2000, 1e-4, 0.02), (500, 1e-4, 0.04)):
         got, problem = call_answer(fn, T, beta_1, beta_T, number=True)
@@ -191,7 +193,7 @@ class _Term:
 
 @robust_check
 def check_sum_from_random_steps(fn) -> CheckResult:
-    """Lesson 03, exercise 3 (find the bug): ``fn(term, T, n, generator)`` estimates Σ_{t=1}^{T} term(t) from ``n``
+    """Lesson 03b, exercise 2 (find the bug): ``fn(term, T, n, generator)`` estimates Σ_{t=1}^{T} term(t) from ``n``
     paper steps drawn uniformly from 1 … T (T · the mean of term over the draws). ``term`` takes a tensor of paper
     steps and returns one value per step."""
     for values in ((1.0, 2.0, 4.0, 8.0, 64.0), (3.0, 0.5, 0.5, 1.0, 0.25, 0.25, 0.5, 9.0)):
@@ -238,7 +240,7 @@ def check_sum_from_random_steps(fn) -> CheckResult:
 
 @robust_check
 def check_jump_posterior_variance(fn) -> CheckResult:
-    """Lesson 03, exercise 4 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = the variance of q(x_s | x_t, x_0) for an
+    """Lesson 03a, exercise 2 (derive): ``fn(alpha_bar_t, alpha_bar_s)`` = the variance of q(x_s | x_t, x_0) for an
     earlier step s < t, by completing the square with the forward jump q(x_t | x_s) of lesson 02."""
     for a_t, a_s in ((0.5, 0.9), (0.02, 0.4), (0.897, 0.9999), (0.3, 0.31)):
         got, problem = call_answer(fn, a_t, a_s, number=True)
@@ -277,4 +279,66 @@ def check_jump_posterior_variance(fn) -> CheckResult:
             )
     return report(
         True, tr("Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is the posterior variance (beta_tilde_t)")
+    )
+
+
+# With 1 − beta_tilde_t/beta_t = ᾱ_{t−1}β_t/(1 − ᾱ_t), β_t ≈ β_T t/T and ᾱ_t ≈ e^(−u), u = β_T t²/(2T), the prediction lands
+# within 3% of the true step for these schedules; 1 − ᾱ_t ≈ Σβ_s without its saturation (1 − ratio ≈ 2/t) lands
+# 19–300% off.
+AGREE_RTOL = 0.06
+
+
+def _variances_agree(T: int, beta_1: float, beta_T: float, tol: float) -> int:
+    """The first paper step t where beta_tilde_t/beta_t ≥ 1 − tol for the linear schedule."""
+    from ...schedule import DiffusionSchedule
+
+    schedule = DiffusionSchedule.linear(T, beta_1, beta_T, dtype=torch.float64)
+    ratio = schedule.posterior_variance / schedule.betas
+    return int(torch.nonzero(ratio >= 1 - tol)[0]) + 1  # index i is paper step i + 1
+
+
+@robust_check
+def check_variances_agree_step(fn) -> CheckResult:
+    """Lesson 03a, exercise 3 (predict, then run): ``fn(T, beta_1, beta_T, tol)`` predicts the first paper step where
+    the two natural variances agree within ``tol``, beta_tilde_t/beta_t ≥ 1 − tol, for a linear schedule; the check computes the
+    ratio from the schedule and compares (6%)."""
+    for T, beta_1, beta_T, tol in ((1000, 1e-4, 0.02, 0.01), (500, 1e-4, 0.04, 0.01), (1000, 1e-4, 0.02, 0.001)):
+        got, problem = call_answer(fn, T, beta_1, beta_T, tol, number=True)
+        if problem:
+            return report(False, problem)
+        ran = _variances_agree(T, beta_1, beta_T, tol)
+        if not close(got, ran, rtol=AGREE_RTOL, atol=0):
+            hint = which_mistake(
+                got,
+                {
+                    tr(" — that takes 1 − ᾱ_t ≈ Σ_(s≤t) β_s; it saturates: 1 − ᾱ_t ≈ 1 − exp(−Σ_(s≤t) β_s)"): 2 / tol,
+                    tr(" — the two agree long before the end of the chain: beta_tilde_t/beta_t → 1 quickly"): T,
+                    tr(" — the middle of the schedule is not special: solve 1 − beta_tilde_t/beta_t = tol for t"): T
+                    / 2,
+                },
+                rtol=0.02,
+                atol=1.5,
+            )
+            hint = hint or (tr(" — at small t the two differ most: beta_tilde_1 = 0") if got < 2.5 else "")
+            return report(
+                False,
+                tr(
+                    "T={T}, beta from {beta_1} to {beta_T}, tol={tol}: beta_tilde_t/beta_t first reaches 1 − tol at "
+                    "paper step {ran}, your prediction {got:.4g}{hint}",
+                    T=T,
+                    beta_1=beta_1,
+                    beta_T=beta_T,
+                    tol=tol,
+                    ran=ran,
+                    got=got,
+                    hint=hint,
+                ),
+            )
+    return report(
+        True,
+        tr(
+            "1 − beta_tilde_t/beta_t = ᾱ_(t−1)β_t/(1 − ᾱ_t): the two variances agree within 1% from paper step {step} "
+            "of DDPM's schedule on",
+            step=_variances_agree(1000, 1e-4, 0.02, 0.01),
+        ),
     )

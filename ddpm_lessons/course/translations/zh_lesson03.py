@@ -1,4 +1,5 @@
-"""Chinese templates for exercises/lesson03.py (the reverse process and the bound)."""
+"""Chinese templates for exercises/lesson03.py (lessons 03a and 03b: the reverse process, the bound and the simplified
+loss)."""
 
 MESSAGES: dict[str, str] = {
     # _pair: an answer that should be two numbers
@@ -83,4 +84,22 @@ MESSAGES: dict[str, str] = {
     "Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t); with s = t − 1 it is the posterior variance (beta_tilde_t)": (
         "Var = (1 − ᾱ_s)(1 − ᾱ_t/ᾱ_s)/(1 − ᾱ_t)；取 s = t − 1 时就是后验方差（beta_tilde_t）"
     ),
+    # check_variances_agree_step
+    " — that takes 1 − ᾱ_t ≈ Σ_(s≤t) β_s; it saturates: 1 − ᾱ_t ≈ 1 − exp(−Σ_(s≤t) β_s)": (
+        "——这里用了 1 − ᾱ_t ≈ Σ_(s≤t) β_s；但它会饱和：1 − ᾱ_t ≈ 1 − exp(−Σ_(s≤t) β_s)"
+    ),
+    " — the two agree long before the end of the chain: beta_tilde_t/beta_t → 1 quickly": (
+        "——两者远在链的末尾之前就已一致：beta_tilde_t/beta_t 很快趋于 1"
+    ),
+    " — the middle of the schedule is not special: solve 1 − beta_tilde_t/beta_t = tol for t": (
+        "——调度的中点并没有什么特别：解方程 1 − beta_tilde_t/beta_t = tol 求 t"
+    ),
+    " — at small t the two differ most: beta_tilde_1 = 0": "——t 很小时两者相差最大：beta_tilde_1 = 0",
+    "T={T}, beta from {beta_1} to {beta_T}, tol={tol}: beta_tilde_t/beta_t first reaches 1 − tol at paper step {ran}, "
+    "your prediction {got:.4g}{hint}": (
+        "T={T}，beta 从 {beta_1} 到 {beta_T}，tol={tol}：beta_tilde_t/beta_t 在论文步 {ran} 首次达到 1 − tol，"
+        "你的预测是 {got:.4g}{hint}"
+    ),
+    "1 − beta_tilde_t/beta_t = ᾱ_(t−1)β_t/(1 − ᾱ_t): the two variances agree within 1% from paper step {step} of "
+    "DDPM's schedule on": "1 − beta_tilde_t/beta_t = ᾱ_(t−1)β_t/(1 − ᾱ_t)：在 DDPM 的调度下，从论文步 {step} 起，两种方差相差不到 1%",
 }

@@ -51,8 +51,11 @@ MESSAGES: dict[str, str] = {
     "β schedules, the reparameterization trick, the closed form checked step by step": (
         "β 方差调度、重参数化技巧，逐步验证闭式解"
     ),
-    "the intractable reverse, the posterior, the ELBO in bits/dim": (
-        "难以直接计算的反向过程、后验分布，以比特每维 (bits/dim) 计的变分下界 (ELBO)"
+    "the true reverse step on a grid, the posterior by completing the square, the two natural variances of a reverse step": (
+        "在网格上精确计算真正的反向一步、用配方推导后验分布、反向一步方差的两种自然选择"
+    ),
+    "the bound derived step by step, the ELBO in bits/dim, L_{t−1} as a weighted ε-MSE, L_simple, ε* as a scaled score": (
+        "逐步推导变分下界、以比特每维 (bits/dim) 计的变分下界 (ELBO)、L_{t−1} 即加权的 ε-MSE、L_simple、ε* 即缩放后的得分"
     ),
     "the sinusoidal embedding, and why a raw t fails": "时间步位置编码（正弦嵌入），以及为什么直接输入 t 行不通",
     "the course's U-Net built piece by piece, then the article's U-Net stage by stage": (
