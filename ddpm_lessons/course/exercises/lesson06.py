@@ -193,6 +193,7 @@ def check_best_x0_mse(fn) -> CheckResult:
         factor = (1 - alpha_bar) / alpha_bar
         floor = alpha_bar * s2 / (alpha_bar * s2 + 1 - alpha_bar)
         expected = factor * floor
+        forgot_root = (1 - alpha_bar) * s2 / (s2 + 1 - alpha_bar)  # x_t read as the view of x₀, not x_t/√ᾱ
         # 1e-3: a float32 answer loses ~6e-4 of 1 − ᾱ at ᾱ = 0.9999; every named mistake is off by far more
         if not close(got, expected, rtol=1e-3, atol=1e-12):
             hint = which_mistake(
@@ -207,11 +208,12 @@ def check_best_x0_mse(fn) -> CheckResult:
                         " — that is (1 − ᾱ)/ᾱ, the x̂₀-error of the model that answers ε = 0 (x̂₀ = x_t/√ᾱ, ε-MSE 1); "
                         "the exact model's ε-MSE is the floor, not 1"
                     ): factor,
-                    tr(" — ε-error to x̂₀-error is (1 − ᾱ)/ᾱ, not ᾱ/(1 − ᾱ): x̂₀ divides the noise by √ᾱ"): floor
-                    / factor,
+                    tr(" — ε-error to x̂₀-error is (1 − ᾱ)/ᾱ, not ᾱ/(1 − ᾱ): x̂₀ divides the noise by √ᾱ"): (
+                        floor / factor
+                    ),
                     tr(
                         " — x_t/√ᾱ, not x_t, is the noisy view of x₀: its noise variance is (1 − ᾱ)/ᾱ, not 1 − ᾱ"
-                    ): (1 - alpha_bar) * s2 / (s2 + 1 - alpha_bar),
+                    ): forgot_root,
                     tr(
                         " — variances add for a sum of independent terms; two views of the same x₀ combine by "
                         "adding precisions (1/variance)"
