@@ -117,7 +117,7 @@ POINTS: dict[str, dict[str, int]] = {
         "check_ema_window": 2,
         "check_fixed_loss": 1,
         "check_gaussian_loss_floor": 2,
-        "check_x0_error_factor": 2,
+        "check_best_x0_mse": 2,
     },
     "07_sampling": {
         "check_no_noise_variance": 2,

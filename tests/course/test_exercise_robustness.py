@@ -109,7 +109,7 @@ SOLUTIONS = {
     "check_ema_window": lambda d: (1 + d) / (1 - d),
     "check_fixed_loss": _fixed_loss,
     "check_gaussian_loss_floor": lambda a, s2: a * s2 / (a * s2 + 1 - a),
-    "check_x0_error_factor": lambda ab: (1 - ab) / ab,
+    "check_best_x0_mse": lambda ab, s2: 1 / (1 / s2 + ab / (1 - ab)),  # precisions add
     "check_no_noise_variance": lambda b, d: (
         (1 - b / (torch.cumprod(1 - b, 0) * d + 1 - torch.cumprod(1 - b, 0))) ** 2 / (1 - b)
     ).prod(),
@@ -300,6 +300,11 @@ MISTAKES = [
     ("check_stage_parameters", lambda i, o, t, k, d: i * o * k * k + 25 * o * o + t * o + 8 * o, "2·in_ch"),
     ("check_receptive_field", lambda n: 1 + 3 * (2**n - 1), "not only the stride-2"),
     ("check_receptive_field", lambda n: 3 + 7 * n, "product of the strides"),
+    ("check_best_x0_mse", lambda ab, s2: s2, "always answering the mean"),
+    ("check_best_x0_mse", lambda ab, s2: ab * s2 / (ab * s2 + 1 - ab), "exercise 3's ε-floor"),
+    ("check_best_x0_mse", lambda ab, s2: (1 - ab) / ab, "answers ε = 0"),
+    ("check_best_x0_mse", lambda ab, s2: 1 / (1 / s2 + 1 / (1 - ab)), "x_t/√ᾱ, not x_t"),
+    ("check_best_x0_mse", lambda ab, s2: s2 + (1 - ab) / ab, "adding precisions"),
 ]
 
 

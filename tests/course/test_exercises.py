@@ -411,9 +411,9 @@ def test_derivation_checks_of_lessons_05_to_07_accept_any_correct_form_and_name_
     assert exercises.check_conv_macs(lambda i, o, k, h, w: (i * k * k) * (o * h * w))
     assert not exercises.check_conv_macs(lambda i, o, k, h, w: i * o * k * h * w)
     assert "k²" in capsys.readouterr().out
-    assert exercises.check_x0_error_factor(lambda ab: 1 / ab - 1)
-    assert not exercises.check_x0_error_factor(lambda ab: ((1 - ab) / ab) ** 0.5)
-    assert "square it" in capsys.readouterr().out
+    assert exercises.check_best_x0_mse(lambda ab, s2: (1 / ab - 1) * ab * s2 / (ab * s2 + 1 - ab))  # factor x floor
+    assert not exercises.check_best_x0_mse(lambda ab, s2: ab * s2 / (ab * s2 + 1 - ab))
+    assert "ε-floor" in capsys.readouterr().out
 
     def ddim(x, e, ab, abp):  # written as one linear combination of x_t and ε
         return math.sqrt(abp / ab) * x + (math.sqrt(1 - abp) - math.sqrt(abp * (1 - ab) / ab)) * e

@@ -18,7 +18,7 @@ from .lesson03 import (
 )
 from .lesson04 import check_embedding_distance, check_fixed_embedding, check_shifted_embedding
 from .lesson05 import check_batchnorm_prediction, check_conv_macs, check_receptive_field, check_stage_parameters
-from .lesson06 import check_ema_window, check_fixed_loss, check_gaussian_loss_floor, check_x0_error_factor
+from .lesson06 import check_best_x0_mse, check_ema_window, check_fixed_loss, check_gaussian_loss_floor
 from .lesson07 import (
     check_ddim_deterministic_step,
     check_ddim_variance,
@@ -57,7 +57,7 @@ __all__ = [
     "check_ema_window",
     "check_fixed_loss",
     "check_gaussian_loss_floor",
-    "check_x0_error_factor",
+    "check_best_x0_mse",
     "check_no_noise_variance",
     "check_ddim_variance",
     "check_diffusers_guidance",

@@ -9,7 +9,7 @@ import torch
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, which_mistake
 
-__all__ = ["check_ema_window", "check_fixed_loss", "check_gaussian_loss_floor", "check_x0_error_factor"]
+__all__ = ["check_best_x0_mse", "check_ema_window", "check_fixed_loss", "check_gaussian_loss_floor"]
 
 
 @robust_check
@@ -181,32 +181,59 @@ def check_gaussian_loss_floor(fn) -> CheckResult:
 
 
 @robust_check
-def check_x0_error_factor(fn) -> CheckResult:
-    """Lesson 06, exercise 4 (derive): ``fn(alpha_bar_t)`` = the factor that turns an ε-MSE into the MSE of
-    x̂₀ = (x_t − √(1 − ᾱ_t) ε_θ)/√ᾱ_t: x̂₀ − x₀ = −√((1 − ᾱ_t)/ᾱ_t)(ε_θ − ε), so the factor is (1 − ᾱ_t)/ᾱ_t."""
-    for alpha_bar in (0.9999, 0.5, 0.01, 4e-5):
-        got, problem = call_answer(fn, alpha_bar, number=True)
+def check_best_x0_mse(fn) -> CheckResult:
+    """Lesson 06, exercise 4 (predict, then derive): ``fn(alpha_bar, s2)`` = the x̂₀-MSE of the exact ε-model for
+    x₀ ~ N(0, s2) in one dimension. Its x̂₀ is E[x₀ | x_t]; x_t/√ᾱ is a second, noisy view of x₀ (noise variance
+    (1 − ᾱ)/ᾱ), precisions add: Var(x₀ | x_t) = 1/(1/s2 + ᾱ/(1 − ᾱ)) = (1 − ᾱ) s2/(ᾱ s2 + 1 − ᾱ) — equal to
+    (1 − ᾱ)/ᾱ times exercise 3's floor, and never above s2."""
+    for alpha_bar, s2 in ((0.3, 0.57), (0.9, 2.0), (0.01, 0.25), (0.9999, 0.57), (4e-5, 1.3)):
+        got, problem = call_answer(fn, alpha_bar, s2, number=True)
         if problem:
             return report(False, problem)
-        expected = (1 - alpha_bar) / alpha_bar
+        factor = (1 - alpha_bar) / alpha_bar
+        floor = alpha_bar * s2 / (alpha_bar * s2 + 1 - alpha_bar)
+        expected = factor * floor
+        forgot_root = (1 - alpha_bar) * s2 / (s2 + 1 - alpha_bar)  # x_t read as the view of x₀, not x_t/√ᾱ
         # 1e-3: a float32 answer loses ~6e-4 of 1 − ᾱ at ᾱ = 0.9999; every named mistake is off by far more
-        if not close(got, expected, rtol=1e-3, atol=0):
-            wrong = {
-                tr("that is √((1 − ᾱ)/ᾱ), the factor on the error itself; an MSE is a squared error, so square it"): (
-                    math.sqrt(expected)
-                ),
-                tr("upside down: x̂₀ divides by √ᾱ_t, so the error grows as ᾱ_t → 0"): alpha_bar / (1 - alpha_bar),
-                tr("that is 1 − ᾱ_t alone; x̂₀ also divides by √ᾱ_t, which squares to ᾱ_t"): 1 - alpha_bar,
-                tr("that is 1/ᾱ_t; the ε-term of x_t carries √(1 − ᾱ_t), which squares to 1 − ᾱ_t"): 1 / alpha_bar,
-            }
-            hint = next(
-                (text for text, value in wrong.items() if close(got, value, rtol=1e-3, atol=0)),
+        if not close(got, expected, rtol=1e-3, atol=1e-12):
+            hint = which_mistake(
+                got,
+                {
+                    tr(
+                        " — that is s², the error of always answering the mean; x_t is a second view of x₀, so the "
+                        "best answer given x_t does better (it reaches s² only as ᾱ → 0)"
+                    ): s2,
+                    tr(" — that is exercise 3's ε-floor; an x̂₀-error is (1 − ᾱ)/ᾱ times an ε-error"): floor,
+                    tr(
+                        " — that is (1 − ᾱ)/ᾱ, the x̂₀-error of the model that answers ε = 0 (x̂₀ = x_t/√ᾱ, ε-MSE 1); "
+                        "the exact model's ε-MSE is the floor, not 1"
+                    ): factor,
+                    tr(" — ε-error to x̂₀-error is (1 − ᾱ)/ᾱ, not ᾱ/(1 − ᾱ): x̂₀ divides the noise by √ᾱ"): (
+                        floor / factor
+                    ),
+                    tr(
+                        " — x_t/√ᾱ, not x_t, is the noisy view of x₀: its noise variance is (1 − ᾱ)/ᾱ, not 1 − ᾱ"
+                    ): forgot_root,
+                    tr(
+                        " — variances add for a sum of independent terms; two views of the same x₀ combine by "
+                        "adding precisions (1/variance)"
+                    ): s2 + factor,
+                },
+                rtol=1e-3,
+                atol=1e-12,
+            )
+            return report(
+                False,
                 tr(
-                    "at alpha_bar_t = {alpha_bar}: expected {expected:.6g}, got {got:.6g}",
+                    "alpha_bar={alpha_bar}, s2={s2}: expected {expected:.6g}, got {got:.6g}{hint}",
                     alpha_bar=alpha_bar,
+                    s2=s2,
                     expected=expected,
                     got=got,
+                    hint=hint,
                 ),
             )
-            return report(False, hint)
-    return report(True, tr("x̂₀-MSE = (1 − ᾱ_t)/ᾱ_t × ε-MSE: tiny at small t, huge at large t"))
+    return report(
+        True,
+        tr("best x̂₀-MSE = (1 − ᾱ) s²/(ᾱ s² + 1 − ᾱ) ≤ s²: → 0 at small t, → s² (not ∞) at large t"),
+    )

@@ -25,11 +25,12 @@ MESSAGES: dict[str, str] = {
     " — that is the standard deviation; the floor is a mean square": " —— 这是标准差；下限是一个均方值",
     "alpha_bar={alpha_bar}, s2={s2}: expected {expected:.6g}, got {got:.6g}{hint}": "alpha_bar={alpha_bar}，s2={s2}：应为 {expected:.6g}，实际得到 {got:.6g}{hint}",
     "floor = ᾱ s²/(ᾱ s² + 1 − ᾱ): → 1 at small t, → 0 at large t": "下限 = ᾱ s²/(ᾱ s² + 1 − ᾱ)：t 小时 → 1，t 大时 → 0",
-    # exercise 4: the x0 error factor
-    "x̂₀-MSE = (1 − ᾱ_t)/ᾱ_t × ε-MSE: tiny at small t, huge at large t": "x̂₀ 的 MSE = (1 − ᾱ_t)/ᾱ_t × ε 的 MSE：t 小时极小，t 大时极大",
-    "that is √((1 − ᾱ)/ᾱ), the factor on the error itself; an MSE is a squared error, so square it": "这是 √((1 − ᾱ)/ᾱ)，即误差本身的系数；MSE 是平方误差，所以还要再平方",
-    "upside down: x̂₀ divides by √ᾱ_t, so the error grows as ᾱ_t → 0": "上下颠倒了：x̂₀ 要除以 √ᾱ_t，所以 ᾱ_t → 0 时误差变大",
-    "that is 1 − ᾱ_t alone; x̂₀ also divides by √ᾱ_t, which squares to ᾱ_t": "这只是 1 − ᾱ_t；x̂₀ 还要除以 √ᾱ_t，平方后就是 ᾱ_t",
-    "that is 1/ᾱ_t; the ε-term of x_t carries √(1 − ᾱ_t), which squares to 1 − ᾱ_t": "这是 1/ᾱ_t；x_t 中的 ε 项带有系数 √(1 − ᾱ_t)，平方后是 1 − ᾱ_t",
-    "at alpha_bar_t = {alpha_bar}: expected {expected:.6g}, got {got:.6g}": "在 alpha_bar_t = {alpha_bar} 处：应为 {expected:.6g}，实际得到 {got:.6g}",
+    # exercise 4: the best x0-MSE for Gaussian data
+    " — that is s², the error of always answering the mean; x_t is a second view of x₀, so the best answer given x_t does better (it reaches s² only as ᾱ → 0)": " —— 这是 s²，即总是回答均值时的误差；x_t 是 x₀ 的第二个观测，所以给定 x_t 的最佳回答会更好（只有在 ᾱ → 0 时才达到 s²）",
+    " — that is exercise 3's ε-floor; an x̂₀-error is (1 − ᾱ)/ᾱ times an ε-error": " —— 这是练习 3 的 ε 下限；x̂₀ 的误差是 ε 误差的 (1 − ᾱ)/ᾱ 倍",
+    " — that is (1 − ᾱ)/ᾱ, the x̂₀-error of the model that answers ε = 0 (x̂₀ = x_t/√ᾱ, ε-MSE 1); the exact model's ε-MSE is the floor, not 1": " —— 这是 (1 − ᾱ)/ᾱ，即回答 ε = 0 的模型的 x̂₀ 误差（x̂₀ = x_t/√ᾱ，ε 均方误差为 1）；精确模型的 ε 均方误差是下限，而不是 1",
+    " — ε-error to x̂₀-error is (1 − ᾱ)/ᾱ, not ᾱ/(1 − ᾱ): x̂₀ divides the noise by √ᾱ": " —— 从 ε 误差到 x̂₀ 误差的系数是 (1 − ᾱ)/ᾱ，而不是 ᾱ/(1 − ᾱ)：x̂₀ 把噪声除以 √ᾱ",
+    " — x_t/√ᾱ, not x_t, is the noisy view of x₀: its noise variance is (1 − ᾱ)/ᾱ, not 1 − ᾱ": " —— x₀ 的带噪观测是 x_t/√ᾱ 而不是 x_t：它的噪声方差是 (1 − ᾱ)/ᾱ，而不是 1 − ᾱ",
+    " — variances add for a sum of independent terms; two views of the same x₀ combine by adding precisions (1/variance)": " —— 相互独立的项相加时方差相加；同一个 x₀ 的两个观测合并时，相加的是精度（方差的倒数）",
+    "best x̂₀-MSE = (1 − ᾱ) s²/(ᾱ s² + 1 − ᾱ) ≤ s²: → 0 at small t, → s² (not ∞) at large t": "最佳 x̂₀ 均方误差 = (1 − ᾱ) s²/(ᾱ s² + 1 − ᾱ) ≤ s²：t 小时 → 0，t 大时 → s²（而不是 ∞）",
 }
