@@ -266,10 +266,21 @@ def test_the_lesson_s_comparisons_hold_in_every_seed(committed):
         fw = w["curve"][-1]
         assert all(a < b for a, b in zip(r["range_mse"], e["range_mse"]))
         assert fr["off_mode"] < min(fe["off_mode"], fw["off_mode"]) and fr["nll"] < min(fe["nll"], fw["nll"])
+        # a shared network given their examples per noise level (4x the batch) beats the narrow one in every seed; the
+        # range networks keep only the eps-MSE of the noisiest quarter
+        b = next(run for run in runs_of(committed, "batch4") if run["seed"] == e["seed"])
+        fb = b["curve"][-1]
+        assert fb["off_mode"] < fe["off_mode"] and fb["nll"] < fe["nll"] and r["range_mse"][-1] < b["range_mse"][-1]
         # a network trained for the 25-step chain does no better than the T = 1000 one on the respaced chain
         t25 = next(run for run in runs_of(committed, "T25") if run["seed"] == e["seed"])
         for variance in ("beta", "posterior"):
             assert t25["chains"][f"25-{variance}"]["sliced_w"] > e["chains"][f"25-{variance}"]["sliced_w"]
+    mean = lambda variant, key: (
+        sum(run["curve"][-1][key] for run in runs_of(committed, variant)) / len(committed["seeds"])
+    )  # noqa: E731
+    for key in ("off_mode", "nll"):  # on average the 4x-batch network lands with the four, the wide one with the one
+        assert abs(mean("batch4", key) - mean("ranges", key)) < abs(mean("batch4", key) - mean("eps", key))
+        assert abs(mean("wide", key) - mean("eps", key)) < abs(mean("wide", key) - mean("ranges", key))
     for e, b in zip(runs_of(committed, "eps"), runs_of(committed, "bound")):  # L_simple: the better bound
         assert 0.01 < b["bpd"]["total"] - e["bpd"]["total"] < 0.06
         assert e["curve"][-1]["nll"] < b["curve"][-1]["nll"]
