@@ -267,10 +267,14 @@ def test_the_lesson_s_comparisons_hold_in_every_seed(committed):
         assert all(a < b for a, b in zip(r["range_mse"], e["range_mse"]))
         assert fr["off_mode"] < min(fe["off_mode"], fw["off_mode"]) and fr["nll"] < min(fe["nll"], fw["nll"])
         # a shared network given their examples per noise level (4x the batch) beats the narrow one in every seed; the
-        # range networks keep only the eps-MSE of the noisiest quarter
+        # range networks keep only the eps-MSE of the noisier half of t
         b = next(run for run in runs_of(committed, "batch4") if run["seed"] == e["seed"])
         fb = b["curve"][-1]
-        assert fb["off_mode"] < fe["off_mode"] and fb["nll"] < fe["nll"] and r["range_mse"][-1] < b["range_mse"][-1]
+        assert (
+            fb["off_mode"] < fe["off_mode"]
+            and fb["nll"] < fe["nll"]
+            and all(r["range_mse"][k] < b["range_mse"][k] for k in (2, 3))
+        )
         # a network trained for the 25-step chain does no better than the T = 1000 one on the respaced chain
         t25 = next(run for run in runs_of(committed, "T25") if run["seed"] == e["seed"])
         for variance in ("beta", "posterior"):
