@@ -183,7 +183,7 @@ RECORD = ".copied-from.json"
 """In each workspace folder: each lesson's sha256 of the committed file it was copied from, so ``lab`` can tell a
 lesson the course changed since (a ``git pull``) from one the learner edited."""
 START = "00_start_here.ipynb"
-LESSON_GLOB = "[0-9][0-9]_*.ipynb"
+LESSON_GLOB = "[0-9][0-9]*_*.ipynb"  # 09a_…, 09b_…: a split lesson keeps its number
 
 
 # rise.css: jupyterlab-rise reads it from the notebook's folder (slide headings keep their case, no ¶ anchors)
@@ -261,7 +261,7 @@ def workspace_report(language: str, copied: list[str], changed: list[str]) -> st
     for name in changed:
         lines.append(
             f"Note: {committed}/{name} has changed since your copy was made; your copy is kept. To take the new "
-            f"version: python3 course.py reset {name[:2]}{lang_flag(language)} (your copy is kept as a backup)."
+            f"version: python3 course.py reset {lesson_number(name)}{lang_flag(language)} (your copy is kept as a backup)."
         )
     return "\n".join(lines)
 
@@ -317,12 +317,18 @@ def cmd_lab(python: Path, extra: list[str]) -> int:
 
 
 def find_lesson(language: str, key: str) -> Path | None:
-    """The committed lesson named by ``key``: its number (``2``, ``02``), name (``02_forward_process``) or file."""
+    """The committed lesson named by ``key``: its number (``2``, ``02``, ``09a``), name (``02_forward_process``) or file."""
     stem = Path(key).name.removesuffix(".ipynb")
     for lesson in committed_lessons(language):
-        if lesson.stem == stem or (stem.isdigit() and int(stem) == int(lesson.name[:2])):
+        number = lesson_number(lesson.name)
+        if lesson.stem == stem or stem == number or (stem.isdigit() and number.isdigit() and int(stem) == int(number)):
             return lesson
     return None
+
+
+def lesson_number(name: str) -> str:
+    """A lesson's number as the lesson map writes it: ``02`` for ``02_forward_process.ipynb``, ``09a`` for a part."""
+    return name.split("_", 1)[0]
 
 
 def backup_path(target: Path) -> Path:
@@ -369,7 +375,7 @@ def reset_arguments(extra: list[str]) -> argparse.Namespace:
     args.sources = [find_lesson(args.lang, key) for key in args.lessons]
     unknown = [key for key, source in zip(args.lessons, args.sources) if source is None]
     if unknown:
-        numbers = " ".join(p.name[:2] for p in committed_lessons(args.lang))
+        numbers = " ".join(lesson_number(p.name) for p in committed_lessons(args.lang))
         parser.error(f"no lesson {', '.join(unknown)}; the lessons are {numbers}")
     return args
 
@@ -417,7 +423,7 @@ def execute_notebooks(extra: list[str]) -> list[Path]:
     options = [arg for arg in extra if arg.startswith("-")]
     if options:
         raise CommandLineError(f"execute takes notebooks and --lang, not {options[0]}")
-    notebooks = [Path(p) for p in extra] or sorted((ROOT / LANGUAGES[language]).glob("[0-9][0-9]_*.ipynb"))
+    notebooks = [Path(p) for p in extra] or sorted((ROOT / LANGUAGES[language]).glob(LESSON_GLOB))
     for notebook in notebooks:
         if not notebook.exists():
             raise CommandLineError(f"no such notebook: {notebook} (NOTEBOOK)")

@@ -559,7 +559,7 @@ def test_execute_checks_its_notebooks_before_the_environment(course, no_environm
         assert err.startswith("error: ") and words in err and err.endswith("(NOTEBOOK)\n") and err.count("\n") == 1
     lesson = ROOT / "notebooks" / "02_forward_process.ipynb"
     assert course.execute_notebooks([str(lesson)]) == [lesson], "a lesson passes the checks"
-    assert course.execute_notebooks(["--lang", "zh"]) == sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]_*.ipynb"))
+    assert course.execute_notebooks(["--lang", "zh"]) == sorted((ROOT / "notebooks" / "zh").glob(course.LESSON_GLOB))
     assert course.main(["execute", "--timeout", "5"]) == 2
     assert capsys.readouterr().err == "error: execute takes notebooks and --lang, not --timeout\n"
 

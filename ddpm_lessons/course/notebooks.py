@@ -58,7 +58,7 @@ def course_notebooks(language: str = "en") -> list[Path]:
     """The lessons of the English (``"en"``) or Chinese (``"zh"``) edition, in order."""
     if language not in LANGUAGE_FOLDERS:
         raise ValueError(f"language must be one of {tuple(LANGUAGE_FOLDERS)}, got {language!r}")
-    return sorted((ROOT / "notebooks" / LANGUAGE_FOLDERS[language]).glob("[0-9][0-9]_*.ipynb"))
+    return sorted((ROOT / "notebooks" / LANGUAGE_FOLDERS[language]).glob("[0-9][0-9]*_*.ipynb"))
 
 
 def add_language_option(parser) -> None:

@@ -272,7 +272,7 @@ def test_the_readmes_name_the_zh_lessons_left_to_full_runs():
     from ddpm_lessons.course.notation import LESSONS
 
     left = zh_lessons_left_to_full_runs()
-    numbers = [name[:2] for name in left]
+    numbers = [name.split("_", 1)[0] for name in left]
     seconds = sum(s for _, name, _, s in LESSONS if f"{name}.ipynb" in left)
     root = Path(__file__).parents[2]
     english = (root / "README.md").read_text(encoding="utf-8")

@@ -1,6 +1,6 @@
-"""Lesson 09's recorded experiment (flow matching vs ε, one difference at a time; Heun vs DDIM on two spacings):
+"""Lesson 09b's recorded experiment (flow matching vs ε, one difference at a time; Heun vs DDIM on two spacings):
 it runs, is deterministic, refuses bad arguments, and the committed record is what it claims — converged, every
-variant × seed, and every comparison lesson 09 states holds in every seed."""
+variant × seed, and every comparison lesson 09b states holds in every seed."""
 
 import json
 import math
@@ -264,7 +264,7 @@ def test_the_exact_eps_rows_re_run(recorded):
 
 
 def test_what_lesson_09_says_the_mode_report_shows_holds_in_every_seed(recorded):
-    """Lesson 09, sections 4-5: where the sliced distances overlap, the mode report separates — in every seed."""
+    """Lesson 09b, sections 2-3: where the sliced distances overlap, the mode report separates — in every seed."""
     for seed in recorded["seeds"]:
         runs = {run["variant"]: run for run in recorded["runs"] if run["seed"] == seed}
 
