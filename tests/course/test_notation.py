@@ -7,6 +7,7 @@ import torch
 import ddpm_lessons
 from ddpm_lessons import DiffusionSchedule
 from ddpm_lessons.course.notation import LESSONS, NOTATION, lessons_markdown, notation_markdown
+from ddpm_lessons.course.notebooks import course_notebooks
 
 # Names a learner writes in their own code rather than imports from the package.
 LOCAL_NAMES = {"x0", "x_t", "t", "noise", "model", "len", "torch"}
@@ -45,7 +46,7 @@ def test_seed_terms_present():
 def test_markdown_tables():
     assert notation_markdown().count("\n") == len(NOTATION) + 1
     table = lessons_markdown({"00_start_here": 0.5})
-    assert "| 00 | `00_start_here` |" in table and "0.5 min" in table and len(LESSONS) == 11
+    assert "| 00 | `00_start_here` |" in table and "0.5 min" in table and len(LESSONS) == len(course_notebooks())
 
 
 def test_lesson_map_shows_cpu_times_and_the_readme_agrees():
