@@ -126,7 +126,7 @@ LESSONS = [
         "09a",
         "09a_scores_and_sdes",
         "scores and Tweedie, ε* and denoising score matching, dW and Euler–Maruyama, the VP-SDE, Fokker–Planck and the reverse-time SDE",
-        22,
+        20,
     ),
     (
         "09b",
