@@ -129,7 +129,7 @@ def test_typeset_maths_parses(path):
 
 
 @pytest.mark.parametrize("path", [p for p in LESSONS if p.stem in TYPESET], ids=lesson_id)
-def test_lessons_07_and_09_typeset_their_equations(path):
+def test_lessons_07_09a_and_09b_typeset_their_equations(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     plain = []
     for index, cell in enumerate(nb["cells"]):
