@@ -10,7 +10,7 @@ Where things live:
 - **the math layer** under those entry points — ``kernels`` (the Gaussian kernels, each equation once) and ``steps``
   (the DDPM, DDIM, Euler and Heun steps and the one sampling loop): unchecked, never waiting for the device; the
   public functions above check their arguments once (raising ``InputError``) and call them;
-- **lesson 09's continuation** — ``score`` (exact mixture scores, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE), ``ode``
+- **lesson 09's continuation (09a, 09b)** — ``score`` (exact mixture scores, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE), ``ode``
   (the probability-flow ODE: Euler = DDIM η = 0, Heun) and ``flow`` (flow matching), imported as sub-modules
   (``from ddpm_lessons import score``);
 - :mod:`ddpm_lessons.data` — the photo, toy data, glyph digits, opt-in real data sets;

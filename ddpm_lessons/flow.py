@@ -1,4 +1,4 @@
-"""Flow matching on the straight path (lesson 09): x_s = (1 − s) x₀ + s ε, s ∈ [0, 1], s = 1 is noise.
+"""Flow matching on the straight path (lesson 09b): x_s = (1 − s) x₀ + s ε, s ∈ [0, 1], s = 1 is noise.
 
 The conditional velocity is u = dx_s/ds = ε − x₀; a network v_θ(x_s, s) trained with E‖v_θ − (ε − x₀)‖² learns
 the marginal velocity v*(x, s) = E[ε − x₀ | x_s = x] (Lipman et al. 2023, "Flow Matching for Generative

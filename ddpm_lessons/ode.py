@@ -1,4 +1,4 @@
-"""Solving the probability-flow ODE in DDIM's variables (lesson 09): Euler (= DDIM with η = 0) and Heun.
+"""Solving the probability-flow ODE in DDIM's variables (lesson 09b): Euler (= DDIM with η = 0) and Heun.
 
 With σ = √((1 − ᾱ)/ᾱ) and y = x/√ᾱ, the probability-flow ODE of the DDPM path becomes dy/dσ = ε*(x, σ)
 (Song et al. 2021, "Denoising Diffusion Implicit Models"; Karras et al. 2022, "Elucidating the Design Space of Diffusion-Based Generative
@@ -83,7 +83,7 @@ def euler_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor) -> torch.T
 
 
 def heun_step(x: torch.Tensor, sigma, sigma_next, eps: torch.Tensor, eps_next_fn) -> torch.Tensor:
-    """One Heun step (Karras et al. 2022's deterministic sampler; lesson 09, section 4): the Euler predictor x̃ = :func:`euler_step`,
+    """One Heun step (Karras et al. 2022's deterministic sampler; lesson 09b, section 2): the Euler predictor x̃ = :func:`euler_step`,
     then the corrector with the mean slope ½ (ε + ε(x̃, σ′)). At σ′ = 0 it is the Euler step (no evaluation there).
 
     Args:

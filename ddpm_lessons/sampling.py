@@ -2,7 +2,7 @@
 反向扩散).
 
 :func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
-any number of steps and any η, or Heun's second-order solver of the probability-flow ODE (lesson 09), optionally
+any number of steps and any η, or Heun's second-order solver of the probability-flow ODE (lesson 09b), optionally
 with classifier-free guidance, and can return the trajectory at chosen steps. All noise comes from one seeded
 generator, so a seed reproduces the same samples.
 
@@ -85,7 +85,7 @@ class SamplerSpec:
     Attributes:
         method: ``"ddpm"`` (all T steps, DDPM Algorithm 2), ``"ddim"`` (``steps`` steps, η = ``eta``) or ``"heun"``
             (``steps`` steps of Heun's method on the probability-flow ODE at DDIM's timesteps, 2·steps − 1 network
-            calls; lesson 09, Karras et al. 2022's deterministic sampler).
+            calls; lesson 09b, Karras et al. 2022's deterministic sampler).
         steps: DDIM's or Heun's number of steps (required by them); DDPM takes all T (None or T).
         eta: DDIM's η in [0, 1] (0: deterministic; 1: DDPM's β̃ between consecutive steps). DDIM only.
         variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃). DDPM only.

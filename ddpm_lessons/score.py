@@ -1,9 +1,9 @@
-"""The score view of DDPM (lesson 09): exact noised scores of Gaussian mixtures, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE.
+"""The score view of DDPM (lessons 09a and 09b): exact noised scores of Gaussian mixtures, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE.
 
 For data q(x₀) = Σ_k π_k N(μ_k, s_k² I) and x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε, the noised marginal is again a mixture,
 q_t(x) = Σ_k π_k N(√ᾱ_t μ_k, (ᾱ_t s_k² + 1 − ᾱ_t) I), so its score ∇log q_t, the optimal noise predictor
 ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t(x_t) (Vincent 2011; Song & Ermon 2019) and E[x₀ | x_t] (Tweedie's formula,
-Efron 2011) are known exactly: lesson 09 compares every learned quantity with them.
+Efron 2011) are known exactly: lessons 09a and 09b compare every learned quantity with them.
 
 - mixtures: :func:`noised_log_prob`, :func:`noised_score`, :func:`optimal_eps`, :func:`posterior_mean`
   (E[x₀ | x] for any Gaussian path x = a x₀ + b ε);
@@ -11,7 +11,7 @@ Efron 2011) are known exactly: lesson 09 compares every learned quantity with th
   :func:`eps_from_x0`, :func:`tweedie_x0`, :func:`velocity_from_eps`, :func:`eps_from_velocity`;
 - :class:`VPSDE`: the variance-preserving SDE of Song et al. 2021 ("Score-Based Generative Modeling through
   Stochastic Differential Equations"), its reverse-time SDE (Anderson 1982) and its probability-flow ODE (Song et
-  al. 2021), with an Euler(–Maruyama) sampler. Lesson 09, sections 2 and 3.
+  al. 2021), with an Euler(–Maruyama) sampler. Lesson 09a, section 2, and lesson 09b, section 1.
 
 Shapes: points ``x`` are ``(B, D)``; ``alpha_bar`` is a number or a tensor of shape ``()`` or ``(B,)``.
 """
@@ -94,7 +94,7 @@ def noised_score(mixture, x: torch.Tensor, alpha_bar) -> torch.Tensor:
     """The exact score ∇_x log q_t(x) = Σ_k r_k(x) (√ᾱ μ_k − x)/v_k, v_k = ᾱ s_k² + 1 − ᾱ, shape ``(B, D)``.
 
     r_k(x) are the responsibilities π_k N_k(x)/q_t(x) (softmax of the log joint). Equals the autograd gradient of
-    :func:`noised_log_prob` (lesson 09 and tests/test_score.py check it).
+    :func:`noised_log_prob` (lesson 09a and tests/test_score.py check it).
     """
     check_tensor(x, "x")
     ab = check_levels(alpha_bar, x, "alpha_bar")
@@ -190,7 +190,7 @@ def eps_from_velocity(x: torch.Tensor, velocity: torch.Tensor, alpha_bar) -> tor
 
 
 class VPSDE:
-    """The variance-preserving SDE dx = −½ β(τ) x dτ + √β(τ) dW on τ ∈ [0, 1] (Song et al. 2021; lesson 09, section 2).
+    """The variance-preserving SDE dx = −½ β(τ) x dτ + √β(τ) dW on τ ∈ [0, 1] (Song et al. 2021; lesson 09a, section 2).
 
     β(τ) = β_min + τ (β_max − β_min); the marginal is x_τ = √ᾱ(τ) x₀ + √(1 − ᾱ(τ)) ε with
     ᾱ(τ) = exp(−β_min τ − ½ (β_max − β_min) τ²). DDPM's linear schedule with T steps from β_1 to β_T is its
@@ -251,7 +251,7 @@ class VPSDE:
         return -0.5 * beta * x - beta * score
 
     def ode_drift(self, x: torch.Tensor, tau, score: torch.Tensor) -> torch.Tensor:
-        """f − ½ g² ∇log q_τ = −½ β(τ) (x + ∇log q_τ(x)): the probability-flow ODE (Song et al. 2021; lesson 09, section 3)."""
+        """f − ½ g² ∇log q_τ = −½ β(τ) (x + ∇log q_τ(x)): the probability-flow ODE (Song et al. 2021; lesson 09b, section 1)."""
         _pair(x, score, "score")
         return -0.5 * self.beta(tau) * (x + score)
 
@@ -283,7 +283,7 @@ class VPSDE:
 
 
 class MixtureEps(torch.nn.Module):
-    """The exact ε*(x_t, t) of a Gaussian mixture as a "model" ``(x_t, t) → ε`` for a schedule (lesson 09): what
+    """The exact ε*(x_t, t) of a Gaussian mixture as a "model" ``(x_t, t) → ε`` for a schedule (lessons 09a and 09b): what
     a perfectly trained ε-network would predict. Pass it to :func:`ddpm_lessons.sample` like a trained network to
     see a sampler's own error, free of the network's.
 

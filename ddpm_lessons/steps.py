@@ -1,9 +1,9 @@
-"""The samplers' steps and their loop, unchecked (lessons 07 and 09): DDPM, DDIM, Euler and Heun, each written once.
+"""The samplers' steps and their loop, unchecked (lessons 07 and 09b): DDPM, DDIM, Euler and Heun, each written once.
 
 - :func:`ddpm_step` — ancestral sampling, x_{t−1} = μ_θ(x_t, t) + σ_t z (DDPM Algorithm 2, line 4; eq. 11);
 - :func:`ddim_step` — DDIM from index t to any earlier index, with noise η (Song et al. 2021, eq. 12 and 16);
 - :func:`euler_step` — one Euler step of the probability-flow ODE dy/dσ = ε in its own variables σ = √((1 − ᾱ)/ᾱ),
-  y = x/√ᾱ (Karras et al. 2022, eq. 4). It *is* DDIM's η = 0 step, written in (y, σ) instead of (x̂₀, ᾱ): lesson 09
+  y = x/√ᾱ (Karras et al. 2022, eq. 4). It *is* DDIM's η = 0 step, written in (y, σ) instead of (x̂₀, ᾱ): lesson 09b
   prints the two side by side (they agree to round-off, not bit for bit), so both forms stay;
 - :func:`heun_step` — Heun's method around either Euler form: the predictor, then the corrector with the mean
   slope ½ (ε + ε(x̃)) (Karras et al. 2022, Algorithm 1); :func:`ddpm_lessons.sample` runs it on DDIM's form,

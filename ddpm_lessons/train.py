@@ -10,7 +10,7 @@ together with the model, EMA, optimizer, step, torch's global RNG state (dropout
 
 The run's settings are a :class:`~ddpm_lessons.config.TrainConfig` (or its fields as keywords), its checkpointing a
 :class:`~ddpm_lessons.config.CheckpointPolicy`; both are checked before the first step. What is learnt is an
-objective: :class:`EpsObjective` (L_simple, the default) or :class:`ddpm_lessons.flow.FlowObjective` (lesson 09's
+objective: :class:`EpsObjective` (L_simple, the default) or :class:`ddpm_lessons.flow.FlowObjective` (lesson 09b's
 flow matching, through :func:`ddpm_lessons.flow.train_flow`) — one loop, one seeding, one checkpoint format.
 """
 

@@ -53,7 +53,7 @@ def check_model_input(model, x, timesteps, *, data_dims: int, integer_time: bool
     of one timestep over a batch. Values are checked against ``model.num_timesteps`` when the model knows its T
     and the tensor is on the CPU (elsewhere the check would wait for the device at every step); negative
     indices are refused by every network. A network's ``unchecked_forward`` skips this (lesson 08's off-by-one).
-    ``integer_time=False`` also accepts float times (flow matching's continuous s, lesson 09)."""
+    ``integer_time=False`` also accepts float times (flow matching's continuous s, lesson 09b)."""
     x = check_tensor(x, "x")
     if x.dim() != data_dims + 1:
         raise InputError(f"x must have {data_dims + 1} dimensions (batch first), got shape {tuple(x.shape)}")
@@ -379,7 +379,7 @@ def check_levels(values, x: torch.Tensor, name: str, *, low_open: bool = True, h
 # hours. Each lies far above every use in the course (lessons, recipes, shipped checkpoints, benchmark) — the reason
 # is beside it — and far below what a laptop cannot hold.
 
-MAX_T = 100_000  # diffusion steps: lesson 09 builds T = 10,000, everything else uses 1,000; 10× the largest
+MAX_T = 100_000  # diffusion steps: lesson 09a builds T = 10,000, everything else uses 1,000; 10× the largest
 MAX_WIDTH = 16_384  # hidden, channel widths, time_dim, data_dim: the seed's widest level is 1,024; 16× it
 MAX_LAYERS = 1_024  # MLP blocks, residual blocks per level: the course uses at most 3; a deep MLP is ~100
 MAX_LEVELS = 12  # U-Net resolutions: the seed has 5; 11 halvings already reduce MAX_IMAGE_SIZE to one pixel

@@ -575,7 +575,7 @@ def test_execute_checks_its_notebooks_before_the_environment(course, no_environm
         assert err.startswith("error: ") and words in err and err.endswith("(NOTEBOOK)\n") and err.count("\n") == 1
     lesson = ROOT / "notebooks" / "02_forward_process.ipynb"
     assert course.execute_notebooks([str(lesson)]) == [lesson], "a lesson passes the checks"
-    assert course.execute_notebooks(["--lang", "zh"]) == sorted((ROOT / "notebooks" / "zh").glob("[0-9][0-9]*_*.ipynb"))
+    assert course.execute_notebooks(["--lang", "zh"]) == sorted((ROOT / "notebooks" / "zh").glob(course.LESSON_GLOB))
     assert course.main(["execute", "--timeout", "5"]) == 2
     assert capsys.readouterr().err == "error: execute takes notebooks and --lang, not --timeout\n"
 
@@ -587,3 +587,13 @@ def test_timings_refuses_in_one_line(course, capsys):
     assert (
         capsys.readouterr().err == "error: unknown part bogus; choose from arch, unit, slow, notebooks, clean-clone\n"
     )
+
+
+def test_a_lesson_split_in_parts_is_found_by_its_part_number(course):
+    """09a_… and 09b_… keep lesson 09's number with a suffix: "09a" names one part, and "9" names neither."""
+    assert course.lesson_number("09a_scores_and_sdes.ipynb") == "09a"
+    assert course.lesson_number("07_sampling.ipynb") == "07"
+    assert course.find_lesson("en", "09a").name == "09a_scores_and_sdes.ipynb"
+    assert course.find_lesson("zh", "09b").name == "09b_ode_solvers_and_flows.ipynb"
+    assert course.find_lesson("en", "7").name == "07_sampling.ipynb"
+    assert course.find_lesson("en", "9") is None

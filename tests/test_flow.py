@@ -1,4 +1,4 @@
-"""Lesson 09's flow matching: the path, the loss, training through train()'s loop, the Euler sampler, the exact
+"""Lesson 09b's flow matching: the path, the loss, training through train()'s loop, the Euler sampler, the exact
 velocity, the bridge from DDPM."""
 
 import pytest

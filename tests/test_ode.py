@@ -1,4 +1,4 @@
-"""Lesson 09's ODE solvers: DDIM η = 0 is the Euler step, Heun has second-order error, sample(method="heun")."""
+"""Lesson 09b's ODE solvers: DDIM η = 0 is the Euler step, Heun has second-order error, sample(method="heun")."""
 
 import math
 

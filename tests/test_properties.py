@@ -835,7 +835,7 @@ CASES |= {
         ),
         {"images": ["x", torch.zeros(2, 4)], "labels": ["x", torch.zeros(3)]},
     ),
-    # lesson 09: score, ode, flow
+    # lessons 09a/09b: score, ode, flow
     "score.noised_log_prob": (
         lambda **k: score.noised_log_prob(MIXTURE, k.get("x", POINTS), k.get("alpha_bar", 0.5)),
         {"x": NOT_A_TENSOR + [NAN_POINTS], "alpha_bar": ALPHA_BAR_BAD},

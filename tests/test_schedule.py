@@ -152,7 +152,7 @@ def test_every_schedule_constructor_has_the_ceiling_max_t():
     from ddpm_lessons.schedule import MAX_T
     from ddpm_lessons.validation import InputError
 
-    assert MAX_T == 100_000 and len(get_beta_schedule(MAX_T)) == MAX_T  # lesson 09 builds T = 10,000
+    assert MAX_T == 100_000 and len(get_beta_schedule(MAX_T)) == MAX_T  # lesson 09a builds T = 10,000
     for call, name in (
         (lambda: get_beta_schedule(10**9), "timesteps"),  # the seed's function: 4 GB of betas
         (lambda: DiffusionSchedule.linear(10**9), "T"),

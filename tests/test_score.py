@@ -1,4 +1,4 @@
-"""Lesson 09's score module: exact mixture scores against autograd, Tweedie against Bayes, conversions, the VP-SDE."""
+"""Lessons 09a and 09b's score module: exact mixture scores against autograd, Tweedie against Bayes, conversions, the VP-SDE."""
 
 import math
 
@@ -115,7 +115,7 @@ def test_reverse_sde_and_ddpm_with_the_exact_score_regenerate_the_mixture():
         assert report["modes_covered"] == 8 and report["weights_tv"] < 0.1
     model = score.MixtureEps(mixture, DiffusionSchedule.linear(1000))
     x = sample(model, DiffusionSchedule.linear(1000), (n, 2), method="ddim", steps=50, progress=False)
-    # DDIM-50 with the exact ε*: every mode, a few of fresh data's standard deviations above its mean (lesson 09)
+    # DDIM-50 with the exact ε*: every mode, a few of fresh data's standard deviations above its mean (lesson 09b)
     assert level.z(sliced_wasserstein(x, reference)) < 6.0
     report = mode_report(x, mixture, entropy_draws=1000)
     assert report["modes_covered"] == 8 and report["weights_tv"] < 0.1

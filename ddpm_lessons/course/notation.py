@@ -64,7 +64,7 @@ NOTATION = [
     ("U-Net", "DiffusionUNet", "U-Net 架构 (跳跃连接, 瓶颈)", "the network, with skip connections"),
     ("one θ for all t", "DiffusionUNet", "共享网络", "one network shared by every step"),
     ("i.i.d.", "torch.randn", "独立同分布", "independent and identically distributed"),
-    # lesson 09: beyond the seed article, which has no term for these: the course's term, marked *
+    # lessons 09a/09b: beyond the seed article, which has no term for these: the course's term, marked *
     ("∇log q_t(x_t)", "score.noised_score", "分数函数 *", "the score: gradient of the log-density of x_t"),
     (
         "ε*(x_t, t) = −√(1 − ᾱ_t) ∇log q_t",
@@ -134,10 +134,16 @@ LESSONS = [
         78,
     ),
     (
-        "09",
-        "09_scores_sdes_and_flows",
-        "scores and Tweedie, the reverse-time SDE, the probability-flow ODE, Heun, flow matching — each identity checked",
-        48,
+        "09a",
+        "09a_scores_and_sdes",
+        "scores and Tweedie, ε* and denoising score matching, dW and Euler–Maruyama, the VP-SDE, Fokker–Planck and the reverse-time SDE",
+        20,
+    ),
+    (
+        "09b",
+        "09b_ode_solvers_and_flows",
+        "the probability-flow ODE and DDIM as its Euler step, Heun measured by network evaluations, flow matching — each identity checked",
+        43,
     ),
     (
         "10",

@@ -1,7 +1,7 @@
 """The data the lessons learn from, all offline: the seed's photo, toy distributions, glyph digits, opt-in real sets.
 
 - :mod:`.photo` — the seed article's one photo (lessons 06–07).
-- :mod:`.toy` — 2-D point clouds and a 1-D Gaussian mixture with an exact density (lessons 01–09).
+- :mod:`.toy` — 2-D point clouds and a 1-D Gaussian mixture with an exact density (lessons 01–09b).
 - :mod:`.glyphs` — handwriting-like digits rendered from matplotlib's fonts (lessons 03b–07).
 - :mod:`.folder` — your own images: a folder of image files (optionally one sub-folder per class), resized and
   centre-cropped to a square, as a training set (``train --data folder``).

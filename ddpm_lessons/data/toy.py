@@ -1,4 +1,4 @@
-"""Offline toy distributions (lessons 01–09): 2-D point clouds and Gaussian mixtures (1-D, and D-dimensional with
+"""Offline toy distributions (lessons 01–09b): 2-D point clouds and Gaussian mixtures (1-D, and D-dimensional with
 exact parameters) with a known density.
 
 Everything here is generated from a seeded generator; nothing is downloaded.
@@ -57,9 +57,9 @@ class GaussianMixture1D:
 
 
 class GaussianMixture:
-    """A D-dimensional mixture of isotropic Gaussians Σ_k π_k N(μ_k, s_k² I) with its exact parameters (lesson 09).
+    """A D-dimensional mixture of isotropic Gaussians Σ_k π_k N(μ_k, s_k² I) with its exact parameters (lessons 09a and 09b).
 
-    Lesson 09 needs the parameters themselves: the noised marginal of such a mixture is again a mixture, so its
+    Lessons 09a and 09b need the parameters themselves: the noised marginal of such a mixture is again a mixture, so its
     score, its optimal noise predictor and its flow-matching velocity have closed forms
     (:mod:`ddpm_lessons.score`). :func:`eight_gaussians` is the ``"gaussian_mixture"`` toy set as one of these.
 

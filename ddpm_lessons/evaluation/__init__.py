@@ -1,5 +1,5 @@
 """Measuring samples: PSNR, sliced Wasserstein distance, the glyph classifier and Fréchet distance, checkpoint
-evaluation and the CPU benchmark (lessons 04–09).
+evaluation and the CPU benchmark (lessons 04–09b).
 
 - :mod:`.metrics` — PSNR (lesson 06) and sliced Wasserstein distance (lesson 04); :mod:`.references` — fresh data's level of a distance with its spread, the two ends of a bits/dim scale; :mod:`.modes` — the mode report for a known mixture.
 - :mod:`.classifier` — a small digit classifier: accuracy and Fréchet distance of generated digits (lesson 07).

@@ -1,4 +1,4 @@
-"""Lesson 09's recorded experiment: flow matching against the ε-model, one difference at a time, and Heun against
+"""Lesson 09b's recorded experiment: flow matching against the ε-model, one difference at a time, and Heun against
 DDIM at equal network evaluations on two spacings (issue 20 §4–5).
 
 Run: ``python -m ddpm_lessons.experiments.flows --workers 1 --out data/flows.json`` (the record ``data/flows.json``).
@@ -9,7 +9,7 @@ steps. On the straight path x_s = (1 − s) x₀ + s ε the DDPM state x_t is th
 
     ε̂ − ε = (1 − s)(v̂ − v):    the ε-loss is the velocity loss weighted by (1 − s)².
 
-So flow matching as lesson 09 trains it (s ~ U[0, 1], unweighted) differs from the ε-model in three things: the
+So flow matching as lesson 09b trains it (s ~ U[0, 1], unweighted) differs from the ε-model in three things: the
 *noise levels* trained on (uniform t on the linear schedule puts 47 % of the ε-model's training at s > 0.8; uniform s
 puts 20 % there), the *loss weighting* (1 − s)², and the *parameterisation* (the network outputs v from the
 straight-path state at time 1000·s, instead of ε from x_t at index t). The variants measure each on its own:
@@ -26,7 +26,7 @@ the next in one thing (the parameterisation, the weighting, the levels); ``flow-
 Each (variant, seed) trains with a learning curve (every ``every`` steps: the EMA model's sliced Wasserstein
 distance at 20 network evaluations) and is then measured at 5–100 evaluations: the ε-model with DDIM (its own grid
 of timesteps), each flow model with Euler on uniform s (its own grid) and on the s of DDIM's timesteps (the
-ε-model's grid: there DDIM *is* flow Euler, lesson 09's bridge), so the grid is a fourth difference, measured too.
+ε-model's grid: there DDIM *is* flow Euler, lesson 09b's bridge), so the grid is a fourth difference, measured too.
 
 **Samplers** (``eps`` runs): Heun against DDIM (Euler in (y, σ)) at equal network evaluations, NFE 5, 9, 19, 49,
 on DDIM's uniform timesteps and on Karras et al. 2022's ρ = 7 spacing (:func:`karras_timesteps`), with the trained
@@ -34,7 +34,7 @@ on DDIM's uniform timesteps and on Karras et al. 2022's ρ = 7 spacing (:func:`k
 error against ε* at the start, at the predicted (off-course) point and at on-course points of the same level, and
 Heun-3 re-run with ε* at the predicted points only.
 
-Every sample set is scored with the sliced Wasserstein distance to lesson 09's held-out cloud (read it against
+Every sample set is scored with the sliced Wasserstein distance to lesson 09b's held-out cloud (read it against
 :func:`~ddpm_lessons.evaluation.references.data_reference`) and with
 :func:`~ddpm_lessons.evaluation.modes.mode_report`.
 """
@@ -102,7 +102,7 @@ DEFAULTS = {
     "n": 2000,
     "rho": 7.0,
 }
-TIME_SCALE = 1000.0  # s → the MLP's time input, as lesson 09 trains its flow model
+TIME_SCALE = 1000.0  # s → the MLP's time input, as lesson 09b trains its flow model
 FLOW_NFE = (1, 2, 5, 10, 20, 50, 100)
 SAMPLER_NFE = (5, 9, 19, 49)  # Heun with 3, 5, 10, 25 steps: 2k − 1 evaluations
 CURVE_NFE = 20
@@ -183,7 +183,7 @@ def karras_timesteps(schedule: DiffusionSchedule, steps: int, rho: float = 7.0) 
 
 
 def reference_cloud(n: int) -> torch.Tensor:
-    """Lesson 09's held-out cloud, every sample set's comparison: ``toy_data("gaussian_mixture", n, seed=1)``."""
+    """Lesson 09b's held-out cloud (09a's too), every sample set's comparison: ``toy_data("gaussian_mixture", n, seed=1)``."""
     return toy_data("gaussian_mixture", n, seed=1)
 
 

@@ -1,4 +1,4 @@
-"""Lesson 09's exercise checks: they accept the solutions and name the likely mistakes."""
+"""Lesson 09a's and 09b's exercise checks: they accept the solutions and name the likely mistakes."""
 
 import math
 
@@ -91,3 +91,47 @@ def test_the_step_check_agrees_with_the_package():
     tau, h = 0.6, 0.01
     package = x - h * sde.reverse_drift(x, tau, s) + sde.diffusion(tau) * math.sqrt(h) * z
     assert torch.allclose(_em_step(x, sde.beta(tau), s, h, z), package, atol=1e-12)
+
+
+def _heun(y, sigma, sigma_next, slope):
+    h = sigma_next - sigma
+    d = slope(y, sigma)
+    return y + h * 0.5 * (d + slope(y + h * d, sigma_next))
+
+
+def test_heun_step(capsys):
+    assert exercises.check_heun_step(_heun)
+    # the same step written as the mean of an Euler step and a step with the end slope is accepted too
+    assert exercises.check_heun_step(
+        lambda y, s, s1, d: 0.5 * (y + (s1 - s) * d(y, s)) + 0.5 * (y + (s1 - s) * d(y + (s1 - s) * d(y, s), s1))
+    )
+    assert capsys.readouterr().out.startswith("✓")
+    slips = {
+        "the bug is still there": lambda y, s, s1, d: y + (s1 - s) * d(y + (s1 - s) * d(y, s), s1),
+        "Euler (DDIM) step alone": lambda y, s, s1, d: y + (s1 - s) * d(y, s),
+        "not their sum": lambda y, s, s1, d: y + (s1 - s) * (d(y, s) + d(y + (s1 - s) * d(y, s), s1)),
+        "not at y": lambda y, s, s1, d: y + (s1 - s) * 0.5 * (d(y, s) + d(y, s1)),
+        "not at σ": lambda y, s, s1, d: y + (s1 - s) * 0.5 * (d(y, s) + d(y + (s1 - s) * d(y, s), s)),
+        "not sigma − sigma_next": lambda y, s, s1, d: y + (s - s1) * 0.5 * (d(y, s) + d(y + (s - s1) * d(y, s), s1)),
+    }
+    for phrase, wrong in slips.items():
+        assert not exercises.check_heun_step(wrong)
+        assert phrase in capsys.readouterr().out, phrase
+
+
+def test_the_heun_check_agrees_with_the_package():
+    """The accepted step is ode.ode_sample's Heun step on a one-step grid (y = x/√ᾱ: x = y/√(1 + σ²))."""
+    from ddpm_lessons import ode
+
+    y = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    sigma, sigma_next = 3.0, 1.5
+
+    def slope(y, s):
+        return torch.sin(3 * y) + s * y
+
+    def eps(x, s):  # the package solves dy/dσ = ε(x, σ) with x = y/√(1 + σ²)
+        return slope(x * math.sqrt(1 + s**2), s)
+
+    x_end = ode.ode_sample(eps, y / math.sqrt(1 + sigma**2), [sigma, sigma_next], method="heun")
+    assert torch.allclose(x_end * math.sqrt(1 + sigma_next**2), lesson09.heun_reference(y, sigma, sigma_next, slope))
+    assert torch.allclose(_heun(y, sigma, sigma_next, slope), lesson09.heun_reference(y, sigma, sigma_next, slope))

@@ -23,7 +23,7 @@ def _data(n=1000, seed=5):
 
 @pytest.fixture(scope="module")
 def package_samples():
-    """The package's own DDPM sampler (Algorithm 2) driven by the exact ε* of the capstone's mixture (lesson 09)."""
+    """The package's own DDPM sampler (Algorithm 2) driven by the exact ε* of the capstone's mixture (lesson 09a)."""
     torch.set_num_threads(1)
     schedule = DiffusionSchedule.linear(1000)
     mixture = eight_gaussians(radius=0.6 * 1.2, std=0.6 * 0.1)

@@ -32,10 +32,11 @@ WRONG_ANSWERS = {
     "check_sampling_indices": lambda T: range(T, 0, -1),  # paper steps
     "check_prior_mismatch_kl": lambda ab, v: 1.0,
     "check_prior_kl_with_mean": lambda ab, m, v: 0.5 * (ab * v - ab - math.log(ab * v + 1 - ab)),  # no mean term
-    # lesson 09
+    # lessons 09a and 09b
     "check_velocity_from_x0": lambda x, x0, s: (x0 - x) / s,  # sign
     "check_noise_free_ink": lambda: 1.0,  # the PF-ODE's spread
     "check_reverse_sde_step": lambda x, beta, score, h, z: x + h * (0.5 * beta * x + beta * score) + sqrt(beta) * h * z,
+    "check_heun_step": lambda y, sigma, sigma_next, slope: y + (sigma_next - sigma) * slope(y, sigma),  # Euler
     "check_capstone": lambda: torch.zeros(100, 2),  # too few samples: the cheapest failing path, no distance computed
 }
 

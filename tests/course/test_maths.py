@@ -5,13 +5,13 @@ MathJax, everything else to a markdown renderer, which turns underscores (and as
   cell twice with mistune, a CommonMark renderer (JupyterLab's marked agrees on these rules): as written, and with
   every ``_`` and every ``*`` after a Greek letter replaced by an inert character; the two must be the same HTML.
   Before the fix this found lesson 03's "Step 2" (``∏_{t=1}^{T} q(x_t | x_{t−1})`` set in italics), lesson 07 §3
-  (``β̃_t = β_t (1 − ᾱ_{t−1})``) and lesson 09's "With the exact ε*" (bold turned into nested italics), in both
+  (``β̃_t = β_t (1 − ᾱ_{t−1})``) and lesson 09b's "With the exact ε*" (bold turned into nested italics), in both
   editions.
 - Inside maths, everything parses: balanced braces, no Unicode combining marks (``β̃`` is ``\\tilde\\beta``), and
   every ``$`` closed.
 - Lessons 07 and 09 typeset their equations as 02, 03a and 03b do: no plain-text subscript (``x_t``) outside maths and
   code in their prose. An exercise prompt — from its ``**Exercise``/``**练习`` paragraph to the end of its cell — is
-  left to the exercise conversion (it keeps plain text); the rest of its cell (the key points, 09's "Where this
+  left to the exercise conversion (it keeps plain text); the rest of its cell (the key points, 09b's "Where this
   leads" table) is checked like any other prose.
 - What the course prints for a learner has no combining tilde: in a monospace output it lands beside its letter
   ("β˜t", "ε˜ =").
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")) + sorted(
     (ROOT / "notebooks" / "zh").glob("[0-9][0-9]*_*.ipynb")
 )
-TYPESET = ("07_sampling", "09_scores_sdes_and_flows")
+TYPESET = ("07_sampling", "09a_scores_and_sdes", "09b_ode_solvers_and_flows")
 
 # What JupyterLab takes out before markdown sees the text (rendermime's removeMath) and code the renderer keeps.
 PROTECTED = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$", re.S)
@@ -129,7 +129,7 @@ def test_typeset_maths_parses(path):
 
 
 @pytest.mark.parametrize("path", [p for p in LESSONS if p.stem in TYPESET], ids=lesson_id)
-def test_lessons_07_and_09_typeset_their_equations(path):
+def test_lessons_07_09a_and_09b_typeset_their_equations(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     plain = []
     for index, cell in enumerate(nb["cells"]):

@@ -1,6 +1,6 @@
-"""Lesson 09's recorded experiment (flow matching vs ε, one difference at a time; Heun vs DDIM on two spacings):
+"""Lesson 09b's recorded experiment (flow matching vs ε, one difference at a time; Heun vs DDIM on two spacings):
 it runs, is deterministic, refuses bad arguments, and the committed record is what it claims — converged, every
-variant × seed, and every comparison lesson 09 states holds in every seed."""
+variant × seed, and every comparison lesson 09b states holds in every seed."""
 
 import json
 import math
@@ -185,7 +185,7 @@ def test_every_run_has_converged(recorded):
         assert last >= (1 - STILL_FALLING) * before, (run["variant"], run["seed"], values)
 
 
-def test_what_lesson_09_says_about_the_flow_variants_holds_in_every_seed(recorded, level):
+def test_what_lesson_09b_says_about_the_flow_variants_holds_in_every_seed(recorded, level):
     runs = by_variant(recorded)
     for seed_runs in zip(*(runs[v] for v in flows.RECORDED)):
         eps, flow, levels, both = seed_runs
@@ -219,7 +219,7 @@ def test_what_lesson_09_says_about_the_flow_variants_holds_in_every_seed(recorde
     assert all(level.z(m) < 4 for m in means.values())
 
 
-def test_what_lesson_09_says_about_the_samplers_holds_in_every_seed(recorded):
+def test_what_lesson_09b_says_about_the_samplers_holds_in_every_seed(recorded):
     for run in by_variant(recorded)["eps"]:
         for field in ("eps_theta", "eps_star"):
             for spacing in ("uniform", "karras"):
@@ -263,8 +263,8 @@ def test_the_exact_eps_rows_re_run(recorded):
     )
 
 
-def test_what_lesson_09_says_the_mode_report_shows_holds_in_every_seed(recorded):
-    """Lesson 09, sections 4-5: where the sliced distances overlap, the mode report separates — in every seed."""
+def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded):
+    """Lesson 09b, sections 2-3: where the sliced distances overlap, the mode report separates — in every seed."""
     for seed in recorded["seeds"]:
         runs = {run["variant"]: run for run in recorded["runs"] if run["seed"] == seed}
 

@@ -26,7 +26,7 @@ from .lesson07 import (
     check_no_noise_variance,
 )
 from .lesson08 import check_prior_kl_with_mean, check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
-from .lesson09 import check_noise_free_ink, check_reverse_sde_step, check_velocity_from_x0
+from .lesson09 import check_heun_step, check_noise_free_ink, check_reverse_sde_step, check_velocity_from_x0
 from .lesson10 import check_capstone
 
 __all__ = [
@@ -66,8 +66,9 @@ __all__ = [
     "check_sampling_indices",
     "check_prior_mismatch_kl",
     "check_prior_kl_with_mean",
-    "check_velocity_from_x0",
     "check_noise_free_ink",
     "check_reverse_sde_step",
+    "check_velocity_from_x0",
+    "check_heun_step",
     "check_capstone",
 ]

@@ -1,5 +1,5 @@
-"""Exercise checks for lesson 09 (scores, SDEs, the probability-flow ODE, flow matching): each prints ✓ or ✗ with the
-likely mistake."""
+"""Exercise checks for lesson 09's two parts, 09a (scores, Tweedie and the SDEs) and 09b (the probability-flow ODE,
+solvers and flow matching): each prints ✓ or ✗ with the likely mistake."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import torch
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_velocity_from_x0", "check_noise_free_ink", "check_reverse_sde_step"]
+__all__ = ["check_velocity_from_x0", "check_heun_step", "check_noise_free_ink", "check_reverse_sde_step"]
 
-# lesson 01's ink drop as lesson 09 runs it backwards (cell "ink after the reverse SDE"): a drop N(m, s0²) spread by
+# lesson 01's ink drop as lesson 09a runs it backwards (cell "ink after the reverse SDE"): a drop N(m, s0²) spread by
 # Brownian motion dx = σ dW for τ ∈ [0, 1] into N(m, s0² + σ²)
 INK = {"s0": 0.05, "sigma": 0.5, "m": 0.3, "steps": 500, "points": 20_000, "seed": 8}
 
@@ -34,7 +34,7 @@ def _answer(fn, expected, *args, shape_hint: str):
 
 @robust_check
 def check_velocity_from_x0(fn) -> CheckResult:
-    """Lesson 09, exercise 1 (a derivation): ``fn(x, x0_hat, s)`` = v*(x, s) = (x − E[x₀|x_s = x])/s, the marginal
+    """Lesson 09b, exercise 1 (a derivation): ``fn(x, x0_hat, s)`` = v*(x, s) = (x − E[x₀|x_s = x])/s, the marginal
     flow-matching velocity E[ε − x₀ | x_s = x] on the path x_s = (1 − s) x₀ + s ε, written with E[x₀|x] alone
     (E[ε|x] = (x − (1 − s) E[x₀|x])/s, because the path is linear in x₀ and ε)."""
     x, x0_hat = _tensors(21, 2)
@@ -66,6 +66,79 @@ def check_velocity_from_x0(fn) -> CheckResult:
     return report(True, tr("v*(x, s) = E[ε − x₀ | x]: with ε = (x − (1 − s) x₀)/s it is (x − E[x₀|x])/s"))
 
 
+# three slopes d(y, σ) = dy/dσ for the Heun check: two that depend on y and σ first (on a slope without σ, or linear in
+# y, several slips coincide with Euler or with the right step), then the lesson's linear test ODE
+HEUN_SLOPES = (
+    lambda y, sigma: torch.sin(3 * y) + sigma * y,
+    lambda y, sigma: 0.3 * y**2 - sigma,
+    lambda y, sigma: -0.7 * y,
+)
+HEUN_STEPS = ((2.0, 1.2), (0.5, 0.0), (6.0, 4.5))  # (σ, σ_next): sampling steps go down in σ
+
+
+def heun_reference(y, sigma, sigma_next, slope):
+    """One Heun step of dy/dσ = slope(y, σ) (Karras et al. 2022, Alg. 1 with S_churn = 0): the Euler predictor
+    ỹ = y + h d(y, σ), then the corrector y + h ½(d(y, σ) + d(ỹ, σ_next)), h = σ_next − σ."""
+    h = sigma_next - sigma
+    d = slope(y, sigma)
+    return y + h * 0.5 * (d + slope(y + h * d, sigma_next))
+
+
+@robust_check
+def check_heun_step(fn) -> CheckResult:
+    """Lesson 09b, exercise 2 (find the bug): ``fn(y, sigma, sigma_next, slope)`` = one Heun step of
+    dy/dσ = slope(y, σ) (:func:`heun_reference`); the lesson's buggy step corrects with the end slope alone."""
+    (y,) = _tensors(23, 1)
+    for number, slope in enumerate(HEUN_SLOPES, 1):
+        for sigma, sigma_next in HEUN_STEPS:
+            expected = heun_reference(y, sigma, sigma_next, slope)
+            got, problem = _answer(
+                fn, expected, y.clone(), sigma, sigma_next, slope, shape_hint=tr("return a tensor shaped like y")
+            )
+            if problem:
+                return report(False, problem)
+            if close(got, expected, rtol=1e-6, atol=1e-9):
+                continue
+            h = sigma_next - sigma
+            d = slope(y, sigma)
+            predicted = y + h * d
+            wrong = {
+                tr(
+                    "the bug is still there: the corrector steps with the mean of the two slopes, ½(d(y, σ) + d(ỹ, σ′)), "
+                    "not the end slope alone"
+                ): y + h * slope(predicted, sigma_next),
+                tr(
+                    "that is the Euler (DDIM) step alone: Heun corrects it with the slope at the predicted point"
+                ): predicted,
+                tr("the mean of the slopes, not their sum: ½(d(y, σ) + d(ỹ, σ′))"): y
+                + h * (d + slope(predicted, sigma_next)),
+                tr("the end slope is taken at the predicted point ỹ = y + h·d(y, σ), not at y"): y
+                + h * 0.5 * (d + slope(y, sigma_next)),
+                tr("the end slope is taken at σ′ = sigma_next, the end of the step, not at σ"): y
+                + h * 0.5 * (d + slope(predicted, sigma)),
+                tr("the step is h = sigma_next − sigma (negative when σ goes down), not sigma − sigma_next"): y
+                - h * 0.5 * (slope(y, sigma) + slope(y - h * d, sigma_next)),
+            }
+            hint = which_mistake(
+                got,
+                wrong,
+                tr(
+                    "slope {number}, sigma = {sigma}, sigma_next = {sigma_next}: expected "
+                    "y + h·½(d(y, σ) + d(ỹ, σ′)) with ỹ = y + h·d(y, σ)",
+                    number=number,
+                    sigma=sigma,
+                    sigma_next=sigma_next,
+                ),
+                rtol=1e-6,
+                atol=1e-9,
+            )
+            return report(False, hint)
+    return report(
+        True,
+        tr("y + h·½(d(y, σ) + d(ỹ, σ′)): the mean slope makes the step right to h², so the error falls like h²"),
+    )
+
+
 def noise_free_ink(full_drift: bool = True) -> float:
     """Lesson 01's ink, spread to N(m, s0² + σ²), run back from τ = 1 to 0 by Euler steps of the reverse SDE's drift
     σ² ∇log p_τ *without* its noise term (``full_drift``), or of half that drift (the probability-flow ODE): the
@@ -82,7 +155,7 @@ def noise_free_ink(full_drift: bool = True) -> float:
 
 @robust_check
 def check_noise_free_ink(fn) -> CheckResult:
-    """Lesson 09, exercise 2 (predict, then run): ``fn()`` returns the predicted ratio (final spread)/s0 of lesson 01's
+    """Lesson 09a, exercise 1 (predict, then run): ``fn()`` returns the predicted ratio (final spread)/s0 of lesson 01's
     ink run back with the reverse SDE's drift σ²∇log p but no noise. The check runs it (:func:`noise_free_ink`) and
     accepts a prediction within 25 % of the run; the exact answer is s0/√(s0² + σ²)."""
     predicted, problem = call_answer(fn, number=True)
@@ -123,7 +196,7 @@ def check_noise_free_ink(fn) -> CheckResult:
 
 @robust_check
 def check_reverse_sde_step(fn) -> CheckResult:
-    """Lesson 09, exercise 3 (find the bug): ``fn(x, beta, score, h, z)`` = one Euler–Maruyama step of the reverse
+    """Lesson 09a, exercise 2 (find the bug): ``fn(x, beta, score, h, z)`` = one Euler–Maruyama step of the reverse
     VP-SDE from τ to τ − h: x − h (−½βx − β·score) + √β √h z (the noise of a step h has standard deviation √h)."""
     x, score, z = _tensors(22, 3)
     for beta, h in ((2.0, 0.01), (15.0, 0.001), (0.5, 0.1)):

@@ -1,10 +1,10 @@
-"""Chinese templates for exercises/lesson09.py, the checks of lesson 09 (scores, SDEs, the probability-flow ODE, flow
-matching)."""
+"""Chinese templates for exercises/lesson09.py, the checks of lesson 09a (scores, Tweedie and the SDEs) and lesson 09b
+(the probability-flow ODE, solvers and flow matching)."""
 
 MESSAGES: dict[str, str] = {
     "{problem}: {shape_hint}": "{problem}：{shape_hint}",
     "return a tensor shaped like x": "请返回与 x 形状相同的张量",
-    # exercise 1: the marginal velocity from E[x0 | x]
+    # lesson 09b, exercise 1: the marginal velocity from E[x0 | x]
     "that is E[ε | x] alone: the velocity is E[ε − x₀ | x], so subtract E[x₀ | x] too": "这只是 E[ε | x]：速度是 E[ε − x₀ | x]，还要减去 E[x₀ | x]",
     "the sign: x_s moves from data (s = 0) to noise (s = 1), so v* = (x − E[x₀|x])/s, not its negative": "符号错了：x_s 从数据（s = 0）走向噪声（s = 1），所以 v* = (x − E[x₀|x])/s，而不是它的相反数",
     "divide by s, the coefficient of ε in x_s = (1 − s) x₀ + s ε, not by 1 − s": "要除以 s——x_s = (1 − s) x₀ + s ε 中 ε 的系数——而不是 1 − s",
@@ -12,7 +12,17 @@ MESSAGES: dict[str, str] = {
     "missing the division by s: ε = (x − (1 − s) x₀)/s": "漏了除以 s：ε = (x − (1 − s) x₀)/s",
     "at s = {s} expected (x − x0_hat)/s": "在 s = {s} 处应为 (x − x0_hat)/s",
     "v*(x, s) = E[ε − x₀ | x]: with ε = (x − (1 − s) x₀)/s it is (x − E[x₀|x])/s": "v*(x, s) = E[ε − x₀ | x]：代入 ε = (x − (1 − s) x₀)/s，得 (x − E[x₀|x])/s",
-    # exercise 2: the ink without the noise
+    # lesson 09b, exercise 2: the Heun step
+    "return a tensor shaped like y": "请返回与 y 形状相同的张量",
+    "the bug is still there: the corrector steps with the mean of the two slopes, ½(d(y, σ) + d(ỹ, σ′)), not the end slope alone": "错误还在：校正步用的是两个斜率的平均 ½(d(y, σ) + d(ỹ, σ′))，而不是只用终点的斜率",
+    "that is the Euler (DDIM) step alone: Heun corrects it with the slope at the predicted point": "这只是欧拉（DDIM）步：Heun 法还要用预测点上的斜率来校正它",
+    "the mean of the slopes, not their sum: ½(d(y, σ) + d(ỹ, σ′))": "是两个斜率的平均，而不是它们的和：½(d(y, σ) + d(ỹ, σ′))",
+    "the end slope is taken at the predicted point ỹ = y + h·d(y, σ), not at y": "终点的斜率要在预测点 ỹ = y + h·d(y, σ) 处取，而不是在 y 处",
+    "the end slope is taken at σ′ = sigma_next, the end of the step, not at σ": "终点的斜率要在这一步的终点 σ′ = sigma_next 处取，而不是在 σ 处",
+    "the step is h = sigma_next − sigma (negative when σ goes down), not sigma − sigma_next": "步长是 h = sigma_next − sigma（σ 减小时为负），而不是 sigma − sigma_next",
+    "slope {number}, sigma = {sigma}, sigma_next = {sigma_next}: expected y + h·½(d(y, σ) + d(ỹ, σ′)) with ỹ = y + h·d(y, σ)": "斜率 {number}，sigma = {sigma}，sigma_next = {sigma_next}：应为 y + h·½(d(y, σ) + d(ỹ, σ′))，其中 ỹ = y + h·d(y, σ)",
+    "y + h·½(d(y, σ) + d(ỹ, σ′)): the mean slope makes the step right to h², so the error falls like h²": "y + h·½(d(y, σ) + d(ỹ, σ′))：平均斜率使这一步精确到 h²，所以误差像 h² 一样下降",
+    # lesson 09a, exercise 1: the ink without the noise
     "the run: spread/s0 = {measured:.3f} without the noise (the probability-flow ODE, half the drift: {pf_ode:.3f})": "实际运行：去掉噪声后 spread/s0 = {measured:.3f}（概率流常微分方程，即漂移减半：{pf_ode:.3f}）",
     "{run}; predicted {predicted:.3g}. Without the noise that spreads it, the whole σ²·score over-gathers the ink: |x − m| shrinks by s0²/(s0² + σ²), so the spread ends at s0·s0/√(s0² + σ²)": "{run}；你的预测 {predicted:.3g}。没有把墨水重新散开的噪声，完整的 σ²·score 会把墨水聚得过紧：|x − m| 缩小为原来的 s0²/(s0² + σ²)，最终的宽度是 s0·s0/√(s0² + σ²)",
     "about 1 is what the probability-flow ODE (half the drift) or the SDE with its noise give; dropping the noise but keeping the whole σ²·score gathers the ink too much": "约等于 1 是概率流常微分方程（漂移减半）或带噪声的随机微分方程给出的结果；去掉噪声却保留完整的 σ²·score，墨水会被聚得过紧",
@@ -20,7 +30,7 @@ MESSAGES: dict[str, str] = {
     "a spread is positive: predict the ratio (final standard deviation)/s0": "宽度是正数：请预测比值（最终标准差）/s0",
     "right direction, wrong amount: solve d|x − m|/dτ = σ²|x − m|/(s0² + σ²τ) from τ = 1 back to 0 — the distance to the centre is multiplied by s0²/(s0² + σ²)": "方向对了，大小不对：从 τ = 1 倒推到 0 求解 d|x − m|/dτ = σ²|x − m|/(s0² + σ²τ)——到中心的距离乘上了 s0²/(s0² + σ²)",
     "{hint}. {run}; predicted {predicted:.3g}": "{hint}。{run}；你的预测 {predicted:.3g}",
-    # exercise 3: the Euler–Maruyama step
+    # lesson 09a, exercise 2: the Euler–Maruyama step
     "the bug is still there: the noise of a step h is √h·z (Var dW = h), so √β·√h·z, not √β·h·z": "错误还在：步长 h 的噪声是 √h·z（Var dW = h），所以应是 √β·√h·z，而不是 √β·h·z",
     "backwards in τ the step is dτ = −h: subtract h·drift, do not add it": "沿 τ 倒退时 dτ = −h：要减去 h·drift，而不是加上",
     "the noise coefficient is g = √β, not β": "噪声系数是 g = √β，不是 β",

@@ -70,8 +70,11 @@ MESSAGES: dict[str, str] = {
     "a failure gallery: five bugs from public DDPM tutorials and two mistakes they invite, measured": (
         "故障展示：公开 DDPM 教程中的五个 bug 和它们容易诱发的两个错误，均有实测"
     ),
-    "scores and Tweedie, the reverse-time SDE, the probability-flow ODE, Heun, flow matching — each identity checked": (
-        "分数与 Tweedie 公式、逆时间随机微分方程、概率流常微分方程、Heun 方法、流匹配——每个恒等式都经过验证"
+    "scores and Tweedie, ε* and denoising score matching, dW and Euler–Maruyama, the VP-SDE, Fokker–Planck and the reverse-time SDE": (
+        "分数与 Tweedie 公式、ε* 与去噪分数匹配、dW 与 Euler–Maruyama 方法、VP-SDE、Fokker–Planck 方程与逆时间随机微分方程"
+    ),
+    "the probability-flow ODE and DDIM as its Euler step, Heun measured by network evaluations, flow matching — each identity checked": (
+        "概率流常微分方程与作为其欧拉步的 DDIM、按网络调用次数衡量的 Heun 方法、流匹配——每个恒等式都经过验证"
     ),
     "the article's four claims measured at equal budgets, and a capstone: a DDPM from scratch": (
         "在相同计算预算下实测原文的四个论断，以及综合项目：从零实现一个 DDPM"
