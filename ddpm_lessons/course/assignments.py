@@ -123,7 +123,7 @@ POINTS: dict[str, dict[str, int]] = {
         "check_no_noise_variance": 2,
         "check_ddim_variance": 1,
         "check_diffusers_guidance": 1,
-        "check_ddim_deterministic_step": 2,
+        "check_ddim_step_coefficients": 2,
     },
     "08_what_goes_wrong": {
         "check_to_model_range": 1,

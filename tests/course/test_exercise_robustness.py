@@ -115,8 +115,9 @@ SOLUTIONS = {
     ).prod(),
     "check_ddim_variance": lambda a: ((a[:-1] * a[1:]).sqrt() + ((1 - a[:-1]) * (1 - a[1:])).sqrt()).prod() ** 2,
     "check_diffusers_guidance": _guided_eps,
-    "check_ddim_deterministic_step": lambda x, e, ab, abp: (
-        math.sqrt(abp) * (x - math.sqrt(1 - ab) * e) / math.sqrt(ab) + math.sqrt(1 - abp) * e
+    "check_ddim_step_coefficients": lambda ab, abp, sigma: (
+        math.sqrt(abp / ab),
+        math.sqrt(1 - abp - sigma**2) - math.sqrt(abp * (1 - ab) / ab),
     ),
     "check_to_model_range": lambda p: p.float() / 127.5 - 1,
     "check_sampling_indices": lambda T: range(T - 1, -1, -1),
@@ -293,6 +294,16 @@ MISTAKES = [
     ("check_equal_power_step", lambda s, m0: int((1 - s.alphas_cumprod >= s.alphas_cumprod * m0).nonzero()[0]), "code"),
     ("check_finds_bug", lambda f: False, "misses a wrong closed form"),
     ("check_no_noise_variance", lambda b, d: torch.cumprod(1 - b.float(), 0)[-1], "the answer for data N(0, 1)"),
+    (
+        "check_ddim_step_coefficients",
+        lambda ab, abp, sigma: (math.sqrt(abp / ab), math.sqrt(1 - abp) - math.sqrt(abp * (1 - ab) / ab)),
+        "not 1 − ᾱ_{t′}",
+    ),
+    (
+        "check_ddim_step_coefficients",
+        lambda ab, abp, sigma: (math.sqrt(abp / ab), math.sqrt(1 - abp - sigma**2)),
+        "x̂₀ carries ε_θ too",
+    ),
     (
         "check_stage_parameters",
         lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 4 * o,

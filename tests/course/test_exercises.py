@@ -339,17 +339,20 @@ def test_lesson07_diffusers_guidance_finds_each_bug(capsys):
         eps_cond, eps_uncond = model(x_t, t, labels), model(x_t, t, torch.zeros_like(labels))
         return (1 + guidance_scale) * eps_cond - guidance_scale * eps_uncond
 
-    assert not exercises.check_diffusers_guidance(lesson_convention)
+    assert not exercises.check_diffusers_guidance(both)  # the notebook's stub: no symptom without hint=True
+    out = capsys.readouterr().out
+    assert "hint=True" in out and "label 0" not in out and "one unit" not in out
+    assert not exercises.check_diffusers_guidance(lesson_convention, hint=True)
     out = capsys.readouterr().out
     assert "one unit of guidance more" in out and "label 0" not in out
-    assert not exercises.check_diffusers_guidance(digit_zero)
+    assert not exercises.check_diffusers_guidance(digit_zero, hint=True)
     out = capsys.readouterr().out
     assert "label 0" in out and "one unit of guidance more" not in out
-    assert not exercises.check_diffusers_guidance(both)
+    assert not exercises.check_diffusers_guidance(both, hint=True)
     out = capsys.readouterr().out
     assert out.startswith("✗ guidance_scale=1.0:") and "label 0" in out and "one unit of guidance more" in out
-    assert "null_label" not in out and "w = s − 1" not in out  # symptoms, not the fix
-    assert not exercises.check_diffusers_guidance(lambda m, x, t, c, s: m(x, t, c) * 1.5)
+    assert "null_label" not in out and "w = γ − 1" not in out  # symptoms, not the fix
+    assert not exercises.check_diffusers_guidance(lambda m, x, t, c, s: m(x, t, c) * 1.5, hint=True)
     assert "without the digits' labels" in capsys.readouterr().out
 
 
@@ -415,11 +418,13 @@ def test_derivation_checks_of_lessons_05_to_07_accept_any_correct_form_and_name_
     assert not exercises.check_best_x0_mse(lambda ab, s2: ab * s2 / (ab * s2 + 1 - ab))
     assert "ε-floor" in capsys.readouterr().out
 
-    def ddim(x, e, ab, abp):  # written as one linear combination of x_t and ε
-        return math.sqrt(abp / ab) * x + (math.sqrt(1 - abp) - math.sqrt(abp * (1 - ab) / ab)) * e
+    def ddim(ab, abp, sigma):  # written through x̂₀'s coefficients: a = √ᾱ′/√ᾱ, b = √(1 − ᾱ′ − σ²) − a√(1 − ᾱ)
+        a = math.sqrt(abp) / math.sqrt(ab)
+        return a, math.sqrt(1 - abp - sigma**2) - a * math.sqrt(1 - ab)
 
-    assert exercises.check_ddim_deterministic_step(ddim)
-    assert not exercises.check_ddim_deterministic_step(
-        lambda x, e, ab, abp: (x - math.sqrt(1 - ab) * e) / math.sqrt(ab)
-    )
-    assert "x̂₀ itself" in capsys.readouterr().out
+    assert exercises.check_ddim_step_coefficients(ddim)
+    assert "to a relative" in capsys.readouterr().out  # η = 1 compared with DDPM's line 4
+    assert not exercises.check_ddim_step_coefficients(lambda ab, abp, sigma: ddim(ab, abp, sigma)[::-1])
+    assert "(a, b)" in capsys.readouterr().out
+    assert not exercises.check_ddim_step_coefficients(lambda ab, abp, sigma: 1.0)
+    assert "pair" in capsys.readouterr().out

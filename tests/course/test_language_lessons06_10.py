@@ -26,7 +26,7 @@ WRONG_ANSWERS = {
     "check_diffusers_guidance": lambda model, x, t, labels, s: (
         (1 + s) * model(x, t, labels) - s * model(x, t, 0 * labels)
     ),
-    "check_ddim_deterministic_step": lambda x, eps, ab, ab_prev: (x - sqrt(1 - ab) * eps) / sqrt(ab),  # x̂₀ only
+    "check_ddim_step_coefficients": lambda ab, ab_prev, sigma: (sqrt(ab_prev), sqrt(1 - ab_prev)),  # a not divided
     # lesson 08
     "check_to_model_range": lambda pixels: pixels.float() / 255,  # [0, 1]
     "check_sampling_indices": lambda T: range(T, 0, -1),  # paper steps
@@ -79,11 +79,11 @@ def test_the_capstones_distance_message_is_chinese(chinese, capsys):
 
 
 def test_a_template_without_values_keeps_its_braces_in_both_languages(capsys):
-    template = "x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise"
+    template = " — x̂₀ divides x_t by √ᾱ_t: a is √(ᾱ_{t′}/ᾱ_t), not √ᾱ_{t′}"
     assert tr(template) == template
     set_language("zh")
     try:
-        assert tr(template).startswith("x_{t′} = ") and _chinese(tr(template))
+        assert tr(template).startswith(" — x̂₀ ") and "√(ᾱ_{t′}/ᾱ_t)" in tr(template) and _chinese(tr(template))
     finally:
         set_language("en")
 
@@ -100,6 +100,6 @@ def test_english_feedback_is_unchanged(capsys):
 
 def test_a_wrongly_shaped_result_is_named_in_chinese(chinese, capsys):
     """The shared shape message (exercises/feedback.py) names the learner's result in Chinese too."""
-    assert not exercises.check_ddim_deterministic_step(lambda x, eps, ab, ab_prev: x[0])
+    assert not exercises.check_diffusers_guidance(lambda model, x, t, labels, s: x[0])
     printed = capsys.readouterr().out
     assert "result" not in printed and UNTRANSLATED not in printed and "x_t" in printed, printed

@@ -20,7 +20,7 @@ from .lesson04 import check_embedding_distance, check_fixed_embedding, check_shi
 from .lesson05 import check_batchnorm_prediction, check_conv_macs, check_receptive_field, check_stage_parameters
 from .lesson06 import check_best_x0_mse, check_ema_window, check_fixed_loss, check_gaussian_loss_floor
 from .lesson07 import (
-    check_ddim_deterministic_step,
+    check_ddim_step_coefficients,
     check_ddim_variance,
     check_diffusers_guidance,
     check_no_noise_variance,
@@ -61,7 +61,7 @@ __all__ = [
     "check_no_noise_variance",
     "check_ddim_variance",
     "check_diffusers_guidance",
-    "check_ddim_deterministic_step",
+    "check_ddim_step_coefficients",
     "check_to_model_range",
     "check_sampling_indices",
     "check_prior_mismatch_kl",

@@ -1,8 +1,9 @@
 """Exercise checks for lesson 07 (sampling): each prints ✓ or ✗ with the likely mistake.
 
 Exercise 1 derives the variance DDPM's mean step alone leaves of Gaussian data, 2 predicts the variance DDIM keeps
-in a few steps and runs the sampler, 3 finds the two bugs in a guidance function ported from diffusers, 4 derives
-DDIM's deterministic step."""
+in a few steps and runs the sampler, 3 finds the two bugs in a guidance function ported from diffusers (the check
+describes symptoms; ``hint=True`` says what it saw), 4 derives DDIM's step as a·x_t + b·ε_θ + σz for any σ and shows
+that η = 1 is DDPM's step."""
 
 from __future__ import annotations
 
@@ -11,13 +12,23 @@ import math
 import torch
 
 from ..language import tr
-from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
+from .feedback import (
+    CheckResult,
+    call_answer,
+    close,
+    number_answer,
+    report,
+    robust_check,
+    tensor_answer,
+    type_name,
+    which_mistake,
+)
 
 __all__ = [
     "check_no_noise_variance",
     "check_ddim_variance",
     "check_diffusers_guidance",
-    "check_ddim_deterministic_step",
+    "check_ddim_step_coefficients",
 ]
 
 
@@ -216,20 +227,22 @@ def _guidance_symptoms(got, model, x, t, labels, scale: float) -> str:
     if close(got, (1 + scale) * cond - scale * uncond, rtol=1e-5, atol=1e-6):
         symptoms.append(
             tr(
-                " — with its two predictions it returns ε_c + s·(ε_c − ε_∅): one unit of guidance more than "
-                "ε_∅ + s·(ε_c − ε_∅)"
+                " — with its two predictions it returns ε_c + γ·(ε_c − ε_∅): one unit of guidance more than "
+                "ε_∅ + γ·(ε_c − ε_∅)"
             )
         )
     elif not close(got, uncond + scale * (cond - uncond), rtol=1e-5, atol=1e-6):
-        symptoms.append(tr(" — with its two predictions it does not return ε_∅ + s·(ε_c − ε_∅) either"))
+        symptoms.append(tr(" — with its two predictions it does not return ε_∅ + γ·(ε_c − ε_∅) either"))
     return "".join(symptoms)
 
 
 @robust_check
-def check_diffusers_guidance(fn) -> CheckResult:
+def check_diffusers_guidance(fn, hint: bool = False) -> CheckResult:
     """Lesson 07, exercise 3 (find the bug): ``fn(model, x_t, t, labels, guidance_scale)`` = classifier-free guidance
-    as diffusers writes it, ε_∅ + s·(ε_c − ε_∅) with ε_∅ the prediction for ``model.null_label`` (s = 1: no
-    guidance; this lesson's w = s − 1). Checked with a stand-in model that records the labels it is asked for."""
+    as diffusers writes it, ε_∅ + γ·(ε_c − ε_∅) with ε_∅ the prediction for ``model.null_label`` (γ = 1: no
+    guidance; this lesson's w = γ − 1). Checked with a stand-in model that records the labels it is asked for. A
+    find-the-bug check: by default it says only that the result is wrong; ``hint=True`` adds what the check saw (the
+    labels asked for, the combination returned)."""
     generator = torch.Generator().manual_seed(9)
     x = torch.randn(5, 1, 4, 4, generator=generator)
     t = torch.tensor([999, 600, 250, 20, 0])
@@ -248,69 +261,129 @@ def check_diffusers_guidance(fn) -> CheckResult:
         if close(got, uncond + scale * (cond - uncond), rtol=1e-5, atol=1e-6):
             continue
         model.asked = model.asked[:-2]  # the learner's calls only
-        hint = _guidance_symptoms(got, model, x, t, labels, scale)
+        if not hint:  # the exercise is to find the lines: say that the result is wrong, not why
+            return report(
+                False,
+                tr(
+                    "guidance_scale={scale}: expected ε_∅ + γ·(ε_c − ε_∅), which is ε_c itself at γ = 1 (no "
+                    "guidance); your function returns something else. Stuck? hint=True describes what the check saw",
+                    scale=scale,
+                ),
+            )
         return report(
             False,
             tr(
-                "guidance_scale={scale}: expected ε_∅ + s·(ε_c − ε_∅), which is ε_c itself at scale 1 (no guidance){hint}",
+                "guidance_scale={scale}: expected ε_∅ + γ·(ε_c − ε_∅), which is ε_c itself at scale 1 (no guidance){hint}",
                 scale=scale,
-                hint=hint,
+                hint=_guidance_symptoms(got, model, x, t, labels, scale),
             ),
         )
     return report(
         True,
         tr(
-            "ε_∅ + s·(ε_c − ε_∅) with ε_∅ from the null label: diffusers' scale s is this lesson's w = s − 1 "
+            "ε_∅ + γ·(ε_c − ε_∅) with ε_∅ from the null label: diffusers' scale γ is this lesson's w = γ − 1 "
             "(scale 3 is w = 2)"
         ),
     )
 
 
+def _ddim_coefficients(alpha_bar: float, alpha_bar_prev: float, sigma: float) -> tuple[float, float]:
+    """(a, b) of DDIM's step written as x_{t′} = a·x_t + b·ε_θ + σz: eq. 12 with x̂₀ = (x_t − √(1 − ᾱ_t)ε_θ)/√ᾱ_t."""
+    a = math.sqrt(alpha_bar_prev / alpha_bar)
+    return a, math.sqrt(1 - alpha_bar_prev - sigma**2) - a * math.sqrt(1 - alpha_bar)
+
+
+def _ddim_coefficient_slips(alpha_bar: float, alpha_bar_prev: float, sigma: float) -> dict:
+    """The likely wrong pairs of exercise 4, hint → the (a, b) that slip gives."""
+    a, b = _ddim_coefficients(alpha_bar, alpha_bar_prev, sigma)
+    carried = a * math.sqrt(1 - alpha_bar)  # the ε that x̂₀ takes out of x_t, put back at the earlier level
+    direction = math.sqrt(1 - alpha_bar_prev - sigma**2)
+    return {
+        tr(" — the direction term's variance is 1 − ᾱ_{t′} − σ², not 1 − ᾱ_{t′}: σz adds σ² back"): (
+            a,
+            math.sqrt(1 - alpha_bar_prev) - carried,
+        ),
+        tr(" — x̂₀ carries ε_θ too: (x_t − √(1 − ᾱ_t)·ε_θ)/√ᾱ_t puts a second ε_θ term into b"): (a, direction),
+        tr(" — x̂₀ subtracts the noise: its ε_θ term enters b with a minus sign"): (a, direction + carried),
+        tr(" — x̂₀ divides x_t by √ᾱ_t: a is √(ᾱ_{t′}/ᾱ_t), not √ᾱ_{t′}"): (
+            math.sqrt(alpha_bar_prev),
+            direction - math.sqrt(alpha_bar_prev * (1 - alpha_bar)),
+        ),
+        tr(" — a is √(ᾱ_{t′}/ᾱ_t), above 1: the earlier level keeps more of the signal, so x_t is scaled up"): (
+            1 / a,
+            b,
+        ),
+        tr(" — the pair is (a, b): the coefficient on x_t first, then the one on ε_θ"): (b, a),
+    }
+
+
+def _ddim_pair(fn, alpha_bar: float, alpha_bar_prev: float, sigma: float):
+    """The learner's (a, b) as a float64 tensor of shape (2,), or (None, message)."""
+    got, problem = call_answer(fn, alpha_bar, alpha_bar_prev, sigma)
+    if problem:
+        return None, problem
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return None, tr("return a pair (a, b) of numbers, got {kind}", kind=type_name(got))
+    numbers = []
+    for value, name in zip(got, ("a", "b")):
+        number, problem = number_answer(value, name)
+        if problem:
+            return None, problem
+        numbers.append(number)
+    return torch.tensor(numbers, dtype=torch.float64), None
+
+
 @robust_check
-def check_ddim_deterministic_step(fn) -> CheckResult:
-    """Lesson 07, exercise 4 (derive): ``fn(x_t, eps, alpha_bar_t, alpha_bar_prev)`` = DDIM's η = 0 step (Song et
-    al. 2021, eq. 12 with σ = 0): estimate x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t, then put the same ε back at the earlier
-    noise level with lesson 02's closed form: √ᾱ_{t′} x̂₀ + √(1 − ᾱ_{t′}) ε."""
-    g = torch.Generator().manual_seed(7)
-    x_t, eps = torch.randn(5, 2, generator=g), torch.randn(5, 2, generator=g)
-    for alpha_bar, alpha_bar_prev in ((0.1, 0.3), (0.5, 0.9), (0.97, 0.999)):
-        got, problem = call_answer(fn, x_t.clone(), eps.clone(), alpha_bar, alpha_bar_prev)
+def check_ddim_step_coefficients(fn) -> CheckResult:
+    """Lesson 07, exercise 4 (derive): ``fn(alpha_bar_t, alpha_bar_prev, sigma)`` = (a, b) of DDIM's step (Song et
+    al. 2021, eq. 12, any σ) written as x_{t′} = a·x_t + b·ε_θ + σz: a = √(ᾱ_{t′}/ᾱ_t) and
+    b = √(1 − ᾱ_{t′} − σ²) − √(ᾱ_{t′}(1 − ᾱ_t)/ᾱ_t). Then, at η = 1 and t′ = t − 1 (σ² = β̃_t), the pair is compared
+    with line 4 of DDPM's Algorithm 2: 1/√α_t and −β_t/(√α_t·√(1 − ᾱ_t))."""
+    from ...schedule import DiffusionSchedule
+
+    for alpha_bar, alpha_bar_prev, sigma in ((0.1, 0.3, 0.0), (0.5, 0.9, 0.2), (0.97, 0.999, 0.01), (0.02, 0.6, 0.5)):
+        got, problem = _ddim_pair(fn, alpha_bar, alpha_bar_prev, sigma)
         if problem:
             return report(False, problem)
-        got, shape_problem = tensor_answer(got, x_t, tr("the result"))
-        if shape_problem:
-            return report(False, tr("{problem}: return a tensor shaped like x_t", problem=shape_problem))
-        x0 = (x_t - math.sqrt(1 - alpha_bar) * eps) / math.sqrt(alpha_bar)
-        expected = math.sqrt(alpha_bar_prev) * x0 + math.sqrt(1 - alpha_bar_prev) * eps
-        if not close(got, expected, rtol=1e-5, atol=1e-6):
-            wrong = {
-                tr("that is x̂₀ itself: put the noise back at the earlier level, + √(1 − ᾱ_{t′}) ε"): x0,
-                tr("the noise term uses 1 − ᾱ_{t′}; its standard deviation is √(1 − ᾱ_{t′})"): math.sqrt(alpha_bar_prev)
-                * x0
-                + (1 - alpha_bar_prev) * eps,
-                tr("x̂₀ is scaled by √ᾱ_t, the current level; the earlier level is √ᾱ_{t′}"): math.sqrt(alpha_bar) * x0
-                + math.sqrt(1 - alpha_bar_prev) * eps,
-                tr("x̂₀ must divide by √ᾱ_t: x̂₀ = (x_t − √(1 − ᾱ_t) ε)/√ᾱ_t"): math.sqrt(alpha_bar_prev)
-                * (x_t - math.sqrt(1 - alpha_bar) * eps)
-                + math.sqrt(1 - alpha_bar_prev) * eps,
-                tr("the ε removed from x_t carries √(1 − ᾱ_t), not 1 − ᾱ_t"): math.sqrt(alpha_bar_prev)
-                * (x_t - (1 - alpha_bar) * eps)
-                / math.sqrt(alpha_bar)
-                + math.sqrt(1 - alpha_bar_prev) * eps,
-            }
-            hint = which_mistake(
-                got,
-                wrong,
-                tr(
-                    "compare with √ᾱ_{{t′}}·x̂₀ + √(1 − ᾱ_{{t′}})·ε at alpha_bar_t={alpha_bar}, "
-                    "alpha_bar_prev={alpha_bar_prev}",
-                    alpha_bar=alpha_bar,
-                    alpha_bar_prev=alpha_bar_prev,
-                ),
-                rtol=1e-5,
-                atol=1e-6,
-            )
-            return report(False, hint)
+        expected = torch.tensor(_ddim_coefficients(alpha_bar, alpha_bar_prev, sigma), dtype=torch.float64)
+        if close(got, expected, rtol=1e-5, atol=1e-6):
+            continue
+        slips = {
+            hint: torch.tensor(pair, dtype=torch.float64)
+            for hint, pair in _ddim_coefficient_slips(alpha_bar, alpha_bar_prev, sigma).items()
+        }
+        return report(
+            False,
+            tr(
+                "ᾱ_t = {alpha_bar}, ᾱ_{{t′}} = {alpha_bar_prev}, σ = {sigma}: expected (a, b) = ({a:.4f}, {b:.4f}), "
+                "got ({got_a:.4f}, {got_b:.4f}){hint}",
+                alpha_bar=alpha_bar,
+                alpha_bar_prev=alpha_bar_prev,
+                sigma=sigma,
+                a=float(expected[0]),
+                b=float(expected[1]),
+                got_a=float(got[0]),
+                got_b=float(got[1]),
+                hint=which_mistake(got, slips, rtol=1e-5, atol=1e-6),
+            ),
+        )
+    # η = 1, one step: DDIM's pair against line 4's coefficients, on the linear schedule (float64)
+    schedule = DiffusionSchedule.linear(1000, dtype=torch.float64)
+    worst = 0.0
+    for i in (1, 10, 500, 999):
+        alpha_bar, alpha_bar_prev = float(schedule.alphas_cumprod[i]), float(schedule.alphas_cumprod[i - 1])
+        got, problem = _ddim_pair(fn, alpha_bar, alpha_bar_prev, math.sqrt(float(schedule.posterior_variance[i])))
+        if problem:
+            return report(False, problem)
+        alpha, beta = float(schedule.alphas[i]), float(schedule.betas[i])
+        line4 = torch.tensor([1 / math.sqrt(alpha), -beta / (math.sqrt(alpha) * math.sqrt(1 - alpha_bar))])
+        worst = max(worst, float(((got - line4).abs() / line4.abs()).max()))
     return report(
-        True, tr("x_{t′} = √ᾱ_{t′}·x̂₀ + √(1 − ᾱ_{t′})·ε_θ: the closed form run backwards, with no fresh noise")
+        True,
+        tr(
+            "a = √(ᾱ_{{t′}}/ᾱ_t), b = √(1 − ᾱ_{{t′}} − σ²) − √(ᾱ_{{t′}}(1 − ᾱ_t)/ᾱ_t); at η = 1 and t′ = t − 1 your "
+            "pair equals line 4's 1/√α_t and −β_t/(√α_t·√(1 − ᾱ_t)) to a relative {worst:.0e}: one DDIM step with "
+            "η = 1 is one DDPM step with σ_t² = β̃_t",
+            worst=worst,
+        ),
     )
