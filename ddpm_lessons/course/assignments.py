@@ -126,8 +126,8 @@ POINTS: dict[str, dict[str, int]] = {
         "check_ddim_step_coefficients": 2,
     },
     "08_what_goes_wrong": {
-        "check_to_model_range": 1,
-        "check_sampling_indices": 1,
+        "check_bug_noise_level": 2,
+        "check_reverse_step": 1,
         "check_prior_mismatch_kl": 1,
         "check_prior_kl_with_mean": 2,
     },

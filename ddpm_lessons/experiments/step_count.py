@@ -21,6 +21,11 @@ lr 2·10⁻³, warm-up 100, EMA 0.995; data: 20,000 draws of :class:`~ddpm_lesso
   ``unit-range`` (data in [0, 1]; measured on that scale, where every distance is half as large), ``no-time``
   (no time input), each sampled on its own chain with σ² = β; and ``shared`` after ``--lesson-steps`` (the lesson's
   correct model), sampled correctly, without noise, and with the timestep off by one.
+- the two halves of ``unit-range``, run only when named (``--variants half-scale shifted``, recorded in
+  ``data/step_count_range.json``): (x + 1)/2 is a shift by 1 and then a halving, so ``half-scale`` trains on x/2
+  (a quarter of the variance, centred as the data are) and ``shifted`` on x + 1 (the data's spread, its centre moved
+  by one half-range, as [0, 1] moves it), each at the gallery's recipe and measured on its own scale like
+  ``unit-range``.
 
 Every run keeps a learning curve (``curve``): the Wasserstein-1 distance of ``--curve-n`` samples on its own chain
 (σ² = β) to fixed data after every ``--every`` steps (each chunk resumes the previous chunk's checkpoint exactly, so
@@ -53,7 +58,9 @@ from ..validation import MAX_BATCH, MAX_T, InputError, check_positive_int, check
 from . import record
 
 __all__ = [
+    "DATA_MAPS",
     "GALLERY",
+    "RANGE_PARTS",
     "RECIPE",
     "STEP_COUNTS",
     "OnRespacedChain",
@@ -69,6 +76,9 @@ PROG = "ddpm_lessons.experiments.step_count"
 STEP_COUNTS = (5, 20, 100, 1000)
 VARIANCES = ("beta", "posterior")
 GALLERY = ("noise-bug", "unit-range", "no-time")
+RANGE_PARTS = ("half-scale", "shifted")  # unit-range's two changes on their own; run only when named
+# x' = (x + shift) * scale: how each variant rescales the data (and the fixed data it is measured against)
+DATA_MAPS = {"unit-range": (1.0, 0.5), "half-scale": (0.0, 0.5), "shifted": (1.0, 1.0)}
 RECIPE = {"batch_size": 256, "lr": 2e-3, "warmup": 100, "ema_decay": 0.995}
 NETWORK = {"data_dim": 1, "hidden": 64, "num_layers": 2}
 DATA_N, REFERENCE_SEED, REFERENCE_DRAWS, REFERENCE_FIRST_SEED = 20_000, 99, 30, 1000
@@ -102,22 +112,28 @@ def variants(step_counts=STEP_COUNTS, gallery=True) -> tuple[str, ...]:
     return ("shared", *separate, *(GALLERY if gallery else ()))
 
 
-def _data(seed: int, unit: bool) -> tuple[GaussianMixture1D, torch.Tensor]:
+def _mapped(x: torch.Tensor, data_map) -> torch.Tensor:
+    """(x + shift) * scale for ``data_map`` = (shift, scale); None leaves x alone. (x + 1) * 0.5 is (x + 1)/2 exactly."""
+    return x if data_map is None else (x + data_map[0]) * data_map[1]
+
+
+def _data(seed: int, data_map=None) -> tuple[GaussianMixture1D, torch.Tensor]:
     mixture = GaussianMixture1D()
     data = mixture.sample(DATA_N, generator=torch.Generator().manual_seed(seed))
-    return mixture, (data + 1) / 2 if unit else data
+    return mixture, _mapped(data, data_map)
 
 
-def _reference(mixture, n: int, unit: bool = False) -> torch.Tensor:
+def _reference(mixture, n: int, data_map=None) -> torch.Tensor:
     reference = mixture.sample(n, generator=torch.Generator().manual_seed(REFERENCE_SEED))
-    return (reference + 1) / 2 if unit else reference
+    return _mapped(reference, data_map)
 
 
-def evaluate(model, schedule, mixture, n: int, seed: int, *, unit=False, **options) -> dict:
+def evaluate(model, schedule, mixture, n: int, seed: int, *, data_map=None, **options) -> dict:
     """W1 of ``n`` samples to the fixed data, and the mode report (on the [−1, 1] scale), for one way of sampling.
 
-    ``options``: ``variance`` ("beta" or "posterior"), ``shift`` (the timestep off by this much; 0: right),
-    ``noise`` (False: the σ_t z term left out, lesson 08 §6).
+    ``data_map``: (shift, scale) of a model trained on (x + shift) * scale (:data:`DATA_MAPS`); W1 is measured on
+    that scale, the mode report on the samples mapped back. ``options``: ``variance`` ("beta" or "posterior"),
+    ``shift`` (the timestep off by this much; 0: right), ``noise`` (False: the σ_t z term left out, lesson 08 §6).
     """
     variance, shift, noise = options.get("variance", "beta"), options.get("shift", 0), options.get("noise", True)
     net = TimeShifted(model, shift).eval() if shift else model
@@ -125,13 +141,14 @@ def evaluate(model, schedule, mixture, n: int, seed: int, *, unit=False, **optio
         samples = sample(net, schedule, (n, 1), seed=seed, variance=variance, progress=False)
     else:
         samples = sample_without_noise(net, schedule, (n, 1), seed=seed, variance=variance)
-    report = mode_report(2 * samples - 1 if unit else samples, mixture)
+    back = samples if data_map is None else samples / data_map[1] - data_map[0]  # 2·s − 1 for [0, 1]: exact
+    report = mode_report(back, mixture)
     return {
         "chain": len(schedule),
         "variance": variance,
         "shift": shift,
         "noise": noise,
-        "w1": sliced_wasserstein(samples, _reference(mixture, n, unit)),
+        "w1": sliced_wasserstein(samples, _reference(mixture, n, data_map)),
         **{key: report[key] for key in MODE_KEYS},
     }
 
@@ -154,8 +171,8 @@ def _chain(base: DiffusionSchedule, model, trained_T: int, steps: int):
 
 def _train_with_curve(variant, seed, steps, every, lesson_steps, curve_n, on_lesson_step):
     """Train ``variant`` for ``steps`` in chunks of ``every``; W1 on its own chain after each; returns the EMA."""
-    unit, trained_T = variant == "unit-range", _trained_T(variant)
-    mixture, data = _data(seed, unit)
+    data_map, trained_T = DATA_MAPS.get(variant), _trained_T(variant)
+    mixture, data = _data(seed, data_map)
     schedule = DiffusionSchedule.linear(1000)
     if trained_T != 1000:
         schedule = schedule.respaced(trained_T)
@@ -178,7 +195,7 @@ def _train_with_curve(variant, seed, steps, every, lesson_steps, curve_n, on_les
         train_s += seconds
         started = time.perf_counter()
         samples = sample(state.ema, schedule, (curve_n, 1), seed=seed + 1, progress=False)
-        curve.append({"step": stop, "w1": sliced_wasserstein(samples, _reference(mixture, curve_n, unit))})
+        curve.append({"step": stop, "w1": sliced_wasserstein(samples, _reference(mixture, curve_n, data_map))})
         if stop == lesson_steps:
             lesson = on_lesson_step(state.ema, schedule, mixture)
         sample_s += time.perf_counter() - started
@@ -193,9 +210,8 @@ def measure_one(
     variant: str, seed: int, steps: int, every: int, lesson_steps: int, n: int, curve_n: int, step_counts=STEP_COUNTS
 ) -> dict:
     """One (variant, seed) run: train with a learning curve, then measure (see the module docstring)."""
-    gallery = variant in GALLERY
+    gallery = variant in GALLERY + RANGE_PARTS
     steps = lesson_steps if gallery else steps
-    unit = variant == "unit-range"
     extra = {"eps_std_at_10": None}  # the std of the predicted noise at index 10: the correct model and the noise bug
 
     def at_lesson_step(model, schedule, mixture):
@@ -212,7 +228,7 @@ def measure_one(
     base = DiffusionSchedule.linear(1000)
     trained_T = _trained_T(variant)
     if gallery:
-        final = [evaluate(model, schedule, mixture, n, seed + 1, unit=unit)]
+        final = [evaluate(model, schedule, mixture, n, seed + 1, data_map=DATA_MAPS.get(variant))]
         if variant == "noise-bug":
             extra["eps_std_at_10"] = predicted_noise_std(model, schedule, mixture, n)
     else:
@@ -253,7 +269,7 @@ def _check(seeds, steps, every, lesson_steps, n, curve_n, step_counts, names) ->
         raise InputError(f"step_counts must be distinct and end at 1000, got {list(counts)}", parameter="step_counts")
     for count in counts:
         check_positive_int(count, "step_counts", minimum=2, maximum=1000)
-    allowed = variants(counts)
+    allowed = variants(counts) + RANGE_PARTS
     if not names or any(name not in allowed for name in names):
         raise InputError(f"variants must name some of {list(allowed)}, got {list(names)}", parameter="variants")
 
@@ -280,13 +296,13 @@ def measure(
         (name, seed, steps, every, lesson_steps, n, curve_n, tuple(step_counts))
         for seed in seeds
         for name in names
-        if name not in GALLERY
+        if name not in GALLERY + RANGE_PARTS
     ]
     jobs += [
         (name, seed, steps, every, lesson_steps, n, curve_n, tuple(step_counts))
         for seed in gallery_seeds
         for name in names
-        if name in GALLERY
+        if name in GALLERY + RANGE_PARTS
     ]
     return record.run_jobs(measure_one, jobs, workers)
 
@@ -303,7 +319,7 @@ def reference_level(n: int, unit: bool = False):
         sliced_wasserstein,
         draw,
         n,
-        reference=_reference(mixture, n, unit),
+        reference=_reference(mixture, n, DATA_MAPS["unit-range"] if unit else None),
         draws=REFERENCE_DRAWS,
         seed=REFERENCE_FIRST_SEED,
         name="W1",

@@ -74,6 +74,19 @@ def _guided_eps(model, x_t, t, labels, guidance_scale):
     return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
 
 
+def _buggy_step(offset=0, root=True, noise_root=True, last=False):
+    """Lesson 08 exercise 2's reverse step with the slips asked for (the right step without any)."""
+
+    def step(model, x, i, s, z):
+        eps = model(x, torch.full((len(x),), i + offset))
+        std = (1 - s.alphas_cumprod[i]).sqrt() if root else 1 - s.alphas_cumprod[i]
+        sigma = s.betas[i].sqrt() if noise_root else s.betas[i]
+        mean = (x - s.betas[i] / std * eps) / s.alphas[i].sqrt()
+        return mean + sigma * z if i > 0 or last else mean
+
+    return step
+
+
 # A correct answer for every check of lessons 00–10 (any correct form; the checks compare numbers).
 SOLUTIONS = {
     "check_noise_std_at": lambda s, t: 0.0 if t == 0 else math.sqrt(1 - s.alphas_cumprod[t - 1].item()),
@@ -119,8 +132,11 @@ SOLUTIONS = {
         math.sqrt(abp / ab),
         math.sqrt(1 - abp - sigma**2) - math.sqrt(abp * (1 - ab) / ab),
     ),
-    "check_to_model_range": lambda p: p.float() / 127.5 - 1,
-    "check_sampling_indices": lambda T: range(T - 1, -1, -1),
+    "check_bug_noise_level": lambda a: a / (a + (1 - a) ** 2),
+    "check_reverse_step": lambda model, x, i, s, z: (
+        (x - s.betas[i] / (1 - s.alphas_cumprod[i]).sqrt() * model(x, torch.full((len(x),), i))) / s.alphas[i].sqrt()
+        + (s.betas[i].sqrt() * z if i > 0 else 0)
+    ),
     "check_prior_mismatch_kl": lambda a, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)),
     "check_prior_kl_with_mean": lambda a, m, v: 0.5 * (a * v - a + a * m * m - math.log(a * v + 1 - a)),
     "check_velocity_from_x0": lambda x, x0, s: (x - x0) / s,
@@ -317,6 +333,13 @@ MISTAKES = [
     ("check_best_x0_mse", lambda ab, s2: (1 - ab) / ab, "answers ε = 0"),
     ("check_best_x0_mse", lambda ab, s2: 1 / (1 / s2 + 1 / (1 - ab)), "x_t/√ᾱ, not x_t"),
     ("check_best_x0_mse", lambda ab, s2: s2 + (1 - ab) / ab, "adding precisions"),
+    ("check_bug_noise_level", lambda a: a, "variance (1 − ᾱ_t)²"),
+    ("check_bug_noise_level", lambda a: a / (1 - a) ** 2, "solve that for ᾱ′"),
+    ("check_bug_noise_level", lambda a: math.sqrt(a) / (math.sqrt(a) + 1 - a), "ratio of variances"),
+    ("check_reverse_step", _buggy_step(offset=1), "index i + 1"),
+    ("check_reverse_step", _buggy_step(root=False), "1/√(1 − ᾱ_t) times too large"),
+    ("check_reverse_step", _buggy_step(last=True), "code index 0"),
+    ("check_reverse_step", _buggy_step(noise_root=False), "standard deviation is √β_t"),
 ]
 
 

@@ -357,12 +357,9 @@ def test_lesson07_diffusers_guidance_finds_each_bug(capsys):
 
 
 def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes():
-    assert exercises.check_to_model_range(lambda p: p.float() / 127.5 - 1)
-    assert exercises.check_to_model_range(lambda p: p.double() / 127.5 - 1)
-    assert not exercises.check_to_model_range(lambda p: p.float() / 255)
-    assert exercises.check_sampling_indices(lambda T: range(T - 1, -1, -1))
-    assert not exercises.check_sampling_indices(lambda T: range(T - 1, 0, -1))
-    assert not exercises.check_sampling_indices(lambda T: range(T, 0, -1))
+    assert exercises.check_bug_noise_level(lambda a: a / (a + (1 - a) ** 2))
+    assert exercises.check_bug_noise_level(lambda a: 1 / (1 + (1 - a) ** 2 / a))  # another correct form
+    assert not exercises.check_bug_noise_level(lambda a: a)
 
     def kl(alpha_bar, var):
         s2 = alpha_bar * var + 1 - alpha_bar
@@ -401,8 +398,8 @@ def test_unfinished_lesson_07_and_08_exercises_get_a_reminder(capsys):
         exercises.check_no_noise_variance,
         exercises.check_ddim_variance,
         exercises.check_diffusers_guidance,
-        exercises.check_to_model_range,
-        exercises.check_sampling_indices,
+        exercises.check_bug_noise_level,
+        exercises.check_reverse_step,
         exercises.check_prior_mismatch_kl,
     ):
         assert not check(unfinished)

@@ -28,8 +28,8 @@ WRONG_ANSWERS = {
     ),
     "check_ddim_step_coefficients": lambda ab, ab_prev, sigma: (sqrt(ab_prev), sqrt(1 - ab_prev)),  # a not divided
     # lesson 08
-    "check_to_model_range": lambda pixels: pixels.float() / 255,  # [0, 1]
-    "check_sampling_indices": lambda T: range(T, 0, -1),  # paper steps
+    "check_bug_noise_level": lambda ab: ab,  # the bug's noise taken as variance 1 − ᾱ
+    "check_reverse_step": lambda model, x, i, schedule, z: x,  # no step at all
     "check_prior_mismatch_kl": lambda ab, v: 1.0,
     "check_prior_kl_with_mean": lambda ab, m, v: 0.5 * (ab * v - ab - math.log(ab * v + 1 - ab)),  # no mean term
     # lessons 09a and 09b

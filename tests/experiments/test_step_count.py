@@ -193,3 +193,54 @@ def test_the_first_curve_point_re_runs_to_the_recorded_value(committed):
     again = step_count.measure_one("separate-5", run["seed"], every, every, every, 50, recipe["curve_n"])
     assert again["curve"][0]["step"] == run["curve"][0]["step"] == every
     assert again["curve"][0]["w1"] == pytest.approx(run["curve"][0]["w1"], rel=1e-4)
+
+
+# ---- the two halves of data in [0, 1] (data/step_count_range.json) ----
+
+
+def test_the_two_halves_compose_to_the_unit_range_map():
+    x = torch.randn(1000, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    (shift, scale), halved, shifted = (step_count.DATA_MAPS[v] for v in ("unit-range", "half-scale", "shifted"))
+    assert torch.equal((x + shift) * scale, (x + 1) / 2)  # the record's [0, 1] runs, bit for bit
+    assert halved == (0.0, scale) and shifted == (shift, 1.0)  # (x + 1)/2: a shift by 1, then a halving
+
+
+def test_the_halves_can_only_be_named():
+    assert not set(step_count.RANGE_PARTS) & set(step_count.variants())
+    with pytest.raises(InputError) as caught:
+        step_count.measure(**{**TINY, "names": ("half-scale", "quarter-scale")})
+    assert caught.value.parameter == "variants"
+
+
+@pytest.fixture(scope="module")
+def halves():
+    return record.read_record("step_count_range")
+
+
+def test_the_halves_record_is_what_its_command_resolves_to(halves, committed):
+    args = record.command_arguments(halves, step_count.parser())
+    assert args.variants == list(step_count.RANGE_PARTS) == halves["recipe"]["variants"]
+    assert halves["recipe"]["gallery_seeds"] == args.gallery_seeds == committed["recipe"]["gallery_seeds"]
+    for key in ("lesson_steps", "n", "curve_n", "every"):  # the gallery's recipe, as the [0, 1] runs had it
+        assert halves["recipe"][key] == committed["recipe"][key] == getattr(args, key), key
+    assert {k: halves["recipe"][k] for k in step_count.RECIPE} == step_count.RECIPE
+    expected = [(v, s) for s in args.gallery_seeds for v in args.variants]
+    assert [(run["variant"], run["seed"]) for run in halves["runs"]] == expected
+    assert all(run["steps"] == args.lesson_steps for run in halves["runs"])
+    assert halves["data_reference"] == committed["data_reference"]
+
+
+def test_the_halving_alone_does_the_damage_in_every_seed(halves, committed):
+    """Lesson 08 §2: x/2 lands above fresh data's range like [0, 1], with the narrow bump under-filled; x + 1 stays
+    above the correct model by less than fresh data's standard deviation."""
+    high, std = level_high(committed), statistics.stdev(committed["data_reference"]["values"])
+    seeds = committed["recipe"]["gallery_seeds"]
+    correct = {r["seed"]: r["at_lesson_steps"][0] for r in runs_of(committed, "shared") if r["seed"] in seeds}
+    halved = {r["seed"]: r["final"][0] for r in runs_of(halves, "half-scale")}
+    shifted = {r["seed"]: r["final"][0] for r in runs_of(halves, "shifted")}
+    both = {r["seed"]: r["final"][0] for r in runs_of(committed, "unit-range")}
+    for seed in seeds:
+        assert 2 * halved[seed]["w1"] > high and 2 * both[seed]["w1"] > high, seed
+        assert 0 < shifted[seed]["w1"] - correct[seed]["w1"] < std, seed
+        narrow = halved[seed]["mode_shares"][2]
+        assert narrow < min(shifted[seed]["mode_shares"][2], correct[seed]["mode_shares"][2]), seed

@@ -25,7 +25,7 @@ from .lesson07 import (
     check_diffusers_guidance,
     check_no_noise_variance,
 )
-from .lesson08 import check_prior_kl_with_mean, check_prior_mismatch_kl, check_sampling_indices, check_to_model_range
+from .lesson08 import check_bug_noise_level, check_prior_kl_with_mean, check_prior_mismatch_kl, check_reverse_step
 from .lesson09 import check_heun_step, check_noise_free_ink, check_reverse_sde_step, check_velocity_from_x0
 from .lesson10 import check_capstone
 
@@ -62,8 +62,8 @@ __all__ = [
     "check_ddim_variance",
     "check_diffusers_guidance",
     "check_ddim_step_coefficients",
-    "check_to_model_range",
-    "check_sampling_indices",
+    "check_bug_noise_level",
+    "check_reverse_step",
     "check_prior_mismatch_kl",
     "check_prior_kl_with_mean",
     "check_noise_free_ink",

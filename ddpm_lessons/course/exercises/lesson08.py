@@ -1,72 +1,166 @@
-"""Exercise checks for lesson 08 (what goes wrong): each prints ✓ or ✗ with the likely mistake."""
+"""Exercise checks for lesson 08 (what goes wrong): each prints ✓ or ✗ with the likely mistake.
+
+Exercise 1 derives the noise level the (1 − ᾱ) bug really trains at, 2 finds three of the gallery's bugs in one
+reverse step, 3 computes the prior mismatch of a short chain, 4 derives its mean term."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
 
 from ..language import tr
-from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer
+from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_to_model_range", "check_sampling_indices", "check_prior_mismatch_kl", "check_prior_kl_with_mean"]
+__all__ = ["check_bug_noise_level", "check_reverse_step", "check_prior_mismatch_kl", "check_prior_kl_with_mean"]
 
 
-@robust_check
-def check_to_model_range(fn) -> CheckResult:
-    """Lesson 08, exercise 1: ``fn(pixels)`` maps 8-bit pixels (uint8, 0 … 255) to the model's range [−1, 1]."""
-    pixels = torch.tensor([[0, 1, 127, 128, 254, 255]], dtype=torch.uint8)
-    got, problem = call_answer(fn, pixels.clone())
-    if problem:
-        return report(False, problem)
-    if not isinstance(got, torch.Tensor) or not got.is_floating_point() or got.shape != pixels.shape:
-        return report(False, tr("return a floating-point tensor shaped like pixels (convert with .float() first)"))
-    expected = pixels.float() / 127.5 - 1
-    got, problem = tensor_answer(got, expected, tr("the result"))
-    if problem:
-        return report(False, problem)
-    if not close(got, expected, rtol=1e-5, atol=1e-6):
-        if close(got, pixels.float() / 255, rtol=1e-5, atol=1e-6):
-            hint = tr("that is [0, 1] — the bug this lesson demonstrates; the model expects [−1, 1]")
-        else:
-            hint = tr(
-                "0 must map to −1 and 255 to 1; got {low:.3g} … {high:.3g}",
-                low=got.min().item(),
-                high=got.max().item(),
-            )
-        return report(False, hint)
-    return report(True, tr("x = pixels/127.5 − 1: 0 → −1, 255 → 1"))
+def _bug_level_slips(alpha_bar: float) -> dict:
+    """The likely wrong answers of exercise 1, hint → the value that slip gives."""
+    a = alpha_bar
+    snr_bug = a / (1 - a) ** 2
+    return {
+        tr(" — that is ᾱ_t itself: the bug's noise (1 − ᾱ_t)·ε has variance (1 − ᾱ_t)², not 1 − ᾱ_t"): a,
+        tr(" — that is the bug's SNR ᾱ_t/(1 − ᾱ_t)²; the level ᾱ′ has SNR ᾱ′/(1 − ᾱ′): solve that for ᾱ′"): snr_bug,
+        tr(" — that is the ratio of the two SNRs, 1/(1 − ᾱ_t); the level ᾱ′ solves ᾱ′/(1 − ᾱ′) = ᾱ_t/(1 − ᾱ_t)²"): 1
+        / (1 - a),
+        tr(" — you compared amplitudes (√ᾱ_t against 1 − ᾱ_t); the SNR is a ratio of variances"): math.sqrt(a)
+        / (math.sqrt(a) + 1 - a),
+        tr(" — that is 1 − ᾱ′, the noise variance of the level, not ᾱ′"): (1 - a) ** 2 / (a + (1 - a) ** 2),
+    }
 
 
 @robust_check
-def check_sampling_indices(fn) -> CheckResult:
-    """Lesson 08, exercise 2: ``fn(T)`` = the 0-based indices a DDPM sampler visits, in order: T−1, …, 1, 0."""
-    for T in (1, 5, 1000):
-        got, problem = call_answer(fn, T)
+def check_bug_noise_level(fn) -> CheckResult:
+    """Lesson 08, exercise 1 (derive): ``fn(alpha_bar)`` = the level ᾱ′ of the correct forward process whose input
+    the bug's x_t = √ᾱ_t x₀ + (1 − ᾱ_t) ε is, up to a constant factor: the level with the same signal-to-noise ratio,
+    ᾱ′/(1 − ᾱ′) = ᾱ_t/(1 − ᾱ_t)², so ᾱ′ = ᾱ_t/(ᾱ_t + (1 − ᾱ_t)²)."""
+    for alpha_bar in (0.3, 0.9989, 0.1, 4e-5):
+        got, problem = call_answer(fn, alpha_bar, number=True)
         if problem:
             return report(False, problem)
-        try:
-            got = [int(v) for v in got]
-        except (TypeError, ValueError):
-            return report(False, tr("return a list (or range) of integers"))
-        expected = list(range(T - 1, -1, -1))
-        if got != expected:
-            if got == list(range(T, 0, -1)):
-                hint = tr("those are the paper's steps T … 1; code indices are one less (T−1 … 0)")
-            elif got == list(range(T - 1, 0, -1)):
-                hint = tr("the last step, index 0, is missing: without it the sample keeps the noise of step 1")
-            elif got == expected[::-1]:
-                hint = tr("the sampler runs backwards in time: start at T−1")
-            else:
-                hint = tr(
-                    "expected {first} … {last}, got {got_first} … {got_last}",
-                    first=expected[:3],
-                    last=expected[-2:],
-                    got_first=got[:3],
-                    got_last=got[-2:],
-                )
-            return report(False, tr("T={T}: {hint}", T=T, hint=hint))
-    return report(True, tr("indices T−1, T−2, …, 0: T steps, the last one (index 0) without noise"))
+        expected = alpha_bar / (alpha_bar + (1 - alpha_bar) ** 2)
+        if close(got, expected, rtol=1e-5, atol=1e-12):
+            continue
+        hint = which_mistake(got, _bug_level_slips(alpha_bar), rtol=1e-5, atol=1e-12)
+        return report(
+            False,
+            tr(
+                "alpha_bar={alpha_bar}: expected {expected:.6g}, got {got:.6g}{hint}",
+                alpha_bar=alpha_bar,
+                expected=expected,
+                got=got,
+                hint=hint,
+            ),
+        )
+    return report(
+        True,
+        tr(
+            "ᾱ′ = ᾱ_t/(ᾱ_t + (1 − ᾱ_t)²) ≥ ᾱ_t: the SNR is 1/(1 − ᾱ_t) times too high, so at small t the network "
+            "trains on far less noise than the sampler meets"
+        ),
+    )
+
+
+class _RecordingEps(torch.nn.Module):
+    """A stand-in ε-model for exercise 2: a known prediction that differs at every index, and a record of the
+    indices it was asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.asked: list[torch.Tensor] = []
+
+    def forward(self, x, t):
+        t = torch.as_tensor(t)
+        self.asked.append(t.detach().clone())
+        shape = (-1,) + (1,) * (x.dim() - 1)
+        return torch.tanh(x) * (1 + t.to(x.dtype).reshape(shape) / 500) + 0.3
+
+
+def _step_variants(model, x, i, schedule, z) -> dict:
+    """Algorithm 2's step at code index ``i`` with each combination of the slips exercise 2 plants:
+    (index offset, ε divided by √(1 − ᾱ) or by 1 − ᾱ, z scaled by √β or by β, noise at index 0 or not) → x."""
+    beta, alpha, alpha_bar = (schedule.betas[i].item(), schedule.alphas[i].item(), schedule.alphas_cumprod[i].item())
+    variants = {}
+    for offset, root, noise_root, last_noise in itertools.product((0, 1, -1), (True, False), (True, False), (0, 1)):
+        with torch.no_grad():
+            eps = model(x, torch.full((x.shape[0],), i + offset))
+        coefficient = beta / (math.sqrt(1 - alpha_bar) if root else 1 - alpha_bar)
+        mean = (x - coefficient * eps) / math.sqrt(alpha)
+        sigma = math.sqrt(beta) if noise_root else beta
+        variants[(offset, root, noise_root, last_noise)] = mean + sigma * z if i > 0 or last_noise else mean
+    return variants
+
+
+def _step_symptoms(keys) -> str:
+    """The slips of the step, read from the variants its results matched (one key per code index tried)."""
+    offsets = {key[0] for key in keys if key[0]}
+    symptoms = [
+        tr(
+            "the network is asked for index i {sign} 1: it was trained on the code's 0-based indices 0 … T − 1 "
+            "(section 3)",
+            sign="+" if offset > 0 else "−",
+        )
+        for offset in sorted(offsets, reverse=True)
+    ]
+    if any(not key[1] for key in keys):
+        symptoms.append(
+            tr(
+                "the ε term is 1/√(1 − ᾱ_t) times too large: Algorithm 2 divides β_t by √(1 − ᾱ_t), the noise's "
+                "standard deviation (section 1's slip, on the sampling side)"
+            )
+        )
+    if any(not key[2] for key in keys):
+        symptoms.append(tr("the noise added is β_t·z: with σ_t² = β_t its standard deviation is √β_t"))
+    if any(key[3] for key in keys):
+        symptoms.append(tr("at code index 0 (the paper's t = 1) the step adds noise: the last step returns its mean"))
+    return "; ".join(symptoms)
+
+
+@robust_check
+def check_reverse_step(fn) -> CheckResult:
+    """Lesson 08, exercise 2 (find the bug): ``fn(model, x, i, schedule, z)`` = one step of DDPM's Algorithm 2 at
+    code index ``i`` (0-based) with σ_t² = β_t and the given z: (x − β/√(1 − ᾱ)·ε_θ(x, i))/√α + √β·z, without the
+    noise at i = 0. Checked at four indices with a stand-in model that records the indices it is asked for; the
+    feedback names every slip the results show."""
+    from ...schedule import DiffusionSchedule
+
+    schedule = DiffusionSchedule.linear(1000, dtype=torch.float64)
+    generator = torch.Generator().manual_seed(8)
+    x = torch.randn(6, 1, generator=generator, dtype=torch.float64)
+    z = torch.randn(6, 1, generator=generator, dtype=torch.float64)
+    matched, unknown = [], None
+    for i in (500, 10, 999, 0):
+        model = _RecordingEps()
+        got, problem = call_answer(fn, model, x.clone(), i, schedule, z.clone())
+        if problem:
+            return report(False, problem)
+        got, shape_problem = tensor_answer(got, x, tr("the result"))
+        if shape_problem:
+            return report(False, tr("{problem}: return a tensor shaped like x", problem=shape_problem))
+        variants = _step_variants(_RecordingEps(), x, i, schedule, z)
+        key = next((key for key, value in variants.items() if close(got, value, rtol=1e-5, atol=1e-6)), None)
+        if key is None and unknown is None:
+            asked = sorted({int(v) for t in model.asked for v in torch.as_tensor(t).flatten().tolist()})
+            unknown = tr(
+                "code index {i}: expected (x − β_t/√(1 − ᾱ_t)·ε_θ(x, i))/√α_t + √β_t·z (no noise at i = 0); your "
+                "step asked the network for indices {asked}",
+                i=i,
+                asked=asked,
+            )
+        matched.append(key)
+    if unknown is not None:
+        return report(False, unknown)
+    if all(key == (0, True, True, 0) for key in matched):
+        return report(
+            True,
+            tr(
+                "x_(t−1) = (x_t − β_t/√(1 − ᾱ_t)·ε_θ(x_t, t))/√α_t + √β_t·z at the code's own index, and no noise at "
+                "index 0: none of these slips crashes, each only makes the samples worse"
+            ),
+        )
+    return report(False, tr("tried at code indices 500, 10, 999 and 0: {hint}", hint=_step_symptoms(matched)))
 
 
 @robust_check
