@@ -49,6 +49,11 @@ def _kept_minus_one(t, dim):  # a half fix: i/(half − 1) − 1
     return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
 
+def _fast_twins(t, tol):  # ‖(sin s, cos s) − (sin t, cos t)‖ = 2|sin((s − t)/2)|
+    s = torch.arange(1000)
+    return s[(2 * torch.sin((s - t) / 2).abs() < tol) & (s != t)]
+
+
 def _chain_coefficients(a, b):
     scale, variance = 1.0, 0.0
     for a_s, b_s in zip(a, b):  # one step of the chain: x ← a_s x + b_s ε
@@ -108,6 +113,7 @@ SOLUTIONS = {
     ),
     "check_embedding_distance": _embedding_distance,
     "check_fixed_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
+    "check_fast_twins": _fast_twins,
     "check_shifted_embedding": _shifted,
     "check_stage_parameters": lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 8 * o,
     "check_receptive_field": lambda n: 3 + 7 * (2**n - 1),
@@ -268,6 +274,12 @@ MISTAKES = [
     ("check_embedding_distance", lambda g, d: _embedding_distance(2 * g, d), "half the angle"),
     ("check_fixed_embedding", _typed_embedding, "measure first"),
     ("check_fixed_embedding", _kept_minus_one, "nearly unrelated vectors"),
+    ("check_fast_twins", lambda t, tol: torch.cat([_fast_twins(t, tol), torch.tensor([t])]), "leave t itself out"),
+    (
+        "check_fast_twins",
+        lambda t, tol: [s for s in range(1000) if s != t and abs(math.sin(s) - math.sin(t)) < tol],
+        "sines alone",
+    ),
     (
         "check_embedding_distance",
         lambda g, d: (TimePositionalEncoding(d)(g) - TimePositionalEncoding(d)(0 * g)).norm(dim=1),

@@ -190,6 +190,20 @@ def test_lesson04_exercise_checks(capsys):
     assert not exercises.check_fixed_embedding(interleaved)
     assert "interleaved" in capsys.readouterr().out
 
+    def fast_twins(t, tol):  # ‖(sin s, cos s) − (sin t, cos t)‖ = 2|sin((s − t)/2)|
+        return [
+            s for s in range(1000) if s != t and math.dist((math.sin(s), math.cos(s)), (math.sin(t), math.cos(t))) < tol
+        ]
+
+    assert exercises.check_fast_twins(fast_twins)
+    assert exercises.check_fast_twins(lambda t, tol: torch.tensor(sorted(fast_twins(t, tol), reverse=True)))
+    assert not exercises.check_fast_twins(lambda t, tol: fast_twins(t, tol) + [t])
+    assert "leave t itself out" in capsys.readouterr().out
+    assert not exercises.check_fast_twins(
+        lambda t, tol: [s for s in range(1000) if abs(math.sin(s) - math.sin(t)) < tol and s != t]
+    )
+    assert "sines alone" in capsys.readouterr().out
+
     def shifted(emb, k):  # rotate each (sin, cos) pair by k·ω_i
         half = emb.shape[1] // 2
         omega = torch.exp(torch.arange(half, dtype=emb.dtype) * -(math.log(10000) / (half - 1)))

@@ -7,9 +7,9 @@ import math
 import torch
 
 from ..language import tr
-from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
+from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, type_name, which_mistake
 
-__all__ = ["check_embedding_distance", "check_fixed_embedding", "check_shifted_embedding"]
+__all__ = ["check_embedding_distance", "check_fast_twins", "check_fixed_embedding", "check_shifted_embedding"]
 
 
 def _frequencies(half: int, denominator: int) -> torch.Tensor:
@@ -185,6 +185,74 @@ def check_fixed_embedding(fn) -> CheckResult:
     return report(
         True,
         tr("i/(half − 1): wavelengths from 2π up to 2π·10000, and neighbouring steps get similar vectors again"),
+    )
+
+
+def _steps_set(value) -> set | None:
+    """A learner's collection of steps (tensor, array, list, tuple, set) as a set of ints, or None."""
+    if isinstance(value, torch.Tensor):
+        value = value.flatten().tolist()
+    elif hasattr(value, "tolist"):
+        value = value.tolist()
+    if not isinstance(value, (list, tuple, set)) or not all(
+        isinstance(v, (int, float)) and float(v) == int(v) for v in value
+    ):
+        return None
+    return {int(v) for v in value}
+
+
+def _twins(t: int, tol: float, near) -> set:
+    """The steps s = 0 … 999 for which ``near(s, t, tol)`` holds (float64)."""
+    s = torch.arange(1000, dtype=torch.float64)
+    return set(torch.nonzero(near(s, float(t), tol)).flatten().tolist())
+
+
+@robust_check
+def check_fast_twins(fn) -> CheckResult:
+    """Lesson 04, exercise 3 (predict, then run): ``fn(t, tol)`` = the steps s ≠ t of the chain 0 … 999 whose fast
+    pair (sin s, cos s) — frequency 1 of the 4-dimensional embedding — lies within Euclidean distance ``tol`` of
+    t's: ‖(sin s, cos s) − (sin t, cos t)‖ = 2|sin((s − t)/2)| < tol. Any collection of ints, any order."""
+    cases = ((0, 0.1), (500, 0.05), (999, 0.2))
+    for t, tol in cases:
+        got, problem = call_answer(fn, t, tol)
+        if problem:
+            return report(False, problem)
+        steps = _steps_set(got)
+        if steps is None:
+            return report(
+                False, tr("return the steps as a list or a 1-D tensor of ints, got {kind}", kind=type_name(got))
+            )
+        right = _twins(t, tol, lambda s, t, tol: (2 * torch.sin((s - t) / 2).abs() < tol) & (s != t))
+        if steps == right:
+            continue
+        slips = {
+            tr("leave t itself out: it is not a twin of itself"): right | {t},
+            tr(
+                "you compared the sines alone; sin s = sin t also where the phase differs (s ≈ π − t + 2πm): "
+                "compare the pair (sin s, cos s)"
+            ): _twins(t, tol, lambda s, t, tol: ((s.sin() - math.sin(t)).abs() < tol) & (s != t)),
+            tr("that compares the squared distance with tol; compare the distance"): _twins(
+                t, tol, lambda s, t, tol: (4 * torch.sin((s - t) / 2) ** 2 < tol) & (s != t)
+            ),
+        }
+        hint = next((h for h, value in slips.items() if steps == value), "")
+        return report(
+            False,
+            tr(
+                "t={t}, tol={tol}: {n_right} steps are that close, your function returned {n_got}{hint}",
+                t=t,
+                tol=tol,
+                n_right=len(right),
+                n_got=len(steps),
+                hint=(" — " + hint) if hint else "",
+            ),
+        )
+    return report(
+        True,
+        tr(
+            "the fast pair repeats every 2π ≈ 6.28 steps: its near-twins lie all along the chain, so it cannot say "
+            "how noisy x_t is"
+        ),
     )
 
 

@@ -66,6 +66,21 @@ MESSAGES: dict[str, str] = {
     "i/(half − 1): wavelengths from 2π up to 2π·10000, and neighbouring steps get similar vectors again": (
         "i/(half − 1)：波长从 2π 到 2π·10000，相邻的步又得到相似的向量了"
     ),
+    # check_fast_twins
+    "return the steps as a list or a 1-D tensor of ints, got {kind}": "请把这些步以整数列表或一维张量返回，得到的是 {kind}",
+    "leave t itself out: it is not a twin of itself": "把 t 本身排除在外：它不算自己的“双胞胎”",
+    "you compared the sines alone; sin s = sin t also where the phase differs (s ≈ π − t + 2πm): "
+    "compare the pair (sin s, cos s)": (
+        "你只比较了正弦；在相位不同的地方（s ≈ π − t + 2πm）也有 sin s = sin t：请比较整对 (sin s, cos s)"
+    ),
+    "that compares the squared distance with tol; compare the distance": "这是拿距离的平方和 tol 比较；请比较距离本身",
+    "t={t}, tol={tol}: {n_right} steps are that close, your function returned {n_got}{hint}": (
+        "t={t}, tol={tol}：有 {n_right} 个步离得这么近，你的函数返回了 {n_got} 个{hint}"
+    ),
+    "the fast pair repeats every 2π ≈ 6.28 steps: its near-twins lie all along the chain, so it cannot say "
+    "how noisy x_t is": (
+        "快的那一对每 2π ≈ 6.28 步重复一次：与它几乎相同的步散布在整条链上，所以它说不出 x_t 有多嘈杂"
+    ),
     # check_shifted_embedding
     "the shifted embedding": "平移后的嵌入",
     "dim={dim}, k={k}: {problem}": "dim={dim}, k={k}：{problem}",
