@@ -256,6 +256,32 @@ def check_fast_twins(fn) -> CheckResult:
     )
 
 
+def _linearity_problem(fn, dim: int, k: int, g: torch.Generator) -> str | None:
+    """None when fn(a·e₁ + b·e₂, k) = a·fn(e₁, k) + b·fn(e₂, k) for two random vectors (not embeddings), else why not."""
+    e1, e2 = torch.randn(2, 3, dim, generator=g, dtype=torch.float64)
+    a, b = 0.7, -1.9
+    together, problem = call_answer(fn, a * e1 + b * e2, k)
+    parts = [call_answer(fn, e, k) for e in (e1.clone(), e2.clone())]
+    problem = problem or next((p for _, p in parts if p), None)
+    if problem:
+        return tr("dim={dim}, k={k}, on vectors that are not embeddings: {problem}", dim=dim, k=k, problem=problem)
+    together, problem = tensor_answer(together, e1, tr("the shifted embedding"))
+    apart = [tensor_answer(value, e1, tr("the shifted embedding"))[0] for value, _ in parts]
+    if (
+        problem
+        or any(v is None for v in apart)
+        or not close(together, a * apart[0] + b * apart[1], rtol=1e-4, atol=1e-4)
+    ):
+        return tr(
+            "dim={dim}, k={k}: right on embeddings, but not linear: fn(a·e₁ + b·e₂) ≠ a·fn(e₁) + b·fn(e₂) for two "
+            "arbitrary vectors. PE(t + k) must come from PE(t) through one fixed matrix (rotate each pair); "
+            "recovering t and re-encoding t + k is not linear",
+            dim=dim,
+            k=k,
+        )
+    return None
+
+
 @robust_check
 def check_shifted_embedding(fn) -> CheckResult:
     """Lesson 04, exercise 4 (derive): ``fn(emb, k)`` = PE(t + k) computed from PE(t) ``emb`` ``(B, dim)`` alone,
@@ -291,33 +317,9 @@ def check_shifted_embedding(fn) -> CheckResult:
                 atol=1e-4,
             )
             return report(False, tr("dim={dim}, k={k}: {hint}", dim=dim, k=k, hint=hint))
-        e1, e2 = torch.randn(2, 3, dim, generator=g, dtype=torch.float64)
-        a, b = 0.7, -1.9
-        together, problem = call_answer(fn, a * e1 + b * e2, k)
-        parts = [call_answer(fn, e, k) for e in (e1.clone(), e2.clone())]
-        problem = problem or next((p for _, p in parts if p), None)
+        problem = _linearity_problem(fn, dim, k, g)
         if problem:
-            return report(
-                False,
-                tr("dim={dim}, k={k}, on vectors that are not embeddings: {problem}", dim=dim, k=k, problem=problem),
-            )
-        together, problem = tensor_answer(together, e1, tr("the shifted embedding"))
-        apart = [tensor_answer(value, e1, tr("the shifted embedding"))[0] for value, _ in parts]
-        if (
-            problem
-            or any(value is None for value in apart)
-            or not close(together, a * apart[0] + b * apart[1], rtol=1e-4, atol=1e-4)
-        ):
-            return report(
-                False,
-                tr(
-                    "dim={dim}, k={k}: right on embeddings, but not linear: fn(a·e₁ + b·e₂) ≠ a·fn(e₁) + b·fn(e₂) for two "
-                    "arbitrary vectors. PE(t + k) must come from PE(t) through one fixed matrix (rotate each pair); "
-                    "recovering t and re-encoding t + k is not linear",
-                    dim=dim,
-                    k=k,
-                ),
-            )
+            return report(False, problem)
     return report(
         True,
         tr("PE(t + k) = a fixed rotation of PE(t) for every t: one linear map, the same for every t, shifts time by k"),
