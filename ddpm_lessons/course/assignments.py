@@ -106,7 +106,12 @@ POINTS: dict[str, dict[str, int]] = {
         "check_variances_agree_step": 1,
     },
     "03b_elbo_and_simple_loss": {"check_min_weight_step": 1, "check_sum_from_random_steps": 1},
-    "04_time_embedding": {"check_embedding_distance": 2, "check_fixed_embedding": 1, "check_shifted_embedding": 2},
+    "04_time_embedding": {
+        "check_embedding_distance": 2,
+        "check_fixed_embedding": 1,
+        "check_fast_twins": 1,
+        "check_shifted_embedding": 2,
+    },
     "05_unet": {
         "check_stage_parameters": 2,
         "check_receptive_field": 1,

@@ -8,7 +8,11 @@ trains live: two moons (20,000 points), hidden width 128, three blocks, the line
 256, lr 10⁻³ with 100 warm-up steps, EMA decay 0.995, one CPU thread. Within a seed every variant shares the
 training set (``toy_data("moons", 20000, seed=seed)``), the initial seed (``torch.manual_seed(seed)`` before the
 model is built), the training draws (``train(seed=seed)``) and the sampling noise (DDPM-1000 with σ² = β, sampling
-seed 1), so the time input is the only difference; across seeds all of those change but the sampling noise.
+seed 1). The initial weights are not shared, though: the input layer is built first and its size depends on the
+time input (2 + 32, 2 + 1 or 2 inputs), so it consumes a different number of random draws and every later layer
+starts from different weights ("scalar" and "raw" alone start identically). Within a seed the variants therefore
+differ in their time input and in their initial weights; the seeds average over the second. Across seeds all of
+those change but the sampling noise.
 
 Measured on the EMA weights after each step count in ``--curve`` (a learning curve; each segment resumes the
 previous one's checkpoint exactly, so the curve's points are those of one long run — tested): ``swd``, the sliced

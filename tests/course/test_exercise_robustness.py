@@ -37,10 +37,21 @@ def _embedding_distance(gap, dim):
     return 2 * torch.sin(gap[:, None] * omega / 2).pow(2).sum(dim=1).sqrt()  # 1 − cos x = 2 sin²(x/2)
 
 
-def _typed_embedding(t, dim):
+def _typed_embedding(t, dim):  # exercise 2's stub: wavelengths 2π·10000^(i/half − 1)
     half = dim // 2
-    angles = t[:, None] * torch.exp(torch.arange(half) * -(math.log(10000) / half - 1))
+    angles = 2 * math.pi * t[:, None] / (2 * math.pi * 10000 ** (torch.arange(half) / half - 1))
     return torch.cat([angles.sin(), angles.cos()], dim=-1)
+
+
+def _kept_minus_one(t, dim):  # a half fix: i/(half − 1) − 1
+    half = dim // 2
+    angles = 2 * math.pi * t[:, None] / (2 * math.pi * 10000 ** (torch.arange(half) / (half - 1) - 1))
+    return torch.cat([angles.sin(), angles.cos()], dim=-1)
+
+
+def _fast_twins(t, tol):  # ‖(sin s, cos s) − (sin t, cos t)‖ = 2|sin((s − t)/2)|
+    s = torch.arange(1000)
+    return s[(2 * torch.sin((s - t) / 2).abs() < tol) & (s != t)]
 
 
 def _chain_coefficients(a, b):
@@ -115,6 +126,7 @@ SOLUTIONS = {
     ),
     "check_embedding_distance": _embedding_distance,
     "check_fixed_embedding": lambda t, dim: TimePositionalEncoding(dim)(t),
+    "check_fast_twins": _fast_twins,
     "check_shifted_embedding": _shifted,
     "check_stage_parameters": lambda i, o, t, k, d: (i if d else 2 * i) * o * k * k + 25 * o * o + t * o + 8 * o,
     "check_receptive_field": lambda n: 3 + 7 * (2**n - 1),
@@ -278,8 +290,25 @@ MISTAKES = [
     ("check_embedding_distance", lambda g, d: _embedding_distance(g, d) / math.sqrt(d // 2), "unit vectors"),
     ("check_embedding_distance", lambda g, d: _embedding_distance(g, d) / math.sqrt(2), "both norms count"),
     ("check_embedding_distance", lambda g, d: _embedding_distance(2 * g, d), "half the angle"),
-    ("check_fixed_embedding", _typed_embedding, "nearly unrelated vectors"),
-    ("check_fixed_embedding", lambda t, d: _shifted(TimePositionalEncoding(d)(t), 0).roll(d // 2, 1), "swapped"),
+    ("check_fixed_embedding", _typed_embedding, "measure first"),
+    ("check_fixed_embedding", _kept_minus_one, "nearly unrelated vectors"),
+    ("check_fast_twins", lambda t, tol: torch.cat([_fast_twins(t, tol), torch.tensor([t])]), "leave t itself out"),
+    (
+        "check_fast_twins",
+        lambda t, tol: [s for s in range(1000) if s != t and abs(math.sin(s) - math.sin(t)) < tol],
+        "sines alone",
+    ),
+    (
+        "check_embedding_distance",
+        lambda g, d: (TimePositionalEncoding(d)(g) - TimePositionalEncoding(d)(0 * g)).norm(dim=1),
+        "beyond what TimePositionalEncoding accepts",
+    ),
+    (
+        "check_shifted_embedding",
+        lambda e, k: _shifted(e, k) * e.norm(dim=1, keepdim=True) / math.sqrt(e.shape[1] // 2),
+        "not linear",
+    ),
+    ("check_fixed_embedding", lambda t, d: _shifted(TimePositionalEncoding(d)(t), 0).roll(d // 2, 1), "[cos | sin]"),
     (
         "check_jump_mean_eps_form",
         lambda at, a_s: (1 / math.sqrt(at / a_s), -(1 - at / a_s) / math.sqrt(1 - at)),

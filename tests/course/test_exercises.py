@@ -147,23 +147,41 @@ def test_lesson03_exercise_checks(capsys):
 def test_lesson04_exercise_checks(capsys):
     from ddpm_lessons import TimePositionalEncoding
 
-    def distance(gap, dim):  # from the embeddings themselves, at some t: the gap alone decides it
-        encoding = TimePositionalEncoding(dim)
-        return (encoding(321.5 + gap.double()) - encoding(torch.full_like(gap.double(), 321.5))).norm(dim=1)
+    def distance(gap, dim):  # the closed form, 1 − cos x = 2 sin²(x/2)
+        half = dim // 2
+        omega = torch.exp(torch.arange(half, dtype=torch.float64) * -(math.log(10000) / (half - 1)))
+        return 2 * torch.sin(gap[:, None] * omega / 2).pow(2).sum(dim=1).sqrt()
+
+    def unsimplified(gap, dim):  # still a correct form: √(2h − 2 Σ cos(gap·ω_i))
+        half = dim // 2
+        omega = torch.exp(torch.arange(half, dtype=torch.float64) * -(math.log(10000) / (half - 1)))
+        return (2 * half - 2 * torch.cos(gap[:, None] * omega).sum(dim=1)).clamp(min=0).sqrt()
+
+    def copied(gap, dim):  # the expert's copy: two of the package's embeddings subtracted, no derivation
+        return (TimePositionalEncoding(dim)(gap) - TimePositionalEncoding(dim)(0 * gap)).norm(dim=1)
 
     assert exercises.check_embedding_distance(distance)
+    assert exercises.check_embedding_distance(unsimplified)
+    assert not exercises.check_embedding_distance(copied)
+    assert "beyond what TimePositionalEncoding accepts" in capsys.readouterr().out
     assert not exercises.check_embedding_distance(lambda gap, dim: distance(gap, dim) ** 2)
     assert "squared distance" in capsys.readouterr().out
 
-    def typed(t, dim):  # the exercise's stub: ln(10000)/half − 1 instead of ln(10000)/(half − 1)
+    def typed(t, dim, denominator=None, minus_one=True):  # the exercise's stub: i/half − 1 instead of i/(half − 1)
         half = dim // 2
-        frequencies = torch.exp(torch.arange(half) * -(math.log(10000) / half - 1))
-        angles = t[:, None] * frequencies[None, :]
+        wavelengths = 2 * math.pi * 10000 ** (torch.arange(half) / (denominator or half) - (1 if minus_one else 0))
+        angles = 2 * math.pi * t[:, None] / wavelengths[None, :]
         return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
     assert not exercises.check_fixed_embedding(typed)
-    assert "nearly unrelated vectors" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "measure first" in out and "0.5" not in out and "below" not in out  # the stub's output gives nothing away
+    assert exercises.check_fixed_embedding(lambda t, dim: typed(t, dim, dim // 2 - 1, minus_one=False))
     assert exercises.check_fixed_embedding(lambda t, dim: TimePositionalEncoding(dim)(t))
+    assert not exercises.check_fixed_embedding(lambda t, dim: typed(t, dim, dim // 2 - 1))  # kept the − 1
+    assert "nearly unrelated vectors" in capsys.readouterr().out
+    assert not exercises.check_fixed_embedding(lambda t, dim: typed(t, dim, minus_one=False))  # Vaswani's text
+    assert "Vaswani" in capsys.readouterr().out
 
     def interleaved(t, dim):
         e = TimePositionalEncoding(dim)(t)
@@ -171,6 +189,42 @@ def test_lesson04_exercise_checks(capsys):
 
     assert not exercises.check_fixed_embedding(interleaved)
     assert "interleaved" in capsys.readouterr().out
+
+    def fast_twins(t, tol):  # ‖(sin s, cos s) − (sin t, cos t)‖ = 2|sin((s − t)/2)|
+        return [
+            s for s in range(1000) if s != t and math.dist((math.sin(s), math.cos(s)), (math.sin(t), math.cos(t))) < tol
+        ]
+
+    assert exercises.check_fast_twins(fast_twins)
+    assert exercises.check_fast_twins(lambda t, tol: torch.tensor(sorted(fast_twins(t, tol), reverse=True)))
+    assert not exercises.check_fast_twins(lambda t, tol: fast_twins(t, tol) + [t])
+    assert "leave t itself out" in capsys.readouterr().out
+    assert not exercises.check_fast_twins(
+        lambda t, tol: [s for s in range(1000) if abs(math.sin(s) - math.sin(t)) < tol and s != t]
+    )
+    assert "sines alone" in capsys.readouterr().out
+
+    def shifted(emb, k):  # rotate each (sin, cos) pair by k·ω_i
+        half = emb.shape[1] // 2
+        omega = torch.exp(torch.arange(half, dtype=emb.dtype) * -(math.log(10000) / (half - 1)))
+        c, s = torch.cos(k * omega), torch.sin(k * omega)
+        return torch.cat([emb[:, :half] * c + emb[:, half:] * s, emb[:, half:] * c - emb[:, :half] * s], dim=1)
+
+    def reencoded(emb, k):  # the expert's non-linear answer: t from the slowest pair, then PE(t + k)
+        half = emb.shape[1] // 2
+        omega = torch.exp(torch.arange(half, dtype=emb.dtype) * -(math.log(10000) / (half - 1)))
+        t = torch.atan2(emb[:, half - 1], emb[:, -1]) % (2 * math.pi) / omega[-1]
+        angles = (t + k)[:, None] * omega
+        return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+    def scaled_by_norm(emb, k):  # right on every embedding (norm √h), but not linear in emb
+        return shifted(emb, k) * emb.norm(dim=1, keepdim=True) / math.sqrt(emb.shape[1] // 2)
+
+    assert exercises.check_shifted_embedding(shifted)
+    assert not exercises.check_shifted_embedding(reencoded)  # wrong past the slowest period 2π·10⁴
+    capsys.readouterr()
+    assert not exercises.check_shifted_embedding(scaled_by_norm)
+    assert "not linear" in capsys.readouterr().out
 
 
 def _stage_parameters(in_ch, out_ch, time_dim, k, down):

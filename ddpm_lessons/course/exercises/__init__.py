@@ -16,7 +16,7 @@ from .lesson03 import (
     check_sum_from_random_steps,
     check_variances_agree_step,
 )
-from .lesson04 import check_embedding_distance, check_fixed_embedding, check_shifted_embedding
+from .lesson04 import check_embedding_distance, check_fast_twins, check_fixed_embedding, check_shifted_embedding
 from .lesson05 import check_batchnorm_prediction, check_conv_macs, check_receptive_field, check_stage_parameters
 from .lesson06 import check_best_x0_mse, check_ema_window, check_fixed_loss, check_gaussian_loss_floor
 from .lesson07 import (
@@ -49,6 +49,7 @@ __all__ = [
     "check_variances_agree_step",
     "check_embedding_distance",
     "check_fixed_embedding",
+    "check_fast_twins",
     "check_shifted_embedding",
     "check_stage_parameters",
     "check_receptive_field",
