@@ -1,4 +1,4 @@
-"""Generating samples: DDPM ancestral sampling, DDIM, Heun, classifier-free guidance (lessons 07 and 09; the seed's
+"""Generating samples: DDPM ancestral sampling, DDIM, Heun, classifier-free guidance (lessons 07 and 09b; the seed's
 反向扩散).
 
 :func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
