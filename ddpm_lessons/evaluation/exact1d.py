@@ -14,7 +14,11 @@ call these functions to check it:
 - :func:`log_normal` and :func:`kl_normal` — the 1-D Gaussian log-density and the KL of two Gaussians (variances, not
   log-variances; :func:`ddpm_lessons.normal_kl` is DDPM's form).
 
-Everything is float64: these are exact checks, compared at 1e-10.
+Everything is float64. Identities (Bayes' rule on a path, the telescoped sum, the coefficients) hold to 1e-10;
+grid and quadrature results (moments, KLs, −log p_θ(x₀), the bound's terms) to about 1e-4 on the default grids.
+Every function refuses, with an :class:`~ddpm_lessons.InputError` naming the argument, the inputs that would make a
+grid or quadrature answer silently wrong: an unnormalised density, a density the grid does not contain or resolve,
+quadrature nodes that miss part of N(0, 1), a model step narrower than the grid.
 """
 
 from __future__ import annotations
@@ -32,16 +36,35 @@ __all__ = ["log_normal", "kl_normal", "reverse_conditional", "grid_moments", "kl
 
 MIN_GRID = 3
 """A grid needs at least three points for a mean, a variance and a step."""
+MASS_TOL = 1e-3
+"""How far from 1 a density's Riemann sum on its grid may be before it counts as unnormalised (or leaking)."""
+EDGE_TOL = 1e-8
+"""A density contained in its grid is below this share of its peak at both ends."""
+MIN_STEPS_PER_SD = 3
+"""A density is resolved by a grid when its standard deviation spans at least this many grid steps."""
+NODE_REACH = 8.0
+"""Quadrature nodes for N(0, 1) must cover [−8, 8] (the mass outside is 1e-15)."""
+
+
+def _variance(var, name: str) -> torch.Tensor:
+    var = torch.as_tensor(var, dtype=torch.float64) if not isinstance(var, torch.Tensor) else var
+    if not bool(torch.isfinite(var).all()) or not bool((var > 0).all()):
+        raise InputError(f"{name} must be a finite, positive variance, got {var.min().item()}", parameter=name)
+    return var
 
 
 def log_normal(x, mean, var) -> torch.Tensor:
-    """log N(x; mean, var) in float64, element by element (``var`` is a variance)."""
-    var = torch.as_tensor(var, dtype=torch.float64)
+    """log N(x; mean, var) element by element (``var`` is a variance, > 0); float64 unless every argument is a
+    tensor of a lower precision (a float ``var`` becomes float64, so a float32 ``x`` still gives float32)."""
+    var = _variance(var, "var")
     return -0.5 * (x - mean) ** 2 / var - 0.5 * torch.log(2 * math.pi * var)
 
 
 def kl_normal(m1, v1, m2, v2) -> torch.Tensor:
-    """D_KL(N(m1, v1) ‖ N(m2, v2)) per coordinate = ½(ln(v2/v1) + (v1 + (m1 − m2)²)/v2 − 1), variances given."""
+    """D_KL(N(m1, v1) ‖ N(m2, v2)) per coordinate = ½(ln(v2/v1) + (v1 + (m1 − m2)²)/v2 − 1), variances given
+    (> 0; Python floats become float64 tensors)."""
+    m1, m2 = (torch.as_tensor(m, dtype=torch.float64) if not isinstance(m, torch.Tensor) else m for m in (m1, m2))
+    v1, v2 = _variance(v1, "v1"), _variance(v2, "v2")
     return 0.5 * (torch.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / v2 - 1)
 
 
@@ -69,6 +92,14 @@ def _check_density(grid, density) -> float:
         )
     if not bool(torch.isfinite(density).all()) or bool((density < 0).any()) or not float(density.sum()) > 0:
         raise InputError("density must be finite, non-negative and not all zero", parameter="density")
+    mass = float(density.sum()) * dx
+    if abs(mass - 1) > MASS_TOL:
+        raise InputError(
+            f"density must be normalised on the grid (density.sum() * dx == 1), got {mass:.6g}: divide by it first",
+            parameter="density",
+        )
+    if max(float(density[0]), float(density[-1])) > EDGE_TOL * float(density.max()):
+        raise InputError("density must fall to ~0 at both ends of the grid (widen the grid)", parameter="density")
     return dx
 
 
@@ -103,24 +134,44 @@ def reverse_conditional(mixture, schedule, x_t, t: int, s: int, grid) -> torch.T
     likelihood = -0.5 * (x_t - math.sqrt(ratio) * grid) ** 2 / (1 - ratio)  # log q(x_t | x_s), up to a constant
     log_post = prior + likelihood  # Bayes' rule: the evidence q(x_t) is the normalisation below
     post = torch.exp(log_post - log_post.max())
-    return post / (post.sum() * dx)
+    if max(float(post[0]), float(post[-1])) > EDGE_TOL:  # renormalising would silently drop the mass outside
+        raise InputError(
+            f"grid [{grid[0].item():.3g}, {grid[-1].item():.3g}] does not contain q(x_s | x_t) at x_t = {x_t}: widen it",
+            parameter="grid",
+        )
+    post = post / (post.sum() * dx)
+    _, var = _moments(grid, post, dx)
+    if var < (MIN_STEPS_PER_SD * dx) ** 2:  # a spike between grid points: its moments would be the grid's, not q's
+        raise InputError(
+            f"grid step {dx:.3g} does not resolve q(x_s | x_t) (standard deviation {math.sqrt(var):.3g} on the grid): "
+            f"use a step below a third of it",
+            parameter="grid",
+        )
+    return post
 
 
-def grid_moments(grid, density) -> tuple[float, float]:
-    """(mean, variance) of a density on an evenly spaced grid (Riemann sums)."""
-    dx = _check_density(grid, density)
+def _moments(grid, density, dx: float) -> tuple[float, float]:
     mean = (grid * density).sum() * dx
     var = ((grid - mean) ** 2 * density).sum() * dx
     return mean.item(), var.item()
 
 
+def grid_moments(grid, density) -> tuple[float, float]:
+    """(mean, variance) of a normalised density on an evenly spaced grid (Riemann sums); the density must be
+    normalised (``density.sum() * dx == 1`` to 1e-3) and fall to ~0 at both ends of the grid."""
+    dx = _check_density(grid, density)
+    return _moments(grid, density, dx)
+
+
 def kl_from_gaussian(grid, density) -> float:
     """D_KL(q ‖ N(mean, var)) in nats, with the Gaussian of q's own mean and variance: 0 only for a Gaussian q."""
     dx = _check_density(grid, density)
-    mean, var = grid_moments(grid, density)
-    gauss = torch.exp(-0.5 * (grid - mean) ** 2 / var) / math.sqrt(2 * math.pi * var)
-    keep = density > 1e-300
-    return (density[keep] * (torch.log(density[keep]) - torch.log(gauss[keep]))).sum().item() * dx
+    mean, var = _moments(grid, density, dx)
+    if var < (MIN_STEPS_PER_SD * dx) ** 2:
+        raise InputError(f"grid step {dx:.3g} does not resolve density (sd {math.sqrt(var):.3g})", parameter="grid")
+    log_gauss = log_normal(grid, mean, var)  # in log space: the Gaussian's tails would underflow to 0, KL to +inf
+    keep = density > 0
+    return (density[keep] * (torch.log(density[keep]) - log_gauss[keep])).sum().item() * dx
 
 
 Guess = Callable[[torch.Tensor, int], torch.Tensor]
@@ -157,8 +208,15 @@ class ShortChain:
             nodes = torch.linspace(-10, 10, 4001, dtype=torch.float64)
         self.likelihood_grid, self._dw = likelihood_grid, _check_grid(likelihood_grid, "likelihood_grid")
         _check_grid(nodes, "nodes")
+        if nodes[0].item() > -NODE_REACH or nodes[-1].item() < NODE_REACH:
+            raise InputError(f"nodes must cover [-{NODE_REACH:g}, {NODE_REACH:g}] (N(0, 1)'s mass)", parameter="nodes")
         self.nodes = nodes[:, None]
         self.node_weight = torch.exp(-0.5 * self.nodes**2) / math.sqrt(2 * math.pi) * (self.nodes[1] - self.nodes[0])
+        if abs(self.node_weight.sum().item() - 1) > 1e-6:  # too coarse: the expectations would be scaled silently
+            raise InputError(
+                f"nodes too coarse: their N(0, 1) weights sum to {self.node_weight.sum().item():.6g}, not 1",
+                parameter="nodes",
+            )
 
     def _step(self, t, low: int = 1) -> int:
         return check_positive_int(t, "t", minimum=low, maximum=self.T)
@@ -170,9 +228,30 @@ class ShortChain:
             raise InputError("x0 must be finite", parameter="x0")
         return x0
 
+    def _paths(self, paths) -> list:
+        if not isinstance(paths, (list, tuple)) or len(paths) != self.T + 1:
+            got = len(paths) if isinstance(paths, (list, tuple)) else type(paths).__name__
+            raise InputError(
+                f"paths must be the list [x_0, ..., x_T] of {self.T + 1} tensors, got {got}", parameter="paths"
+            )
+        return paths
+
     def model_mean(self, guess: Guess, x_t, t: int) -> torch.Tensor:
-        """μ_θ(x_t, t) = coef_x0·x̂₀(x_t, t) + coef_xt·x_t: the posterior mean with the model's guess for x₀ (eq. 7)."""
-        return self.coef_x0[t] * guess(x_t, t) + self.coef_xt[t] * x_t
+        """μ_θ(x_t, t) = coef_x0·x̂₀(x_t, t) + coef_xt·x_t: the posterior mean with the model's guess for x₀ (eq. 7).
+        ``t`` is a paper step, 1 … T; ``guess(x_t, t)`` must return a finite tensor of ``x_t``'s shape."""
+        t = self._step(t)
+        if not callable(guess):
+            raise InputError(
+                f"guess must be a function (x_t, t) -> x0_hat, got {type(guess).__name__}", parameter="guess"
+            )
+        x0_hat = guess(x_t, t)
+        shape = torch.as_tensor(x_t).shape
+        if not isinstance(x0_hat, torch.Tensor) or x0_hat.shape != shape or not bool(torch.isfinite(x0_hat).all()):
+            got = tuple(x0_hat.shape) if isinstance(x0_hat, torch.Tensor) else type(x0_hat).__name__
+            raise InputError(
+                f"guess must return a finite tensor of x_t's shape {tuple(shape)}, got {got}", parameter="guess"
+            )
+        return self.coef_x0[t] * x0_hat + self.coef_xt[t] * x_t
 
     def exact_nll(self, guess: Guess, x0) -> torch.Tensor:
         """−log p_θ(x₀) in nats for each value of ``x0``: the density of x_T ~ N(0, 1) pushed through the reverse
@@ -181,11 +260,33 @@ class ShortChain:
         x0 = self._values(x0).reshape(-1, 1)
         wide, dw = self.likelihood_grid, self._dw
         density = torch.exp(log_normal(wide, 0.0, 1.0))
-        for t in range(self.T, 1, -1):
+        for t in range(self.T, 0, -1):
+            self._check_resolved(guess, t, density)
+            if t == 1:
+                break
             step = torch.exp(log_normal(wide[:, None], self.model_mean(guess, wide, t)[None, :], self.sigma2[t]))
             density = step @ density * dw  # p(x_{t-1}) = integral of p(x_{t-1} | x_t) p(x_t) dx_t
         decoder = torch.exp(log_normal(x0, self.model_mean(guess, wide, 1)[None, :], self.sigma2[1]))
         return -torch.log(decoder @ density * dw)
+
+    def _check_resolved(self, guess: Guess, t: int, density: torch.Tensor) -> None:
+        """p_θ(x_t) must stay on the grid, and the step's mean must move less than its width per grid point
+        (otherwise the Riemann sum over x_t misses the Gaussian between grid points)."""
+        mass = density.sum().item() * self._dw
+        if abs(mass - 1) > MASS_TOL:
+            raise InputError(
+                f"likelihood_grid loses p_theta(x_{t})'s mass (it sums to {mass:.6g}): widen it",
+                parameter="likelihood_grid",
+            )
+        live = density > EDGE_TOL * density.max()  # where p_theta(x_t) matters
+        moves = self.model_mean(guess, self.likelihood_grid, t).diff().abs()[live[1:] & live[:-1]]
+        spacing = moves.max().item() if len(moves) else math.inf
+        if spacing > self.sigma2[t].sqrt().item() / MIN_STEPS_PER_SD:
+            raise InputError(
+                f"likelihood_grid too coarse at t = {t}: the model's mean moves {spacing:.3g} per grid step, more than "
+                f"a third of sigma_t = {self.sigma2[t].sqrt().item():.3g}",
+                parameter="likelihood_grid",
+            )
 
     def sample_paths(self, x0, n: int, generator) -> list[torch.Tensor]:
         """``n`` forward paths from the one value ``x0``: ``[x_0, x_1, …, x_T]``, each a tensor of ``n`` values,
@@ -201,7 +302,7 @@ class ShortChain:
 
     def log_q_step(self, paths, t: int) -> torch.Tensor:
         """log q(x_t | x_{t−1}) along the paths: the forward step N(√α_t x_{t−1}, β_t)."""
-        t = self._step(t)
+        t, paths = self._step(t), self._paths(paths)
         return log_normal(paths[t], self.alpha[t].sqrt() * paths[t - 1], self.beta[t])
 
     def log_q_marginal(self, x_t, t: int, x0) -> torch.Tensor:
@@ -217,12 +318,12 @@ class ShortChain:
 
     def log_p_step(self, guess: Guess, paths, t: int) -> torch.Tensor:
         """log p_θ(x_{t−1} | x_t) along the paths: N(μ_θ(x_t, t), σ_t²)."""
-        t = self._step(t)
+        t, paths = self._step(t), self._paths(paths)
         return log_normal(paths[t - 1], self.model_mean(guess, paths[t], t), self.sigma2[t])
 
     def log_ratio(self, guess: Guess, paths) -> torch.Tensor:
         """log q(x_{1:T} | x₀) − log p_θ(x_{0:T}) on every path, as products of one-step densities (Markov)."""
-        T = self.T
+        T, paths = self.T, self._paths(paths)
         log_q = sum(log_normal(paths[t], self.alpha[t].sqrt() * paths[t - 1], self.beta[t]) for t in range(1, T + 1))
         log_p = log_normal(paths[T], 0.0, 1.0) + sum(
             log_normal(paths[t - 1], self.model_mean(guess, paths[t], t), self.sigma2[t]) for t in range(1, T + 1)

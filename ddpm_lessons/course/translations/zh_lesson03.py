@@ -95,11 +95,11 @@ MESSAGES: dict[str, str] = {
         "——调度的中点并没有什么特别：解方程 1 − beta_tilde_t/beta_t = tol 求 t"
     ),
     " — at small t the two differ most: beta_tilde_1 = 0": "——t 很小时两者相差最大：beta_tilde_1 = 0",
-    "T={T}, beta from {beta_1} to {beta_T}, tol={tol}: beta_tilde_t/beta_t first reaches 1 − tol at paper step {ran}, "
-    "your prediction {got:.4g}{hint}": (
-        "T={T}，beta 从 {beta_1} 到 {beta_T}，tol={tol}：beta_tilde_t/beta_t 在论文步 {ran} 首次达到 1 − tol，"
-        "你的预测是 {got:.4g}{hint}"
+    "T={T}, beta from {beta_1} to {beta_T}, tol={tol}: your prediction {got:.4g} is more than 6% {direction}{hint}": (
+        "T={T}，beta 从 {beta_1} 到 {beta_T}，tol={tol}：你的预测 {got:.4g} 偏差超过 6%，{direction}{hint}"
     ),
+    "too early (the ratio is still below 1 − tol there)": "太早了（在那一步比值仍低于 1 − tol）",
+    "too late (the ratio has passed 1 − tol before it)": "太晚了（比值在那之前就已超过 1 − tol）",
     "1 − beta_tilde_t/beta_t = ᾱ_(t−1)β_t/(1 − ᾱ_t): the two variances agree within 1% from paper step {step} of "
     "DDPM's schedule on": "1 − beta_tilde_t/beta_t = ᾱ_(t−1)β_t/(1 − ᾱ_t)：在 DDPM 的调度下，从论文步 {step} 起，两种方差相差不到 1%",
 }
