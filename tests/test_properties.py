@@ -416,6 +416,58 @@ CASES |= {
         {"schedule": [DiffusionSchedule.cosine(10), "linear"]},
     ),
 }
+# lessons 03a/03b's exact 1-D machinery (evaluation.exact1d): float64 grids, a density normalised on its grid
+GRID64 = torch.linspace(-8, 8, 1601, dtype=torch.float64)
+NORMAL64 = torch.exp(-0.5 * GRID64**2) / math.sqrt(2 * math.pi)
+SCHEDULE64 = DiffusionSchedule.linear(5, dtype=torch.float64)
+BUMP = data_module.GaussianMixture1D(weights=(1.0,), means=(0.0,), stds=(0.5,))
+CASES |= {
+    "evaluation.log_normal": (
+        lambda **k: evaluation.log_normal(GRID64[:5], 0.0, k.get("var", 1.0)),
+        {"var": [0.0, -1.0, math.nan]},
+    ),
+    "evaluation.kl_normal": (
+        lambda **k: evaluation.kl_normal(0.0, k.get("v1", 1.0), 0.5, k.get("v2", 2.0)),
+        {"v1": [0.0, -1.0], "v2": [math.inf, 0.0]},
+    ),
+    "evaluation.grid_moments": (
+        lambda **k: torch.tensor(evaluation.grid_moments(k.get("grid", GRID64), k.get("density", NORMAL64))),
+        {"grid": [GRID64.float(), GRID64[:2], GRID64.flip(0)], "density": [2 * NORMAL64, NORMAL64[:5], -NORMAL64]},
+    ),
+    "evaluation.kl_from_gaussian": (
+        lambda **k: torch.tensor(evaluation.kl_from_gaussian(k.get("grid", GRID64), k.get("density", NORMAL64))),
+        {"grid": [GRID64.float()], "density": [2 * NORMAL64, NORMAL64 * math.nan]},
+    ),
+    "evaluation.reverse_conditional": (
+        lambda **k: evaluation.reverse_conditional(
+            k.get("mixture", BUMP),
+            k.get("schedule", SCHEDULE64),
+            k.get("x_t", 0.3),
+            k.get("t", 3),
+            k.get("s", 2),
+            k.get("grid", GRID64),
+        ),
+        {
+            "mixture": [object(), None],
+            "schedule": [DiffusionSchedule.linear(5), "linear"],
+            "x_t": [math.nan, "a"],
+            "t": [5, -1],
+            "s": [3, -2],
+            "grid": [GRID64.float()],
+        },
+    ),
+    "evaluation.ShortChain": (
+        lambda **k: evaluation.ShortChain(k.get("schedule", SCHEDULE64), nodes=k.get("nodes")).model_mean(
+            k.get("guess", lambda x, t: 0.5 * x), torch.zeros(3, dtype=torch.float64), k.get("t", 2)
+        ),
+        {
+            "schedule": [DiffusionSchedule.linear(5), "linear"],
+            "nodes": [torch.linspace(-1, 1, 401, dtype=torch.float64)],
+            "guess": [None, lambda x, t: x[:1]],
+            "t": [0, 6],
+        },
+    ),
+}
 # Every case but these (other modules' functions) raises the package's one exception type, InputError.
 NOT_INPUT_ERROR = {"psnr", "sliced_wasserstein", "toy_data", "ema_update", "tile_images", "to_image"}
 
