@@ -156,6 +156,7 @@ SOLUTIONS = {
     "check_reverse_sde_step": lambda x, beta, score, h, z: (
         x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta) * math.sqrt(h) * z
     ),
+    "check_heun_factor": lambda z: 1 + z + z * z / 2,
     "check_heun_step": lambda y, s, s1, d: y + (s1 - s) * 0.5 * (d(y, s) + d(y + (s1 - s) * d(y, s), s1)),
     # lesson 10's capstone takes samples, or a function of no arguments returning them: fresh data are correct
     "check_capstone": lambda: 0.6 * toy_data("gaussian_mixture", 1000, seed=5),

@@ -119,6 +119,29 @@ def test_heun_step(capsys):
         assert phrase in capsys.readouterr().out, phrase
 
 
+def test_heun_step_accepts_karras_euler_last_step(capsys):
+    # Karras et al.'s Alg. 1 takes an Euler step to σ = 0: a step that does so is right, and no checked step ends there
+    def karras(y, s, s1, d):
+        return y + (s1 - s) * d(y, s) if s1 == 0 else _heun(y, s, s1, d)
+
+    assert exercises.check_heun_step(karras)
+
+
+def test_heun_factor(capsys):
+    assert exercises.check_heun_factor(lambda z: 1 + z + z**2 / 2)
+    assert exercises.check_heun_factor(lambda z: 1 + z * (1 + z / 2))  # any form of the polynomial
+    assert capsys.readouterr().out.startswith("✓")
+    slips = {
+        "buggy step's factor": lambda z: 1 + z + z**2,
+        "Euler's factor": lambda z: 1 + z,
+        "exact e^z": lambda z: math.exp(z),
+        "not z²/4": lambda z: 1 + z + z**2 / 4,
+    }
+    for phrase, wrong in slips.items():
+        assert not exercises.check_heun_factor(wrong)
+        assert phrase in capsys.readouterr().out, phrase
+
+
 def test_the_heun_check_agrees_with_the_package():
     """The accepted step is ode.ode_sample's Heun step on a one-step grid (y = x/√ᾱ: x = y/√(1 + σ²))."""
     from ddpm_lessons import ode

@@ -26,7 +26,13 @@ from .lesson07 import (
     check_no_noise_variance,
 )
 from .lesson08 import check_bug_noise_level, check_prior_kl_with_mean, check_prior_mismatch_kl, check_reverse_step
-from .lesson09 import check_heun_step, check_noise_free_ink, check_reverse_sde_step, check_velocity_from_x0
+from .lesson09 import (
+    check_heun_factor,
+    check_heun_step,
+    check_noise_free_ink,
+    check_reverse_sde_step,
+    check_velocity_from_x0,
+)
 from .lesson10 import check_capstone
 
 __all__ = [
@@ -70,6 +76,7 @@ __all__ = [
     "check_noise_free_ink",
     "check_reverse_sde_step",
     "check_velocity_from_x0",
+    "check_heun_factor",
     "check_heun_step",
     "check_capstone",
 ]

@@ -10,7 +10,13 @@ import torch
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_velocity_from_x0", "check_heun_step", "check_noise_free_ink", "check_reverse_sde_step"]
+__all__ = [
+    "check_velocity_from_x0",
+    "check_heun_factor",
+    "check_heun_step",
+    "check_noise_free_ink",
+    "check_reverse_sde_step",
+]
 
 # lesson 01's ink drop as lesson 09a runs it backwards (cell "ink after the reverse SDE"): a drop N(m, s0²) spread by
 # Brownian motion dx = σ dW for τ ∈ [0, 1] into N(m, s0² + σ²)
@@ -73,7 +79,11 @@ HEUN_SLOPES = (
     lambda y, sigma: 0.3 * y**2 - sigma,
     lambda y, sigma: -0.7 * y,
 )
-HEUN_STEPS = ((2.0, 1.2), (0.5, 0.0), (6.0, 4.5))  # (σ, σ_next): sampling steps go down in σ
+# (σ, σ_next): sampling steps go down in σ. None ends at σ = 0: there Karras et al.'s Alg. 1 (and ode.heun_step) take
+# an Euler step, and a learner who writes that special case is right
+HEUN_STEPS = ((2.0, 1.2), (0.5, 0.1), (6.0, 4.5))
+# z = a·h for the one-step factor on dy/dσ = a y: sampling steps have h < 0, so z of either sign
+HEUN_Z = (-0.3, -1.2, 0.7, -2.0)
 
 
 def heun_reference(y, sigma, sigma_next, slope):
@@ -82,6 +92,28 @@ def heun_reference(y, sigma, sigma_next, slope):
     h = sigma_next - sigma
     d = slope(y, sigma)
     return y + h * 0.5 * (d + slope(y + h * d, sigma_next))
+
+
+@robust_check
+def check_heun_factor(fn) -> CheckResult:
+    """Lesson 09b, exercise 2 (derive): ``fn(z)`` = the factor one Heun step multiplies y by on dy/dσ = a y,
+    z = a·h: 1 + z + z²/2, Taylor's e^z to z² (the buggy step's 1 + z + z² is wrong at z²)."""
+    for z in HEUN_Z:
+        got, problem = call_answer(fn, z, number=True)
+        if problem:
+            return report(False, problem)
+        expected = 1 + z + z * z / 2
+        if close(got, expected, rtol=1e-6, atol=1e-9):  # float32 answers pass too
+            continue
+        wrong = {
+            tr("that is the buggy step's factor 1 + z + z²: the end slope alone doubles the z² term"): 1 + z + z * z,
+            tr("that is Euler's factor 1 + z: the corrector adds a z² term"): 1 + z,
+            tr("that is the exact e^z: one Heun step is a polynomial in z, right only up to z²"): math.exp(z),
+            tr("the mean slope is ½(a y + a ỹ) with ỹ = (1 + z) y: the z² term is z²/2, not z²/4"): 1 + z + z * z / 4,
+        }
+        hint = which_mistake(got, wrong, tr("at z = {z} expected 1 + z + z²/2", z=z), rtol=1e-6, atol=1e-9)
+        return report(False, hint)
+    return report(True, tr("1 + z + z²/2 agrees with e^z = 1 + z + z²/2 + z³/6 + … up to z²: local error O(h³)"))
 
 
 @robust_check

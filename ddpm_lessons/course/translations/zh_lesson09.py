@@ -13,6 +13,12 @@ MESSAGES: dict[str, str] = {
     "at s = {s} expected (x − x0_hat)/s": "在 s = {s} 处应为 (x − x0_hat)/s",
     "v*(x, s) = E[ε − x₀ | x]: with ε = (x − (1 − s) x₀)/s it is (x − E[x₀|x])/s": "v*(x, s) = E[ε − x₀ | x]：代入 ε = (x − (1 − s) x₀)/s，得 (x − E[x₀|x])/s",
     # lesson 09b, exercise 2: the Heun step
+    "that is the buggy step's factor 1 + z + z²: the end slope alone doubles the z² term": "这是有错误的那一步的因子 1 + z + z²：只用终点斜率会把 z² 项加倍",
+    "that is Euler's factor 1 + z: the corrector adds a z² term": "这是欧拉法的因子 1 + z：校正步还会加上一个 z² 项",
+    "that is the exact e^z: one Heun step is a polynomial in z, right only up to z²": "这是精确解 e^z：Heun 法的一步是 z 的多项式，只精确到 z²",
+    "the mean slope is ½(a y + a ỹ) with ỹ = (1 + z) y: the z² term is z²/2, not z²/4": "平均斜率是 ½(a y + a ỹ)，其中 ỹ = (1 + z) y：z² 项是 z²/2，而不是 z²/4",
+    "at z = {z} expected 1 + z + z²/2": "在 z = {z} 处应为 1 + z + z²/2",
+    "1 + z + z²/2 agrees with e^z = 1 + z + z²/2 + z³/6 + … up to z²: local error O(h³)": "1 + z + z²/2 与 e^z = 1 + z + z²/2 + z³/6 + … 一致到 z²：局部误差为 O(h³)",
     "return a tensor shaped like y": "请返回与 y 形状相同的张量",
     "the bug is still there: the corrector steps with the mean of the two slopes, ½(d(y, σ) + d(ỹ, σ′)), not the end slope alone": "错误还在：校正步用的是两个斜率的平均 ½(d(y, σ) + d(ỹ, σ′))，而不是只用终点的斜率",
     "that is the Euler (DDIM) step alone: Heun corrects it with the slope at the predicted point": "这只是欧拉（DDIM）步：Heun 法还要用预测点上的斜率来校正它",
