@@ -383,7 +383,7 @@ def check_ddim_step_coefficients(fn) -> CheckResult:
         tr(
             "a = √(ᾱ_{{t′}}/ᾱ_t), b = √(1 − ᾱ_{{t′}} − σ²) − √(ᾱ_{{t′}}(1 − ᾱ_t)/ᾱ_t); at η = 1 and t′ = t − 1 your "
             "pair equals line 4's 1/√α_t and −β_t/(√α_t·√(1 − ᾱ_t)) to a relative {worst:.0e}: one DDIM step with "
-            "η = 1 is one DDPM step with σ_t² = β̃_t",
+            "η = 1 is one DDPM step with σ_t² = beta_tilde_t",
             worst=worst,
         ),
     )
