@@ -434,8 +434,11 @@ def _lesson_08_stub(model, x, i, schedule, z):
 def test_the_reverse_step_check_reports_symptoms_not_fixes(capsys):
     assert not exercises.check_reverse_step(_lesson_08_stub)
     out = capsys.readouterr().out
-    for symptom in ("at code index 999 your step asked the network for index 1000", "grows as t → 0",
-                    "code index 0 (the last step) is random"):
+    for symptom in (
+        "at code index 999 your step asked the network for index 1000",
+        "grows as t → 0",
+        "code index 0 (the last step) is random",
+    ):
         assert symptom in out, symptom
     for fix in ("√(1 − ᾱ", "0-based", "returns its mean", "divides", "i + 1", "i − 1", "√β", "section"):
         assert fix not in out, fix
