@@ -85,7 +85,7 @@ def _guided_eps(model, x_t, t, labels, guidance_scale):
     return eps_uncond + guidance_scale * (eps_cond - eps_uncond)
 
 
-def _buggy_step(offset=0, root=True, noise_root=True, last=False):
+def _buggy_step(offset=0, root=True, noise_root=True, last=False, paper_last=False):
     """Lesson 08 exercise 2's reverse step with the slips asked for (the right step without any)."""
 
     def step(model, x, i, s, z):
@@ -93,7 +93,8 @@ def _buggy_step(offset=0, root=True, noise_root=True, last=False):
         std = (1 - s.alphas_cumprod[i]).sqrt() if root else 1 - s.alphas_cumprod[i]
         sigma = s.betas[i].sqrt() if noise_root else s.betas[i]
         mean = (x - s.betas[i] / std * eps) / s.alphas[i].sqrt()
-        return mean + sigma * z if i > 0 or last else mean
+        noisy = i > 1 if paper_last else i > 0 or last  # paper_last: the paper's "z if t > 1" on the code index
+        return mean + sigma * z if noisy else mean
 
     return step
 
@@ -366,10 +367,12 @@ MISTAKES = [
     ("check_bug_noise_level", lambda a: a, "variance (1 − ᾱ_t)²"),
     ("check_bug_noise_level", lambda a: a / (1 - a) ** 2, "solve that for ᾱ′"),
     ("check_bug_noise_level", lambda a: math.sqrt(a) / (math.sqrt(a) + 1 - a), "ratio of variances"),
-    ("check_reverse_step", _buggy_step(offset=1), "index i + 1"),
-    ("check_reverse_step", _buggy_step(root=False), "1/√(1 − ᾱ_t) times too large"),
-    ("check_reverse_step", _buggy_step(last=True), "code index 0"),
-    ("check_reverse_step", _buggy_step(noise_root=False), "standard deviation is √β_t"),
+    ("check_reverse_step", _buggy_step(offset=1), "at code index 999 your step asked the network for index 1000"),
+    ("check_reverse_step", _buggy_step(offset=-1), "at code index 0 your step asked the network for index -1"),
+    ("check_reverse_step", _buggy_step(root=False), "grows as t → 0"),
+    ("check_reverse_step", _buggy_step(last=True), "code index 0 (the last step) is random"),
+    ("check_reverse_step", _buggy_step(paper_last=True), "code index 1 does not change with z"),
+    ("check_reverse_step", _buggy_step(noise_root=False), "smaller than σ_t² = β_t asks for"),
 ]
 
 

@@ -423,6 +423,39 @@ def test_lesson_07_and_08_checks_accept_the_solutions_and_reject_known_mistakes(
     assert not exercises.check_prior_mismatch_kl(lambda a, v: 0.0)
 
 
+def _lesson_08_stub(model, x, i, schedule, z):
+    """Lesson 08 exercise 2's reverse step as the lesson hands it out (its three bugs)."""
+    beta, alpha, alpha_bar = schedule.betas[i], schedule.alphas[i], schedule.alphas_cumprod[i]
+    eps = model(x, torch.full((x.shape[0],), i + 1))
+    mean = (x - beta / (1 - alpha_bar) * eps) / alpha.sqrt()
+    return mean + beta.sqrt() * z
+
+
+def test_the_reverse_step_check_reports_symptoms_not_fixes(capsys):
+    assert not exercises.check_reverse_step(_lesson_08_stub)
+    out = capsys.readouterr().out
+    for symptom in (
+        "at code index 999 your step asked the network for index 1000",
+        "grows as t → 0",
+        "code index 0 (the last step) is random",
+    ):
+        assert symptom in out, symptom
+    for fix in ("√(1 − ᾱ", "0-based", "returns its mean", "divides", "i + 1", "i − 1", "√β", "section"):
+        assert fix not in out, fix
+
+
+def test_the_reverse_step_check_catches_the_paper_index_copied_onto_the_code_index(capsys):
+    def paper_last(model, x, i, schedule, z):  # "z only if t > 1" written with the 0-based i: no noise at index 1
+        beta, alpha, alpha_bar = schedule.betas[i], schedule.alphas[i], schedule.alphas_cumprod[i]
+        eps = model(x, torch.full((x.shape[0],), i))
+        mean = (x - beta / (1 - alpha_bar).sqrt() * eps) / alpha.sqrt()
+        return mean + beta.sqrt() * z if i > 1 else mean
+
+    assert not exercises.check_reverse_step(paper_last)
+    out = capsys.readouterr().out
+    assert "code index 1 does not change with z" in out and "code index 0" not in out
+
+
 @pytest.mark.parametrize(
     "answer, words",
     [

@@ -78,43 +78,43 @@ class _RecordingEps(torch.nn.Module):
         return torch.tanh(x) * (1 + t.to(x.dtype).reshape(shape) / 500) + 0.3
 
 
+TRIED = (500, 10, 999, 1, 0)  # code indices exercise 2's check calls the step at: 1 and 0 test the last two steps
+
+
 def _step_variants(model, x, i, schedule, z) -> dict:
     """Algorithm 2's step at code index ``i`` with each combination of the slips exercise 2 plants:
-    (index offset, ε divided by √(1 − ᾱ) or by 1 − ᾱ, z scaled by √β or by β, noise at index 0 or not) → x."""
+    (index offset, ε divided by √(1 − ᾱ) or by 1 − ᾱ, z scaled by √β or by β, where noise is added) → x.
+    The last key: 0 noise at i > 0 (right), 1 noise at every index, 2 noise only at i > 1 (the paper's "z if t > 1"
+    copied onto the 0-based code index)."""
     beta, alpha, alpha_bar = (schedule.betas[i].item(), schedule.alphas[i].item(), schedule.alphas_cumprod[i].item())
     variants = {}
-    for offset, root, noise_root, last_noise in itertools.product((0, 1, -1), (True, False), (True, False), (0, 1)):
+    for offset, root, noise_root, last in itertools.product((0, 1, -1), (True, False), (True, False), (0, 1, 2)):
         with torch.no_grad():
             eps = model(x, torch.full((x.shape[0],), i + offset))
         coefficient = beta / (math.sqrt(1 - alpha_bar) if root else 1 - alpha_bar)
         mean = (x - coefficient * eps) / math.sqrt(alpha)
         sigma = math.sqrt(beta) if noise_root else beta
-        variants[(offset, root, noise_root, last_noise)] = mean + sigma * z if i > 0 or last_noise else mean
+        noisy = i > (0, -1, 1)[last]
+        variants[(offset, root, noise_root, last)] = mean + sigma * z if noisy else mean
     return variants
 
 
-def _step_symptoms(keys) -> str:
-    """The slips of the step, read from the variants its results matched (one key per code index tried)."""
-    offsets = {key[0] for key in keys if key[0]}
+def _step_symptoms(matched) -> str:
+    """What the step's results show, read from the variants they matched ((code index, key) pairs): symptoms only,
+    never the corrected line, so that finding the fix stays the learner's work."""
+    shifted = sorted((not 0 <= i + key[0] <= 999, i, key[0]) for i, key in matched if key[0])  # out of range first
     symptoms = [
-        tr(
-            "the network is asked for index i {sign} 1: it was trained on the code's 0-based indices 0 … T − 1 "
-            "(section 3)",
-            sign="+" if offset > 0 else "−",
-        )
-        for offset in sorted(offsets, reverse=True)
+        tr("at code index {i} your step asked the network for index {asked}", i=i, asked=i + offset)
+        for _, i, offset in shifted[-1:]
     ]
-    if any(not key[1] for key in keys):
-        symptoms.append(
-            tr(
-                "the ε term is 1/√(1 − ᾱ_t) times too large: Algorithm 2 divides β_t by √(1 − ᾱ_t), the noise's "
-                "standard deviation (section 1's slip, on the sampling side)"
-            )
-        )
-    if any(not key[2] for key in keys):
-        symptoms.append(tr("the noise added is β_t·z: with σ_t² = β_t its standard deviation is √β_t"))
-    if any(key[3] for key in keys):
-        symptoms.append(tr("at code index 0 (the paper's t = 1) the step adds noise: the last step returns its mean"))
+    if any(not key[1] for _, key in matched):
+        symptoms.append(tr("your mean is off by a factor that grows as t → 0 (compare code indices 500 and 10)"))
+    if any(not key[2] for _, key in matched):
+        symptoms.append(tr("the noise your step adds is smaller than σ_t² = β_t asks for"))
+    if any(key[3] == 1 for _, key in matched):
+        symptoms.append(tr("your result at code index 0 (the last step) is random: it changes with z"))
+    if any(key[3] == 2 for _, key in matched):
+        symptoms.append(tr("your result at code index 1 does not change with z: that step adds no noise"))
     return "; ".join(symptoms)
 
 
@@ -122,8 +122,8 @@ def _step_symptoms(keys) -> str:
 def check_reverse_step(fn) -> CheckResult:
     """Lesson 08, exercise 2 (find the bug): ``fn(model, x, i, schedule, z)`` = one step of DDPM's Algorithm 2 at
     code index ``i`` (0-based) with σ_t² = β_t and the given z: (x − β/√(1 − ᾱ)·ε_θ(x, i))/√α + √β·z, without the
-    noise at i = 0. Checked at four indices with a stand-in model that records the indices it is asked for; the
-    feedback names every slip the results show."""
+    noise at i = 0. Checked at five indices (1 and 0 among them) with a stand-in model that records the indices it
+    is asked for; the feedback names the symptom of every slip the results show, never the fix."""
     from ...schedule import DiffusionSchedule
 
     schedule = DiffusionSchedule.linear(1000, dtype=torch.float64)
@@ -131,7 +131,7 @@ def check_reverse_step(fn) -> CheckResult:
     x = torch.randn(6, 1, generator=generator, dtype=torch.float64)
     z = torch.randn(6, 1, generator=generator, dtype=torch.float64)
     matched, unknown = [], None
-    for i in (500, 10, 999, 0):
+    for i in TRIED:
         model = _RecordingEps()
         got, problem = call_answer(fn, model, x.clone(), i, schedule, z.clone())
         if problem:
@@ -144,15 +144,15 @@ def check_reverse_step(fn) -> CheckResult:
         if key is None and unknown is None:
             asked = sorted({int(v) for t in model.asked for v in torch.as_tensor(t).flatten().tolist()})
             unknown = tr(
-                "code index {i}: expected (x − β_t/√(1 − ᾱ_t)·ε_θ(x, i))/√α_t + √β_t·z (no noise at i = 0); your "
-                "step asked the network for indices {asked}",
+                "code index {i}: your result is not Algorithm 2's step (σ_t² = β_t) nor one of the slips this check "
+                "knows; your step asked the network for indices {asked}",
                 i=i,
                 asked=asked,
             )
-        matched.append(key)
+        matched.append((i, key))
     if unknown is not None:
         return report(False, unknown)
-    if all(key == (0, True, True, 0) for key in matched):
+    if all(key == (0, True, True, 0) for _, key in matched):
         return report(
             True,
             tr(
@@ -160,7 +160,7 @@ def check_reverse_step(fn) -> CheckResult:
                 "index 0: none of these slips crashes, each only makes the samples worse"
             ),
         )
-    return report(False, tr("tried at code indices 500, 10, 999 and 0: {hint}", hint=_step_symptoms(matched)))
+    return report(False, tr("tried at code indices 500, 10, 999, 1 and 0: {hint}", hint=_step_symptoms(matched)))
 
 
 @robust_check
