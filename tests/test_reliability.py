@@ -101,10 +101,11 @@ def test_a_second_run_on_the_same_file_stops_and_names_the_holder(tmp_path, data
     first = cli("train", *TINY, "--steps", "1000000", "--out", out, data_folder=data_folder, wait=False)
     try:
         lock = tmp_path / "run.pt.lock"
-        deadline = time.time() + 120
+        deadline = time.time() + 600  # a loaded 2-core machine can take minutes to import torch and start
         while not (lock.exists() and lock.read_text().startswith("pid")) and time.time() < deadline:
             assert first.poll() is None, first.communicate()
             time.sleep(0.2)
+        assert lock.exists(), "the first run never took its lock; the refusal below would not be tested"
         second = cli("train", *TINY, "--steps", "1", "--out", out, "--overwrite", data_folder=data_folder)
         assert_user_error(second, "another run is writing", f"pid {first.pid}")
     finally:
@@ -290,10 +291,15 @@ def test_train_classifier_cannot_replace_a_running_trainers_checkpoint(tmp_path,
                 data_folder=data_folder)  # fmt: skip
     try:
         lock = tmp_path / "run.pt.lock"
-        deadline = time.time() + 120
-        while not (out.exists() and lock.exists() and lock.read_text().startswith("pid")) and time.time() < deadline:
+        deadline = time.time() + 600  # a loaded 2-core machine can take minutes to import torch and start
+
+        def running():
+            return out.exists() and lock.exists() and lock.read_text().startswith("pid")
+
+        while not running() and time.time() < deadline:
             assert first.poll() is None, first.communicate()
             time.sleep(0.2)
+        assert running(), "the trainer never wrote its first checkpoint; the race below would not be tested"
         second = cli("train-classifier", "--steps", "100000", "--out", out, "--overwrite", "--no-progress",
                      data_folder=data_folder)  # fmt: skip
         assert_user_error(second, "another run is writing", f"pid {first.pid}", "(--out)")
