@@ -137,7 +137,7 @@ POINTS: dict[str, dict[str, int]] = {
         "check_prior_kl_with_mean": 2,
     },
     "09a_scores_and_sdes": {"check_noise_free_ink": 1, "check_reverse_sde_step": 1},
-    "09b_ode_solvers_and_flows": {"check_velocity_from_x0": 2, "check_heun_factor": 2, "check_heun_step": 1},
+    "09b_ode_solvers_and_flows": {"check_conditional_velocity": 2, "check_heun_factor": 2, "check_heun_step": 1},
     "10_claims_and_capstone": {"check_capstone": 3},
 }
 """Points of every checked exercise, per lesson. tests/course/test_assignments.py checks that it lists exactly the

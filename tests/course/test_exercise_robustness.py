@@ -152,7 +152,7 @@ SOLUTIONS = {
     ),
     "check_prior_mismatch_kl": lambda a, v: 0.5 * (a * v - a - math.log(a * v + 1 - a)),
     "check_prior_kl_with_mean": lambda a, m, v: 0.5 * (a * v - a + a * m * m - math.log(a * v + 1 - a)),
-    "check_velocity_from_x0": lambda x, x0, s: (x - x0) / s,
+    "check_conditional_velocity": lambda x, x0, a, b, da, db: da * x0 + db * (x - a * x0) / b,
     "check_noise_free_ink": lambda: 0.05 / math.sqrt(0.05**2 + 0.5**2),
     "check_reverse_sde_step": lambda x, beta, score, h, z: (
         x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta) * math.sqrt(h) * z

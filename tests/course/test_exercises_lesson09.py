@@ -12,32 +12,56 @@ def _em_step(x, beta, score, h, z):
     return x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta) * math.sqrt(h) * z
 
 
-def test_velocity_from_x0(capsys):
-    assert exercises.check_velocity_from_x0(lambda x, x0, s: (x - x0) / s)
-    # the same velocity written as E[ε|x] − E[x₀|x] is accepted too
-    assert exercises.check_velocity_from_x0(lambda x, x0, s: (x - (1 - s) * x0) / s - x0)
-    assert not exercises.check_velocity_from_x0(lambda x, x0, s: (x - (1 - s) * x0) / s)
-    assert "E[ε | x] alone" in capsys.readouterr().out
-    assert not exercises.check_velocity_from_x0(lambda x, x0, s: (x0 - x) / s)
-    assert "the sign" in capsys.readouterr().out
-    assert not exercises.check_velocity_from_x0(lambda x, x0, s: (x - x0) / (1 - s) if s < 1 else (x - x0) / s)
-    assert "not by 1 − s" in capsys.readouterr().out
-    assert not exercises.check_velocity_from_x0(lambda x, x0, s: x / s - x0)
-    assert "left in ε" in capsys.readouterr().out
-    assert not exercises.check_velocity_from_x0(lambda x, x0, s: x - x0)
-    assert "division by s" in capsys.readouterr().out
+def _u(x, x0, a, b, da, db):
+    return da * x0 + db * (x - a * x0) / b
+
+
+def test_conditional_velocity(capsys):
+    assert exercises.check_conditional_velocity(_u)
+    # the same velocity with ε written out first, or with the terms regrouped, is accepted too
+    assert exercises.check_conditional_velocity(lambda x, x0, a, b, da, db: (db / b) * x + (da - db * a / b) * x0)
+    wrong = {
+        "straight path only": lambda x, x0, a, b, da, db: (x - a * x0) / b - x0,
+        "sign of a′": lambda x, x0, a, b, da, db: -da * x0 + db * (x - a * x0) / b,
+        "overall sign": lambda x, x0, a, b, da, db: -_u(x, x0, a, b, da, db),
+        "not eliminated": lambda x, x0, a, b, da, db: da * x0 + db * x,
+        "not x/b": lambda x, x0, a, b, da, db: da * x0 + db * x / b,
+        "division by b": lambda x, x0, a, b, da, db: da * x0 + db * (x - a * x0),
+        "swapped": lambda x, x0, a, b, da, db: da * x0 + db * (x - b * x0) / a,
+        "moves too": lambda x, x0, a, b, da, db: db * (x - a * x0) / b,
+        "expected a′ x₀": lambda x, x0, a, b, da, db: 2 * x - x0,  # no named slip: the general hint
+    }
+    for words, answer in wrong.items():
+        assert not exercises.check_conditional_velocity(answer)
+        assert words in capsys.readouterr().out, words
+
+
+def test_the_straight_path_slip_is_caught_on_the_vp_path(capsys):
+    """ε − x₀ is right on the straight path, so the check must go on to a path where it is wrong."""
+    assert not exercises.check_conditional_velocity(lambda x, x0, a, b, da, db: (x - a * x0) / b - x0)
+    assert "VP path" in capsys.readouterr().out
 
 
 def test_the_velocity_check_agrees_with_the_package():
-    """(x − E[x₀|x])/s with the package's E[x₀|x] is flow.exact_velocity on the eight Gaussians."""
-    from ddpm_lessons import flow, score
+    """u(x | x₀) averaged over x₀ given x (x₀ → E[x₀|x], u is linear in x₀) is flow.exact_velocity on the straight
+    path and the probability-flow velocity −½β(x + ∇log q) on the VP path, for the eight Gaussians."""
+    from ddpm_lessons import DiffusionSchedule, flow, score
     from ddpm_lessons.data import eight_gaussians
 
     mixture = eight_gaussians()
+    sde = score.VPSDE.from_schedule(DiffusionSchedule.linear(1000))
     x = torch.randn(50, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     for s in (0.1, 0.5, 0.9):
         x0_hat = score.posterior_mean(mixture, x, 1 - s, s)
-        assert torch.allclose((x - x0_hat) / s, flow.exact_velocity(mixture, x, s), atol=1e-10)
+        assert torch.allclose(_u(x, x0_hat, 1 - s, s, -1.0, 1.0), flow.exact_velocity(mixture, x, s), atol=1e-10)
+    for tau in (0.1, 0.5, 0.9):
+        ab, beta = sde.alpha_bar(tau), sde.beta(tau)
+        a, b, da, db = ab**0.5, (1 - ab) ** 0.5, -0.5 * beta * ab**0.5, 0.5 * beta * ab / (1 - ab) ** 0.5
+        x0_hat = score.posterior_mean(mixture, x, a, b)
+        pf = -0.5 * beta * (x + score.noised_score(mixture, x, ab))
+        assert torch.allclose(_u(x, x0_hat, a, b, da, db), pf, atol=1e-8)
+    # the check's VP path is the course's schedule as an SDE (β from 0.1 to 20)
+    assert abs(sde.beta_min - 0.1) < 1e-9 and abs(sde.beta_max - 20.0) < 1e-9
 
 
 def test_noise_free_ink(capsys):

@@ -33,7 +33,7 @@ WRONG_ANSWERS = {
     "check_prior_mismatch_kl": lambda ab, v: 1.0,
     "check_prior_kl_with_mean": lambda ab, m, v: 0.5 * (ab * v - ab - math.log(ab * v + 1 - ab)),  # no mean term
     # lessons 09a and 09b
-    "check_velocity_from_x0": lambda x, x0, s: (x0 - x) / s,  # sign
+    "check_conditional_velocity": lambda x, x0, a, b, da, db: (x - a * x0) / b - x0,  # ε − x₀ off the straight path
     "check_noise_free_ink": lambda: 1.0,  # the PF-ODE's spread
     "check_reverse_sde_step": lambda x, beta, score, h, z: x + h * (0.5 * beta * x + beta * score) + sqrt(beta) * h * z,
     "check_heun_factor": lambda z: 1 + z + z * z,  # the buggy step's factor

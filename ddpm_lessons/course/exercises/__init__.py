@@ -27,11 +27,11 @@ from .lesson07 import (
 )
 from .lesson08 import check_bug_noise_level, check_prior_kl_with_mean, check_prior_mismatch_kl, check_reverse_step
 from .lesson09 import (
+    check_conditional_velocity,
     check_heun_factor,
     check_heun_step,
     check_noise_free_ink,
     check_reverse_sde_step,
-    check_velocity_from_x0,
 )
 from .lesson10 import check_capstone
 
@@ -75,7 +75,7 @@ __all__ = [
     "check_prior_kl_with_mean",
     "check_noise_free_ink",
     "check_reverse_sde_step",
-    "check_velocity_from_x0",
+    "check_conditional_velocity",
     "check_heun_factor",
     "check_heun_step",
     "check_capstone",

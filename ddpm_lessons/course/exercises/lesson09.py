@@ -11,7 +11,7 @@ from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
 __all__ = [
-    "check_velocity_from_x0",
+    "check_conditional_velocity",
     "check_heun_factor",
     "check_heun_step",
     "check_noise_free_ink",
@@ -38,38 +38,96 @@ def _answer(fn, expected, *args, shape_hint: str):
     return got, None
 
 
+# Gaussian paths x = a x₀ + b ε for the conditional-velocity check: (kind, time, a, b, a′, b′), straight first (most
+# slips show there), then paths on which ε − x₀ is not the velocity: lesson 09a's VP path (β(τ) linear from 0.1 to 20,
+# the course's schedule as an SDE), a cosine path and a variance-exploding one (a′ = 0)
+def _vp(tau: float, beta_min: float = 0.1, beta_max: float = 20.0):
+    beta = beta_min + tau * (beta_max - beta_min)
+    ab = math.exp(-beta_min * tau - 0.5 * (beta_max - beta_min) * tau**2)
+    # a = √ᾱ, b = √(1 − ᾱ) with dᾱ/dτ = −β ᾱ
+    return (
+        "vp",
+        tau,
+        math.sqrt(ab),
+        math.sqrt(1 - ab),
+        -0.5 * beta * math.sqrt(ab),
+        0.5 * beta * ab / math.sqrt(1 - ab),
+    )
+
+
+def _cosine(s: float):
+    angle = 0.5 * math.pi * s
+    return (
+        "cosine",
+        s,
+        math.cos(angle),
+        math.sin(angle),
+        -0.5 * math.pi * math.sin(angle),
+        0.5 * math.pi * math.cos(angle),
+    )
+
+
+PATHS = (
+    ("straight", 0.3, 0.7, 0.3, -1.0, 1.0),
+    ("straight", 0.8, 0.2, 0.8, -1.0, 1.0),
+    _vp(0.2),
+    _vp(0.6),
+    _cosine(0.4),
+    ("ve", 0.5, 1.0, 1.0, 0.0, 2.0),
+)
+
+
+def _path_name(kind: str, time: float) -> str:
+    return {
+        "straight": lambda: tr("the straight path at s = {time}", time=time),
+        "vp": lambda: tr("lesson 09a's VP path at τ = {time}", time=time),
+        "cosine": lambda: tr("the cosine path a = cos(πs/2), b = sin(πs/2) at s = {time}", time=time),
+        "ve": lambda: tr("the variance-exploding path a = 1, b = 2s at s = {time}", time=time),
+    }[kind]()
+
+
 @robust_check
-def check_velocity_from_x0(fn) -> CheckResult:
-    """Lesson 09b, exercise 1 (a derivation): ``fn(x, x0_hat, s)`` = v*(x, s) = (x − E[x₀|x_s = x])/s, the marginal
-    flow-matching velocity E[ε − x₀ | x_s = x] on the path x_s = (1 − s) x₀ + s ε, written with E[x₀|x] alone
-    (E[ε|x] = (x − (1 − s) E[x₀|x])/s, because the path is linear in x₀ and ε)."""
-    x, x0_hat = _tensors(21, 2)
-    for s in (0.3, 1.0, 0.05):
-        expected = (x - x0_hat) / s
+def check_conditional_velocity(fn) -> CheckResult:
+    """Lesson 09b, exercise 1 (a derivation): ``fn(x, x0, a, b, da, db)`` = u(x | x₀) = a′ x₀ + b′ (x − a x₀)/b, the
+    velocity dx_s/ds = a′ x₀ + b′ ε of the Gaussian path x_s = a x₀ + b ε at the point x it passes through (ε
+    eliminated: ε = (x − a x₀)/b). On the straight path it is (x − x₀)/s; on the VP path β(ᾱ x − √ᾱ x₀)/(2(1 − ᾱ)),
+    the probability-flow velocity of a single data point x₀."""
+    x, x0 = _tensors(21, 2)
+    for kind, time, a, b, da, db in PATHS:
+        eps = (x - a * x0) / b
+        expected = da * x0 + db * eps
         got, problem = _answer(
-            fn, expected, x.clone(), x0_hat.clone(), s, shape_hint=tr("return a tensor shaped like x")
+            fn, expected, x.clone(), x0.clone(), a, b, da, db, shape_hint=tr("return a tensor shaped like x")
         )
         if problem:
             return report(False, problem)
-        if not close(got, expected, rtol=1e-5, atol=1e-7):
-            wrong = {
-                tr("that is E[ε | x] alone: the velocity is E[ε − x₀ | x], so subtract E[x₀ | x] too"): (
-                    x - (1 - s) * x0_hat
-                )
-                / s,
-                tr(
-                    "the sign: x_s moves from data (s = 0) to noise (s = 1), so v* = (x − E[x₀|x])/s, not its negative"
-                ): (x0_hat - x) / s,
-                tr("divide by s, the coefficient of ε in x_s = (1 − s) x₀ + s ε, not by 1 − s"): (x - x0_hat) / (1 - s)
-                if s < 1
-                else None,
-                tr("ε = (x − (1 − s) x₀)/s, not x/s: the (1 − s) x₀ part of x_s was left in ε"): x / s - x0_hat,
-                tr("missing the division by s: ε = (x − (1 − s) x₀)/s"): x - x0_hat,
-            }
-            wrong = {hint: value for hint, value in wrong.items() if value is not None}
-            hint = which_mistake(got, wrong, tr("at s = {s} expected (x − x0_hat)/s", s=s), rtol=1e-5, atol=1e-7)
-            return report(False, hint)
-    return report(True, tr("v*(x, s) = E[ε − x₀ | x]: with ε = (x − (1 − s) x₀)/s it is (x − E[x₀|x])/s"))
+        if close(got, expected, rtol=1e-5, atol=1e-6):  # float32 answers pass too
+            continue
+        wrong = {
+            tr(
+                "ε − x₀ is the velocity of the straight path only (a′ = −1, b′ = 1); on the path x = a x₀ + b ε it is a′ x₀ + b′ ε"
+            ): eps - x0,
+            tr(
+                "the sign of a′: differentiate a x₀ to a′ x₀ (a′ = da/ds is negative where the signal fades), do not flip it"
+            ): -da * x0 + db * eps,
+            tr(
+                "the overall sign: u = dx_s/ds points from data towards noise, a′ x₀ + b′ ε, not its negative"
+            ): -expected,
+            tr("ε was not eliminated: it is not x — solve x = a x₀ + b ε for ε = (x − a x₀)/b"): da * x0 + db * x,
+            tr("ε = (x − a x₀)/b, not x/b: the a x₀ part of x was left in ε"): da * x0 + db * x / b,
+            tr("missing the division by b: ε = (x − a x₀)/b"): da * x0 + db * (x - a * x0),
+            tr("a and b are swapped: ε = (x − a x₀)/b, the noise's coefficient is b"): da * x0 + db * (x - b * x0) / a,
+            tr("x₀ moves too: dx_s/ds = a′ x₀ + b′ ε, add the a′ x₀ term"): db * eps,
+        }
+        hint = which_mistake(got, wrong, tr("expected a′ x₀ + b′ (x − a x₀)/b"), rtol=1e-5, atol=1e-6)
+        return report(False, tr("{hint} (on {path})", hint=hint, path=_path_name(kind, time)))
+    return report(
+        True,
+        tr(
+            "u(x | x₀) = a′ x₀ + b′ (x − a x₀)/b: (x − x₀)/s on the straight path, β(ᾱ x − √ᾱ x₀)/(2(1 − ᾱ)) on the VP "
+            "path; averaged over x₀ given x it is the marginal velocity"
+        ),
+    )
 
 
 # three slopes d(y, σ) = dy/dσ for the Heun check: two that depend on y and σ first (on a slope without σ, or linear in
