@@ -91,7 +91,7 @@ POINTS: dict[str, dict[str, int]] = {
     "01_physical_diffusion": {
         "check_mean_distance": 1,
         "check_settled_mean_square": 1,
-        "check_variance_after": 1,
+        "check_gap_half_life": 2,
         "check_gaussian_score": 2,
     },
     "02_forward_process": {
@@ -136,7 +136,7 @@ POINTS: dict[str, dict[str, int]] = {
         "check_prior_mismatch_kl": 1,
         "check_prior_kl_with_mean": 2,
     },
-    "09a_scores_and_sdes": {"check_noise_free_ink": 1, "check_reverse_sde_step": 1},
+    "09a_scores_and_sdes": {"check_noise_free_ink": 1, "check_injected_noise": 2},
     "09b_ode_solvers_and_flows": {"check_conditional_velocity": 2, "check_heun_factor": 2, "check_heun_step": 1},
     "10_claims_and_capstone": {"check_capstone": 3},
 }

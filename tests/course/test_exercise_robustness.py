@@ -106,7 +106,7 @@ SOLUTIONS = {
     "check_constant_beta_alpha_bar": lambda beta, t: math.exp(t * math.log1p(-beta)),
     "check_mean_distance": lambda t, s: math.sqrt(math.pi * t / 2) * s,
     "check_settled_mean_square": lambda b: b / (1 - (1 - b) ** 2),
-    "check_variance_after": lambda v, betas: 1 - (1 - v) * math.prod(1 - b for b in betas),
+    "check_gap_half_life": lambda b: math.log(2) / -math.log1p(-b),
     "check_gaussian_score": lambda x, c, v: (c - x) / v,
     "check_chain_coefficients": _chain_coefficients,
     "check_finds_bug": _finds_bug,
@@ -154,9 +154,7 @@ SOLUTIONS = {
     "check_prior_kl_with_mean": lambda a, m, v: 0.5 * (a * v - a + a * m * m - math.log(a * v + 1 - a)),
     "check_conditional_velocity": lambda x, x0, a, b, da, db: da * x0 + db * (x - a * x0) / b,
     "check_noise_free_ink": lambda: 0.05 / math.sqrt(0.05**2 + 0.5**2),
-    "check_reverse_sde_step": lambda x, beta, score, h, z: (
-        x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta) * math.sqrt(h) * z
-    ),
+    "check_injected_noise": lambda n, g: g**2 / n,
     "check_heun_factor": lambda z: 1 + z + z * z / 2,
     "check_heun_step": lambda y, s, s1, d: y + (s1 - s) * 0.5 * (d(y, s) + d(y + (s1 - s) * d(y, s), s1)),
     # lesson 10's capstone takes samples, or a function of no arguments returning them: fresh data are correct
@@ -334,6 +332,7 @@ MISTAKES = [
     ("check_mean_distance", lambda t, s: math.sqrt(2 * t) * s, "root-mean-square"),
     ("check_settled_mean_square", lambda b: 1.0, "correct step"),
     ("check_settled_mean_square", lambda b: 0.5, "small-β limit"),
+    ("check_gap_half_life", lambda b: math.log(2) / b, "−ln(1 − β) ≈ β"),
     ("check_chain_coefficients", lambda a, b: (a.prod(), (b**2).sum()), "shrunk by every later step"),
     ("check_chain_coefficients", lambda a, b: (a.prod(), 1 - a.prod() ** 2), "b's are free"),
     ("check_finds_bug", lambda f: True, "calls a right closed form wrong"),

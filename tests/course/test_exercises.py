@@ -23,13 +23,32 @@ def test_exercise_checks_accept_solutions_and_explain_mistakes(capsys):
     assert not exercises.check_settled_mean_square(lambda b: 1.0)
     assert "multiplies x² by (1 − β)²" in capsys.readouterr().out
 
-    def variance_after(v, betas):
-        for b in betas:
-            v = (1 - b) * v + b
-        return v
+    assert exercises.check_gap_half_life(lambda b: math.log(2) / -math.log(1 - b))
+    assert exercises.check_gap_half_life(lambda b: math.log(0.5) / math.log1p(-b))  # any correct form
+    assert capsys.readouterr().out.startswith("✓")
+    for wrong, named in (
+        (lambda b: math.log(2) / b, "−ln(1 − β) ≈ β"),
+        (lambda b: math.log(2) / math.log(1 - b), "positive"),
+        (lambda b: 1 / -math.log(1 - b), "factor e"),
+        (lambda b: 2 * math.log(2) / -math.log(1 - b), "√(1 − β)"),
+        (lambda b: math.log(2) / (-2 * math.log(1 - b)), "exercise 2's buggy step"),
+        (lambda b: math.ceil(math.log(2) / -math.log(1 - b)), "whole number"),
+        (lambda b: 1.0, "write one step for the gap"),
+    ):
+        assert not exercises.check_gap_half_life(wrong)
+        assert named in capsys.readouterr().out, named
 
-    assert exercises.check_variance_after(variance_after)
-    assert not exercises.check_variance_after(lambda v, betas: v)
+
+def test_the_half_life_is_what_the_recursion_shows():
+    """After a whole number k of steps the gap is (1 − β)^k of its start, from below 1 or above it: at the half-life
+    (a real number) that share is exactly 1/2."""
+    from ddpm_lessons.course.exercises.lesson01 import gap_after
+
+    beta = 0.02
+    half_life = math.log(2) / -math.log1p(-beta)
+    for m0 in (0.3, 2.7):
+        share = gap_after(m0, beta, 100) / (1 - m0)
+        assert share == pytest.approx(0.5 ** (100 / half_life), rel=1e-9)
 
 
 def test_the_mean_distance_check_compares_with_a_run_not_a_formula(capsys):

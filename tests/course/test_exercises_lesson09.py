@@ -2,14 +2,11 @@
 
 import math
 
+import pytest
 import torch
 
 from ddpm_lessons.course import exercises
 from ddpm_lessons.course.exercises import lesson09
-
-
-def _em_step(x, beta, score, h, z):
-    return x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta) * math.sqrt(h) * z
 
 
 def _u(x, x0, a, b, da, db):
@@ -83,102 +80,32 @@ def test_noise_free_ink(capsys):
     assert "positive" in capsys.readouterr().out
 
 
-def test_reverse_sde_step(capsys):
-    assert exercises.check_reverse_sde_step(_em_step)
-    assert exercises.check_reverse_sde_step(lambda x, b, s, h, z: x + h * (0.5 * b * x + b * s) + math.sqrt(b * h) * z)
-    assert not exercises.check_reverse_sde_step(
-        lambda x, b, s, h, z: x - h * (-0.5 * b * x - b * s) + math.sqrt(b) * h * z
-    )
-    assert "the bug is still there" in capsys.readouterr().out
-    assert not exercises.check_reverse_sde_step(
-        lambda x, b, s, h, z: x + h * (-0.5 * b * x - b * s) + math.sqrt(b * h) * z
-    )
-    assert "dτ = −h" in capsys.readouterr().out
-    assert not exercises.check_reverse_sde_step(
-        lambda x, b, s, h, z: x - h * (-0.5 * b * x - b * s) + b * math.sqrt(h) * z
-    )
-    assert "g = √β" in capsys.readouterr().out
-    assert not exercises.check_reverse_sde_step(lambda x, b, s, h, z: x + h * 0.5 * b * (x + s) + math.sqrt(b * h) * z)
-    assert "probability-flow ODE" in capsys.readouterr().out
-    assert not exercises.check_reverse_sde_step(lambda x, b, s, h, z: x - h * (-0.5 * b * x - b * s))
-    assert "noise term is missing" in capsys.readouterr().out
+def test_injected_noise(capsys):
+    assert exercises.check_injected_noise(lambda n, g: g**2 / n)
+    printed = capsys.readouterr().out
+    assert printed.startswith("✓") and "the buggy sampler" in printed
+    assert exercises.check_injected_noise(lambda n, g: 1.02 * g**2 / n)  # a prediction inside the run's 5 s.e.
+    capsys.readouterr()
+    for wrong, named in (
+        (lambda n, g: g**2, "the right step g·√h·z"),
+        (lambda n, g: (g / n) ** 2, "one step's variance"),
+        (lambda n, g: g / math.sqrt(n), "standard deviation; predict the variance"),
+        (lambda n, g: g / n, "one step's standard deviation"),
+        (lambda n, g: 0.0, "the limit n → ∞"),
+        (lambda n, g: 1.5 * g**2 / n, "add their variances over the n steps"),
+    ):
+        assert not exercises.check_injected_noise(wrong)
+        assert named in capsys.readouterr().out, named
 
 
-def test_the_step_check_agrees_with_the_package():
-    """The accepted step is VPSDE.sample's reverse step (the same z, the same h)."""
-    from ddpm_lessons import DiffusionSchedule, score
-
-    sde = score.VPSDE.from_schedule(DiffusionSchedule.linear(1000))
-    x = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
-    s = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
-    z = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    tau, h = 0.6, 0.01
-    package = x - h * sde.reverse_drift(x, tau, s) + sde.diffusion(tau) * math.sqrt(h) * z
-    assert torch.allclose(_em_step(x, sde.beta(tau), s, h, z), package, atol=1e-12)
-
-
-def _heun(y, sigma, sigma_next, slope):
-    h = sigma_next - sigma
-    d = slope(y, sigma)
-    return y + h * 0.5 * (d + slope(y + h * d, sigma_next))
-
-
-def test_heun_step(capsys):
-    assert exercises.check_heun_step(_heun)
-    # the same step written as the mean of an Euler step and a step with the end slope is accepted too
-    assert exercises.check_heun_step(
-        lambda y, s, s1, d: 0.5 * (y + (s1 - s) * d(y, s)) + 0.5 * (y + (s1 - s) * d(y + (s1 - s) * d(y, s), s1))
-    )
-    assert capsys.readouterr().out.startswith("✓")
-    slips = {
-        "the bug is still there": lambda y, s, s1, d: y + (s1 - s) * d(y + (s1 - s) * d(y, s), s1),
-        "Euler (DDIM) step alone": lambda y, s, s1, d: y + (s1 - s) * d(y, s),
-        "not their sum": lambda y, s, s1, d: y + (s1 - s) * (d(y, s) + d(y + (s1 - s) * d(y, s), s1)),
-        "not at y": lambda y, s, s1, d: y + (s1 - s) * 0.5 * (d(y, s) + d(y, s1)),
-        "not at σ": lambda y, s, s1, d: y + (s1 - s) * 0.5 * (d(y, s) + d(y + (s1 - s) * d(y, s), s)),
-        "not sigma − sigma_next": lambda y, s, s1, d: y + (s - s1) * 0.5 * (d(y, s) + d(y + (s - s1) * d(y, s), s1)),
-    }
-    for phrase, wrong in slips.items():
-        assert not exercises.check_heun_step(wrong)
-        assert phrase in capsys.readouterr().out, phrase
-
-
-def test_heun_step_accepts_karras_euler_last_step(capsys):
-    # Karras et al.'s Alg. 1 takes an Euler step to σ = 0: a step that does so is right, and no checked step ends there
-    def karras(y, s, s1, d):
-        return y + (s1 - s) * d(y, s) if s1 == 0 else _heun(y, s, s1, d)
-
-    assert exercises.check_heun_step(karras)
-
-
-def test_heun_factor(capsys):
-    assert exercises.check_heun_factor(lambda z: 1 + z + z**2 / 2)
-    assert exercises.check_heun_factor(lambda z: 1 + z * (1 + z / 2))  # any form of the polynomial
-    assert capsys.readouterr().out.startswith("✓")
-    slips = {
-        "buggy step's factor": lambda z: 1 + z + z**2,
-        "Euler's factor": lambda z: 1 + z,
-        "exact e^z": lambda z: math.exp(z),
-        "not z²/4": lambda z: 1 + z + z**2 / 4,
-    }
-    for phrase, wrong in slips.items():
-        assert not exercises.check_heun_factor(wrong)
-        assert phrase in capsys.readouterr().out, phrase
-
-
-def test_the_heun_check_agrees_with_the_package():
-    """The accepted step is ode.ode_sample's Heun step on a one-step grid (y = x/√ᾱ: x = y/√(1 + σ²))."""
-    from ddpm_lessons import ode
-
-    y = torch.randn(6, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
-    sigma, sigma_next = 3.0, 1.5
-
-    def slope(y, s):
-        return torch.sin(3 * y) + s * y
-
-    def eps(x, s):  # the package solves dy/dσ = ε(x, σ) with x = y/√(1 + σ²)
-        return slope(x * math.sqrt(1 + s**2), s)
-
-    x_end = ode.ode_sample(eps, y / math.sqrt(1 + sigma**2), [sigma, sigma_next], method="heun")
-    assert torch.allclose(x_end * math.sqrt(1 + sigma_next**2), lesson09.heun_reference(y, sigma, sigma_next, slope))
-    assert torch.allclose(_heun(y, sigma, sigma_next, slope), lesson09.heun_reference(y, sigma, sigma_next, slope))
+def test_the_buggy_noise_starves_the_reverse_sampler():
+    """The walk follows g²/n (the bug) and g² (the right step); the buggy reverse sampler falls towards the noise-free
+    drift's s0/√(s0² + σ²) as n grows, while the right one approaches the drop's spread s0."""
+    for n, g in lesson09.BUGGY_WALK["cases"]:
+        assert lesson09.buggy_walk_variance(n, g, 0) == pytest.approx(g**2 / n, rel=0.05)
+    assert lesson09.buggy_walk_variance(100, 0.5, 0, root=True) == pytest.approx(0.25, rel=0.05)
+    s0, sigma = lesson09.INK["s0"], lesson09.INK["sigma"]
+    limit = s0 / math.sqrt(s0**2 + sigma**2)
+    buggy = [lesson09.reverse_ink(n, root=False) for n in (10, 100, 1000)]
+    assert buggy[0] > buggy[1] > buggy[2] and abs(buggy[2] - limit) < 0.1 * limit
+    assert abs(lesson09.reverse_ink(1000, root=True) - 1) < 0.05

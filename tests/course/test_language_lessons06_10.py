@@ -35,7 +35,7 @@ WRONG_ANSWERS = {
     # lessons 09a and 09b
     "check_conditional_velocity": lambda x, x0, a, b, da, db: (x - a * x0) / b - x0,  # ε − x₀ off the straight path
     "check_noise_free_ink": lambda: 1.0,  # the PF-ODE's spread
-    "check_reverse_sde_step": lambda x, beta, score, h, z: x + h * (0.5 * beta * x + beta * score) + sqrt(beta) * h * z,
+    "check_injected_noise": lambda n, g: g**2,  # the right step's variance
     "check_heun_factor": lambda z: 1 + z + z * z,  # the buggy step's factor
     "check_heun_step": lambda y, sigma, sigma_next, slope: y + (sigma_next - sigma) * slope(y, sigma),  # Euler
     "check_capstone": lambda: torch.zeros(100, 2),  # too few samples: the cheapest failing path, no distance computed

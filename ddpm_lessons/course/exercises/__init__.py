@@ -7,7 +7,7 @@ function that still raises ``NotImplementedError`` gets a reminder instead of a 
 
 from .feedback import CheckResult
 from .lesson00 import check_constant_beta_alpha_bar, check_log_alpha_bar_T, check_noise_std_at
-from .lesson01 import check_gaussian_score, check_mean_distance, check_settled_mean_square, check_variance_after
+from .lesson01 import check_gap_half_life, check_gaussian_score, check_mean_distance, check_settled_mean_square
 from .lesson02 import check_chain_coefficients, check_equal_power_step, check_finds_bug, check_forward_jump
 from .lesson03 import (
     check_jump_mean_eps_form,
@@ -30,8 +30,8 @@ from .lesson09 import (
     check_conditional_velocity,
     check_heun_factor,
     check_heun_step,
+    check_injected_noise,
     check_noise_free_ink,
-    check_reverse_sde_step,
 )
 from .lesson10 import check_capstone
 
@@ -42,7 +42,7 @@ __all__ = [
     "check_constant_beta_alpha_bar",
     "check_mean_distance",
     "check_settled_mean_square",
-    "check_variance_after",
+    "check_gap_half_life",
     "check_gaussian_score",
     "check_chain_coefficients",
     "check_finds_bug",
@@ -74,7 +74,7 @@ __all__ = [
     "check_prior_mismatch_kl",
     "check_prior_kl_with_mean",
     "check_noise_free_ink",
-    "check_reverse_sde_step",
+    "check_injected_noise",
     "check_conditional_velocity",
     "check_heun_factor",
     "check_heun_step",

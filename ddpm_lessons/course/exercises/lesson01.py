@@ -10,7 +10,7 @@ from ..language import tr
 from ..physics import random_walk
 from .feedback import CheckResult, call_answer, close, report, robust_check, tensor_answer, which_mistake
 
-__all__ = ["check_mean_distance", "check_settled_mean_square", "check_variance_after", "check_gaussian_score"]
+__all__ = ["check_mean_distance", "check_settled_mean_square", "check_gap_half_life", "check_gaussian_score"]
 
 
 # Particles per run when a check compares a prediction with a simulation: the mean distance's standard error is
@@ -109,31 +109,79 @@ def check_settled_mean_square(fn) -> CheckResult:
     return report(True, tr("the buggy step settles at E[x²] = β/(1 − (1 − β)²) = 1/(2 − β) ≈ 1/2, not 1"))
 
 
+# β at which the half-life is checked: 0.3 and 0.9 separate ln 2/β from ln 2/(−ln(1 − β)) by far more than the
+# tolerance; 0.02 is the step of the worked solution, 1e-4 the schedule's first β
+HALF_LIFE_BETAS = (0.3, 0.02, 0.9, 1e-4)
+
+
+def gap_after(m0: float, beta: float, steps: int) -> float:
+    """1 − E[x²] after ``steps`` variance-preserving steps with a constant β, run by the recursion m ← (1 − β)m + β."""
+    m = m0
+    for _ in range(steps):
+        m = (1 - beta) * m + beta
+    return 1 - m
+
+
 @robust_check
-def check_variance_after(fn) -> CheckResult:
-    """Lesson 01, exercise 3: ``fn(var0, betas)`` = pixel variance after variance-preserving steps with these β."""
-    cases = [(0.0, [0.5]), (0.3, [0.1, 0.2, 0.3]), (4.0, [0.02] * 50), (1.0, [0.01, 0.5, 0.9])]
-    for var0, betas in cases:
-        got, problem = call_answer(fn, var0, list(betas), number=True)
+def check_gap_half_life(fn) -> CheckResult:
+    """Lesson 01, exercise 3 (derive, then predict): ``fn(beta)`` = the number of variance-preserving steps with a
+    constant β after which the gap 1 − E[x²] has halved: the gap is multiplied by 1 − β per step, so
+    k½ = ln 2 / (−ln(1 − β)), a real number (≈ ln 2/β for a small β)."""
+    for beta in HALF_LIFE_BETAS:
+        got, problem = call_answer(fn, beta, number=True)
         if problem:
             return report(False, problem)
-        expected = var0
-        for beta in betas:
-            expected = (1 - beta) * expected + beta
-        if not close(got, expected, rtol=1e-5):
-            return report(
-                False,
-                tr(
-                    "var0={var0}, betas={betas}{more}: expected {expected:.6g}, got {got:.6g} — one step maps v to "
-                    "(1 − β)·v + β",
-                    var0=var0,
-                    betas=betas[:3],
-                    more="…" if len(betas) > 3 else "",
-                    expected=expected,
-                    got=got,
+        expected = math.log(2) / -math.log1p(-beta)
+        if close(got, expected, rtol=1e-5):  # float32 answers pass too
+            continue
+        per_step = -math.log1p(-beta)
+        hint = which_mistake(
+            got,
+            {
+                tr(" — ln 2/β uses −ln(1 − β) ≈ β, true only for a small β: the gap is multiplied by exactly 1 − β"): (
+                    math.log(2) / beta
                 ),
-            )
-    return report(True, tr("v ← (1 − β)·v + β: every step pulls the variance towards 1"))
+                tr(" — the number of steps is positive: ln(1 − β) < 0, so divide ln 2 by −ln(1 − β)"): -expected,
+                tr(" — that is the time for the gap to shrink by a factor e; halving it takes ln 2 times that"): 1
+                / per_step,
+                tr(" — twice the answer: x is multiplied by √(1 − β), but E[x²] and its gap to 1 by 1 − β per step"): 2
+                * expected,
+                tr(
+                    " — half the answer: (1 − β)² is exercise 2's buggy step; the right step multiplies the gap by 1 − β"
+                ): (expected / 2),
+                tr(" — a whole number of steps: the half-life is the real number ln 2/(−ln(1 − β))"): math.ceil(
+                    expected
+                ),
+            },
+            tr(" — write one step for the gap: 1 − m′ = 1 − (1 − β)m − β; then solve (…)^k = 1/2 for k"),
+            rtol=1e-5,
+        )
+        start, k = 0.3, math.ceil(expected)
+        run = tr(
+            " (the recursion from E[x²] = {start}: after {k} steps the gap is {share:.3f} of its start)",
+            start=start,
+            k=k,
+            share=gap_after(start, beta, k) / (1 - start),
+        )
+        return report(
+            False,
+            tr(
+                "beta={beta}: the gap halves after {expected:.6g} steps, your answer {got:.6g}{run}{hint}",
+                beta=beta,
+                expected=expected,
+                got=got,
+                run=run,
+                hint=hint,
+            ),
+        )
+    return report(
+        True,
+        tr(
+            "1 − m′ = (1 − β)(1 − m): the gap to 1 shrinks by 1 − β per step, from below or from above, and halves "
+            "every ln 2/(−ln(1 − β)) ≈ 0.69/β steps ({steps:.1f} at β = 0.02)",
+            steps=math.log(2) / -math.log1p(-0.02),
+        ),
+    )
 
 
 @robust_check

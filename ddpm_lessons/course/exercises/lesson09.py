@@ -15,7 +15,7 @@ __all__ = [
     "check_heun_factor",
     "check_heun_step",
     "check_noise_free_ink",
-    "check_reverse_sde_step",
+    "check_injected_noise",
 ]
 
 # lesson 01's ink drop as lesson 09a runs it backwards (cell "ink after the reverse SDE"): a drop N(m, s0²) spread by
@@ -284,46 +284,93 @@ def check_noise_free_ink(fn) -> CheckResult:
     return report(False, tr("{hint}. {run}; predicted {predicted:.3g}", hint=hint, run=run, predicted=predicted))
 
 
+# The buggy Euler–Maruyama step's noise alone (lesson 09a, exercise 2): Brownian motion dx = g dW for τ ∈ [0, 1] from a
+# point, n steps of h = 1/n that add g·h·z instead of g·√h·z. 20,000 walkers: the sample variance's standard error is
+# 1 % of it, and every named mistake is ≥ 25 % away at these (n, g).
+BUGGY_WALK = {"walkers": 20_000, "seed": 24, "cases": ((10, 0.8), (100, 0.5), (1000, 2.0))}
+
+
+def buggy_walk_variance(n: int, g: float, seed: int, root: bool = False) -> float:
+    """Variance at τ = 1 of ``BUGGY_WALK["walkers"]`` walkers started at 0 that take ``n`` steps x ← x + g·h·z of
+    h = 1/n (the bug), or x ← x + g·√h·z with ``root`` (the Euler–Maruyama step)."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.zeros(BUGGY_WALK["walkers"], dtype=torch.float64)
+    h = 1 / n
+    scale = g * (math.sqrt(h) if root else h)
+    for _ in range(n):
+        x = x + scale * torch.randn(x.shape, generator=gen, dtype=torch.float64)
+    return x.var().item()
+
+
+def reverse_ink(steps: int, root: bool = True) -> float:
+    """Lesson 01's ink, spread to N(m, s0² + σ²), run back from τ = 1 to 0 by ``steps`` Euler–Maruyama steps of the
+    reverse-time SDE dx = −σ²∇log p_τ dτ + σ dW̄ (its noise σ·√h·z, or the bug's σ·h·z when ``root`` is False):
+    the final standard deviation divided by the drop's s0."""
+    s0, sigma, m = INK["s0"], INK["sigma"], INK["m"]
+    g = torch.Generator().manual_seed(INK["seed"])
+    ink = m + math.sqrt(s0**2 + sigma**2) * torch.randn(INK["points"], generator=g, dtype=torch.float64)
+    h = 1 / steps
+    noise = sigma * (math.sqrt(h) if root else h)
+    for k in range(steps):
+        ink_score = -(ink - m) / (s0**2 + sigma**2 * (1 - k * h))  # the spread cloud's score at τ = 1 − k h
+        ink = ink + sigma**2 * ink_score * h + noise * torch.randn(ink.shape, generator=g, dtype=torch.float64)
+    return ink.std().item() / s0
+
+
 @robust_check
-def check_reverse_sde_step(fn) -> CheckResult:
-    """Lesson 09a, exercise 2 (find the bug): ``fn(x, beta, score, h, z)`` = one Euler–Maruyama step of the reverse
-    VP-SDE from τ to τ − h: x − h (−½βx − β·score) + √β √h z (the noise of a step h has standard deviation √h)."""
-    x, score, z = _tensors(22, 3)
-    for beta, h in ((2.0, 0.01), (15.0, 0.001), (0.5, 0.1)):
-        expected = x - h * (-0.5 * beta * x - beta * score) + math.sqrt(beta * h) * z
-        got, problem = _answer(
-            fn,
-            expected,
-            x.clone(),
-            beta,
-            score.clone(),
-            h,
-            z.clone(),
-            shape_hint=tr("return a tensor shaped like x"),
-        )
+def check_injected_noise(fn) -> CheckResult:
+    """Lesson 09a, exercise 2 (predict, then run): ``fn(n, g)`` predicts the variance at τ = 1 of Brownian motion
+    dx = g dW from a point, simulated with the buggy noise g·h·z for n steps of h = 1/n: independent steps add their
+    variances, n (g h)² = g²/n → 0 (the right g·√h·z gives n g² h = g²). The check runs the walk
+    (:func:`buggy_walk_variance`); on ✓ it runs the buggy reverse sampler on lesson 01's ink (:func:`reverse_ink`)."""
+    for number, (n, g) in enumerate(BUGGY_WALK["cases"]):
+        got, problem = call_answer(fn, n, g, number=True)
         if problem:
             return report(False, problem)
-        if not close(got, expected, rtol=1e-5, atol=1e-7):
-            drift = -0.5 * beta * x - beta * score
-            wrong = {
-                tr("the bug is still there: the noise of a step h is √h·z (Var dW = h), so √β·√h·z, not √β·h·z"): x
-                - h * drift
-                + math.sqrt(beta) * h * z,
-                tr("backwards in τ the step is dτ = −h: subtract h·drift, do not add it"): x
-                + h * drift
-                + math.sqrt(beta * h) * z,
-                tr("the noise coefficient is g = √β, not β"): x - h * drift + beta * math.sqrt(h) * z,
-                tr(
-                    "that is the probability-flow ODE's drift −½β(x + score) with noise added: the SDE takes the whole β·score"
-                ): x + h * 0.5 * beta * (x + score) + math.sqrt(beta * h) * z,
-                tr("the noise term is missing: an Euler–Maruyama step adds g·√h·z"): x - h * drift,
-            }
-            hint = which_mistake(
-                got,
-                wrong,
-                tr("at beta = {beta}, h = {h} expected x − h·(−½βx − β·score) + √(βh)·z", beta=beta, h=h),
-                rtol=1e-5,
-                atol=1e-7,
-            )
-            return report(False, hint)
-    return report(True, tr("x − h·(−½βx − β·score) + √β·√h·z: over a step h, dW has standard deviation √h, not h"))
+        ran = buggy_walk_variance(n, g, BUGGY_WALK["seed"] + number)
+        tolerance = 5 * ran * math.sqrt(2 / (BUGGY_WALK["walkers"] - 1))
+        if abs(got - ran) <= tolerance:
+            continue
+        h = 1 / n
+        hint = which_mistake(
+            got,
+            {
+                tr(" — g² is what the right step g·√h·z gives: with g·h·z each step adds (g h)² = g²h², not g²h"): g**2,
+                tr(" — that is one step's variance (g h)²: the n independent steps add their variances"): (g * h) ** 2,
+                tr(" — that is a standard deviation; predict the variance"): g / math.sqrt(n),
+                tr(" — g·h is one step's standard deviation; the n steps add their variances (g h)²"): g * h,
+                tr(" — 0 is the limit n → ∞; with n steps each still adds (g h)²"): 0.0,
+            },
+            tr(" — each step adds an independent g·h·z; add their variances over the n steps"),
+            rtol=0.02,
+            atol=1e-12,
+        )
+        return report(
+            False,
+            tr(
+                "n={n}, g={g}: the walk of {walkers} walkers with the buggy noise ends with variance {ran:.4g} "
+                "(± {tolerance:.2g}), your prediction {got:.4g}{hint}",
+                n=n,
+                g=g,
+                walkers=f"{BUGGY_WALK['walkers']:,}",
+                ran=ran,
+                tolerance=tolerance,
+                got=got,
+                hint=hint,
+            ),
+        )
+    steps = (10, 100, 1000)
+    buggy = ", ".join(f"{reverse_ink(n, root=False):.2f}" for n in steps)
+    right = ", ".join(f"{reverse_ink(n, root=True):.2f}" for n in steps)
+    return report(
+        True,
+        tr(
+            "n·(g h)² = g²/n → 0, where the right g·√h·z gives n·g²h = g² for every n. The measurement, the ink's "
+            "spread/s0 after n = 10, 100, 1000 reverse steps: the buggy sampler {buggy}, the right one {right}. More "
+            "steps bring the right sampler to 1 but starve the buggy one of noise: it tends to exercise 1's drift "
+            "without noise, s0/√(s0² + σ²) = {limit:.3f}",
+            buggy=buggy,
+            right=right,
+            limit=INK["s0"] / math.sqrt(INK["s0"] ** 2 + INK["sigma"] ** 2),
+        ),
+    )

@@ -44,12 +44,13 @@ MESSAGES: dict[str, str] = {
     "a spread is positive: predict the ratio (final standard deviation)/s0": "宽度是正数：请预测比值（最终标准差）/s0",
     "right direction, wrong amount: solve d|x − m|/dτ = σ²|x − m|/(s0² + σ²τ) from τ = 1 back to 0 — the distance to the centre is multiplied by s0²/(s0² + σ²)": "方向对了，大小不对：从 τ = 1 倒推到 0 求解 d|x − m|/dτ = σ²|x − m|/(s0² + σ²τ)——到中心的距离乘上了 s0²/(s0² + σ²)",
     "{hint}. {run}; predicted {predicted:.3g}": "{hint}。{run}；你的预测 {predicted:.3g}",
-    # lesson 09a, exercise 2: the Euler–Maruyama step
-    "the bug is still there: the noise of a step h is √h·z (Var dW = h), so √β·√h·z, not √β·h·z": "错误还在：步长 h 的噪声是 √h·z（Var dW = h），所以应是 √β·√h·z，而不是 √β·h·z",
-    "backwards in τ the step is dτ = −h: subtract h·drift, do not add it": "沿 τ 倒退时 dτ = −h：要减去 h·drift，而不是加上",
-    "the noise coefficient is g = √β, not β": "噪声系数是 g = √β，不是 β",
-    "that is the probability-flow ODE's drift −½β(x + score) with noise added: the SDE takes the whole β·score": "这是概率流常微分方程的漂移 −½β(x + score) 再加噪声：随机微分方程要用完整的 β·score",
-    "the noise term is missing: an Euler–Maruyama step adds g·√h·z": "缺少噪声项：欧拉–丸山（Euler–Maruyama）步要加上 g·√h·z",
-    "at beta = {beta}, h = {h} expected x − h·(−½βx − β·score) + √(βh)·z": "在 beta = {beta}、h = {h} 处应为 x − h·(−½βx − β·score) + √(βh)·z",
-    "x − h·(−½βx − β·score) + √β·√h·z: over a step h, dW has standard deviation √h, not h": "x − h·(−½βx − β·score) + √β·√h·z：在步长 h 上，dW 的标准差是 √h，而不是 h",
+    # lesson 09a, exercise 2: the noise of the buggy Euler–Maruyama step
+    " — g² is what the right step g·√h·z gives: with g·h·z each step adds (g h)² = g²h², not g²h": "——g² 是正确的一步 g·√h·z 给出的结果：用 g·h·z 时每一步加上的方差是 (g h)² = g²h²，而不是 g²h",
+    " — that is one step's variance (g h)²: the n independent steps add their variances": "——这是一步的方差 (g h)²：n 个相互独立的步，方差要相加",
+    " — that is a standard deviation; predict the variance": "——这是标准差；请预测方差",
+    " — g·h is one step's standard deviation; the n steps add their variances (g h)²": "——g·h 是一步的标准差；n 步相加的是它们的方差 (g h)²",
+    " — 0 is the limit n → ∞; with n steps each still adds (g h)²": "——0 是 n → ∞ 时的极限；只有 n 步时，每一步仍然加上 (g h)²",
+    " — each step adds an independent g·h·z; add their variances over the n steps": "——每一步加上一个独立的 g·h·z；把 n 步的方差加起来",
+    "n={n}, g={g}: the walk of {walkers} walkers with the buggy noise ends with variance {ran:.4g} (± {tolerance:.2g}), your prediction {got:.4g}{hint}": "n={n}, g={g}：{walkers} 个游走者带着有错误的噪声走完，最终方差为 {ran:.4g}（± {tolerance:.2g}），你的预测是 {got:.4g}{hint}",
+    "n·(g h)² = g²/n → 0, where the right g·√h·z gives n·g²h = g² for every n. The measurement, the ink's spread/s0 after n = 10, 100, 1000 reverse steps: the buggy sampler {buggy}, the right one {right}. More steps bring the right sampler to 1 but starve the buggy one of noise: it tends to exercise 1's drift without noise, s0/√(s0² + σ²) = {limit:.3f}": "n·(g h)² = g²/n → 0，而正确的 g·√h·z 对每个 n 都给出 n·g²h = g²。测量结果：经过 n = 10、100、1000 个反向步后，墨水的 spread/s0——有错误的采样器为 {buggy}，正确的采样器为 {right}。步数越多，正确的采样器越接近 1，而有错误的采样器得到的噪声越少：它趋向练习 1 中去掉噪声的漂移，s0/√(s0² + σ²) = {limit:.3f}",
 }
