@@ -7,6 +7,8 @@ Efron 2011) are known exactly: lessons 09a and 09b compare every learned quantit
 
 - mixtures: :func:`noised_log_prob`, :func:`noised_score`, :func:`optimal_eps`, :func:`posterior_mean`
   (E[x₀ | x] for any Gaussian path x = a x₀ + b ε);
+- a finite training set: :func:`point_cloud_posterior` (E[x₀ | x_t] and Var[x₀ | x_t] when the data are the N
+  points themselves: lesson 06's floor of the training loss);
 - conversions for x = √ᾱ x₀ + √(1 − ᾱ) ε: :func:`score_from_eps`, :func:`eps_from_score`, :func:`x0_from_eps`,
   :func:`eps_from_x0`, :func:`tweedie_x0`, :func:`velocity_from_eps`, :func:`eps_from_velocity`;
 - :class:`VPSDE`: the variance-preserving SDE of Song et al. 2021 ("Score-Based Generative Modeling through
@@ -39,6 +41,7 @@ __all__ = [
     "noised_score",
     "optimal_eps",
     "posterior_mean",
+    "point_cloud_posterior",
     "score_from_eps",
     "eps_from_score",
     "x0_from_eps",
@@ -124,6 +127,46 @@ def posterior_mean(mixture, x: torch.Tensor, signal, noise) -> torch.Tensor:
     r = torch.softmax(log_joint, dim=1)
     per_component = means[None] + (a * variances[None] / v)[:, :, None] * (x[:, None, :] - centres)
     return check_finite_result((r[:, :, None] * per_component).sum(1), {"x": x}, "E[x0 | x]")
+
+
+def point_cloud_posterior(points: torch.Tensor, x: torch.Tensor, alpha_bar) -> tuple[torch.Tensor, torch.Tensor]:
+    """E[x₀ | x_t] ``(B, D)`` and the posterior variance per coordinate, tr Var[x₀ | x_t]/D ``(B,)``, when the data
+    are the N ``points`` ``(N, D)`` themselves, q(x₀) = (1/N) Σ_j δ(x₀ − p_j), and x_t = √ᾱ x₀ + √(1 − ᾱ) ε.
+
+    Lesson 06, section 2b. Bayes' rule over the N points gives the posterior weights, a softmax:
+    w_j(x_t) ∝ exp(−‖x_t − √ᾱ p_j‖²/(2(1 − ᾱ))) = exp(−ᾱ‖x_t/√ᾱ − p_j‖²/(2(1 − ᾱ))), so
+    E[x₀ | x_t] = Σ_j w_j p_j and ε*(x_t) = (x_t − √ᾱ E[x₀ | x_t])/√(1 − ᾱ) is the exact minimiser of L_simple on
+    this training set (the memorising optimum). Its floor (lesson 06's second display of section 2b),
+    E[‖ε − ε*‖² | x_t] = ᾱ/(1 − ᾱ) · tr Var[x₀ | x_t], is ``alpha_bar / (1 - alpha_bar) * variance`` per coordinate.
+
+    Distances are taken from x_t/√ᾱ, and the variance as Σ_j w_j ‖p_j − E[x₀ | x_t]‖² (never negative), so that
+    nothing cancels when the noise is small. ``alpha_bar`` in (0, 1): a number or a ``(B,)`` tensor. Computed in x's
+    dtype, a few queries at a time (memory about 4 M distances per chunk).
+    """
+    check_tensor(points, "points")
+    check_tensor(x, "x")
+    if points.dim() != 2 or points.shape[0] < 1:
+        raise InputError(f"points must have shape (N, D) with N >= 1, got {tuple(points.shape)}", parameter="points")
+    if x.dim() != 2 or x.shape[1] != points.shape[1]:
+        raise InputError(f"x must have shape (B, {points.shape[1]}) like points, got {tuple(x.shape)}", parameter="x")
+    ab = check_levels(alpha_bar, x, "alpha_bar", high_open=True)
+    points = points.to(dtype=x.dtype, device=x.device)
+    chunk = max(1, 4_000_000 // (points.shape[0] * points.shape[1]))
+    means, variances = [], []
+    for start in range(0, x.shape[0], chunk):
+        a = ab[start : start + chunk]  # (C, 1)
+        centre = x[start : start + chunk] / a.sqrt()  # x_t/√ᾱ, where a point would sit without noise
+        # one (C, N) tensor per coordinate: p_j − x_t/√ᾱ (a (C, N, D) tensor is slower to reduce over D)
+        offsets = [points[:, k][None] - centre[:, k : k + 1] for k in range(points.shape[1])]
+        squared = sum(offset**2 for offset in offsets)
+        weights = torch.softmax(-a * squared / (2 * (1 - a)), dim=1)  # Bayes over the N points
+        shifts = [(weights * offset).sum(1, keepdim=True) for offset in offsets]  # E[x₀ | x_t] − x_t/√ᾱ
+        spread = sum((offset - shift) ** 2 for offset, shift in zip(offsets, shifts))  # ‖p_j − E[x₀ | x_t]‖²
+        means.append(centre + torch.cat(shifts, dim=1))
+        variances.append((weights * spread).sum(1) / x.shape[1])
+    inputs = {"x": x, "points": points}
+    mean, variance = torch.cat(means), torch.cat(variances)
+    return check_finite_result(mean, inputs, "E[x0 | x]"), check_finite_result(variance, inputs, "Var[x0 | x]")
 
 
 def _pair(x, other, name):

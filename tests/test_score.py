@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from ddpm_lessons import DiffusionSchedule, sample, score
+from ddpm_lessons import DiffusionSchedule, InputError, sample, score
 from ddpm_lessons.data import GaussianMixture, GaussianMixture1D, eight_gaussians, toy_data
 from ddpm_lessons.evaluation import data_reference, mode_report, sliced_wasserstein
 
@@ -150,3 +150,70 @@ def test_eight_gaussians_is_the_toy_set():
     )
     assert level.z(sliced_wasserstein(a, b)) < 3.0
     assert mixture.dim == 2 and mixture.means.shape == (8, 2)
+
+
+def test_point_cloud_posterior_on_two_points_is_lesson_06s_tanh():
+    # x0 = ±1, equally likely: E[x0 | x_t] = tanh(√ᾱ x_t/(1 − ᾱ)) (lesson 06, section 2b), Var = 1 − tanh²
+    points = torch.tensor([[-1.0], [1.0]], dtype=torch.float64)
+    x = torch.linspace(-2, 2, 41, dtype=torch.float64)[:, None]
+    for alpha_bar in (0.9999, 0.6, 0.05):
+        mean, variance = score.point_cloud_posterior(points, x, alpha_bar)
+        expected = torch.tanh(math.sqrt(alpha_bar) * x / (1 - alpha_bar))
+        assert torch.allclose(mean, expected, atol=1e-12)
+        assert torch.allclose(variance, 1 - expected[:, 0] ** 2, atol=1e-12)
+
+
+def test_point_cloud_posterior_equals_bayes_by_hand_across_chunks():
+    g = torch.Generator().manual_seed(2)
+    points = torch.randn(400_000, 10, generator=g, dtype=torch.float64)  # 4 M distances: one query per chunk
+    x = torch.randn(3, 10, generator=g, dtype=torch.float64)
+    alpha_bar = torch.tensor([0.3, 0.9, 0.99], dtype=torch.float64)
+    mean, variance = score.point_cloud_posterior(points, x, alpha_bar)
+    for i in range(3):
+        a = alpha_bar[i]
+        log_w = -((x[i] - a.sqrt() * points) ** 2).sum(1) / (2 * (1 - a))
+        w = torch.softmax(log_w, 0)
+        m = (w[:, None] * points).sum(0)
+        assert torch.allclose(mean[i], m, atol=1e-10)
+        assert torch.allclose(variance[i], (w * ((points - m) ** 2).sum(1)).sum() / 10, atol=1e-10)
+
+
+def test_point_cloud_floor_is_the_expected_eps_error_of_eps_star():
+    # E[‖ε − ε*‖² | x_t] = ᾱ/(1 − ᾱ) tr Var[x0 | x_t]: its average must match the sampled error of ε* itself
+    g = torch.Generator().manual_seed(3)
+    points = torch.randn(50, 2, generator=g, dtype=torch.float64)
+    alpha_bar, n = 0.97, 100_000
+    x0 = points[torch.randint(0, 50, (n,), generator=g)]
+    eps = torch.randn(n, 2, generator=g, dtype=torch.float64)
+    x_t = math.sqrt(alpha_bar) * x0 + math.sqrt(1 - alpha_bar) * eps
+    mean, variance = score.point_cloud_posterior(points, x_t, alpha_bar)
+    eps_star = (x_t - math.sqrt(alpha_bar) * mean) / math.sqrt(1 - alpha_bar)
+    sampled = ((eps - eps_star) ** 2).mean(1)
+    floor = alpha_bar / (1 - alpha_bar) * variance
+    assert 0.05 < floor.mean() < 0.95  # neither memorised away nor all noise: a test that can fail
+    assert abs(sampled.mean() - floor.mean()) < 4 * sampled.std() / math.sqrt(n)
+
+
+def test_point_cloud_posterior_keeps_a_tiny_noise_exact():
+    # noise sd 1e-5 around one of two points 1 apart: the posterior is that point, its variance tiny but not negative
+    points = torch.tensor([[0.0, 0.0], [1.0, 0.0]], dtype=torch.float64)
+    alpha_bar = 1 - 1e-10
+    x = math.sqrt(alpha_bar) * points[:1] + 1e-5 * torch.tensor([[0.3, -0.2]], dtype=torch.float64)
+    mean, variance = score.point_cloud_posterior(points, x, alpha_bar)
+    assert torch.allclose(mean, points[:1], atol=1e-12) and 0 <= variance.item() < 1e-12
+
+
+@pytest.mark.parametrize(
+    "points, x, alpha_bar, parameter",
+    [
+        (torch.zeros(5), torch.zeros(2, 1), 0.5, "points"),
+        (torch.zeros(5, 2), torch.zeros(2, 3), 0.5, "x"),
+        (torch.zeros(5, 2), torch.zeros(2, 2), 1.0, "alpha_bar"),
+        (torch.zeros(5, 2), torch.zeros(2, 2), torch.tensor([0.5, 0.5, 0.5]), "alpha_bar"),
+        (torch.full((5, 2), math.nan), torch.zeros(2, 2), 0.5, "points"),
+    ],
+)
+def test_point_cloud_posterior_refuses_bad_input_by_name(points, x, alpha_bar, parameter):
+    with pytest.raises(InputError) as caught:
+        score.point_cloud_posterior(points, x, alpha_bar)
+    assert caught.value.parameter == parameter

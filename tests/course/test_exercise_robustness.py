@@ -320,6 +320,16 @@ MISTAKES = [
         "not 1 − ᾱ_t",
     ),
     ("check_min_weight_step", lambda T, b1, bT: 2, "largest, not smallest"),
+    (
+        "check_sum_from_random_steps",
+        lambda term, T, n, g: term(torch.randint(1, T, (n,), generator=g)).mean(),
+        "two slips: your estimate is close to the mean",
+    ),
+    (
+        "check_sum_from_random_steps",
+        lambda term, T, n, g: T * term(torch.randint(1, T, (n,), generator=g)).mean(),
+        "never T = 5",
+    ),
     ("check_variances_agree_step", lambda T, b1, bT, tol: 2 / tol, "it saturates"),
     ("check_variances_agree_step", lambda T, b1, bT, tol: T, "long before the end"),
     ("check_min_weight_step", lambda T, b1, bT: math.sqrt(2 * math.log(2) * T / bT), "ᾱ_t ≈ ½"),

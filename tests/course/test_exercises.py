@@ -132,10 +132,25 @@ def test_lesson03_exercise_checks(capsys):
         return T * term(torch.randint(1, T + 1, (n,), generator=generator)).mean()
 
     assert exercises.check_sum_from_random_steps(fixed)
+    # the lesson's estimator (both slips): its 3.75 is the mean of the terms at steps 1 … 4, so both are named, the
+    # mean first; fixing only the share (T × the mean) leaves the range slip alone to name
     assert not exercises.check_sum_from_random_steps(
         lambda term, T, n, g: term(torch.randint(1, T, (n,), generator=g)).mean()
     )
-    assert "the largest paper step it drew is 4, never T = 5" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "two slips: your estimate is close to the mean of the terms at the steps it drew" in out
+    assert out.index("not T times it") < out.index("the largest paper step it drew is 4, never T = 5")
+    assert not exercises.check_sum_from_random_steps(
+        lambda term, T, n, g: T * term(torch.randint(1, T, (n,), generator=g)).mean()
+    )
+    out = capsys.readouterr().out
+    assert "the largest paper step it drew is 4, never T = 5" in out and "two slips" not in out
+    assert not exercises.check_sum_from_random_steps(
+        lambda term, T, n, g: term(torch.randint(0, T, (n,), generator=g)).mean()
+    )
+    assert "two slips" in (out := capsys.readouterr().out) and "drew paper step 0" in out
+    assert not exercises.check_sum_from_random_steps(lambda term, T, n, g: torch.tensor(3.0))
+    assert "it never called term" in capsys.readouterr().out
     assert not exercises.check_sum_from_random_steps(
         lambda term, T, n, g: term(torch.randint(1, T + 1, (n,), generator=g)).mean()
     )

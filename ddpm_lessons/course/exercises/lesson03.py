@@ -191,6 +191,47 @@ class _Term:
         return self.values[(t.long() - 1).clamp(0, len(self.values) - 1)]
 
 
+def _estimator_slips(got, T: int, term: _Term) -> str:
+    """The slips of exercise 2 that the estimate ``got`` shows, the one its value shows first: a mean over the draws
+    where T × the mean is asked (``got`` is the mean of the terms at the steps it drew), and steps outside 1 … T
+    (read from the steps ``term`` was called with). Only what the answer shows is named."""
+    if term.low > term.high:
+        return tr(" — it never called term: the estimate is built from term at the steps you draw")
+    low, high = int(term.low), int(term.high)
+    # the mean of term over the steps drawn, were they uniform on low … high (term clamps steps outside 1 … T)
+    drawn = term.values[(torch.arange(low, high + 1) - 1).clamp(0, T - 1)] if high - low < 10 * T else None
+    averaged = drawn is not None and close(got, drawn.mean().item(), rtol=0.03, atol=0)
+    if low < 1 or high > T:
+        step = low if low < 1 else high
+        if averaged:
+            return tr(
+                " — two slips: your estimate is close to the mean of the terms at the steps it drew, not T times it "
+                "(how does a mean over uniform t relate to the sum?); and it drew paper step {step}: paper steps run "
+                "from 1 to T",
+                step=step,
+            )
+        return tr(" — it drew paper step {step}: paper steps run from 1 to T", step=step)
+    if high < T:
+        if averaged:
+            return tr(
+                " — two slips: your estimate is close to the mean of the terms at the steps it drew, not T times it "
+                "(how does a mean over uniform t relate to the sum?); and the largest paper step it drew is {high}, "
+                "never T = {T}: which steps can your call draw?",
+                high=high,
+                T=T,
+            )
+        return tr(
+            " — the largest paper step it drew is {high}, never T = {T}: which steps can your call draw?",
+            high=high,
+            T=T,
+        )
+    if averaged:
+        return tr(
+            " — your estimate is close to the exact sum divided by T: how does a mean over uniform t relate to the sum?"
+        )
+    return ""
+
+
 @robust_check
 def check_sum_from_random_steps(fn) -> CheckResult:
     """Lesson 03b, exercise 2 (find the bug): ``fn(term, T, n, generator)`` estimates Σ_{t=1}^{T} term(t) from ``n``
@@ -203,28 +244,6 @@ def check_sum_from_random_steps(fn) -> CheckResult:
             return report(False, problem)
         if close(got, exact, rtol=0.03, atol=0) and 1 <= term.low and term.high <= T:
             continue
-        if term.low < 1 or term.high > T:
-            hint = tr(
-                " — it drew paper step {step}: paper steps run from 1 to T",
-                step=term.low if term.low < 1 else term.high,
-            )
-        elif term.high < T:
-            hint = tr(
-                " — the largest paper step it drew is {high}, never T = {T}: which steps can your call draw?",
-                high=term.high,
-                T=T,
-            )
-        else:
-            hint = which_mistake(
-                got,
-                {
-                    tr(
-                        " — your estimate is close to the exact sum divided by T: how does a mean over uniform t relate to the sum?"
-                    ): exact / T
-                },
-                rtol=0.03,
-                atol=0,
-            )
         return report(
             False,
             tr(
@@ -232,7 +251,7 @@ def check_sum_from_random_steps(fn) -> CheckResult:
                 T=T,
                 exact=exact,
                 got=got,
-                hint=hint,
+                hint=_estimator_slips(got, T, term),
             ),
         )
     return report(True, tr("Σ_t f(t) = T · E_(t uniform on 1…T)[f(t)]: one random step per image, times T"))
