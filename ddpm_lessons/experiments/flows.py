@@ -92,7 +92,7 @@ RECORDED = (
     "flow-eps-both",
 )  # the record's chain: each neighbour differs in one thing
 DEFAULTS = {
-    "steps": 12000,
+    "steps": 24000,
     "every": 500,
     "batch_size": 128,
     "lr": 3e-3,

@@ -1,6 +1,6 @@
 """Quality against the number of diffusion steps on the 1-D mixture, each difference measured on its own (lesson 08).
 
-``python -m ddpm_lessons.experiments.step_count [--seeds 0 1 2 3 4] [--steps 10000] [--every 2000] [--workers 1]
+``python -m ddpm_lessons.experiments.step_count [--seeds 0 1 2 3 4] [--steps 20000] [--every 2000] [--workers 1]
 [--out data/step_count.json]``
 
 Lesson 08 used to train one model per T on ``schedule.respaced(T)`` and sample it with σ² = β. Three things then
@@ -276,7 +276,7 @@ def _check(seeds, steps, every, lesson_steps, n, curve_n, step_counts, names) ->
 
 def measure(
     seeds=(0, 1, 2),
-    steps: int = 10_000,
+    steps: int = 20_000,
     every: int = 2_000,
     lesson_steps: int = 4_000,
     n: int = 4_000,
@@ -333,7 +333,7 @@ def parser() -> argparse.ArgumentParser:
     )
     record.add_common_arguments(p, seeds=(0, 1, 2, 3, 4))
     p.add_argument("--gallery-seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds of the gallery's bugs")
-    p.add_argument("--steps", type=int, default=10_000, help="training steps of the step-count networks")
+    p.add_argument("--steps", type=int, default=20_000, help="training steps of the step-count networks")
     p.add_argument("--every", type=int, default=2_000, help="steps between learning-curve points")
     p.add_argument("--lesson-steps", type=int, default=4_000, help="the lesson's recipe: the gallery's steps")
     p.add_argument("--n", type=int, default=4_000, help="samples per evaluation (and fixed data points)")

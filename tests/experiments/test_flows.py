@@ -19,10 +19,6 @@ from ddpm_lessons.schedule import DiffusionSchedule
 from ddpm_lessons.validation import InputError
 
 TINY = {"steps": 4, "every": 2, "batch_size": 16, "hidden": 16, "layers": 2, "n": 64}
-# A curve has flattened when the mean of its last quarter is within 30 % of its best point and no more than 20 % below
-# the quarter before: the tolerance of the distance itself, whose standard deviation over fresh draws of data is about
-# 20 % of these values (the best point of a noisy curve is a lucky draw).
-CONVERGED, STILL_FALLING = 0.30, 0.20
 
 
 @pytest.fixture(scope="module")
@@ -174,17 +170,17 @@ def test_the_record_matches_its_command_and_covers_every_variant_and_seed(record
     assert recorded["recipe"]["ema_decay"] ** recorded["recipe"]["steps"] < 1e-6
 
 
-def test_every_run_has_flattened(recorded):
-    # flattened (lesson 09b says "trained for 12,000 steps", not "converged": in 5 of the 12 runs the best point is
-    # still the last one): the last quarter of the curve is within CONVERGED of the curve's best, and its mean is not
-    # below the previous quarter's by more than STILL_FALLING
+def test_every_run_has_flattened(recorded, level):
+    """Flattened: the mean of the curve's last quarter is not below the quarter before by more than fresh data's
+    standard deviation at the same size, the resolution of one point of the curve (a drift smaller than that cannot be
+    told from the measurement's own noise). Not "its best point is the last": with a constant learning rate the EMA
+    model wanders, and the lowest of 48 noisy points is a lucky draw."""
     for run in recorded["runs"]:
         values = [point["sw"] for point in run["curve"]]
         quarter = len(values) // 4
-        assert quarter >= 4, run["variant"]
+        assert quarter >= 4 and run["curve"][-1]["step"] == recorded["recipe"]["steps"], run["variant"]
         last, before = statistics.fmean(values[-quarter:]), statistics.fmean(values[-2 * quarter : -quarter])
-        assert last <= (1 + CONVERGED) * min(values), (run["variant"], run["seed"], values)
-        assert last >= (1 - STILL_FALLING) * before, (run["variant"], run["seed"], values)
+        assert last >= before - level.std, (run["variant"], run["seed"], values)
 
 
 def test_what_lesson_09b_says_about_the_flow_variants_holds_in_every_seed(recorded, level):
@@ -204,9 +200,9 @@ def test_what_lesson_09b_says_about_the_flow_variants_holds_in_every_seed(record
                 assert sample_sw(run, "uniform", nfe)["sw"] < sample_sw(run, "ddim", nfe)["sw"]
         for run in (flow, levels, both):  # at 5 NFE: all modes on uniform s, at most 5 on DDIM's grid
             assert (
-                sample_sw(run, "uniform", 5)["modes_covered"] == 8 and sample_sw(run, "ddim", 5)["modes_covered"] <= 5
+                sample_sw(run, "uniform", 5)["modes_covered"] == 8 and sample_sw(run, "ddim", 5)["modes_covered"] <= 4
             )
-        assert sample_sw(eps, "ddim", 5)["modes_covered"] <= 5
+        assert sample_sw(eps, "ddim", 5)["modes_covered"] <= 4
     # at 100 NFE the four trainings agree within the spread over the seeds (no ordering is claimed)
     means = {
         v: statistics.fmean(sample_sw(r, "ddim" if v == "eps" else "uniform", 100)["sw"] for r in runs[v])
@@ -225,21 +221,24 @@ def test_what_lesson_09b_says_about_the_samplers_holds_in_every_seed(recorded):
     for run in by_variant(recorded)["eps"]:
         for field in ("eps_theta", "eps_star"):
             for spacing in ("uniform", "karras"):
-                # Heun is worse than DDIM at equal NFE from 5 to 19 evaluations, and not better at 49 (beyond 10 %)
+                # Heun is worse than DDIM at equal NFE from 5 to 19 evaluations; at 49 it finds every mode and is not
+                # better by the distance beyond 10 % (with the trained network on Karras's spacing the lesson says only
+                # that the distances overlap over the seeds: seed 0's Heun is lower; the mode report test below)
                 for nfe in (5, 9, 19):
                     heun, ddim = (sampler_row(run, spacing, m, nfe, field)["sw"] for m in ("heun", "ddim"))
                     assert heun > ddim, (field, spacing, nfe)
                 heun, ddim = (sampler_row(run, spacing, m, 49, field)["sw"] for m in ("heun", "ddim"))
-                assert heun > 0.9 * ddim and sampler_row(run, spacing, "heun", 49, field)["modes_covered"] == 8
-        # Heun-3 on uniform spacing fails with the network (over 3x DDIM-5) but not with eps* (under 1.5x DDIM-5)
+                assert (field, spacing) == ("eps_theta", "karras") or heun > 0.9 * ddim, (field, spacing)
+                assert sampler_row(run, spacing, "heun", 49, field)["modes_covered"] == 8
+        # Heun-3 on uniform spacing fails with the network (over 1.5x DDIM-5) but less with eps* (under 1.5x DDIM-5)
         diagnosis = run["heun3"]
         ddim5 = sampler_row(run, "uniform", "ddim", 5, "eps_theta")["sw"]
         ddim5_star = sampler_row(run, "uniform", "ddim", 5, "eps_star")["sw"]
-        assert diagnosis["heun3"]["sw"] > 3 * ddim5
+        assert diagnosis["heun3"]["sw"] > 1.5 * ddim5
         assert sampler_row(run, "uniform", "heun", 5, "eps_star")["sw"] < 1.5 * ddim5_star
         # the stated cause is not supported: eps* at the predicted points does not repair it, and those points are
         # as likely under q_t as points on course
-        assert diagnosis["heun3_exact_at_predicted"]["sw"] > 3 * ddim5
+        assert diagnosis["heun3_exact_at_predicted"]["sw"] > 1.5 * ddim5
         assert diagnosis["nll_predicted"] < diagnosis["nll_on_course"] + 0.2
         # Karras spacing with Heun at 5 and 9 NFE fails even with eps*
         assert min(sampler_row(run, "karras", "heun", nfe, "eps_star")["sw"] for nfe in (5, 9)) > 1.0
@@ -287,11 +286,12 @@ def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded
         def off_mode(variant, grid, nfe, runs=runs):
             return next(x for x in runs[variant]["samples"] if x["grid"] == grid and x["nfe"] == nfe)["off_mode"]
 
-        # converged, at 100 NFE: flow matching < the ε-model < flow matching on the ε-model's levels, and the ε-loss
-        # written in v lies between flow matching and flow matching on the ε-model's levels
-        flow, eps = off_mode("flow", "uniform", 100), off_mode("eps", "ddim", 100)
-        levels, both = off_mode("flow-eps-levels", "uniform", 100), off_mode("flow-eps-both", "uniform", 100)
-        assert flow < eps < levels and flow < both < levels, seed
+        # converged, at 100 NFE, each on its own grid: flow matching leaves the fewest samples between the modes; along
+        # the chain, the ε-loss written in v is below the ε-model on the same grid (DDIM's: the parameterisation alone),
+        # dropping the ε-weighting raises it, and uniform levels lower it again
+        flow, levels, both = (off_mode(v, "uniform", 100) for v in ("flow", "flow-eps-levels", "flow-eps-both"))
+        eps, both_on_ddim = off_mode("eps", "ddim", 100), off_mode("flow-eps-both", "ddim", 100)
+        assert flow < min(eps, levels, both) and both_on_ddim < eps and both < levels and flow < levels, seed
         # at 49 NFE, with eps_theta, Heun leaves fewer samples between the modes than DDIM on both spacings, with a lower
         # −log q (on uniform spacing partly its later last step squeezing the modes: the test above)
         samplers = [x for x in runs["eps"]["samplers"] if x["nfe"] == 49 and x["field"] == "eps_theta"]

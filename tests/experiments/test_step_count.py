@@ -108,7 +108,7 @@ def final(run, chain, variance="beta", shift=0):
 
 def test_the_record_is_what_its_command_resolves_to(committed):
     args = record.command_arguments(committed, step_count.parser())
-    assert committed["seeds"] == args.seeds and committed["workers"] == args.workers == 1
+    assert committed["seeds"] == args.seeds and committed["workers"] == args.workers
     recipe = committed["recipe"]
     for key in ("steps", "every", "lesson_steps", "n", "curve_n", "step_counts", "gallery_seeds"):
         assert recipe[key] == getattr(args, key), key
@@ -128,14 +128,20 @@ def test_the_recorded_data_level_is_the_one_the_lesson_computes(committed):
 
 
 def test_every_curve_has_flattened(committed):
-    # converged: the last point is within the noise of one W1 estimate (fresh data's spread at curve_n points is
-    # about 0.004) of the run's best point, and the curve holds at least four points
+    """Flattened: the mean of the last four curve points is not below the mean of the four before by more than the
+    scatter of one curve point — fresh data's standard deviation (recorded at n points) scaled to the curve's curve_n
+    points by √(n/curve_n), as a 1-D W1 between samples scatters — so any drift left is below what one point resolves.
+    With a constant learning rate the EMA model wanders from point to point, so "the last point is the best" is no
+    criterion."""
+    recipe = committed["recipe"]
+    std = statistics.stdev(committed["data_reference"]["values"]) * (recipe["n"] / recipe["curve_n"]) ** 0.5
     for run in committed["runs"]:
         values = [point["w1"] for point in run["curve"]]
         if run["variant"] in step_count.GALLERY:
             continue  # the gallery keeps the lesson's 4,000 steps on purpose
-        assert len(values) >= 4, run["variant"]
-        assert values[-1] <= min(values) + 0.006, (run["variant"], run["seed"], values)
+        assert len(values) >= 8 and run["curve"][-1]["step"] == committed["recipe"]["steps"], run["variant"]
+        last, before = statistics.fmean(values[-4:]), statistics.fmean(values[-8:-4])
+        assert last >= before - std, (run["variant"], run["seed"], values)
 
 
 def level_high(rec):
@@ -180,9 +186,18 @@ def test_the_step_count_comparisons_of_the_lesson_hold_in_every_seed(committed):
         # at T = 1000 the variance choice moves W1 by less than a third of fresh data's std
         std = statistics.stdev(committed["data_reference"]["values"])
         assert abs(final(run, 1000) - final(run, 1000, "posterior")) < std / 3
-    for T in (5, 20):  # a network trained on only T levels: within 5 % of the shared network's W1, every seed
-        for one, own in zip(shared, runs_of(committed, f"separate-{T}")):
-            assert abs(final(own, T) / final(one, T) - 1) < 0.05, (T, one["seed"])
+    for variance in ("beta", "posterior"):  # a network trained on only the T levels it samples does no better:
+        pairs = {T: list(zip(shared, runs_of(committed, f"separate-{T}"))) for T in (5, 20, 100)}
+        for one, own in pairs[5]:  # at T = 5 it is worse in every seed, by under 10 %
+            assert final(one, 5, variance) < final(own, 5, variance) < 1.1 * final(one, 5, variance), one["seed"]
+        for T in (20, 100):  # at T = 20 and 100 the seeds disagree on the sign
+            ratios = [final(own, T, variance) / final(one, T, variance) for one, own in pairs[T]]
+            assert min(ratios) < 1 < max(ratios), (T, variance)
+    # W1 cannot order T = 100 and T = 1000 in every seed; the mode report (σ² = β) does
+    assert min(final(run, 100) - final(run, 1000) for run in shared) < 0
+    for run in shared:
+        assert report(run, 100, "beta", "off_mode") > 2 * report(run, 1000, "beta", "off_mode"), run["seed"]
+        assert report(run, 100, "beta", "nll") > report(run, 1000, "beta", "nll") + 0.15, run["seed"]
 
 
 @pytest.mark.slow
