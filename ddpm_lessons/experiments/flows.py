@@ -24,7 +24,7 @@ The record runs the chain eps – flow-eps-both – flow-eps-levels – flow (:d
 the next in one thing (the parameterisation, the weighting, the levels); ``flow-eps-weight`` is there to run as well.
 
 Each (variant, seed) trains with a learning curve (every ``every`` steps: the EMA model's sliced Wasserstein
-distance at 20 network evaluations) and is then measured at 5–100 evaluations: the ε-model with DDIM (its own grid
+distance at 20 network evaluations, and its off-mode share and −log q at 100, :func:`curve_modes`) and is then measured at 5–100 evaluations: the ε-model with DDIM (its own grid
 of timesteps), each flow model with Euler on uniform s (its own grid) and on the s of DDIM's timesteps (the
 ε-model's grid: there DDIM *is* flow Euler, lesson 09b's bridge), so the grid is a fourth difference, measured too.
 
@@ -73,6 +73,7 @@ __all__ = [
     "timesteps",
     "start_points",
     "curve_sw",
+    "curve_modes",
     "curve_point",
     "sample_exact",
     "quality",
@@ -106,6 +107,7 @@ TIME_SCALE = 1000.0  # s → the MLP's time input, as lesson 09b trains its flow
 FLOW_NFE = (1, 2, 5, 10, 20, 50, 100)
 SAMPLER_NFE = (5, 9, 19, 49)  # Heun with 3, 5, 10, 25 steps: 2k − 1 evaluations
 CURVE_NFE = 20
+MODES_NFE = 100  # the learning curve's mode report: the NFE at which lesson 09b compares the trainings
 
 
 def _round(value: float) -> float:
@@ -251,6 +253,16 @@ def curve_sw(model, variant: str, seed: int, n: int) -> float:
     return _round(sliced_wasserstein(x.float(), reference_cloud(n)))
 
 
+def curve_modes(model, variant: str, seed: int, n: int) -> dict:
+    """A learning curve's second measure: the off-mode share and −log q of ``model``'s samples at 100 evaluations on
+    its own grid, from :func:`start_points` — what lesson 09b compares the trained models by. The 20-NFE distance of
+    :func:`curve_sw` sits near its sampler's own floor, so it cannot show whether the network's error still falls."""
+    grid = "ddim" if variant == "eps" else "uniform"
+    x = _sample(variant, model, DiffusionSchedule.linear(1000), start_points(n, seed), MODES_NFE, grid)
+    report = mode_report(x.float(), eight_gaussians(), entropy_draws=2)
+    return {"off_mode_100": _round(report["off_mode"]), "nll_100": _round(report["nll"])}
+
+
 def timesteps(schedule: DiffusionSchedule, spacing: str, steps: int, rho: float = 7.0):
     """``(indices, sigmas)`` of ``steps`` steps on DDIM's uniform spacing or Karras et al.'s (``"karras"``)."""
     if spacing == "uniform":
@@ -385,7 +397,9 @@ def measure_one(
             started = time.process_time()
             state = _train(variant, seed, schedule, data, settings, stop, folder, chunk > 0)
             train_s += time.process_time() - started
-            curve.append({"step": stop, "sw": curve_sw(state.ema, variant, seed, n)})
+            curve.append(
+                {"step": stop, "sw": curve_sw(state.ema, variant, seed, n), **curve_modes(state.ema, variant, seed, n)}
+            )
     started = time.process_time()
     model = state.ema.eval()
     grids = ("ddim",) if variant == "eps" else ("uniform", "ddim")
