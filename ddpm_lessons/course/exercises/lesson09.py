@@ -303,7 +303,7 @@ def buggy_walk_variance(n: int, g: float, seed: int, root: bool = False) -> floa
     return x.var().item()
 
 
-@functools.lru_cache(maxsize=None)  # deterministic, and 10,000 steps take seconds: every ✓ in a session reuses it
+@functools.cache  # deterministic, and 10,000 steps take seconds: every ✓ in a session reuses it
 def reverse_ink(steps: int, root: bool = True) -> float:
     """Lesson 01's ink, spread to N(m, s0² + σ²), run back from τ = 1 to 0 by ``steps`` Euler–Maruyama steps of the
     reverse-time SDE dx = −σ²∇log p_τ dτ + σ dW̄ (its noise σ·√h·z, or the bug's σ·h·z when ``root`` is False):
