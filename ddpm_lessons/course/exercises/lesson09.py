@@ -325,6 +325,34 @@ def reverse_ink(steps: int, root: bool = True) -> float:
 REVERSE_STEPS = (100, 1000, 10_000)
 
 
+def reverse_ink_measurement() -> str:
+    """The ✓ line of :func:`check_injected_noise`: the injected variance, the ink's spread/s0 after ``REVERSE_STEPS``
+    reverse steps with the buggy and the right noise, and the noise formula's account of the buggy column."""
+    s0, sigma = INK["s0"], INK["sigma"]
+    limit = s0 / math.sqrt(s0**2 + sigma**2)
+    steps = ", ".join(f"{n:,}" for n in REVERSE_STEPS)
+    buggy = ", ".join(f"{reverse_ink(n, root=False):.3f}" for n in REVERSE_STEPS)
+    right = ", ".join(f"{reverse_ink(n, root=True):.3f}" for n in REVERSE_STEPS)
+    # noise injected at τ reaches τ = 0 shrunk by s0²/(s0² + σ²τ) (exercise 1); summing the buggy steps' variances
+    # σ²h² so shrunk gives (spread/s0)² ≈ limit² + (1 − limit²)/n, for h small against the score's time scale
+    explained = ", ".join(f"{math.sqrt(limit**2 + (1 - limit**2) / n):.3f}" for n in REVERSE_STEPS)
+    return tr(
+        "n·(g h)² = g²/n → 0, where the right g·√h·z gives n·g²h = g² for every n. The measurement, the ink's "
+        "spread/s0 after n = {steps} reverse steps: the buggy sampler {buggy}, the right one {right}. More steps "
+        "starve the buggy sampler of noise: it falls to exercise 1's drift without noise, s0/√(s0² + σ²) = "
+        "{limit:.4f}, not to 1 — each injected σ²h² reaches τ = 0 shrunk by exercise 1's factor s0²/(s0² + σ²τ), "
+        "so (spread/s0)² ≈ {limit:.4f}² + (1 − {limit:.4f}²)/n: {explained}. The right sampler tends to 1. At "
+        "n = 100 both also carry Euler's drift error near τ = 0, where the score changes within s0²/σ² = "
+        "{scale:.2f} of time",
+        steps=steps,
+        buggy=buggy,
+        right=right,
+        limit=limit,
+        explained=explained,
+        scale=s0**2 / sigma**2,
+    )
+
+
 @robust_check
 def check_injected_noise(fn) -> CheckResult:
     """Lesson 09a, exercise 2 (predict, then run): ``fn(n, g)`` predicts the variance at τ = 1 of Brownian motion
@@ -367,29 +395,4 @@ def check_injected_noise(fn) -> CheckResult:
                 hint=hint,
             ),
         )
-    s0, sigma = INK["s0"], INK["sigma"]
-    limit = s0 / math.sqrt(s0**2 + sigma**2)
-    steps = ", ".join(f"{n:,}" for n in REVERSE_STEPS)
-    buggy = ", ".join(f"{reverse_ink(n, root=False):.3f}" for n in REVERSE_STEPS)
-    right = ", ".join(f"{reverse_ink(n, root=True):.3f}" for n in REVERSE_STEPS)
-    # noise injected at τ reaches τ = 0 shrunk by s0²/(s0² + σ²τ) (exercise 1); summing the buggy steps' variances
-    # σ²h² so shrunk gives (spread/s0)² ≈ limit² + (1 − limit²)/n, for h small against the score's time scale
-    explained = ", ".join(f"{math.sqrt(limit**2 + (1 - limit**2) / n):.3f}" for n in REVERSE_STEPS)
-    return report(
-        True,
-        tr(
-            "n·(g h)² = g²/n → 0, where the right g·√h·z gives n·g²h = g² for every n. The measurement, the ink's "
-            "spread/s0 after n = {steps} reverse steps: the buggy sampler {buggy}, the right one {right}. More steps "
-            "starve the buggy sampler of noise: it falls to exercise 1's drift without noise, s0/√(s0² + σ²) = "
-            "{limit:.4f}, not to 1 — each injected σ²h² reaches τ = 0 shrunk by exercise 1's factor s0²/(s0² + σ²τ), "
-            "so (spread/s0)² ≈ {limit:.4f}² + (1 − {limit:.4f}²)/n: {explained}. The right sampler tends to 1. At "
-            "n = 100 both also carry Euler's drift error near τ = 0, where the score changes within s0²/σ² = "
-            "{scale:.2f} of time",
-            steps=steps,
-            buggy=buggy,
-            right=right,
-            limit=limit,
-            explained=explained,
-            scale=s0**2 / sigma**2,
-        ),
-    )
+    return report(True, reverse_ink_measurement())
