@@ -131,15 +131,17 @@ def posterior_mean(mixture, x: torch.Tensor, signal, noise) -> torch.Tensor:
 
 def point_cloud_posterior(points: torch.Tensor, x: torch.Tensor, alpha_bar) -> tuple[torch.Tensor, torch.Tensor]:
     """E[x₀ | x_t] ``(B, D)`` and the posterior variance per coordinate, tr Var[x₀ | x_t]/D ``(B,)``, when the data
-    are the N ``points`` ``(N, D)`` themselves, q(x₀) = (1/N) Σ_j δ(x₀ − p_j), and x_t = √ᾱ x₀ + √(1 − ᾱ) ε.
+    are the N ``points`` ``(N, D)`` themselves, q(x₀) = (1/N) Σ_j δ(x₀ − y_j) with y_j the j-th point, and
+    x_t = √ᾱ x₀ + √(1 − ᾱ) ε.
 
     Lesson 06, section 2b. Bayes' rule over the N points gives the posterior weights, a softmax:
-    w_j(x_t) ∝ exp(−‖x_t − √ᾱ p_j‖²/(2(1 − ᾱ))) = exp(−ᾱ‖x_t/√ᾱ − p_j‖²/(2(1 − ᾱ))), so
-    E[x₀ | x_t] = Σ_j w_j p_j and ε*(x_t) = (x_t − √ᾱ E[x₀ | x_t])/√(1 − ᾱ) is the exact minimiser of L_simple on
-    this training set (the memorising optimum). Its floor (lesson 06's second display of section 2b),
-    E[‖ε − ε*‖² | x_t] = ᾱ/(1 − ᾱ) · tr Var[x₀ | x_t], is ``alpha_bar / (1 - alpha_bar) * variance`` per coordinate.
+    w_j(x_t) ∝ exp(−‖x_t − √ᾱ y_j‖²/(2(1 − ᾱ))) = exp(−ᾱ‖x_t/√ᾱ − y_j‖²/(2(1 − ᾱ))), so
+    E[x₀ | x_t] = Σ_j w_j y_j and ε*(x_t) = (x_t − √ᾱ E[x₀ | x_t])/√(1 − ᾱ) is the exact minimiser of L_simple on
+    this training set (the memorising optimum; it reproduces the points only as the noise vanishes). Its floor
+    (lesson 06, section 2b, "The moons' own floor"), E[‖ε − ε*‖² | x_t] = ᾱ/(1 − ᾱ) · tr Var[x₀ | x_t], is
+    ``alpha_bar / (1 - alpha_bar) * variance`` per coordinate.
 
-    Distances are taken from x_t/√ᾱ, and the variance as Σ_j w_j ‖p_j − E[x₀ | x_t]‖² (never negative), so that
+    Distances are taken from x_t/√ᾱ, and the variance as Σ_j w_j ‖y_j − E[x₀ | x_t]‖²/D (never negative), so that
     nothing cancels when the noise is small. ``alpha_bar`` in (0, 1): a number or a ``(B,)`` tensor. Computed in x's
     dtype, a few queries at a time (memory about 4 M distances per chunk).
     """

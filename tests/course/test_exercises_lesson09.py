@@ -106,6 +106,9 @@ def test_the_buggy_noise_starves_the_reverse_sampler():
     assert lesson09.buggy_walk_variance(100, 0.5, 0, root=True) == pytest.approx(0.25, rel=0.05)
     s0, sigma = lesson09.INK["s0"], lesson09.INK["sigma"]
     limit = s0 / math.sqrt(s0**2 + sigma**2)
-    buggy = [lesson09.reverse_ink(n, root=False) for n in (10, 100, 1000)]
-    assert buggy[0] > buggy[1] > buggy[2] and abs(buggy[2] - limit) < 0.1 * limit
-    assert abs(lesson09.reverse_ink(1000, root=True) - 1) < 0.05
+    buggy = [lesson09.reverse_ink(n, root=False) for n in lesson09.REVERSE_STEPS]
+    assert buggy[0] > buggy[1] > buggy[2] and abs(buggy[2] - limit) < 0.02 * limit
+    # the ✓ message's one-line explanation, (spread/s0)² ≈ limit² + (1 − limit²)/n, holds from n = 1,000 on
+    for n, spread in zip(lesson09.REVERSE_STEPS[1:], buggy[1:]):
+        assert spread == pytest.approx(math.sqrt(limit**2 + (1 - limit**2) / n), rel=0.02)
+    assert abs(lesson09.reverse_ink(lesson09.REVERSE_STEPS[-1], root=True) - 1) < 0.01

@@ -194,7 +194,8 @@ class _Term:
 def _estimator_slips(got, T: int, term: _Term) -> str:
     """The slips of exercise 2 that the estimate ``got`` shows, the one its value shows first: a mean over the draws
     where T × the mean is asked (``got`` is the mean of the terms at the steps it drew), and steps outside 1 … T
-    (read from the steps ``term`` was called with). Only what the answer shows is named."""
+    (read from the steps ``term`` was called with). Only what the answer shows is named; when both show, only their
+    symptoms are (the lesson's stub prints this verdict before the learner has looked for the bugs)."""
     if term.low > term.high:
         return tr(" — it never called term: the estimate is built from term at the steps you draw")
     low, high = int(term.low), int(term.high)
@@ -205,18 +206,17 @@ def _estimator_slips(got, T: int, term: _Term) -> str:
         step = low if low < 1 else high
         if averaged:
             return tr(
-                " — two slips: your estimate is close to the mean of the terms at the steps it drew, not T times it "
-                "(how does a mean over uniform t relate to the sum?); and it drew paper step {step}: paper steps run "
-                "from 1 to T",
+                " — two slips: your estimate is close to the mean of the terms at the steps it drew (how does a mean "
+                "over uniform t relate to the sum?), and it drew paper step {step}, with T = {T}",
                 step=step,
+                T=T,
             )
         return tr(" — it drew paper step {step}: paper steps run from 1 to T", step=step)
     if high < T:
         if averaged:
             return tr(
-                " — two slips: your estimate is close to the mean of the terms at the steps it drew, not T times it "
-                "(how does a mean over uniform t relate to the sum?); and the largest paper step it drew is {high}, "
-                "never T = {T}: which steps can your call draw?",
+                " — two slips: your estimate is close to the mean of the terms at the steps it drew (how does a mean "
+                "over uniform t relate to the sum?), and the largest paper step it drew is {high}, with T = {T}",
                 high=high,
                 T=T,
             )

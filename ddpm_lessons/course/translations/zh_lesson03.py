@@ -59,16 +59,15 @@ MESSAGES: dict[str, str] = {
     " — it never called term: the estimate is built from term at the steps you draw": (
         "——它从没调用 term：估计要由你抽到的那些步上的 term 值算出"
     ),
-    " — two slips: your estimate is close to the mean of the terms at the steps it drew, not T times it (how does a "
-    "mean over uniform t relate to the sum?); and it drew paper step {step}: paper steps run from 1 to T": (
-        "——两处错误：你的估计接近它抽到的那些步上各项的平均值，而不是平均值的 T 倍（对均匀分布的 t 取平均与求和是什么关系？）；"
-        "而且它抽到了论文步 {step}：论文步的范围是 1 到 T"
+    " — two slips: your estimate is close to the mean of the terms at the steps it drew (how does a mean over uniform "
+    "t relate to the sum?), and it drew paper step {step}, with T = {T}": (
+        "——两处错误：你的估计接近它抽到的那些步上各项的平均值（对均匀分布的 t 取平均与求和是什么关系？），"
+        "而且它抽到了论文步 {step}，而 T = {T}"
     ),
-    " — two slips: your estimate is close to the mean of the terms at the steps it drew, not T times it (how does a "
-    "mean over uniform t relate to the sum?); and the largest paper step it drew is {high}, never T = {T}: which steps "
-    "can your call draw?": (
-        "——两处错误：你的估计接近它抽到的那些步上各项的平均值，而不是平均值的 T 倍（对均匀分布的 t 取平均与求和是什么关系？）；"
-        "而且它抽到的最大论文步是 {high}，从来没有 T = {T}：你的调用能抽到哪些步？"
+    " — two slips: your estimate is close to the mean of the terms at the steps it drew (how does a mean over uniform "
+    "t relate to the sum?), and the largest paper step it drew is {high}, with T = {T}": (
+        "——两处错误：你的估计接近它抽到的那些步上各项的平均值（对均匀分布的 t 取平均与求和是什么关系？），"
+        "而且它抽到的最大论文步是 {high}，而 T = {T}"
     ),
     " — your estimate is close to the exact sum divided by T: how does a mean over uniform t relate to the sum?": (
         "——你的估计接近精确和除以 T：对均匀分布的 t 取平均与求和是什么关系？"
