@@ -174,7 +174,8 @@ def test_every_run_has_flattened(recorded, level):
     """Flattened: the mean of the curve's last quarter is not below the quarter before by more than fresh data's
     standard deviation at the same size, the resolution of one point of the curve (a drift smaller than that cannot be
     told from the measurement's own noise). Not "its best point is the last": with a constant learning rate the EMA
-    model wanders, and the lowest of 48 noisy points is a lucky draw."""
+    model wanders, and the lowest of 48 noisy points is a lucky draw. This is the 20-NFE distance only: the 100-NFE
+    off-mode shares of the curves still fall at the end in most runs, which lesson 09b prints and says."""
     for run in recorded["runs"]:
         values = [point["sw"] for point in run["curve"]]
         quarter = len(values) // 4
@@ -278,6 +279,30 @@ def test_the_exact_eps_rows_re_run(recorded):
     )
 
 
+def test_the_learning_curves_carry_the_mode_report_at_100_nfe(recorded):
+    """Each curve point's 100-NFE off-mode share and −log q come from the same samples as the record's 100-NFE row at the
+    last step (own grid, same starting points); lesson 09b says flow matching is below the ε-model at every point."""
+    for run in recorded["runs"]:
+        grid = "ddim" if run["variant"] == "eps" else "uniform"
+        (row,) = [x for x in run["samples"] if x["grid"] == grid and x["nfe"] == flows.MODES_NFE]
+        assert (run["curve"][-1]["off_mode_100"], run["curve"][-1]["nll_100"]) == (row["off_mode"], row["nll"])
+    runs = by_variant(recorded)
+    for eps, flow in zip(runs["eps"], runs["flow"]):
+        assert all(f["off_mode_100"] < e["off_mode_100"] for e, f in zip(eps["curve"], flow["curve"])), eps["seed"]
+
+
+def test_the_chain_of_lesson_09b_holds_on_the_mean_over_the_seeds(recorded):
+    """Lesson 09b, section 3: the mean off-mode share at 100 NFE falls from the ε-model to the ε-loss written in v on
+    the same grid (the parameterisation), rises when the ε-weighting is dropped and falls again on uniform levels."""
+
+    def mean(variant, grid):
+        rows = [x for run in recorded["runs"] if run["variant"] == variant for x in run["samples"]]
+        return statistics.fmean(x["off_mode"] for x in rows if x["grid"] == grid and x["nfe"] == 100)
+
+    assert mean("eps", "ddim") > mean("flow-eps-both", "ddim")
+    assert mean("flow-eps-both", "uniform") < mean("flow-eps-levels", "uniform") > mean("flow", "uniform")
+
+
 def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded):
     """Lesson 09b, sections 2-3: where the sliced distances overlap, the mode report separates — in every seed."""
     for seed in recorded["seeds"]:
@@ -286,12 +311,11 @@ def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded
         def off_mode(variant, grid, nfe, runs=runs):
             return next(x for x in runs[variant]["samples"] if x["grid"] == grid and x["nfe"] == nfe)["off_mode"]
 
-        # converged, at 100 NFE, each on its own grid: flow matching leaves the fewest samples between the modes; along
-        # the chain, the ε-loss written in v is below the ε-model on the same grid (DDIM's: the parameterisation alone),
-        # dropping the ε-weighting raises it, and uniform levels lower it again
+        # at 100 NFE, each on its own grid: flow matching leaves the fewest samples between the modes, fewer than the
+        # ε-model's by more than 1.4 points (28 samples of 2,000); the chain's steps are read on the mean (below)
         flow, levels, both = (off_mode(v, "uniform", 100) for v in ("flow", "flow-eps-levels", "flow-eps-both"))
-        eps, both_on_ddim = off_mode("eps", "ddim", 100), off_mode("flow-eps-both", "ddim", 100)
-        assert flow < min(eps, levels, both) and both_on_ddim < eps and both < levels and flow < levels, seed
+        eps = off_mode("eps", "ddim", 100)
+        assert flow < min(eps, levels, both) and eps - flow > 0.014, seed
         # at 49 NFE, with eps_theta, Heun leaves fewer samples between the modes than DDIM on both spacings, with a lower
         # −log q (on uniform spacing partly its later last step squeezing the modes: the test above)
         samplers = [x for x in runs["eps"]["samplers"] if x["nfe"] == 49 and x["field"] == "eps_theta"]
