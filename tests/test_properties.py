@@ -393,6 +393,12 @@ CASES |= {
         lambda **k: score.optimal_eps(MIXTURE, POINTS, k.get("alpha_bar", 0.5)),
         {"alpha_bar": ALPHA_BAR_BAD + [1.0]},  # ε* needs noise: ᾱ = 1 is refused
     ),
+    "score.point_cloud_posterior": (
+        lambda **k: score.point_cloud_posterior(
+            k.get("points", POINTS[:4]), k.get("x", POINTS), k.get("alpha_bar", 0.5)
+        )[0],
+        {"points": NOT_A_TENSOR + [POINTS[0]], "x": NOT_A_TENSOR + [POINTS[:, :1]], "alpha_bar": ALPHA_BAR_BAD + [1.0]},
+    ),
     "score.posterior_mean": (
         lambda **k: score.posterior_mean(MIXTURE, POINTS, k.get("signal", 0.5), k.get("noise", 0.5)),
         {"signal": [-0.1, 1.5, "0.5"], "noise": [0.0, 1.5, None]},
