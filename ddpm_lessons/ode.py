@@ -6,7 +6,7 @@ Models", eq. 4 with s(t) = 1/√(1 + σ²)). One Euler step from σ to σ′,
 
     x′ = √ᾱ′ [x/√ᾱ + (σ′ − σ) ε],
 
-is exactly DDIM's update (DDIM eq. 12, η = 0; lesson 07's :func:`ddpm_lessons.ddim_step`). Heun's method (Karras et
+is exactly DDIM's update (DDIM eq. 12, η = 0; lesson 07b's :func:`ddpm_lessons.ddim_step`). Heun's method (Karras et
 al. 2022's deterministic sampler) averages the slope at both ends: two network evaluations per step, one on
 the last step to σ = 0, where it is Euler. States ``x`` are always on the DDPM scale (x = √ᾱ y).
 

@@ -1,4 +1,4 @@
-"""Generating samples: DDPM ancestral sampling, DDIM, Heun, classifier-free guidance (lessons 07 and 09b; the seed's
+"""Generating samples: DDPM ancestral sampling, DDIM, Heun, classifier-free guidance (lessons 07a, 07b and 09b; the seed's
 反向扩散).
 
 :func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
@@ -193,7 +193,7 @@ def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], **options) 
 def sample_trajectory(
     model, schedule, shape, trajectory_at, *, labels=None, progress=True, device=None, spec=None, **options
 ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
-    """:func:`sample`, keeping x_t at the indices ``trajectory_at`` as well (lesson 07's generation plots).
+    """:func:`sample`, keeping x_t at the indices ``trajectory_at`` as well (lesson 07a's generation plots).
 
     ``trajectory_at`` holds indices t at which to keep x_t, after the step that produced it: ``T − 1`` (or the
     first DDIM index) is x_T, the starting noise; ``-1`` is the final x_0. Every index must be one the chain visits.

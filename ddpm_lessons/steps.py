@@ -1,4 +1,4 @@
-"""The samplers' steps and their loop, unchecked (lessons 07 and 09b): DDPM, DDIM, Euler and Heun, each written once.
+"""The samplers' steps and their loop, unchecked (lessons 07a, 07b and 09b): DDPM, DDIM, Euler and Heun, each written once.
 
 - :func:`ddpm_step` — ancestral sampling, x_{t−1} = μ_θ(x_t, t) + σ_t z (DDPM Algorithm 2, line 4; eq. 11);
 - :func:`ddim_step` — DDIM from index t to any earlier index, with noise η (Song et al. 2021, eq. 12 and 16);

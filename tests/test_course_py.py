@@ -592,8 +592,9 @@ def test_timings_refuses_in_one_line(course, capsys):
 def test_a_lesson_split_in_parts_is_found_by_its_part_number(course):
     """09a_… and 09b_… keep lesson 09's number with a suffix: "09a" names one part, and "9" names neither."""
     assert course.lesson_number("09a_scores_and_sdes.ipynb") == "09a"
-    assert course.lesson_number("07_sampling.ipynb") == "07"
+    assert course.lesson_number("08_what_goes_wrong.ipynb") == "08"
     assert course.find_lesson("en", "09a").name == "09a_scores_and_sdes.ipynb"
     assert course.find_lesson("zh", "09b").name == "09b_ode_solvers_and_flows.ipynb"
-    assert course.find_lesson("en", "7").name == "07_sampling.ipynb"
+    assert course.find_lesson("en", "07b").name == "07b_ddim_and_guidance.ipynb"
+    assert course.find_lesson("en", "7") is None
     assert course.find_lesson("en", "9") is None

@@ -124,8 +124,8 @@ POINTS: dict[str, dict[str, int]] = {
         "check_gaussian_loss_floor": 2,
         "check_best_x0_mse": 2,
     },
-    "07_sampling": {
-        "check_no_noise_variance": 2,
+    "07a_sampling": {"check_no_noise_variance": 2},
+    "07b_ddim_and_guidance": {
         "check_ddim_variance": 1,
         "check_diffusers_guidance": 1,
         "check_ddim_step_coefficients": 2,

@@ -1,4 +1,4 @@
-"""Deliberately wrong pieces for the failure gallery (lesson 08; lesson 07 uses :func:`sample_without_noise`).
+"""Deliberately wrong pieces for the failure gallery (lesson 08; lesson 07a uses :func:`sample_without_noise`).
 
 Each reproduces a bug found in public DDPM tutorials (see the course README), so the lesson can train or sample
 with it and measure the damage against the correct version. Never use these for anything else. They are built on

@@ -126,7 +126,18 @@ LESSONS = [
     ("04", "04_time_embedding", "the sinusoidal embedding, and why a raw t fails", 12),
     ("05", "05_unet", "the course's U-Net built piece by piece, then the article's U-Net stage by stage", 18),
     ("06", "06_training", "the training algorithm, live on 2-D data, a photo and glyph digits", 64),
-    ("07", "07_sampling", "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured", 83),
+    (
+        "07a",
+        "07a_sampling",
+        "the sampling algorithm line by line, generation watched, σ² = β or β̃, the noise term z, x̂₀ clipping — measured",
+        TA,
+    ),
+    (
+        "07b",
+        "07b_ddim_and_guidance",
+        "DDIM's non-Markovian forward process derived, 10–100 steps against DDPM-1000, a classifier-free guidance sweep",
+        TB,
+    ),
     (
         "08",
         "08_what_goes_wrong",

@@ -9,8 +9,8 @@ Explorers (each returns an ``ipywidgets.VBox``, so it displays as the last value
 
 - :func:`ink_explorer` — lesson 01: ink particles spreading in a glass, over time.
 - :func:`noising_explorer` — lesson 02: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε for every t, with a schedule switch.
-- :func:`trajectory_explorer` — lesson 07: a saved sampling trajectory, from x_T to x_0.
-- :func:`guidance_explorer` — lesson 07: samples for each classifier-free guidance weight w, with their metrics.
+- :func:`trajectory_explorer` — lesson 07a: a saved sampling trajectory, from x_T to x_0.
+- :func:`guidance_explorer` — lesson 07b: samples for each classifier-free guidance weight w, with their metrics.
 
 Plain functions: :func:`png_bytes`, :func:`density_image`, :func:`noised_image`, :func:`alpha_bar_label`,
 :func:`grid_image`.
@@ -48,7 +48,7 @@ __all__ = [
 DISPLAY_SIZE = 288
 
 #: Longest side, in screen pixels, of the trajectory explorer's grid: a grid of several 28-pixel digits would
-#: otherwise stay at about 150 pixels wide (lesson 07, issue 11); about the width of a notebook's output area.
+#: otherwise stay at about 150 pixels wide (lessons 07a and 07b, issue 11); about the width of a notebook's output area.
 GRID_DISPLAY_SIZE = 640
 
 _WATER = np.array([255, 255, 255], dtype=np.float64)
@@ -419,11 +419,11 @@ def _noised_picture_renderer(image: torch.Tensor, schedules, noise: torch.Tensor
     return render
 
 
-# ------------------------------------------------------------------------------------ lesson 07: sampling
+# ------------------------------------------------------------------------------------ lessons 07a and 07b: sampling
 
 
 def grid_image(batch, nrow: int = 10, *, padding: int = 2) -> np.ndarray:
-    """Images ``(B, C, H, W)`` in [−1, 1] tiled ``nrow`` per row on a white background (lesson 07).
+    """Images ``(B, C, H, W)`` in [−1, 1] tiled ``nrow`` per row on a white background (lessons 07a and 07b).
 
     Returns a ``uint8`` array ``(rows·(H+p)+p, cols·(W+p)+p, C)`` with ``p = padding``, ``cols = min(nrow, B)``
     and ``rows = ⌈B / nrow⌉``; image k sits in row ``k // nrow``, column ``k % nrow``.
@@ -435,7 +435,7 @@ def grid_image(batch, nrow: int = 10, *, padding: int = 2) -> np.ndarray:
 
 
 def trajectory_explorer(trajectory, *, nrow: int = 10, T: int | None = None):
-    """Lesson 07: a "steps taken" slider over a saved sampling trajectory, from pure noise x_T to x_0.
+    """Lesson 07a: a "steps taken" slider over a saved sampling trajectory, from pure noise x_T to x_0.
 
     Args:
         trajectory: ``{index: x (B, C, H, W)}`` as ``ddpm_lessons.sample_trajectory`` returns it:
@@ -521,7 +521,7 @@ def _metrics_text(w, values) -> str:
 
 
 def guidance_explorer(samples_by_weight, *, metrics=None, nrow: int = 20):
-    """Lesson 07: a "guidance w" slider over samples drawn with classifier-free guidance weights w.
+    """Lesson 07b: a "guidance w" slider over samples drawn with classifier-free guidance weights w.
 
     Args:
         samples_by_weight: ``{w: samples (B, 1, 28, 28)}`` in [−1, 1] (any ``(B, C, H, W)`` works), one entry per

@@ -2,7 +2,7 @@
 evaluation and the CPU benchmark (lessons 04–09b).
 
 - :mod:`.metrics` — PSNR (lesson 06) and sliced Wasserstein distance (lesson 04); :mod:`.references` — fresh data's level of a distance with its spread, the two ends of a bits/dim scale; :mod:`.modes` — the mode report for a known mixture.
-- :mod:`.classifier` — a small digit classifier: accuracy and Fréchet distance of generated digits (lesson 07).
+- :mod:`.classifier` — a small digit classifier: accuracy and Fréchet distance of generated digits (lessons 07a and 07b).
 - :mod:`.references` — fresh data's level of a distance with its spread; the ends of the bits/dim scale (issue 20).
 - :mod:`.modes` — ``mode_report``: modes found, their shares, off-mode samples and likelihood for a known mixture.
 - :mod:`.exact1d` — exact computations on 1-D data, the checking machinery of lessons 03a and 03b: the true reverse

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb")) + sorted(
     (ROOT / "notebooks" / "zh").glob("[0-9][0-9]*_*.ipynb")
 )
-TYPESET = ("07_sampling", "09a_scores_and_sdes", "09b_ode_solvers_and_flows")
+TYPESET = ("07a_sampling", "07b_ddim_and_guidance", "09a_scores_and_sdes", "09b_ode_solvers_and_flows")
 
 # What JupyterLab takes out before markdown sees the text (rendermime's removeMath) and code the renderer keeps.
 PROTECTED = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$", re.S)

@@ -1,9 +1,9 @@
-"""Exercise checks for lesson 07 (sampling): each prints ✓ or ✗ with the likely mistake.
+"""Exercise checks for lessons 07a and 07b (sampling): each prints ✓ or ✗ with the likely mistake.
 
-Exercise 1 derives the variance DDPM's mean step alone leaves of Gaussian data, 2 predicts the variance DDIM keeps
-in a few steps and runs the sampler, 3 finds the two bugs in a guidance function ported from diffusers (the check
-describes symptoms; ``hint=True`` says what it saw), 4 derives DDIM's step as a·x_t + b·ε_θ + σz for any σ and shows
-that η = 1 is DDPM's step."""
+Lesson 07a, exercise 1 derives the variance DDPM's mean step alone leaves of Gaussian data. Lesson 07b: exercise 1
+predicts the variance DDIM keeps in a few steps and runs the sampler, 2 finds the two bugs in a guidance function
+ported from diffusers (the check describes symptoms; ``hint=True`` says what it saw), 3 derives DDIM's step as
+a·x_t + b·ε_θ + σz for any σ and shows that η = 1 is DDPM's step."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ __all__ = [
 
 
 def _no_noise_slips(betas: torch.Tensor, data_var: float) -> dict:
-    """The likely wrong answers of exercise 1, hint → the value that slip gives (float64)."""
+    """The likely wrong answers of lesson 07a's exercise 1, hint → the value that slip gives (float64)."""
     alpha_bar = torch.cumprod(1 - betas, 0)
     v = alpha_bar * data_var + 1 - alpha_bar
     c = (1 - betas / v) / (1 - betas).sqrt()
@@ -59,7 +59,7 @@ def _no_noise_slips(betas: torch.Tensor, data_var: float) -> dict:
 
 @robust_check
 def check_no_noise_variance(fn) -> CheckResult:
-    """Lesson 07, exercise 1 (derive): ``fn(betas, data_var)`` = Var(x_0) that DDPM's mean step alone (line 4 without
+    """Lesson 07a, exercise 1 (derive): ``fn(betas, data_var)`` = Var(x_0) that DDPM's mean step alone (line 4 without
     σ_t z) leaves of data N(0, s²), s² = ``data_var``, one coordinate, with the exact noise predictor and x_T ~ N(0, 1):
     ∏_t c_t² with c_t = (1 − β_t/v_t)/√α_t and v_t = ᾱ_t s² + 1 − ᾱ_t."""
     from ...schedule import DiffusionSchedule
@@ -144,7 +144,7 @@ def _ddim_run(schedule, steps: int) -> tuple[torch.Tensor, float]:
 
 @robust_check
 def check_ddim_variance(fn) -> CheckResult:
-    """Lesson 07, exercise 2 (predict, then run): ``fn(alpha_bars)`` = the predicted Var(x_0) of DDIM (η = 0) with
+    """Lesson 07b, exercise 1 (predict, then run): ``fn(alpha_bars)`` = the predicted Var(x_0) of DDIM (η = 0) with
     the exact ε* of data N(0, 1), x_T ~ N(0, 1), along a chain that visits the levels ``alpha_bars`` (1-D, from
     x_T's ᾱ down to 1.0 for x_0). The check runs the package's sampler on that chain and compares."""
     from ...schedule import DiffusionSchedule
@@ -182,7 +182,7 @@ def check_ddim_variance(fn) -> CheckResult:
 
 
 class _RecordingModel(torch.nn.Module):
-    """A stand-in conditional ε-model for exercise 3: a known, different prediction for every label, and a record
+    """A stand-in conditional ε-model for lesson 07b's exercise 2: a known, different prediction for every label, and a record
     of the labels it was asked for. Its null label is 10, as the course's digit model's."""
 
     null_label = 10
@@ -238,7 +238,7 @@ def _guidance_symptoms(got, model, x, t, labels, scale: float) -> str:
 
 @robust_check
 def check_diffusers_guidance(fn, hint: bool = False) -> CheckResult:
-    """Lesson 07, exercise 3 (find the bug): ``fn(model, x_t, t, labels, guidance_scale)`` = classifier-free guidance
+    """Lesson 07b, exercise 2 (find the bug): ``fn(model, x_t, t, labels, guidance_scale)`` = classifier-free guidance
     as diffusers writes it, ε_∅ + γ·(ε_c − ε_∅) with ε_∅ the prediction for ``model.null_label`` (γ = 1: no
     guidance; this lesson's w = γ − 1). Checked with a stand-in model that records the labels it is asked for. A
     find-the-bug check: by default it says only that the result is wrong; ``hint=True`` adds what the check saw (the
@@ -294,7 +294,7 @@ def _ddim_coefficients(alpha_bar: float, alpha_bar_prev: float, sigma: float) ->
 
 
 def _ddim_coefficient_slips(alpha_bar: float, alpha_bar_prev: float, sigma: float) -> dict:
-    """The likely wrong pairs of exercise 4, hint → the (a, b) that slip gives."""
+    """The likely wrong pairs of lesson 07b's exercise 3, hint → the (a, b) that slip gives."""
     a, b = _ddim_coefficients(alpha_bar, alpha_bar_prev, sigma)
     carried = a * math.sqrt(1 - alpha_bar)  # the ε that x̂₀ takes out of x_t, put back at the earlier level
     direction = math.sqrt(1 - alpha_bar_prev - sigma**2)
@@ -335,7 +335,7 @@ def _ddim_pair(fn, alpha_bar: float, alpha_bar_prev: float, sigma: float):
 
 @robust_check
 def check_ddim_step_coefficients(fn) -> CheckResult:
-    """Lesson 07, exercise 4 (derive): ``fn(alpha_bar_t, alpha_bar_prev, sigma)`` = (a, b) of DDIM's step (Song et
+    """Lesson 07b, exercise 3 (derive): ``fn(alpha_bar_t, alpha_bar_prev, sigma)`` = (a, b) of DDIM's step (Song et
     al. 2021, eq. 12, any σ) written as x_{t′} = a·x_t + b·ε_θ + σz: a = √(ᾱ_{t′}/ᾱ_t) and
     b = √(1 − ᾱ_{t′} − σ²) − √(ᾱ_{t′}(1 − ᾱ_t)/ᾱ_t). Then, at η = 1 and t′ = t − 1 (σ² = β̃_t), the pair is compared
     with line 4 of DDPM's Algorithm 2: 1/√α_t and −β_t/(√α_t·√(1 − ᾱ_t))."""

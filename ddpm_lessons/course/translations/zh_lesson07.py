@@ -1,7 +1,7 @@
-"""Chinese templates for exercises/lesson07.py, the checks of lesson 07 (sampling)."""
+"""Chinese templates for exercises/lesson07.py, the checks of lessons 07a and 07b (sampling)."""
 
 MESSAGES: dict[str, str] = {
-    # exercise 1: the variance the mean step alone leaves of Gaussian data
+    # lesson 07a, exercise 1: the variance the mean step alone leaves of Gaussian data
     " — that is ᾱ_T, the answer for data N(0, 1): with Var(x_0) = s² the variance of x_t is v_t = ᾱ_t s² + 1 − ᾱ_t": " — 这是 ᾱ_T，即数据为 N(0, 1) 时的答案：当 Var(x_0) = s² 时，x_t 的方差是 v_t = ᾱ_t s² + 1 − ᾱ_t",
     " — that is the standard deviation; the variance is its square": " — 这是标准差；方差是它的平方",
     " — conditioning divides the covariance by the variance: ε* = √(1 − ᾱ_t)·x_t/v_t, not /√v_t": " — 高斯条件化是用协方差除以方差：ε* = √(1 − ᾱ_t)·x_t/v_t，而不是除以 √v_t",
@@ -10,7 +10,7 @@ MESSAGES: dict[str, str] = {
     " — that is 1: Algorithm 2 keeps unit variance with z; without z every step only multiplies x_t by c_t": " — 这是 1：带 z 的算法 2 对 N(0, 1) 数据保持单位方差；去掉 z 后，每一步只是把 x_t 乘以 c_t",
     "ε* = √(1 − ᾱ_t)·x_t/v_t, so each mean step multiplies x_t by c_t = (1 − β_t/v_t)/√α_t and Var(x_0) = ∏ c_t², far below s² for data of unit order: z puts the spread back": "ε* = √(1 − ᾱ_t)·x_t/v_t，所以每个均值步把 x_t 乘以 c_t = (1 − β_t/v_t)/√α_t，Var(x_0) = ∏ c_t²；对量级为 1 的数据，它远小于 s²：是 z 把散布补了回来",
     "{schedule} schedule, T = {T}, data variance s² = {data_var}: expected {expected:.4g}, got {got:.4g}{hint}": "T = {T} 的 {schedule} 方差调度，数据方差 s² = {data_var}：应为 {expected:.4g}，实际得到 {got:.4g}{hint}",
-    # exercise 2: the variance DDIM keeps in a few steps
+    # lesson 07b, exercise 1: the variance DDIM keeps in a few steps
     " — that is 1, the probability-flow ODE's answer in the limit of small steps; a finite DDIM step multiplies x by √(ᾱ′ᾱ) + √((1 − ᾱ′)(1 − ᾱ)) < 1": " — 这是 1，即步长趋于零时概率流 ODE 的答案；有限大小的一步 DDIM 会把 x 乘以 √(ᾱ′ᾱ) + √((1 − ᾱ′)(1 − ᾱ)) < 1",
     " — that is the factor on x, the standard deviation's; the variance is its square": " — 这是乘在 x 上的系数，也就是标准差的倍数；方差是它的平方",
     " — you added the variances of the two terms as if ε_θ were fresh noise; here ε* = √(1 − ᾱ)·x is x itself, so the two coefficients add before squaring": " — 你把两项的方差相加了，好像 ε_θ 是新抽的噪声；但这里 ε* = √(1 − ᾱ)·x 就是 x 本身，所以两个系数要先相加再平方",
@@ -18,7 +18,7 @@ MESSAGES: dict[str, str] = {
     " — the last step, to ᾱ = 1 (x_0), is missing: the chain ends at the data": " — 缺少最后一步（走到 ᾱ = 1，即 x_0）：采样链终止于数据",
     "DDIM-{steps} on the {schedule} schedule: your prediction {got:.4g}, the run {ran:.4g}{hint}": "{schedule} 方差调度上的 DDIM-{steps}：你的预测为 {got:.4g}，实际运行得到 {ran:.4g}{hint}",
     "each DDIM step multiplies x by √(ᾱ′ᾱ) + √((1 − ᾱ′)(1 − ᾱ)) = cos(θ − θ′) (ᾱ = cos²θ), below 1: few large steps lose variance even with a perfect network": "每一步 DDIM 把 x 乘以 √(ᾱ′ᾱ) + √((1 − ᾱ′)(1 − ᾱ)) = cos(θ − θ′)（ᾱ = cos²θ），小于 1：即使网络完美，少数几个大步也会丢失方差",
-    # exercise 3: guidance ported from diffusers
+    # lesson 07b, exercise 2: guidance ported from diffusers
     " — your function never asks the model for a prediction without the digits' labels": " — 你的函数从未向模型要过不带这些数字标签的预测",
     " — its unconditional call asks the model for label 0, which is the digit 0 for this model: which label stood for 'no label' when labels were dropped in training?": " — 它的无条件调用向模型要的是标签 0，而对这个模型来说 0 是数字 0：训练中丢弃标签时，用哪个标签表示“没有标签”？",
     " — its unconditional call asks the model for labels {asked}: which label stood for 'no label' when labels were dropped in training?": " — 它的无条件调用向模型要的是标签 {asked}：训练中丢弃标签时，用哪个标签表示“没有标签”？",
@@ -28,7 +28,7 @@ MESSAGES: dict[str, str] = {
     "ε_∅ + γ·(ε_c − ε_∅) with ε_∅ from the null label: diffusers' scale γ is this lesson's w = γ − 1 (scale 3 is w = 2)": "ε_∅ + γ·(ε_c − ε_∅)，其中 ε_∅ 来自空标签：diffusers 的 scale γ 就是本课的 w = γ − 1（scale 3 即 w = 2）",
     "{problem}: return a tensor shaped like x_t": "{problem}：请返回与 x_t 形状相同的张量",
     "guidance_scale={scale}: expected ε_∅ + γ·(ε_c − ε_∅), which is ε_c itself at γ = 1 (no guidance); your function returns something else. Stuck? hint=True describes what the check saw": "guidance_scale={scale}：应为 ε_∅ + γ·(ε_c − ε_∅)，在 γ = 1（不引导）时就是 ε_c 本身；你的函数返回的是别的东西。卡住了？hint=True 会描述检查看到了什么",
-    # exercise 4: DDIM's step as a·x_t + b·ε_θ + σz, and η = 1 as DDPM's step
+    # lesson 07b, exercise 3: DDIM's step as a·x_t + b·ε_θ + σz, and η = 1 as DDPM's step
     " — the direction term's variance is 1 − ᾱ_{t′} − σ², not 1 − ᾱ_{t′}: σz adds σ² back": " — 方向项的方差是 1 − ᾱ_{t′} − σ²，不是 1 − ᾱ_{t′}：σz 会把 σ² 加回来",
     " — x̂₀ carries ε_θ too: (x_t − √(1 − ᾱ_t)·ε_θ)/√ᾱ_t puts a second ε_θ term into b": " — x̂₀ 里也含有 ε_θ：(x_t − √(1 − ᾱ_t)·ε_θ)/√ᾱ_t 会给 b 带来第二个 ε_θ 项",
     " — x̂₀ subtracts the noise: its ε_θ term enters b with a minus sign": " — x̂₀ 是减去噪声得到的：它的 ε_θ 项以负号进入 b",

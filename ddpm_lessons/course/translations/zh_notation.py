@@ -64,8 +64,11 @@ MESSAGES: dict[str, str] = {
     "the training algorithm, live on 2-D data, a photo and glyph digits": (
         "训练算法，在二维数据、一张照片和字形数字上现场运行"
     ),
-    "the sampling algorithm, σ choices, DDIM and classifier-free guidance, measured": (
-        "采样算法、σ 的选择、DDIM 与无分类器引导 (classifier-free guidance)，均有实测"
+    "the sampling algorithm line by line, generation watched, σ² = β or β̃, the noise term z, x̂₀ clipping — measured": (
+        "逐行讲解采样算法、观察生成过程、σ² = β 或 β̃、噪声项 z、x̂₀ 截断——均有实测"
+    ),
+    "DDIM's non-Markovian forward process derived, 10–100 steps against DDPM-1000, a classifier-free guidance sweep": (
+        "推导 DDIM 的非马尔可夫前向过程、10–100 步与 DDPM-1000 对比、无分类器引导 (classifier-free guidance) 的权重扫描"
     ),
     "a failure gallery: five bugs from public DDPM tutorials and two mistakes they invite, measured": (
         "故障展示：公开 DDPM 教程中的五个 bug 和它们容易诱发的两个错误，均有实测"

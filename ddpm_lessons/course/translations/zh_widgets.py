@@ -18,7 +18,7 @@ MESSAGES: dict[str, str] = {
         "t = {t}（论文第 {paper_t} 步）：ᾱ_t = {alpha_bar:.4f} · 信号标准差 √ᾱ_t = {signal:.4f}"
         " · 噪声标准差 √(1−ᾱ_t) = {noise:.4f}"
     ),
-    # lesson 07
+    # lessons 07a and 07b
     "trajectory explorer": "采样轨迹探索器",
     "steps taken": "已走步数",
     "after all {T} steps: the samples x_0": "走完全部 {T} 步：得到样本 x_0",
