@@ -130,13 +130,13 @@ LESSONS = [
         "07a",
         "07a_sampling",
         "the sampling algorithm line by line, generation watched, σ² = β or β̃, the noise term z, x̂₀ clipping — measured",
-        TA,
+        50,
     ),
     (
         "07b",
         "07b_ddim_and_guidance",
         "DDIM's non-Markovian forward process derived, 10–100 steps against DDPM-1000, a classifier-free guidance sweep",
-        TB,
+        47,
     ),
     (
         "08",
