@@ -129,7 +129,7 @@ LESSONS = [
     (
         "07a",
         "07a_sampling",
-        "the sampling algorithm line by line, generation watched, σ² = β or β̃, the noise term z, x̂₀ clipping — measured",
+        "the sampling algorithm line by line, generation watched, the two choices of σ², the noise term z, clipping the predicted x₀ — measured",
         50,
     ),
     (

@@ -64,8 +64,8 @@ MESSAGES: dict[str, str] = {
     "the training algorithm, live on 2-D data, a photo and glyph digits": (
         "训练算法，在二维数据、一张照片和字形数字上现场运行"
     ),
-    "the sampling algorithm line by line, generation watched, σ² = β or β̃, the noise term z, x̂₀ clipping — measured": (
-        "逐行讲解采样算法、观察生成过程、σ² = β 或 β̃、噪声项 z、x̂₀ 截断——均有实测"
+    "the sampling algorithm line by line, generation watched, the two choices of σ², the noise term z, clipping the predicted x₀ — measured": (
+        "逐行讲解采样算法、观察生成过程、σ² 的两种选择、噪声项 z、裁剪预测的 x₀——均有实测"
     ),
     "DDIM's non-Markovian forward process derived, 10–100 steps against DDPM-1000, a classifier-free guidance sweep": (
         "推导 DDIM 的非马尔可夫前向过程、10–100 步与 DDPM-1000 对比、无分类器引导 (classifier-free guidance) 的权重扫描"
