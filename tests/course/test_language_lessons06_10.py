@@ -20,7 +20,7 @@ WRONG_ANSWERS = {
     "check_fixed_loss": lambda model, schedule, x0, t: torch.tensor(2.0),  # what the lesson's bug scores
     "check_gaussian_loss_floor": lambda a, s2: (1 - a) / (a * s2 + 1 - a),  # the explained part, not the floor
     "check_best_x0_mse": lambda a, s2: (1 - a) / a,  # the x0-error of the answer eps = 0, not of the exact model
-    # lesson 07
+    # lessons 07a and 07b
     "check_no_noise_variance": lambda betas, data_var: data_var,  # the data's own variance
     "check_ddim_variance": lambda alpha_bars: 1.0,  # the small-step limit
     "check_diffusers_guidance": lambda model, x, t, labels, s: (

@@ -246,7 +246,7 @@ def test_trajectory_explorer_scrubs_from_noise_to_x0():
 
 
 def test_trajectory_explorer_shows_digits_at_a_readable_size():
-    # lesson 07's call: ten 28-pixel digits five per row (a 146-pixel-wide grid) must not be shown at 146 pixels
+    # lesson 07a's call: ten 28-pixel digits five per row (a 146-pixel-wide grid) must not be shown at 146 pixels
     g = torch.Generator().manual_seed(0)
     trajectory = {i: torch.rand(10, 1, 28, 28, generator=g) * 2 - 1 for i in (9, -1)}
     image = parts(trajectory_explorer(trajectory, nrow=5))[2]
