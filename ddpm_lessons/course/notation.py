@@ -130,13 +130,13 @@ LESSONS = [
         "07a",
         "07a_sampling",
         "the sampling algorithm line by line, generation watched, the two choices of σ², the noise term z, clipping the predicted x₀ — measured",
-        50,
+        42,
     ),
     (
         "07b",
         "07b_ddim_and_guidance",
         "DDIM's non-Markovian forward process derived, 10–100 steps against DDPM-1000, a classifier-free guidance sweep",
-        47,
+        50,
     ),
     (
         "08",
