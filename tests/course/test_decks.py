@@ -98,7 +98,7 @@ HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S)
 def test_deck_headings_keep_their_case_and_show_no_anchor():
     """reveal's white theme sets headings in capitals (β_t became "Β_T", x_T "X_T"), and nbconvert adds a "¶" link
     to every heading: the decks keep the headings as written and leave the links out."""
-    body = decks.export_slides(committed(ROOT / "notebooks" / "07b_ddim_and_guidance.ipynb"))
+    body = decks.export_slides(committed(ROOT / "notebooks" / "07a_sampling.ipynb"))
     headings = [text for _, text in HEADING.findall(body)]
     assert len(headings) >= 8
     assert not [h for h in headings if "¶" in h or "anchor-link" in h], "a heading of the deck shows its ¶ link"
