@@ -1,4 +1,4 @@
-"""A mode-aware report for samples of a known mixture (issue 20 §2; lessons 07–10).
+"""A mode-aware report for samples of a known mixture (issue 20 §2; lessons 07a–10).
 
 A distance between point clouds can score a structureless blob with the right spread close to the data. For data
 whose density is known — :class:`~ddpm_lessons.data.GaussianMixture` (2-D, eight Gaussians) and

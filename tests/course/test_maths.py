@@ -9,7 +9,7 @@ MathJax, everything else to a markdown renderer, which turns underscores (and as
   editions.
 - Inside maths, everything parses: balanced braces, no Unicode combining marks (``β̃`` is ``\\tilde\\beta``), and
   every ``$`` closed.
-- Lessons 07 and 09 typeset their equations as 02, 03a and 03b do: no plain-text subscript (``x_t``) outside maths and
+- Lessons 07a/b and 09a/b typeset their equations as 02, 03a and 03b do: no plain-text subscript (``x_t``) outside maths and
   code in their prose. An exercise prompt — from its ``**Exercise``/``**练习`` paragraph to the end of its cell — is
   left to the exercise conversion (it keeps plain text); the rest of its cell (the key points, 09b's "Where this
   leads" table) is checked like any other prose.
@@ -38,7 +38,7 @@ MATH = re.compile(r"\$\$(.*?)\$\$|\$([^$\n]*)\$", re.S)
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 MATHS_STAR = re.compile(r"(?<=[α-ωΑ-Ω])\*")
 INERT_UNDERSCORE, INERT_STAR = "\ue000", "\ue001"
-# An exercise prompt opens a paragraph and runs to the end of its cell (lessons 07 and 09 end their key points
+# An exercise prompt opens a paragraph and runs to the end of its cell (lessons 07a and 09 end their key points
 # with the first prompt).
 EXERCISE_PROMPT = re.compile(r"^\*\*(?:Exercise|练习)", re.M)
 
