@@ -158,12 +158,12 @@ def point_cloud_posterior(points: torch.Tensor, x: torch.Tensor, alpha_bar) -> t
     for start in range(0, x.shape[0], chunk):
         a = ab[start : start + chunk]  # (C, 1)
         centre = x[start : start + chunk] / a.sqrt()  # x_t/√ᾱ, where a point would sit without noise
-        # one (C, N) tensor per coordinate: p_j − x_t/√ᾱ (a (C, N, D) tensor is slower to reduce over D)
+        # one (C, N) tensor per coordinate: y_j − x_t/√ᾱ (a (C, N, D) tensor is slower to reduce over D)
         offsets = [points[:, k][None] - centre[:, k : k + 1] for k in range(points.shape[1])]
         squared = sum(offset**2 for offset in offsets)
         weights = torch.softmax(-a * squared / (2 * (1 - a)), dim=1)  # Bayes over the N points
         shifts = [(weights * offset).sum(1, keepdim=True) for offset in offsets]  # E[x₀ | x_t] − x_t/√ᾱ
-        spread = sum((offset - shift) ** 2 for offset, shift in zip(offsets, shifts))  # ‖p_j − E[x₀ | x_t]‖²
+        spread = sum((offset - shift) ** 2 for offset, shift in zip(offsets, shifts))  # ‖y_j − E[x₀ | x_t]‖²
         means.append(centre + torch.cat(shifts, dim=1))
         variances.append((weights * spread).sum(1) / x.shape[1])
     inputs = {"x": x, "points": points}

@@ -96,16 +96,22 @@ def test_the_output_is_checked_before_training(tmp_path, data_folder, where):
     assert time.perf_counter() - started < 120  # 100,000 steps would take far longer: it did not train first
 
 
+def wait_until(run, condition, what: str, seconds: float = 600) -> None:
+    """Poll ``condition`` while ``run`` (a CLI subprocess) is alive; fail naming ``what`` if it never holds, so a race
+    test cannot pass without having raced. A loaded 2-core machine can take minutes to import torch and start."""
+    deadline = time.time() + seconds
+    while not condition() and time.time() < deadline:
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.2)
+    assert condition(), f"not within {seconds:.0f} s: {what} — the race would go untested"
+
+
 def test_a_second_run_on_the_same_file_stops_and_names_the_holder(tmp_path, data_folder):
     out = tmp_path / "run.pt"
     first = cli("train", *TINY, "--steps", "1000000", "--out", out, data_folder=data_folder, wait=False)
     try:
         lock = tmp_path / "run.pt.lock"
-        deadline = time.time() + 600  # a loaded 2-core machine can take minutes to import torch and start
-        while not (lock.exists() and lock.read_text().startswith("pid")) and time.time() < deadline:
-            assert first.poll() is None, first.communicate()
-            time.sleep(0.2)
-        assert lock.exists(), "the first run never took its lock; the refusal below would not be tested"
+        wait_until(first, lambda: lock.exists() and lock.read_text().startswith("pid"), "the first run took its lock")
         second = cli("train", *TINY, "--steps", "1", "--out", out, "--overwrite", data_folder=data_folder)
         assert_user_error(second, "another run is writing", f"pid {first.pid}")
     finally:
@@ -291,15 +297,11 @@ def test_train_classifier_cannot_replace_a_running_trainers_checkpoint(tmp_path,
                 data_folder=data_folder)  # fmt: skip
     try:
         lock = tmp_path / "run.pt.lock"
-        deadline = time.time() + 600  # a loaded 2-core machine can take minutes to import torch and start
-
-        def running():
-            return out.exists() and lock.exists() and lock.read_text().startswith("pid")
-
-        while not running() and time.time() < deadline:
-            assert first.poll() is None, first.communicate()
-            time.sleep(0.2)
-        assert running(), "the trainer never wrote its first checkpoint; the race below would not be tested"
+        wait_until(
+            first,
+            lambda: out.exists() and lock.exists() and lock.read_text().startswith("pid"),
+            "the trainer wrote its first checkpoint",
+        )
         second = cli("train-classifier", "--steps", "100000", "--out", out, "--overwrite", "--no-progress",
                      data_folder=data_folder)  # fmt: skip
         assert_user_error(second, "another run is writing", f"pid {first.pid}", "(--out)")

@@ -245,11 +245,16 @@ def start_points(n: int, seed: int) -> torch.Tensor:
     return torch.randn((n, 2), generator=torch.Generator().manual_seed(10_000 + seed))
 
 
+def _sample_on_own_grid(model, variant: str, seed: int, n: int, nfe: int) -> torch.Tensor:
+    # a learning curve's samples: DDIM's grid for the ε-model, uniform s for a flow, from start_points(n, seed)
+    grid = "ddim" if variant == "eps" else "uniform"
+    return _sample(variant, model, DiffusionSchedule.linear(1000), start_points(n, seed), nfe, grid)
+
+
 def curve_sw(model, variant: str, seed: int, n: int) -> float:
     """A learning curve's metric: the sliced Wasserstein distance of ``model``'s samples at 20 evaluations on its own
     grid (DDIM for the ε-model, Euler on uniform s for a flow), from :func:`start_points`, to the held-out cloud."""
-    grid = "ddim" if variant == "eps" else "uniform"
-    x = _sample(variant, model, DiffusionSchedule.linear(1000), start_points(n, seed), CURVE_NFE, grid)
+    x = _sample_on_own_grid(model, variant, seed, n, CURVE_NFE)
     return _round(sliced_wasserstein(x.float(), reference_cloud(n)))
 
 
@@ -257,8 +262,7 @@ def curve_modes(model, variant: str, seed: int, n: int) -> dict:
     """A learning curve's second measure: the off-mode share and −log q of ``model``'s samples at 100 evaluations on
     its own grid, from :func:`start_points` — what lesson 09b compares the trained models by. The 20-NFE distance of
     :func:`curve_sw` sits near its sampler's own floor, so it cannot show whether the network's error still falls."""
-    grid = "ddim" if variant == "eps" else "uniform"
-    x = _sample(variant, model, DiffusionSchedule.linear(1000), start_points(n, seed), MODES_NFE, grid)
+    x = _sample_on_own_grid(model, variant, seed, n, MODES_NFE)
     report = mode_report(x.float(), eight_gaussians(), entropy_draws=2)
     return {"off_mode_100": _round(report["off_mode"]), "nll_100": _round(report["nll"])}
 
