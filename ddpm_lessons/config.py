@@ -55,6 +55,7 @@ class TrainConfig:
     label_dropout: float = _option(0.0, "probability of the null label (classifier-free guidance)")
     grad_clip: float | None = _option(1.0, "maximum gradient norm (0: no clipping)")
     warmup: int = _option(0, "linear learning-rate warm-up steps")
+    decay_steps: int = _option(0, "cosine learning-rate decay to 0 over this many steps after warm-up (0: constant)")
     seed: int = _option(0, "seeds initialisation and every random draw of training")
     loss_buckets: int = _option(10, "the loss is also recorded per bucket of timesteps (this many equal ranges of t)")
 
@@ -72,6 +73,7 @@ class TrainConfig:
         if self.grad_clip is not None and check_real(self.grad_clip, "grad_clip") <= 0:
             raise InputError(f"grad_clip must be None or a positive number, got {self.grad_clip!r}")
         check_positive_int(self.warmup, "warmup", minimum=0)
+        check_positive_int(self.decay_steps, "decay_steps", minimum=0)
         check_seed(self.seed)
         check_positive_int(self.loss_buckets, "loss_buckets")
 

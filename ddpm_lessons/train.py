@@ -20,6 +20,7 @@ import contextlib
 import copy
 import dataclasses
 import inspect
+import math
 import time
 import warnings
 from pathlib import Path
@@ -70,7 +71,11 @@ __all__ = [
     "checkpoint_payload",
     "release_payload",
     "ema_update",
+    "learning_rate",
 ]
+
+
+SETTINGS_ADDED_LATER = {"decay_steps": 0}  # TrainConfig fields newer than some checkpoints: the value those runs had
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -78,6 +83,17 @@ class TrainingDivergedError(FloatingPointError):
 
 
 @torch.no_grad()
+def learning_rate(settings: TrainConfig, step: int) -> float:
+    """The learning rate of step ``step`` (0-based): linear warm-up over ``settings.warmup`` steps, then constant, or
+    with ``settings.decay_steps`` a cosine decay from the peak to 0 over that many steps after the warm-up (Loshchilov
+    & Hutter 2017, without restarts), 0 from then on. A function of the step alone, so a resumed run continues it."""
+    lr = settings.lr * min(1.0, (step + 1) / settings.warmup) if settings.warmup else settings.lr
+    if settings.decay_steps:
+        progress = min(1.0, max(0, step - settings.warmup) / settings.decay_steps)
+        lr *= 0.5 * (1.0 + math.cos(math.pi * progress))
+    return lr
+
+
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """ema ← decay · ema + (1 − decay) · model for parameters; buffers (BatchNorm statistics) are copied."""
     decay = check_real(decay, "decay", minimum=0.0, maximum=1.0)
@@ -349,10 +365,9 @@ def _check_resumable(payload: dict, path, state: TrainState) -> None:
         raise CheckpointError(
             f"checkpoint {path} was trained with another schedule: {payload['schedule']} vs {schedule}"
         )
+    saved = {**SETTINGS_ADDED_LATER, **payload["train_config"]}
     changed = {
-        k: (payload["train_config"].get(k), v)
-        for k, v in state.config.items()
-        if k not in ("steps", "progress") and payload["train_config"].get(k) != v
+        k: (saved.get(k), v) for k, v in state.config.items() if k not in ("steps", "progress") and saved.get(k) != v
     }
     if changed:
         raise CheckpointError(f"checkpoint {path} was trained with other settings (saved, now): {changed}")
@@ -408,7 +423,7 @@ class _Run:
                 f"training diverged at step {state.step + 1}: the loss is {loss.item()} (lr={settings.lr:g}); "
                 "no weights were updated with it, and the checkpoint on disk (if any) is the last good one"
             )
-        lr = settings.lr * min(1.0, (state.step + 1) / settings.warmup) if settings.warmup else settings.lr
+        lr = learning_rate(settings, state.step)
         for group in state.optimizer.param_groups:
             group["lr"] = lr
         state.optimizer.zero_grad(set_to_none=True)

@@ -1,17 +1,19 @@
 """train(): exact resume, EMA, label dropout, the config + overrides + checkpoint-policy edge, the forward process it
 records, divergence, and the checkpoints it refuses to resume from."""
 
+import math
+
 import pytest
 import torch
 from tiny_runs import RECIPE, SCHEDULE, glyph_like, run, tiny_unet
 
 from ddpm_lessons import DiffusionSchedule, InputError
-from ddpm_lessons.checkpoints import CheckpointError, load_checkpoint
+from ddpm_lessons.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from ddpm_lessons.config import CheckpointPolicy, TrainConfig
 from ddpm_lessons.data import toy_data
 from ddpm_lessons.flow import FlowObjective
 from ddpm_lessons.models import MLPDenoiser, ResidualUNet
-from ddpm_lessons.train import DataRangeWarning, TrainingDivergedError, train
+from ddpm_lessons.train import DataRangeWarning, TrainingDivergedError, learning_rate, train
 
 
 def tiny_mlp():
@@ -32,6 +34,47 @@ def test_resume_is_exact(tmp_path):
     assert resumed.history["loss"] == full.history["loss"], "same losses, step for step"
     assert same_weights(full.model, resumed.model) and same_weights(full.ema, resumed.ema)
     assert resumed.history["bucket_count"] == full.history["bucket_count"]
+
+
+def test_learning_rate_warms_up_then_decays_on_a_cosine_to_zero():
+    peak = 1e-3
+    constant = TrainConfig(lr=peak, warmup=4)
+    assert [learning_rate(constant, k) for k in (0, 1, 3, 4, 10_000)] == pytest.approx(
+        [peak / 4, peak / 2, peak, peak, peak]
+    )
+    cosine = TrainConfig(lr=peak, warmup=4, decay_steps=100)
+    assert learning_rate(cosine, 3) == learning_rate(cosine, 4) == pytest.approx(peak)  # decay starts after warm-up
+    assert learning_rate(cosine, 4 + 50) == pytest.approx(peak / 2)  # half way: cos(π/2) = 0
+    assert learning_rate(cosine, 4 + 25) == pytest.approx(peak * (1 + 2**-0.5) / 2)
+    assert learning_rate(cosine, 4 + 99) == pytest.approx(peak * (1 - math.cos(math.pi / 100)) / 2)  # last step > 0
+    assert learning_rate(cosine, 4 + 100) == learning_rate(cosine, 10_000) == 0.0
+    steps = [learning_rate(cosine, k) for k in range(4, 105)]
+    assert all(a > b for a, b in zip(steps, steps[1:-1])), "falls at every step until it reaches 0"
+
+
+def test_the_optimizer_takes_the_scheduled_rate_and_a_decaying_run_resumes_exactly(tmp_path):
+    data = toy_data("moons", 256, seed=0)
+    options = {"schedule": SCHEDULE, "steps": 8, "batch_size": 16, "lr": 1e-2, "warmup": 2, "decay_steps": 5}
+    options |= {"device": "cpu", "progress": False}
+    full = train(tiny_mlp(), data, **options)
+    assert full.optimizer.param_groups[0]["lr"] == learning_rate(TrainConfig(lr=1e-2, warmup=2, decay_steps=5), 7) == 0
+    split = tmp_path / "split.pt"
+    train(tiny_mlp(), data, **options, checkpoint_path=split, stop_after=3)
+    resumed = train(tiny_mlp(), data, **options, checkpoint_path=split, resume=True)
+    assert resumed.history["loss"] == full.history["loss"] and same_weights(full.model, resumed.model)
+
+
+def test_a_checkpoint_older_than_decay_steps_resumes_as_a_constant_rate_run(tmp_path):
+    data = toy_data("moons", 256, seed=0)
+    options = {"schedule": SCHEDULE, "batch_size": 16, "lr": 1e-2, "device": "cpu", "progress": False}
+    path = tmp_path / "old.pt"
+    train(tiny_mlp(), data, steps=3, **options, checkpoint_path=path)
+    payload = load_checkpoint(path)
+    del payload["train_config"]["decay_steps"]  # as written before the field existed
+    save_checkpoint(path, payload)
+    assert train(tiny_mlp(), data, steps=5, **options, checkpoint_path=path, resume=True).step == 5
+    with pytest.raises(CheckpointError, match="other settings.*'decay_steps': \\(0, 10\\)"):
+        train(tiny_mlp(), data, steps=6, **options, decay_steps=10, checkpoint_path=path, resume=True)
 
 
 def test_resume_refuses_another_model_settings_or_schedule(tmp_path):

@@ -23,9 +23,13 @@ straight-path state at time 1000·s, instead of ε from x_t at index t). The var
 The record runs the chain eps – flow-eps-both – flow-eps-levels – flow (:data:`RECORDED`): each neighbour differs from
 the next in one thing (the parameterisation, the weighting, the levels); ``flow-eps-weight`` is there to run as well.
 
-Each (variant, seed) trains with a learning curve (every ``every`` steps: the EMA model's sliced Wasserstein
-distance at 20 network evaluations, and its off-mode share and −log q at 100, :func:`curve_modes`) and is then measured at 5–100 evaluations: the ε-model with DDIM (its own grid
-of timesteps), each flow model with Euler on uniform s (its own grid) and on the s of DDIM's timesteps (the
+**Training and convergence.** Adam with the learning rate decayed on a cosine from ``lr`` to 0 over the run's steps
+(``decay="cosine"``; :func:`ddpm_lessons.train.learning_rate`), so the run ends annealed rather than wherever a constant
+rate's noise leaves the weights. Each (variant, seed) trains with a learning curve (every ``every`` steps: the EMA
+model's sliced Wasserstein distance at 20 network evaluations, and its off-mode share and −log q at 100,
+:func:`curve_modes`), and once more with the same recipe and half the steps (``half_budget``, its own cosine over its
+own steps): a run has converged when doubling its budget no longer changes what it is measured by. Each full run is
+then measured at 5–100 evaluations: the ε-model with DDIM (its own grid of timesteps), each flow model with Euler on uniform s (its own grid) and on the s of DDIM's timesteps (the
 ε-model's grid: there DDIM *is* flow Euler, lesson 09b's bridge), so the grid is a fourth difference, measured too.
 
 **Samplers** (``eps`` runs): Heun against DDIM (Euler in (y, σ)) at equal network evaluations, NFE 5, 9, 19, 49,
@@ -93,16 +97,18 @@ RECORDED = (
     "flow-eps-both",
 )  # the record's chain: each neighbour differs in one thing
 DEFAULTS = {
-    "steps": 24000,
+    "steps": 12000,
     "every": 500,
-    "batch_size": 128,
+    "batch_size": 2048,
     "lr": 3e-3,
+    "decay": "cosine",
     "ema_decay": 0.995,
     "hidden": 128,
     "layers": 3,
     "n": 2000,
     "rho": 7.0,
 }
+DECAYS = ("cosine", "none")  # the learning rate: cosine decay to 0 over the run's steps, or constant
 TIME_SCALE = 1000.0  # s → the MLP's time input, as lesson 09b trains its flow model
 FLOW_NFE = (1, 2, 5, 10, 20, 50, 100)
 SAMPLER_NFE = (5, 9, 19, 49)  # Heun with 3, 5, 10, 25 steps: 2k − 1 evaluations
@@ -287,6 +293,7 @@ def _train(variant, seed, schedule, data, settings, stop, folder, resume):
     torch.manual_seed(seed)
     model = MLPDenoiser(data_dim=2, hidden=settings["hidden"], num_layers=settings["layers"])
     options = {key: settings[key] for key in ("batch_size", "lr", "ema_decay")}
+    options["decay_steps"] = settings["steps"] if settings["decay"] == "cosine" else 0
     objective = _objective(variant, schedule)
     kwargs = {"schedule": schedule} if objective is None else {"objective": objective}
     return train(
@@ -382,6 +389,7 @@ def measure_one(
     every: int,
     batch_size: int,
     lr: float,
+    decay: str,
     ema_decay: float,
     hidden: int,
     layers: int,
@@ -392,7 +400,15 @@ def measure_one(
     if variant not in VARIANTS:
         raise InputError(f"variant must be one of {VARIANTS}, got {variant!r}", parameter="variant")
     torch.set_num_threads(1)
-    settings = {"batch_size": batch_size, "lr": lr, "ema_decay": ema_decay, "hidden": hidden, "layers": layers}
+    settings = {
+        "batch_size": batch_size,
+        "lr": lr,
+        "decay": decay,
+        "steps": steps,
+        "ema_decay": ema_decay,
+        "hidden": hidden,
+        "layers": layers,
+    }
     schedule, mixture = DiffusionSchedule.linear(1000), eight_gaussians()
     data, reference, x_T = toy_data("gaussian_mixture", 20_000, seed=0), reference_cloud(n), start_points(n, seed)
     curve, train_s = [], 0.0
@@ -404,6 +420,17 @@ def measure_one(
             curve.append(
                 {"step": stop, "sw": curve_sw(state.ema, variant, seed, n), **curve_modes(state.ema, variant, seed, n)}
             )
+    with tempfile.TemporaryDirectory(
+        prefix="ddpm-flows-"
+    ) as folder:  # the budget check: the same recipe, half the steps
+        started = time.process_time()
+        half = _train(variant, seed, schedule, data, {**settings, "steps": steps // 2}, steps // 2, folder, False)
+        train_s += time.process_time() - started
+        half_budget = {
+            "steps": steps // 2,
+            "sw": curve_sw(half.ema, variant, seed, n),
+            **curve_modes(half.ema, variant, seed, n),
+        }
     started = time.process_time()
     model = state.ema.eval()
     grids = ("ddim",) if variant == "eps" else ("uniform", "ddim")
@@ -426,6 +453,7 @@ def measure_one(
         "train_s": round(train_s, 1),
         "final_loss": _round(statistics.fmean(losses[-max(1, len(losses) // 10) :])),
         "curve": curve,
+        "half_budget": half_budget,
         "samples": sets,
     }
     if variant == "eps":
@@ -436,9 +464,10 @@ def measure_one(
 
 
 def curve_point(variant: str, seed: int, step: int, **recipe) -> float:
-    """Re-run one learning-curve point: train (variant, seed) for ``step`` steps with ``recipe`` (:data:`DEFAULTS`
-    otherwise) and return :func:`curve_sw` of its EMA model."""
-    settings = {**DEFAULTS, **recipe, "steps": step, "every": step}
+    """Re-run one learning-curve point: train (variant, seed) for the first ``step`` of the ``recipe``'s steps
+    (:data:`DEFAULTS` otherwise; the learning rate follows the whole run's schedule) and return :func:`curve_sw` of its
+    EMA model."""
+    settings = {**DEFAULTS, **recipe, "every": step}
     _check_recipe(**settings, variants=(variant,))
     seed = record.check_seeds((seed,))[0]
     with tempfile.TemporaryDirectory(prefix="ddpm-flows-") as folder:
@@ -455,17 +484,23 @@ def curve_point(variant: str, seed: int, step: int, **recipe) -> float:
     return curve_sw(state.ema, variant, seed, settings["n"])
 
 
-def _check_recipe(steps, every, batch_size, lr, ema_decay, hidden, layers, n, rho, variants):
+def _check_recipe(steps, every, batch_size, lr, decay, ema_decay, hidden, layers, n, rho, variants):
     steps = check_positive_int(steps, "steps")
     every = check_positive_int(every, "every")
     if every > steps:
         raise InputError(f"every must be at most steps ({steps}), got {every}", parameter="every")
+    if steps < 2:
+        raise InputError(
+            f"steps must be at least 2 (the budget check trains steps // 2), got {steps}", parameter="steps"
+        )
     check_positive_int(batch_size, "batch_size")
     check_positive_int(hidden, "hidden")
     check_positive_int(layers, "layers")
     check_positive_int(n, "n", minimum=2)
     if check_real(lr, "lr", minimum=0.0) == 0:
         raise InputError("lr must be positive", parameter="lr")
+    if decay not in DECAYS:
+        raise InputError(f"decay must be one of {DECAYS}, got {decay!r}", parameter="decay")
     if not 0 <= check_real(ema_decay, "ema_decay", minimum=0.0) < 1:
         raise InputError(f"ema_decay must lie in [0, 1), got {ema_decay}", parameter="ema_decay")
     check_real(rho, "rho", minimum=1.0)
@@ -494,7 +529,8 @@ def parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0],
     )
     for key, value in DEFAULTS.items():
-        p.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
+        choices = DECAYS if key == "decay" else None
+        p.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value, choices=choices)
     p.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(RECORDED))
     record.add_common_arguments(p, seeds=(0, 1, 2))
     return p
