@@ -173,7 +173,9 @@ class SamplerSpec:
         if self.steps is not None:
             set_("steps", check_positive_int(self.steps, "steps"))
         elif self.method != "ddpm":
-            raise InputError(f"method={self.method!r} needs steps (the number of {self.method.upper()} steps)")
+            raise InputError(
+                f"method={self.method!r} needs steps (the number of {self.method.upper()} steps)", parameter="steps"
+            )
         set_("eta", check_real(self.eta, "eta", minimum=0.0, maximum=1.0))
         set_("noise_scale", check_real(self.noise_scale, "noise_scale", minimum=0.0))
         set_("guidance", check_real(self.guidance, "guidance", minimum=0.0))
@@ -202,7 +204,9 @@ class SamplerSpec:
                 parameter="spacing",
             )
         if self.spacing != "karras" and self.rho != RHO:
-            raise InputError("rho applies to spacing='karras' only (DDIM's uniform spacing has no rho)", parameter="rho")
+            raise InputError(
+                "rho applies to spacing='karras' only (DDIM's uniform spacing has no rho)", parameter="rho"
+            )
 
     @property
     def stochastic(self) -> bool:
