@@ -163,7 +163,9 @@ def ode_sample(eps_fn, x: torch.Tensor, sigmas, *, points=None, method: str = "e
     levels = range(len(sigmas))
     ends_at_zero = [float(sigma) == 0.0 for sigma in sigmas]  # read once, before the loop
     if method == "dpmpp-2m" and any(ends_at_zero[:-1]):
-        raise InputError("sigmas: DPM-Solver++ steps in log sigma, so every level but the last must be > 0")
+        raise InputError(
+            "sigmas: DPM-Solver++ steps in log sigma, so every level but the last must be > 0", parameter="sigmas"
+        )
 
     def eps_at(state, k: int):
         return eps_fn(state, points[k])
