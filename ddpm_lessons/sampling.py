@@ -184,8 +184,12 @@ class SamplerSpec:
         check_choice(self.variance, VARIANCES, "variance")
         self._check_spacing_and_prediction()
         if self.method != "ddim" and self.eta != 0:
-            why = "DDPM's variance is chosen with variance=..." if self.method == "ddpm" else "Heun solves the ODE"
-            raise InputError(f"eta applies to method='ddim' only ({why})")
+            why = {
+                "ddpm": "DDPM's variance is chosen with variance=...",
+                "heun": "Heun solves the ODE",
+                "dpmpp-2m": "DPM-Solver++ solves the ODE",
+            }[self.method]
+            raise InputError(f"eta applies to method='ddim' only ({why})", parameter="eta")
         if self.method != "ddpm" and (self.variance != "beta" or self.noise_scale != 1.0):
             raise InputError(
                 "variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)"

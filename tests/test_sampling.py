@@ -315,6 +315,7 @@ def test_karras_spacing_in_sample_uses_the_snapped_levels():
         ({"method": "ddim", "steps": 3, "rho": 3.0}, "rho", "rho applies to spacing='karras' only"),
         ({"spacing": "karras"}, "spacing", "spacing applies to the few-step samplers only"),
         ({"method": "dpmpp-2m"}, "steps", "method='dpmpp-2m' needs steps"),
+        ({"method": "dpmpp-2m", "steps": 3, "eta": 0.5}, "eta", "eta applies to method='ddim' only (DPM-Solver++"),
     ],
 )
 def test_sampler_spec_refuses_bad_spacing_rho_and_prediction_by_name(options, parameter, words):
