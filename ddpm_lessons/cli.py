@@ -48,7 +48,7 @@ from .flags import (
     positive_float,
 )
 from .process import VARIANCES
-from .sampling import SAMPLERS
+from .sampling import PREDICTIONS, RHO, SAMPLERS, SPACINGS
 from .schedule import SCHEDULES
 from .train import TrainingDivergedError
 from .validation import InputError
@@ -569,13 +569,19 @@ def check_sample_options(args) -> None:
     """The rules between sample's options (:class:`~ddpm_lessons.sampling.SamplerSpec`'s, said in flags), checked
     before the checkpoint is loaded."""
     if args.method == "ddpm" and args.steps is not None:
-        raise OptionError("--steps is for --method ddim or heun; --method ddpm always takes all T steps", "steps")
+        raise OptionError(
+            "--steps is for --method ddim, heun or dpmpp-2m; --method ddpm always takes all T steps", "steps"
+        )
     if args.method != "ddpm" and args.steps is None:
         raise OptionError(f"--method {args.method} needs --steps (the number of {args.method.upper()} steps)", "steps")
     if args.method != "ddim" and args.eta != 0:
         raise OptionError(f"--eta applies to --method ddim only (this is --method {args.method})", "eta")
     if args.method != "ddpm" and args.variance != "beta":
         raise OptionError("--variance applies to --method ddpm only (DDIM's noise is set with --eta)", "variance")
+    if args.method == "ddpm" and args.spacing != "uniform":
+        raise OptionError("--spacing applies to --method ddim, heun or dpmpp-2m (ddpm takes all T steps)", "spacing")
+    if args.spacing != "karras" and args.rho != RHO:
+        raise OptionError(f"--rho applies to --spacing karras only (this is --spacing {args.spacing})", "rho")
     if args.guidance != 0 and args.labels is None:
         raise OptionError("--guidance needs --labels (classifier-free guidance steers towards a class)", "guidance")
 
@@ -607,6 +613,9 @@ def draw_samples(args, model, schedule, shape, labels):
                 eta=args.eta,
                 variance=args.variance,
                 clip_denoised=args.clip,
+                spacing=args.spacing,
+                rho=args.rho,
+                prediction=args.prediction,
                 labels=None if labels is None else labels[start : start + size],
                 guidance=args.guidance,
                 seed=args.seed + i,
@@ -677,9 +686,24 @@ def add_sample(commands) -> None:
         help="samples drawn at once (memory stays bounded); chunk i uses --seed + i, so one chunk is sample(seed)",
     )
     add_option(s, "--method", choices=SAMPLERS, default="ddpm", help="sampler")
-    add_option(s, "--steps", type=integer, default=None, help="DDIM steps (ddim only)")
+    add_option(s, "--steps", type=integer, default=None, help="steps of ddim, heun or dpmpp-2m (not ddpm)")
     add_option(s, "--eta", type=float, default=0.0, help="DDIM eta (0: deterministic)")
     add_option(s, "--variance", choices=VARIANCES, default="beta", help="DDPM sigma^2: beta or beta-tilde")
+    add_option(
+        s,
+        "--spacing",
+        choices=SPACINGS,
+        default="uniform",
+        help="timesteps of ddim, heun or dpmpp-2m: DDIM's evenly spaced ones or Karras et al.'s rho spacing",
+    )
+    add_option(s, "--rho", type=positive_float, default=RHO, help="Karras et al.'s rho (--spacing karras only)")
+    add_option(
+        s,
+        "--prediction",
+        choices=PREDICTIONS,
+        default="eps",
+        help="what the network predicts: eps, v (Salimans & Ho 2022) or x0",
+    )
     add_option(
         s,
         "--clip",

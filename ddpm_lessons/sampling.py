@@ -2,8 +2,10 @@
 反向扩散).
 
 :func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
-any number of steps and any η, or Heun's second-order solver of the probability-flow ODE (lesson 09b), optionally
-with classifier-free guidance, and can return the trajectory at chosen steps. All noise comes from one seeded
+any number of steps and any η, Heun's second-order solver of the probability-flow ODE (lesson 09b) or DPM-Solver++(2M)
+(issue 22, lesson A), optionally with classifier-free guidance, and can return the trajectory at chosen steps. The
+few-step samplers step between DDIM's evenly spaced timesteps or Karras et al.'s ρ spacing (:func:`karras_indices`);
+a v- or x₀-prediction network is sampled through its output converted to ε (``prediction=``). All noise comes from one seeded
 generator, so a seed reproduces the same samples.
 
 :class:`SamplerSpec` holds the options and owns the rules between them (η only for DDIM, σ² only for DDPM, …);
@@ -15,17 +17,18 @@ generator, so a seed reproduces the same samples.
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 from collections.abc import Sequence
 from functools import partial
 
 import torch
 
-from .kernels import reverse_log_variance
+from .kernels import reverse_log_variance, x0_from_eps
 from .models import check_class_labels, check_example_shape, takes_no_labels
 from .process import VARIANCES
 from .schedule import DiffusionSchedule
-from .steps import ddim_step, ddpm_step, heun_step, run_chain
+from .steps import DPMSolverPP2M, ddim_step, ddpm_step, eps_from_prediction, heun_step, run_chain
 from .steps import model_eps as unchecked_model_eps
 from .validation import (
     InputError,
@@ -42,9 +45,22 @@ from .validation import (
     check_tensor,
 )
 
-__all__ = ["SAMPLERS", "SamplerSpec", "ddim_timesteps", "sample", "sample_trajectory", "model_eps"]
+__all__ = [
+    "SAMPLERS",
+    "SPACINGS",
+    "PREDICTIONS",
+    "SamplerSpec",
+    "ddim_timesteps",
+    "karras_indices",
+    "sample",
+    "sample_trajectory",
+    "model_eps",
+]
 
-SAMPLERS = ("ddpm", "ddim", "heun")
+SAMPLERS = ("ddpm", "ddim", "heun", "dpmpp-2m")
+SPACINGS = ("uniform", "karras")
+PREDICTIONS = ("eps", "v", "x0")
+RHO = 7.0  # Karras et al. 2022's ρ (eq. 5; their Table 1)
 
 
 def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
@@ -58,6 +74,42 @@ def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
         raise InputError(f"steps must be <= T = {T}, got {steps}")
     points = torch.linspace(-1, T - 1, steps + 1).round().long().tolist()[::-1]
     return list(zip(points[:-1], points[1:]))
+
+
+def karras_indices(schedule, steps: int, rho: float = RHO) -> list[int]:
+    """The timestep indices of ``steps`` steps on Karras et al. 2022's ρ spacing (eq. 5; issue 22, lesson A), then −1.
+
+    σ_k = (σ_max^{1/ρ} + k/(n − 1) (σ_min^{1/ρ} − σ_max^{1/ρ}))^ρ for k = 0 … n − 1 (n = ``steps``; n = 1: σ_max
+    alone), between the schedule's largest and smallest σ = √((1 − ᾱ)/ᾱ); a discrete-time network is valid only at
+    its trained indices, so each σ_k is snapped to the index with the nearest log σ. The last step goes from
+    σ_min's index to x₀ (index −1, σ = 0). ρ > 1 crowds the steps towards small σ (ρ = 1: evenly spaced σ).
+
+    The rule for duplicates: two σ_k that snap to the same trained index are refused (an :class:`InputError` naming
+    ``steps``: ask for fewer steps or a smaller ρ), never silently merged, so ``steps`` steps are always taken.
+    """
+    check_schedule(schedule)
+    steps = check_positive_int(steps, "steps")
+    rho = check_real(rho, "rho", minimum=0.0)
+    if rho <= 0:
+        raise InputError(f"rho must be > 0, got {rho:g}", parameter="rho")
+    alpha_bar = schedule.alphas_cumprod.double().cpu()
+    sigmas = ((1 - alpha_bar) / alpha_bar) ** 0.5  # σ_i of every trained index (ode.sigma_from_alpha_bar)
+    hi, lo = float(sigmas[-1]), float(sigmas[0])
+    if steps == 1:
+        targets = [hi]
+    else:
+        targets = [
+            (hi ** (1 / rho) + k / (steps - 1) * (lo ** (1 / rho) - hi ** (1 / rho))) ** rho for k in range(steps)
+        ]  # eq. 5
+    log_sigmas = sigmas.log()
+    indices = [int((log_sigmas - math.log(target)).abs().argmin()) for target in targets]
+    if len(set(indices)) != len(indices):
+        raise InputError(
+            f"steps: {steps} Karras steps (rho = {rho:g}) do not fit the {len(schedule)} trained levels: two levels "
+            "snap to the same timestep; ask for fewer steps or a smaller rho",
+            parameter="steps",
+        )
+    return indices + [-1]
 
 
 def model_eps(
@@ -83,10 +135,12 @@ class SamplerSpec:
     """How to sample, checked once: building one refuses every bad value and every option that does not apply.
 
     Attributes:
-        method: ``"ddpm"`` (all T steps, DDPM Algorithm 2), ``"ddim"`` (``steps`` steps, η = ``eta``) or ``"heun"``
-            (``steps`` steps of Heun's method on the probability-flow ODE at DDIM's timesteps, 2·steps − 1 network
-            calls; lesson 09b, Karras et al. 2022's deterministic sampler).
-        steps: DDIM's or Heun's number of steps (required by them); DDPM takes all T (None or T).
+        method: ``"ddpm"`` (all T steps, DDPM Algorithm 2), ``"ddim"`` (``steps`` steps, η = ``eta``), ``"heun"``
+            (``steps`` steps of Heun's method on the probability-flow ODE, 2·steps − 1 network calls; lesson 09b,
+            Karras et al. 2022's deterministic sampler) or ``"dpmpp-2m"`` (DPM-Solver++(2M), Lu et al. 2022,
+            Algorithm 2: ``steps`` network calls, first step first order, the last to x₀ the denoised x̂₀; issue 22,
+            lesson A).
+        steps: the number of steps of DDIM, Heun or DPM-Solver++ (required by them); DDPM takes all T (None or T).
         eta: DDIM's η in [0, 1] (0: deterministic; 1: DDPM's β̃ between consecutive steps). DDIM only.
         variance: DDPM's σ²: ``"beta"`` (the seed) or ``"posterior"`` (β̃). DDPM only.
         clip_denoised: clip x̂₀ to [−1, 1] at every step (for data in [−1, 1]; not for toy data).
@@ -94,6 +148,11 @@ class SamplerSpec:
             08's failure gallery shows; values in between are the "temperature" some papers lower).
         guidance: classifier-free weight w ≥ 0 (needs labels).
         seed: seeds x_T and every z.
+        spacing: the few-step samplers' timesteps: ``"uniform"`` (DDIM's evenly spaced indices, :func:`ddim_timesteps`)
+            or ``"karras"`` (Karras et al. 2022's eq. 5 on the trained levels, :func:`karras_indices`). Not DDPM's.
+        rho: Karras et al.'s ρ > 0 (7 by default, their choice); ``spacing="karras"`` only.
+        prediction: what the network outputs: ``"eps"`` (ε, DDPM's), ``"v"`` (v = √ᾱ ε − √(1 − ᾱ) x₀, Salimans &
+            Ho 2022) or ``"x0"`` (x̂₀); every sampler converts it to ε first (:func:`ddpm_lessons.steps.eps_from_prediction`).
     """
 
     method: str = "ddpm"
@@ -104,6 +163,9 @@ class SamplerSpec:
     noise_scale: float = 1.0
     guidance: float = 0.0
     seed: int = 0
+    spacing: str = "uniform"
+    rho: float = RHO
+    prediction: str = "eps"
 
     def __post_init__(self):
         check_choice(self.method, SAMPLERS, "method")
@@ -111,19 +173,43 @@ class SamplerSpec:
         if self.steps is not None:
             set_("steps", check_positive_int(self.steps, "steps"))
         elif self.method != "ddpm":
-            raise InputError(f"method={self.method!r} needs steps (the number of {self.method.upper()} steps)")
+            raise InputError(
+                f"method={self.method!r} needs steps (the number of {self.method.upper()} steps)", parameter="steps"
+            )
         set_("eta", check_real(self.eta, "eta", minimum=0.0, maximum=1.0))
         set_("noise_scale", check_real(self.noise_scale, "noise_scale", minimum=0.0))
         set_("guidance", check_real(self.guidance, "guidance", minimum=0.0))
         set_("clip_denoised", check_bool(self.clip_denoised, "clip_denoised"))
         set_("seed", check_seed(self.seed))
         check_choice(self.variance, VARIANCES, "variance")
+        self._check_spacing_and_prediction()
         if self.method != "ddim" and self.eta != 0:
-            why = "DDPM's variance is chosen with variance=..." if self.method == "ddpm" else "Heun solves the ODE"
-            raise InputError(f"eta applies to method='ddim' only ({why})")
+            why = {
+                "ddpm": "DDPM's variance is chosen with variance=...",
+                "heun": "Heun solves the ODE",
+                "dpmpp-2m": "DPM-Solver++ solves the ODE",
+            }[self.method]
+            raise InputError(f"eta applies to method='ddim' only ({why})", parameter="eta")
         if self.method != "ddpm" and (self.variance != "beta" or self.noise_scale != 1.0):
             raise InputError(
                 "variance and noise_scale apply to method='ddpm' only (DDIM's noise is chosen with eta=...)"
+            )
+
+    def _check_spacing_and_prediction(self):
+        check_choice(self.spacing, SPACINGS, "spacing")
+        check_choice(self.prediction, PREDICTIONS, "prediction")
+        rho = check_real(self.rho, "rho", minimum=0.0)
+        if rho <= 0:
+            raise InputError(f"rho must be > 0, got {rho:g}", parameter="rho")
+        object.__setattr__(self, "rho", rho)
+        if self.method == "ddpm" and self.spacing != "uniform":
+            raise InputError(
+                "spacing applies to the few-step samplers only (method='ddpm' takes every one of the T steps)",
+                parameter="spacing",
+            )
+        if self.spacing != "karras" and self.rho != RHO:
+            raise InputError(
+                "rho applies to spacing='karras' only (DDIM's uniform spacing has no rho)", parameter="rho"
             )
 
     @property
@@ -131,8 +217,14 @@ class SamplerSpec:
         """Whether the steps take fresh noise z (DDPM, and DDIM with η > 0)."""
         return self.method == "ddpm" or self.eta > 0
 
-    def table(self, T: int) -> list[tuple[int, int]]:
-        """The step table: pairs (t, t_prev) from T − 1 down to −1 (x₀); every index for DDPM, DDIM's otherwise."""
+    def table(self, T: int, schedule=None) -> list[tuple[int, int]]:
+        """The step table: pairs (t, t_prev) from T − 1 down to −1 (x₀); every index for DDPM, DDIM's or Karras's
+        (which needs the ``schedule``'s levels) otherwise."""
+        if self.spacing == "karras":
+            if schedule is None or len(schedule) != T:
+                raise InputError(f"spacing='karras' needs the schedule of T = {T} steps", parameter="schedule")
+            indices = karras_indices(schedule, self.steps, self.rho)
+            return list(zip(indices[:-1], indices[1:]))
         if self.method != "ddpm":
             return ddim_timesteps(T, self.steps)
         if self.steps not in (None, T):
@@ -146,6 +238,8 @@ class SamplerSpec:
             return partial(_ddpm, schedule, log_variance, self.clip_denoised)
         if self.method == "ddim":
             return partial(_ddim, schedule, self.eta, self.clip_denoised)
+        if self.method == "dpmpp-2m":
+            return partial(_dpmpp_2m, schedule, self.clip_denoised, DPMSolverPP2M())  # a fresh memory per chain
         return partial(_heun, schedule, self.clip_denoised, eps_fn)
 
 
@@ -165,9 +259,20 @@ def _heun(schedule, clip_denoised, eps_fn, x, t, t_prev, eps, z):
     return heun_step(euler, x, eps, lambda predicted: eps_fn(predicted, t_prev), last=t_prev < 0)
 
 
+def _dpmpp_2m(schedule, clip_denoised, solver, x, t, t_prev, eps, z):
+    # σ_t = √(1/ᾱ_t − 1) is the schedule's own array; the step to x₀ (t_prev = −1, σ = 0) is the denoised x̂₀.
+    pred_x0 = x0_from_eps(schedule, x, t, eps)
+    if clip_denoised:
+        pred_x0 = pred_x0.clamp(-1.0, 1.0)
+    sigma = schedule.sqrt_recipm1_alphas_cumprod[t]
+    sigma_next = schedule.sqrt_recipm1_alphas_cumprod[t_prev] if t_prev >= 0 else 0.0
+    return solver(x, sigma, sigma_next, pred_x0, last=t_prev < 0)
+
+
 @torch.no_grad()
 def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], **options) -> torch.Tensor:
-    """Draw samples from an ε-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12; Heun on the ODE).
+    """Draw samples from an ε-, v- or x₀-prediction model (DDPM Algorithm 2, eq. 11; DDIM eq. 12; Heun and
+    DPM-Solver++(2M) on the probability-flow ODE).
 
     Every step is one of :mod:`ddpm_lessons.steps`: DDPM's is the step :func:`ddpm_lessons.denoising_step` (the
     seed's function) and :func:`ddpm_lessons.reverse_step` take, DDIM's is :func:`ddpm_lessons.ddim_step`'s.
@@ -181,7 +286,8 @@ def sample(model, schedule: DiffusionSchedule, shape: Sequence[int], **options) 
         options: :func:`sample_trajectory`'s keywords: ``labels`` ``(B,)`` long class labels for a conditional
             model; ``progress`` (``tqdm.auto`` bar, default True); ``device`` (must be the model's, the default);
             and the fields of :class:`SamplerSpec` (``method``, ``steps``, ``eta``, ``variance``,
-            ``clip_denoised``, ``noise_scale``, ``guidance``, ``seed``) or ``spec=SamplerSpec(...)``.
+            ``clip_denoised``, ``noise_scale``, ``guidance``, ``seed``, ``spacing``, ``rho``, ``prediction``) or
+            ``spec=SamplerSpec(...)``.
 
     Returns:
         The samples ``(B, ...)`` on the CPU. :func:`sample_trajectory` also returns the states along the way.
@@ -211,7 +317,7 @@ def sample_trajectory(
 
     spec = _spec(spec, options)
     check_schedule(schedule)
-    table = spec.table(len(schedule))
+    table = spec.table(len(schedule), schedule)
     device, dtype = _model_device_and_dtype(check_model(model), len(schedule), device)
     shape = check_shape(shape)
     check_example_shape(shape, model, "shape")
@@ -229,7 +335,7 @@ def sample_trajectory(
             model, state, torch.full((shape[0],), t, dtype=torch.long, device=device), labels, spec.guidance
         )
         finite.append((t, torch.isfinite(eps).all()))
-        return eps
+        return eps_from_prediction(schedule, state, t, eps, spec.prediction)  # ε itself when prediction="eps"
 
     def draw():
         z = torch.randn(shape, generator=generator, dtype=dtype).to(device)

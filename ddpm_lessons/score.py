@@ -10,7 +10,8 @@ Efron 2011) are known exactly: lessons 09a and 09b compare every learned quantit
 - a finite training set: :func:`point_cloud_posterior` (E[x₀ | x_t] and Var[x₀ | x_t] when the data are the N
   points themselves: lesson 06's floor of the training loss);
 - conversions for x = √ᾱ x₀ + √(1 − ᾱ) ε: :func:`score_from_eps`, :func:`eps_from_score`, :func:`x0_from_eps`,
-  :func:`eps_from_x0`, :func:`tweedie_x0`, :func:`velocity_from_eps`, :func:`eps_from_velocity`;
+  :func:`eps_from_x0`, :func:`tweedie_x0`, :func:`velocity_from_eps`, :func:`eps_from_velocity`, and
+  v-prediction's (Salimans & Ho 2022; issue 22, lesson A) :func:`v_from_eps`, :func:`eps_from_v`, :func:`x0_from_v`;
 - :class:`VPSDE`: the variance-preserving SDE of Song et al. 2021 ("Score-Based Generative Modeling through
   Stochastic Differential Equations"), its reverse-time SDE (Anderson 1982) and its probability-flow ODE (Song et
   al. 2021), with an Euler(–Maruyama) sampler. Lesson 09a, section 2, and lesson 09b, section 1.
@@ -49,6 +50,9 @@ __all__ = [
     "tweedie_x0",
     "velocity_from_eps",
     "eps_from_velocity",
+    "v_from_eps",
+    "eps_from_v",
+    "x0_from_v",
     "VPSDE",
     "MixtureEps",
 ]
@@ -232,6 +236,32 @@ def eps_from_velocity(x: torch.Tensor, velocity: torch.Tensor, alpha_bar) -> tor
     _pair(x, velocity, "velocity")
     a, b = _scales(x, alpha_bar)
     return check_finite_result((x + a * velocity) / (a + b), {"x": x, "velocity": velocity}, "eps")
+
+
+def v_from_eps(x: torch.Tensor, eps: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """v-prediction's target v = √ᾱ ε − √(1 − ᾱ) x₀ (Salimans & Ho 2022, §4; issue 22, lesson A) from a noise
+    prediction at x_t: with x̂₀ = (x_t − √(1 − ᾱ) ε)/√ᾱ it is v = (ε − √(1 − ᾱ) x_t)/√ᾱ. Not the flow-matching
+    velocity of :func:`velocity_from_eps`: v is the rate of change of x_φ = cos φ x₀ + sin φ ε in the angle φ with
+    (cos φ, sin φ) = (√ᾱ, √(1 − ᾱ)), whereas that velocity belongs to the straight path."""
+    _pair(x, eps, "eps")
+    a, b = _scales(x, alpha_bar, strict=False)
+    return check_finite_result((eps - b * x) / a, {"x": x, "eps": eps}, "v")
+
+
+def eps_from_v(x: torch.Tensor, v: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """ε = √ᾱ v + √(1 − ᾱ) x_t, the inverse of :func:`v_from_eps`: √ᾱ v + √(1 − ᾱ) x_t = ᾱ ε − √ᾱ√(1 − ᾱ) x₀
+    + √(1 − ᾱ)√ᾱ x₀ + (1 − ᾱ) ε = ε. What :func:`ddpm_lessons.sample` does with ``prediction="v"``."""
+    _pair(x, v, "v")
+    a, b = _scales(x, alpha_bar, strict=False)
+    return check_finite_result(a * v + b * x, {"x": x, "v": v}, "eps")
+
+
+def x0_from_v(x: torch.Tensor, v: torch.Tensor, alpha_bar) -> torch.Tensor:
+    """x̂₀ = √ᾱ x_t − √(1 − ᾱ) v (Salimans & Ho 2022, §4): the rotation of (x_t, v) back to (x₀, ε); no division,
+    so it is well defined at every noise level, ᾱ → 0 included."""
+    _pair(x, v, "v")
+    a, b = _scales(x, alpha_bar, strict=False)
+    return check_finite_result(a * x - b * v, {"x": x, "v": v}, "x0")
 
 
 class VPSDE:

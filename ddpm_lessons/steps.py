@@ -1,4 +1,5 @@
-"""The samplers' steps and their loop, unchecked (lessons 07a, 07b and 09b): DDPM, DDIM, Euler and Heun, each written once.
+"""The samplers' steps and their loop, unchecked (lessons 07a, 07b, 09b and issue 22's lesson A): DDPM, DDIM, Euler,
+Heun and DPM-Solver++(2M), each written once.
 
 - :func:`ddpm_step` — ancestral sampling, x_{t−1} = μ_θ(x_t, t) + σ_t z (DDPM Algorithm 2, line 4; eq. 11);
 - :func:`ddim_step` — DDIM from index t to any earlier index, with noise η (Song et al. 2021, eq. 12 and 16);
@@ -8,6 +9,10 @@
 - :func:`heun_step` — Heun's method around either Euler form: the predictor, then the corrector with the mean
   slope ½ (ε + ε(x̃)) (Karras et al. 2022, Algorithm 1); :func:`ddpm_lessons.sample` runs it on DDIM's form,
   :func:`ddpm_lessons.ode.ode_sample` on the σ form;
+- :func:`dpmpp_2m_step` and its memory :class:`DPMSolverPP2M` — DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++",
+  Algorithm 2): the exponential integrator of the probability-flow ODE in λ = log(√ᾱ/√(1 − ᾱ)) = −log σ, with the
+  data prediction x̂₀ extrapolated linearly in λ from the last two steps; one network evaluation per step;
+- :func:`eps_from_prediction` — a network's output (ε, v of Salimans & Ho 2022, or x̂₀) as ε, before any step;
 - :func:`run_chain` — the one sampling loop: over a step table of index pairs (t, t_prev), ask for ε, take a step.
 
 Like :mod:`ddpm_lessons.kernels`, nothing here checks its arguments or waits for the device; the entry points
@@ -18,12 +23,25 @@ once :func:`ddpm_lessons.sampling.SamplerSpec` binds its options.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .kernels import eps_from_x0, reverse_mean, x0_from_eps
 from .schedule import broadcast_to_batch, gather
 
-__all__ = ["ddpm_step", "ddim_step", "euler_step", "heun_step", "guided_eps", "model_eps", "run_chain"]
+__all__ = [
+    "ddpm_step",
+    "ddim_step",
+    "euler_step",
+    "heun_step",
+    "dpmpp_2m_step",
+    "DPMSolverPP2M",
+    "eps_from_prediction",
+    "guided_eps",
+    "model_eps",
+    "run_chain",
+]
 
 
 def ddpm_step(schedule, x_t, t, eps, z, *, log_variance, clip_denoised: bool = False, keep=1.0):
@@ -82,6 +100,71 @@ def heun_step(euler, x, eps, eps_next_fn, *, last: bool):
     if last:
         return predicted
     return euler(x, 0.5 * (eps + eps_next_fn(predicted)))  # Karras et al. 2022, Algorithm 1, line 8
+
+
+def dpmpp_2m_step(x, sigma, sigma_next, x0, previous=None, *, last: bool = False):
+    """One step of DPM-Solver++(2M) from σ to σ′ < σ (Lu et al. 2022, "DPM-Solver++", Algorithm 2; issue 22, lesson A).
+
+    The derivation. With α = √ᾱ = 1/√(1 + σ²), s = √(1 − ᾱ) = σ α and y = x/α, the probability-flow ODE is
+    dy/dσ = ε = (y − x̂₀)/σ (x̂₀ = y − σ ε, DDPM eq. 15). In λ = log(α/s) = −log σ it is dy/dλ = x̂₀ − y: a linear
+    part, integrated exactly (variation of constants), and x̂₀ under an integral weighted by e^{u}:
+
+        y(λ′) = e^{−(λ′ − λ)} y(λ) + σ′ ∫_λ^{λ′} e^{u} x̂₀(u) du,   σ′ = e^{−λ′}   (the exponential integrator).
+
+    Holding x̂₀ constant gives the first-order step (it *is* DDIM, η = 0), with h = λ′ − λ = log(σ/σ′):
+
+        x′ = (s′/s) x − α′ (e^{−h} − 1) D,   D = x̂₀;
+
+    extrapolating x̂₀ linearly in λ through the previous step's x̂₀ (at λ_prev, h_prev = λ − λ_prev, r = h_prev/h)
+    gives the second-order multistep D = (1 + 1/(2r)) x̂₀ − 1/(2r) x̂₀_prev in the same update (Algorithm 2).
+
+    Args:
+        x: the state at σ on the DDPM scale; sigma, sigma_next: σ and σ′ (numbers or 0-d tensors); x0: x̂₀ at (x, σ).
+        previous: ``(x̂₀_prev, σ_prev)`` of the step before, or None on the first step (first order, as
+            Algorithm 2 starts).
+        last: the step to σ′ = 0 (λ′ = ∞): first order, which returns D = x̂₀ itself, as the paper's final step and
+            k-diffusion do (the second-order weights need a finite h).
+    """
+    ratio = sigma_next / sigma  # e^{−h} = σ′/σ
+    denoised = x0
+    if previous is not None and not last:
+        x0_prev, sigma_prev = previous
+        h = _log(sigma / sigma_next)
+        r = _log(sigma_prev / sigma) / h  # r = h_prev/h
+        denoised = (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * x0_prev  # Algorithm 2's D_i
+    alpha_next = (1 + sigma_next**2) ** -0.5
+    noise_ratio = ratio * (1 + sigma**2) ** 0.5 * alpha_next  # s′/s = (σ′ α′)/(σ α)
+    return noise_ratio * x - alpha_next * (ratio - 1) * denoised  # x′ = (s′/s) x − α′ (e^{−h} − 1) D
+
+
+def _log(value):
+    return torch.log(value) if isinstance(value, torch.Tensor) else math.log(value)
+
+
+class DPMSolverPP2M:
+    """DPM-Solver++(2M)'s memory along one chain: call it once per step, ``solver(x, σ, σ′, x̂₀, last=…)``; it
+    remembers (x̂₀, σ) for the next step's second-order extrapolation (:func:`dpmpp_2m_step`)."""
+
+    def __init__(self):
+        self.previous = None
+
+    def __call__(self, x, sigma, sigma_next, x0, *, last: bool):
+        x_next = dpmpp_2m_step(x, sigma, sigma_next, x0, self.previous, last=last)
+        self.previous = (x0, sigma)
+        return x_next
+
+
+def eps_from_prediction(schedule, x_t, t, output, prediction: str):
+    """The network's ``output`` at (x_t, t) as ε, for x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε: ``"eps"`` as it is; ``"v"``
+    (Salimans & Ho 2022, §4: v = √ᾱ ε − √(1 − ᾱ) x₀) gives ε = √ᾱ v + √(1 − ᾱ) x_t; ``"x0"`` gives
+    ε = (x_t − √ᾱ x̂₀)/√(1 − ᾱ) (DDPM eq. 15 solved for ε)."""
+    if prediction == "eps":
+        return output
+    if prediction == "x0":
+        return eps_from_x0(schedule, x_t, t, output)
+    a = gather(schedule.sqrt_alphas_cumprod, t, x_t)
+    b = gather(schedule.sqrt_one_minus_alphas_cumprod, t, x_t)
+    return a * output + b * x_t  # a v + b x_t = a² ε − a b x₀ + a b x₀ + b² ε = ε
 
 
 def guided_eps(eps_cond, eps_uncond, w):

@@ -589,6 +589,17 @@ ISSUE_CASES = [
     ("ddpm with steps", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--steps", "5"), "--steps"),
     ("eta with ddpm", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--eta", "0.5"), "--eta"),
     ("guidance without labels", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--guidance", "1"), "--guidance"),
+    ("spacing with ddpm", sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--spacing", "karras"), "--spacing"),
+    (
+        "rho without karras",
+        sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--method", "ddim", "--steps", "2", "--rho", "3"),
+        "--rho",
+    ),
+    (
+        "too many karras steps",
+        sample_argv("{f}/toy.pt", "--out", "{o}/s.png", "--method", "dpmpp-2m", "--steps", "9", "--spacing", "karras"),
+        "--steps",
+    ),
     ("resume without checksum", ["train", *TINY, "--resume", "--out", "{f}/nosum.pt"], "--overwrite"),
     ("classifier onto a file", ["train-classifier", "--out", "{f}/toy.pt", "--steps", "1"], "--overwrite"),
     (
@@ -598,6 +609,30 @@ ISSUE_CASES = [
     ),
     ("unverified sample", sample_argv("{f}/nosum.pt", "--out", "{o}/s.png"), "--no-verify"),
 ]
+
+
+def test_sample_passes_spacing_rho_and_prediction_to_the_sampler(files, tmp_path, monkeypatch, capsys):
+    # issue 22, lesson A: the flags become SamplerSpec's fields; a real run of DPM-Solver++ on Karras levels writes
+    out = tmp_path / "s.png"
+    argv = sample_argv(files / "toy.pt", "--out", str(out), "--n", "4", "--method", "dpmpp-2m", "--steps", "3")
+    assert main([*argv, "--spacing", "karras", "--rho", "5", "--prediction", "v"]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    import ddpm_lessons.sampling
+
+    seen = []
+
+    def recording(model, schedule, shape, **options):
+        seen.append(options)
+        return torch.zeros(shape)
+
+    monkeypatch.setattr(ddpm_lessons.sampling, "sample", recording)
+    assert main([*argv, "--overwrite", "--spacing", "karras", "--rho", "5", "--prediction", "x0"]) == 0
+    assert main([*argv, "--overwrite"]) == 0
+    picked = [{key: options[key] for key in ("method", "steps", "spacing", "rho", "prediction")} for options in seen]
+    assert picked == [
+        {"method": "dpmpp-2m", "steps": 3, "spacing": "karras", "rho": 5.0, "prediction": "x0"},
+        {"method": "dpmpp-2m", "steps": 3, "spacing": "uniform", "rho": 7.0, "prediction": "eps"},
+    ]
 
 
 @pytest.mark.parametrize("argv, flag", [case[1:] for case in ISSUE_CASES], ids=[case[0] for case in ISSUE_CASES])

@@ -39,6 +39,7 @@ from ddpm_lessons import (
     ddim_timesteps,
     denoising_step,
     discretized_gaussian_log_likelihood,
+    edm,
     ema_update,
     eps_mse_weight,
     evaluation,
@@ -343,15 +344,21 @@ CASES["sample"] = (
         guidance=k.get("guidance", 0.0),
         clip_denoised=k.get("clip_denoised", False),
         seed=k.get("seed", 0),
+        spacing=k.get("spacing", "karras"),
+        rho=k.get("rho", 7.0),
+        prediction=k.get("prediction", "eps"),
         progress=False,
     ),
     {
         "method": ["ddpm2", None, 1],
-        "steps": [0, T + 1, 2.5],
+        "steps": [0, T + 1, 2.5, 40],  # 40 Karras steps do not fit T = 50
         "eta": NOT_FINITE + [-1.0, 2.0, "0"],
         "guidance": NOT_FINITE + [-1.0],
         "clip_denoised": ["no", 0, None],
         "seed": [-1, 0.5, "0"],
+        "spacing": ["log", None, 1],
+        "rho": NOT_FINITE + [0.0, -7.0, "7"],
+        "prediction": ["score", None, "V"],
     },
 )
 
@@ -950,6 +957,29 @@ CASES |= {
         lambda **k: torch.tensor(float(ode.ode_nfe(k.get("method", "heun"), k.get("steps", 4)))),
         {"method": ["rk4", None], "steps": [0, 1.5, "4"]},
     ),
+    # issue 22, lesson A: v-prediction, Karras spacing, EDM preconditioning
+    "score.v_from_eps": (
+        lambda **k: score.v_from_eps(POINTS, k.get("eps", POINTS), k.get("alpha_bar", 0.5)),
+        {"eps": NOT_A_TENSOR + [NAN_POINTS, POINTS[:3]], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.eps_from_v": (
+        lambda **k: score.eps_from_v(POINTS, k.get("v", POINTS), k.get("alpha_bar", 0.5)),
+        {"v": NOT_A_TENSOR + [NAN_POINTS, POINTS[:3]], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "score.x0_from_v": (
+        lambda **k: score.x0_from_v(POINTS, k.get("v", POINTS), k.get("alpha_bar", 0.5)),
+        {"v": NOT_A_TENSOR + [NAN_POINTS, POINTS[:3]], "alpha_bar": ALPHA_BAR_BAD},
+    ),
+    "ode.karras_timesteps": (
+        lambda **k: torch.tensor(
+            ode.karras_timesteps(k.get("schedule", SCHEDULE), k.get("steps", 5), k.get("rho", 7.0))[1]
+        ),
+        {"schedule": ["linear", None], "steps": [0, T, 2.5], "rho": [0.0, -1.0, math.nan, "7"]},
+    ),
+    "edm.preconditioning": (
+        lambda **k: torch.tensor(edm.preconditioning(k.get("sigma", 2.0), k.get("sigma_data", 0.5))),
+        {"sigma": NOT_FINITE + [-1.0, "2", torch.tensor([1.0, -1.0])], "sigma_data": NOT_FINITE + [0.0, -0.5, "1"]},
+    ),
     "flow.flow_path": (
         lambda **k: flow.flow_path(k.get("x0", batch()), k.get("noise", batch()), k.get("s", 0.5)),
         {"x0": NOT_A_TENSOR + NOT_FINITE_TENSORS, "noise": [torch.zeros(4, 3)], "s": [1.5, -0.1, math.nan, "0.5"]},
@@ -1250,7 +1280,10 @@ NO_ARGUMENTS = {
     "ddpm_lessons.data.folder.SkippedFilesWarning": "a warning type",
 }
 # Types a checked function returns, whose constructor users do not call: covered through that function's case.
-RETURN_TYPES = {"ddpm_lessons.data.folder.FolderImages": "data.load_image_folder"}
+RETURN_TYPES = {
+    "ddpm_lessons.data.folder.FolderImages": "data.load_image_folder",
+    "ddpm_lessons.edm.EDMScalings": "edm.preconditioning",
+}
 PUBLIC_MODULES = (
     "ddpm_lessons",
     "ddpm_lessons.models",
@@ -1258,6 +1291,7 @@ PUBLIC_MODULES = (
     "ddpm_lessons.data",
     "ddpm_lessons.score",
     "ddpm_lessons.ode",
+    "ddpm_lessons.edm",
     "ddpm_lessons.flow",
     "ddpm_lessons.evaluation",
     "ddpm_lessons.experiments",

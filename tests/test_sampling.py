@@ -147,3 +147,187 @@ def test_samples_that_overflow_with_finite_model_outputs_are_refused_as_an_overf
     # ε = 3e38 is finite, but x̂₀ = (x − √(1 − ᾱ) ε)/√ᾱ at the cosine schedule's last step (ᾱ ≈ 1e-8) is not
     with pytest.raises(InputError, match="overflowed torch.float32 although model"):
         sample(Huge(), DiffusionSchedule.cosine(10), (2, 3), method="ddim", steps=5, progress=False)
+
+
+# ----------------------------------------------------------------------------------- issue 22, lesson A's samplers
+def _exact_model(T=1024):
+    # the exact ε* of the eight Gaussians as a float64 "network" on a float64 linear schedule
+    from ddpm_lessons import score
+    from ddpm_lessons.data import eight_gaussians
+
+    schedule = DiffusionSchedule.linear(T, dtype=torch.float64)
+    return score.MixtureEps(eight_gaussians(), schedule).double(), schedule
+
+
+def test_each_sampler_converges_on_the_exact_eps_at_its_order():
+    """The error against a fine solve (Heun, all 1,024 indices) falls ×2 per doubling for DDIM (Euler, first order) and
+    ×4 for Heun and DPM-Solver++(2M) (second order). Measured at index 127, before the last step to x₀: with linear β,
+    σ² ≈ 1e-4 (t + 1) near t = 0, so the last uniform step to σ = 0 has a length ∝ 1/√steps for every solver and
+    would hide the order. T = 1024 makes the uniform timesteps of 16, 32, 64 steps nested and exact."""
+    model, schedule = _exact_model()
+
+    def at_127(method, steps):
+        _, kept = sample_trajectory(
+            model, schedule, (128, 2), [127], method=method, steps=steps, seed=1, progress=False
+        )
+        return kept[127]
+
+    reference = at_127("heun", 1024)
+    bands = {"ddim": (1.8, 2.3), "heun": (3.4, 4.8), "dpmpp-2m": (3.3, 4.5)}
+    for method, (low, high) in bands.items():
+        errors = [(at_127(method, n) - reference).norm(dim=1).mean().item() for n in (16, 32, 64)]
+        ratios = [coarse / fine for coarse, fine in zip(errors[:-1], errors[1:])]
+        assert all(low < ratio < high for ratio in ratios), (method, errors, ratios)
+        assert errors[-1] < (0.03 if method == "ddim" else 2e-3), (method, errors)
+
+
+class _Linear(torch.nn.Module):
+    """ε = 0.3 x + 0.001 t: a smooth made-up network, float64."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64), requires_grad=False)
+        self.eval()
+
+    def forward(self, x, t):
+        return 0.3 * x + 0.001 * t.to(x.dtype)[:, None]
+
+
+def test_dpmpp_2m_in_sample_is_the_papers_update_by_hand():
+    # three steps 29 → 19 → 9 → x₀ on T = 30: first order, second order (r = h_1/h_2), the denoised last step
+    import math
+
+    schedule, model = DiffusionSchedule.linear(30, 1e-3, 0.2, dtype=torch.float64), _Linear()
+    got = sample(model, schedule, (3, 2), method="dpmpp-2m", steps=3, seed=5, progress=False)
+    assert SamplerSpec(method="dpmpp-2m", steps=3).table(30) == [(29, 19), (19, 9), (9, -1)]
+    x = torch.randn((3, 2), generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    ab = schedule.alphas_cumprod
+    alpha, sigma = ab.sqrt(), (1 - ab).sqrt()
+    lam = torch.log(alpha / sigma)
+    x0 = {}
+    for t, t_prev in ((29, 19), (19, 9)):
+        x0[t] = (x - sigma[t] * model(x, torch.full((3,), t))) / alpha[t]
+        h = lam[t_prev] - lam[t]
+        d = x0[t]
+        if t == 19:
+            r = (lam[19] - lam[29]) / h
+            d = (1 + 1 / (2 * r)) * x0[19] - 1 / (2 * r) * x0[29]
+        x = sigma[t_prev] / sigma[t] * x - alpha[t_prev] * (math.exp(-h.item()) - 1) * d
+    expected = (x - sigma[9] * model(x, torch.full((3,), 9))) / alpha[9]
+    assert torch.allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_dpmpp_2m_counts_one_network_call_per_step_and_matches_ode_sample():
+    from ddpm_lessons import ode
+
+    model, schedule = _Linear(), DiffusionSchedule.linear(100, dtype=torch.float64)
+    calls = []
+    handle = model.register_forward_hook(lambda *args: calls.append(1))
+    x = sample(model, schedule, (4, 2), method="dpmpp-2m", steps=6, spacing="karras", seed=2, progress=False)
+    handle.remove()
+    assert len(calls) == ode.ode_nfe("dpmpp-2m", 6) == 6
+    indices, sigmas = ode.ode_timesteps(schedule, 6, spacing="karras")
+    x_T = torch.randn((4, 2), generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    expected = ode.ode_sample(
+        lambda x, i: model(x, torch.full((4,), i)), x_T, sigmas, points=indices, method="dpmpp-2m"
+    )
+    assert torch.allclose(x, expected, rtol=1e-10, atol=1e-10)
+
+
+class _Target(torch.nn.Module):
+    """The exact ε* model's output turned into v = √ᾱ ε − √(1 − ᾱ) x₀ or x̂₀ (a perfectly trained v- or x₀-model)."""
+
+    def __init__(self, eps_model, schedule, target):
+        super().__init__()
+        self.eps_model, self.schedule, self.target = eps_model, schedule, target
+        self.eval()
+
+    def forward(self, x, t):
+        eps = self.eps_model(x, t)
+        a = self.schedule.sqrt_alphas_cumprod[t][:, None]
+        b = self.schedule.sqrt_one_minus_alphas_cumprod[t][:, None]
+        x0 = (x - b * eps) / a
+        return a * eps - b * x0 if self.target == "v" else x0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"method": "ddpm"},
+        {"method": "ddim", "steps": 10, "eta": 0.5},
+        {"method": "heun", "steps": 8, "spacing": "karras"},
+        {"method": "dpmpp-2m", "steps": 8},
+    ],
+    ids=["ddpm", "ddim", "heun", "dpmpp-2m"],
+)
+def test_a_v_or_x0_model_samples_like_the_eps_model_it_was_made_from(options):
+    eps_model, schedule = _exact_model(T=100)
+    reference = sample(eps_model, schedule, (64, 2), seed=3, progress=False, **options)
+    for target in ("v", "x0"):
+        model = _Target(eps_model, schedule, target)
+        got = sample(model, schedule, (64, 2), seed=3, progress=False, prediction=target, **options)
+        assert torch.allclose(got, reference, rtol=0, atol=1e-9), target
+        wrong = sample(model, schedule, (64, 2), seed=3, progress=False, **options)
+        assert not torch.allclose(wrong, reference, atol=1e-2), "read as ε, a v-model's output gives other samples"
+
+
+def test_the_default_spacing_and_prediction_change_nothing():
+    model = tiny_unet().eval()
+    torch.nn.init.normal_(model.out[-1].weight, std=0.1)
+    for method in ("ddim", "heun"):
+        plain = sample(model, SCHEDULE, (2, 1, 8, 8), method=method, steps=5, seed=4, progress=False)
+        spelled = sample(
+            model,
+            SCHEDULE,
+            (2, 1, 8, 8),
+            method=method,
+            steps=5,
+            seed=4,
+            progress=False,
+            spacing="uniform",
+            rho=7.0,
+            prediction="eps",
+        )
+        assert torch.equal(plain, spelled), method
+
+
+def test_karras_spacing_in_sample_uses_the_snapped_levels():
+    from ddpm_lessons import ode
+    from ddpm_lessons.experiments import flows
+
+    schedule = DiffusionSchedule.linear(1000)
+    table = SamplerSpec(method="ddim", steps=10, spacing="karras").table(1000, schedule)
+    indices, _ = ode.karras_timesteps(schedule, 10)
+    assert table == list(zip(indices[:-1], indices[1:])) and table[-1] == (0, -1) and table[0][0] == 999
+    for steps, rho in ((1, 7.0), (5, 3.0), (20, 7.0), (40, 1.5)):  # the library version of the experiment's
+        assert ode.karras_timesteps(schedule, steps, rho) == flows.karras_timesteps(schedule, steps, rho)
+    assert SamplerSpec(method="ddim", steps=10, spacing="karras", rho=1.0).table(1000, schedule) != table
+
+
+@pytest.mark.parametrize(
+    "options, parameter, words",
+    [
+        ({"method": "ddim", "steps": 3, "spacing": "log"}, "spacing", "spacing must be one of ('uniform', 'karras')"),
+        ({"method": "rk4", "steps": 3}, "method", "method must be one of"),
+        ({"method": "ddim", "steps": 3, "prediction": "score"}, "prediction", "prediction must be one of"),
+        ({"method": "ddim", "steps": 3, "spacing": "karras", "rho": 0.0}, "rho", "rho must be > 0"),
+        ({"method": "ddim", "steps": 3, "spacing": "karras", "rho": -2.0}, "rho", "rho must"),
+        ({"method": "ddim", "steps": 3, "rho": 3.0}, "rho", "rho applies to spacing='karras' only"),
+        ({"spacing": "karras"}, "spacing", "spacing applies to the few-step samplers only"),
+        ({"method": "dpmpp-2m"}, "steps", "method='dpmpp-2m' needs steps"),
+        ({"method": "dpmpp-2m", "steps": 3, "eta": 0.5}, "eta", "eta applies to method='ddim' only (DPM-Solver++"),
+    ],
+)
+def test_sampler_spec_refuses_bad_spacing_rho_and_prediction_by_name(options, parameter, words):
+    with pytest.raises(InputError) as error:
+        SamplerSpec(**options)
+    assert words in str(error.value) and error.value.parameter == parameter
+
+
+def test_too_many_karras_steps_for_t_are_refused_naming_steps():
+    model = tiny_unet().eval()
+    with pytest.raises(InputError, match="Karras steps .* do not fit the 50 trained levels") as error:
+        sample(model, SCHEDULE, (2, 1, 8, 8), method="dpmpp-2m", steps=30, spacing="karras", progress=False)
+    assert error.value.parameter == "steps"
+    with pytest.raises(InputError, match="steps must be <= T = 50"):
+        sample(model, SCHEDULE, (2, 1, 8, 8), method="dpmpp-2m", steps=51, progress=False)

@@ -217,3 +217,32 @@ def test_point_cloud_posterior_refuses_bad_input_by_name(points, x, alpha_bar, p
     with pytest.raises(InputError) as caught:
         score.point_cloud_posterior(points, x, alpha_bar)
     assert caught.value.parameter == parameter
+
+
+def test_v_prediction_conversions_round_trip_and_match_the_definition():
+    # Salimans & Ho 2022: v = √ᾱ ε − √(1 − ᾱ) x₀, for x_t = √ᾱ x₀ + √(1 − ᾱ) ε (issue 22, lesson A)
+    g = torch.Generator().manual_seed(4)
+    x0, eps = torch.randn(50, 3, dtype=torch.float64, generator=g), torch.randn(50, 3, dtype=torch.float64, generator=g)
+    for alpha_bar in (torch.rand(50, dtype=torch.float64, generator=g) * 0.98 + 0.01, 0.37, 1e-4, 1 - 1e-4):
+        ab = torch.as_tensor(alpha_bar, dtype=torch.float64).reshape(-1, 1)
+        x = ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+        v = ab.sqrt() * eps - (1 - ab).sqrt() * x0
+        assert torch.allclose(score.v_from_eps(x, eps, alpha_bar), v, rtol=0, atol=1e-10)
+        assert torch.allclose(score.eps_from_v(x, v, alpha_bar), eps, rtol=0, atol=1e-12)
+        assert torch.allclose(score.x0_from_v(x, v, alpha_bar), x0, rtol=0, atol=1e-12)
+        round_trip = score.eps_from_v(x, score.v_from_eps(x, eps, alpha_bar), alpha_bar)
+        assert torch.allclose(round_trip, eps, rtol=0, atol=1e-10)
+        assert torch.allclose(score.x0_from_v(x, v, alpha_bar), score.x0_from_eps(x, eps, alpha_bar), atol=1e-8)
+    v = score.v_from_eps(x, eps, 0.5)
+    assert not torch.allclose(v, score.velocity_from_eps(x, eps, 0.5), atol=0.1), "v is not the flow velocity"
+
+
+def test_v_conversions_refuse_bad_input_by_name():
+    x = torch.zeros(4, 2, dtype=torch.float64)
+    for function, other in ((score.v_from_eps, "eps"), (score.eps_from_v, "v"), (score.x0_from_v, "v")):
+        with pytest.raises(InputError) as caught:
+            function(x, torch.zeros(3, 2, dtype=torch.float64), 0.5)
+        assert caught.value.parameter == other
+        with pytest.raises(InputError) as caught:
+            function(x, x, 0.0)
+        assert caught.value.parameter == "alpha_bar"

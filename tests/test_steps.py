@@ -108,3 +108,55 @@ def test_a_float32_schedule_steps_float32_states():
     s = DiffusionSchedule.linear(10)
     x = torch.randn(2, 2)
     assert steps.ddim_step(s, x, 9, 4, x, x, eta=0.5).dtype == torch.float32
+
+
+def _vp(schedule, t):
+    # (α, σ, λ) of the DPM-Solver++ paper at index t: α = √ᾱ, σ = √(1 − ᾱ), λ = log(α/σ); index −1 is x₀ (σ = 0)
+    if t < 0:
+        return 1.0, 0.0, math.inf
+    ab = schedule.alphas_cumprod[t].item()
+    return math.sqrt(ab), math.sqrt(1 - ab), math.log(math.sqrt(ab) / math.sqrt(1 - ab))
+
+
+def test_dpmpp_2m_steps_are_the_papers_update_by_hand(linear64):
+    # Lu et al. 2022, Algorithm 2 in its own variables: x_i = (σ_i/σ_{i−1}) x_{i−1} − α_i (e^{−h_i} − 1) D_i,
+    # D = x̂₀ on the first step, D = (1 + 1/(2r)) x̂₀_{i−1} − 1/(2r) x̂₀_{i−2} after it (r = h_{i−1}/h_i)
+    s = linear64
+    (a0, s0, l0), (a1, s1, l1), (a2, s2, l2) = (_vp(s, t) for t in (900, 500, 200))
+    edm = [s_ / a for a, s_ in ((a0, s0), (a1, s1), (a2, s2))]  # the σ of (y, σ) that dpmpp_2m_step takes
+    x0_a, x0_b = X, EPS  # two x̂₀ predictions, arbitrary
+    first = steps.dpmpp_2m_step(X, edm[0], edm[1], x0_a)
+    h1 = l1 - l0
+    by_hand = (s1 / s0) * X - a1 * (math.exp(-h1) - 1) * x0_a
+    assert torch.allclose(first, by_hand, rtol=1e-12, atol=1e-12)
+    assert torch.allclose(first, steps.euler_step(X, edm[0], edm[1], (X / a0 - x0_a) / edm[0]), atol=1e-12), "= DDIM"
+    second = steps.dpmpp_2m_step(first, edm[1], edm[2], x0_b, (x0_a, edm[0]))
+    h2 = l2 - l1
+    r = h1 / h2
+    d = (1 + 1 / (2 * r)) * x0_b - 1 / (2 * r) * x0_a
+    by_hand = (s2 / s1) * first - a2 * (math.exp(-h2) - 1) * d
+    assert torch.allclose(second, by_hand, rtol=1e-12, atol=1e-12)
+    last = steps.dpmpp_2m_step(second, edm[2], 0.0, Z, (x0_b, edm[1]), last=True)
+    assert torch.equal(last, Z), "the step to σ = 0 returns the denoised x̂₀ (first order)"
+
+
+def test_the_dpmpp_2m_memory_takes_a_first_order_step_first():
+    solver = steps.DPMSolverPP2M()
+    one = solver(X, 3.0, 1.0, EPS, last=False)
+    assert torch.equal(one, steps.dpmpp_2m_step(X, 3.0, 1.0, EPS))
+    two = solver(one, 1.0, 0.3, Z, last=False)
+    assert torch.equal(two, steps.dpmpp_2m_step(one, 1.0, 0.3, Z, (EPS, 3.0)))
+    assert not torch.allclose(two, steps.dpmpp_2m_step(one, 1.0, 0.3, Z), atol=1e-3), "the second step extrapolates"
+
+
+def test_eps_from_prediction_inverts_each_target(linear64):
+    s = linear64
+    x0 = X
+    for t in (999, 400, 0):
+        a, b = s.sqrt_alphas_cumprod[t], s.sqrt_one_minus_alphas_cumprod[t]
+        x_t = a * x0 + b * EPS
+        v = a * EPS - b * x0  # Salimans & Ho 2022
+        assert torch.equal(steps.eps_from_prediction(s, x_t, t, EPS, "eps"), EPS)
+        assert torch.allclose(steps.eps_from_prediction(s, x_t, t, v, "v"), EPS, rtol=0, atol=1e-12)
+        tolerance = 1e-12 / b.item()  # ε = (x_t − √ᾱ x₀)/√(1 − ᾱ) divides by √(1 − ᾱ) = 0.01 at t = 0
+        assert torch.allclose(steps.eps_from_prediction(s, x_t, t, x0, "x0"), EPS, rtol=0, atol=tolerance)
