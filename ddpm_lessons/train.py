@@ -87,6 +87,12 @@ def learning_rate(settings: TrainConfig, step: int) -> float:
     """The learning rate of step ``step`` (0-based): linear warm-up over ``settings.warmup`` steps, then constant, or
     with ``settings.decay_steps`` a cosine decay from the peak to 0 over that many steps after the warm-up (Loshchilov
     & Hutter 2017, without restarts), 0 from then on. A function of the step alone, so a resumed run continues it."""
+    if not isinstance(settings, TrainConfig):
+        raise InputError(f"settings must be a TrainConfig, got {type(settings).__name__}", parameter="settings")
+    return _learning_rate(settings, check_positive_int(step, "step", minimum=0))
+
+
+def _learning_rate(settings: TrainConfig, step: int) -> float:
     lr = settings.lr * min(1.0, (step + 1) / settings.warmup) if settings.warmup else settings.lr
     if settings.decay_steps:
         progress = min(1.0, max(0, step - settings.warmup) / settings.decay_steps)
@@ -423,7 +429,7 @@ class _Run:
                 f"training diverged at step {state.step + 1}: the loss is {loss.item()} (lr={settings.lr:g}); "
                 "no weights were updated with it, and the checkpoint on disk (if any) is the last good one"
             )
-        lr = learning_rate(settings, state.step)
+        lr = _learning_rate(settings, state.step)
         for group in state.optimizer.param_groups:
             group["lr"] = lr
         state.optimizer.zero_grad(set_to_none=True)

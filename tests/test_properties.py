@@ -88,6 +88,7 @@ from ddpm_lessons.data import eight_gaussians, toy_data
 from ddpm_lessons.evaluation import psnr, sliced_wasserstein
 from ddpm_lessons.models import MLPDenoiser
 from ddpm_lessons.process import reverse_step
+from ddpm_lessons.train import learning_rate
 
 T = 50
 SCHEDULE = DiffusionSchedule.linear(T, beta_start=1e-3, beta_end=0.2)
@@ -313,6 +314,10 @@ CASES |= {
             "ema": [MLPDenoiser(hidden=4, num_layers=1, num_timesteps=T), "ema"],
             "model": NOT_A_MODEL,
         },
+    ),
+    "learning_rate": (
+        lambda **k: torch.tensor(learning_rate(k.get("settings", TrainConfig(decay_steps=10)), k.get("step", 3))),
+        {"settings": [None, {"lr": 1e-3}], "step": [-1, 1.5, "3", True]},
     ),
     "mean_flat": (lambda **k: mean_flat(k.get("x", batch())), {"x": NOT_A_TENSOR + [torch.tensor(1.0)]}),
     "count_parameters": (

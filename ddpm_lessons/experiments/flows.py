@@ -382,6 +382,46 @@ def _sampler_table(model, schedule, mixture, x_T, reference, rho) -> list[dict]:
     return rows
 
 
+def _train_with_checks(variant, seed, schedule, data, settings, every, n):
+    # the learning curve (every `every` steps), then the budget check: the same recipe on half the steps
+    steps, curve, train_s = settings["steps"], [], 0.0
+    with tempfile.TemporaryDirectory(prefix="ddpm-flows-") as folder:
+        for chunk, stop in enumerate(list(range(every, steps, every)) + [steps]):
+            started = time.process_time()
+            state = _train(variant, seed, schedule, data, settings, stop, folder, chunk > 0)
+            train_s += time.process_time() - started
+            curve.append(
+                {"step": stop, "sw": curve_sw(state.ema, variant, seed, n), **curve_modes(state.ema, variant, seed, n)}
+            )
+    with tempfile.TemporaryDirectory(prefix="ddpm-flows-") as folder:
+        started = time.process_time()
+        half = _train(variant, seed, schedule, data, {**settings, "steps": steps // 2}, steps // 2, folder, False)
+        train_s += time.process_time() - started
+        half_budget = {
+            "steps": steps // 2,
+            "sw": curve_sw(half.ema, variant, seed, n),
+            **curve_modes(half.ema, variant, seed, n),
+        }
+    return state, curve, half_budget, train_s
+
+
+def _sample_sets(variant, seed, model, schedule, mixture, x_T, reference, n):
+    grids = ("ddim",) if variant == "eps" else ("uniform", "ddim")
+    sets = [
+        {
+            "grid": grid,
+            "nfe": nfe,
+            **quality(_sample(variant, model, schedule, x_T, nfe, grid).float(), reference, mixture),
+        }
+        for grid in grids
+        for nfe in FLOW_NFE
+    ]
+    if variant == "eps":  # DDPM's ancestral sampler, 1000 evaluations, for scale
+        ancestral = sample(model, schedule, (n, 2), seed=10_000 + seed, progress=False)
+        sets.append({"grid": "ddpm", "nfe": 1000, **quality(ancestral, reference, mixture)})
+    return sets
+
+
 def measure_one(
     variant: str,
     seed: int,
@@ -411,41 +451,10 @@ def measure_one(
     }
     schedule, mixture = DiffusionSchedule.linear(1000), eight_gaussians()
     data, reference, x_T = toy_data("gaussian_mixture", 20_000, seed=0), reference_cloud(n), start_points(n, seed)
-    curve, train_s = [], 0.0
-    with tempfile.TemporaryDirectory(prefix="ddpm-flows-") as folder:
-        for chunk, stop in enumerate(list(range(every, steps, every)) + [steps]):
-            started = time.process_time()
-            state = _train(variant, seed, schedule, data, settings, stop, folder, chunk > 0)
-            train_s += time.process_time() - started
-            curve.append(
-                {"step": stop, "sw": curve_sw(state.ema, variant, seed, n), **curve_modes(state.ema, variant, seed, n)}
-            )
-    with tempfile.TemporaryDirectory(
-        prefix="ddpm-flows-"
-    ) as folder:  # the budget check: the same recipe, half the steps
-        started = time.process_time()
-        half = _train(variant, seed, schedule, data, {**settings, "steps": steps // 2}, steps // 2, folder, False)
-        train_s += time.process_time() - started
-        half_budget = {
-            "steps": steps // 2,
-            "sw": curve_sw(half.ema, variant, seed, n),
-            **curve_modes(half.ema, variant, seed, n),
-        }
+    state, curve, half_budget, train_s = _train_with_checks(variant, seed, schedule, data, settings, every, n)
     started = time.process_time()
     model = state.ema.eval()
-    grids = ("ddim",) if variant == "eps" else ("uniform", "ddim")
-    sets = [
-        {
-            "grid": grid,
-            "nfe": nfe,
-            **quality(_sample(variant, model, schedule, x_T, nfe, grid).float(), reference, mixture),
-        }
-        for grid in grids
-        for nfe in FLOW_NFE
-    ]
-    if variant == "eps":  # DDPM's ancestral sampler, 1000 evaluations, for scale
-        ancestral = sample(model, schedule, (n, 2), seed=10_000 + seed, progress=False)
-        sets.append({"grid": "ddpm", "nfe": 1000, **quality(ancestral, reference, mixture)})
+    sets = _sample_sets(variant, seed, model, schedule, mixture, x_T, reference, n)
     losses = state.history["loss"]
     run = {
         "variant": variant,
