@@ -232,16 +232,17 @@ def test_what_lesson_09b_says_about_the_samplers_holds_in_every_seed(recorded):
                 heun, ddim = (sampler_row(run, spacing, m, 49, field)["sw"] for m in ("heun", "ddim"))
                 assert (field, spacing) == ("eps_theta", "karras") or heun > 0.9 * ddim, (field, spacing)
                 assert sampler_row(run, spacing, "heun", 49, field)["modes_covered"] == 8
-        # Heun-3 on uniform spacing fails with the network (over 1.5x DDIM-5) but less with eps* (under 1.5x DDIM-5)
+        # Heun-3 on uniform spacing fails with the network and with eps* alike: the solver's failure
         diagnosis = run["heun3"]
         ddim5 = sampler_row(run, "uniform", "ddim", 5, "eps_theta")["sw"]
         ddim5_star = sampler_row(run, "uniform", "ddim", 5, "eps_star")["sw"]
-        assert diagnosis["heun3"]["sw"] > 1.5 * ddim5
-        assert sampler_row(run, "uniform", "heun", 5, "eps_star")["sw"] < 1.5 * ddim5_star
-        # the stated cause is not supported: eps* at the predicted points does not repair it, and those points are
-        # as likely under q_t as points on course
-        assert diagnosis["heun3_exact_at_predicted"]["sw"] > 1.5 * ddim5
+        assert diagnosis["heun3"]["sw"] > ddim5
+        assert sampler_row(run, "uniform", "heun", 5, "eps_star")["sw"] > 1.2 * ddim5_star
+        # the suspected cause does not hold: eps* at the predicted points changes Heun-3 by under 5 %, those points are
+        # as likely under q_t as points on course, and the network's error there is near its error on course
+        assert abs(diagnosis["heun3_exact_at_predicted"]["sw"] / diagnosis["heun3"]["sw"] - 1) < 0.05
         assert diagnosis["nll_predicted"] < diagnosis["nll_on_course"] + 0.2
+        assert diagnosis["err_predicted"] < 1.5 * diagnosis["err_on_course"]
         # Karras spacing with Heun at 5 and 9 NFE fails even with eps*
         assert min(sampler_row(run, "karras", "heun", nfe, "eps_star")["sw"] for nfe in (5, 9)) > 1.0
         # ... and with eps* Heun-3 on uniform spacing finds no mode
@@ -282,26 +283,45 @@ def test_the_exact_eps_rows_re_run(recorded):
 
 def test_the_learning_curves_carry_the_mode_report_at_100_nfe(recorded):
     """Each curve point's 100-NFE off-mode share and −log q come from the same samples as the record's 100-NFE row at the
-    last step (own grid, same starting points); lesson 09b says flow matching is below the ε-model at every point."""
+    last step (own grid, same starting points); lesson 09b says flow matching is below the ε-model at every point of the
+    first 5,000 steps (in every seed), and that at 500 and 1,000 steps the chain's first and last steps lower the share."""
     for run in recorded["runs"]:
         grid = "ddim" if run["variant"] == "eps" else "uniform"
         (row,) = [x for x in run["samples"] if x["grid"] == grid and x["nfe"] == flows.MODES_NFE]
         assert (run["curve"][-1]["off_mode_100"], run["curve"][-1]["nll_100"]) == (row["off_mode"], row["nll"])
     runs = by_variant(recorded)
     for eps, flow in zip(runs["eps"], runs["flow"]):
-        assert all(f["off_mode_100"] < e["off_mode_100"] for e, f in zip(eps["curve"], flow["curve"])), eps["seed"]
+        early = [(e, f) for e, f in zip(eps["curve"], flow["curve"]) if e["step"] <= 5000]
+        assert len(early) >= 10 and all(f["off_mode_100"] < e["off_mode_100"] for e, f in early), eps["seed"]
+    for i in (0, 1):
+        for eps, both, levels, flow in zip(*(runs[v] for v in ("eps", "flow-eps-both", "flow-eps-levels", "flow"))):
+            share = [run["curve"][i]["off_mode_100"] for run in (eps, both, levels, flow)]
+            assert share[0] > share[1] and share[2] > share[3], (i, eps["seed"])
 
 
-def test_the_chain_of_lesson_09b_holds_on_the_mean_over_the_seeds(recorded):
-    """Lesson 09b, section 3: the mean off-mode share at 100 NFE falls from the ε-model to the ε-loss written in v on
-    the same grid (the parameterisation), rises when the ε-weighting is dropped and falls again on uniform levels."""
+def test_the_converged_trainings_of_lesson_09b_end_equal(recorded):
+    """Lesson 09b, section 3: at 100 NFE on their own grids the four trainings' mean off-mode shares lie within twice the
+    counting noise of a difference of two 3-seed means; their −log q split by grid (every run lower on DDIM's grid
+    than every flow run on uniform s), as the exact fields' do."""
+    n, seeds = recorded["recipe"]["n"], len(recorded["seeds"])
 
-    def mean(variant, grid):
-        rows = [x for run in recorded["runs"] if run["variant"] == variant for x in run["samples"]]
-        return statistics.fmean(x["off_mode"] for x in rows if x["grid"] == grid and x["nfe"] == 100)
+    def rows(variant, grid):
+        return [
+            x
+            for r in recorded["runs"]
+            if r["variant"] == variant
+            for x in r["samples"]
+            if x["grid"] == grid and x["nfe"] == 100
+        ]
 
-    assert mean("eps", "ddim") > mean("flow-eps-both", "ddim")
-    assert mean("flow-eps-both", "uniform") < mean("flow-eps-levels", "uniform") > mean("flow", "uniform")
+    means = [
+        statistics.fmean(x["off_mode"] for x in rows(v, "ddim" if v == "eps" else "uniform")) for v in flows.RECORDED
+    ]
+    p = statistics.fmean(means)
+    assert max(means) - min(means) < 2 * math.sqrt(2 * p * (1 - p) / (n * seeds))
+    on_ddim = [x["nll"] for v in flows.RECORDED for x in rows(v, "ddim")]
+    on_uniform = [x["nll"] for v in flows.RECORDED if v != "eps" for x in rows(v, "uniform")]
+    assert len(on_ddim) == 4 * seeds and max(on_ddim) < min(on_uniform)
 
 
 def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded):
@@ -312,11 +332,12 @@ def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded
         def off_mode(variant, grid, nfe, runs=runs):
             return next(x for x in runs[variant]["samples"] if x["grid"] == grid and x["nfe"] == nfe)["off_mode"]
 
-        # at 100 NFE, each on its own grid: flow matching leaves the fewest samples between the modes, fewer than the
-        # ε-model's by more than 1.4 points (28 samples of 2,000); the chain's steps are read on the mean (below)
-        flow, levels, both = (off_mode(v, "uniform", 100) for v in ("flow", "flow-eps-levels", "flow-eps-both"))
-        eps = off_mode("eps", "ddim", 100)
-        assert flow < min(eps, levels, both) and eps - flow > 0.014, seed
+        # at 100 NFE, each on its own grid: the four trainings within twice the counting noise of a difference of two
+        # shares of N samples (no ordering is claimed)
+        shares = [off_mode(v, "uniform", 100) for v in ("flow", "flow-eps-levels", "flow-eps-both")]
+        shares.append(off_mode("eps", "ddim", 100))
+        p, n = statistics.fmean(shares), recorded["recipe"]["n"]
+        assert max(shares) - min(shares) < 2 * math.sqrt(2 * p * (1 - p) / n), seed
         # at 49 NFE, with eps_theta, Heun leaves fewer samples between the modes than DDIM on both spacings, with a lower
         # −log q (on uniform spacing partly its later last step squeezing the modes: the test above)
         samplers = [x for x in runs["eps"]["samplers"] if x["nfe"] == 49 and x["field"] == "eps_theta"]
@@ -325,6 +346,15 @@ def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded
                 next(x for x in samplers if x["spacing"] == spacing and x["method"] == m) for m in ("heun", "ddim")
             )
             assert heun["off_mode"] < ddim["off_mode"] and heun["nll"] < ddim["nll"], (seed, spacing)
-        # DDPM-1000 leaves fewer samples between the modes than DDIM-49 on uniform spacing
+        # DDPM-1000 matches the data on the mode report: fewer samples between the modes than DDIM-49 even with eps*,
+        # and a −log q within 0.02 nats of the entropy where DDIM-49's lies below it
         ddim49 = next(x for x in samplers if x["spacing"] == "uniform" and x["method"] == "ddim")
-        assert off_mode("eps", "ddpm", 1000) < ddim49["off_mode"], seed
+        (ddim49_star,) = [
+            x
+            for x in runs["eps"]["samplers"]
+            if (x["nfe"], x["field"], x["spacing"], x["method"]) == (49, "eps_star", "uniform", "ddim")
+        ]
+        ddpm = next(x for x in runs["eps"]["samples"] if x["grid"] == "ddpm")
+        entropy = mode_report(flows.reference_cloud(recorded["recipe"]["n"]), eight_gaussians())["entropy"]
+        assert ddpm["off_mode"] < ddim49_star["off_mode"] < ddim49["off_mode"], seed
+        assert abs(ddpm["nll"] - entropy) < 0.02 < entropy - ddim49["nll"], seed
