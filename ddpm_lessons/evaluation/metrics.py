@@ -85,9 +85,13 @@ def sliced_wasserstein(a: torch.Tensor, b: torch.Tensor, n_projections: int = 51
     g = torch.Generator().manual_seed(seed)
     directions = torch.randn(a.shape[1], n_projections, generator=g, dtype=torch.float64)
     directions /= directions.norm(dim=0, keepdim=True)
-    pa = torch.sort(a.double().cpu() @ directions, dim=0).values
-    pb = torch.sort(b.double().cpu() @ directions, dim=0).values
+    pa, pb = (_sorted_columns(x.double().cpu() @ directions) for x in (a, b))
     return float(check_finite_result((pa - pb).abs().mean(), {"a": a, "b": b}, "the distance"))
+
+
+def _sorted_columns(x: torch.Tensor) -> torch.Tensor:
+    # each column sorted, laid out as x: sorting contiguous rows is about twice as fast as sorting along dim 0
+    return torch.sort(x.T.contiguous(), dim=1).values.T.contiguous()
 
 
 def psnr_to_rmse(db: float, data_range: float = 2.0) -> float:
