@@ -59,7 +59,7 @@ from ..evaluation.metrics import sliced_wasserstein
 from ..evaluation.modes import mode_report
 from ..flow import FlowObjective, flow_sample, flow_time_from_alpha_bar, flow_times, vp_to_flow
 from ..models import MLPDenoiser
-from ..ode import euler_step, ode_sample, ode_timesteps, sigma_from_alpha_bar
+from ..ode import euler_step, karras_timesteps, ode_sample, ode_timesteps
 from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..score import noised_log_prob, optimal_eps
@@ -85,6 +85,7 @@ __all__ = [
     "heun3_diagnosis",
     "measure_one",
     "measure",
+    "final_point",
     "parser",
     "main",
 ]
@@ -166,28 +167,6 @@ def _objective(variant: str, schedule: DiffusionSchedule):
 def uniform_timesteps(schedule: DiffusionSchedule, steps: int) -> tuple[list[int], list[float]]:
     """DDIM's evenly spaced timestep indices and their σ, ending at σ = 0 (:func:`ddpm_lessons.ode.ode_timesteps`)."""
     return ode_timesteps(schedule, steps)
-
-
-def karras_timesteps(schedule: DiffusionSchedule, steps: int, rho: float = 7.0) -> tuple[list[int], list[float]]:
-    """Karras et al. 2022's spacing (eq. 5), σ_k = (σ_max^{1/ρ} + k/(n−1) (σ_min^{1/ρ} − σ_max^{1/ρ}))^ρ for
-    k = 0 … n−1 between the schedule's largest and smallest σ, each snapped to the trained index with the nearest
-    log σ (a discrete-time network is valid only there), then σ = 0 (index −1). ``steps`` = n; the indices are
-    distinct (refused otherwise: ask for fewer steps)."""
-    steps = check_positive_int(steps, "steps")
-    rho = check_real(rho, "rho", minimum=1.0)
-    sigmas_all = sigma_from_alpha_bar(schedule.alphas_cumprod.double().cpu())
-    hi, lo = float(sigmas_all[-1]), float(sigmas_all[0])
-    if steps == 1:
-        targets = [hi]
-    else:
-        targets = [
-            (hi ** (1 / rho) + k / (steps - 1) * (lo ** (1 / rho) - hi ** (1 / rho))) ** rho for k in range(steps)
-        ]
-    log_all = sigmas_all.log()
-    indices = [int((log_all - math.log(t)).abs().argmin()) for t in targets]
-    if len(set(indices)) != len(indices):
-        raise InputError(f"{steps} Karras steps do not fit {len(schedule)} trained levels", parameter="steps")
-    return indices + [-1], [float(sigmas_all[i]) for i in indices] + [0.0]
 
 
 def reference_cloud(n: int) -> torch.Tensor:
@@ -541,22 +520,43 @@ def parser() -> argparse.ArgumentParser:
         choices = DECAYS if key == "decay" else None
         p.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value, choices=choices)
     p.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(RECORDED))
+    p.add_argument("--final-only", action="store_true", help="only each run's end point (the double-budget check)")
     record.add_common_arguments(p, seeds=(0, 1, 2))
     return p
 
 
 def recipe_of(args: argparse.Namespace) -> dict:
-    """The recipe a parsed command resolves to (what the record stores)."""
-    return {**{key: getattr(args, key) for key in DEFAULTS}, "variants": list(args.variants)}
+    """The recipe a parsed command resolves to (what the record stores; ``final_only`` only when given)."""
+    recipe = {**{key: getattr(args, key) for key in DEFAULTS}, "variants": list(args.variants)}
+    return {**recipe, "final_only": True} if args.final_only else recipe
+
+
+def final_point(variant: str, seed: int, steps: int, *recipe_values) -> dict:
+    """Train (variant, seed) for ``steps`` with the recipe's own cosine over them and return only the end point that
+    the learning curves and the budget check record (``sw`` at 20 NFE, the mode report at 100): the record
+    ``data/flows_double.json`` runs the record's recipe on twice its steps with it (``--final-only``)."""
+    settings = dict(zip(DEFAULTS, (steps, *recipe_values)))
+    torch.set_num_threads(1)
+    started = time.process_time()
+    with tempfile.TemporaryDirectory(prefix="ddpm-flows-") as folder:
+        data = toy_data("gaussian_mixture", 20_000, seed=0)
+        state = _train(variant, seed, DiffusionSchedule.linear(1000), data, settings, steps, folder, False)
+    ema, n = state.ema, settings["n"]
+    point = {"variant": variant, "seed": seed, "steps": steps, "sw": curve_sw(ema, variant, seed, n)}
+    return {**point, **curve_modes(ema, variant, seed, n), "cpu_s": round(time.process_time() - started, 1)}
 
 
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     started = time.perf_counter()
     recipe = recipe_of(args)
-    runs = measure(
-        args.seeds, workers=args.workers, **{k: v for k, v in recipe.items() if k != "variants"}, variants=args.variants
-    )
+    settings = {k: v for k, v in recipe.items() if k not in ("variants", "final_only")}
+    if args.final_only:
+        _check_recipe(**settings, variants=args.variants)
+        jobs = [(v, s, *(settings[k] for k in DEFAULTS)) for s in record.check_seeds(args.seeds) for v in args.variants]
+        runs = record.run_jobs(final_point, jobs, args.workers)
+    else:
+        runs = measure(args.seeds, workers=args.workers, **settings, variants=args.variants)
     record.finish(
         prog="ddpm_lessons.experiments.flows",
         argv=argv,
