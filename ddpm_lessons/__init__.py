@@ -8,10 +8,11 @@ Where things live:
   ``config`` (``TrainConfig``, ``CheckpointPolicy``), ``checkpoints``, ``plots``, ``device``, ``validation``
   (``InputError`` and the argument checks), ``cli`` with ``flags`` and ``release`` (``python -m ddpm_lessons``);
 - **the math layer** under those entry points — ``kernels`` (the Gaussian kernels, each equation once) and ``steps``
-  (the DDPM, DDIM, Euler and Heun steps and the one sampling loop): unchecked, never waiting for the device; the
+  (the DDPM, DDIM, Euler, Heun and DPM-Solver++(2M) steps and the one sampling loop): unchecked, never waiting for the device; the
   public functions above check their arguments once (raising ``InputError``) and call them;
 - **lesson 09's continuation (09a, 09b)** — ``score`` (exact mixture scores, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE), ``ode``
-  (the probability-flow ODE: Euler = DDIM η = 0, Heun) and ``flow`` (flow matching), imported as sub-modules
+  (the probability-flow ODE: Euler = DDIM η = 0, Heun, DPM-Solver++(2M); uniform and Karras spacing), ``flow`` (flow
+  matching) and ``edm`` (Karras et al.'s preconditioning), imported as sub-modules
   (``from ddpm_lessons import score``);
 - :mod:`ddpm_lessons.data` — the photo, toy data, glyph digits, opt-in real data sets;
 - :mod:`ddpm_lessons.evaluation` — PSNR, sliced Wasserstein, the digit classifier, checkpoint evaluation, benchmark;
@@ -34,7 +35,7 @@ Conventions used everywhere:
   A schedule must be on the same device as the data it scales; otherwise a ``ValueError`` says how to move it.
 """
 
-from . import flow, kernels, ode, score, steps
+from . import edm, flow, kernels, ode, score, steps
 from .checkpoints import MANIFEST, CheckpointError, load_checkpoint, save_checkpoint, shipped_path, verify_shipped
 from .device import environment_report, pick_device
 from .embedding import TimePositionalEncoding
@@ -142,6 +143,7 @@ __all__ = [
     "InputError",
     "flow",
     "kernels",
+    "edm",
     "ode",
     "score",
     "steps",

@@ -358,3 +358,16 @@ def test_what_lesson_09b_says_the_mode_report_shows_holds_in_every_seed(recorded
         entropy = mode_report(flows.reference_cloud(recorded["recipe"]["n"]), eight_gaussians())["entropy"]
         assert ddpm["off_mode"] < ddim49_star["off_mode"] < ddim49["off_mode"], seed
         assert abs(ddpm["nll"] - entropy) < 0.02 < entropy - ddim49["nll"], seed
+
+
+def test_final_point_is_the_end_of_a_measured_run():
+    """--final-only (the double-budget record) trains the same run in one piece: its end point equals the last curve
+    point of measure's chunked run (the resume is exact), and its recipe is recorded with final_only."""
+    (run,) = flows.measure((2,), variants=("flow",), **TINY)
+    recipe = {**flows.DEFAULTS, **TINY}
+    point = flows.final_point("flow", 2, recipe["steps"], *(recipe[k] for k in list(flows.DEFAULTS)[1:]))
+    assert {k: point[k] for k in ("sw", "off_mode_100", "nll_100")} == {
+        k: run["curve"][-1][k] for k in ("sw", "off_mode_100", "nll_100")
+    }
+    args = flows.parser().parse_args(["--final-only", "--steps", "8"])
+    assert flows.recipe_of(args)["final_only"] is True and "final_only" not in flows.recipe_of(flows.parser().parse_args([]))
