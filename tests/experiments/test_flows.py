@@ -170,11 +170,11 @@ def test_the_record_matches_its_command_and_covers_every_variant_and_seed(record
     assert recorded["recipe"]["ema_decay"] ** recorded["recipe"]["steps"] < 1e-6
 
 
-def test_every_run_has_converged(recorded, level):
-    """Converged: training the same recipe on twice the steps (each run with its own cosine decay) no longer changes
-    what lesson 09b measures it by — the off-mode share at 100 NFE by more than twice the counting noise of the
-    difference of two shares, the 20-NFE distance by more than fresh data's standard deviation at the same size (the
-    scatter of one such distance). A constant-rate curve's flat stretch is not the test: it sits on the weights' noise."""
+def test_every_run_passes_the_budget_check(recorded, level):
+    """The budget check: training the same recipe on half the steps (its own cosine decay) ends no run further away than
+    twice the counting noise of the difference of two off-mode shares at 100 NFE, or fresh data's standard deviation on
+    the 20-NFE distance. It is weak (lesson 09b says why); on twice the steps (data/flows_double.json) the pooled shares
+    of three of the four trainings still fall, which lesson 09b prints and says."""
     n = recorded["recipe"]["n"]
     for run in recorded["runs"]:
         half, full = run["half_budget"], run["curve"][-1]
@@ -371,3 +371,14 @@ def test_final_point_is_the_end_of_a_measured_run():
     }
     args = flows.parser().parse_args(["--final-only", "--steps", "8"])
     assert flows.recipe_of(args)["final_only"] is True and "final_only" not in flows.recipe_of(flows.parser().parse_args([]))
+
+
+def test_the_double_budget_record_matches_its_command_and_the_record():
+    """data/flows_double.json: the record's recipe on twice the steps, end points only, every variant and seed."""
+    recorded, double = record.read_record("flows"), record.read_record("flows_double")
+    args = record.command_arguments(double, flows.parser())
+    assert flows.recipe_of(args) == double["recipe"] and args.seeds == double["seeds"] == recorded["seeds"]
+    assert double["recipe"] == {**recorded["recipe"], "steps": 2 * recorded["recipe"]["steps"], "final_only": True}
+    pairs = sorted((run["variant"], run["seed"]) for run in double["runs"])
+    assert pairs == sorted((run["variant"], run["seed"]) for run in recorded["runs"])
+    assert all(run["steps"] == double["recipe"]["steps"] for run in double["runs"])
