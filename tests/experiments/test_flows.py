@@ -370,7 +370,9 @@ def test_final_point_is_the_end_of_a_measured_run():
         k: run["curve"][-1][k] for k in ("sw", "off_mode_100", "nll_100")
     }
     args = flows.parser().parse_args(["--final-only", "--steps", "8"])
-    assert flows.recipe_of(args)["final_only"] is True and "final_only" not in flows.recipe_of(flows.parser().parse_args([]))
+    assert flows.recipe_of(args)["final_only"] is True and "final_only" not in flows.recipe_of(
+        flows.parser().parse_args([])
+    )
 
 
 def test_the_double_budget_record_matches_its_command_and_the_record():
