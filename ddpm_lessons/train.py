@@ -82,7 +82,6 @@ class TrainingDivergedError(FloatingPointError):
     """The loss became NaN or infinite; training stopped before the bad step touched the weights."""
 
 
-@torch.no_grad()
 def learning_rate(settings: TrainConfig, step: int) -> float:
     """The learning rate of step ``step`` (0-based): linear warm-up over ``settings.warmup`` steps, then constant, or
     with ``settings.decay_steps`` a cosine decay from the peak to 0 over that many steps after the warm-up (Loshchilov
@@ -100,6 +99,7 @@ def _learning_rate(settings: TrainConfig, step: int) -> float:
     return lr
 
 
+@torch.no_grad()
 def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
     """ema ← decay · ema + (1 − decay) · model for parameters; buffers (BatchNorm statistics) are copied."""
     decay = check_real(decay, "decay", minimum=0.0, maximum=1.0)

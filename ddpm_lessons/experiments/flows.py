@@ -64,7 +64,7 @@ from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..score import noised_log_prob, optimal_eps
 from ..train import train
-from ..validation import InputError, check_positive_int, check_real
+from ..validation import InputError, check_bool, check_positive_int, check_real
 from . import record
 
 __all__ = [
@@ -376,12 +376,12 @@ def _train_with_checks(variant, seed, schedule, data, settings, every, n):
         started = time.process_time()
         half = _train(variant, seed, schedule, data, {**settings, "steps": steps // 2}, steps // 2, folder, False)
         train_s += time.process_time() - started
-        half_budget = {
-            "steps": steps // 2,
-            "sw": curve_sw(half.ema, variant, seed, n),
-            **curve_modes(half.ema, variant, seed, n),
-        }
-    return state, curve, half_budget, train_s
+    return state, curve, _end_point(half.ema, variant, seed, steps // 2, n), train_s
+
+
+def _end_point(ema, variant, seed, steps, n) -> dict:
+    # what a learning-curve point records, for a run's last model: the budget check's and final_point's row
+    return {"steps": steps, "sw": curve_sw(ema, variant, seed, n), **curve_modes(ema, variant, seed, n)}
 
 
 def _sample_sets(variant, seed, model, schedule, mixture, x_T, reference, n):
@@ -498,16 +498,18 @@ def _check_recipe(steps, every, batch_size, lr, decay, ema_decay, hidden, layers
     return variants
 
 
-def measure(seeds=(0, 1, 2), *, variants=VARIANTS, workers: int = 1, **recipe) -> list[dict]:
-    """Every (variant, seed) run, in ``workers`` processes; ``recipe`` overrides :data:`DEFAULTS`."""
+def measure(seeds=(0, 1, 2), *, variants=VARIANTS, workers: int = 1, final_only: bool = False, **recipe) -> list[dict]:
+    """Every (variant, seed) run, in ``workers`` processes; ``recipe`` overrides :data:`DEFAULTS`. ``final_only``:
+    each run's end point only (:func:`final_point`) instead of :func:`measure_one`'s full measurement."""
     unknown = sorted(set(recipe) - set(DEFAULTS))
     if unknown:
         raise InputError(f"unknown recipe settings {unknown}; known: {sorted(DEFAULTS)}", parameter="recipe")
     settings = {**DEFAULTS, **recipe}
     variants = _check_recipe(**settings, variants=variants)
     seeds = record.check_seeds(seeds)
+    function = final_point if check_bool(final_only, "final_only") else measure_one
     jobs = [(v, s, *(settings[k] for k in DEFAULTS)) for s in seeds for v in variants]
-    return record.run_jobs(measure_one, jobs, workers)
+    return record.run_jobs(function, jobs, workers)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -541,9 +543,8 @@ def final_point(variant: str, seed: int, steps: int, *recipe_values) -> dict:
     with tempfile.TemporaryDirectory(prefix="ddpm-flows-") as folder:
         data = toy_data("gaussian_mixture", 20_000, seed=0)
         state = _train(variant, seed, DiffusionSchedule.linear(1000), data, settings, steps, folder, False)
-    ema, n = state.ema, settings["n"]
-    point = {"variant": variant, "seed": seed, "steps": steps, "sw": curve_sw(ema, variant, seed, n)}
-    return {**point, **curve_modes(ema, variant, seed, n), "cpu_s": round(time.process_time() - started, 1)}
+    point = _end_point(state.ema, variant, seed, steps, settings["n"])
+    return {"variant": variant, "seed": seed, **point, "cpu_s": round(time.process_time() - started, 1)}
 
 
 def main(argv=None) -> int:
@@ -551,12 +552,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     recipe = recipe_of(args)
     settings = {k: v for k, v in recipe.items() if k not in ("variants", "final_only")}
-    if args.final_only:
-        _check_recipe(**settings, variants=args.variants)
-        jobs = [(v, s, *(settings[k] for k in DEFAULTS)) for s in record.check_seeds(args.seeds) for v in args.variants]
-        runs = record.run_jobs(final_point, jobs, args.workers)
-    else:
-        runs = measure(args.seeds, workers=args.workers, **settings, variants=args.variants)
+    runs = measure(args.seeds, workers=args.workers, final_only=args.final_only, **settings, variants=args.variants)
     record.finish(
         prog="ddpm_lessons.experiments.flows",
         argv=argv,

@@ -122,6 +122,7 @@ def test_karras_spacing_follows_eq_5_on_the_trained_levels():
         ({"variants": ("eps", "nope")}, "variants"),
         ({"seeds": ()}, "seeds"),
         ({"widths": 3}, "recipe"),
+        ({"final_only": "yes"}, "final_only"),
     ],
 )
 def test_bad_arguments_name_the_parameter(change, parameter):
