@@ -76,6 +76,14 @@ def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
     return list(zip(points[:-1], points[1:]))
 
 
+def _check_rho(rho) -> float:
+    # Karras et al.'s ρ: any positive real (ρ = 1 spaces σ evenly)
+    rho = check_real(rho, "rho", minimum=0.0)
+    if rho <= 0:
+        raise InputError(f"rho must be > 0, got {rho:g}", parameter="rho")
+    return rho
+
+
 def karras_indices(schedule, steps: int, rho: float = RHO) -> list[int]:
     """The timestep indices of ``steps`` steps on Karras et al. 2022's ρ spacing (eq. 5; issue 22, lesson A), then −1.
 
@@ -89,9 +97,7 @@ def karras_indices(schedule, steps: int, rho: float = RHO) -> list[int]:
     """
     check_schedule(schedule)
     steps = check_positive_int(steps, "steps")
-    rho = check_real(rho, "rho", minimum=0.0)
-    if rho <= 0:
-        raise InputError(f"rho must be > 0, got {rho:g}", parameter="rho")
+    rho = _check_rho(rho)
     alpha_bar = schedule.alphas_cumprod.double().cpu()
     sigmas = ((1 - alpha_bar) / alpha_bar) ** 0.5  # σ_i of every trained index (ode.sigma_from_alpha_bar)
     hi, lo = float(sigmas[-1]), float(sigmas[0])
@@ -198,10 +204,7 @@ class SamplerSpec:
     def _check_spacing_and_prediction(self):
         check_choice(self.spacing, SPACINGS, "spacing")
         check_choice(self.prediction, PREDICTIONS, "prediction")
-        rho = check_real(self.rho, "rho", minimum=0.0)
-        if rho <= 0:
-            raise InputError(f"rho must be > 0, got {rho:g}", parameter="rho")
-        object.__setattr__(self, "rho", rho)
+        object.__setattr__(self, "rho", _check_rho(self.rho))
         if self.method == "ddpm" and self.spacing != "uniform":
             raise InputError(
                 "spacing applies to the few-step samplers only (method='ddpm' takes every one of the T steps)",
