@@ -12,7 +12,9 @@ Heun and DPM-Solver++(2M), each written once.
 - :func:`dpmpp_2m_step` and its memory :class:`DPMSolverPP2M` — DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++",
   Algorithm 2): the exponential integrator of the probability-flow ODE in λ = log(√ᾱ/√(1 − ᾱ)) = −log σ, with the
   data prediction x̂₀ extrapolated linearly in λ from the last two steps; one network evaluation per step;
-- :func:`eps_from_prediction` — a network's output (ε, v of Salimans & Ho 2022, or x̂₀) as ε, before any step;
+- :func:`eps_from_prediction` — a network's output (ε, v of Salimans & Ho 2022, or x̂₀) as ε, before any step, and
+  :func:`x0_from_prediction` — its own x̂₀ (v, x₀), which the steps take instead of eq. 15's (a :class:`Prediction`
+  holds both): the only x̂₀ at ᾱ = 0, the first index of a zero-terminal-SNR schedule (issue 22, lesson A);
 - :func:`run_chain` — the one sampling loop: over a step table of index pairs (t, t_prev), ask for ε, take a step.
 
 Like :mod:`ddpm_lessons.kernels`, nothing here checks its arguments or waits for the device; the entry points
@@ -24,6 +26,7 @@ once :func:`ddpm_lessons.sampling.SamplerSpec` binds its options.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 
@@ -38,19 +41,22 @@ __all__ = [
     "dpmpp_2m_step",
     "DPMSolverPP2M",
     "eps_from_prediction",
+    "x0_from_prediction",
+    "Prediction",
     "guided_eps",
     "model_eps",
     "run_chain",
 ]
 
 
-def ddpm_step(schedule, x_t, t, eps, z, *, log_variance, clip_denoised: bool = False, keep=1.0):
+def ddpm_step(schedule, x_t, t, eps, z, *, log_variance, clip_denoised: bool = False, keep=1.0, x0=None):
     """x_{t−1} = μ_θ(x_t, t) + σ_t z, σ_t² from ``log_variance`` (``(T,)``, see :func:`kernels.reverse_log_variance`).
 
     No noise where there is none to add: ``z`` None, or an int ``t == 0`` (the last step returns the mean). For a
-    tensor ``t`` the caller passes ``keep``, the ``(B, 1, …)`` mask of elements with t > 0.
+    tensor ``t`` the caller passes ``keep``, the ``(B, 1, …)`` mask of elements with t > 0. ``x0``: the network's
+    own x̂₀ (v- or x₀-prediction), used instead of the one from ε (needed where ᾱ_t = 0).
     """
-    mean, _ = reverse_mean(schedule, x_t, t, eps, clip_denoised)
+    mean, _ = reverse_mean(schedule, x_t, t, eps, clip_denoised, x0)
     if z is None or (isinstance(t, int) and t == 0):
         return mean
     sigma = torch.exp(0.5 * gather(log_variance, t, x_t))
@@ -65,11 +71,13 @@ def _alpha_bar_prev(schedule, t_prev, x):
     return broadcast_to_batch(torch.where(t_prev >= 0, schedule.alphas_cumprod[t_prev.clamp(min=0)], ones), x)
 
 
-def ddim_step(schedule, x_t, t, t_prev, eps, z, *, eta: float = 0.0, clip_denoised: bool = False):
+def ddim_step(schedule, x_t, t, t_prev, eps, z, *, eta: float = 0.0, clip_denoised: bool = False, x0=None):
     """x at index ``t_prev`` < ``t`` (−1: x_0): √ᾱ_prev x̂_0 + √(1 − ᾱ_prev − σ²) ε + σ z, with
     σ = η √((1 − ᾱ_prev)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev). ``t`` and ``t_prev`` both ints or both ``(B,)`` tensors;
-    ``z`` is unused (may be None) when η = 0. With ``clip_denoised`` x̂_0 is clipped and ε re-derived from it."""
-    pred_x0 = x0_from_eps(schedule, x_t, t, eps)
+    ``z`` is unused (may be None) when η = 0. With ``clip_denoised`` x̂_0 is clipped and ε re-derived from it.
+    ``x0``: the network's own x̂_0 (v- or x₀-prediction) instead of eq. 15's from ε; at ᾱ_t = 0 (zero terminal SNR)
+    the only one there is, with ε = x_t."""
+    pred_x0 = x0_from_eps(schedule, x_t, t, eps) if x0 is None else x0
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)
         eps = eps_from_x0(schedule, x_t, t, pred_x0)
@@ -118,8 +126,13 @@ def dpmpp_2m_step(x, sigma, sigma_next, x0, previous=None, *, last: bool = False
     extrapolating x̂₀ linearly in λ through the previous step's x̂₀ (at λ_prev, h_prev = λ − λ_prev, r = h_prev/h)
     gives the second-order multistep D = (1 + 1/(2r)) x̂₀ − 1/(2r) x̂₀_prev in the same update (Algorithm 2).
 
+    σ = ∞ (ᾱ = 0, the first step on a zero-terminal-SNR schedule) is the limit h → ∞: s′/s is written
+    σ′ α′ √(1 + σ^{−2}), which is s′ there, and x′ = s′ x + α′ x̂₀ (DDIM's step from pure noise, x = ε); a previous
+    step at σ_prev = ∞ gives r = ∞ and the extrapolation weight 1/(2r) = 0, so the step after it is first order.
+
     Args:
-        x: the state at σ on the DDPM scale; sigma, sigma_next: σ and σ′ (numbers or 0-d tensors); x0: x̂₀ at (x, σ).
+        x: the state at σ on the DDPM scale; sigma, sigma_next: σ > 0 (∞ allowed, as a tensor) and σ′ (numbers or
+            0-d tensors); x0: x̂₀ at (x, σ).
         previous: ``(x̂₀_prev, σ_prev)`` of the step before, or None on the first step (first order, as
             Algorithm 2 starts).
         last: the step to σ′ = 0 (λ′ = ∞): first order, which returns D = x̂₀ itself, as the paper's final step and
@@ -133,7 +146,7 @@ def dpmpp_2m_step(x, sigma, sigma_next, x0, previous=None, *, last: bool = False
         r = _log(sigma_prev / sigma) / h  # r = h_prev/h
         denoised = (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * x0_prev  # Algorithm 2's D_i
     alpha_next = (1 + sigma_next**2) ** -0.5
-    noise_ratio = ratio * (1 + sigma**2) ** 0.5 * alpha_next  # s′/s = (σ′ α′)/(σ α)
+    noise_ratio = sigma_next * alpha_next * (1 + sigma**-2) ** 0.5  # s′/s = (σ′ α′)/(σ α), α = 1/√(1 + σ²)
     return noise_ratio * x - alpha_next * (ratio - 1) * denoised  # x′ = (s′/s) x − α′ (e^{−h} − 1) D
 
 
@@ -152,6 +165,28 @@ class DPMSolverPP2M:
         x_next = dpmpp_2m_step(x, sigma, sigma_next, x0, self.previous, last=last)
         self.previous = (x0, sigma)
         return x_next
+
+
+class Prediction(NamedTuple):
+    """A network's output at (x_t, t) as the ε the steps take and, for a v- or x₀-prediction network, its own x̂₀
+    (None for ε-prediction: the steps compute x̂₀ from ε by DDPM eq. 15, as they always have). What
+    :func:`ddpm_lessons.sampling.sample_trajectory`'s network call hands :func:`run_chain` (issue 22, lesson A)."""
+
+    eps: torch.Tensor
+    x0: torch.Tensor | None
+
+
+def x0_from_prediction(schedule, x_t, t, output, prediction: str):
+    """The network's own x̂₀ at (x_t, t): None for ``"eps"`` (eq. 15 needs a division by √ᾱ_t, left to the steps),
+    ``output`` for ``"x0"``, and x̂₀ = √ᾱ x_t − √(1 − ᾱ) v for ``"v"`` (Salimans & Ho 2022, §4): no division, so
+    defined at ᾱ_t = 0 too (zero terminal SNR, Lin et al. 2024)."""
+    if prediction == "eps":
+        return None
+    if prediction == "x0":
+        return output
+    a = gather(schedule.sqrt_alphas_cumprod, t, x_t)
+    b = gather(schedule.sqrt_one_minus_alphas_cumprod, t, x_t)
+    return a * x_t - b * output  # a x_t − b v = a² x₀ + a b ε − a b ε + b² x₀ = x₀
 
 
 def eps_from_prediction(schedule, x_t, t, output, prediction: str):
@@ -186,7 +221,8 @@ def model_eps(model, x_t, t, labels=None, guidance: float = 0.0):
 
 def run_chain(x, pairs, step, eps_fn, draw=None, keep=frozenset()):
     """Run ``x`` through the step table ``pairs`` of (t, t_prev): ε = ``eps_fn(x, t)``, z = ``draw()`` (None without
-    ``draw``), x = ``step(x, t, t_prev, ε, z)``. Returns ``(x, {t_prev: x on the CPU})`` for the t_prev in ``keep``."""
+    ``draw``), x = ``step(x, t, t_prev, ε, z)``. Returns ``(x, {t_prev: x on the CPU})`` for the t_prev in ``keep``.
+    What ``eps_fn`` returns goes to ``step`` unchanged (ε, or a :class:`Prediction` for :func:`ddpm_lessons.sample`)."""
     trajectory = {}
     for t, t_prev in pairs:
         eps = eps_fn(x, t)
