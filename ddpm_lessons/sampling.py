@@ -306,9 +306,9 @@ class SamplerSpec:
             return partial(_ddpm, schedule, log_variance, self.clip_denoised)
         if self.method == "ddim":
             return partial(_ddim, schedule, self.eta, self.clip_denoised)
-        if self.method == "dpmpp-2m":
-            return partial(_dpmpp_2m, schedule, self.clip_denoised, DPMSolverPP2M())  # a fresh memory per chain
         terminal = len(schedule) - 1 if getattr(schedule, "zero_terminal", False) else None  # ᾱ = 0 there
+        if self.method == "dpmpp-2m":  # a fresh memory per chain
+            return partial(_dpmpp_2m, schedule, self.clip_denoised, terminal, DPMSolverPP2M())
         return partial(_heun, schedule, self.clip_denoised, eps_fn, terminal)
 
 
@@ -335,9 +335,13 @@ def _heun(schedule, clip_denoised, eps_fn, terminal, x, t, t_prev, prediction, z
     return heun_step(euler, x, eps, lambda predicted: eps_fn(predicted, t_prev).eps, last=t_prev < 0)
 
 
-def _dpmpp_2m(schedule, clip_denoised, solver, x, t, t_prev, prediction, z):
-    # σ_t = √(1/ᾱ_t − 1) is the schedule's own array (∞ at ᾱ = 0); the step to x₀ (t_prev = −1, σ = 0) is x̂₀.
+def _dpmpp_2m(schedule, clip_denoised, terminal, solver, x, t, t_prev, prediction, z):
+    # σ_t = √(1/ᾱ_t − 1) is the schedule's own array; the step to x₀ (t_prev = −1, σ = 0) is the denoised x̂₀. From
+    # ᾱ = 0 (σ = ∞) the exponential integrator's step is its limit h → ∞, DDIM's from pure noise; the solver keeps
+    # no memory of it (an extrapolation through λ = −∞ has weight 1/(2r) = 0), so the next step is first order too.
     eps, x0 = prediction
+    if t == terminal:
+        return ddim_step(schedule, x, t, t_prev, eps, None, clip_denoised=clip_denoised, x0=x0)
     pred_x0 = x0_from_eps(schedule, x, t, eps) if x0 is None else x0
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)

@@ -126,13 +126,11 @@ def dpmpp_2m_step(x, sigma, sigma_next, x0, previous=None, *, last: bool = False
     extrapolating x̂₀ linearly in λ through the previous step's x̂₀ (at λ_prev, h_prev = λ − λ_prev, r = h_prev/h)
     gives the second-order multistep D = (1 + 1/(2r)) x̂₀ − 1/(2r) x̂₀_prev in the same update (Algorithm 2).
 
-    σ = ∞ (ᾱ = 0, the first step on a zero-terminal-SNR schedule) is the limit h → ∞: s′/s is written
-    σ′ α′ √(1 + σ^{−2}), which is s′ there, and x′ = s′ x + α′ x̂₀ (DDIM's step from pure noise, x = ε); a previous
-    step at σ_prev = ∞ gives r = ∞ and the extrapolation weight 1/(2r) = 0, so the step after it is first order.
+    σ must be finite: from σ = ∞ (ᾱ = 0, a zero-terminal-SNR schedule) the step is its limit h → ∞, x′ = s′ x + α′ x̂₀,
+    which is DDIM's step from pure noise (x = ε there); :func:`ddpm_lessons.sample` takes that one instead.
 
     Args:
-        x: the state at σ on the DDPM scale; sigma, sigma_next: σ > 0 (∞ allowed, as a tensor) and σ′ (numbers or
-            0-d tensors); x0: x̂₀ at (x, σ).
+        x: the state at σ on the DDPM scale; sigma, sigma_next: σ and σ′ (numbers or 0-d tensors); x0: x̂₀ at (x, σ).
         previous: ``(x̂₀_prev, σ_prev)`` of the step before, or None on the first step (first order, as
             Algorithm 2 starts).
         last: the step to σ′ = 0 (λ′ = ∞): first order, which returns D = x̂₀ itself, as the paper's final step and
@@ -146,7 +144,7 @@ def dpmpp_2m_step(x, sigma, sigma_next, x0, previous=None, *, last: bool = False
         r = _log(sigma_prev / sigma) / h  # r = h_prev/h
         denoised = (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * x0_prev  # Algorithm 2's D_i
     alpha_next = (1 + sigma_next**2) ** -0.5
-    noise_ratio = sigma_next * alpha_next * (1 + sigma**-2) ** 0.5  # s′/s = (σ′ α′)/(σ α), α = 1/√(1 + σ²)
+    noise_ratio = ratio * (1 + sigma**2) ** 0.5 * alpha_next  # s′/s = (σ′ α′)/(σ α)
     return noise_ratio * x - alpha_next * (ratio - 1) * denoised  # x′ = (s′/s) x − α′ (e^{−h} − 1) D
 
 
