@@ -2,7 +2,9 @@
 
 * :class:`TrainConfig` — the optimisation settings of one training run. :func:`~ddpm_lessons.train.train` takes
   one (or its fields as keyword overrides), validated here once, and stores :meth:`TrainConfig.to_dict` in every
-  checkpoint's ``train_config``; ``resume`` compares the stored record with the new one.
+  checkpoint's ``train_config``; ``resume`` compares the stored record with the new one. Its ``prediction``,
+  ``weighting``/``snr_gamma`` and ``levels``/``level_mean``/``level_std`` choose the target, its weighting over SNR
+  and the training noise levels (issue 22, lesson A).
 * :class:`CheckpointPolicy` — where a run writes its checkpoint, how often, and whether it resumes from it.
 * :class:`MLPConfig`, :class:`ResidualUNetConfig`, :class:`SeedUNetConfig` — the architecture choices the command
   line exposes for each model, with CPU-sized defaults (the seed's own 62.7M-parameter ``DiffusionUNet`` is the

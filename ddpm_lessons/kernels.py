@@ -1,7 +1,8 @@
 """The Gaussian kernels of DDPM, unchecked (lessons 02, 03a, 03b and 07; Ho et al. 2020, equation numbers beside each line).
 
 The math layer: the forward kernel q(x_t | x_0) (eq. 4), the forward posterior q(x_{t−1} | x_t, x_0) (eq. 6–7),
-x̂₀ ↔ ε at a schedule index (eq. 15) and the reverse kernel p_θ(x_{t−1} | x_t) (eq. 11, §3.2). Each equation is
+x̂₀ ↔ ε at a schedule index (eq. 15; at ᾱ = 0, the last index of a zero-terminal-SNR schedule, ε = x_t and x̂₀
+must come from the network: ``reverse_mean`` takes it) and the reverse kernel p_θ(x_{t−1} | x_t) (eq. 11, §3.2). Each equation is
 written here once; :mod:`ddpm_lessons.process` (the checked entry points), :mod:`ddpm_lessons.steps` (the
 samplers' steps) and :mod:`ddpm_lessons.losses` call them.
 

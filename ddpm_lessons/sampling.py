@@ -30,16 +30,7 @@ from .kernels import reverse_log_variance, x0_from_eps
 from .models import check_class_labels, check_example_shape, takes_no_labels
 from .process import VARIANCES
 from .schedule import DiffusionSchedule
-from .steps import (
-    DPMSolverPP2M,
-    Prediction,
-    ddim_step,
-    ddpm_step,
-    eps_from_prediction,
-    heun_step,
-    run_chain,
-    x0_from_prediction,
-)
+from .steps import DPMSolverPP2M, ddim_step, ddpm_step, heun_step, run_chain, split_prediction
 from .steps import model_eps as unchecked_model_eps
 from .validation import (
     InputError,
@@ -192,7 +183,7 @@ class SamplerSpec:
         rho: Karras et al.'s ρ > 0 (7 by default, their choice); ``spacing="karras"`` only.
         prediction: what the network outputs: ``"eps"`` (ε, DDPM's), ``"v"`` (v = √ᾱ ε − √(1 − ᾱ) x₀, Salimans &
             Ho 2022) or ``"x0"`` (x̂₀); every sampler converts it to ε (:func:`ddpm_lessons.steps.eps_from_prediction`)
-            and takes a v- or x₀-model's own x̂₀ (:func:`ddpm_lessons.steps.x0_from_prediction`).
+            and takes a v- or x₀-model's own x̂₀ (:func:`ddpm_lessons.steps.split_prediction`).
 
     On a zero-terminal-SNR schedule (ᾱ_{T−1} = 0, :meth:`DiffusionSchedule.zero_terminal_snr`; issue 22, lesson A)
     the chain starts at SNR 0, where x̂₀ = (x − √(1 − ᾱ) ε)/√ᾱ is 0/0: ``prediction="eps"`` is refused there (the
@@ -416,10 +407,7 @@ def sample_trajectory(
             model, state, torch.full((shape[0],), t, dtype=torch.long, device=device), labels, spec.guidance
         )
         finite.append((t, torch.isfinite(eps).all()))
-        return Prediction(  # ε itself and no x̂₀ when prediction="eps"
-            eps_from_prediction(schedule, state, t, eps, spec.prediction),
-            x0_from_prediction(schedule, state, t, eps, spec.prediction),
-        )
+        return split_prediction(schedule, state, t, eps, spec.prediction)  # (ε itself, None) when prediction="eps"
 
     def draw():
         z = torch.randn(shape, generator=generator, dtype=dtype).to(device)

@@ -14,7 +14,8 @@ Heun and DPM-Solver++(2M), each written once.
   data prediction x̂₀ extrapolated linearly in λ from the last two steps; one network evaluation per step;
 - :func:`eps_from_prediction` — a network's output (ε, v of Salimans & Ho 2022, or x̂₀) as ε, before any step, and
   :func:`x0_from_prediction` — its own x̂₀ (v, x₀), which the steps take instead of eq. 15's (a :class:`Prediction`
-  holds both): the only x̂₀ at ᾱ = 0, the first index of a zero-terminal-SNR schedule (issue 22, lesson A);
+  holds both, :func:`split_prediction` makes one): the only x̂₀ at ᾱ = 0, the first index of a zero-terminal-SNR
+  schedule (issue 22, lesson A);
 - :func:`run_chain` — the one sampling loop: over a step table of index pairs (t, t_prev), ask for ε, take a step.
 
 Like :mod:`ddpm_lessons.kernels`, nothing here checks its arguments or waits for the device; the entry points
@@ -43,6 +44,7 @@ __all__ = [
     "eps_from_prediction",
     "x0_from_prediction",
     "Prediction",
+    "split_prediction",
     "guided_eps",
     "model_eps",
     "run_chain",
@@ -185,6 +187,15 @@ def x0_from_prediction(schedule, x_t, t, output, prediction: str):
     a = gather(schedule.sqrt_alphas_cumprod, t, x_t)
     b = gather(schedule.sqrt_one_minus_alphas_cumprod, t, x_t)
     return a * x_t - b * output  # a x_t − b v = a² x₀ + a b ε − a b ε + b² x₀ = x₀
+
+
+def split_prediction(schedule, x_t, t, output, prediction: str) -> Prediction:
+    """The network's ``output`` at (x_t, t) as a :class:`Prediction`: ε (:func:`eps_from_prediction`) and its own x̂₀
+    (:func:`x0_from_prediction`, None for ``"eps"``)."""
+    return Prediction(
+        eps_from_prediction(schedule, x_t, t, output, prediction),
+        x0_from_prediction(schedule, x_t, t, output, prediction),
+    )
 
 
 def eps_from_prediction(schedule, x_t, t, output, prediction: str):

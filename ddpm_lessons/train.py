@@ -12,6 +12,13 @@ The run's settings are a :class:`~ddpm_lessons.config.TrainConfig` (or its field
 :class:`~ddpm_lessons.config.CheckpointPolicy`; both are checked before the first step. What is learnt is an
 objective: :class:`EpsObjective` (L_simple, the default) or :class:`ddpm_lessons.flow.FlowObjective` (lesson 09b's
 flow matching, through :func:`ddpm_lessons.flow.train_flow`) — one loop, one seeding, one checkpoint format.
+
+Issue 22, lesson A (the design space): :class:`EpsObjective` also trains an x₀- or v-prediction network
+(``prediction``, Salimans & Ho 2022), with min-SNR-γ weighting (``weighting``, Hang et al. 2023) and EDM's
+log-normal training noise levels (``levels``, Karras et al. 2022; :func:`level_probabilities` gives the probability
+of each timestep, for a lesson's plot of p(log-SNR)). The defaults train exactly what they always did, and older
+checkpoints resume with the values their runs had (:data:`SETTINGS_ADDED_LATER`); :func:`load_trained` reports the
+run's ``prediction`` in ``payload["train_config"]``, which ``sample(..., prediction=...)`` takes.
 """
 
 from __future__ import annotations

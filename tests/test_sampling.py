@@ -304,7 +304,11 @@ def test_karras_spacing_in_sample_uses_the_snapped_levels():
 @pytest.mark.parametrize(
     "options, parameter, words",
     [
-        ({"method": "ddim", "steps": 3, "spacing": "log"}, "spacing", "spacing must be one of ('uniform', 'karras', 'leading')"),
+        (
+            {"method": "ddim", "steps": 3, "spacing": "log"},
+            "spacing",
+            "spacing must be one of ('uniform', 'karras', 'leading')",
+        ),
         ({"method": "rk4", "steps": 3}, "method", "method must be one of"),
         ({"method": "ddim", "steps": 3, "prediction": "score"}, "prediction", "prediction must be one of"),
         ({"method": "ddim", "steps": 3, "spacing": "karras", "rho": 0.0}, "rho", "rho must be > 0"),

@@ -172,7 +172,10 @@ def test_x0_from_prediction_is_the_networks_own_x0_for_each_target(linear64):
     assert steps.x0_from_prediction(s, x_t, t, EPS, "eps") is None, "ε-models: the steps use eq. 15"
     assert torch.equal(steps.x0_from_prediction(s, x_t, t, X, "x0"), X)
     assert torch.allclose(steps.x0_from_prediction(s, x_t, t, v, "v"), X, rtol=0, atol=1e-12)
-    assert steps.Prediction(EPS, None).eps is EPS and steps.Prediction(EPS, X)[1] is X
+    split = steps.split_prediction(s, x_t, t, v, "v")
+    assert torch.equal(split.eps, steps.eps_from_prediction(s, x_t, t, v, "v"))
+    assert torch.equal(split.x0, steps.x0_from_prediction(s, x_t, t, v, "v"))
+    assert steps.split_prediction(s, x_t, t, EPS, "eps") == (EPS, None)
 
 
 def test_from_alpha_bar_zero_each_step_uses_the_given_x0_and_eps_equal_to_x(linear64):

@@ -379,9 +379,7 @@ def test_the_default_target_weighting_and_levels_train_l_simple_bit_for_bit():
     data = toy_data("moons", 256, seed=0)
     before = train(tiny_mlp(), data, objective=_LSimpleAsBefore(SCHEDULE), **TOY)
     default = train(tiny_mlp(), data, schedule=SCHEDULE, **TOY)
-    spelled = train(
-        tiny_mlp(), data, schedule=SCHEDULE, prediction="eps", weighting="none", levels="uniform", **TOY
-    )
+    spelled = train(tiny_mlp(), data, schedule=SCHEDULE, prediction="eps", weighting="none", levels="uniform", **TOY)
     for state in (default, spelled):
         assert state.history["loss"] == before.history["loss"], "the same losses, step for step"
         assert state.history["bucket_loss"] == before.history["bucket_loss"]
@@ -407,7 +405,10 @@ def test_each_target_is_the_mse_against_its_own_target_times_its_min_snr_factor(
     config = TrainConfig(prediction=prediction, weighting=weighting, snr_gamma=2.0 if weighting == "min-snr" else 5.0)
     objective = EpsObjective(schedule, config=config)
     g = torch.Generator().manual_seed(1)
-    x0, noise = torch.randn(32, 2, generator=g, dtype=torch.float64), torch.randn(32, 2, generator=g, dtype=torch.float64)
+    x0, noise = (
+        torch.randn(32, 2, generator=g, dtype=torch.float64),
+        torch.randn(32, 2, generator=g, dtype=torch.float64),
+    )
     t = torch.randint(0, 50, (32,), generator=g)
     loss, residual = objective.loss(_Affine(), x0, t, noise, None)
     ab = schedule.alphas_cumprod[t]
