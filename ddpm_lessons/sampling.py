@@ -120,6 +120,12 @@ def karras_indices(schedule, steps: int, rho: float = RHO) -> list[int]:
     check_schedule(schedule)
     steps = check_positive_int(steps, "steps")
     rho = _check_rho(rho)
+    if getattr(schedule, "zero_terminal", False):
+        raise InputError(
+            "schedule: Karras spacing needs a finite largest sigma, and a zero-terminal-SNR schedule ends at sigma = "
+            "inf (alpha_bar = 0); space its steps uniformly or as diffusers' 'leading'",
+            parameter="schedule",
+        )
     alpha_bar = schedule.alphas_cumprod.double().cpu()
     sigmas = ((1 - alpha_bar) / alpha_bar) ** 0.5  # σ_i of every trained index (ode.sigma_from_alpha_bar)
     hi, lo = float(sigmas[-1]), float(sigmas[0])

@@ -5,7 +5,7 @@ import torch
 from tiny_runs import SCHEDULE, tiny_unet
 
 from ddpm_lessons import DiffusionSchedule, InputError
-from ddpm_lessons.sampling import SamplerSpec, ddim_timesteps, sample, sample_trajectory
+from ddpm_lessons.sampling import SamplerSpec, ddim_timesteps, karras_indices, sample, sample_trajectory
 
 
 def test_ddim_timesteps_start_at_last_index_and_end_at_x0():
@@ -435,5 +435,8 @@ def test_eps_prediction_and_karras_spacing_are_refused_on_a_zero_terminal_snr_sc
     with pytest.raises(InputError) as error:
         sample(model, schedule, (4, 2), method="dpmpp-2m", steps=5, spacing="karras", prediction="v", progress=False)
     assert "ends at sigma = inf" in str(error.value) and error.value.parameter == "spacing"
+    with pytest.raises(InputError) as error:
+        karras_indices(schedule, 5)
+    assert "zero-terminal-SNR schedule ends at sigma = inf" in str(error.value) and error.value.parameter == "schedule"
     SamplerSpec(method="ddim", steps=5, prediction="x0").check_schedule(schedule)  # what is allowed passes
     SamplerSpec(method="ddim", steps=5).check_schedule(DiffusionSchedule.linear(100))
