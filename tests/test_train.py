@@ -496,15 +496,25 @@ def test_level_probabilities_refuse_bad_input_by_name(kwargs, parameter, words):
     assert words in str(error.value) and error.value.parameter == parameter
 
 
-def test_eps_prediction_is_refused_on_a_zero_terminal_snr_schedule_and_v_trains_on_it():
+def test_eps_prediction_is_refused_on_a_zero_terminal_snr_schedule_and_v_trains_on_it(tmp_path):
+    from ddpm_lessons.sampling import sample
+    from ddpm_lessons.train import load_trained
+
     zero = SCHEDULE.zero_terminal_snr()
     data = toy_data("moons", 256, seed=0)
     with pytest.raises(InputError) as error:
         train(tiny_mlp(), data, schedule=zero, **TOY)
     assert "zero-terminal-SNR schedule" in str(error.value) and error.value.parameter == "prediction"
     for prediction in ("v", "x0"):
-        state = train(tiny_mlp(), data, schedule=zero, prediction=prediction, weighting="min-snr", **TOY)
+        path = tmp_path / f"{prediction}.pt"
+        state = train(
+            tiny_mlp(), data, schedule=zero, prediction=prediction, weighting="min-snr", **TOY, checkpoint_path=path
+        )
         assert all(math.isfinite(loss) for loss in state.history["loss"]), prediction
+        model, schedule, payload = load_trained(path, device="cpu")  # the checkpoint rebuilds the rescaled schedule
+        assert schedule.zero_terminal and torch.equal(schedule.betas, zero.betas)
+        x = sample(model, schedule, (8, 2), method="ddim", steps=5, progress=False, prediction=prediction)
+        assert torch.isfinite(x).all() and payload["train_config"]["prediction"] == prediction
 
 
 def test_the_target_and_levels_belong_to_the_default_objective():
