@@ -166,7 +166,7 @@ LESSONS = [
         "11",
         "11_design_space",
         "the design space on exact fields: targets as loss weightings, EDM's preconditioning, Karras spacing and DPM-Solver++(2M), schedule pitfalls",
-        40,
+        25,
     ),
 ]
 
