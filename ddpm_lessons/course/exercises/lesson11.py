@@ -40,8 +40,9 @@ def check_v_weight(fn) -> CheckResult:
             ** 2,
             tr("that is ᾱ, upside down: v̂ − v = (ε̂ − ε)/√ᾱ, so the weight is 1/ᾱ"): ab,
             tr(
-                "that is 1 − ᾱ + 1/SNR: √ᾱ (ε̂ − ε) and −√(1 − ᾱ)(x̂₀ − x₀) are the same direction, add them before squaring"
-            ): (ab + 1 / snr),
+                "each part was squared on its own, ᾱ + (1 − ᾱ)²/ᾱ: √ᾱ (ε̂ − ε) and −√(1 − ᾱ)(x̂₀ − x₀) point the same "
+                "way, add them before squaring"
+            ): ab + (1 - ab) ** 2 / ab,
         }
         hint = which_mistake(
             got, wrong, tr("at SNR = {snr:g} expected 1 + 1/SNR = {expected:.6g}", snr=snr, expected=expected)

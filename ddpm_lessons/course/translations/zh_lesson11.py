@@ -7,7 +7,7 @@ MESSAGES: dict[str, str] = {
     "that is SNR + 1: the weight falls as the SNR grows (v → ε at high SNR), use 1/SNR": "这是 SNR + 1：权重随 SNR 增大而减小（高 SNR 时 v → ε），应当用 1/SNR",
     "that is flow matching's (1 + 1/√SNR)²: v's two parts combine as (√ᾱ + (1 − ᾱ)/√ᾱ) = 1/√ᾱ": "这是流匹配的 (1 + 1/√SNR)²：v 的两部分合起来是 (√ᾱ + (1 − ᾱ)/√ᾱ) = 1/√ᾱ",
     "that is ᾱ, upside down: v̂ − v = (ε̂ − ε)/√ᾱ, so the weight is 1/ᾱ": "这是 ᾱ，上下颠倒了：v̂ − v = (ε̂ − ε)/√ᾱ，所以权重是 1/ᾱ",
-    "that is 1 − ᾱ + 1/SNR: √ᾱ (ε̂ − ε) and −√(1 − ᾱ)(x̂₀ − x₀) are the same direction, add them before squaring": "这是 1 − ᾱ + 1/SNR：√ᾱ (ε̂ − ε) 与 −√(1 − ᾱ)(x̂₀ − x₀) 方向相同，要先相加再平方",
+    "each part was squared on its own, ᾱ + (1 − ᾱ)²/ᾱ: √ᾱ (ε̂ − ε) and −√(1 − ᾱ)(x̂₀ − x₀) point the same way, add them before squaring": "两部分被分别平方了，ᾱ + (1 − ᾱ)²/ᾱ：√ᾱ (ε̂ − ε) 与 −√(1 − ᾱ)(x̂₀ − x₀) 方向相同，要先相加再平方",
     "at SNR = {snr:g} expected 1 + 1/SNR = {expected:.6g}": "在 SNR = {snr:g} 处应为 1 + 1/SNR = {expected:.6g}",
     "‖v̂ − v‖² = ‖ε̂ − ε‖²/ᾱ = (1 + 1/SNR) ‖ε̂ − ε‖²: v-prediction is the ε-loss weighted by 1 + 1/SNR": "‖v̂ − v‖² = ‖ε̂ − ε‖²/ᾱ = (1 + 1/SNR) ‖ε̂ − ε‖²：v 预测就是以 1 + 1/SNR 加权的 ε 损失",
     # exercise 2: c_skip at sigma = sigma_data
