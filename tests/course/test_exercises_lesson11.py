@@ -10,28 +10,28 @@ from ddpm_lessons.course import exercises
 from ddpm_lessons.course.exercises import lesson11
 
 
-def test_the_v_weight_accepts_every_correct_form(capsys):
-    assert exercises.check_v_weight(lambda snr: 1 + 1 / snr)
-    assert exercises.check_v_weight(lambda snr: (1 + snr) / snr)  # 1/ᾱ with ᾱ = SNR/(1 + SNR)
-    assert exercises.check_v_weight(lambda snr: torch.reciprocal(snr / (1 + snr)))  # written with torch
-    assert exercises.check_v_weight(lambda snr: torch.tensor(1 + 1 / snr, dtype=torch.float32))  # float32
-    assert "1 + 1/SNR" in capsys.readouterr().out
+def test_the_score_weight_accepts_every_correct_form(capsys):
+    assert exercises.check_score_weight(lambda snr: 1 + snr)
+    assert exercises.check_score_weight(lambda snr: 1 / (1 - snr / (1 + snr)))  # 1/(1 − ᾱ) with ᾱ = SNR/(1 + SNR)
+    assert exercises.check_score_weight(lambda snr: torch.reciprocal(1 / (1 + snr)))  # written with torch
+    assert exercises.check_score_weight(lambda snr: torch.tensor(1 + snr, dtype=torch.float32))  # float32
+    assert "1 + SNR" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
     ("answer", "words"),
     [
         (lambda snr: 1 / snr, "x₀'s weight"),
-        (lambda snr: math.sqrt((1 + snr) / snr), "root mean square"),
-        (lambda snr: 1 + snr, "SNR + 1"),
-        (lambda snr: (1 + 1 / math.sqrt(snr)) ** 2, "flow matching"),
-        (lambda snr: snr / (1 + snr), "upside down"),
-        (lambda snr: snr / (1 + snr) + (1 / (1 + snr)) ** 2 * (1 + snr) / snr, "squared on its own"),
-        (lambda snr: 2.0, "expected 1 + 1/SNR"),  # no named slip: the general hint
+        (lambda snr: 1 + 1 / snr, "v's weight"),
+        (lambda snr: math.sqrt(1 + snr), "root mean square"),
+        (lambda snr: (1 + snr) ** 2, "not by √(1 − ᾱ)"),
+        (lambda snr: snr, "that is SNR"),
+        (lambda snr: 1 / (1 + snr), "upside down: ŝ − s"),
+        (lambda snr: 2.0, "expected 1 + SNR"),  # no named slip: the general hint
     ],
 )
-def test_the_v_weight_names_the_slip(answer, words, capsys):
-    assert not exercises.check_v_weight(answer)
+def test_the_score_weight_names_the_slip(answer, words, capsys):
+    assert not exercises.check_score_weight(answer)
     assert words in capsys.readouterr().out
 
 
@@ -43,19 +43,19 @@ def test_the_v_weight_names_the_slip(answer, words, capsys):
         (lambda snr: 1 / 0, "ZeroDivisionError"),
     ],
 )
-def test_the_v_weight_check_never_raises_on_an_odd_answer(answer, words, capsys):
-    assert not exercises.check_v_weight(answer)
+def test_the_score_weight_check_never_raises_on_an_odd_answer(answer, words, capsys):
+    assert not exercises.check_score_weight(answer)
     assert words in capsys.readouterr().out
 
 
 def test_unfinished_answers_get_a_reminder(capsys):
-    def v_weight(snr):
+    def score_weight(snr):
         raise NotImplementedError
 
     def c_skip_prediction():
         raise NotImplementedError
 
-    assert not exercises.check_v_weight(v_weight)
+    assert not exercises.check_score_weight(score_weight)
     assert not exercises.check_c_skip_prediction(c_skip_prediction)
     assert capsys.readouterr().out.count("not implemented yet") == 2
 

@@ -9,47 +9,51 @@ from ...edm import preconditioning
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, which_mistake
 
-__all__ = ["check_v_weight", "check_c_skip_prediction"]
+__all__ = ["check_score_weight", "check_c_skip_prediction"]
 
-# SNRs the v-weight is evaluated at: from nearly pure noise to nearly clean data (1/SNR and 1/ᾱ differ most at small SNR,
-# SNR and 1 + SNR at large)
+# SNRs the score weight is evaluated at: from nearly pure noise to nearly clean data (SNR and 1 + SNR differ most at
+# small SNR, 1 + SNR and its square at large)
 SNRS = (1e-3, 0.05, 0.7, 1.0, 4.0, 150.0)
 # σ_data values the c_skip prediction is compared at: the answer does not depend on it
 SIGMA_DATAS = (0.5, 1.0, 2.0)
 
 
 @robust_check
-def check_v_weight(fn) -> CheckResult:
-    """Lesson 11, exercise 1 (derive): ``fn(snr)`` = the weight w(SNR) with ‖v̂ − v‖² = w ‖ε̂ − ε‖² for
-    v = √ᾱ ε − √(1 − ᾱ) x₀ (Salimans & Ho 2022): 1/ᾱ = 1 + 1/SNR."""
+def check_score_weight(fn) -> CheckResult:
+    """Lesson 11, exercise 1 (derive): ``fn(snr)`` = the weight w(SNR) with ‖ŝ − s‖² = w ‖ε̂ − ε‖² for the score
+    target s = ∇log q(x_t | x₀) = −ε/√(1 − ᾱ) of denoising score matching: 1/(1 − ᾱ) = 1 + SNR (Song et al. 2021's
+    weight 1 − ᾱ undoes it)."""
     for snr in SNRS:
         got, problem = call_answer(fn, snr, number=True)
         if problem:
             return report(False, problem)
-        expected = 1 + 1 / snr
+        expected = 1 + snr
         if close(got, expected, rtol=1e-6, atol=1e-12):  # float32 answers pass too
             continue
-        ab = snr / (1 + snr)
         wrong = {
-            tr("that is x₀'s weight 1/SNR: v also carries √ᾱ ε, which adds 1"): 1 / snr,
-            tr("that is the weight of the root mean square, not of the squared error: square 1/√ᾱ"): 1 / math.sqrt(ab),
-            tr("that is SNR + 1: the weight falls as the SNR grows (v → ε at high SNR), use 1/SNR"): 1 + snr,
-            tr("that is flow matching's (1 + 1/√SNR)²: v's two parts combine as (√ᾱ + (1 − ᾱ)/√ᾱ) = 1/√ᾱ"): (
-                1 + 1 / math.sqrt(snr)
+            tr("that is x₀'s weight 1/SNR: the score divides ε by √(1 − ᾱ), which blows up the clean levels' errors"): 1
+            / snr,
+            tr("that is v's weight 1 + 1/SNR, upside down: 1/(1 − ᾱ) = 1 + SNR, not 1/ᾱ"): 1 + 1 / snr,
+            tr("that is the weight of the root mean square, not of the squared error: square 1/√(1 − ᾱ)"): math.sqrt(
+                1 + snr
+            ),
+            tr("that divides ε by (1 − ᾱ), not by √(1 − ᾱ): the score is −ε/√(1 − ᾱ) (lesson 09a's common slip)"): (
+                1 + snr
             )
             ** 2,
-            tr("that is ᾱ, upside down: v̂ − v = (ε̂ − ε)/√ᾱ, so the weight is 1/ᾱ"): ab,
-            tr(
-                "each part was squared on its own, ᾱ + (1 − ᾱ)²/ᾱ: √ᾱ (ε̂ − ε) and −√(1 − ᾱ)(x̂₀ − x₀) point the same "
-                "way, add them before squaring"
-            ): ab + (1 - ab) ** 2 / ab,
+            tr("that is SNR = ᾱ/(1 − ᾱ); the weight is 1/(1 − ᾱ) = (1 − ᾱ + ᾱ)/(1 − ᾱ) = 1 + SNR"): snr,
+            tr("that is 1 − ᾱ, upside down: ŝ − s = −(ε̂ − ε)/√(1 − ᾱ), so the weight is 1/(1 − ᾱ)"): 1 / (1 + snr),
         }
         hint = which_mistake(
-            got, wrong, tr("at SNR = {snr:g} expected 1 + 1/SNR = {expected:.6g}", snr=snr, expected=expected)
+            got, wrong, tr("at SNR = {snr:g} expected 1 + SNR = {expected:.6g}", snr=snr, expected=expected)
         )
         return report(False, hint)
     return report(
-        True, tr("‖v̂ − v‖² = ‖ε̂ − ε‖²/ᾱ = (1 + 1/SNR) ‖ε̂ − ε‖²: v-prediction is the ε-loss weighted by 1 + 1/SNR")
+        True,
+        tr(
+            "‖ŝ − s‖² = ‖ε̂ − ε‖²/(1 − ᾱ) = (1 + SNR) ‖ε̂ − ε‖²: Song et al.'s weight 1 − ᾱ turns the score loss back "
+            "into the ε-MSE"
+        ),
     )
 
 
