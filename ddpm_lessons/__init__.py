@@ -3,7 +3,8 @@
 Where things live:
 
 - **here, at the top** — the DDPM library a reader of the seed article looks for: ``schedule`` (β, ᾱ),
-  ``process`` (forward and reverse steps), ``losses`` (the variational bound, L_simple), ``embedding`` (time),
+  ``process`` (forward and reverse steps), ``losses`` (the variational bound, L_simple, the weight each training
+  target puts on the ε-error), ``embedding`` (time),
   ``unet`` (the article's network), ``models`` (a stronger U-Net, an MLP), ``sampling``, ``train``,
   ``config`` (``TrainConfig``, ``CheckpointPolicy``), ``checkpoints``, ``plots``, ``device``, ``validation``
   (``InputError`` and the argument checks), ``cli`` with ``flags`` and ``release`` (``python -m ddpm_lessons``);
@@ -43,9 +44,11 @@ from .losses import (
     discretized_gaussian_log_likelihood,
     eps_mse_weight,
     mean_flat,
+    min_snr_weight,
     normal_kl,
     prior_kl_bpd,
     simple_loss,
+    target_weight,
     variational_bound_bpd,
     vb_term_bpd,
     weighted_eps_mse,
@@ -64,9 +67,9 @@ from .process import (
     q_sample_iterative,
     reverse_log_variance,
 )
-from .sampling import SamplerSpec, ddim_timesteps, model_eps, sample, sample_trajectory
+from .sampling import SamplerSpec, ddim_timesteps, leading_timesteps, model_eps, sample, sample_trajectory
 from .schedule import DiffusionSchedule, get_beta_schedule
-from .train import DataRangeWarning, ema_update, load_trained, train
+from .train import DataRangeWarning, ema_update, level_probabilities, load_trained, train
 from .unet import DiagramWiredUNet, DiffusionUNet, UNetStage
 from .validation import InputError
 from .version import __version__ as __version__
@@ -110,6 +113,8 @@ __all__ = [
     "variational_bound_bpd",
     "vb_term_bpd",
     "weighted_eps_mse",
+    "target_weight",
+    "min_snr_weight",
     "MLPDenoiser",
     "ResidualUNet",
     "build_model",
@@ -128,6 +133,7 @@ __all__ = [
     "reverse_log_variance",
     "SamplerSpec",
     "ddim_timesteps",
+    "leading_timesteps",
     "model_eps",
     "sample",
     "sample_trajectory",
@@ -136,6 +142,7 @@ __all__ = [
     "ema_update",
     "DataRangeWarning",
     "load_trained",
+    "level_probabilities",
     "train",
     "DiagramWiredUNet",
     "DiffusionUNet",

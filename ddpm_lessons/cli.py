@@ -595,9 +595,9 @@ def check_labels(labels, classes, checkpoint) -> None:
         )
 
 
-def draw_samples(args, model, schedule, shape, labels):
+def draw_samples(args, model, schedule, shape, labels, prediction: str = "eps"):
     """``--n`` samples in chunks of ``--batch-size`` (bounded memory), chunk i drawn with seed + i (one chunk: exactly
-    ``sample(seed)``)."""
+    ``sample(seed)``); ``prediction``: what the network outputs (the checkpoint's)."""
     from .sampling import sample
 
     chunks = []
@@ -615,7 +615,7 @@ def draw_samples(args, model, schedule, shape, labels):
                 clip_denoised=args.clip,
                 spacing=args.spacing,
                 rho=args.rho,
-                prediction=args.prediction,
+                prediction=prediction,
                 labels=None if labels is None else labels[start : start + size],
                 guidance=args.guidance,
                 seed=args.seed + i,
@@ -660,7 +660,14 @@ def cmd_sample(args) -> int:
     classes = getattr(model, "num_classes", None)
     labels = parse_labels(args.labels, args.n, classes)
     check_labels(labels, classes, args.checkpoint)
-    samples = draw_samples(args, model, schedule, tuple(payload["train_config"]["data_shape"]), labels)
+    prediction = payload["train_config"]["prediction"]  # the run's target (eps for checkpoints before issue 22)
+    if args.prediction is not None and args.prediction != prediction:
+        raise OptionError(
+            f"--prediction {args.prediction}: {args.checkpoint} was trained with --prediction {prediction}; leave "
+            "--prediction out to use the checkpoint's",
+            "prediction",
+        )
+    samples = draw_samples(args, model, schedule, tuple(payload["train_config"]["data_shape"]), labels, prediction)
     write_sample_figure(samples, args.out, conditional=labels is not None)
     print(f"wrote {args.n} samples to {args.out}")
     return 0
@@ -694,15 +701,17 @@ def add_sample(commands) -> None:
         "--spacing",
         choices=SPACINGS,
         default="uniform",
-        help="timesteps of ddim, heun or dpmpp-2m: DDIM's evenly spaced ones or Karras et al.'s rho spacing",
+        help="timesteps of ddim, heun or dpmpp-2m: DDIM's evenly spaced ones from T-1 (diffusers' 'trailing'), "
+        "diffusers' default 'leading' ones ((0..S-1)*(T//S), starting below T-1) or Karras et al.'s rho spacing",
     )
     add_option(s, "--rho", type=positive_float, default=RHO, help="Karras et al.'s rho (--spacing karras only)")
     add_option(
         s,
         "--prediction",
         choices=PREDICTIONS,
-        default="eps",
-        help="what the network predicts: eps, v (Salimans & Ho 2022) or x0",
+        default=None,
+        help="what the network predicts: eps, v (Salimans & Ho 2022) or x0; default: the checkpoint's (train "
+        "--prediction), which it must match",
     )
     add_option(
         s,

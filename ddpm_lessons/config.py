@@ -2,7 +2,9 @@
 
 * :class:`TrainConfig` — the optimisation settings of one training run. :func:`~ddpm_lessons.train.train` takes
   one (or its fields as keyword overrides), validated here once, and stores :meth:`TrainConfig.to_dict` in every
-  checkpoint's ``train_config``; ``resume`` compares the stored record with the new one.
+  checkpoint's ``train_config``; ``resume`` compares the stored record with the new one. Its ``prediction``,
+  ``weighting``/``snr_gamma`` and ``levels``/``level_mean``/``level_std`` choose the target, its weighting over SNR
+  and the training noise levels (issue 22, lesson A).
 * :class:`CheckpointPolicy` — where a run writes its checkpoint, how often, and whether it resumes from it.
 * :class:`MLPConfig`, :class:`ResidualUNetConfig`, :class:`SeedUNetConfig` — the architecture choices the command
   line exposes for each model, with CPU-sized defaults (the seed's own 62.7M-parameter ``DiffusionUNet`` is the
@@ -45,7 +47,24 @@ def _option(default, help: str, flag: str | None = None):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """The settings of one run of DDPM Algorithm 1 (lesson 06). Validated on construction; every value is finite."""
+    """The settings of one run of DDPM Algorithm 1 (lesson 06). Validated on construction; every value is finite.
+
+    The target and the noise levels (issue 22, lesson A; :class:`ddpm_lessons.train.EpsObjective` computes them):
+
+    - ``prediction``: what the network learns to output, ``"eps"`` (ε, L_simple, DDPM eq. 14: the default),
+      ``"x0"`` (x₀) or ``"v"`` (v = √ᾱ ε − √(1 − ᾱ) x₀, Salimans & Ho 2022, §4); the loss is the MSE between the
+      output and that target. Sample such a model with ``sample(..., prediction=...)``.
+    - ``weighting``: ``"none"`` (the plain MSE) or ``"min-snr"``: each example's MSE times the factor that makes the
+      ε-loss weight min(SNR, ``snr_gamma``)/SNR (Hang et al. 2023, eq. 7; :func:`ddpm_lessons.losses.min_snr_weight`).
+      ``snr_gamma`` (γ > 0, 5 by default) applies to ``"min-snr"`` only.
+    - ``levels``: the distribution of the training timesteps, ``"uniform"`` (t ~ U{0, …, T − 1}, DDPM Algorithm 1)
+      or ``"lognormal"``: EDM's ln σ ~ N(``level_mean``, ``level_std``²) (Karras et al. 2022, Table 1, P_mean =
+      −1.2, P_std = 1.2) on the trained indices (:func:`ddpm_lessons.train.level_probabilities`). ``level_mean``
+      and ``level_std`` apply to ``"lognormal"`` only.
+
+    A value that applies only with another option (``snr_gamma`` with ``weighting="none"``, ``level_mean`` or
+    ``level_std`` with ``levels="uniform"``) is refused unless it is the default, never silently ignored.
+    """
 
     batch_size: int = _option(64, "minibatch size")
     lr: float = _option(2e-4, "peak learning rate")
@@ -58,6 +77,18 @@ class TrainConfig:
     decay_steps: int = _option(0, "cosine learning-rate decay to 0 over this many steps after warm-up (0: constant)")
     seed: int = _option(0, "seeds initialisation and every random draw of training")
     loss_buckets: int = _option(10, "the loss is also recorded per bucket of timesteps (this many equal ranges of t)")
+    prediction: Literal["eps", "x0", "v"] = _option(
+        "eps", "the network's target: noise eps (L_simple), clean data x0, or v = sqrt(ab) eps - sqrt(1-ab) x0"
+    )
+    weighting: Literal["none", "min-snr"] = _option(
+        "none", "loss weighting over noise levels: none (plain MSE on the target) or min-SNR-gamma (Hang et al. 2023)"
+    )
+    snr_gamma: float = _option(5.0, "gamma of --weighting min-snr: the eps-loss is weighted by min(SNR, gamma)/SNR")
+    levels: Literal["uniform", "lognormal"] = _option(
+        "uniform", "training noise levels: t uniform, or EDM's log-normal ln sigma ~ N(mean, std) on the trained t"
+    )
+    level_mean: float = _option(-1.2, "mean of ln sigma for --levels lognormal (EDM's P_mean)")
+    level_std: float = _option(1.2, "standard deviation of ln sigma for --levels lognormal (EDM's P_std)")
 
     def __post_init__(self):
         check_size(self.batch_size, "batch_size", MAX_BATCH, "MAX_BATCH")
@@ -76,6 +107,28 @@ class TrainConfig:
         check_positive_int(self.decay_steps, "decay_steps", minimum=0)
         check_seed(self.seed)
         check_positive_int(self.loss_buckets, "loss_buckets")
+        self._check_target_and_levels()
+
+    def _check_target_and_levels(self):
+        # issue 22, lesson A: the target, its weighting over SNR and the distribution of training noise levels
+        for name in ("prediction", "weighting", "levels"):
+            if getattr(self, name) not in choices_of(TrainConfig, name):
+                raise InputError(
+                    f"{name} must be one of {choices_of(TrainConfig, name)}, got {getattr(self, name)!r}",
+                    parameter=name,
+                )
+        if check_real(self.snr_gamma, "snr_gamma") <= 0:
+            raise InputError(f"snr_gamma must be > 0, got {self.snr_gamma:g}", parameter="snr_gamma")
+        check_real(self.level_mean, "level_mean")
+        if check_real(self.level_std, "level_std") <= 0:
+            raise InputError(f"level_std must be > 0, got {self.level_std:g}", parameter="level_std")
+        defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+        unused = {"snr_gamma": self.weighting == "none", "level_mean": self.levels == "uniform"}
+        unused["level_std"] = unused["level_mean"]
+        for name, is_unused in unused.items():
+            if is_unused and getattr(self, name) != defaults[name]:
+                needs = "weighting='min-snr'" if name == "snr_gamma" else "levels='lognormal'"
+                raise InputError(f"{name} applies to {needs} only, got {name}={getattr(self, name)!r}", parameter=name)
 
     @classmethod
     def recipe(cls, name: str) -> TrainConfig:

@@ -1,7 +1,8 @@
 """The Gaussian kernels of DDPM, unchecked (lessons 02, 03a, 03b and 07; Ho et al. 2020, equation numbers beside each line).
 
 The math layer: the forward kernel q(x_t | x_0) (eq. 4), the forward posterior q(x_{t−1} | x_t, x_0) (eq. 6–7),
-x̂₀ ↔ ε at a schedule index (eq. 15) and the reverse kernel p_θ(x_{t−1} | x_t) (eq. 11, §3.2). Each equation is
+x̂₀ ↔ ε at a schedule index (eq. 15; at ᾱ = 0, the last index of a zero-terminal-SNR schedule, ε = x_t and x̂₀
+must come from the network: ``reverse_mean`` takes it) and the reverse kernel p_θ(x_{t−1} | x_t) (eq. 11, §3.2). Each equation is
 written here once; :mod:`ddpm_lessons.process` (the checked entry points), :mod:`ddpm_lessons.steps` (the
 samplers' steps) and :mod:`ddpm_lessons.losses` call them.
 
@@ -48,16 +49,21 @@ def x0_from_eps(schedule, x_t, t, eps):
 
 
 def eps_from_x0(schedule, x_t, t, x0):
-    """ε = (√(1/ᾱ_t) x_t − x̂_0) / √(1/ᾱ_t − 1): eq. 15 solved for ε (used after clipping x̂_0)."""
-    return (gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - x0) / gather(
+    """ε = (√(1/ᾱ_t) x_t − x̂_0) / √(1/ᾱ_t − 1): eq. 15 solved for ε (used after clipping x̂_0). At ᾱ_t = 0 (the
+    last index of a zero-terminal-SNR schedule) the formula is ∞/∞, and eq. 4 gives ε = x_t exactly: that is returned."""
+    eps = (gather(schedule.sqrt_recip_alphas_cumprod, t, x_t) * x_t - x0) / gather(
         schedule.sqrt_recipm1_alphas_cumprod, t, x_t
     )
+    if not getattr(schedule, "zero_terminal", False):  # a host flag: every other schedule as before
+        return eps
+    return torch.where(gather(schedule.alphas_cumprod, t, x_t) > 0, eps, x_t)  # x_t = ε at ᾱ_t = 0 (eq. 4)
 
 
-def reverse_mean(schedule, x_t, t, eps, clip_denoised: bool):
+def reverse_mean(schedule, x_t, t, eps, clip_denoised: bool, x0=None):
     """``(μ_θ(x_t, t), x̂_0)``: μ_θ = μ̃_t(x_t, x̂_0(x_t, ε_θ)) (eq. 11 = eq. 7 at eq. 15's x̂_0), with x̂_0 clipped
-    to [−1, 1] first when ``clip_denoised`` (Ho et al.'s code)."""
-    pred_x0 = x0_from_eps(schedule, x_t, t, eps)
+    to [−1, 1] first when ``clip_denoised`` (Ho et al.'s code). ``x0``: the network's own x̂_0 (a v- or x₀-prediction
+    model), used instead of eq. 15's, which is undefined at ᾱ_t = 0."""
+    pred_x0 = x0_from_eps(schedule, x_t, t, eps) if x0 is None else x0
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)
     return posterior_mean(schedule, pred_x0, x_t, t), pred_x0

@@ -8,11 +8,16 @@
 
 Terms are reported in bits per dimension: nats averaged over all C·H·W dimensions, divided by ln 2. In code
 indices, the term at index ``i > 0`` is paper L_{i}; the term at index 0 is L_0.
+
+Training targets as loss weightings (issue 22, lesson A; Kingma & Gao 2023, Salimans & Ho 2022): an unweighted MSE
+on x₀, v or the flow velocity is an ε-MSE weighted by a function of the signal-to-noise ratio,
+:func:`target_weight`; min-SNR-γ (Hang et al. 2023) is one more weighting, :func:`min_snr_weight`.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
@@ -28,6 +33,7 @@ from .validation import (
     check_finite_result,
     check_generator,
     check_model,
+    check_real,
     check_same_device,
     check_same_shape,
     check_schedule,
@@ -46,7 +52,12 @@ __all__ = [
     "variational_bound_bpd",
     "simple_loss",
     "mean_flat",
+    "TARGETS",
+    "target_weight",
+    "min_snr_weight",
 ]
+
+TARGETS = ("eps", "x0", "v", "flow")  # what a network can be trained to predict (issue 22, lesson A)
 
 LN2 = math.log(2.0)
 BIN_HALF_WIDTH = 1.0 / 255.0
@@ -291,3 +302,92 @@ def simple_loss(eps, eps_pred):
     check_tensor(eps_pred, "eps_pred")
     check_same_shape(eps, eps_pred, "eps", "eps_pred")
     return check_finite_result(F.mse_loss(eps_pred, eps), {"eps": eps, "eps_pred": eps_pred}, "L_simple")
+
+
+def _snr_times_target_weight(snr, prediction: str):
+    # SNR · w(SNR): the weight the MSE on ``prediction``'s target puts on ‖ε̂ − ε‖², times SNR (finite at SNR = 0)
+    if prediction == "eps":
+        return snr  # w = 1
+    if prediction == "x0":
+        return torch.ones_like(snr)  # w = 1/SNR: ‖x̂₀ − x₀‖² = ‖ε̂ − ε‖²/SNR
+    if prediction == "v":
+        return snr + 1  # w = 1/ᾱ = 1 + 1/SNR: ‖v̂ − v‖² = ‖ε̂ − ε‖²/ᾱ
+    return (snr.sqrt() + 1) ** 2  # w = (1 + 1/√SNR)²: ‖û − u‖² = (1 + √((1 − ᾱ)/ᾱ))² ‖ε̂ − ε‖²
+
+
+def _snr_tensor(snr, name: str = "snr", *, zero_ok: bool) -> torch.Tensor:
+    if isinstance(snr, torch.Tensor):
+        if not snr.is_floating_point():
+            raise InputError(
+                f"{name} must be a real number or a floating-point tensor, got dtype {snr.dtype}", parameter=name
+            )
+        values = snr
+    elif isinstance(snr, bool) or not isinstance(snr, numbers.Real):
+        raise InputError(
+            f"{name} must be a real number or a floating-point tensor, got {type(snr).__name__}", parameter=name
+        )
+    else:
+        values = torch.tensor(float(snr), dtype=torch.float64)
+    bad = ~torch.isfinite(values) | ((values < 0) if zero_ok else (values <= 0))
+    if bool(bad.any()):
+        interval = "[0, inf)" if zero_ok else "(0, inf)"
+        raise InputError(
+            f"{name} must lie in {interval} (SNR = ᾱ/(1 − ᾱ)), got {values[bad].flatten()[0].item():g}", parameter=name
+        )
+    return values
+
+
+def target_weight(snr, prediction: str) -> torch.Tensor:
+    """The weight w(SNR) that an unweighted MSE on ``prediction``'s target puts on the ε-error ‖ε̂ − ε‖² (Kingma &
+    Gao 2023, "Understanding Diffusion Objectives", §2 and Table 1; Salimans & Ho 2022, §4; issue 22, lesson A).
+
+    Every target is a linear function of ε̂ at a given (x_t, ᾱ), so its error is a multiple of ε's. With
+    x_t = √ᾱ x₀ + √(1 − ᾱ) ε and SNR = ᾱ/(1 − ᾱ):
+
+    - ``"eps"``: w = 1 (L_simple, DDPM eq. 14).
+    - ``"x0"``: x̂₀ = (x_t − √(1 − ᾱ) ε̂)/√ᾱ (DDPM eq. 15), so x̂₀ − x₀ = −√((1 − ᾱ)/ᾱ) (ε̂ − ε) and
+      ‖x̂₀ − x₀‖² = ‖ε̂ − ε‖²/SNR: w = 1/SNR.
+    - ``"v"``: v = √ᾱ ε − √(1 − ᾱ) x₀ (Salimans & Ho 2022, §4) is, at fixed x_t, v = (ε − √(1 − ᾱ) x_t)/√ᾱ, so
+      v̂ − v = (ε̂ − ε)/√ᾱ and ‖v̂ − v‖² = ‖ε̂ − ε‖²/ᾱ = (1 + 1/SNR) ‖ε̂ − ε‖²: w = 1 + 1/SNR.
+    - ``"flow"``: flow matching's velocity u = ε − x₀ on x_s = (1 − s) x₀ + s ε (lesson 09b) is the same point as
+      x_t scaled by 1/(√ᾱ + √(1 − ᾱ)) (:func:`ddpm_lessons.flow.vp_to_flow`); û − u = (ε̂ − ε) − (x̂₀ − x₀) =
+      (1 + √((1 − ᾱ)/ᾱ)) (ε̂ − ε): w = (1 + 1/√SNR)².
+
+    All four are minimised by the same ε̂ = E[ε | x_t]; they differ only in how much each noise level counts.
+
+    Args:
+        snr: SNR > 0, a number or a floating-point tensor (any shape; e.g. ᾱ/(1 − ᾱ) of a schedule).
+        prediction: one of :data:`TARGETS`.
+
+    Returns:
+        w(SNR), a tensor of ``snr``'s shape (float64 for a number).
+    """
+    check_choice(prediction, TARGETS, "prediction")
+    snr = _snr_tensor(snr, zero_ok=False)
+    return _snr_times_target_weight(snr, prediction) / snr
+
+
+def min_snr_weight(snr, prediction: str, gamma: float = 5.0) -> torch.Tensor:
+    """The per-example factor that makes the MSE on ``prediction``'s target the min-SNR-γ loss (Hang et al. 2023,
+    "Efficient Diffusion Training via Min-SNR Weighting Strategy", eq. 7; issue 22, lesson A).
+
+    Min-SNR-γ weights the x₀-MSE by min(SNR, γ), i.e. the ε-MSE by min(SNR, γ)/SNR (‖x̂₀ − x₀‖² = ‖ε̂ − ε‖²/SNR):
+    no level counts more than the ε-loss would, and the nearly clean levels (SNR > γ) count less. A network trained
+    on a target whose MSE already weights the ε-error by w(SNR) (:func:`target_weight`) needs the factor
+
+        min(SNR, γ)/SNR / w(SNR):  ε: min(SNR, γ)/SNR;  x₀: min(SNR, γ);  v: min(SNR, γ)/(SNR + 1);
+        flow: min(SNR, γ)/(√SNR + 1)²,
+
+    so that factor × MSE(target) = min(SNR, γ)/SNR × ‖ε̂ − ε‖². Written as min(SNR, γ)/(SNR · w), every form but
+    ε's is finite at SNR = 0 (a zero-terminal-SNR schedule, Lin et al. 2024), where it is 0.
+
+    Args:
+        snr: SNR ≥ 0 (> 0 for ``"eps"``, whose factor min(SNR, γ)/SNR is 0/0 at SNR = 0), a number or a tensor.
+        prediction: one of :data:`TARGETS`; gamma: γ > 0 (Hang et al. use 5).
+    """
+    check_choice(prediction, TARGETS, "prediction")
+    gamma = check_real(gamma, "gamma", minimum=0.0)
+    if gamma <= 0:
+        raise InputError(f"gamma must be > 0, got {gamma:g}", parameter="gamma")
+    snr = _snr_tensor(snr, zero_ok=prediction != "eps")
+    return torch.clamp(snr, max=gamma) / _snr_times_target_weight(snr, prediction)  # Hang et al. eq. 7

@@ -4,9 +4,11 @@
 :func:`sample` runs DDPM Algorithm 2 (every one of the T steps, σ² = β or β̃, optional x̂₀ clipping), DDIM with
 any number of steps and any η, Heun's second-order solver of the probability-flow ODE (lesson 09b) or DPM-Solver++(2M)
 (issue 22, lesson A), optionally with classifier-free guidance, and can return the trajectory at chosen steps. The
-few-step samplers step between DDIM's evenly spaced timesteps or Karras et al.'s ρ spacing (:func:`karras_indices`);
-a v- or x₀-prediction network is sampled through its output converted to ε (``prediction=``). All noise comes from one seeded
-generator, so a seed reproduces the same samples.
+few-step samplers step between DDIM's evenly spaced timesteps (diffusers' "trailing"), diffusers' default "leading"
+ones (:func:`leading_timesteps`) or Karras et al.'s ρ spacing (:func:`karras_indices`); a v- or x₀-prediction
+network is sampled through its output converted to ε and its own x̂₀ (``prediction=``), which also samples a
+zero-terminal-SNR schedule (Lin et al. 2024; issue 22, lesson A). All noise comes from one seeded generator, so a
+seed reproduces the same samples.
 
 :class:`SamplerSpec` holds the options and owns the rules between them (η only for DDIM, σ² only for DDPM, …);
 :func:`sample_trajectory` checks once, builds the step table and the step function from the spec, and runs
@@ -28,7 +30,7 @@ from .kernels import reverse_log_variance, x0_from_eps
 from .models import check_class_labels, check_example_shape, takes_no_labels
 from .process import VARIANCES
 from .schedule import DiffusionSchedule
-from .steps import DPMSolverPP2M, ddim_step, ddpm_step, eps_from_prediction, heun_step, run_chain
+from .steps import DPMSolverPP2M, ddim_step, ddpm_step, heun_step, run_chain, split_prediction
 from .steps import model_eps as unchecked_model_eps
 from .validation import (
     InputError,
@@ -51,6 +53,7 @@ __all__ = [
     "PREDICTIONS",
     "SamplerSpec",
     "ddim_timesteps",
+    "leading_timesteps",
     "karras_indices",
     "sample",
     "sample_trajectory",
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 SAMPLERS = ("ddpm", "ddim", "heun", "dpmpp-2m")
-SPACINGS = ("uniform", "karras")
+SPACINGS = ("uniform", "karras", "leading")
 PREDICTIONS = ("eps", "v", "x0")
 RHO = 7.0  # Karras et al. 2022's ρ (eq. 5; their Table 1)
 
@@ -67,12 +70,31 @@ def ddim_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
     """Pairs (t, t_prev) for ``steps`` DDIM steps over T, from t = T − 1 down to t_prev = −1 (x_0).
 
     ``steps + 1`` evenly spaced points on [−1, T − 1], rounded: the chain always starts at the last index T − 1
-    (unlike diffusers' default "leading" spacing, which starts at 980 for 50 of 1000 steps) and ends at x_0.
+    and ends at x_0. This is diffusers' ``timestep_spacing="trailing"`` (T = 1000, 50 steps: 999, 979, …, 19, then
+    x_0; the two round a point exactly halfway between integers differently, which only a T that ``steps`` does not
+    divide can produce), not its default ``"leading"`` (:func:`leading_timesteps`), which starts at 980 for 50 of
+    1000 steps (Lin et al. 2024, §3.3; issue 22, lesson A).
     """
     T, steps = check_positive_int(T, "T"), check_positive_int(steps, "steps")
     if steps > T:
         raise InputError(f"steps must be <= T = {T}, got {steps}")
     points = torch.linspace(-1, T - 1, steps + 1).round().long().tolist()[::-1]
+    return list(zip(points[:-1], points[1:]))
+
+
+def leading_timesteps(T: int, steps: int) -> list[tuple[int, int]]:
+    """Pairs (t, t_prev) of diffusers' default ``timestep_spacing="leading"`` (issue 22, lesson A; a known pitfall:
+    huggingface/diffusers#2585, Lin et al. 2024, §3.3): the indices (0, 1, …, S − 1)·(T // S) reversed, then the
+    step from index 0 to x_0 (index −1, ᾱ = 1, as diffusers' ``set_alpha_to_one``).
+
+    The chain never starts at T − 1: 50 steps of 1000 start at 980, where √ᾱ is 0.0076 instead of 0.0063 (linear
+    schedule), so the pure noise it starts from is not what the network saw at that index — one reason the lesson
+    measures it against the course's :func:`ddim_timesteps` (diffusers' ``"trailing"``).
+    """
+    T, steps = check_positive_int(T, "T"), check_positive_int(steps, "steps")
+    if steps > T:
+        raise InputError(f"steps must be <= T = {T}, got {steps}", parameter="steps")
+    points = [k * (T // steps) for k in reversed(range(steps))] + [-1]
     return list(zip(points[:-1], points[1:]))
 
 
@@ -98,6 +120,12 @@ def karras_indices(schedule, steps: int, rho: float = RHO) -> list[int]:
     check_schedule(schedule)
     steps = check_positive_int(steps, "steps")
     rho = _check_rho(rho)
+    if getattr(schedule, "zero_terminal", False):
+        raise InputError(
+            "schedule: Karras spacing needs a finite largest sigma, and a zero-terminal-SNR schedule ends at sigma = "
+            "inf (alpha_bar = 0); space its steps uniformly or as diffusers' 'leading'",
+            parameter="schedule",
+        )
     alpha_bar = schedule.alphas_cumprod.double().cpu()
     sigmas = ((1 - alpha_bar) / alpha_bar) ** 0.5  # σ_i of every trained index (ode.sigma_from_alpha_bar)
     hi, lo = float(sigmas[-1]), float(sigmas[0])
@@ -154,11 +182,20 @@ class SamplerSpec:
             08's failure gallery shows; values in between are the "temperature" some papers lower).
         guidance: classifier-free weight w ≥ 0 (needs labels).
         seed: seeds x_T and every z.
-        spacing: the few-step samplers' timesteps: ``"uniform"`` (DDIM's evenly spaced indices, :func:`ddim_timesteps`)
-            or ``"karras"`` (Karras et al. 2022's eq. 5 on the trained levels, :func:`karras_indices`). Not DDPM's.
+        spacing: the few-step samplers' timesteps: ``"uniform"`` (DDIM's evenly spaced indices from T − 1,
+            :func:`ddim_timesteps`: diffusers' ``"trailing"``), ``"karras"`` (Karras et al. 2022's eq. 5 on the
+            trained levels, :func:`karras_indices`) or ``"leading"`` (diffusers' default, (0, …, S − 1)·(T // S),
+            which never starts at T − 1: :func:`leading_timesteps`; issue 22, lesson A). Not DDPM's.
         rho: Karras et al.'s ρ > 0 (7 by default, their choice); ``spacing="karras"`` only.
         prediction: what the network outputs: ``"eps"`` (ε, DDPM's), ``"v"`` (v = √ᾱ ε − √(1 − ᾱ) x₀, Salimans &
-            Ho 2022) or ``"x0"`` (x̂₀); every sampler converts it to ε first (:func:`ddpm_lessons.steps.eps_from_prediction`).
+            Ho 2022) or ``"x0"`` (x̂₀); every sampler converts it to ε (:func:`ddpm_lessons.steps.eps_from_prediction`)
+            and takes a v- or x₀-model's own x̂₀ (:func:`ddpm_lessons.steps.split_prediction`).
+
+    On a zero-terminal-SNR schedule (ᾱ_{T−1} = 0, :meth:`DiffusionSchedule.zero_terminal_snr`; issue 22, lesson A)
+    the chain starts at SNR 0, where x̂₀ = (x − √(1 − ᾱ) ε)/√ᾱ is 0/0: ``prediction="eps"`` is refused there (the
+    network's ε is x_T itself and says nothing about x₀), as is ``spacing="karras"`` (σ_max = ∞). With ``"v"``
+    (x̂₀ = √ᾱ x − √(1 − ᾱ) v = −v) or ``"x0"`` every sampler runs: the step from ᾱ = 0 is DDIM's (DDPM's, DPM-Solver++'s
+    first-order) with ε = x_T, and Heun's is its Euler predictor alone, as at its last step.
     """
 
     method: str = "ddpm"
@@ -220,9 +257,32 @@ class SamplerSpec:
         """Whether the steps take fresh noise z (DDPM, and DDIM with η > 0)."""
         return self.method == "ddpm" or self.eta > 0
 
+    def check_schedule(self, schedule) -> None:
+        """Refuse what this spec cannot sample on ``schedule``: on a zero-terminal-SNR schedule, ε-prediction (x̂₀ is
+        undefined at SNR 0) and Karras spacing (σ_max = ∞)."""
+        if not getattr(schedule, "zero_terminal", False):
+            return
+        if self.prediction == "eps":
+            raise InputError(
+                "prediction='eps' cannot be sampled on a zero-terminal-SNR schedule: at alpha_bar = 0 the network's "
+                "eps equals x_T and x0 = (x - sqrt(1 - alpha_bar) eps)/sqrt(alpha_bar) is 0/0; sample a v- or "
+                "x0-prediction model (prediction='v' or 'x0')",
+                parameter="prediction",
+            )
+        if self.spacing == "karras":
+            raise InputError(
+                "spacing='karras' needs a finite largest sigma, and a zero-terminal-SNR schedule ends at sigma = inf; "
+                "use spacing='uniform' or 'leading'",
+                parameter="spacing",
+            )
+
     def table(self, T: int, schedule=None) -> list[tuple[int, int]]:
-        """The step table: pairs (t, t_prev) from T − 1 down to −1 (x₀); every index for DDPM, DDIM's or Karras's
-        (which needs the ``schedule``'s levels) otherwise."""
+        """The step table: pairs (t, t_prev) from T − 1 down to −1 (x₀); every index for DDPM, DDIM's, the leading
+        ones or Karras's (which needs the ``schedule``'s levels) otherwise."""
+        if schedule is not None:
+            self.check_schedule(schedule)
+        if self.spacing == "leading":
+            return leading_timesteps(T, self.steps)
         if self.spacing == "karras":
             if schedule is None or len(schedule) != T:
                 raise InputError(f"spacing='karras' needs the schedule of T = {T} steps", parameter="schedule")
@@ -235,36 +295,51 @@ class SamplerSpec:
         return [(i, i - 1) for i in reversed(range(T))]
 
     def step_function(self, schedule, eps_fn):
-        """``step(x, t, t_prev, eps, z) → x`` for :func:`ddpm_lessons.steps.run_chain`, with this spec's options."""
+        """``step(x, t, t_prev, prediction, z) → x`` for :func:`ddpm_lessons.steps.run_chain`, with this spec's
+        options; ``prediction`` is the :class:`~ddpm_lessons.steps.Prediction` (ε, the network's x̂₀ or None) that
+        ``eps_fn(x, t)`` returns."""
         if self.method == "ddpm":
             log_variance = reverse_log_variance(schedule, self.variance)
             return partial(_ddpm, schedule, log_variance, self.clip_denoised)
         if self.method == "ddim":
             return partial(_ddim, schedule, self.eta, self.clip_denoised)
-        if self.method == "dpmpp-2m":
-            return partial(_dpmpp_2m, schedule, self.clip_denoised, DPMSolverPP2M())  # a fresh memory per chain
-        return partial(_heun, schedule, self.clip_denoised, eps_fn)
+        terminal = len(schedule) - 1 if getattr(schedule, "zero_terminal", False) else None  # ᾱ = 0 there
+        if self.method == "dpmpp-2m":  # a fresh memory per chain
+            return partial(_dpmpp_2m, schedule, self.clip_denoised, terminal, DPMSolverPP2M())
+        return partial(_heun, schedule, self.clip_denoised, eps_fn, terminal)
 
 
-def _ddpm(schedule, log_variance, clip_denoised, x, t, t_prev, eps, z):
-    return ddpm_step(schedule, x, t, eps, z, log_variance=log_variance, clip_denoised=clip_denoised)
+def _ddpm(schedule, log_variance, clip_denoised, x, t, t_prev, prediction, z):
+    eps, x0 = prediction
+    return ddpm_step(schedule, x, t, eps, z, log_variance=log_variance, clip_denoised=clip_denoised, x0=x0)
 
 
-def _ddim(schedule, eta, clip_denoised, x, t, t_prev, eps, z):
-    return ddim_step(schedule, x, t, t_prev, eps, z, eta=eta, clip_denoised=clip_denoised)
+def _ddim(schedule, eta, clip_denoised, x, t, t_prev, prediction, z):
+    eps, x0 = prediction
+    return ddim_step(schedule, x, t, t_prev, eps, z, eta=eta, clip_denoised=clip_denoised, x0=x0)
 
 
-def _heun(schedule, clip_denoised, eps_fn, x, t, t_prev, eps, z):
-    # Heun around DDIM's η = 0 step (an Euler step in y = x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)); the last step, to x₀, is Euler.
+def _heun(schedule, clip_denoised, eps_fn, terminal, x, t, t_prev, prediction, z):
+    # Heun around DDIM's η = 0 step (an Euler step in y = x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)); the last step, to x₀, is Euler,
+    # and so is the first from ᾱ = 0 (σ = ∞) of a zero-terminal-SNR schedule, with the network's own x̂₀.
+    eps, x0 = prediction
+    if t == terminal:
+        return ddim_step(schedule, x, t, t_prev, eps, None, clip_denoised=clip_denoised, x0=x0)
+
     def euler(state, slope):
         return ddim_step(schedule, state, t, t_prev, slope, None, clip_denoised=clip_denoised)
 
-    return heun_step(euler, x, eps, lambda predicted: eps_fn(predicted, t_prev), last=t_prev < 0)
+    return heun_step(euler, x, eps, lambda predicted: eps_fn(predicted, t_prev).eps, last=t_prev < 0)
 
 
-def _dpmpp_2m(schedule, clip_denoised, solver, x, t, t_prev, eps, z):
-    # σ_t = √(1/ᾱ_t − 1) is the schedule's own array; the step to x₀ (t_prev = −1, σ = 0) is the denoised x̂₀.
-    pred_x0 = x0_from_eps(schedule, x, t, eps)
+def _dpmpp_2m(schedule, clip_denoised, terminal, solver, x, t, t_prev, prediction, z):
+    # σ_t = √(1/ᾱ_t − 1) is the schedule's own array; the step to x₀ (t_prev = −1, σ = 0) is the denoised x̂₀. From
+    # ᾱ = 0 (σ = ∞) the exponential integrator's step is its limit h → ∞, DDIM's from pure noise; the solver keeps
+    # no memory of it (an extrapolation through λ = −∞ has weight 1/(2r) = 0), so the next step is first order too.
+    eps, x0 = prediction
+    if t == terminal:
+        return ddim_step(schedule, x, t, t_prev, eps, None, clip_denoised=clip_denoised, x0=x0)
+    pred_x0 = x0_from_eps(schedule, x, t, eps) if x0 is None else x0
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)
     sigma = schedule.sqrt_recipm1_alphas_cumprod[t]
@@ -338,7 +413,7 @@ def sample_trajectory(
             model, state, torch.full((shape[0],), t, dtype=torch.long, device=device), labels, spec.guidance
         )
         finite.append((t, torch.isfinite(eps).all()))
-        return eps_from_prediction(schedule, state, t, eps, spec.prediction)  # ε itself when prediction="eps"
+        return split_prediction(schedule, state, t, eps, spec.prediction)  # (ε itself, None) when prediction="eps"
 
     def draw():
         z = torch.randn(shape, generator=generator, dtype=dtype).to(device)

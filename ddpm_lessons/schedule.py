@@ -1,6 +1,10 @@
 """Noise schedules: the β_t of every step and everything derived from them (lesson 02, the seed's 扩散过程相关代码),
 and indexing a schedule at a timestep (:func:`gather`, :func:`broadcast_to_batch`: the math layer's lookups).
 
+:class:`DiffusionSchedule` builds the linear and cosine schedules, respaces one (:meth:`DiffusionSchedule.respaced`)
+and rescales one to zero terminal SNR (:meth:`DiffusionSchedule.zero_terminal_snr`, Lin et al. 2024; issue 22,
+lesson A).
+
 Every derived quantity is computed in float64 from a float64 copy of the betas and only then cast to the schedule's
 dtype, so ``schedule.to(dtype=torch.float64)`` gives exact reference values even when the schedule was built in
 float32. A :class:`DiffusionSchedule` is a plain object, not an ``nn.Module``: its tensors are not parameters or
@@ -28,6 +32,8 @@ __all__ = [
 ]
 
 SCHEDULES = ("linear", "cosine")  # the DiffusionSchedule constructors of those names
+# unchecked at the last index of a zero-terminal-SNR schedule: ᾱ_{T−1} = 0 there, and 1/√ᾱ is ∞
+_INFINITE_AT_ZERO_SNR = ("alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod")
 
 
 def _check_beta_range(beta_start, beta_end) -> None:
@@ -80,6 +86,9 @@ class DiffusionSchedule(ScheduleBase):
       so that μ̃_t(x_t, x_0) = coef1 · x_0 + coef2 · x_t [eq. 7]
 
     Build one with :meth:`linear`, :meth:`cosine` or ``DiffusionSchedule(betas)``; ``len(schedule)`` is T.
+    :meth:`zero_terminal_snr` rescales one so that ᾱ_{T−1} = 0 (Lin et al. 2024; issue 22, lesson A): its last β is
+    1, ``zero_terminal`` is True, and ``sqrt_recip_alphas_cumprod`` and ``sqrt_recipm1_alphas_cumprod`` are ∞ at the
+    last index (x̂₀ cannot be computed from ε there: sample such a schedule with a v- or x₀-prediction model).
     """
 
     _FIELDS = (
@@ -115,21 +124,27 @@ class DiffusionSchedule(ScheduleBase):
             raise InputError(f"betas must be a 1-D sequence of numbers, got {betas!r:.80}", parameter="betas") from None
         if betas64.dim() != 1 or betas64.numel() < 1:
             raise InputError(f"betas must be a non-empty 1-D sequence, got shape {tuple(betas64.shape)}")
-        if not torch.isfinite(betas64).all() or (betas64 <= 0).any() or (betas64 >= 1).any():
-            bad = betas64[~(torch.isfinite(betas64) & (betas64 > 0) & (betas64 < 1))][0].item()
-            raise InputError(f"every beta must lie in the open interval (0, 1), got {bad}")
+        valid = torch.isfinite(betas64) & (betas64 > 0) & (betas64 < 1)
+        valid[-1:] |= (betas64[-1:] == 1) & (betas64.numel() > 1)  # zero terminal SNR: ᾱ_{T−1} = 0 (Lin et al. 2024)
+        if not valid.all():
+            raise InputError(
+                f"every beta must lie in the open interval (0, 1), got {betas64[~valid][0].item()} (only the last may "
+                "be exactly 1: zero terminal SNR)"
+            )
         if betas64.numel() > MAX_T:
             raise InputError(
                 f"betas has {betas64.numel():,} steps; the package's ceiling is MAX_T = {MAX_T:,}", parameter="betas"
             )
         self.name = name
         self._betas64 = betas64
+        self.zero_terminal = bool(betas64[-1] == 1)  # ᾱ_{T−1} = 0: 1/√ᾱ is ∞ there, by construction
         self.config = {"name": "custom", "betas": betas64.tolist()}
         self.dtype = torch.float32 if dtype is None else check_dtype(dtype)
         self.device = torch.device("cpu") if device is None else torch.device(device)
         for field, value in self._derive(betas64).items():
             value = value.to(dtype=self.dtype)
-            if not torch.isfinite(value).all() or (field == "alphas_cumprod" and (value <= 0).any()):
+            checked = value[:-1] if self.zero_terminal and field in _INFINITE_AT_ZERO_SNR else value
+            if not torch.isfinite(checked).all() or (field == "alphas_cumprod" and (checked <= 0).any()):
                 first = int((~torch.isfinite(value) | (value <= 0)).nonzero()[0]) if field == "alphas_cumprod" else None
                 where = f" from step index {first}" if first is not None else ""
                 raise InputError(
@@ -210,10 +225,51 @@ class DiffusionSchedule(ScheduleBase):
             1.0 - kept / previous, dtype=self.dtype, device=self.device, name=f"{self.name}, respaced to {steps}"
         )
 
+    def zero_terminal_snr(self) -> DiffusionSchedule:
+        """This schedule rescaled to zero terminal SNR (Lin et al. 2024, "Common Diffusion Noise Schedules and Sample
+        Steps are Flawed", §3.1 and Algorithm 1; issue 22, lesson A).
+
+        Most schedules end at a small but non-zero ᾱ_{T−1} (linear, T = 1000: 4.0e-5, √ᾱ = 0.0063), so training
+        never sees pure noise while sampling starts from it. Algorithm 1 shifts √ᾱ so that its last value is 0 and
+        scales it so that its first is kept:
+
+            √ᾱ′_i = (√ᾱ_i − √ᾱ_{T−1}) · √ᾱ_0 / (√ᾱ_0 − √ᾱ_{T−1}),   β′_i = 1 − ᾱ′_i/ᾱ′_{i−1}   (β′_0 = 1 − ᾱ′_0),
+
+        in float64; √ᾱ′_0 is set to √ᾱ_0 itself (the formula's value up to round-off), so the last β′ is exactly 1
+        and ᾱ′_{T−1} = 0. The result is monotone (each β′ in (0, 1]). Only a v- or x₀-prediction network can be
+        trained and sampled on it (:class:`ddpm_lessons.train.EpsObjective`, :class:`ddpm_lessons.sampling.SamplerSpec`
+        refuse ε-prediction: x̂₀ is undefined at SNR 0). ``config`` is the original's with ``zero_terminal_snr``
+        set, so :meth:`from_config` rebuilds it from a checkpoint.
+        """
+        if self.zero_terminal:
+            return self.to()
+        if len(self) < 2:
+            raise InputError("zero_terminal_snr needs a schedule of at least 2 steps", parameter="schedule")
+        root = torch.cumprod(1.0 - self._betas64, dim=0).sqrt()
+        first, last = root[0].clone(), root[-1].clone()
+        root = (root - last) * (first / (first - last))  # Lin et al., Algorithm 1
+        root[0], root[-1] = first, 0.0
+        alphas_cumprod = root**2
+        betas = 1.0 - alphas_cumprod / torch.cat([torch.ones(1, dtype=torch.float64), alphas_cumprod[:-1]])
+        rescaled = DiffusionSchedule(
+            betas, dtype=self.dtype, device=self.device, name=f"{self.name}, zero terminal SNR"
+        )
+        rescaled.config = {**self.config, "zero_terminal_snr": True}
+        return rescaled
+
     @classmethod
     def from_config(cls, config: dict, *, dtype=None, device=None) -> DiffusionSchedule:
-        """Rebuild a schedule from its ``config`` (as stored in checkpoints)."""
-        options = {k: v for k, v in config.items() if k != "name"}
+        """Rebuild a schedule from its ``config`` (as stored in checkpoints; ``zero_terminal_snr: True`` applies
+        :meth:`zero_terminal_snr` to the schedule the rest describes)."""
+        options = {k: v for k, v in config.items() if k not in ("name", "zero_terminal_snr")}
+        if config.get("zero_terminal_snr", False) is not False:
+            if config["zero_terminal_snr"] is not True:
+                raise InputError(
+                    f"config['zero_terminal_snr'] must be True or False, got {config['zero_terminal_snr']!r}",
+                    parameter="config",
+                )
+            base = {k: v for k, v in config.items() if k != "zero_terminal_snr"}
+            return cls.from_config(base, dtype=dtype, device=device).zero_terminal_snr()
         if config.get("name") == "linear":
             return cls.linear(**options, dtype=dtype, device=device)
         if config.get("name") == "cosine":

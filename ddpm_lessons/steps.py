@@ -12,7 +12,10 @@ Heun and DPM-Solver++(2M), each written once.
 - :func:`dpmpp_2m_step` and its memory :class:`DPMSolverPP2M` — DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++",
   Algorithm 2): the exponential integrator of the probability-flow ODE in λ = log(√ᾱ/√(1 − ᾱ)) = −log σ, with the
   data prediction x̂₀ extrapolated linearly in λ from the last two steps; one network evaluation per step;
-- :func:`eps_from_prediction` — a network's output (ε, v of Salimans & Ho 2022, or x̂₀) as ε, before any step;
+- :func:`eps_from_prediction` — a network's output (ε, v of Salimans & Ho 2022, or x̂₀) as ε, before any step, and
+  :func:`x0_from_prediction` — its own x̂₀ (v, x₀), which the steps take instead of eq. 15's (a :class:`Prediction`
+  holds both, :func:`split_prediction` makes one): the only x̂₀ at ᾱ = 0, the first index of a zero-terminal-SNR
+  schedule (issue 22, lesson A);
 - :func:`run_chain` — the one sampling loop: over a step table of index pairs (t, t_prev), ask for ε, take a step.
 
 Like :mod:`ddpm_lessons.kernels`, nothing here checks its arguments or waits for the device; the entry points
@@ -24,6 +27,7 @@ once :func:`ddpm_lessons.sampling.SamplerSpec` binds its options.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 
@@ -38,19 +42,23 @@ __all__ = [
     "dpmpp_2m_step",
     "DPMSolverPP2M",
     "eps_from_prediction",
+    "x0_from_prediction",
+    "Prediction",
+    "split_prediction",
     "guided_eps",
     "model_eps",
     "run_chain",
 ]
 
 
-def ddpm_step(schedule, x_t, t, eps, z, *, log_variance, clip_denoised: bool = False, keep=1.0):
+def ddpm_step(schedule, x_t, t, eps, z, *, log_variance, clip_denoised: bool = False, keep=1.0, x0=None):
     """x_{t−1} = μ_θ(x_t, t) + σ_t z, σ_t² from ``log_variance`` (``(T,)``, see :func:`kernels.reverse_log_variance`).
 
     No noise where there is none to add: ``z`` None, or an int ``t == 0`` (the last step returns the mean). For a
-    tensor ``t`` the caller passes ``keep``, the ``(B, 1, …)`` mask of elements with t > 0.
+    tensor ``t`` the caller passes ``keep``, the ``(B, 1, …)`` mask of elements with t > 0. ``x0``: the network's
+    own x̂₀ (v- or x₀-prediction), used instead of the one from ε (needed where ᾱ_t = 0).
     """
-    mean, _ = reverse_mean(schedule, x_t, t, eps, clip_denoised)
+    mean, _ = reverse_mean(schedule, x_t, t, eps, clip_denoised, x0)
     if z is None or (isinstance(t, int) and t == 0):
         return mean
     sigma = torch.exp(0.5 * gather(log_variance, t, x_t))
@@ -65,11 +73,13 @@ def _alpha_bar_prev(schedule, t_prev, x):
     return broadcast_to_batch(torch.where(t_prev >= 0, schedule.alphas_cumprod[t_prev.clamp(min=0)], ones), x)
 
 
-def ddim_step(schedule, x_t, t, t_prev, eps, z, *, eta: float = 0.0, clip_denoised: bool = False):
+def ddim_step(schedule, x_t, t, t_prev, eps, z, *, eta: float = 0.0, clip_denoised: bool = False, x0=None):
     """x at index ``t_prev`` < ``t`` (−1: x_0): √ᾱ_prev x̂_0 + √(1 − ᾱ_prev − σ²) ε + σ z, with
     σ = η √((1 − ᾱ_prev)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_prev). ``t`` and ``t_prev`` both ints or both ``(B,)`` tensors;
-    ``z`` is unused (may be None) when η = 0. With ``clip_denoised`` x̂_0 is clipped and ε re-derived from it."""
-    pred_x0 = x0_from_eps(schedule, x_t, t, eps)
+    ``z`` is unused (may be None) when η = 0. With ``clip_denoised`` x̂_0 is clipped and ε re-derived from it.
+    ``x0``: the network's own x̂_0 (v- or x₀-prediction) instead of eq. 15's from ε; at ᾱ_t = 0 (zero terminal SNR)
+    the only one there is, with ε = x_t."""
+    pred_x0 = x0_from_eps(schedule, x_t, t, eps) if x0 is None else x0
     if clip_denoised:
         pred_x0 = pred_x0.clamp(-1.0, 1.0)
         eps = eps_from_x0(schedule, x_t, t, pred_x0)
@@ -118,6 +128,9 @@ def dpmpp_2m_step(x, sigma, sigma_next, x0, previous=None, *, last: bool = False
     extrapolating x̂₀ linearly in λ through the previous step's x̂₀ (at λ_prev, h_prev = λ − λ_prev, r = h_prev/h)
     gives the second-order multistep D = (1 + 1/(2r)) x̂₀ − 1/(2r) x̂₀_prev in the same update (Algorithm 2).
 
+    σ must be finite: from σ = ∞ (ᾱ = 0, a zero-terminal-SNR schedule) the step is its limit h → ∞, x′ = s′ x + α′ x̂₀,
+    which is DDIM's step from pure noise (x = ε there); :func:`ddpm_lessons.sample` takes that one instead.
+
     Args:
         x: the state at σ on the DDPM scale; sigma, sigma_next: σ and σ′ (numbers or 0-d tensors); x0: x̂₀ at (x, σ).
         previous: ``(x̂₀_prev, σ_prev)`` of the step before, or None on the first step (first order, as
@@ -154,6 +167,37 @@ class DPMSolverPP2M:
         return x_next
 
 
+class Prediction(NamedTuple):
+    """A network's output at (x_t, t) as the ε the steps take and, for a v- or x₀-prediction network, its own x̂₀
+    (None for ε-prediction: the steps compute x̂₀ from ε by DDPM eq. 15, as they always have). What
+    :func:`ddpm_lessons.sampling.sample_trajectory`'s network call hands :func:`run_chain` (issue 22, lesson A)."""
+
+    eps: torch.Tensor
+    x0: torch.Tensor | None
+
+
+def x0_from_prediction(schedule, x_t, t, output, prediction: str):
+    """The network's own x̂₀ at (x_t, t): None for ``"eps"`` (eq. 15 needs a division by √ᾱ_t, left to the steps),
+    ``output`` for ``"x0"``, and x̂₀ = √ᾱ x_t − √(1 − ᾱ) v for ``"v"`` (Salimans & Ho 2022, §4): no division, so
+    defined at ᾱ_t = 0 too (zero terminal SNR, Lin et al. 2024)."""
+    if prediction == "eps":
+        return None
+    if prediction == "x0":
+        return output
+    a = gather(schedule.sqrt_alphas_cumprod, t, x_t)
+    b = gather(schedule.sqrt_one_minus_alphas_cumprod, t, x_t)
+    return a * x_t - b * output  # a x_t − b v = a² x₀ + a b ε − a b ε + b² x₀ = x₀
+
+
+def split_prediction(schedule, x_t, t, output, prediction: str) -> Prediction:
+    """The network's ``output`` at (x_t, t) as a :class:`Prediction`: ε (:func:`eps_from_prediction`) and its own x̂₀
+    (:func:`x0_from_prediction`, None for ``"eps"``)."""
+    return Prediction(
+        eps_from_prediction(schedule, x_t, t, output, prediction),
+        x0_from_prediction(schedule, x_t, t, output, prediction),
+    )
+
+
 def eps_from_prediction(schedule, x_t, t, output, prediction: str):
     """The network's ``output`` at (x_t, t) as ε, for x_t = √ᾱ_t x₀ + √(1 − ᾱ_t) ε: ``"eps"`` as it is; ``"v"``
     (Salimans & Ho 2022, §4: v = √ᾱ ε − √(1 − ᾱ) x₀) gives ε = √ᾱ v + √(1 − ᾱ) x_t; ``"x0"`` gives
@@ -186,7 +230,8 @@ def model_eps(model, x_t, t, labels=None, guidance: float = 0.0):
 
 def run_chain(x, pairs, step, eps_fn, draw=None, keep=frozenset()):
     """Run ``x`` through the step table ``pairs`` of (t, t_prev): ε = ``eps_fn(x, t)``, z = ``draw()`` (None without
-    ``draw``), x = ``step(x, t, t_prev, ε, z)``. Returns ``(x, {t_prev: x on the CPU})`` for the t_prev in ``keep``."""
+    ``draw``), x = ``step(x, t, t_prev, ε, z)``. Returns ``(x, {t_prev: x on the CPU})`` for the t_prev in ``keep``.
+    What ``eps_fn`` returns goes to ``step`` unchanged (ε, or a :class:`Prediction` for :func:`ddpm_lessons.sample`)."""
     trajectory = {}
     for t, t_prev in pairs:
         eps = eps_fn(x, t)

@@ -12,6 +12,13 @@ The run's settings are a :class:`~ddpm_lessons.config.TrainConfig` (or its field
 :class:`~ddpm_lessons.config.CheckpointPolicy`; both are checked before the first step. What is learnt is an
 objective: :class:`EpsObjective` (L_simple, the default) or :class:`ddpm_lessons.flow.FlowObjective` (lesson 09b's
 flow matching, through :func:`ddpm_lessons.flow.train_flow`) — one loop, one seeding, one checkpoint format.
+
+Issue 22, lesson A (the design space): :class:`EpsObjective` also trains an x₀- or v-prediction network
+(``prediction``, Salimans & Ho 2022), with min-SNR-γ weighting (``weighting``, Hang et al. 2023) and EDM's
+log-normal training noise levels (``levels``, Karras et al. 2022; :func:`level_probabilities` gives the probability
+of each timestep, for a lesson's plot of p(log-SNR)). The defaults train exactly what they always did, and older
+checkpoints resume with the values their runs had (:data:`SETTINGS_ADDED_LATER`); :func:`load_trained` reports the
+run's ``prediction`` in ``payload["train_config"]``, which ``sample(..., prediction=...)`` takes.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from .checkpoints import (
 )
 from .config import CheckpointPolicy, TrainConfig, check_option_names
 from .device import pick_device, seeded_generator
+from .losses import min_snr_weight
 from .models import (
     build_model,
     check_class_labels,
@@ -48,10 +56,11 @@ from .models import (
     planned_parameters,
     takes_no_labels,
 )
-from .schedule import DiffusionSchedule
+from .schedule import DiffusionSchedule, gather
 from .validation import (
     InputError,
     check_bool,
+    check_choice,
     check_positive_int,
     check_real,
     check_schedule,
@@ -72,10 +81,21 @@ __all__ = [
     "release_payload",
     "ema_update",
     "learning_rate",
+    "level_probabilities",
+    "LEVELS",
 ]
 
 
-SETTINGS_ADDED_LATER = {"decay_steps": 0}  # TrainConfig fields newer than some checkpoints: the value those runs had
+# TrainConfig fields newer than some checkpoints: the value those runs had (issue 22, lesson A added the last six)
+SETTINGS_ADDED_LATER = {
+    "decay_steps": 0,
+    "prediction": "eps",
+    "weighting": "none",
+    "snr_gamma": 5.0,
+    "levels": "uniform",
+    "level_mean": -1.2,
+    "level_std": 1.2,
+}
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -293,13 +313,85 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
     return x, labels
 
 
+LEVELS = ("uniform", "lognormal")  # TrainConfig.levels: the distributions of the training timesteps
+
+
+def level_probabilities(schedule: DiffusionSchedule, levels: str = "uniform", mean: float = -1.2, std: float = 1.2):
+    """The probability of drawing each timestep index in training, ``(T,)`` float64 on the CPU (issue 22, lesson A).
+
+    ``"uniform"``: 1/T each, DDPM Algorithm 1's t ~ U{0, …, T − 1}. ``"lognormal"``: EDM's training noise-level
+    distribution ln σ ~ N(P_mean, P_std²) (Karras et al. 2022, §5 and Table 1: P_mean = −1.2, P_std = 1.2),
+    discretised onto the indices a discrete-time network was trained for: with σ_i = √((1 − ᾱ_i)/ᾱ_i),
+
+        p_i ∝ N(ln σ_i; P_mean, P_std) · Δ(ln σ)_i,   Δ(ln σ)_i = (ln σ_{i+1} − ln σ_{i−1})/2 (one-sided at the ends)
+
+    — the density times the width in ln σ that index i stands for (``torch.gradient``), so p approximates the
+    log-normal's mass near σ_i whatever the spacing of the schedule; p is normalised over the indices (the tails
+    beyond σ_0 and σ_{T−1} are dropped). An index with σ = ∞ (ᾱ = 0, a zero-terminal-SNR schedule) has density 0
+    there and gets p = 0. To plot p against log-SNR use log SNR_i = −2 ln σ_i; p_i/Δ(ln σ)_i is the density in ln σ,
+    largest at the index whose σ is nearest e^{P_mean}.
+
+    EDM's σ is the noise scale of data with σ_data = 0.5 (their images in [−1, 1] have a standard deviation near
+    0.5): P_mean = −1.2 (σ ≈ 0.30) puts the most training on noise comparable to the data's scale. For data of
+    another scale the same relative placement needs P_mean shifted by ln(σ_data′/0.5) (:mod:`ddpm_lessons.edm`).
+
+    Args:
+        schedule: the training schedule; levels: one of :data:`LEVELS`; mean, std: P_mean and P_std > 0
+            (``"lognormal"`` only: other values with ``"uniform"`` are refused).
+    """
+    check_schedule(schedule)
+    check_choice(levels, LEVELS, "levels")
+    mean, std = check_real(mean, "mean"), check_real(std, "std")
+    if std <= 0:
+        raise InputError(f"std must be > 0, got {std:g}", parameter="std")
+    if levels == "uniform":
+        if (mean, std) != (-1.2, 1.2):
+            raise InputError(
+                "mean and std apply to levels='lognormal' only", parameter="mean" if mean != -1.2 else "std"
+            )
+        return torch.full((len(schedule),), 1.0 / len(schedule), dtype=torch.float64)
+    alpha_bar = schedule.alphas_cumprod.double().cpu()
+    finite = alpha_bar > 0
+    log_sigma = 0.5 * torch.log((1 - alpha_bar[finite]) / alpha_bar[finite])  # ln σ_i (ode.sigma_from_alpha_bar)
+    width = torch.gradient(log_sigma)[0] if len(log_sigma) > 1 else torch.ones(1, dtype=torch.float64)
+    density = torch.exp(-0.5 * ((log_sigma - mean) / std) ** 2)  # N(ln σ; P_mean, P_std) up to its constant
+    probabilities = torch.zeros_like(alpha_bar)
+    probabilities[finite] = density * width
+    if not probabilities.sum() > 0:
+        raise InputError(
+            f"mean: N({mean:g}, {std:g}²) puts no mass on the schedule's ln sigma in [{float(log_sigma[0]):.3g}, "
+            f"{float(log_sigma[-1]):.3g}]",
+            parameter="mean",
+        )
+    return probabilities / probabilities.sum()
+
+
 class EpsObjective:
     """L_simple (eq. 14), what :func:`train` minimises by default: t ~ U{0, …, T−1}, x_t from the forward process,
-    ‖ε − ε_θ(x_t, t)‖².
+    ‖ε − ε_θ(x_t, t)‖²; or, with ``config``'s target and levels (issue 22, lesson A), the same loop with another
+    target, weighting or distribution of t.
 
     ``forward(schedule, x0, t, noise) → x_t`` is the forward-process draw; None uses the closed form
     :func:`~ddpm_lessons.process.q_sample`. Lesson 08 passes a deliberately wrong one
     (:mod:`ddpm_lessons.course.failures`); its ``__name__`` is stored in the run's config.
+
+    ``config``: a :class:`~ddpm_lessons.config.TrainConfig` whose ``prediction``, ``weighting``/``snr_gamma`` and
+    ``levels``/``level_mean``/``level_std`` this objective uses (None: ε, no weighting, uniform t — L_simple):
+
+    - the loss is mean ‖f_θ(x_t, t) − target‖² over elements, the target ε, x₀ or v = √ᾱ_t ε − √(1 − ᾱ_t) x₀
+      (Salimans & Ho 2022, §4); with ``weighting="min-snr"`` each example's mean squared error is multiplied by
+      :func:`ddpm_lessons.losses.min_snr_weight` at its SNR_t (computed once for the T indices) before the batch
+      mean. The defaults compute exactly what they always did (``F.mse_loss(ε_θ, ε)``).
+    - t is drawn from :func:`level_probabilities` (``torch.multinomial`` on the run's generator) for
+      ``levels="lognormal"``, with ``torch.randint`` as before for ``"uniform"``.
+    - the residual for the loss-by-level history is f_θ − target of the run's own target, unweighted: the buckets
+      hold the mean squared ε-error for ε-models, the x₀-error for x₀-models and the v-error for v-models;
+      :func:`ddpm_lessons.losses.target_weight` converts between them (x₀-error = ε-error/SNR, v-error =
+      ε-error (1 + 1/SNR)).
+
+    On a zero-terminal-SNR schedule (ᾱ_{T−1} = 0, :meth:`DiffusionSchedule.zero_terminal_snr`) ε-prediction is
+    refused: at SNR 0 the target ε equals the input x_T itself, a degenerate target from which no x̂₀ follows, so
+    no sampler could use it (Lin et al. 2024, §3.2, train with v-prediction); ``"x0"`` and ``"v"`` are well defined.
 
     An objective (this one, or :class:`ddpm_lessons.flow.FlowObjective`) tells the shared loop of :func:`train` what
     differs between objectives: ``kind`` and ``settings`` (stored in the checkpoint), ``schedule`` (or None),
@@ -310,17 +402,37 @@ class EpsObjective:
 
     kind = "ddpm"
 
-    def __init__(self, schedule: DiffusionSchedule, forward=None):
+    def __init__(self, schedule: DiffusionSchedule, forward=None, config: TrainConfig | None = None):
         self.schedule = check_schedule(schedule)
         if forward is not None and not callable(forward):
             raise InputError(
                 f"forward must be a function (schedule, x0, t, noise) -> x_t, got {type(forward).__name__}"
             )
-        self.forward = forward
+        if config is not None and not isinstance(config, TrainConfig):
+            raise InputError(f"config must be a TrainConfig or None, got {type(config).__name__}", parameter="config")
+        self.forward, self.config = forward, config or TrainConfig()
         self.settings = {} if forward is None else {"forward": getattr(forward, "__name__", repr(forward))}
+        self.prediction = self.config.prediction
+        if self.prediction == "eps" and float(schedule.alphas_cumprod[-1]) == 0:
+            raise InputError(
+                "prediction='eps' cannot be trained on a zero-terminal-SNR schedule: at alpha_bar = 0 the target eps "
+                "is the input x_T itself and no x0 estimate follows from it; use prediction='v' or 'x0'",
+                parameter="prediction",
+            )
+        cfg = self.config
+        self.probabilities = (
+            None
+            if cfg.levels == "uniform"
+            else level_probabilities(schedule, cfg.levels, cfg.level_mean, cfg.level_std)
+        )
+        self.weights = None
+        if cfg.weighting == "min-snr":
+            alpha_bar = schedule.alphas_cumprod.double()
+            snr = alpha_bar / (1 - alpha_bar)  # SNR_t = ᾱ_t/(1 − ᾱ_t)
+            self.weights = min_snr_weight(snr, self.prediction, cfg.snr_gamma).to(schedule.dtype)
 
     def to(self, device) -> EpsObjective:
-        return EpsObjective(self.schedule.to(device=device), self.forward)
+        return EpsObjective(self.schedule.to(device=device), self.forward, self.config)
 
     def check(self, model: nn.Module) -> None:
         if getattr(model, "num_timesteps", None) not in (None, len(self.schedule)):
@@ -330,6 +442,8 @@ class EpsObjective:
             )
 
     def draw(self, batch: int, generator: torch.Generator) -> torch.Tensor:
+        if self.probabilities is not None:  # EDM's log-normal levels on the trained indices
+            return torch.multinomial(self.probabilities, batch, replacement=True, generator=generator)
         return torch.randint(0, len(self.schedule), (batch,), generator=generator)  # t ~ U{0, …, T−1}
 
     def loss(self, model, x0, t, noise, labels):
@@ -340,8 +454,24 @@ class EpsObjective:
             x_t = kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, t, noise)
         else:
             x_t = self.forward(schedule, x0, t, noise)
-        eps = model(x_t, t) if labels is None else model(x_t, t, labels)
-        return F.mse_loss(eps, noise), eps.detach() - noise  # L_simple, eq. 14 (losses.simple_loss unchecked)
+        output = model(x_t, t) if labels is None else model(x_t, t, labels)
+        target = self.target(x0, t, noise)
+        if self.weights is None:
+            return F.mse_loss(output, target), output.detach() - target  # L_simple, eq. 14, for ε
+        per_example = (output - target).pow(2).reshape(len(t), -1).mean(dim=1)
+        return (self.weights[t] * per_example).mean(), output.detach() - target  # Hang et al. 2023, eq. 7
+
+    def target(self, x0, t, noise):
+        """What the network learns to output at (x_t, t): ε, x₀, or v = √ᾱ_t ε − √(1 − ᾱ_t) x₀ (Salimans & Ho)."""
+        if self.prediction == "eps":
+            return noise
+        if self.prediction == "x0":
+            return x0
+        schedule = self.schedule
+        return (
+            gather(schedule.sqrt_alphas_cumprod, t, x0) * noise
+            - gather(schedule.sqrt_one_minus_alphas_cumprod, t, x0) * x0
+        )  # v, Salimans & Ho 2022, §4
 
     def bucket(self, t: torch.Tensor, buckets: int) -> torch.Tensor:
         return (t.cpu() * buckets) // len(self.schedule)
@@ -484,6 +614,9 @@ class _Run:
         return state
 
 
+# the TrainConfig fields only EpsObjective reads (issue 22, lesson A)
+_TARGET_AND_LEVELS = ("prediction", "weighting", "snr_gamma", "levels", "level_mean", "level_std")
+
 # train()'s keywords for the fields of a CheckpointPolicy (the names it has always taken)
 _POLICY_KEYWORDS = {
     "checkpoint_path": "path",
@@ -512,12 +645,20 @@ def _settings(config, checkpoint, overrides: dict) -> tuple[TrainConfig, Checkpo
     return settings, checkpoint or CheckpointPolicy(**keywords)
 
 
-def _objective(objective, schedule, forward):
-    """L_simple on ``schedule`` (with ``forward``) by default, else ``objective``, which brings its own levels."""
+def _objective(objective, schedule, forward, settings: TrainConfig):
+    """L_simple on ``schedule`` (with ``forward`` and ``settings``' target and levels) by default, else
+    ``objective``, which brings its own target and levels."""
     if objective is None:
-        return EpsObjective(schedule, forward)
+        return EpsObjective(schedule, forward, settings)
     if schedule is not None or forward is not None:
         raise InputError("schedule and forward belong to the default objective (L_simple); give them or objective")
+    changed = [name for name in _TARGET_AND_LEVELS if getattr(settings, name) != SETTINGS_ADDED_LATER[name]]
+    if changed:
+        raise InputError(
+            f"{changed[0]} belongs to the default objective (EpsObjective); {type(objective).__name__} brings its "
+            "own target and levels",
+            parameter=changed[0],
+        )
     missing = [
         name for name in ("kind", "settings", "to", "check", "draw", "loss", "bucket") if not hasattr(objective, name)
     ]
@@ -575,7 +716,7 @@ def train(
     settings, policy = _settings(config, checkpoint, overrides)
     steps = check_positive_int(steps, "steps", minimum=0)
     check_bool(progress, "progress")
-    objective = _objective(objective, schedule, forward)
+    objective = _objective(objective, schedule, forward, settings)
     objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
     record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": _data_info(data_info)}
@@ -592,7 +733,15 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
     """Load a model trained by :func:`train` for sampling: returns ``(model, schedule, payload)``.
 
     ``use_ema`` picks the EMA weights (what the shipped samples use; release copies hold only these). The model
-    is in eval mode on ``device``. The file is verified as :func:`~ddpm_lessons.checkpoints.load_checkpoint` says
+    is in eval mode on ``device``. ``payload["train_config"]`` holds every :class:`TrainConfig` field, those a
+    checkpoint predates filled in with the values its run had (:data:`SETTINGS_ADDED_LATER`): in particular
+    ``prediction``, what the network outputs (issue 22, lesson A). Sample a v- or x₀-model with it::
+
+        model, schedule, payload = load_trained("v_model.pt")
+        x = sample(model, schedule, (16, 1, 28, 28), method="ddim", steps=50,
+                   prediction=payload["train_config"]["prediction"])
+
+    (``python -m ddpm_lessons sample`` reads it from the checkpoint itself.) The file is verified as :func:`~ddpm_lessons.checkpoints.load_checkpoint` says
     (``verify=False`` loads a file without a checksum, with a warning).
     """
     check_bool(use_ema, "use_ema")
@@ -634,4 +783,5 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
         raise CheckpointError(f"checkpoint {path} holds NaN or infinite weights")
     device = pick_device(device)
     schedule = schedule.to(device=device)
+    payload["train_config"] = {**SETTINGS_ADDED_LATER, **payload["train_config"]}  # what older runs used
     return model.to(device).eval(), schedule, payload

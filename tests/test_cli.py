@@ -612,11 +612,16 @@ ISSUE_CASES = [
 
 
 def test_sample_passes_spacing_rho_and_prediction_to_the_sampler(files, tmp_path, monkeypatch, capsys):
-    # issue 22, lesson A: the flags become SamplerSpec's fields; a real run of DPM-Solver++ on Karras levels writes
+    # issue 22, lesson A: the flags become SamplerSpec's fields; a real run of DPM-Solver++ on Karras levels writes;
+    # the prediction is the checkpoint's (train --prediction), and a --prediction that contradicts it is refused
     out = tmp_path / "s.png"
     argv = sample_argv(files / "toy.pt", "--out", str(out), "--n", "4", "--method", "dpmpp-2m", "--steps", "3")
-    assert main([*argv, "--spacing", "karras", "--rho", "5", "--prediction", "v"]) == 0
+    assert main([*argv, "--spacing", "karras", "--rho", "5"]) == 0
     assert out.read_bytes()[:4] == b"\x89PNG"
+    assert main([*argv, "--overwrite", "--prediction", "v"]) == 2
+    assert_one_line_naming(capsys.readouterr().err, "--prediction", "sample")
+    v_model = tmp_path / "v.pt"
+    assert main(["train", *TINY, "--prediction", "v", "--out", str(v_model)]) == 0
     import ddpm_lessons.sampling
 
     seen = []
@@ -626,13 +631,32 @@ def test_sample_passes_spacing_rho_and_prediction_to_the_sampler(files, tmp_path
         return torch.zeros(shape)
 
     monkeypatch.setattr(ddpm_lessons.sampling, "sample", recording)
-    assert main([*argv, "--overwrite", "--spacing", "karras", "--rho", "5", "--prediction", "x0"]) == 0
-    assert main([*argv, "--overwrite"]) == 0
+    assert main([*argv, "--overwrite", "--spacing", "karras", "--rho", "5", "--prediction", "eps"]) == 0
+    assert main([*argv, "--overwrite", "--spacing", "leading"]) == 0
+    v_argv = sample_argv(v_model, "--out", str(out), "--n", "4", "--method", "dpmpp-2m", "--steps", "3")
+    assert main([*v_argv, "--overwrite"]) == 0
     picked = [{key: options[key] for key in ("method", "steps", "spacing", "rho", "prediction")} for options in seen]
     assert picked == [
-        {"method": "dpmpp-2m", "steps": 3, "spacing": "karras", "rho": 5.0, "prediction": "x0"},
-        {"method": "dpmpp-2m", "steps": 3, "spacing": "uniform", "rho": 7.0, "prediction": "eps"},
+        {"method": "dpmpp-2m", "steps": 3, "spacing": "karras", "rho": 5.0, "prediction": "eps"},
+        {"method": "dpmpp-2m", "steps": 3, "spacing": "leading", "rho": 7.0, "prediction": "eps"},
+        {"method": "dpmpp-2m", "steps": 3, "spacing": "uniform", "rho": 7.0, "prediction": "v"},
     ]
+
+
+def test_train_help_lists_the_targets_weightings_and_levels():
+    # issue 22, lesson A: the new TrainConfig fields are flags with their choices and help
+    text = " ".join(parser()._subparsers._group_actions[0].choices["train"].format_help().split())
+    for words in (
+        "--prediction {eps,x0,v}",
+        "--weighting {none,min-snr}",
+        "--snr-gamma",
+        "--levels {uniform,lognormal}",
+        "--level-mean",
+        "--level-std",
+        "min(SNR, gamma)/SNR",
+        "EDM's P_mean",
+    ):
+        assert words in text, words
 
 
 @pytest.mark.parametrize("argv, flag", [case[1:] for case in ISSUE_CASES], ids=[case[0] for case in ISSUE_CASES])

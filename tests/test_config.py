@@ -84,6 +84,30 @@ def test_records_refuse_bad_values_by_name(record, changes, words):
         record(**changes)
 
 
+@pytest.mark.parametrize(
+    "changes, parameter, words",
+    [
+        ({"prediction": "score"}, "prediction", "prediction must be one of ('eps', 'x0', 'v'), got 'score'"),
+        ({"weighting": "minsnr"}, "weighting", "weighting must be one of ('none', 'min-snr')"),
+        ({"levels": "normal"}, "levels", "levels must be one of ('uniform', 'lognormal')"),
+        ({"weighting": "min-snr", "snr_gamma": 0.0}, "snr_gamma", "snr_gamma must be > 0, got 0"),
+        ({"weighting": "min-snr", "snr_gamma": float("inf")}, "snr_gamma", "snr_gamma must be finite"),
+        ({"snr_gamma": 3.0}, "snr_gamma", "snr_gamma applies to weighting='min-snr' only, got snr_gamma=3.0"),
+        ({"level_mean": 0.0}, "level_mean", "level_mean applies to levels='lognormal' only"),
+        ({"level_std": 2.0}, "level_std", "level_std applies to levels='lognormal' only"),
+        ({"levels": "lognormal", "level_std": -1.0}, "level_std", "level_std must be > 0"),
+        ({"levels": "lognormal", "level_mean": "-1"}, "level_mean", "level_mean must be a real number"),
+    ],
+)
+def test_the_target_weighting_and_levels_refuse_bad_values_by_name(changes, parameter, words):
+    # issue 22, lesson A: a value that applies only with another option is refused, never silently ignored
+    with pytest.raises(InputError) as error:
+        cfg.TrainConfig(**changes)
+    assert words in str(error.value) and error.value.parameter == parameter
+    good = cfg.TrainConfig(prediction="v", weighting="min-snr", snr_gamma=1.0, levels="lognormal", level_mean=0.0)
+    assert (good.snr_gamma, good.level_mean, good.level_std) == (1.0, 0.0, 1.2)
+
+
 def test_replace_checks_names_and_values():
     base = cfg.TrainConfig(lr=1e-3)
     assert base.replace(batch_size=8) == cfg.TrainConfig(lr=1e-3, batch_size=8) and base.batch_size == 64

@@ -64,3 +64,15 @@ def test_gather_shapes_for_int_and_tensor_t(linear64):
     assert gather(linear64.betas, 3, x).shape == () and gather(linear64.betas, 3, x).dtype == torch.float32
     assert gather(linear64.betas, T_BATCH, x).shape == (5, 1, 1, 1)
     assert broadcast_to_batch(torch.tensor([True, False]), torch.zeros(2, 3)).tolist() == [[1.0], [0.0]]
+
+
+def test_eps_from_x0_is_x_t_itself_at_alpha_bar_zero(linear64):
+    # issue 22, lesson A: zero terminal SNR (Lin et al. 2024): x_T = ε exactly, whatever x̂₀; elsewhere eq. 15 as always
+    zero = linear64.zero_terminal_snr()
+    assert torch.equal(kernels.eps_from_x0(zero, XT, 999, X0), XT)
+    t = torch.tensor([3, 999, 500, 999, 0])
+    got = kernels.eps_from_x0(zero, XT, t, X0)
+    assert torch.equal(got[[1, 3]], XT[[1, 3]]) and torch.isfinite(got).all()
+    ab = zero.alphas_cumprod[t[[0, 2, 4]]][:, None]
+    expected = (XT[[0, 2, 4]] - ab.sqrt() * X0[[0, 2, 4]]) / (1 - ab).sqrt()
+    assert torch.allclose(got[[0, 2, 4]], expected, rtol=1e-9, atol=1e-9)

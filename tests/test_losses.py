@@ -7,6 +7,7 @@ import torch
 
 from ddpm_lessons import (
     DiffusionSchedule,
+    InputError,
     discretized_gaussian_log_likelihood,
     eps_mse_weight,
     normal_kl,
@@ -149,3 +150,93 @@ def test_simple_loss_is_mean_squared_error():
     assert simple_loss(eps, pred).item() == pytest.approx(30 / 4)
     with pytest.raises(ValueError, match="eps_pred must have the same shape as eps"):
         simple_loss(eps, torch.zeros(2, 1))
+
+
+# ------------------------------------------------------------------------ issue 22, lesson A: targets as weightings
+def _squared_errors_of_each_target(snr):
+    """Random x₀, ε and a random ε̂ at each SNR (float64); ε̂ converted to each target with the package's conversions
+    (score.py's x̂₀, v and flow velocity); returns each target's per-example squared error."""
+    from ddpm_lessons import flow, score
+
+    g = torch.Generator().manual_seed(7)
+    x0, eps, eps_hat = (torch.randn(len(snr), 3, generator=g, dtype=torch.float64) for _ in range(3))
+    alpha_bar = snr / (1 + snr)  # SNR = ᾱ/(1 − ᾱ)
+    a, b = alpha_bar.sqrt()[:, None], (1 - alpha_bar).sqrt()[:, None]
+    x_t = a * x0 + b * eps
+    errors = {
+        "eps": eps_hat - eps,
+        "x0": score.x0_from_eps(x_t, eps_hat, alpha_bar) - x0,
+        "v": score.v_from_eps(x_t, eps_hat, alpha_bar) - (a * eps - b * x0),
+        "flow": score.velocity_from_eps(x_t, eps_hat, alpha_bar) - flow.flow_target(x0, eps),
+    }
+    return {name: error.pow(2).sum(1) for name, error in errors.items()}
+
+
+SNRS = torch.logspace(-3, 3, 25, dtype=torch.float64)
+
+
+def test_each_target_weight_is_the_ratio_of_its_squared_error_to_the_eps_error():
+    from ddpm_lessons.losses import TARGETS, target_weight
+
+    squared = _squared_errors_of_each_target(SNRS)
+    for prediction in TARGETS:
+        ratio = squared[prediction] / squared["eps"]
+        assert torch.allclose(target_weight(SNRS, prediction), ratio, rtol=1e-10, atol=0), prediction
+    assert torch.allclose(target_weight(SNRS, "x0"), 1 / SNRS, rtol=1e-14)
+    assert torch.allclose(target_weight(SNRS, "v"), 1 + 1 / SNRS, rtol=1e-14)
+    assert torch.allclose(target_weight(SNRS, "flow"), (1 + SNRS**-0.5) ** 2, rtol=1e-14)
+    assert target_weight(4.0, "v").item() == 1.25 and target_weight(4.0, "eps").dtype == torch.float64
+
+
+def test_min_snr_weight_makes_every_target_weigh_the_eps_error_by_min_snr_gamma_over_snr():
+    from ddpm_lessons.losses import TARGETS, min_snr_weight
+
+    squared = _squared_errors_of_each_target(SNRS)
+    wanted = torch.clamp(SNRS, max=5.0) / SNRS * squared["eps"]  # Hang et al.: min(SNR, γ)/SNR on the ε-MSE
+    for prediction in TARGETS:
+        got = min_snr_weight(SNRS, prediction, 5.0) * squared[prediction]
+        assert torch.allclose(got, wanted, rtol=1e-10, atol=0), prediction
+    assert torch.allclose(min_snr_weight(SNRS, "v", 2.0), torch.clamp(SNRS, max=2.0) / (SNRS + 1), rtol=1e-14)
+    assert torch.allclose(min_snr_weight(SNRS, "x0"), torch.clamp(SNRS, max=5.0), rtol=0, atol=0)
+    at_zero = min_snr_weight(torch.zeros(3, dtype=torch.float64), "v")
+    assert torch.equal(at_zero, torch.zeros(3, dtype=torch.float64)), "finite (0) at SNR = 0 for v, x0 and flow"
+
+
+@pytest.mark.parametrize(
+    "call, parameter, words",
+    [
+        (lambda f: f(1.0, "score"), "prediction", "prediction must be one of ('eps', 'x0', 'v', 'flow')"),
+        (lambda f: f(0.0, "v"), "snr", "snr must lie in (0, inf)"),
+        (lambda f: f(-1.0, "x0"), "snr", "snr must lie in (0, inf)"),
+        (lambda f: f(torch.tensor([1.0, float("nan")]), "eps"), "snr", "snr must lie in (0, inf)"),
+        (lambda f: f(torch.tensor([1, 2]), "eps"), "snr", "snr must be a real number or a floating-point tensor"),
+        (lambda f: f("1", "eps"), "snr", "snr must be a real number or a floating-point tensor, got str"),
+        (lambda f: f(True, "eps"), "snr", "snr must be a real number"),
+    ],
+)
+def test_target_weight_refuses_bad_input_by_name(call, parameter, words):
+    from ddpm_lessons.losses import target_weight
+
+    with pytest.raises(InputError) as error:
+        call(target_weight)
+    assert words in str(error.value) and error.value.parameter == parameter
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter, words",
+    [
+        ({"snr": 1.0, "prediction": "flows"}, "prediction", "prediction must be one of"),
+        ({"snr": 0.0, "prediction": "eps"}, "snr", "snr must lie in (0, inf)"),
+        ({"snr": -0.5, "prediction": "v"}, "snr", "snr must lie in [0, inf)"),
+        ({"snr": float("inf"), "prediction": "v"}, "snr", "snr must lie in [0, inf)"),
+        ({"snr": 1.0, "prediction": "v", "gamma": 0.0}, "gamma", "gamma must be > 0"),
+        ({"snr": 1.0, "prediction": "v", "gamma": -1.0}, "gamma", "gamma must lie in [0, inf]"),
+        ({"snr": 1.0, "prediction": "v", "gamma": "5"}, "gamma", "gamma must be a real number"),
+    ],
+)
+def test_min_snr_weight_refuses_bad_input_by_name(kwargs, parameter, words):
+    from ddpm_lessons.losses import min_snr_weight
+
+    with pytest.raises(InputError) as error:
+        min_snr_weight(**kwargs)
+    assert words in str(error.value) and error.value.parameter == parameter

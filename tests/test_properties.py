@@ -48,9 +48,12 @@ from ddpm_lessons import (
     get_beta_schedule,
     guided_eps,
     image_grid,
+    leading_timesteps,
+    level_probabilities,
     load_checkpoint,
     load_trained,
     mean_flat,
+    min_snr_weight,
     model_eps,
     normal_kl,
     ode,
@@ -72,6 +75,7 @@ from ddpm_lessons import (
     score,
     shipped_path,
     simple_loss,
+    target_weight,
     tile_images,
     to_image,
     train,
@@ -984,6 +988,30 @@ CASES |= {
     "edm.preconditioning": (
         lambda **k: torch.tensor(edm.preconditioning(k.get("sigma", 2.0), k.get("sigma_data", 0.5))),
         {"sigma": NOT_FINITE + [-1.0, "2", torch.tensor([1.0, -1.0])], "sigma_data": NOT_FINITE + [0.0, -0.5, "1"]},
+    ),
+    # issue 22, lesson A: targets as weightings, leading spacing, log-normal training levels
+    "target_weight": (
+        lambda **k: target_weight(k.get("snr", 2.0), k.get("prediction", "v")),
+        {"snr": [0.0, -1.0, math.nan, "2", torch.tensor([1, 2])], "prediction": ["flows", None]},
+    ),
+    "min_snr_weight": (
+        lambda **k: min_snr_weight(k.get("snr", 2.0), k.get("prediction", "v"), k.get("gamma", 5.0)),
+        {"snr": [-1.0, math.inf, "2"], "prediction": ["score", None], "gamma": [0.0, -1.0, math.nan, "5"]},
+    ),
+    "leading_timesteps": (
+        lambda **k: torch.tensor(leading_timesteps(k.get("T", 100), k.get("steps", 10)), dtype=torch.float32),
+        {"T": [0, "100", 1.5], "steps": [0, 101, "10", -1]},
+    ),
+    "level_probabilities": (
+        lambda **k: level_probabilities(
+            k.get("schedule", SCHEDULE), k.get("levels", "lognormal"), k.get("mean", -1.2), k.get("std", 1.2)
+        ),
+        {
+            "schedule": ["linear", None],
+            "levels": ["normal", None],
+            "mean": [math.nan, "0", 1e6],
+            "std": [0.0, math.inf],
+        },
     ),
     "flow.flow_path": (
         lambda **k: flow.flow_path(k.get("x0", batch()), k.get("noise", batch()), k.get("s", 0.5)),

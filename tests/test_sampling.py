@@ -5,7 +5,7 @@ import torch
 from tiny_runs import SCHEDULE, tiny_unet
 
 from ddpm_lessons import DiffusionSchedule, InputError
-from ddpm_lessons.sampling import SamplerSpec, ddim_timesteps, sample, sample_trajectory
+from ddpm_lessons.sampling import SamplerSpec, ddim_timesteps, karras_indices, sample, sample_trajectory
 
 
 def test_ddim_timesteps_start_at_last_index_and_end_at_x0():
@@ -304,7 +304,11 @@ def test_karras_spacing_in_sample_uses_the_snapped_levels():
 @pytest.mark.parametrize(
     "options, parameter, words",
     [
-        ({"method": "ddim", "steps": 3, "spacing": "log"}, "spacing", "spacing must be one of ('uniform', 'karras')"),
+        (
+            {"method": "ddim", "steps": 3, "spacing": "log"},
+            "spacing",
+            "spacing must be one of ('uniform', 'karras', 'leading')",
+        ),
         ({"method": "rk4", "steps": 3}, "method", "method must be one of"),
         ({"method": "ddim", "steps": 3, "prediction": "score"}, "prediction", "prediction must be one of"),
         ({"method": "ddim", "steps": 3, "spacing": "karras", "rho": 0.0}, "rho", "rho must be > 0"),
@@ -328,3 +332,111 @@ def test_too_many_karras_steps_for_t_are_refused_naming_steps():
     assert error.value.parameter == "steps"
     with pytest.raises(InputError, match="steps must be <= T = 50"):
         sample(model, SCHEDULE, (2, 1, 8, 8), method="dpmpp-2m", steps=51, progress=False)
+
+
+# ------------------------------------------- issue 22, lesson A: leading vs trailing spacing, zero terminal SNR
+def test_the_uniform_spacing_is_diffusers_trailing_and_leading_starts_at_980():
+    from ddpm_lessons.sampling import leading_timesteps
+
+    pairs = ddim_timesteps(1000, 50)
+    assert [t for t, _ in pairs[:3]] == [999, 979, 959] and pairs[-1] == (19, -1)
+    for T, S in ((1000, 50), (1000, 10), (1000, 1000), (50, 5), (100, 25), (64, 16), (1000, 3), (1000, 7)):
+        trailing = [round(T - k * T / S) - 1 for k in range(S)]  # diffusers: np.round(np.arange(T, 0, -T/S)) − 1
+        assert [t for t, _ in ddim_timesteps(T, S)] == trailing, (T, S)
+    leading = leading_timesteps(1000, 50)
+    assert leading[0] == (980, 960) and leading[-2:] == [(20, 0), (0, -1)] and len(leading) == 50
+    assert leading_timesteps(10, 3) == [(6, 3), (3, 0), (0, -1)]  # (0, 1, 2)·(10 // 3), reversed
+    assert SamplerSpec(method="ddim", steps=50, spacing="leading").table(1000) == leading
+    assert SamplerSpec(method="heun", steps=4, spacing="leading").table(50)[0] == (36, 24)
+
+
+@pytest.mark.parametrize(
+    "call, parameter, words",
+    [
+        (lambda f: f(10, 11), "steps", "steps must be <= T = 10, got 11"),
+        (lambda f: f(10, 0), "steps", "steps must be"),
+        (lambda f: f(0, 1), "T", "T must be"),
+        (lambda f: SamplerSpec(method="ddpm", spacing="leading"), "spacing", "spacing applies to the few-step"),
+        (lambda f: SamplerSpec(method="ddim", steps=3, spacing="leading", rho=3.0), "rho", "rho applies to"),
+    ],
+)
+def test_leading_spacing_refuses_bad_input_by_name(call, parameter, words):
+    from ddpm_lessons.sampling import leading_timesteps
+
+    with pytest.raises(InputError) as error:
+        call(leading_timesteps)
+    assert words in str(error.value) and error.value.parameter == parameter
+
+
+class _ExactDenoiser(torch.nn.Module):
+    """The exact E[x₀ | x_t] of a Gaussian mixture (score.posterior_mean, Bayes' rule: defined at ᾱ = 0 too, where it
+    is the mixture's mean) as a float64 x₀- or v-"network": v* = √ᾱ ε* − √(1 − ᾱ) x₀* = (√ᾱ x_t − x₀*)/√(1 − ᾱ)."""
+
+    def __init__(self, mixture, schedule, target):
+        super().__init__()
+        self.mixture, self.target = mixture, target
+        self.alphas_cumprod = schedule.alphas_cumprod.double()
+        self.anchor = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64), requires_grad=False)
+        self.eval()
+
+    def forward(self, x, t):
+        from ddpm_lessons import score
+
+        ab = self.alphas_cumprod[t]
+        a, b = ab.sqrt(), (1 - ab).sqrt()
+        x0 = score.posterior_mean(self.mixture, x, a, b)
+        return x0 if self.target == "x0" else (a[:, None] * x - x0) / b[:, None]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"method": "ddim", "steps": 50},
+        {"method": "ddim", "steps": 50, "eta": 1.0, "clip_denoised": True},
+        {"method": "ddim", "steps": 50, "spacing": "leading"},
+        {"method": "heun", "steps": 25},
+        {"method": "dpmpp-2m", "steps": 25},
+        {"method": "ddpm"},
+    ],
+    ids=["ddim", "ddim-eta1-clip", "ddim-leading", "heun", "dpmpp-2m", "ddpm"],
+)
+def test_a_v_or_x0_model_samples_a_zero_terminal_snr_schedule_from_pure_noise(options):
+    """From ᾱ_T = 0 exactly, on the exact field of the eight Gaussians (radius 1.2, s = 0.1): no NaN, and the samples'
+    mean and covariance are the mixture's, 0 and (1.2²/2 + 0.1²) I = 0.73 I, within 0.06 (mean: 3 standard errors
+    of 2,000 samples, 0.019 each; covariance: ≈ 3 standard errors, 0.02 each, plus the solver's error)."""
+    from ddpm_lessons.data import eight_gaussians
+
+    mixture = eight_gaussians()
+    T = 250 if options["method"] == "ddpm" else 1000  # DDPM's 250 steps: β rescaled by 1000/T (the same levels)
+    schedule = DiffusionSchedule.linear(T, 1e-4 * 1000 / T, 0.02 * 1000 / T, dtype=torch.float64).zero_terminal_snr()
+    if options.get("clip_denoised"):
+        mixture = eight_gaussians(radius=0.6, std=0.05)  # inside [−1, 1], where clipping x̂₀ changes nothing
+    expected = mixture.means.pow(2).sum(1).mean() / 2 + mixture.stds[0] ** 2
+    for target in ("v", "x0"):
+        model = _ExactDenoiser(mixture, schedule, target)
+        x = sample(model, schedule, (2000, 2), prediction=target, seed=0, progress=False, **options)
+        assert torch.isfinite(x).all(), target
+        mean, cov = x.mean(0), torch.cov(x.T)
+        assert mean.abs().max() < 0.06, (target, mean)
+        assert (cov - expected * torch.eye(2, dtype=torch.float64)).abs().max() < 0.06, (target, cov)
+        nearest = torch.cdist(x, mixture.means).min(dim=1).values
+        assert (nearest < 5 * mixture.stds[0]).float().mean() > 0.97, "mode by mode: each sample near a mode"
+
+
+def test_eps_prediction_and_karras_spacing_are_refused_on_a_zero_terminal_snr_schedule():
+    from ddpm_lessons.data import eight_gaussians
+
+    schedule = DiffusionSchedule.linear(100, dtype=torch.float64).zero_terminal_snr()
+    model = _ExactDenoiser(eight_gaussians(), schedule, "v")
+    with pytest.raises(InputError) as error:
+        sample(model, schedule, (4, 2), method="ddim", steps=5, progress=False)
+    assert "x0 = (x - sqrt(1 - alpha_bar) eps)/sqrt(alpha_bar) is 0/0" in str(error.value)
+    assert error.value.parameter == "prediction"
+    with pytest.raises(InputError) as error:
+        sample(model, schedule, (4, 2), method="dpmpp-2m", steps=5, spacing="karras", prediction="v", progress=False)
+    assert "ends at sigma = inf" in str(error.value) and error.value.parameter == "spacing"
+    with pytest.raises(InputError) as error:
+        karras_indices(schedule, 5)
+    assert "zero-terminal-SNR schedule ends at sigma = inf" in str(error.value) and error.value.parameter == "schedule"
+    SamplerSpec(method="ddim", steps=5, prediction="x0").check_schedule(schedule)  # what is allowed passes
+    SamplerSpec(method="ddim", steps=5).check_schedule(DiffusionSchedule.linear(100))

@@ -166,3 +166,39 @@ def test_every_schedule_constructor_has_the_ceiling_max_t():
             call()
         assert info.value.parameter == name and "MAX_T" in str(info.value)
         assert time.perf_counter() - started < 1
+
+
+# ------------------------------------------------------------- issue 22, lesson A: zero terminal SNR (Lin et al. 2024)
+@pytest.mark.parametrize("build", [lambda: DiffusionSchedule.linear(1000), lambda: DiffusionSchedule.cosine(200)])
+def test_zero_terminal_snr_ends_at_alpha_bar_zero_and_keeps_the_first_level(build):
+    original = build().to(dtype=torch.float64)
+    zero = original.zero_terminal_snr()
+    ab, ab0 = zero.alphas_cumprod, original.alphas_cumprod
+    assert ab[-1] == 0 and zero.betas[-1] == 1 and zero.zero_terminal and not original.zero_terminal
+    assert abs(ab[0] - ab0[0]) < 1e-15, "ᾱ_1 kept"
+    assert (ab.diff() < 0).all() and ((zero.betas > 0) & (zero.betas <= 1)).all(), "monotone"
+    # Algorithm 1: √ᾱ′ is an affine function of √ᾱ through (√ᾱ_T, 0) and (√ᾱ_1, √ᾱ_1)
+    root, root0 = ab.sqrt(), ab0.sqrt()
+    expected = (root0 - root0[-1]) * root0[0] / (root0[0] - root0[-1])
+    assert torch.allclose(root, expected, rtol=1e-9, atol=1e-12)
+    assert torch.isinf(zero.sqrt_recip_alphas_cumprod[-1]) and torch.isfinite(zero.sqrt_recip_alphas_cumprod[:-1]).all()
+    rebuilt = DiffusionSchedule.from_config(zero.config, dtype=torch.float64)
+    assert zero.config == {**original.config, "zero_terminal_snr": True}
+    assert torch.equal(rebuilt.betas, zero.betas) and "zero terminal SNR" in repr(zero)
+    assert torch.equal(zero.zero_terminal_snr().betas, zero.betas), "applying it twice changes nothing"
+    single = zero.to(dtype=torch.float32)
+    assert single.alphas_cumprod[-1] == 0 and torch.isfinite(single.posterior_log_variance_clipped).all()
+
+
+def test_zero_terminal_snr_bad_input_is_refused_by_name():
+    with pytest.raises(InputError) as error:
+        DiffusionSchedule.linear(1).zero_terminal_snr()
+    assert "at least 2 steps" in str(error.value) and error.value.parameter == "schedule"
+    with pytest.raises(InputError, match="got 1.0 \\(only the last may be exactly 1: zero terminal SNR\\)"):
+        DiffusionSchedule([0.1, 1.0, 0.5])
+    with pytest.raises(InputError, match="only the last may be exactly 1"):
+        DiffusionSchedule([1.0])  # T = 1: nothing would be left of the data
+    with pytest.raises(InputError) as error:
+        DiffusionSchedule.from_config({**DiffusionSchedule.linear(10).config, "zero_terminal_snr": "yes"})
+    assert error.value.parameter == "config"
+    assert DiffusionSchedule([0.1, 1.0]).zero_terminal, "a hand-made last beta of 1 is a zero-terminal schedule"

@@ -160,3 +160,37 @@ def test_eps_from_prediction_inverts_each_target(linear64):
         assert torch.allclose(steps.eps_from_prediction(s, x_t, t, v, "v"), EPS, rtol=0, atol=1e-12)
         tolerance = 1e-12 / b.item()  # ε = (x_t − √ᾱ x₀)/√(1 − ᾱ) divides by √(1 − ᾱ) = 0.01 at t = 0
         assert torch.allclose(steps.eps_from_prediction(s, x_t, t, x0, "x0"), EPS, rtol=0, atol=tolerance)
+
+
+# ------------------------------------------------- issue 22, lesson A: a network's own x̂₀, and steps from ᾱ = 0
+def test_x0_from_prediction_is_the_networks_own_x0_for_each_target(linear64):
+    s = linear64
+    t = torch.tensor([0, 10, 500, 998])
+    ab = s.alphas_cumprod[t][:, None]
+    x_t = ab.sqrt() * X + (1 - ab).sqrt() * EPS
+    v = ab.sqrt() * EPS - (1 - ab).sqrt() * X
+    assert steps.x0_from_prediction(s, x_t, t, EPS, "eps") is None, "ε-models: the steps use eq. 15"
+    assert torch.equal(steps.x0_from_prediction(s, x_t, t, X, "x0"), X)
+    assert torch.allclose(steps.x0_from_prediction(s, x_t, t, v, "v"), X, rtol=0, atol=1e-12)
+    split = steps.split_prediction(s, x_t, t, v, "v")
+    assert torch.equal(split.eps, steps.eps_from_prediction(s, x_t, t, v, "v"))
+    assert torch.equal(split.x0, steps.x0_from_prediction(s, x_t, t, v, "v"))
+    assert steps.split_prediction(s, x_t, t, EPS, "eps") == (EPS, None)
+
+
+def test_from_alpha_bar_zero_each_step_uses_the_given_x0_and_eps_equal_to_x(linear64):
+    s = DiffusionSchedule.linear(1000, dtype=torch.float64).zero_terminal_snr()
+    T, prev = 999, 979
+    ab_prev = s.alphas_cumprod[prev]
+    eps = steps.eps_from_prediction(s, X, T, -Z, "v")  # ᾱ = 0: ε = √ᾱ v + √(1 − ᾱ) x = x, x̂₀ = −v
+    x0 = steps.x0_from_prediction(s, X, T, -Z, "v")
+    assert torch.equal(eps, X) and torch.equal(x0, Z)
+    ddim = steps.ddim_step(s, X, T, prev, eps, None, x0=x0)
+    assert torch.allclose(ddim, ab_prev.sqrt() * Z + (1 - ab_prev).sqrt() * X, rtol=1e-12, atol=1e-12)
+    clipped = steps.ddim_step(s, X, T, prev, eps, None, x0=x0 * 10, clip_denoised=True)
+    expected = ab_prev.sqrt() * (x0 * 10).clamp(-1, 1) + (1 - ab_prev).sqrt() * X  # ε stays x_T at ᾱ = 0
+    assert torch.allclose(clipped, expected, rtol=1e-12, atol=1e-12)
+    # DDPM: μ̃ = coef1 x̂₀ + coef2 x_T with coef2 = 0 at ᾱ = 0 (α_T = 0), σ² = β_T = 1
+    ddpm = steps.ddpm_step(s, X, T, eps, Z, log_variance=s.beta_log_variance_clipped, x0=x0)
+    assert torch.allclose(ddpm, s.alphas_cumprod[T - 1].sqrt() * x0 + Z, rtol=1e-12, atol=1e-12)
+    assert torch.isfinite(ddim).all() and torch.isfinite(ddpm).all()

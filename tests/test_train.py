@@ -339,3 +339,230 @@ def test_a_data_info_that_a_checkpoint_could_not_hold_is_refused_before_step_1(t
     assert not (tmp_path / "run.pt").exists()
     with pytest.raises(InputError, match="data_info must be a dict"):
         train(model, toy_data("moons", 32), steps=1, schedule=SCHEDULE, progress=False, data_info="moons")
+
+
+# ------------------------------------------------- issue 22, lesson A: targets, min-SNR weighting, log-normal levels
+class _LSimpleAsBefore:
+    """EpsObjective as it was before issue 22 added targets and levels, copied: t ~ U{0, …, T−1} by randint,
+    x_t by the closed form, F.mse_loss(ε_θ, ε). The default objective must train exactly this, bit for bit."""
+
+    kind, settings = "ddpm", {}
+
+    def __init__(self, schedule):
+        self.schedule = schedule
+
+    def to(self, device):
+        return _LSimpleAsBefore(self.schedule.to(device=device))
+
+    def check(self, model):
+        pass
+
+    def draw(self, batch, generator):
+        return torch.randint(0, len(self.schedule), (batch,), generator=generator)
+
+    def loss(self, model, x0, t, noise, labels):
+        from ddpm_lessons import kernels
+
+        s = self.schedule
+        x_t = kernels.q_sample(s.sqrt_alphas_cumprod, s.sqrt_one_minus_alphas_cumprod, x0, t, noise)
+        eps = model(x_t, t)
+        return torch.nn.functional.mse_loss(eps, noise), eps.detach() - noise
+
+    def bucket(self, t, buckets):
+        return (t.cpu() * buckets) // len(self.schedule)
+
+
+TOY = {"steps": 12, "batch_size": 16, "lr": 1e-2, "device": "cpu", "progress": False}
+
+
+def test_the_default_target_weighting_and_levels_train_l_simple_bit_for_bit():
+    data = toy_data("moons", 256, seed=0)
+    before = train(tiny_mlp(), data, objective=_LSimpleAsBefore(SCHEDULE), **TOY)
+    default = train(tiny_mlp(), data, schedule=SCHEDULE, **TOY)
+    spelled = train(tiny_mlp(), data, schedule=SCHEDULE, prediction="eps", weighting="none", levels="uniform", **TOY)
+    for state in (default, spelled):
+        assert state.history["loss"] == before.history["loss"], "the same losses, step for step"
+        assert state.history["bucket_loss"] == before.history["bucket_loss"]
+        assert same_weights(state.model, before.model) and same_weights(state.ema, before.ema)
+    assert {default.config[k] for k in ("prediction", "weighting", "levels")} == {"eps", "none", "uniform"}
+
+
+class _Affine(torch.nn.Module):
+    """f(x, t) = 0.7 x + 0.01 t: a fixed float64 "network" whose loss is computed by hand below."""
+
+    def forward(self, x, t):
+        return 0.7 * x + 0.01 * t.to(x.dtype)[:, None]
+
+
+@pytest.mark.parametrize("prediction", ["eps", "x0", "v"])
+@pytest.mark.parametrize("weighting", ["none", "min-snr"])
+def test_each_target_is_the_mse_against_its_own_target_times_its_min_snr_factor(prediction, weighting):
+    from ddpm_lessons import score
+    from ddpm_lessons.losses import min_snr_weight
+    from ddpm_lessons.train import EpsObjective
+
+    schedule = SCHEDULE.to(dtype=torch.float64)
+    config = TrainConfig(prediction=prediction, weighting=weighting, snr_gamma=2.0 if weighting == "min-snr" else 5.0)
+    objective = EpsObjective(schedule, config=config)
+    g = torch.Generator().manual_seed(1)
+    x0, noise = (
+        torch.randn(32, 2, generator=g, dtype=torch.float64),
+        torch.randn(32, 2, generator=g, dtype=torch.float64),
+    )
+    t = torch.randint(0, 50, (32,), generator=g)
+    loss, residual = objective.loss(_Affine(), x0, t, noise, None)
+    ab = schedule.alphas_cumprod[t]
+    x_t = ab.sqrt()[:, None] * x0 + (1 - ab).sqrt()[:, None] * noise
+    target = {"eps": noise, "x0": x0, "v": score.v_from_eps(x_t, noise, ab)}[prediction]
+    error = _Affine()(x_t, t) - target
+    weight = min_snr_weight(ab / (1 - ab), prediction, 2.0) if weighting == "min-snr" else torch.ones(32)
+    assert torch.allclose(residual, error, rtol=0, atol=1e-14), "the residual is the error on the run's own target"
+    assert loss.item() == pytest.approx((weight * error.pow(2).mean(dim=1)).mean().item(), rel=1e-12)
+
+
+def test_a_v_model_with_min_snr_and_log_normal_levels_resumes_exactly_and_records_its_settings(tmp_path):
+    data = toy_data("moons", 256, seed=0)
+    options = TOY | {"schedule": SCHEDULE, "prediction": "v", "weighting": "min-snr", "snr_gamma": 3.0}
+    options |= {"levels": "lognormal", "level_mean": -0.5, "level_std": 1.0}
+    full = train(tiny_mlp(), data, **options)
+    split = tmp_path / "split.pt"
+    train(tiny_mlp(), data, **options, checkpoint_path=split, stop_after=5)
+    resumed = train(tiny_mlp(), data, **options, checkpoint_path=split, resume=True)
+    assert resumed.history["loss"] == full.history["loss"] and same_weights(full.model, resumed.model)
+    assert resumed.history["bucket_count"] == full.history["bucket_count"]
+    stored = load_checkpoint(split)["train_config"]
+    assert {k: stored[k] for k in ("prediction", "weighting", "snr_gamma", "levels", "level_mean", "level_std")} == {
+        "prediction": "v",
+        "weighting": "min-snr",
+        "snr_gamma": 3.0,
+        "levels": "lognormal",
+        "level_mean": -0.5,
+        "level_std": 1.0,
+    }
+    with pytest.raises(CheckpointError, match="other settings.*'prediction': \\('v', 'x0'\\)"):
+        train(tiny_mlp(), data, **(options | {"prediction": "x0", "steps": 14}), checkpoint_path=split, resume=True)
+
+
+def test_log_normal_levels_are_drawn_with_the_level_probabilities():
+    from ddpm_lessons.train import EpsObjective, level_probabilities
+
+    objective = EpsObjective(SCHEDULE, config=TrainConfig(levels="lognormal"))
+    draws = objective.draw(200_000, torch.Generator().manual_seed(0))
+    counts = torch.bincount(draws, minlength=50).double() / len(draws)
+    expected = level_probabilities(SCHEDULE, "lognormal", -1.2, 1.2)
+    assert (counts - expected).abs().max() < 0.004  # 4 standard errors of the largest share (≈ 0.1)
+    assert counts[expected == 0].sum() == 0
+
+
+def test_level_probabilities_are_normalised_and_peak_at_the_sigma_of_p_mean():
+    from ddpm_lessons.train import level_probabilities
+
+    schedule = DiffusionSchedule.linear(1000, dtype=torch.float64)
+    uniform = level_probabilities(schedule)
+    assert torch.equal(uniform, torch.full((1000,), 1e-3, dtype=torch.float64))
+    log_sigma = 0.5 * torch.log((1 - schedule.alphas_cumprod) / schedule.alphas_cumprod)
+    width = torch.gradient(log_sigma)[0]
+    for mean, std in ((-1.2, 1.2), (0.5, 0.4), (2.0, 2.0)):
+        p = level_probabilities(schedule, "lognormal", mean, std)
+        assert p.dtype == torch.float64 and (p > 0).all() and abs(p.sum().item() - 1) < 1e-12
+        mode = int((p / width).argmax())  # the density in ln σ
+        assert mode == int((log_sigma - mean).abs().argmin()), (mean, std)
+        if std < 1:  # far from the schedule's ends (ln σ from −4.6 to 5.1), the moments are the log-normal's
+            assert abs((p * log_sigma).sum().item() - mean) < 1e-3
+            assert abs(((p * (log_sigma - mean) ** 2).sum().item()) ** 0.5 - std) < 1e-3
+    zero_snr = level_probabilities(schedule.zero_terminal_snr(), "lognormal")
+    assert zero_snr[-1] == 0 and torch.isfinite(zero_snr).all() and abs(zero_snr.sum().item() - 1) < 1e-12
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter, words",
+    [
+        ({"levels": "normal"}, "levels", "levels must be one of ('uniform', 'lognormal')"),
+        ({"levels": "lognormal", "std": 0.0}, "std", "std must be > 0"),
+        ({"levels": "lognormal", "std": float("nan")}, "std", "std must be finite"),
+        ({"levels": "lognormal", "mean": "0"}, "mean", "mean must be a real number"),
+        ({"levels": "uniform", "mean": 0.0}, "mean", "mean and std apply to levels='lognormal' only"),
+        ({"levels": "uniform", "std": 2.0}, "std", "mean and std apply to levels='lognormal' only"),
+        ({"levels": "lognormal", "mean": 1e6}, "mean", "puts no mass on the schedule's ln sigma"),
+        ({"schedule": "linear"}, "schedule", "schedule"),
+    ],
+)
+def test_level_probabilities_refuse_bad_input_by_name(kwargs, parameter, words):
+    from ddpm_lessons.train import level_probabilities
+
+    kwargs = {"schedule": SCHEDULE} | kwargs
+    with pytest.raises(InputError) as error:
+        level_probabilities(**kwargs)
+    assert words in str(error.value) and error.value.parameter == parameter
+
+
+def test_eps_prediction_is_refused_on_a_zero_terminal_snr_schedule_and_v_trains_on_it(tmp_path):
+    from ddpm_lessons.sampling import sample
+    from ddpm_lessons.train import load_trained
+
+    zero = SCHEDULE.zero_terminal_snr()
+    data = toy_data("moons", 256, seed=0)
+    with pytest.raises(InputError) as error:
+        train(tiny_mlp(), data, schedule=zero, **TOY)
+    assert "zero-terminal-SNR schedule" in str(error.value) and error.value.parameter == "prediction"
+    for prediction in ("v", "x0"):
+        path = tmp_path / f"{prediction}.pt"
+        state = train(
+            tiny_mlp(), data, schedule=zero, prediction=prediction, weighting="min-snr", **TOY, checkpoint_path=path
+        )
+        assert all(math.isfinite(loss) for loss in state.history["loss"]), prediction
+        model, schedule, payload = load_trained(path, device="cpu")  # the checkpoint rebuilds the rescaled schedule
+        assert schedule.zero_terminal and torch.equal(schedule.betas, zero.betas)
+        x = sample(model, schedule, (8, 2), method="ddim", steps=5, progress=False, prediction=prediction)
+        assert torch.isfinite(x).all() and payload["train_config"]["prediction"] == prediction
+
+
+def test_the_target_and_levels_belong_to_the_default_objective():
+    with pytest.raises(InputError) as error:
+        train(tiny_mlp(), torch.zeros(8, 2), objective=FlowObjective(), prediction="v", **TOY)
+    assert "prediction belongs to the default objective" in str(error.value) and error.value.parameter == "prediction"
+    with pytest.raises(InputError) as error:
+        train(tiny_mlp(), torch.zeros(8, 2), objective=FlowObjective(), levels="lognormal", **TOY)
+    assert error.value.parameter == "levels"
+
+
+def test_load_trained_gives_the_runs_prediction_and_fills_it_in_for_older_checkpoints(tmp_path):
+    from ddpm_lessons.sampling import sample
+    from ddpm_lessons.train import SETTINGS_ADDED_LATER, load_trained
+
+    data, path = toy_data("moons", 256, seed=0), tmp_path / "v.pt"
+    train(tiny_mlp(), data, schedule=SCHEDULE, prediction="v", **TOY, checkpoint_path=path)
+    model, schedule, payload = load_trained(path, device="cpu")
+    assert payload["train_config"]["prediction"] == "v"
+    assert sample(model, schedule, (4, 2), method="ddim", steps=5, prediction="v", progress=False).isfinite().all()
+    older = load_checkpoint(path)
+    for name in ("prediction", "weighting", "snr_gamma", "levels", "level_mean", "level_std"):
+        del older["train_config"][name]  # as written before issue 22 added the fields
+    older["train_config"]["decay_steps"] = 0
+    save_checkpoint(tmp_path / "old.pt", older)
+    assert load_trained(tmp_path / "old.pt", device="cpu")[2]["train_config"]["prediction"] == "eps"
+    assert set(SETTINGS_ADDED_LATER) <= set(TrainConfig().to_dict())
+    assert all(TrainConfig().to_dict()[k] == v for k, v in SETTINGS_ADDED_LATER.items()), "the defaults"
+
+
+def test_a_checkpoint_older_than_the_targets_resumes_as_an_eps_run(tmp_path):
+    data = toy_data("moons", 256, seed=0)
+    options = {"schedule": SCHEDULE, "batch_size": 16, "lr": 1e-2, "device": "cpu", "progress": False}
+    path = tmp_path / "old.pt"
+    train(tiny_mlp(), data, steps=3, **options, checkpoint_path=path)
+    payload = load_checkpoint(path)
+    for name in ("prediction", "weighting", "snr_gamma", "levels", "level_mean", "level_std"):
+        del payload["train_config"][name]
+    save_checkpoint(path, payload)
+    assert train(tiny_mlp(), data, steps=5, **options, checkpoint_path=path, resume=True).step == 5
+    with pytest.raises(CheckpointError, match="other settings.*'levels': \\('uniform', 'lognormal'\\)"):
+        train(tiny_mlp(), data, steps=6, **options, levels="lognormal", checkpoint_path=path, resume=True)
+
+
+def test_the_shipped_checkpoints_load_as_eps_models():
+    from ddpm_lessons.checkpoints import shipped_path
+    from ddpm_lessons.train import load_trained
+
+    payload = load_trained(shipped_path("moons_ddpm.pt"), device="cpu")[2]
+    config = payload["train_config"]
+    assert (config["prediction"], config["weighting"], config["levels"]) == ("eps", "none", "uniform")

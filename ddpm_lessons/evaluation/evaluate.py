@@ -56,7 +56,8 @@ def _photo(model, schedule, payload, quick, progress, photo_path):
         )
     photo = _training_photo(payload["train_config"].get("data", {}), data_shape[1:], photo_path)
     n = 2 if quick else 8
-    samples = sample(model, schedule, (n, *photo.shape), seed=1, progress=progress)
+    prediction = payload["train_config"]["prediction"]  # load_trained fills it in for older checkpoints ("eps")
+    samples = sample(model, schedule, (n, *photo.shape), seed=1, progress=progress, prediction=prediction)
     scores = psnr(samples, photo)
     return {
         "samples": n,
@@ -107,7 +108,8 @@ def _toy(model, schedule, payload, quick, progress):
     if name not in TOY_DATASETS or data_shape != tuple(toy_data(name, 1).shape[1:]):
         raise CheckpointError(f"data {name!r} of shape {data_shape} is not one of the toy sets {sorted(TOY_DATASETS)}")
     n = 2000 if quick else 10_000
-    samples = sample(model, schedule, (n, *data_shape), seed=1, progress=progress)
+    prediction = payload["train_config"]["prediction"]
+    samples = sample(model, schedule, (n, *data_shape), seed=1, progress=progress, prediction=prediction)
     reference = toy_data(name, n, seed=999)
     distance = sliced_wasserstein(samples, reference)
     level = data_reference(
@@ -153,6 +155,7 @@ def _glyphs(model, schedule, payload, quick, progress):
         steps=GLYPH_EVAL["steps"],
         guidance=GLYPH_EVAL["guidance"],
         clip_denoised=GLYPH_EVAL["clip_denoised"],
+        prediction=payload["train_config"]["prediction"],
         seed=1,
         progress=progress,
     )
