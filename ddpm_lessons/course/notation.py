@@ -162,6 +162,12 @@ LESSONS = [
         "the article's four claims measured at equal budgets, and a capstone: a DDPM from scratch",
         29,
     ),
+    (
+        "11",
+        "11_design_space",
+        "the design space on exact fields: targets as loss weightings, EDM's preconditioning, Karras spacing and DPM-Solver++(2M), schedule pitfalls",
+        25,
+    ),
 ]
 
 

@@ -34,6 +34,7 @@ from .lesson09 import (
     check_noise_free_ink,
 )
 from .lesson10 import check_capstone
+from .lesson11 import check_c_skip_prediction, check_score_weight
 
 __all__ = [
     "CheckResult",
@@ -79,4 +80,6 @@ __all__ = [
     "check_heun_factor",
     "check_heun_step",
     "check_capstone",
+    "check_score_weight",
+    "check_c_skip_prediction",
 ]

@@ -82,4 +82,7 @@ MESSAGES: dict[str, str] = {
     "the article's four claims measured at equal budgets, and a capstone: a DDPM from scratch": (
         "在相同计算预算下实测原文的四个论断，以及综合项目：从零实现一个 DDPM"
     ),
+    "the design space on exact fields: targets as loss weightings, EDM's preconditioning, Karras spacing and DPM-Solver++(2M), schedule pitfalls": (
+        "在精确场上看设计空间：预测目标即损失加权、EDM 的预条件化、Karras 间距与 DPM-Solver++(2M)、噪声调度的陷阱"
+    ),
 }
