@@ -265,21 +265,18 @@ def measure(seeds=(0, 1, 2), *, variants=VARIANTS, workers: int = 1, final_only:
 
 def parser() -> argparse.ArgumentParser:
     """The command's flags (the tests re-parse the record's command with it)."""
-    p = argparse.ArgumentParser(
-        prog="python -m ddpm_lessons.experiments.design_space", description=__doc__.split("\n\n")[0]
+    return record.experiment_parser(
+        "ddpm_lessons.experiments.design_space",
+        __doc__.split("\n\n")[0],
+        DEFAULTS,
+        VARIANTS,
+        final_only="only each run's end point (a longer budget check)",
     )
-    for key, value in DEFAULTS.items():
-        p.add_argument(f"--{key.replace('_', '-')}", type=type(value), default=value)
-    p.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
-    p.add_argument("--final-only", action="store_true", help="only each run's end point (a longer budget check)")
-    record.add_common_arguments(p, seeds=(0, 1, 2))
-    return p
 
 
 def recipe_of(args: argparse.Namespace) -> dict:
     """The recipe a parsed command resolves to (what the record stores; ``final_only`` only when given)."""
-    recipe = {**{key: getattr(args, key) for key in DEFAULTS}, "variants": list(args.variants)}
-    return {**recipe, "final_only": True} if args.final_only else recipe
+    return record.recipe_from(args, DEFAULTS)
 
 
 def main(argv=None) -> int:

@@ -41,6 +41,8 @@ from ..validation import MAX_SEED, InputError, check_positive_int
 __all__ = [
     "REQUIRED_KEYS",
     "add_common_arguments",
+    "experiment_parser",
+    "recipe_from",
     "check_seeds",
     "command_arguments",
     "finish",
@@ -71,6 +73,30 @@ def add_common_arguments(parser: argparse.ArgumentParser, seeds=(0, 1, 2)) -> No
     parser.add_argument("--seeds", type=int, nargs="+", default=list(seeds), help="one run per variant and seed")
     parser.add_argument("--workers", type=int, default=1, help="processes, each with one torch thread")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON record here (default: print it)")
+
+
+def experiment_parser(
+    prog: str, description: str, defaults: dict, variants, *, default_variants=None, choices=None, final_only=None
+) -> argparse.ArgumentParser:
+    """An experiment's command line: one ``--flag`` per recipe setting of ``defaults`` (its type and default from the
+    value; ``choices`` maps a setting to its allowed values), ``--variants`` (of ``variants``; ``default_variants``
+    by default, else all), ``--final-only`` with the help text ``final_only`` when given, and the common flags."""
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}", description=description)
+    for key, value in defaults.items():
+        option = f"--{key.replace('_', '-')}"
+        parser.add_argument(option, type=type(value), default=value, choices=(choices or {}).get(key))
+    parser.add_argument("--variants", nargs="+", choices=variants, default=list(default_variants or variants))
+    if final_only:
+        parser.add_argument("--final-only", action="store_true", help=final_only)
+    add_common_arguments(parser, seeds=(0, 1, 2))
+    return parser
+
+
+def recipe_from(args: argparse.Namespace, defaults: dict) -> dict:
+    """The recipe a command parsed by :func:`experiment_parser` resolves to: every setting of ``defaults``, the
+    variants, and ``final_only: True`` only when given (what the record stores)."""
+    recipe = {**{key: getattr(args, key) for key in defaults}, "variants": list(args.variants)}
+    return {**recipe, "final_only": True} if getattr(args, "final_only", False) else recipe
 
 
 def check_seeds(seeds) -> tuple[int, ...]:

@@ -116,3 +116,24 @@ def test_an_experiments_own_keys_follow_the_runs_in_the_written_and_the_printed_
     capsys.readouterr()
     record.finish(**common, runs=runs, out=None, extra=extra)
     assert json.loads(capsys.readouterr().out)["reference"] == extra["reference"]
+
+
+def test_experiment_parser_and_recipe_from():
+    defaults = {"steps": 10, "lr": 0.5, "decay": "cosine"}
+    parser = record.experiment_parser(
+        "x",
+        "d",
+        defaults,
+        ("a", "b", "c"),
+        default_variants=("a",),
+        choices={"decay": ("cosine", "none")},
+        final_only="h",
+    )
+    args = parser.parse_args(["--steps", "4", "--variants", "b", "c"])
+    assert record.recipe_from(args, defaults) == {"steps": 4, "lr": 0.5, "decay": "cosine", "variants": ["b", "c"]}
+    args = parser.parse_args(["--final-only"])
+    assert record.recipe_from(args, defaults) == {**defaults, "variants": ["a"], "final_only": True}
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--decay", "linear"])
+    without = record.experiment_parser("x", "d", defaults, ("a", "b"))
+    assert without.parse_args([]).variants == ["a", "b"] and not hasattr(without.parse_args([]), "final_only")
