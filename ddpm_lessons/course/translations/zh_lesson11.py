@@ -14,7 +14,6 @@ MESSAGES: dict[str, str] = {
     "measured with edm.preconditioning(σ, 0.5) on 200,000 draws (σ_d = {sigma:.3f}): Var[F_target] = {large:.3f} at σ = {big:g}, {small:.3f} at σ = {tiny:g}": "用 edm.preconditioning(σ, 0.5) 在 200,000 个样本上测得（σ_d = {sigma:.3f}）：σ = {big:g} 处 Var[F_target] = {large:.3f}，σ = {tiny:g} 处为 {small:.3f}",
     "as σ → ∞, c_skip → 0 and c_out → 0.5, so F_target → x₀/0.5: Var = σ_d²/0.5²": "σ → ∞ 时 c_skip → 0、c_out → 0.5，所以 F_target → x₀/0.5：方差 = σ_d²/0.5²",
     "as σ → 0, c_skip → 1 and c_out → σ, so F_target → −n: Var = 1": "σ → 0 时 c_skip → 1、c_out → σ，所以 F_target → −n：方差 = 1",
-    "{hint}. {run}; predicted {predicted:.3g}": "{hint}。{run}；你的预测 {predicted:.3g}",
     "{run}. The noise side keeps unit variance whatever σ_data is; the data side is off by σ_d²/σ_data² = {ratio:.2f}, so F must output values {root:.2f} times larger than the preconditioning planned": "{run}。无论 σ_data 取何值，噪声一侧都保持单位方差；数据一侧偏离了 σ_d²/σ_data² = {ratio:.2f}，所以 F 的输出必须比预条件化预期的大 {root:.2f} 倍",
     "that is σ_d/0.5, not squared: a variance scales with the square of the data's scale": "这是 σ_d/0.5，没有平方：方差随数据尺度的平方变化",
     "preconditioning normalises only when σ_data is the data's own: at large σ F_target is x₀/0.5": "只有当 σ_data 是数据自己的标准差时，预条件化才会归一化：σ 很大时 F_target 是 x₀/0.5",
