@@ -139,7 +139,7 @@ POINTS: dict[str, dict[str, int]] = {
     "09a_scores_and_sdes": {"check_noise_free_ink": 1, "check_injected_noise": 2},
     "09b_ode_solvers_and_flows": {"check_conditional_velocity": 2, "check_heun_factor": 2, "check_heun_step": 1},
     "10_claims_and_capstone": {"check_capstone": 3},
-    "11_design_space": {"check_score_weight": 2, "check_c_skip_prediction": 1},
+    "11_design_space": {"check_score_weight": 2, "check_target_variance_prediction": 1},
 }
 """Points of every checked exercise, per lesson. tests/course/test_assignments.py checks that it lists exactly the
 exercises the lessons have."""

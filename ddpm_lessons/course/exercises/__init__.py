@@ -34,7 +34,7 @@ from .lesson09 import (
     check_noise_free_ink,
 )
 from .lesson10 import check_capstone
-from .lesson11 import check_c_skip_prediction, check_score_weight
+from .lesson11 import check_score_weight, check_target_variance_prediction
 
 __all__ = [
     "CheckResult",
@@ -81,5 +81,5 @@ __all__ = [
     "check_heun_step",
     "check_capstone",
     "check_score_weight",
-    "check_c_skip_prediction",
+    "check_target_variance_prediction",
 ]

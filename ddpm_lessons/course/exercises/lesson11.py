@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import math
 
+import torch
+
+from ...data import eight_gaussians
 from ...edm import preconditioning
 from ..language import tr
 from .feedback import CheckResult, call_answer, close, report, robust_check, which_mistake
 
-__all__ = ["check_score_weight", "check_c_skip_prediction"]
+__all__ = ["check_score_weight", "check_target_variance_prediction"]
 
 # SNRs the score weight is evaluated at: from nearly pure noise to nearly clean data (SNR and 1 + SNR differ most at
 # small SNR, 1 + SNR and its square at large)
 SNRS = (1e-3, 0.05, 0.7, 1.0, 4.0, 150.0)
-# σ_data values the c_skip prediction is compared at: the answer does not depend on it
-SIGMA_DATAS = (0.5, 1.0, 2.0)
 
 
 @robust_check
@@ -58,31 +59,84 @@ def check_score_weight(fn) -> CheckResult:
 
 
 @robust_check
-def check_c_skip_prediction(fn) -> CheckResult:
-    """Lesson 11, exercise 2 (predict, then run): ``fn()`` returns the predicted c_skip at σ = σ_data. The check
-    computes it with :func:`ddpm_lessons.edm.preconditioning` for three σ_data (always ½) and compares."""
-    predicted, problem = call_answer(fn, number=True)
-    if problem:
-        return report(False, problem)
-    measured = [float(preconditioning(s, s).c_skip) for s in SIGMA_DATAS]
+def check_target_variance_prediction(fn) -> CheckResult:
+    """Lesson 11, exercise 2 (predict, then run): ``fn(limit)`` returns the predicted Var[F_target] per coordinate for
+    ``limit`` "large" (σ → ∞) and "small" (σ → 0) when EDM's σ_data = 0.5 (Karras et al. 2022, Table 1) is used on the
+    eight Gaussians, whose own σ_d is larger. The check measures it on 200,000 draws with
+    :func:`ddpm_lessons.edm.preconditioning` and compares: σ_d²/0.5² and 1 (line 4 of the lesson's derivation)."""
+    measured, sigma_true = measured_target_variances()
+    answers = {}
+    for limit in LIMITS:
+        got, problem = call_answer(fn, limit, number=True)
+        if problem:
+            return report(False, problem)
+        answers[limit] = got
     run = tr(
-        "edm.preconditioning at σ = σ_data for σ_data = 0.5, 1 and 2: c_skip = {values}",
-        values=", ".join(f"{m:.3f}" for m in measured),
+        "measured with edm.preconditioning(σ, 0.5) on 200,000 draws (σ_d = {sigma:.3f}): Var[F_target] = {large:.3f} at "
+        "σ = {big:g}, {small:.3f} at σ = {tiny:g}",
+        sigma=sigma_true,
+        large=measured["large"],
+        small=measured["small"],
+        big=LIMITS["large"],
+        tiny=LIMITS["small"],
     )
-    if all(close(predicted, m, rtol=1e-3, atol=1e-3) for m in measured):
+    for limit in LIMITS:
+        if close(answers[limit], measured[limit], rtol=0.02, atol=0.0):
+            continue
+        wrong = _slips(sigma_true)[limit]
+        expected = {
+            "large": tr("as σ → ∞, c_skip → 0 and c_out → 0.5, so F_target → x₀/0.5: Var = σ_d²/0.5²"),
+            "small": tr("as σ → 0, c_skip → 1 and c_out → σ, so F_target → −n: Var = 1"),
+        }[limit]
+        hint = which_mistake(answers[limit], wrong, expected, rtol=0.02, atol=0.0)
         return report(
-            True,
-            tr(
-                "{run}; predicted {predicted:.3g}. σ_d²/(σ² + σ_d²) = ½ at σ = σ_d, whatever σ_d is: the denoiser keeps half "
-                "of its input and the network supplies the rest",
-                run=run,
-                predicted=predicted,
-            ),
+            False, tr("{hint}. {run}; predicted {predicted:.3g}", hint=hint, run=run, predicted=answers[limit])
         )
-    wrong = {
-        tr("1 is the limit σ → 0 (clean input, D returns it); at σ = σ_d the noise is as large as the signal"): 1.0,
-        tr("0 is the limit σ → ∞ (pure noise, D ignores it)"): 0.0,
-        tr("1/√2 is c_out/σ_d and c_in·σ_d at σ = σ_d; c_skip = σ_d²/(σ² + σ_d²) has no square root"): 1 / math.sqrt(2),
+    return report(
+        True,
+        tr(
+            "{run}. The noise side keeps unit variance whatever σ_data is; the data side is off by σ_d²/σ_data² = "
+            "{ratio:.2f}, so F must output values {root:.2f} times larger than the preconditioning planned",
+            run=run,
+            ratio=sigma_true**2 / 0.25,
+            root=sigma_true / 0.5,
+        ),
+    )
+
+
+# the two noise levels standing for σ → ∞ and σ → 0 (their distance from the limits is far below the check's 2 %)
+LIMITS = {"large": 1e4, "small": 1e-4}
+
+
+def measured_target_variances() -> tuple[dict[str, float], float]:
+    """Var[F_target] per coordinate at LIMITS with σ_data = 0.5, on 200,000 centred draws of the eight Gaussians
+    (seed 2, as in the lesson's section 2), and their own σ_d."""
+    g = torch.Generator().manual_seed(2)
+    mixture = eight_gaussians()
+    x0 = mixture.sample(200_000, generator=g).double()
+    x0 = x0 - x0.mean(0)
+    n = torch.randn(x0.shape, dtype=torch.float64, generator=g)
+    measured = {}
+    for limit, sigma in LIMITS.items():
+        c = preconditioning(sigma, 0.5)
+        target = (x0 - c.c_skip * (x0 + sigma * n)) / c.c_out  # what D = x₀ asks of F
+        measured[limit] = target.var(0).mean().item()
+    return measured, x0.var(0).mean().sqrt().item()
+
+
+def _slips(sigma_true: float) -> dict[str, dict[str, float]]:
+    """the likely wrong predictions for each limit, with the message that names each"""
+    return {
+        "large": {
+            tr("that is σ_d/0.5, not squared: a variance scales with the square of the data's scale"): sigma_true / 0.5,
+            tr("preconditioning normalises only when σ_data is the data's own: at large σ F_target is x₀/0.5"): 1.0,
+            tr("that is σ_d² alone: divide by c_out² → 0.5² (F_target → x₀/c_out)"): sigma_true**2,
+            tr("that is 0.5²/σ_d², upside down: F_target → x₀/0.5 has variance σ_d²/0.5²"): 0.25 / sigma_true**2,
+        },
+        "small": {
+            tr("at small σ F_target → −n, the noise, whatever σ_data is: the mismatch shows only on the data side"): (
+                sigma_true**2 / 0.25
+            ),
+            tr("F_target does not vanish: c_out → σ shrinks with the noise it divides"): 0.0,
+        },
     }
-    hint = which_mistake(predicted, wrong, tr("c_skip = σ_d²/(σ² + σ_d²): put σ = σ_d"), rtol=1e-3, atol=1e-3)
-    return report(False, tr("{hint}. {run}; predicted {predicted:.3g}", hint=hint, run=run, predicted=predicted))
