@@ -36,9 +36,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import tempfile
 import time
-from pathlib import Path
 
 import torch
 
@@ -49,8 +47,9 @@ from ..schedule import DiffusionSchedule
 from ..score import MixtureEps, optimal_eps
 from ..steps import eps_from_prediction
 from ..train import train
-from ..validation import InputError, check_bool, check_positive_int, check_real
+from ..validation import InputError, check_bool
 from . import record
+from .flows import DEFAULTS as FLOWS_RECIPE
 from .flows import quality, reference_cloud
 
 __all__ = [
@@ -79,15 +78,9 @@ SETTINGS = {  # each variant's TrainConfig fields: one change from L_simple
     "min-snr": {"weighting": "min-snr", "snr_gamma": 5.0},
     "lognormal": {"levels": "lognormal"},
 }
-DEFAULTS = {
+DEFAULTS = {  # lesson 09b's converged recipe (flows.DEFAULTS) on twice its steps
     "steps": 24_000,
-    "batch_size": 2048,
-    "lr": 3e-3,
-    "ema_decay": 0.995,
-    "hidden": 128,
-    "layers": 3,
-    "n": 2000,
-    "rho": 7.0,
+    **{key: FLOWS_RECIPE[key] for key in ("batch_size", "lr", "ema_decay", "hidden", "layers", "n", "rho")},
 }
 SAMPLERS = (("ddim", "uniform"), ("dpmpp-2m", "uniform"), ("dpmpp-2m", "karras"))
 SAMPLE_NFE = (5, 10, 20, 50)
@@ -143,20 +136,18 @@ def _train(variant: str, seed: int, settings: dict, steps: int, data):
     torch.manual_seed(seed)
     model = MLPDenoiser(data_dim=2, hidden=settings["hidden"], num_layers=settings["layers"])
     options = {key: settings[key] for key in ("batch_size", "lr", "ema_decay")}
-    with tempfile.TemporaryDirectory(prefix="ddpm-design-") as folder:
-        state = train(
-            model,
-            data,
-            schedule=DiffusionSchedule.linear(1000),
-            steps=steps,
-            decay_steps=steps,
-            seed=seed,
-            device="cpu",
-            progress=False,
-            checkpoint_path=Path(folder) / "run.pt",
-            **options,
-            **SETTINGS[variant],
-        )
+    state = train(
+        model,
+        data,
+        schedule=DiffusionSchedule.linear(1000),
+        steps=steps,
+        decay_steps=steps,
+        seed=seed,
+        device="cpu",
+        progress=False,
+        **options,
+        **SETTINGS[variant],
+    )
     return state.ema.eval()
 
 
@@ -231,25 +222,6 @@ def final_point(variant: str, seed: int, steps, batch_size, lr, ema_decay, hidde
     return {"variant": variant, "seed": seed, **end_point(model, prediction, seed, n, steps)}
 
 
-def _check_recipe(steps, batch_size, lr, ema_decay, hidden, layers, n, rho, variants) -> tuple[str, ...]:
-    if check_positive_int(steps, "steps") < 2:
-        raise InputError(
-            f"steps must be at least 2 (the budget check trains steps // 2), got {steps}", parameter="steps"
-        )
-    for name, value in (("batch_size", batch_size), ("hidden", hidden), ("layers", layers)):
-        check_positive_int(value, name)
-    check_positive_int(n, "n", minimum=2)
-    if check_real(lr, "lr", minimum=0.0) == 0:
-        raise InputError("lr must be positive", parameter="lr")
-    if not 0 <= check_real(ema_decay, "ema_decay", minimum=0.0) < 1:
-        raise InputError(f"ema_decay must lie in [0, 1), got {ema_decay}", parameter="ema_decay")
-    check_real(rho, "rho", minimum=1.0)
-    variants = tuple(variants)
-    if not variants or any(v not in VARIANTS for v in variants) or len(set(variants)) != len(variants):
-        raise InputError(f"variants must name distinct ones of {VARIANTS}, got {list(variants)}", parameter="variants")
-    return variants
-
-
 def measure(seeds=(0, 1, 2), *, variants=VARIANTS, workers: int = 1, final_only: bool = False, **recipe) -> list[dict]:
     """Every (variant, seed) run in ``workers`` processes; ``recipe`` overrides :data:`DEFAULTS`; ``final_only``:
     each run's :func:`final_point` only."""
@@ -257,7 +229,7 @@ def measure(seeds=(0, 1, 2), *, variants=VARIANTS, workers: int = 1, final_only:
     if unknown:
         raise InputError(f"unknown recipe settings {unknown}; known: {sorted(DEFAULTS)}", parameter="recipe")
     settings = {**DEFAULTS, **recipe}
-    variants = _check_recipe(**settings, variants=variants)
+    variants = record.check_training_recipe(**settings, variants=variants, known=VARIANTS)
     seeds = record.check_seeds(seeds)
     function = final_point if check_bool(final_only, "final_only") else measure_one
     return record.run_jobs(function, [(v, s, *settings.values()) for s in seeds for v in variants], workers)

@@ -64,7 +64,7 @@ from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..score import noised_log_prob, optimal_eps
 from ..train import train
-from ..validation import InputError, check_bool, check_positive_int, check_real
+from ..validation import InputError, check_bool, check_positive_int
 from . import record
 
 __all__ = [
@@ -477,25 +477,10 @@ def _check_recipe(steps, every, batch_size, lr, decay, ema_decay, hidden, layers
     every = check_positive_int(every, "every")
     if every > steps:
         raise InputError(f"every must be at most steps ({steps}), got {every}", parameter="every")
-    if steps < 2:
-        raise InputError(
-            f"steps must be at least 2 (the budget check trains steps // 2), got {steps}", parameter="steps"
-        )
-    check_positive_int(batch_size, "batch_size")
-    check_positive_int(hidden, "hidden")
-    check_positive_int(layers, "layers")
-    check_positive_int(n, "n", minimum=2)
-    if check_real(lr, "lr", minimum=0.0) == 0:
-        raise InputError("lr must be positive", parameter="lr")
     if decay not in DECAYS:
         raise InputError(f"decay must be one of {DECAYS}, got {decay!r}", parameter="decay")
-    if not 0 <= check_real(ema_decay, "ema_decay", minimum=0.0) < 1:
-        raise InputError(f"ema_decay must lie in [0, 1), got {ema_decay}", parameter="ema_decay")
-    check_real(rho, "rho", minimum=1.0)
-    variants = tuple(variants)
-    if not variants or any(v not in VARIANTS for v in variants) or len(set(variants)) != len(variants):
-        raise InputError(f"variants must name distinct ones of {VARIANTS}, got {list(variants)}", parameter="variants")
-    return variants
+    shared = {"batch_size": batch_size, "lr": lr, "ema_decay": ema_decay, "hidden": hidden, "layers": layers}
+    return record.check_training_recipe(steps=steps, **shared, n=n, rho=rho, variants=variants, known=VARIANTS)
 
 
 def measure(seeds=(0, 1, 2), *, variants=VARIANTS, workers: int = 1, final_only: bool = False, **recipe) -> list[dict]:

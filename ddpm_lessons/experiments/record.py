@@ -36,7 +36,7 @@ import torch
 from ..checkpoints import DATA_DIR, atomic_write_bytes
 from ..device import hardware
 from ..train import train
-from ..validation import MAX_SEED, InputError, check_positive_int
+from ..validation import MAX_SEED, InputError, check_positive_int, check_real
 
 __all__ = [
     "REQUIRED_KEYS",
@@ -44,6 +44,7 @@ __all__ = [
     "experiment_parser",
     "recipe_from",
     "check_seeds",
+    "check_training_recipe",
     "command_arguments",
     "finish",
     "read_record",
@@ -97,6 +98,29 @@ def recipe_from(args: argparse.Namespace, defaults: dict) -> dict:
     variants, and ``final_only: True`` only when given (what the record stores)."""
     recipe = {**{key: getattr(args, key) for key in defaults}, "variants": list(args.variants)}
     return {**recipe, "final_only": True} if getattr(args, "final_only", False) else recipe
+
+
+def check_training_recipe(*, steps, batch_size, lr, ema_decay, hidden, layers, n, rho, variants, known) -> tuple:
+    """The settings every MLP-on-a-mixture experiment shares (:mod:`.flows`, :mod:`.design_space`): ``steps`` ≥ 2
+    (the budget check trains ``steps // 2``), positive ``batch_size``, ``hidden`` and ``layers``, ``n`` ≥ 2 samples,
+    ``lr`` > 0, ``ema_decay`` in [0, 1), ``rho`` ≥ 1, and ``variants`` distinct names of ``known``; returns the
+    variants as a tuple."""
+    if check_positive_int(steps, "steps") < 2:
+        raise InputError(
+            f"steps must be at least 2 (the budget check trains steps // 2), got {steps}", parameter="steps"
+        )
+    for name, value in (("batch_size", batch_size), ("hidden", hidden), ("layers", layers)):
+        check_positive_int(value, name)
+    check_positive_int(n, "n", minimum=2)
+    if check_real(lr, "lr", minimum=0.0) == 0:
+        raise InputError("lr must be positive", parameter="lr")
+    if not 0 <= check_real(ema_decay, "ema_decay", minimum=0.0) < 1:
+        raise InputError(f"ema_decay must lie in [0, 1), got {ema_decay}", parameter="ema_decay")
+    check_real(rho, "rho", minimum=1.0)
+    variants = tuple(variants)
+    if not variants or any(v not in known for v in variants) or len(set(variants)) != len(variants):
+        raise InputError(f"variants must name distinct ones of {known}, got {list(variants)}", parameter="variants")
+    return variants
 
 
 def check_seeds(seeds) -> tuple[int, ...]:
