@@ -316,7 +316,12 @@ def _check_data(data, model: nn.Module, settings: TrainConfig):
 LEVELS = ("uniform", "lognormal")  # TrainConfig.levels: the distributions of the training timesteps
 
 
-def level_probabilities(schedule: DiffusionSchedule, levels: str = "uniform", mean: float = -1.2, std: float = 1.2):
+def level_probabilities(
+    schedule: DiffusionSchedule,
+    levels: str = "uniform",
+    mean: float = TrainConfig.level_mean,
+    std: float = TrainConfig.level_std,
+):
     """The probability of drawing each timestep index in training, ``(T,)`` float64 on the CPU (issue 22, lesson A).
 
     ``"uniform"``: 1/T each, DDPM Algorithm 1's t ~ U{0, …, T − 1}. ``"lognormal"``: EDM's training noise-level
@@ -345,9 +350,10 @@ def level_probabilities(schedule: DiffusionSchedule, levels: str = "uniform", me
     if std <= 0:
         raise InputError(f"std must be > 0, got {std:g}", parameter="std")
     if levels == "uniform":
-        if (mean, std) != (-1.2, 1.2):
+        if (mean, std) != (TrainConfig.level_mean, TrainConfig.level_std):
             raise InputError(
-                "mean and std apply to levels='lognormal' only", parameter="mean" if mean != -1.2 else "std"
+                "mean and std apply to levels='lognormal' only",
+                parameter="mean" if mean != TrainConfig.level_mean else "std",
             )
         return torch.full((len(schedule),), 1.0 / len(schedule), dtype=torch.float64)
     alpha_bar = schedule.alphas_cumprod.double().cpu()
