@@ -38,7 +38,7 @@ Conventions used everywhere:
 
 from . import edm, flow, kernels, ode, score, steps
 from .checkpoints import MANIFEST, CheckpointError, load_checkpoint, save_checkpoint, shipped_path, verify_shipped
-from .device import environment_report, pick_device
+from .device import environment_report, pick_device, pin_math_library
 from .embedding import TimePositionalEncoding
 from .losses import (
     discretized_gaussian_log_likelihood,
@@ -73,6 +73,10 @@ from .train import DataRangeWarning, ema_update, level_probabilities, load_train
 from .unet import DiagramWiredUNet, DiffusionUNet, UNetStage
 from .validation import InputError
 from .version import __version__ as __version__
+
+# One set of digits on Intel and AMD processors (device.MKL_BRANCH). Nothing imported above multiplies matrices, so MKL
+# has not read its setting yet (tests/test_device.py checks it).
+pin_math_library()
 
 _PLOTS = (
     "plot_noise_distribution",

@@ -208,7 +208,12 @@ def test_the_first_curve_point_re_runs_to_the_recorded_value(committed):
     every = recipe["every"]
     again = step_count.measure_one("separate-5", run["seed"], every, every, every, 50, recipe["curve_n"])
     assert again["curve"][0]["step"] == run["curve"][0]["step"] == every
-    assert again["curve"][0]["w1"] == pytest.approx(run["curve"][0]["w1"], rel=1e-4)
+    # Digit for digit on the processor that made the record; on another its math library sums in another order, and
+    # 2,000 steps carry that to the fourth digit (0.23189 on an Intel Xeon, 0.23167 on an AMD EPYC: 0.1 %). 0.5 % still
+    # tells this run from every other seed's (the nearest is 8.7 % away).
+    others = [r["curve"][0]["w1"] for r in runs_of(committed, "separate-5") if r["seed"] != run["seed"]]
+    assert min(abs(w1 / run["curve"][0]["w1"] - 1) for w1 in others) > 10 * 5e-3
+    assert again["curve"][0]["w1"] == pytest.approx(run["curve"][0]["w1"], rel=5e-3)
 
 
 # ---- the two halves of data in [0, 1] (data/step_count_range.json) ----
