@@ -747,12 +747,14 @@ def load_trained(path, *, expected_sha256: str | None = None, device=None, use_e
         x = sample(model, schedule, (16, 1, 28, 28), method="ddim", steps=50,
                    prediction=payload["train_config"]["prediction"])
 
-    (``python -m ddpm_lessons sample`` reads it from the checkpoint itself.) The file is verified as :func:`~ddpm_lessons.checkpoints.load_checkpoint` says
+    (``python -m ddpm_lessons sample`` reads it from the checkpoint itself.) A student of progressive distillation
+    (``payload["kind"] == "distill"``, :mod:`ddpm_lessons.distill`) loads the same way; it was taught
+    ``payload["train_config"]["student_steps"]`` DDIM steps (``method="ddim", eta=0``) and is sampled with those. The file is verified as :func:`~ddpm_lessons.checkpoints.load_checkpoint` says
     (``verify=False`` loads a file without a checksum, with a warning).
     """
     check_bool(use_ema, "use_ema")
     payload = load_checkpoint(path, expected_sha256=expected_sha256, verify=check_bool(verify, "verify"))
-    if payload.get("kind") != "ddpm":
+    if payload.get("kind") not in ("ddpm", "distill"):
         raise CheckpointError(f"checkpoint {path} is not a DDPM checkpoint (kind={payload.get('kind')!r})")
     if not isinstance(payload.get("train_config"), dict) or "data_shape" not in payload["train_config"]:
         raise CheckpointError(f"checkpoint {path} has no train_config with the data_shape its samples take")
