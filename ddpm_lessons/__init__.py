@@ -14,7 +14,8 @@ Where things live:
 - **lesson 09's continuation (09a, 09b)** — ``score`` (exact mixture scores, ε ↔ score ↔ x̂₀ ↔ velocity, the VP-SDE), ``ode``
   (the probability-flow ODE: Euler = DDIM η = 0, Heun, DPM-Solver++(2M); uniform and Karras spacing), ``flow`` (flow
   matching) and ``edm`` (Karras et al.'s preconditioning), imported as sub-modules
-  (``from ddpm_lessons import score``); and issue 22's few-step generation: ``distill`` (progressive distillation);
+  (``from ddpm_lessons import score``); and issue 22's few-step generation: ``distill`` (progressive distillation) and ``consistency``
+  (consistency models);
 - :mod:`ddpm_lessons.data` — the photo, toy data, glyph digits, opt-in real data sets;
 - :mod:`ddpm_lessons.evaluation` — PSNR, sliced Wasserstein, the digit classifier, checkpoint evaluation, benchmark;
 - :mod:`ddpm_lessons.course` — exercise checks, the failure gallery, the ink simulation, notation, widgets, slides.
@@ -36,7 +37,7 @@ Conventions used everywhere:
   A schedule must be on the same device as the data it scales; otherwise a ``ValueError`` says how to move it.
 """
 
-from . import distill, edm, flow, kernels, ode, score, steps
+from . import consistency, distill, edm, flow, kernels, ode, score, steps
 from .checkpoints import MANIFEST, CheckpointError, load_checkpoint, save_checkpoint, shipped_path, verify_shipped
 from .device import environment_report, pick_device, pin_math_library
 from .embedding import TimePositionalEncoding
@@ -152,6 +153,7 @@ __all__ = [
     "DiffusionUNet",
     "UNetStage",
     "InputError",
+    "consistency",
     "distill",
     "flow",
     "kernels",

@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-import torch.nn as nn
+from exact_gaussian import MEAN, STD, AffinePerIndex, GaussianEps
 
 from ddpm_lessons import DiffusionSchedule, InputError, MLPDenoiser, load_trained, sample, train
 from ddpm_lessons.distill import (
@@ -13,37 +13,6 @@ from ddpm_lessons.distill import (
     teacher_two_steps,
 )
 from ddpm_lessons.steps import ddim_step, split_prediction
-
-MEAN, STD = 0.3, 0.5  # the data N(0.3, 0.5²): its exact ε* is linear in x, so every DDIM step is an affine map
-
-
-class GaussianEps(nn.Module):
-    """The exact ε*(x, t) of 1-D data N(MEAN, STD²) on ``schedule``: E[ε | x_t = x] = b (x − a MEAN)/(a² STD² + b²),
-    a = √ᾱ_t, b = √(1 − ᾱ_t); as a v- or x₀-model with ``prediction``."""
-
-    def __init__(self, schedule, prediction="eps"):
-        super().__init__()
-        self.schedule, self.prediction, self.num_timesteps = schedule, prediction, len(schedule)
-        self.anchor = nn.Parameter(torch.zeros(()))  # a parameter, so deepcopy/train see an ordinary module
-
-    def forward(self, x, t):
-        a = self.schedule.sqrt_alphas_cumprod[t].reshape(-1, 1).to(x.dtype)
-        b = self.schedule.sqrt_one_minus_alphas_cumprod[t].reshape(-1, 1).to(x.dtype)
-        eps = b * (x - a * MEAN) / (a**2 * STD**2 + b**2) + 0 * self.anchor
-        x0 = (x - b * eps) / a
-        return {"eps": eps, "x0": x0, "v": a * eps - b * x0}[self.prediction]
-
-
-class AffinePerIndex(nn.Module):
-    """A student that can represent any affine map z ↦ w_t z + c_t per index t (the exact target's form here)."""
-
-    def __init__(self, T):
-        super().__init__()
-        self.num_timesteps, self.config = T, {"model": "AffinePerIndex", "T": T}  # config: checkpoints store it
-        self.w, self.c = nn.Parameter(torch.zeros(T)), nn.Parameter(torch.zeros(T))
-
-    def forward(self, x, t):
-        return self.w[t].reshape(-1, 1) * x + self.c[t].reshape(-1, 1)
 
 
 @pytest.fixture(scope="module")

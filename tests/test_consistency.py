@@ -1,0 +1,121 @@
+"""ddpm_lessons.consistency: the parameterisation's boundary, both training algorithms and the sampler (issue 22)."""
+
+import pytest
+import torch
+from exact_gaussian import MEAN, STD, AffinePerIndex, GaussianEps, exact_consistency
+
+from ddpm_lessons import DiffusionSchedule, InputError, MLPDenoiser, sample, train
+from ddpm_lessons.consistency import ConsistencyObjective, consistency_function, consistency_sample, skip_and_out
+
+
+@pytest.fixture(scope="module")
+def schedule64():
+    return DiffusionSchedule.linear(1000, dtype=torch.float64)
+
+
+class ExactNetwork(AffinePerIndex):
+    """The F whose consistency function is the exact f* (solved from f = c_skip y + c_out F, for σ > σ_min)."""
+
+    def __init__(self, schedule, sigma_data=0.5):
+        super().__init__(len(schedule))
+        self.schedule, self.sigma_data = schedule, sigma_data
+
+    def forward(self, x, t):
+        sigma = self.schedule.sqrt_recipm1_alphas_cumprod[t].reshape(-1, 1)
+        c_skip, c_out = skip_and_out(sigma, self.schedule.sqrt_recipm1_alphas_cumprod[0], self.sigma_data)
+        y = x * (1 + sigma**2).sqrt()
+        return torch.where(
+            c_out > 0, (exact_consistency(self.schedule, x, t) - c_skip * y) / c_out.clamp(min=1e-300), 0
+        )
+
+
+def test_the_boundary_holds_for_any_network(schedule64):
+    torch.manual_seed(0)
+    network = MLPDenoiser(data_dim=2, hidden=16, num_layers=1).double()
+    x = torch.randn(10, 2, dtype=torch.float64)
+    f = consistency_function(schedule64, network, x, torch.zeros(10, dtype=torch.long))
+    assert torch.equal(f, x * (1 + schedule64.sqrt_recipm1_alphas_cumprod[0] ** 2).sqrt())  # y at σ_min, exactly
+    sigma = torch.tensor([schedule64.sqrt_recipm1_alphas_cumprod[0].item(), 1e6], dtype=torch.float64)
+    c_skip, c_out = skip_and_out(sigma, sigma[0], 0.5)
+    assert c_skip[0] == 1 and c_out[0] == 0 and c_skip[1] < 1e-12 and c_out[1] == pytest.approx(0.5, rel=1e-6)
+
+
+@pytest.mark.parametrize("distill", [True, False])
+def test_the_exact_consistency_function_is_a_fixed_point(schedule64, distill):
+    # With f* and (for distillation) the exact teacher, the loss is the step's error only and falls as the chain gets
+    # finer. Distillation: one DDIM step's local error is O(Δσ²), so the squared loss goes as Δσ⁴ (4x finer: 256x
+    # expected, 149x measured). Training: x_{t_n} is off the ODE's trajectory by O(Δσ), the loss as Δσ² (16x, 12.5x).
+    x0 = MEAN + STD * torch.randn(20_000, 1, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    noise = torch.randn(20_000, 1, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    exact = ExactNetwork(schedule64)
+    teacher = GaussianEps(schedule64) if distill else None
+    losses = {}
+    for steps in (25, 100):
+        objective = ConsistencyObjective(schedule64, steps, teacher=teacher)
+        n = torch.randint(0, steps - 1, (20_000,), generator=torch.Generator().manual_seed(3))
+        losses[steps] = objective.loss(exact, x0, n, noise, None)[0].item()
+    random = ConsistencyObjective(schedule64, 100, teacher=teacher)
+    torch.manual_seed(0)
+    wrong = MLPDenoiser(data_dim=1, hidden=8, num_layers=1).double()
+    n = torch.randint(0, 99, (20_000,), generator=torch.Generator().manual_seed(3))
+    assert losses[100] < losses[25] / (64 if distill else 8)
+    assert losses[100] < (1e-5 if distill else 1e-2) * random.loss(wrong, x0, n, noise, None)[0].item()
+
+
+@pytest.mark.slow
+def test_consistency_distillation_learns_the_teachers_chain_in_one_step():
+    # Distillation targets the teacher's own N-step DDIM chain (a 20-step chain of the exact ε* narrows the data's
+    # spread 0.5 to 0.43 here). An affine network can represent that map; after 3,000 steps its single evaluation from
+    # each x_T lands within 0.1 of the chain's end (the untrained network: more than 1 away), and the samples' mean
+    # and spread match the chain's (the self-consistency target still moves when the levels below it move, so the
+    # fixed point is approached slowly, from the bottom of the chain up).
+    schedule = DiffusionSchedule.linear(1000)
+    teacher = GaussianEps(schedule).eval()
+    data = MEAN + STD * torch.randn(8192, 1, generator=torch.Generator().manual_seed(4))
+    state = train(
+        AffinePerIndex(1000),
+        data,
+        steps=3000,
+        objective=ConsistencyObjective(schedule, 20, teacher=teacher),
+        batch_size=512,
+        lr=1e-2,
+        warmup=0,
+        ema_decay=0.99,
+        seed=0,
+        progress=False,
+        device="cpu",
+    )
+    chain = sample(teacher, schedule, (20_000, 1), method="ddim", steps=20, eta=0.0, seed=5, progress=False)
+    one_step = consistency_sample(state.ema.eval(), schedule, (20_000, 1), seed=5)  # the same x_T (seed 5)
+    untrained = consistency_sample(AffinePerIndex(1000).eval(), schedule, (20_000, 1), seed=5)
+    assert (one_step - chain).abs().max() < 0.1 < 1 < (untrained - chain).abs().max()
+    assert abs(one_step.mean() - chain.mean()) < 0.05 and abs(one_step.std() - chain.std()) < 0.02
+    assert chain.std() < STD - 0.05  # the chain's own discretisation, which the student learns
+
+
+def test_multistep_sampling_noises_again_and_denoises(schedule64):
+    exact = ExactNetwork(schedule64).eval()
+    one = consistency_sample(exact, schedule64, (4000, 1), seed=0)
+    two = consistency_sample(exact, schedule64, (4000, 1), levels=[500, 100], seed=0)
+    for samples in (one, two):
+        assert abs(samples.mean().item() - MEAN) < 0.03 and abs(samples.std().item() - STD) < 0.03
+    assert not torch.equal(one, two)
+    for bad in ([100, 500], [999], [5, 5], [2.5]):
+        with pytest.raises(InputError, match="levels"):
+            consistency_sample(exact, schedule64, (4, 1), levels=bad)
+    with pytest.raises(InputError, match="training mode"):
+        consistency_sample(exact.train(), schedule64, (4, 1))
+
+
+def test_bad_settings_are_refused():
+    schedule = DiffusionSchedule.linear(1000)
+    with pytest.raises(InputError, match="steps"):
+        ConsistencyObjective(schedule, 1001)
+    with pytest.raises(InputError, match="zero-terminal"):
+        ConsistencyObjective(DiffusionSchedule.linear(1000).zero_terminal_snr(), 10)
+    with pytest.raises(InputError, match="sigma_data"):
+        ConsistencyObjective(schedule, 10, sigma_data=0.0)
+    with pytest.raises(InputError, match="teacher_prediction"):
+        ConsistencyObjective(schedule, 10, teacher=GaussianEps(schedule), teacher_prediction="score")
+    with pytest.raises(InputError, match="num_timesteps"):
+        ConsistencyObjective(schedule, 10).check(AffinePerIndex(50))
