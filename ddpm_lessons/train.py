@@ -403,7 +403,9 @@ class EpsObjective:
     differs between objectives: ``kind`` and ``settings`` (stored in the checkpoint), ``schedule`` (or None),
     ``to(device)``, ``check(model)`` (once, before training), ``draw(batch, generator)`` (the noise levels, drawn
     between the minibatch indices and ε), ``loss(model, x0, levels, noise, labels) → (loss, residual)`` and
-    ``bucket(levels, buckets)`` (which bucket of the loss-by-level statistics each example falls in).
+    ``bucket(levels, buckets)`` (which bucket of the loss-by-level statistics each example falls in); and, only
+    where the noise is tied to the data (:class:`ddpm_lessons.flow.ReflowObjective`), ``coupled_noise``: one ε per
+    data point, shape of the data, which replaces the drawn ε of the minibatch's points.
     """
 
     kind = "ddpm"
@@ -549,6 +551,9 @@ class _Run:
         idx = torch.randint(0, self.x.shape[0], (batch,), generator=generator)
         levels = self.objective.draw(batch, generator)
         noise = torch.randn((batch, *self.x.shape[1:]), generator=generator)
+        coupled = getattr(self.objective, "coupled_noise", None)
+        if coupled is not None:  # a fixed coupling (reflow): each x_0's own ε; ε was drawn all the same, so the
+            noise = coupled[idx]  # generator's sequence is the one every other objective sees
         labels = None
         if self.labels is not None:
             labels = self.labels[idx].clone()
@@ -725,6 +730,13 @@ def train(
     objective = _objective(objective, schedule, forward, settings)
     objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
+    coupled = getattr(objective, "coupled_noise", None)
+    if coupled is not None and (not isinstance(coupled, torch.Tensor) or coupled.shape != x_all.shape):
+        raise InputError(
+            f"the objective's coupled_noise must hold one noise per data point, shape {tuple(x_all.shape)}; got "
+            f"{tuple(coupled.shape) if isinstance(coupled, torch.Tensor) else type(coupled).__name__}",
+            parameter="data",
+        )
     record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": _data_info(data_info)}
     run = _Run(model, (x_all, labels_all), settings, objective, record | objective.settings, pick_device(device))
     # Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a

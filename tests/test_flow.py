@@ -4,10 +4,10 @@ velocity, the bridge from DDPM."""
 import pytest
 import torch
 
-from ddpm_lessons import DiffusionSchedule, MLPDenoiser, flow, ode, sample, score, train
+from ddpm_lessons import DiffusionSchedule, InputError, MLPDenoiser, flow, ode, sample, score, train
 from ddpm_lessons.checkpoints import CheckpointError, load_checkpoint
 from ddpm_lessons.config import CheckpointPolicy, TrainConfig
-from ddpm_lessons.data import GaussianMixture, eight_gaussians, toy_data
+from ddpm_lessons.data import GaussianMixture, GaussianMixture1D, eight_gaussians, toy_data
 
 
 def test_path_target_and_loss():
@@ -163,3 +163,59 @@ def test_bad_inputs_name_the_parameter():
         flow.velocity_deviation([x, x], [1.0])
     with pytest.raises(ValueError, match="steps"):
         flow.train_flow(MLPDenoiser(2, hidden=8, num_layers=1), x, steps=0)
+
+
+# ---- reflow (issue 22, lesson B) ----
+
+
+def test_reflow_pairs_are_the_flows_own_map():
+    # For 1-D Gaussian data N(0.3, 0.5²) the probability-flow map from N(0, 1) keeps order and marginals, so it is
+    # the monotone map z ↦ 0.3 + 0.5 z; Euler steps of the exact velocity approach it at first order.
+    mixture = GaussianMixture1D(weights=(1.0,), means=(0.3,), stds=(0.5,))
+    noise = torch.randn(2000, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    errors = {}
+    for steps in (100, 400):
+        data, paired = flow.reflow_pairs(lambda x, s: flow.exact_velocity(mixture, x, s), noise, steps)
+        assert paired is noise
+        errors[steps] = (data - (0.3 + 0.5 * noise)).abs().max().item()
+    assert errors[400] < 0.01 and 3 < errors[100] / errors[400] < 5
+
+
+def reflow_recipe():
+    return dict(batch_size=256, lr=3e-3, warmup=0, ema_decay=0.99, seed=0, progress=False, device="cpu")
+
+
+@pytest.mark.slow
+def test_reflow_straightens_the_flow_so_one_euler_step_reaches_the_data():
+    # Independent pairs: the learnt velocity at s = 1 is E[ε − x₀ | x_1 = z] = z − 0.3, so one Euler step sends every
+    # z to the mean 0.3 (spread 0, not 0.5). The flow's own pairs (z, 0.3 + 0.5 z) never cross: the rectified flow
+    # is the straight line between them and one Euler step lands on 0.3 + 0.5 z itself.
+    noise = torch.randn(8192, 1, generator=torch.Generator().manual_seed(1))
+    data = 0.3 + 0.5 * noise
+    one_step = {}
+    for name, objective in (("independent", flow.FlowObjective()), ("reflow", flow.ReflowObjective(noise))):
+        torch.manual_seed(0)
+        state = train(
+            MLPDenoiser(data_dim=1, hidden=64, num_layers=2), data, steps=1500, objective=objective, **reflow_recipe()
+        )
+        start = torch.randn(4000, 1, generator=torch.Generator().manual_seed(2))
+        velocity = lambda x, s, ema=state.ema: ema(x, 1000.0 * s)  # noqa: E731
+        one_step[name] = (flow.flow_sample(velocity, start, flow.flow_times(1)), start)
+    independent, start = one_step["independent"]
+    reflowed, _ = one_step["reflow"]
+    assert independent.std() < 0.1 and abs(independent.mean() - 0.3) < 0.05
+    assert (reflowed - (0.3 + 0.5 * start)).abs().max() < 0.1 and abs(reflowed.std() - 0.5) < 0.03
+
+
+def test_reflow_needs_one_noise_per_data_point():
+    noise = torch.randn(10, 1)
+    with pytest.raises(InputError, match="coupled_noise"):
+        train(
+            MLPDenoiser(data_dim=1, hidden=8, num_layers=1),
+            torch.randn(12, 1),
+            steps=1,
+            objective=flow.ReflowObjective(noise),
+            progress=False,
+        )
+    with pytest.raises(InputError, match="noise"):
+        flow.ReflowObjective(torch.tensor([[float("nan")]]))
