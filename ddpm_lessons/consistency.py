@@ -9,26 +9,38 @@ and σ_t = √((1 − ᾱ_t)/ᾱ_t) (lesson 09b); the network F_θ(x_t, t) is an
     f_θ(x_t, t) = c_skip(σ_t) y_t + c_out(σ_t) F_θ(x_t, t),                         (Song et al. 2023, eq. 6 and App. C)
     c_skip(σ) = σ_d² / ((σ − σ_min)² + σ_d²),   c_out(σ) = σ_d (σ − σ_min) / √(σ² + σ_d²),
 
-with σ_min = σ_0, the chain's smallest level, and σ_d the data's spread (``sigma_data``). At σ = σ_min, c_skip = 1
-and c_out = 0: f(x, 0) = y exactly, whatever the network, so the boundary condition holds by construction. (The
-network's input x_t = y/√(1 + σ²) is EDM's c_in y for σ_d = 1; lesson 11.)
+with σ_min = σ_0, the smallest trained level (index 0), and σ_d the data's spread (``sigma_data``; EDM's 0.5 for data
+in [−1, 1] — check your data's standard deviation). At σ = σ_min, c_skip = 1 and c_out = 0: f(x, 0) = y exactly,
+whatever the network, so the boundary condition holds by construction. f returns a point at σ_min, where the data
+carries noise of σ_min = 0.01 on the linear schedule: a sample, not a denoised mean. (The network's input
+x_t = y/√(1 + σ²) is EDM's c_in y for σ_d = 1, while c_skip and c_out use ``sigma_data``: harmless — F is only asked to
+fill in the rest — but not EDM's unit-variance recipe; lesson 11.)
 
-Training pulls f at two adjacent levels t_{n+1} > t_n of an N-step chain together, with the target evaluated
-without gradient (θ⁻ = stopgrad θ, as in Song & Dhariwal 2023, "Improved Techniques for Training Consistency
-Models"; the 2023 paper's EMA θ⁻ is one option more, not needed for the theory):
+Training pulls f together at adjacent levels t_{n+1} > t_n of the chain t_1 = 0 < t_2 < … < t_N = T − 1 (Karras et
+al.'s ρ spacing, as Song et al. 2023 discretise, App. C; :func:`consistency_chain`). The pair (t_2, t_1 = 0) ties f to
+the boundary, and self-consistency carries that up the chain: without it, any function constant along trajectories
+(a constant included) would score as well as the true one. The target is evaluated without gradient at the current
+weights, θ⁻ = stopgrad θ: Song & Dhariwal 2023 ("Improved Techniques for Training Consistency Models", §3) show that
+the analysis holds for θ⁻ = θ and that the 2023 paper's EMA teacher network hurts, so the EMA is left out. The loss is
+the 2023 paper's: ‖f_θ(x_{t_{n+1}}, t_{n+1}) − f_{θ⁻}(x_{t_n}, t_n)‖² (mean over elements), λ = 1 and n uniform on a
+fixed chain — the improved recipe's λ = 1/Δσ, pseudo-Huber distance, log-normal pairs and a doubling N are not used.
 
 - **consistency distillation** (Algorithm 2): x_{t_n} is one deterministic DDIM step of a trained diffusion model
-  (the ``teacher``) from x_{t_{n+1}} — one Euler step of the ODE (lesson 09b);
+  (the ``teacher``) from x_{t_{n+1}} — one Euler step of the ODE (lesson 09b). The paper's experiments use Heun's
+  second-order step; Euler is this course's simplification, and its bias is learnt with the rest (the student
+  matches the teacher's Euler chain, not the exact ODE);
 - **consistency training** (Algorithm 3), no teacher: x_{t_{n+1}} and x_{t_n} are the same x₀ noised with the same
-  ε at the two levels. This is the one-sample estimate of the ODE step with the exact score, unbiased as N → ∞
-  (Song et al. 2023, Theorem 2).
+  ε at the two levels. Given x_{t_{n+1}}, the lower point's expected position is the exact-score Euler step, at every
+  N; the target f_{θ⁻} at that random point adds an O(Δσ²) bias and a variance, and Theorem 2 of Song et al. 2023 says
+  the training loss equals the distillation loss with the exact score up to o(Δσ).
 
-The loss is ‖f_θ(x_{t_{n+1}}, t_{n+1}) − f_{θ⁻}(x_{t_n}, t_n)‖² (mean over elements; λ = 1).
+Dropout: the two passes draw their own masks (the course's MLPs have none; Song & Dhariwal share one).
 
 - :func:`consistency_function` — f_θ from a network and the schedule; :func:`skip_and_out` the two coefficients;
+  :func:`consistency_chain` — the training levels;
 - :class:`ConsistencyObjective` — one objective of :func:`ddpm_lessons.train` for both algorithms;
-- :func:`consistency_sample` — one step (f at the top of the chain), or Algorithm 1's multistep sampler: denoise with
-  f, noise again to the next chosen level with fresh ε, denoise again.
+- :func:`consistency_sample` — one step (f at the top of the chain), or Algorithm 1's multistep sampler: f, noise added
+  again up to a lower level of the chain with fresh ε, f again.
 """
 
 from __future__ import annotations
@@ -40,12 +52,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import kernels
-from .distill import PREDICTIONS, chain_points
+from .distill import PREDICTIONS
+from .sampling import RHO, karras_indices
 from .schedule import DiffusionSchedule, broadcast_to_batch
 from .steps import ddim_step, split_prediction
 from .validation import InputError, check_positive_int, check_real, check_schedule
 
-__all__ = ["skip_and_out", "consistency_function", "ConsistencyObjective", "consistency_sample"]
+__all__ = [
+    "skip_and_out",
+    "consistency_function",
+    "consistency_chain",
+    "sampling_levels",
+    "ConsistencyObjective",
+    "consistency_sample",
+]
 
 
 def skip_and_out(sigma: torch.Tensor, sigma_min: float, sigma_data: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -65,6 +85,22 @@ def consistency_function(schedule: DiffusionSchedule, network, x_t, t, sigma_dat
     return c_skip * y + c_out * output
 
 
+def consistency_chain(schedule: DiffusionSchedule, steps: int, rho: float = RHO) -> list[int]:
+    """The ``steps`` training levels from T − 1 down to 0, on Karras et al.'s ρ spacing (:func:`~ddpm_lessons.sampling.
+    karras_indices` without its final x₀): t_N = T − 1 > … > t_1 = 0, distinct (too many for ρ raises an
+    :class:`~ddpm_lessons.InputError` naming ``steps``)."""
+    return karras_indices(schedule, steps, rho)[:-1]
+
+
+def sampling_levels(chain: list[int], nfe: int) -> list[int]:
+    """Algorithm 1's ``nfe − 1`` re-noising levels, taken from the training ``chain`` (top first) at the evenly spaced
+    positions round(j (N − 1)/nfe), j = 1 … nfe − 1: none for one evaluation."""
+    nfe = check_positive_int(nfe, "nfe")
+    if nfe > len(chain) - 1:
+        raise InputError(f"nfe must be at most {len(chain) - 1} for a chain of {len(chain)} levels", parameter="nfe")
+    return [chain[round(j * (len(chain) - 1) / nfe)] for j in range(1, nfe)]
+
+
 class ConsistencyObjective:
     """Consistency distillation (with ``teacher``) or consistency training (``teacher=None``) on the N-step chain
     ``ddim_timesteps(T, steps)`` as an objective of :func:`ddpm_lessons.train` (the protocol of
@@ -72,7 +108,8 @@ class ConsistencyObjective:
 
     Args:
         schedule: the :class:`DiffusionSchedule` (length T) the levels come from (and the teacher was trained on).
-        steps: N, the chain's steps: the adjacent pairs (t_{n+1}, t_n) are its consecutive indices ≥ 0.
+        steps: N, the chain's levels (:func:`consistency_chain`): its N − 1 adjacent pairs (t_{n+1}, t_n) are drawn
+            uniformly; rho: the chain's ρ.
         teacher: a trained diffusion network for distillation (a frozen copy is kept), or None for training.
         teacher_prediction: what the teacher outputs (``"eps"``, ``"x0"`` or ``"v"``).
         sigma_data: σ_d of the parameterisation (0.5, EDM's, for data in [−1, 1]).
@@ -87,6 +124,7 @@ class ConsistencyObjective:
         teacher: nn.Module | None = None,
         teacher_prediction: str = "eps",
         sigma_data: float = 0.5,
+        rho: float = RHO,
     ):
         self.schedule = check_schedule(schedule)
         T = len(schedule)
@@ -110,11 +148,12 @@ class ConsistencyObjective:
             raise InputError(f"sigma_data must be > 0, got {sigma_data:g}", parameter="sigma_data")
         self.teacher = None if teacher is None else copy.deepcopy(teacher).eval().requires_grad_(False)
         self.teacher_prediction, self.steps = teacher_prediction, steps
-        points = [t for t in chain_points(T, steps) if t >= 0]  # t_N > … > t_1 = 0: N levels, N − 1 adjacent pairs
-        self.upper, self.lower = torch.tensor(points[:-1]), torch.tensor(points[1:])
+        self.chain = consistency_chain(schedule, steps, rho)  # t_N = T − 1 > … > t_1 = 0
+        self.upper, self.lower = torch.tensor(self.chain[:-1]), torch.tensor(self.chain[1:])
         self.settings = {
             "objective": "consistency distillation" if teacher is not None else "consistency training",
             "consistency_steps": steps,
+            "consistency_rho": rho,
             "sigma_data": self.sigma_data,
             "teacher_prediction": teacher_prediction if teacher is not None else None,
         }
@@ -171,32 +210,35 @@ def consistency_sample(
     seed: int = 0,
     labels=None,
 ) -> torch.Tensor:
-    """Samples of a consistency model (Song et al. 2023, Algorithm 1): x̂₀ = f(x_T, T − 1) from pure noise, then for
-    each index τ in ``levels`` (descending, each in 0 … T − 2) x_τ = √ᾱ_τ x̂₀ + √(1 − ᾱ_τ) z with fresh z and
-    x̂₀ = f(x_τ, τ). One network evaluation plus one per level; returns x̂₀ on the CPU.
+    """Samples of a consistency model (Song et al. 2023, Algorithm 1): ŷ = f(x_T, T − 1) from pure noise, then for
+    each index τ in ``levels`` (descending, each in 1 … T − 2) noise added again up to σ_τ — ŷ already sits at σ_min,
+    so Algorithm 1 adds √(σ_τ² − σ_min²) z, on the DDPM scale x_τ = √ᾱ_τ (ŷ + √(σ_τ² − σ_min²) z) — and ŷ = f(x_τ, τ).
+    One network evaluation plus one per level; returns ŷ on the CPU.
 
-    ``model`` is the trained network F_θ (in eval mode); ``sigma_data`` must be the objective's.
+    ``model`` is the trained network F_θ (in eval mode); ``sigma_data`` must be the objective's. Take ``levels`` from
+    the training chain (:func:`consistency_chain`): a network is trained only at the chain's levels.
     """
     check_schedule(schedule)
     if getattr(model, "training", False):
         raise InputError("the model is in training mode: call model.eval() before sampling", parameter="model")
     T = len(schedule)
     levels = [] if levels is None else list(levels)
-    if any(not isinstance(level, int) or not 0 <= level < T - 1 for level in levels) or levels != sorted(
+    if any(isinstance(v, bool) or not isinstance(v, int) or not 0 < v < T - 1 for v in levels) or levels != sorted(
         set(levels), reverse=True
     ):
         raise InputError(
-            f"levels must be distinct integers in 0 … {T - 2}, in descending order; got {levels}", parameter="levels"
+            f"levels must be distinct integers in 1 … {T - 2}, in descending order; got {levels}", parameter="levels"
         )
     shape = tuple(check_positive_int(size, "shape") for size in shape)
     device = next(model.parameters()).device
     generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
     schedule = schedule.to(device=device)
+    sigmas = schedule.sqrt_recipm1_alphas_cumprod  # σ_t = √((1 − ᾱ_t)/ᾱ_t); σ_min = sigmas[0]
     x = torch.randn(shape, generator=generator).to(device)
-    x0 = consistency_function(schedule, model, x, torch.full((shape[0],), T - 1, device=device), sigma_data, labels)
+    y = consistency_function(schedule, model, x, torch.full((shape[0],), T - 1, device=device), sigma_data, labels)
     for level in levels:
         noise = torch.randn(shape, generator=generator).to(device)
-        index = torch.full((shape[0],), level, device=device)
-        x = kernels.q_sample(schedule.sqrt_alphas_cumprod, schedule.sqrt_one_minus_alphas_cumprod, x0, index, noise)
-        x0 = consistency_function(schedule, model, x, index, sigma_data, labels)
-    return x0.cpu()
+        spread = (sigmas[level] ** 2 - sigmas[0] ** 2).sqrt()
+        x = schedule.sqrt_alphas_cumprod[level] * (y + spread * noise)  # x_τ = √ᾱ_τ (ŷ + √(σ_τ² − σ_min²) z)
+        y = consistency_function(schedule, model, x, torch.full((shape[0],), level, device=device), sigma_data, labels)
+    return y.cpu()

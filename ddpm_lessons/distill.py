@@ -5,7 +5,7 @@ The teacher samples with N deterministic DDIM steps (η = 0) on the course's cha
 student gets N/2 steps on every other point of that chain, t → s, and learns to land where two teacher steps
 t → m → s land. Writing α = √ᾱ, σ = √(1 − ᾱ), one DDIM step from z_t with the estimate x̂ is (DDIM eq. 12, η = 0)
 
-    z_s = α_s x̂ + σ_s (z_t − α_t x̂)/σ_t                                  (ε̂ = (z_t − α_t x̂)/σ_t, eq. 15)
+    z_s = α_s x̂ + σ_s (z_t − α_t x̂)/σ_t                                  (ε̂ = (z_t − α_t x̂)/σ_t, DDPM eq. 15)
         = (α_s − (σ_s/σ_t) α_t) x̂ + (σ_s/σ_t) z_t.
 
 It is linear in x̂, so the one x̂ that makes the student's single step hit the teacher's z_s is
@@ -14,8 +14,12 @@ It is linear in x̂, so the one x̂ that makes the student's single step hit the
 
 — at s = −1 (x₀: α_s = 1, σ_s = 0) simply x̃ = z_s. The student (initialised as its teacher) regresses x̃ in its
 own prediction: ε̃ = (z_t − α_t x̃)/σ_t for ε, x̃ for x₀, ṽ = α_t ε̃ − σ_t x̃ for v. The v-error is the x̂-error over
-σ_t (‖Δv‖² = (1 + SNR_t) ‖Δx̂‖²), the paper's "SNR + 1" weighting; the ε-error is SNR_t ‖Δx̂‖², which vanishes at
-the top of the chain, so an ε-student cannot learn its one big step there — why the paper distills v-models.
+σ_t (‖Δv‖² = (1 + SNR_t) ‖Δx̂‖²), the paper's "SNR + 1" weighting; the x₀-error is the x̂-error itself (weight 1,
+which is neither of the paper's choices: it underweights the clean end by SNR_t); the ε-error is SNR_t ‖Δx̂‖². An
+ε-student fails at the top of the chain for two reasons (Salimans & Ho 2022, §4): that weight is tiny there (SNR is
+4·10⁻⁵ at the last index of the linear schedule, 0 on a zero-terminal one), and its x̂ = (z − σ ε̂)/α multiplies any
+error in ε̂ by 1/α ≈ 160. The paper names x, (x, ε) and v as stable outputs and uses v. Teacher and student share the
+prediction here (the student starts as a copy), so an ε-trained teacher must be retrained as a v- (or x₀-) model first.
 Then the student becomes the teacher and N halves again: N → N/2 → … → 1 (:func:`progressive_distillation`).
 
 - :class:`DistillationObjective` — one halving as an objective of :func:`ddpm_lessons.train`'s shared loop (its
@@ -77,14 +81,14 @@ def _ddim(schedule, network, prediction: str, z, t, t_prev, labels):
 
 @torch.no_grad()
 def teacher_two_steps(schedule, teacher, prediction: str, z_t, t, m, s, labels=None):
-    """z_s after the teacher's two DDIM steps t → m → s (η = 0; Algorithm 2, lines 7–8); ``t``, ``m``, ``s``
+    """z_s after the teacher's two DDIM steps t → m → s (η = 0; Algorithm 2's "2 steps of DDIM with teacher"); ``t``, ``m``, ``s``
     integer tensors ``(B,)`` with t > m > s ≥ −1."""
     z_m = _ddim(schedule, teacher, prediction, z_t, t, m, labels)
     return _ddim(schedule, teacher, prediction, z_m, m, s, labels)
 
 
 def distillation_target(schedule, z_t, t, z_s, s, prediction: str):
-    """The student's target at (z_t, t): the x̃ whose one DDIM step t → s lands on ``z_s`` (Algorithm 2, line 9),
+    """The student's target at (z_t, t): the x̃ whose one DDIM step t → s lands on ``z_s`` (Algorithm 2's x̃),
     in the student's ``prediction`` (ε̃, x̃ or ṽ; see the module's derivation)."""
     alpha_t, sigma_t = _alpha_sigma(schedule, t, z_t)
     alpha_s, sigma_s = _alpha_sigma(schedule, s, z_t)
@@ -110,7 +114,8 @@ class DistillationObjective:
         prediction: what teacher and student output (``"eps"``, ``"x0"`` or ``"v"``; the student starts as a copy
             of its teacher, so they share it). v is the paper's choice (see the module's docstring).
 
-    Each example draws a student step j uniformly from 0 … N/2 − 1 (the t = i/N of Algorithm 2, line 4), is noised
+    Each example draws a student step j uniformly from 0 … N/2 − 1 (Algorithm 2's t = i/N, its N being the student's
+    steps, here N/2), is noised
     to the step's start t with the run's ε, and contributes ‖f_θ(z_t, t) − target‖² (mean over elements).
     """
 
@@ -197,6 +202,11 @@ def progressive_distillation(
 
     Returns ``[(student_steps, state), …]``, one per round (N/2, N/4, …, ``final_steps``); ``state.ema`` is the
     student to sample with ``method="ddim", steps=student_steps``.
+
+    The EMA starts as a copy of the student, that is of its teacher, so after R steps it still holds a share
+    ``ema_decay``^R of the old teacher (0.999^2000 = 0.14); handed on, that blend cannot take the doubled step. A round
+    is therefore refused unless ``ema_decay``^``steps_per_round`` < 0.01 (``ema_decay`` 0.995 over 2,000 steps: 4·10⁻⁵).
+    Salimans & Ho also anneal the learning rate to 0 within each round (``decay_steps=steps_per_round``).
     """
     teacher_steps = check_positive_int(teacher_steps, "teacher_steps", minimum=2)
     final_steps = check_positive_int(final_steps, "final_steps")
@@ -208,6 +218,15 @@ def progressive_distillation(
         raise InputError(
             f"final_steps must be teacher_steps = {teacher_steps} halved one or more times, got {final_steps}",
             parameter="final_steps",
+        )
+    steps_per_round = check_positive_int(steps_per_round, "steps_per_round")
+    decay = overrides.get("ema_decay", (config or TrainConfig()).ema_decay)
+    if decay**steps_per_round >= 0.01:
+        raise InputError(
+            f"ema_decay = {decay} keeps {decay**steps_per_round:.0%} of the teacher in the EMA after {steps_per_round} "
+            "steps, and the EMA teaches the next round; lower ema_decay or raise steps_per_round until "
+            "ema_decay ** steps_per_round < 0.01",
+            parameter="ema_decay",
         )
     rounds, steps = [], teacher_steps
     while steps > final_steps:

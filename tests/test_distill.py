@@ -136,13 +136,18 @@ def test_rounds_halve_to_the_final_steps_and_bad_ends_are_refused():
     teacher = AffinePerIndex(1000)
     data = torch.randn(64, 1)
     rounds = progressive_distillation(
-        teacher, data, schedule, teacher_steps=8, final_steps=2, steps_per_round=2, batch_size=8, seed=0
+        teacher, data, schedule, teacher_steps=8, final_steps=2, steps_per_round=2, batch_size=8, seed=0, ema_decay=0.0
     )
     assert [n for n, _ in rounds] == [4, 2]
     assert [state.config["student_steps"] for _, state in rounds] == [4, 2]
     for bad in (8, 3, 16):
         with pytest.raises(InputError, match="final_steps"):
-            progressive_distillation(teacher, data, schedule, teacher_steps=8, final_steps=bad, steps_per_round=1)
+            progressive_distillation(
+                teacher, data, schedule, teacher_steps=8, final_steps=bad, steps_per_round=100, ema_decay=0.0
+            )
+    # the EMA hands on the next teacher: one that is still mostly the old teacher is refused (0.999^2000 = 0.14)
+    with pytest.raises(InputError, match="ema_decay"):
+        progressive_distillation(teacher, data, schedule, teacher_steps=8, steps_per_round=2000, ema_decay=0.999)
 
 
 def test_a_round_resumes_to_the_same_weights(tmp_path):

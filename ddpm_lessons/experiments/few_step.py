@@ -20,8 +20,10 @@ batch 2,048, a cosine decay to 0 in every training, EMA 0.995):
 Every sample set starts from the seed's points :func:`.flows.start_points` and is scored by :func:`.flows.quality`
 (sliced Wasserstein distance to the held-out cloud, the mode report) at the NFE of :data:`NFE`: the teacher with DDIM
 (uniform) and DPM-Solver++(2M) (Karras ρ = 7), the exact ε* with the same samplers and starts, each student at its own
-step count, the consistency models with Algorithm 1 (levels: the interior points of the NFE-step DDIM chain), the flow
-and the rectified flow with Euler on uniform s.
+step count, the consistency models with Algorithm 1, the flow and the rectified flow with Euler on uniform s. The consistency
+models' chain has ``chain`` levels on Karras et al.'s ρ spacing down to index 0
+(:func:`ddpm_lessons.consistency.consistency_chain`), and Algorithm 1 re-noises only to levels of it
+(:func:`ddpm_lessons.consistency.sampling_levels`).
 """
 
 from __future__ import annotations
@@ -32,9 +34,9 @@ import time
 
 import torch
 
-from ..consistency import ConsistencyObjective, consistency_sample
+from ..consistency import ConsistencyObjective, consistency_chain, consistency_sample, sampling_levels
 from ..data import eight_gaussians, toy_data
-from ..distill import DistillationObjective, chain_points
+from ..distill import DistillationObjective
 from ..flow import FlowObjective, ReflowObjective, chord_deviation, flow_sample, flow_times, velocity_deviation
 from ..models import MLPDenoiser
 from ..sampling import sample
@@ -50,7 +52,6 @@ __all__ = [
     "VARIANTS",
     "DEFAULTS",
     "NFE",
-    "consistency_levels",
     "measure_one",
     "measure",
     "parser",
@@ -92,12 +93,6 @@ def _train(model, data, steps: int, seed: int, settings: dict, **objective):
         model, data, steps=steps, decay_steps=steps, seed=seed, device="cpu", progress=False, **options, **objective
     )
     return state.ema.eval()
-
-
-def consistency_levels(nfe: int, T: int = 1000) -> list[int]:
-    """Algorithm 1's re-noising levels for ``nfe`` evaluations: the interior points of the ``nfe``-step DDIM chain
-    (none for one evaluation)."""
-    return [t for t in chain_points(T, check_positive_int(nfe, "nfe"))[1:] if t >= 0]
 
 
 def _scored(samples, n, **row) -> dict:
@@ -155,10 +150,12 @@ def _teacher_job(seed: int, settings: dict, data) -> dict:
         rounds.append(_scored(x, n, nfe=teach_steps))
     distill_s = time.process_time() - started
     started = time.process_time()
-    cd_objective = ConsistencyObjective(schedule, settings["chain"], teacher=teacher, teacher_prediction="v")
+    cd_objective = ConsistencyObjective(
+        schedule, settings["chain"], teacher=teacher, teacher_prediction="v", rho=settings["rho"]
+    )
     consistency = _train(_trainable(teacher), data, settings["steps"] // 2, seed, settings, objective=cd_objective)
     cd_s = time.process_time() - started
-    rows += _consistency_rows(consistency, seed, n, "consistency distillation")
+    rows += _consistency_rows(consistency, seed, n, "consistency distillation", settings["chain"], settings["rho"])
     return {
         "teacher_s": round(teacher_s, 1),
         "distill_s": round(distill_s, 1),
@@ -168,11 +165,12 @@ def _teacher_job(seed: int, settings: dict, data) -> dict:
     }
 
 
-def _consistency_rows(model, seed: int, n: int, field: str) -> list[dict]:
+def _consistency_rows(model, seed: int, n: int, field: str, chain: int, rho: float) -> list[dict]:
     schedule = DiffusionSchedule.linear(1000)
+    levels = consistency_chain(schedule, chain, rho)  # re-noise only to levels the network was trained at
     return [
         _scored(
-            consistency_sample(model, schedule, (n, 2), levels=consistency_levels(nfe), seed=10_000 + seed),
+            consistency_sample(model, schedule, (n, 2), levels=sampling_levels(levels, nfe), seed=10_000 + seed),
             n,
             sampler="consistency",
             field=field,
@@ -184,13 +182,15 @@ def _consistency_rows(model, seed: int, n: int, field: str) -> list[dict]:
 
 
 def _consistency_training_job(seed: int, settings: dict, data) -> dict:
-    objective = ConsistencyObjective(DiffusionSchedule.linear(1000), settings["chain"])
+    objective = ConsistencyObjective(DiffusionSchedule.linear(1000), settings["chain"], rho=settings["rho"])
     started = time.process_time()
     model = _train(_mlp(seed, settings), data, settings["steps"], seed, settings, objective=objective)
     train_s = time.process_time() - started
     return {
         "train_s": round(train_s, 1),
-        "samples": _consistency_rows(model, seed, settings["n"], "consistency training"),
+        "samples": _consistency_rows(
+            model, seed, settings["n"], "consistency training", settings["chain"], settings["rho"]
+        ),
     }
 
 
@@ -269,7 +269,11 @@ def _check(settings: dict, variants) -> tuple:
         raise InputError(
             f"distill_from must be a power of two (halved to 1), got {distill_from}", parameter="distill_from"
         )
-    check_positive_int(settings["chain"], "chain", minimum=2, maximum=1000)
+    check_positive_int(settings["chain"], "chain", minimum=5)  # Algorithm 1 at 4 NFE needs 3 interior levels
+    try:
+        consistency_chain(DiffusionSchedule.linear(1000), settings["chain"], settings["rho"])
+    except InputError as error:
+        raise InputError(f"chain: {error}", parameter="chain") from None
     return variants
 
 
