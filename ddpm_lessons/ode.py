@@ -198,6 +198,13 @@ def ode_timesteps(schedule, steps: int, *, spacing: str = "uniform", rho: float 
     check_schedule(schedule)
     steps = check_positive_int(steps, "steps")
     check_choice(spacing, SPACINGS, "spacing")
+    if getattr(schedule, "zero_terminal", False):
+        raise InputError(
+            "schedule: the ODE in (y, sigma) would start at sigma = inf, where a zero-terminal-SNR schedule puts "
+            "alpha_bar = 0; sample such a model with ddpm_lessons.sample(..., prediction='v'), whose first DDIM step "
+            "from alpha_bar = 0 is defined",
+            parameter="schedule",
+        )
     if spacing == "karras":
         return karras_timesteps(schedule, steps, rho)
     if rho != RHO:

@@ -180,3 +180,11 @@ def test_ode_timesteps_take_the_karras_spacing_and_dpmpp_counts_one_call_per_ste
         with pytest.raises(InputError) as caught:
             call()
         assert caught.value.parameter == parameter
+
+
+def test_a_zero_terminal_schedule_is_refused_with_the_way_to_sample_it():
+    schedule = DiffusionSchedule.linear(1000).zero_terminal_snr()
+    for spacing in ("uniform", "karras"):
+        with pytest.raises(InputError, match="prediction='v'") as caught:
+            ode.ode_timesteps(schedule, 10, spacing=spacing)
+        assert caught.value.parameter == "schedule"
