@@ -245,7 +245,8 @@ def make_schedule(args):
     from .schedule import DiffusionSchedule
 
     with arguments("T", num_timesteps="T"):
-        return getattr(DiffusionSchedule, args.schedule)(args.T)
+        schedule = getattr(DiffusionSchedule, args.schedule)(args.T)
+    return schedule.zero_terminal_snr() if getattr(args, "zero_terminal_snr", False) else schedule
 
 
 def check_train_options(args, x, labels) -> None:
@@ -387,6 +388,12 @@ def add_train(commands) -> None:
     add_config_options(t, TrainConfig)
     add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
     add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
+    add_option(
+        t,
+        "--zero-terminal-snr",
+        action="store_true",
+        help="rescale the schedule so that alpha_bar = 0 at its last step (Lin et al. 2024; needs --prediction v or x0)",
+    )
     add_option(t, "--conditional", action="store_true", help="class-conditional model (labelled data only)")
     add_train_data_options(t)
     for record in MODEL_CONFIGS.values():

@@ -11,7 +11,7 @@ import sys
 import pytest
 import torch
 
-from ddpm_lessons import InputError, checkpoints
+from ddpm_lessons import InputError, checkpoints, load_trained
 from ddpm_lessons.cli import check_output_file, main, parser
 from ddpm_lessons.config import MODEL_CONFIGS, fields_with_flags
 
@@ -828,3 +828,14 @@ def test_a_huge_size_is_one_line_naming_its_flag(argv, flag, files, tmp_path, ca
     assert main(argv) == 2
     assert_one_line_naming(capsys.readouterr().err, flag, argv[0])
     assert not list(tmp_path.iterdir())
+
+
+def test_train_rescales_to_zero_terminal_snr_for_v_models_only(tmp_path, capsys):
+    out = tmp_path / "z.pt"
+    assert main(["train", *TINY, "--zero-terminal-snr", "--prediction", "v", "--out", str(out)]) == 0
+    model, schedule, payload = load_trained(out, verify=False)
+    assert schedule.zero_terminal and float(schedule.alphas_cumprod[-1]) == 0
+    assert payload["train_config"]["prediction"] == "v"
+    assert main(["train", *TINY, "--zero-terminal-snr", "--out", str(tmp_path / "eps.pt")]) == 2
+    assert_one_line_naming(capsys.readouterr().err, "--prediction", "train")
+    assert not (tmp_path / "eps.pt").exists()
