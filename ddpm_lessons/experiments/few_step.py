@@ -10,8 +10,9 @@ batch 2,048, a cosine decay to 0 in every training, EMA 0.995):
 - ``teacher``: a v-prediction model (``steps``; lesson 11), then
   (i) progressive distillation (:mod:`ddpm_lessons.distill`) from ``distill_from`` DDIM steps halved to 1, each round
   ``round_steps`` steps, every student starting from its teacher's EMA weights, measured at its own step count after
-  its round (``rounds``); and (ii) consistency distillation (:mod:`ddpm_lessons.consistency`, ``steps // 2`` steps,
-  the network started from the teacher's weights) on the ``chain``-step DDIM chain;
+  its round (``rounds``); and (ii) consistency distillation (:mod:`ddpm_lessons.consistency`, ``steps`` steps,
+  the network started from the teacher's weights; the whole budget, since a consistency model's residuals add up
+  level by level and shrink slowly) on the ``chain``-level Karras chain;
 - ``consistency-training``: a consistency model trained without a teacher (``steps``, from scratch, same chain);
 - ``reflow``: a flow-matching model (lesson 09b's objective, ``steps``), its 100-step Euler map applied to 20,000 noise
   points (the pairs), and the rectified flow trained on them (``steps // 2``, started from the flow's weights);
@@ -153,7 +154,7 @@ def _teacher_job(seed: int, settings: dict, data) -> dict:
     cd_objective = ConsistencyObjective(
         schedule, settings["chain"], teacher=teacher, teacher_prediction="v", rho=settings["rho"]
     )
-    consistency = _train(_trainable(teacher), data, settings["steps"] // 2, seed, settings, objective=cd_objective)
+    consistency = _train(_trainable(teacher), data, settings["steps"], seed, settings, objective=cd_objective)
     cd_s = time.process_time() - started
     rows += _consistency_rows(consistency, seed, n, "consistency distillation", settings["chain"], settings["rho"])
     return {
