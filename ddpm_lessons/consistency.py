@@ -22,8 +22,12 @@ the boundary, and self-consistency carries that up the chain: without it, any fu
 (a constant included) would score as well as the true one. The target is evaluated without gradient at the current
 weights, θ⁻ = stopgrad θ: Song & Dhariwal 2023 ("Improved Techniques for Training Consistency Models", §3) show that
 the analysis holds for θ⁻ = θ and that the 2023 paper's EMA teacher network hurts, so the EMA is left out. The loss is
-the 2023 paper's: ‖f_θ(x_{t_{n+1}}, t_{n+1}) − f_{θ⁻}(x_{t_n}, t_n)‖² (mean over elements), λ = 1 and n uniform on a
-fixed chain — the improved recipe's λ = 1/Δσ, pseudo-Huber distance, log-normal pairs and a doubling N are not used.
+the 2023 paper's by default: ‖f_θ(x_{t_{n+1}}, t_{n+1}) − f_{θ⁻}(x_{t_n}, t_n)‖² (mean over elements), λ = 1 and n
+uniform on a fixed chain. Two pieces of the improved recipe are options: ``weighting="inverse-gap"``, λ(σ_n) =
+1/(σ_{n+1} − σ_n) (normalised to mean 1 over the chain's pairs, so the learning rate keeps its meaning), which weighs the
+small steps near the boundary up; and ``distance="pseudo-huber"``, √(‖a − b‖² + c²) − c with c = 0.00054 √D (D the
+data's dimension; quadratic below c, linear above, so a few large differences do not dominate). Its log-normal pairs
+and doubling N are not built.
 
 - **consistency distillation** (Algorithm 2): x_{t_n} is one deterministic DDIM step of a trained diffusion model
   (the ``teacher``) from x_{t_{n+1}} — one Euler step of the ODE (lesson 09b). The paper's experiments use Heun's
@@ -49,16 +53,20 @@ import copy
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from . import kernels
 from .distill import PREDICTIONS
 from .sampling import RHO, karras_indices
 from .schedule import DiffusionSchedule, broadcast_to_batch
 from .steps import ddim_step, split_prediction
-from .validation import InputError, check_positive_int, check_real, check_schedule
+from .validation import InputError, check_choice, check_positive_int, check_real, check_schedule
+
+WEIGHTINGS = ("uniform", "inverse-gap")
+DISTANCES = ("l2", "pseudo-huber")
 
 __all__ = [
+    "WEIGHTINGS",
+    "DISTANCES",
     "skip_and_out",
     "consistency_function",
     "consistency_chain",
@@ -113,6 +121,8 @@ class ConsistencyObjective:
         teacher: a trained diffusion network for distillation (a frozen copy is kept), or None for training.
         teacher_prediction: what the teacher outputs (``"eps"``, ``"x0"`` or ``"v"``).
         sigma_data: σ_d of the parameterisation (0.5, EDM's, for data in [−1, 1]).
+        weighting: ``"uniform"`` (λ = 1, the 2023 paper) or ``"inverse-gap"`` (λ ∝ 1/Δσ, Song & Dhariwal 2023);
+        distance: ``"l2"`` (squared, mean over elements) or ``"pseudo-huber"`` (Song & Dhariwal 2023).
     """
 
     kind = "consistency"
@@ -125,6 +135,8 @@ class ConsistencyObjective:
         teacher_prediction: str = "eps",
         sigma_data: float = 0.5,
         rho: float = RHO,
+        weighting: str = "uniform",
+        distance: str = "l2",
     ):
         self.schedule = check_schedule(schedule)
         T = len(schedule)
@@ -150,19 +162,27 @@ class ConsistencyObjective:
         self.teacher_prediction, self.steps = teacher_prediction, steps
         self.chain = consistency_chain(schedule, steps, rho)  # t_N = T − 1 > … > t_1 = 0
         self.upper, self.lower = torch.tensor(self.chain[:-1]), torch.tensor(self.chain[1:])
+        self.weighting = check_choice(weighting, WEIGHTINGS, "weighting")
+        self.distance = check_choice(distance, DISTANCES, "distance")
+        sigmas = schedule.sqrt_recipm1_alphas_cumprod.double().cpu()
+        gaps = sigmas[self.upper] - sigmas[self.lower]
+        weights = torch.ones_like(gaps) if weighting == "uniform" else 1 / gaps  # λ(σ_n) = 1/(σ_{n+1} − σ_n)
+        self.weights = (weights / weights.mean()).to(schedule.dtype)
         self.settings = {
             "objective": "consistency distillation" if teacher is not None else "consistency training",
             "consistency_steps": steps,
             "consistency_rho": rho,
             "sigma_data": self.sigma_data,
             "teacher_prediction": teacher_prediction if teacher is not None else None,
+            "consistency_weighting": weighting,
+            "consistency_distance": distance,
         }
 
     def to(self, device) -> ConsistencyObjective:
         moved = copy.copy(self)
         moved.schedule = self.schedule.to(device=device)
         moved.teacher = None if self.teacher is None else self.teacher.to(device)
-        moved.upper, moved.lower = self.upper.to(device), self.lower.to(device)
+        moved.upper, moved.lower, moved.weights = (v.to(device) for v in (self.upper, self.lower, self.weights))
         return moved
 
     def check(self, model: nn.Module) -> None:
@@ -193,7 +213,13 @@ class ConsistencyObjective:
                 x_lower = ddim_step(schedule, x_upper, upper, lower, estimate.eps, None, eta=0.0, x0=estimate.x0)
             target = consistency_function(schedule, model, x_lower, lower, self.sigma_data, labels)  # θ⁻ = stopgrad θ
         predicted = consistency_function(schedule, model, x_upper, upper, self.sigma_data, labels)
-        return F.mse_loss(predicted, target), predicted.detach() - target
+        squared = (predicted - target).pow(2).reshape(len(n), -1)
+        if self.distance == "l2":
+            per_example = squared.mean(dim=1)
+        else:  # pseudo-Huber, c = 0.00054 √D (Song & Dhariwal 2023, §3.3)
+            c = 0.00054 * squared.shape[1] ** 0.5
+            per_example = (squared.sum(dim=1) + c**2).sqrt() - c
+        return (self.weights[n] * per_example).mean(), predicted.detach() - target
 
     def bucket(self, n: torch.Tensor, buckets: int) -> torch.Tensor:
         return (self.upper.cpu()[n.cpu()] * buckets) // len(self.schedule)  # by noise level t, as EpsObjective

@@ -156,3 +156,28 @@ def test_bad_settings_are_refused():
         ConsistencyObjective(schedule, 10, teacher=GaussianEps(schedule), teacher_prediction="score")
     with pytest.raises(InputError, match="num_timesteps"):
         ConsistencyObjective(schedule, 10).check(AffinePerIndex(50))
+
+
+def test_the_improved_recipes_weighting_and_distance(schedule64):
+    g = torch.Generator().manual_seed(6)
+    x0 = torch.randn(512, 2, generator=g, dtype=torch.float64)
+    noise = torch.randn(512, 2, generator=g, dtype=torch.float64)
+    n = torch.randint(0, 19, (512,), generator=g)
+    torch.manual_seed(0)
+    network = MLPDenoiser(data_dim=2, hidden=16, num_layers=1).double()
+    plain = ConsistencyObjective(schedule64, 20)
+    loss, residual = plain.loss(network, x0, n, noise, None)
+    assert torch.allclose(loss, residual.pow(2).mean())  # λ = 1, squared distance: the 2023 paper
+    gap = ConsistencyObjective(schedule64, 20, weighting="inverse-gap")
+    sigmas = schedule64.sqrt_recipm1_alphas_cumprod
+    inverse = 1 / (sigmas[gap.upper] - sigmas[gap.lower])
+    assert torch.allclose(gap.weights, inverse / inverse.mean()) and gap.weights[-1] > 100 * gap.weights[0]
+    loss, residual = gap.loss(network, x0, n, noise, None)
+    assert torch.allclose(loss, (gap.weights[n] * residual.pow(2).mean(dim=1)).mean())
+    huber = ConsistencyObjective(schedule64, 20, distance="pseudo-huber")
+    loss, residual = huber.loss(network, x0, n, noise, None)
+    c = 0.00054 * 2**0.5
+    assert torch.allclose(loss, ((residual.pow(2).sum(dim=1) + c**2).sqrt() - c).mean())
+    for name, value in (("weighting", "snr"), ("distance", "l1")):
+        with pytest.raises(InputError, match=name):
+            ConsistencyObjective(schedule64, 20, **{name: value})

@@ -35,7 +35,14 @@ import time
 
 import torch
 
-from ..consistency import ConsistencyObjective, consistency_chain, consistency_sample, sampling_levels
+from ..consistency import (
+    DISTANCES,
+    WEIGHTINGS,
+    ConsistencyObjective,
+    consistency_chain,
+    consistency_sample,
+    sampling_levels,
+)
 from ..data import eight_gaussians, toy_data
 from ..distill import DistillationObjective
 from ..flow import FlowObjective, ReflowObjective, chord_deviation, flow_sample, flow_times, velocity_deviation
@@ -44,7 +51,7 @@ from ..sampling import sample
 from ..schedule import DiffusionSchedule
 from ..score import MixtureEps
 from ..train import train
-from ..validation import InputError, check_positive_int
+from ..validation import InputError, check_choice, check_positive_int
 from . import record
 from .flows import DEFAULTS as FLOWS_RECIPE
 from .flows import TIME_SCALE, quality, reference_cloud, start_points
@@ -68,6 +75,8 @@ DEFAULTS = {
     "distill_from": 512,
     "chain": 64,
     "rho": FLOWS_RECIPE["rho"],
+    "cm_weighting": "uniform",  # the consistency models' loss: the 2023 paper's by default (ConsistencyObjective)
+    "cm_distance": "l2",
 }
 NFE = (1, 2, 4, 8, 16)
 PAIRS = 20_000  # reflow's coupling: as many pairs as the data set has points
@@ -152,7 +161,7 @@ def _teacher_job(seed: int, settings: dict, data) -> dict:
     distill_s = time.process_time() - started
     started = time.process_time()
     cd_objective = ConsistencyObjective(
-        schedule, settings["chain"], teacher=teacher, teacher_prediction="v", rho=settings["rho"]
+        schedule, settings["chain"], teacher=teacher, teacher_prediction="v", **_cm_options(settings)
     )
     consistency = _train(_trainable(teacher), data, settings["steps"], seed, settings, objective=cd_objective)
     cd_s = time.process_time() - started
@@ -164,6 +173,10 @@ def _teacher_job(seed: int, settings: dict, data) -> dict:
         "rounds": rounds,
         "samples": rows,
     }
+
+
+def _cm_options(settings: dict) -> dict:
+    return {"rho": settings["rho"], "weighting": settings["cm_weighting"], "distance": settings["cm_distance"]}
 
 
 def _consistency_rows(model, seed: int, n: int, field: str, chain: int, rho: float) -> list[dict]:
@@ -183,7 +196,7 @@ def _consistency_rows(model, seed: int, n: int, field: str, chain: int, rho: flo
 
 
 def _consistency_training_job(seed: int, settings: dict, data) -> dict:
-    objective = ConsistencyObjective(DiffusionSchedule.linear(1000), settings["chain"], rho=settings["rho"])
+    objective = ConsistencyObjective(DiffusionSchedule.linear(1000), settings["chain"], **_cm_options(settings))
     started = time.process_time()
     model = _train(_mlp(seed, settings), data, settings["steps"], seed, settings, objective=objective)
     train_s = time.process_time() - started
@@ -271,6 +284,8 @@ def _check(settings: dict, variants) -> tuple:
             f"distill_from must be a power of two (halved to 1), got {distill_from}", parameter="distill_from"
         )
     check_positive_int(settings["chain"], "chain", minimum=5)  # Algorithm 1 at 4 NFE needs 3 interior levels
+    check_choice(settings["cm_weighting"], WEIGHTINGS, "cm_weighting")
+    check_choice(settings["cm_distance"], DISTANCES, "cm_distance")
     try:
         consistency_chain(DiffusionSchedule.linear(1000), settings["chain"], settings["rho"])
     except InputError as error:
@@ -291,7 +306,13 @@ def measure(seeds=(0, 1, 2), *, variants=VARIANTS, workers: int = 1, **recipe) -
 
 def parser() -> argparse.ArgumentParser:
     """The command's flags (the tests re-parse the record's command with it)."""
-    return record.experiment_parser("ddpm_lessons.experiments.few_step", __doc__.split("\n\n")[0], DEFAULTS, VARIANTS)
+    return record.experiment_parser(
+        "ddpm_lessons.experiments.few_step",
+        __doc__.split("\n\n")[0],
+        DEFAULTS,
+        VARIANTS,
+        choices={"cm_weighting": WEIGHTINGS, "cm_distance": DISTANCES},
+    )
 
 
 def recipe_of(args: argparse.Namespace) -> dict:

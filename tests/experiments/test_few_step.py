@@ -45,6 +45,8 @@ def test_bad_arguments_name_the_setting():
     for bad, name in (
         ({"distill_from": 6}, "distill_from"),
         ({"chain": 4}, "chain"),
+        ({"cm_weighting": "snr"}, "cm_weighting"),
+        ({"cm_distance": "l1"}, "cm_distance"),
         ({"chain": 200}, "chain"),
         ({"round_steps": 0}, "round_steps"),
         ({"steps": 1}, "steps"),
