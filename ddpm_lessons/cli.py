@@ -241,6 +241,18 @@ def build_model_from_args(args, x, conditional: bool, num_classes: int = 10):
         )
 
 
+def add_schedule_options(t) -> None:
+    """train's schedule: T, the beta schedule, and the rescaling to zero terminal SNR."""
+    add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
+    add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
+    add_option(
+        t,
+        "--zero-terminal-snr",
+        action="store_true",
+        help="rescale the schedule so that alpha_bar = 0 at its last step (Lin et al. 2024; needs --prediction v or x0)",
+    )
+
+
 def make_schedule(args):
     from .schedule import DiffusionSchedule
 
@@ -386,14 +398,7 @@ def add_train(commands) -> None:
     add_option(t, "--out", required=True, type=Path, help="checkpoint file (written atomically)")
     add_option(t, "--steps", type=count(1), default=None, help="total optimisation steps (required without --recipe)")
     add_config_options(t, TrainConfig)
-    add_option(t, "--T", type=integer, default=1000, help="number of diffusion steps")
-    add_option(t, "--schedule", choices=SCHEDULES, default="linear", help="beta schedule")
-    add_option(
-        t,
-        "--zero-terminal-snr",
-        action="store_true",
-        help="rescale the schedule so that alpha_bar = 0 at its last step (Lin et al. 2024; needs --prediction v or x0)",
-    )
+    add_schedule_options(t)
     add_option(t, "--conditional", action="store_true", help="class-conditional model (labelled data only)")
     add_train_data_options(t)
     for record in MODEL_CONFIGS.values():

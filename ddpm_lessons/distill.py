@@ -181,6 +181,29 @@ class DistillationObjective:
         return (self.starts.cpu()[j.cpu()] * buckets) // len(self.schedule)  # by noise level t, as EpsObjective
 
 
+def _check_rounds(teacher_steps, final_steps, steps_per_round, decay) -> None:
+    # N halved to final_steps, and an EMA that has left the old teacher behind by the end of each round
+    teacher_steps = check_positive_int(teacher_steps, "teacher_steps", minimum=2)
+    final_steps = check_positive_int(final_steps, "final_steps")
+    if (
+        final_steps >= teacher_steps
+        or teacher_steps % final_steps
+        or (teacher_steps // final_steps) & (teacher_steps // final_steps - 1)
+    ):
+        raise InputError(
+            f"final_steps must be teacher_steps = {teacher_steps} halved one or more times, got {final_steps}",
+            parameter="final_steps",
+        )
+    steps_per_round = check_positive_int(steps_per_round, "steps_per_round")
+    if decay**steps_per_round >= 0.01:
+        raise InputError(
+            f"ema_decay = {decay} keeps {decay**steps_per_round:.0%} of the teacher in the EMA after {steps_per_round} "
+            "steps, and the EMA teaches the next round; lower ema_decay or raise steps_per_round until "
+            "ema_decay ** steps_per_round < 0.01",
+            parameter="ema_decay",
+        )
+
+
 def progressive_distillation(
     teacher: nn.Module,
     data,
@@ -208,26 +231,9 @@ def progressive_distillation(
     is therefore refused unless ``ema_decay``^``steps_per_round`` < 0.01 (``ema_decay`` 0.995 over 2,000 steps: 4·10⁻⁵).
     Salimans & Ho also anneal the learning rate to 0 within each round (``decay_steps=steps_per_round``).
     """
-    teacher_steps = check_positive_int(teacher_steps, "teacher_steps", minimum=2)
-    final_steps = check_positive_int(final_steps, "final_steps")
-    if (
-        final_steps >= teacher_steps
-        or teacher_steps % final_steps
-        or (teacher_steps // final_steps) & (teacher_steps // final_steps - 1)
-    ):
-        raise InputError(
-            f"final_steps must be teacher_steps = {teacher_steps} halved one or more times, got {final_steps}",
-            parameter="final_steps",
-        )
-    steps_per_round = check_positive_int(steps_per_round, "steps_per_round")
-    decay = overrides.get("ema_decay", (config or TrainConfig()).ema_decay)
-    if decay**steps_per_round >= 0.01:
-        raise InputError(
-            f"ema_decay = {decay} keeps {decay**steps_per_round:.0%} of the teacher in the EMA after {steps_per_round} "
-            "steps, and the EMA teaches the next round; lower ema_decay or raise steps_per_round until "
-            "ema_decay ** steps_per_round < 0.01",
-            parameter="ema_decay",
-        )
+    _check_rounds(
+        teacher_steps, final_steps, steps_per_round, overrides.get("ema_decay", (config or TrainConfig()).ema_decay)
+    )
     rounds, steps = [], teacher_steps
     while steps > final_steps:
         student = copy.deepcopy(teacher).train().requires_grad_(True)

@@ -533,6 +533,7 @@ class _Run:
     """One call of :func:`train`: the state, the settings, the data and the generator, and the loop over them."""
 
     def __init__(self, model, data, settings: TrainConfig, objective, record: dict, device: torch.device):
+        _check_coupling(objective, data[0])  # before anything is built
         self.settings, self.objective, self.device = settings, objective.to(device), device
         self.x, self.labels = data
         self.null = getattr(model, "num_classes", None)
@@ -678,6 +679,17 @@ def _objective(objective, schedule, forward, settings: TrainConfig):
     return objective
 
 
+def _check_coupling(objective, x_all: torch.Tensor) -> None:
+    # a fixed coupling (reflow) must pair every data point with one noise of its shape
+    coupled = getattr(objective, "coupled_noise", None)
+    if coupled is not None and (not isinstance(coupled, torch.Tensor) or coupled.shape != x_all.shape):
+        raise InputError(
+            f"the objective's coupled_noise must hold one noise per data point, shape {tuple(x_all.shape)}; got "
+            f"{tuple(coupled.shape) if isinstance(coupled, torch.Tensor) else type(coupled).__name__}",
+            parameter="data",
+        )
+
+
 def train(
     model: nn.Module,
     data,
@@ -730,13 +742,6 @@ def train(
     objective = _objective(objective, schedule, forward, settings)
     objective.check(model)
     x_all, labels_all = _check_data(data, model, settings)
-    coupled = getattr(objective, "coupled_noise", None)
-    if coupled is not None and (not isinstance(coupled, torch.Tensor) or coupled.shape != x_all.shape):
-        raise InputError(
-            f"the objective's coupled_noise must hold one noise per data point, shape {tuple(x_all.shape)}; got "
-            f"{tuple(coupled.shape) if isinstance(coupled, torch.Tensor) else type(coupled).__name__}",
-            parameter="data",
-        )
     record = settings.to_dict() | {"steps": steps, "data_shape": list(x_all.shape[1:]), "data": _data_info(data_info)}
     run = _Run(model, (x_all, labels_all), settings, objective, record | objective.settings, pick_device(device))
     # Resume: everything, including the generators, continues where the checkpoint left off. A run that writes a
