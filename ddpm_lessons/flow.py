@@ -155,8 +155,9 @@ class ReflowObjective(FlowObjective):
 def reflow_pairs(velocity_fn, noise: torch.Tensor, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
     """``(data, noise)``: each noise point carried from s = 1 to s = 0 by ``steps`` Euler steps of ``velocity_fn``
     (:func:`flow_sample`), beside the noise it started from: the coupling :class:`ReflowObjective` trains on."""
-    steps = check_positive_int(steps, "steps")
-    end = flow_sample(velocity_fn, noise, flow_times(steps))
+    check_tensor(noise, "noise")
+    check_finite(noise, "noise")
+    end = flow_sample(velocity_fn, noise, flow_times(check_positive_int(steps, "steps")))
     return end, noise
 
 

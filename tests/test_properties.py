@@ -1044,6 +1044,20 @@ CASES |= {
         ),
         {"data": [batch(8)[:0], NAN_BATCH, "x"], "steps": [-1, 1.5], "time_scale": [math.nan, "1"]},
     ),
+    "flow.reflow_pairs": (
+        lambda **k: flow.reflow_pairs(
+            k.get("velocity_fn", lambda x, s: x * 0.1), k.get("noise", batch()), k.get("steps", 2)
+        )[0],
+        {
+            "velocity_fn": [None, lambda x, s: x * math.nan],
+            "noise": NOT_A_TENSOR + NOT_FINITE_TENSORS,
+            "steps": [0, 1.5, "2"],
+        },
+    ),
+    "flow.ReflowObjective": (
+        lambda **k: flow.ReflowObjective(k.get("noise", batch()), k.get("time_scale", 1000.0)).coupled_noise,
+        {"noise": NOT_A_TENSOR + NOT_FINITE_TENSORS, "time_scale": [math.nan, -1.0, "1000"]},
+    ),
     "flow.flow_times": (lambda **k: torch.tensor(flow.flow_times(k.get("steps", 4))), {"steps": [0, 1.5, "4"]}),
     "flow.flow_sample": (
         lambda **k: flow.flow_sample(
