@@ -59,16 +59,14 @@ from .distill import PREDICTIONS
 from .sampling import RHO, karras_indices
 from .schedule import DiffusionSchedule, broadcast_to_batch
 from .steps import ddim_step, split_prediction
-from .validation import InputError, check_choice, check_positive_int, check_real, check_schedule
+from .validation import InputError, check_choice, check_positive_int, check_real, check_schedule, check_shape
 
 WEIGHTINGS = ("uniform", "inverse-gap")
 DISTANCES = ("l2", "pseudo-huber")
 
-__all__ = [
+__all__ = [  # the checked entry points; skip_and_out and consistency_function are the math layer (unchecked)
     "WEIGHTINGS",
     "DISTANCES",
-    "skip_and_out",
-    "consistency_function",
     "consistency_chain",
     "sampling_levels",
     "ConsistencyObjective",
@@ -93,6 +91,13 @@ def consistency_function(schedule: DiffusionSchedule, network, x_t, t, sigma_dat
     return c_skip * y + c_out * output
 
 
+def _check_sigma_data(sigma_data) -> float:
+    sigma_data = check_real(sigma_data, "sigma_data", minimum=0.0)
+    if sigma_data <= 0:
+        raise InputError(f"sigma_data must be > 0, got {sigma_data:g}", parameter="sigma_data")
+    return sigma_data
+
+
 def consistency_chain(schedule: DiffusionSchedule, steps: int, rho: float = RHO) -> list[int]:
     """The ``steps`` training levels from T − 1 down to 0, on Karras et al.'s ρ spacing (:func:`~ddpm_lessons.sampling.
     karras_indices` without its final x₀): t_N = T − 1 > … > t_1 = 0, distinct (too many for ρ raises an
@@ -103,6 +108,8 @@ def consistency_chain(schedule: DiffusionSchedule, steps: int, rho: float = RHO)
 def sampling_levels(chain: list[int], nfe: int) -> list[int]:
     """Algorithm 1's ``nfe − 1`` re-noising levels, taken from the training ``chain`` (top first) at the evenly spaced
     positions round(j (N − 1)/nfe), j = 1 … nfe − 1: none for one evaluation."""
+    if isinstance(chain, (str, bytes)) or not isinstance(chain, (list, tuple)) or len(chain) < 2:
+        raise InputError(f"chain must be a list of at least two levels, got {chain!r:.60}", parameter="chain")
     nfe = check_positive_int(nfe, "nfe")
     if nfe > len(chain) - 1:
         raise InputError(f"nfe must be at most {len(chain) - 1} for a chain of {len(chain)} levels", parameter="nfe")
@@ -155,9 +162,7 @@ class ConsistencyObjective:
                 f"teacher_prediction must be one of {PREDICTIONS}, got {teacher_prediction!r}",
                 parameter="teacher_prediction",
             )
-        self.sigma_data = check_real(sigma_data, "sigma_data", minimum=0.0)
-        if self.sigma_data <= 0:
-            raise InputError(f"sigma_data must be > 0, got {sigma_data:g}", parameter="sigma_data")
+        self.sigma_data = _check_sigma_data(sigma_data)
         self.teacher = None if teacher is None else copy.deepcopy(teacher).eval().requires_grad_(False)
         self.teacher_prediction, self.steps = teacher_prediction, steps
         self.chain = consistency_chain(schedule, steps, rho)  # t_N = T − 1 > … > t_1 = 0
@@ -245,8 +250,11 @@ def consistency_sample(
     the training chain (:func:`consistency_chain`): a network is trained only at the chain's levels.
     """
     check_schedule(schedule)
-    if getattr(model, "training", False):
+    if not isinstance(model, nn.Module):
+        raise InputError(f"model must be an nn.Module (the trained F), got {type(model).__name__}", parameter="model")
+    if model.training:
         raise InputError("the model is in training mode: call model.eval() before sampling", parameter="model")
+    sigma_data = _check_sigma_data(sigma_data)
     T = len(schedule)
     levels = [] if levels is None else list(levels)
     if any(isinstance(v, bool) or not isinstance(v, int) or not 0 < v < T - 1 for v in levels) or levels != sorted(
@@ -255,8 +263,9 @@ def consistency_sample(
         raise InputError(
             f"levels must be distinct integers in 1 … {T - 2}, in descending order; got {levels}", parameter="levels"
         )
-    shape = tuple(check_positive_int(size, "shape") for size in shape)
-    device = next(model.parameters()).device
+    shape = check_shape(shape)
+    first = next(model.parameters(), None)
+    device = torch.device("cpu") if first is None else first.device
     generator = torch.Generator().manual_seed(check_positive_int(seed, "seed", minimum=0))
     schedule = schedule.to(device=device)
     sigmas = schedule.sqrt_recipm1_alphas_cumprod  # σ_t = √((1 − ᾱ_t)/ᾱ_t); σ_min = sigmas[0]

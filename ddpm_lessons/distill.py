@@ -48,10 +48,8 @@ from .steps import ddim_step, split_prediction
 from .train import TrainState, train
 from .validation import InputError, check_positive_int, check_schedule
 
-__all__ = [
+__all__ = [  # the checked entry points; teacher_two_steps and distillation_target are the math layer (unchecked)
     "DistillationObjective",
-    "teacher_two_steps",
-    "distillation_target",
     "progressive_distillation",
     "PREDICTIONS",
 ]
@@ -231,6 +229,8 @@ def progressive_distillation(
     is therefore refused unless ``ema_decay``^``steps_per_round`` < 0.01 (``ema_decay`` 0.995 over 2,000 steps: 4·10⁻⁵).
     Salimans & Ho also anneal the learning rate to 0 within each round (``decay_steps=steps_per_round``).
     """
+    if not isinstance(teacher, nn.Module):
+        raise InputError(f"teacher must be an nn.Module, got {type(teacher).__name__}", parameter="teacher")
     _check_rounds(
         teacher_steps, final_steps, steps_per_round, overrides.get("ema_decay", (config or TrainConfig()).ema_decay)
     )

@@ -33,12 +33,14 @@ from ddpm_lessons import (
     TimePositionalEncoding,
     UNetStage,
     build_model,
+    consistency,
     count_macs,
     count_parameters,
     ddim_step,
     ddim_timesteps,
     denoising_step,
     discretized_gaussian_log_likelihood,
+    distill,
     edm,
     ema_update,
     eps_mse_weight,
@@ -1340,11 +1342,109 @@ PUBLIC_MODULES = (
     "ddpm_lessons.ode",
     "ddpm_lessons.edm",
     "ddpm_lessons.flow",
+    "ddpm_lessons.distill",
+    "ddpm_lessons.consistency",
     "ddpm_lessons.evaluation",
     "ddpm_lessons.experiments",
 )
 # valid calls that train, evaluate or need downloaded files: tests/evaluation and tests/data run them
 EXPENSIVE_VALID_CALLS = {"evaluation.train_classifier", "evaluation.evaluate_checkpoint", "data.real_dataset"}
+# issue 22, lesson B's entry points (tests/test_distill.py and test_consistency.py check what they compute)
+FEW_STEP_SCHEDULE = DiffusionSchedule.linear(50)
+FEW_STEP_NET = MLPDenoiser(data_dim=2, hidden=8, num_layers=1, num_timesteps=50).eval()
+CASES |= {
+    "distill.DistillationObjective": (
+        lambda **k: (
+            distill.DistillationObjective(
+                k.get("teacher", FEW_STEP_NET),
+                k.get("schedule", FEW_STEP_SCHEDULE),
+                k.get("teacher_steps", 4),
+                k.get("prediction", "v"),
+            ).starts
+        ),
+        {
+            "teacher": [None, "net"],
+            "schedule": [None, "linear"],
+            "teacher_steps": [3, 0, 51, 2.0, "4"],
+            "prediction": ["score", None],
+        },
+    ),
+    "distill.progressive_distillation": (
+        lambda **k: (
+            distill.progressive_distillation(
+                k.get("teacher", FEW_STEP_NET),
+                batch(8),
+                FEW_STEP_SCHEDULE,
+                teacher_steps=k.get("teacher_steps", 4),
+                final_steps=k.get("final_steps", 2),
+                steps_per_round=k.get("steps_per_round", 1),
+                batch_size=4,
+                ema_decay=k.get("ema_decay", 0.0),
+                progress=False,
+            )[0][1].history["loss"][0]
+            * torch.ones(1)
+        ),
+        {
+            "teacher": [None, "net"],
+            "teacher_steps": [1, 3.0],
+            "final_steps": [4, 3, 0],
+            "steps_per_round": [0, 1.5],
+            "ema_decay": [0.999],
+        },
+    ),
+    "consistency.ConsistencyObjective": (
+        lambda **k: (
+            consistency.ConsistencyObjective(
+                k.get("schedule", FEW_STEP_SCHEDULE),
+                k.get("steps", 8),
+                teacher=k.get("teacher"),
+                teacher_prediction=k.get("teacher_prediction", "eps"),
+                sigma_data=k.get("sigma_data", 0.5),
+                rho=k.get("rho", 7.0),
+                weighting=k.get("weighting", "uniform"),
+                distance=k.get("distance", "l2"),
+            ).weights
+        ),
+        {
+            "schedule": [None, DiffusionSchedule.linear(50).zero_terminal_snr()],
+            "steps": [1, 51, 40, "8"],
+            "teacher": ["net"],
+            "teacher_prediction": ["score"],
+            "sigma_data": [0.0, -1.0, math.nan, "0.5"],
+            "rho": [0.0, math.nan],
+            "weighting": ["snr", None],
+            "distance": ["l1", None],
+        },
+    ),
+    "consistency.consistency_chain": (
+        lambda **k: torch.tensor(
+            consistency.consistency_chain(k.get("schedule", FEW_STEP_SCHEDULE), k.get("steps", 8), k.get("rho", 7.0))
+        ),
+        {"schedule": [None], "steps": [0, 40, 2.5], "rho": [0.0, math.nan, "7"]},
+    ),
+    "consistency.sampling_levels": (
+        lambda **k: torch.tensor(consistency.sampling_levels(k.get("chain", [49, 20, 5, 0]), k.get("nfe", 2))),
+        {"chain": [None, "49", [49]], "nfe": [0, 4, 1.5]},
+    ),
+    "consistency.consistency_sample": (
+        lambda **k: consistency.consistency_sample(
+            k.get("model", FEW_STEP_NET),
+            k.get("schedule", FEW_STEP_SCHEDULE),
+            k.get("shape", (4, 2)),
+            levels=k.get("levels", [20]),
+            sigma_data=k.get("sigma_data", 0.5),
+            seed=k.get("seed", 0),
+        ),
+        {
+            "model": [None, "net", MLPDenoiser(data_dim=2, hidden=8, num_layers=1, num_timesteps=50)],
+            "schedule": [None],
+            "shape": [5, "x", (0, 2), (4, 2.0)],
+            "levels": [[49], [0], [5, 20], [2.5], "20"],
+            "sigma_data": [0.0, math.nan],
+            "seed": [-1, 1.5],
+        },
+    ),
+}
 
 
 BAD = [
