@@ -41,7 +41,7 @@ and doubling N are not built.
 Dropout: the two passes draw their own masks (the course's MLPs have none; Song & Dhariwal share one).
 
 - :func:`consistency_function` — f_θ from a network and the schedule; :func:`skip_and_out` the two coefficients;
-  :func:`consistency_chain` — the training levels;
+  :func:`consistency_chain` — the training levels, and :func:`sampling_levels` — Algorithm 1's levels taken from them;
 - :class:`ConsistencyObjective` — one objective of :func:`ddpm_lessons.train` for both algorithms;
 - :func:`consistency_sample` — one step (f at the top of the chain), or Algorithm 1's multistep sampler: f, noise added
   again up to a lower level of the chain with fresh ε, f again.
