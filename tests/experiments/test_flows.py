@@ -376,12 +376,14 @@ def test_final_point_is_the_end_of_a_measured_run():
     )
 
 
-def test_the_double_budget_record_matches_its_command_and_the_record():
-    """data/flows_double.json: the record's recipe on twice the steps, end points only, every variant and seed."""
-    recorded, double = record.read_record("flows"), record.read_record("flows_double")
-    args = record.command_arguments(double, flows.parser())
-    assert flows.recipe_of(args) == double["recipe"] and args.seeds == double["seeds"] == recorded["seeds"]
-    assert double["recipe"] == {**recorded["recipe"], "steps": 2 * recorded["recipe"]["steps"], "final_only": True}
-    pairs = sorted((run["variant"], run["seed"]) for run in double["runs"])
+@pytest.mark.parametrize("name, factor", [("flows_double", 2), ("flows_quadruple", 4)])
+def test_the_longer_budget_records_match_their_command_and_the_record(name, factor):
+    """data/flows_double.json and flows_quadruple.json: the record's recipe on twice and four times the steps, end
+    points only, every variant and seed."""
+    recorded, longer = record.read_record("flows"), record.read_record(name)
+    args = record.command_arguments(longer, flows.parser())
+    assert flows.recipe_of(args) == longer["recipe"] and args.seeds == longer["seeds"] == recorded["seeds"]
+    assert longer["recipe"] == {**recorded["recipe"], "steps": factor * recorded["recipe"]["steps"], "final_only": True}
+    pairs = sorted((run["variant"], run["seed"]) for run in longer["runs"])
     assert pairs == sorted((run["variant"], run["seed"]) for run in recorded["runs"])
-    assert all(run["steps"] == double["recipe"]["steps"] for run in double["runs"])
+    assert all(run["steps"] == longer["recipe"]["steps"] for run in longer["runs"])
