@@ -90,10 +90,6 @@ LEVEL_COUNT = 12
 ERROR_SAMPLES = 4000
 
 
-def _round(value: float) -> float:
-    return float(f"{value:.5g}")
-
-
 def level_indices(schedule: DiffusionSchedule, count: int = LEVEL_COUNT) -> list[int]:
     """``count`` distinct timestep indices whose log-SNR = log(ᾱ/(1 − ᾱ)) is evenly spread between the schedule's
     first and last index (each target snapped to the nearest index)."""
@@ -124,9 +120,9 @@ def error_by_level(model, prediction: str, schedule: DiffusionSchedule, mixture)
         rows.append(
             {
                 "t": i,
-                "log_snr": _round(math.log(alpha_bar / (1 - alpha_bar))),
-                "network": _round((eps_hat - eps_star).pow(2).mean().item()),
-                "floor": _round((eps_star - noise).pow(2).mean().item()),
+                "log_snr": record.rounded(math.log(alpha_bar / (1 - alpha_bar))),
+                "network": record.rounded((eps_hat - eps_star).pow(2).mean().item()),
+                "floor": record.rounded((eps_star - noise).pow(2).mean().item()),
             }
         )
     return rows

@@ -54,7 +54,7 @@ from ..train import train
 from ..validation import InputError, check_choice, check_positive_int
 from . import record
 from .flows import DEFAULTS as FLOWS_RECIPE
-from .flows import TIME_SCALE, quality, reference_cloud, start_points
+from .flows import TIME_SCALE, quality, reference_cloud, start_points, velocity_of
 
 __all__ = [
     "VARIANTS",
@@ -81,10 +81,6 @@ DEFAULTS = {
 NFE = (1, 2, 4, 8, 16)
 PAIRS = 20_000  # reflow's coupling: as many pairs as the data set has points
 STRAIGHTNESS_STEPS = 100
-
-
-def _round(value: float) -> float:
-    return float(f"{value:.5g}")
 
 
 def _mlp(seed: int, settings: dict) -> MLPDenoiser:
@@ -208,27 +204,19 @@ def _consistency_training_job(seed: int, settings: dict, data) -> dict:
     }
 
 
-def _velocity(model):
-    def velocity(x, s):
-        with torch.no_grad():
-            return model(x, TIME_SCALE * s)
-
-    return velocity
-
-
 def straightness(model, seed: int, n: int) -> dict:
     """Mean chord and velocity deviation of ``model``'s 100-step Euler trajectories from the seed's starting points."""
-    _, states = flow_sample(_velocity(model), start_points(n, seed), flow_times(STRAIGHTNESS_STEPS), trajectory=True)
+    _, states = flow_sample(velocity_of(model), start_points(n, seed), flow_times(STRAIGHTNESS_STEPS), trajectory=True)
     return {
-        "chord_deviation": _round(chord_deviation(states).mean().item()),
-        "velocity_deviation": _round(velocity_deviation(states, flow_times(STRAIGHTNESS_STEPS)).mean().item()),
+        "chord_deviation": record.rounded(chord_deviation(states).mean().item()),
+        "velocity_deviation": record.rounded(velocity_deviation(states, flow_times(STRAIGHTNESS_STEPS)).mean().item()),
     }
 
 
 def _flow_rows(model, seed: int, n: int, field: str) -> list[dict]:
     return [
         _scored(
-            flow_sample(_velocity(model), start_points(n, seed), flow_times(nfe)),
+            flow_sample(velocity_of(model), start_points(n, seed), flow_times(nfe)),
             n,
             sampler="euler uniform s",
             field=field,
@@ -245,7 +233,7 @@ def _reflow_job(seed: int, settings: dict, data) -> dict:
     flow_s = time.process_time() - started
     noise = torch.randn((PAIRS, 2), generator=torch.Generator().manual_seed(20_000 + seed))
     started = time.process_time()
-    ends = flow_sample(_velocity(flow), noise, flow_times(STRAIGHTNESS_STEPS))
+    ends = flow_sample(velocity_of(flow), noise, flow_times(STRAIGHTNESS_STEPS))
     rectified = _train(
         _trainable(flow), ends, settings["steps"] // 2, seed, settings, objective=ReflowObjective(noise, TIME_SCALE)
     )

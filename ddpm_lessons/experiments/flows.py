@@ -82,6 +82,7 @@ __all__ = [
     "sample_exact",
     "quality",
     "reference_cloud",
+    "velocity_of",
     "heun3_diagnosis",
     "measure_one",
     "measure",
@@ -115,10 +116,6 @@ FLOW_NFE = (1, 2, 5, 10, 20, 50, 100)
 SAMPLER_NFE = (5, 9, 19, 49)  # Heun with 3, 5, 10, 25 steps: 2k − 1 evaluations
 CURVE_NFE = 20
 MODES_NFE = 100  # the learning curve's mode report: the NFE at which lesson 09b compares the trainings
-
-
-def _round(value: float) -> float:
-    return float(f"{value:.5g}")
 
 
 class FlowVariantObjective(FlowObjective):
@@ -178,11 +175,11 @@ def quality(samples: torch.Tensor, reference: torch.Tensor, mixture) -> dict:
     """Sliced Wasserstein distance to ``reference`` and the mode report's numbers (shares rounded)."""
     report = mode_report(samples, mixture, entropy_draws=20_000)
     return {
-        "sw": _round(sliced_wasserstein(samples.float(), reference)),
+        "sw": record.rounded(sliced_wasserstein(samples.float(), reference)),
         "modes_covered": report["modes_covered"],
-        "weights_tv": _round(report["weights_tv"]),
-        "off_mode": _round(report["off_mode"]),
-        "nll": _round(report["nll"]),
+        "weights_tv": record.rounded(report["weights_tv"]),
+        "off_mode": record.rounded(report["off_mode"]),
+        "nll": record.rounded(report["nll"]),
         "mode_shares": [round(v, 4) for v in report["mode_shares"]],
     }
 
@@ -204,7 +201,9 @@ def _exact_eps_fn(mixture, schedule):
     return eps
 
 
-def _velocity_fn(model):
+def velocity_of(model):
+    """A flow model ``model(x, 1000·s)`` as the ``velocity_fn(x, s)`` of :func:`ddpm_lessons.flow.flow_sample`."""
+
     def velocity(x, s):
         with torch.no_grad():
             return model(x, TIME_SCALE * s)
@@ -218,11 +217,11 @@ def _sample(variant, model, schedule, x_T, nfe: int, grid: str) -> torch.Tensor:
         indices, sigmas = uniform_timesteps(schedule, nfe)
         return ode_sample(_eps_fn(model), x_T, sigmas, points=indices)
     if grid == "uniform":
-        return flow_sample(_velocity_fn(model), x_T, flow_times(nfe))
+        return flow_sample(velocity_of(model), x_T, flow_times(nfe))
     indices, _ = uniform_timesteps(schedule, nfe)
     alpha_bar = schedule.alphas_cumprod.double().cpu()
     times = [float(flow_time_from_alpha_bar(alpha_bar[i])) for i in indices[:-1]] + [0.0]
-    return flow_sample(_velocity_fn(model), vp_to_flow(x_T, float(alpha_bar[indices[0]])), times)
+    return flow_sample(velocity_of(model), vp_to_flow(x_T, float(alpha_bar[indices[0]])), times)
 
 
 def start_points(n: int, seed: int) -> torch.Tensor:
@@ -240,7 +239,7 @@ def curve_sw(model, variant: str, seed: int, n: int) -> float:
     """A learning curve's metric: the sliced Wasserstein distance of ``model``'s samples at 20 evaluations on its own
     grid (DDIM for the ε-model, Euler on uniform s for a flow), from :func:`start_points`, to the held-out cloud."""
     x = _sample_on_own_grid(model, variant, seed, n, CURVE_NFE)
-    return _round(sliced_wasserstein(x.float(), reference_cloud(n)))
+    return record.rounded(sliced_wasserstein(x.float(), reference_cloud(n)))
 
 
 def curve_modes(model, variant: str, seed: int, n: int) -> dict:
@@ -249,7 +248,7 @@ def curve_modes(model, variant: str, seed: int, n: int) -> dict:
     :func:`curve_sw` sits near its sampler's own floor, so it cannot show whether the network's error still falls."""
     x = _sample_on_own_grid(model, variant, seed, n, MODES_NFE)
     report = mode_report(x.float(), eight_gaussians(), entropy_draws=2)
-    return {"off_mode_100": _round(report["off_mode"]), "nll_100": _round(report["nll"])}
+    return {"off_mode_100": record.rounded(report["off_mode"]), "nll_100": record.rounded(report["nll"])}
 
 
 def timesteps(schedule: DiffusionSchedule, spacing: str, steps: int, rho: float = 7.0):
@@ -313,19 +312,19 @@ def heun3_diagnosis(model, schedule, mixture, x_T: torch.Tensor, reference: torc
     )
 
     def mse(a, b):
-        return _round((a - b).pow(2).mean().item())
+        return record.rounded((a - b).pow(2).mean().item())
 
     def nll(points):
-        return _round(-noised_log_prob(mixture, points, float(alpha_bar[i1])).mean().item())
+        return record.rounded(-noised_log_prob(mixture, points, float(alpha_bar[i1])).mean().item())
 
     return {
         "indices": indices,
-        "sigmas": [_round(s) for s in sigmas],
-        "gain": _round((sigmas[0] - sigmas[1]) / math.sqrt(1 + sigmas[1] ** 2)),
+        "sigmas": [record.rounded(s) for s in sigmas],
+        "gain": record.rounded((sigmas[0] - sigmas[1]) / math.sqrt(1 + sigmas[1] ** 2)),
         "err_start": mse(eps_start, exact(x, i0)),
         "err_predicted": mse(net(predicted, i1), exact(predicted, i1)),
         "err_on_course": mse(net(on_course, i1), exact(on_course, i1)),
-        "predictor_offset": _round((predicted - predicted_exact).norm(dim=1).mean().item()),
+        "predictor_offset": record.rounded((predicted - predicted_exact).norm(dim=1).mean().item()),
         "nll_predicted": nll(predicted),
         "nll_on_course": nll(on_course),
         "heun3": quality(_heun(net, net, x, indices, sigmas).float(), reference, mixture),
@@ -439,7 +438,7 @@ def measure_one(
         "variant": variant,
         "seed": seed,
         "train_s": round(train_s, 1),
-        "final_loss": _round(statistics.fmean(losses[-max(1, len(losses) // 10) :])),
+        "final_loss": record.rounded(statistics.fmean(losses[-max(1, len(losses) // 10) :])),
         "curve": curve,
         "half_budget": half_budget,
         "samples": sets,

@@ -49,6 +49,7 @@ __all__ = [
     "finish",
     "read_record",
     "run_jobs",
+    "rounded",
     "spread",
     "timed",
     "train_in_segments",
@@ -180,6 +181,11 @@ def train_in_segments(model, data, stops, *, prefix: str = "ddpm-run-", **train_
                 **train_options,
             )
             yield stop, state, time.perf_counter() - started
+
+
+def rounded(value: float) -> float:
+    """``value`` to 5 significant digits, as the records store their measurements."""
+    return float(f"{value:.5g}")
 
 
 def spread(values) -> dict:
